@@ -1,0 +1,106 @@
+"""`ProvenanceCallback`: capture per-sample representations and their gradients from a Lightning training loop."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import lightning.pytorch as pl
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.utilities import rank_zero_info
+from torch import nn
+
+from provenance.capture import SIGNATURES
+from provenance.capture.errors import CaptureConfigError
+from provenance.session import CaptureSession
+
+
+class ProvenanceCallback(Callback):
+    """Stream per-sample `h_last`, `g_last`, `h_mean`, `g_mean` at chosen layers into a Zarr store.
+
+    Works with an unmodified LightningModule holding a transformers causal LM (PEFT-wrapped or not; found
+    automatically, or named by `model_attr`) whose training batches are dicts with `input_ids`, `attention_mask`,
+    `labels` and `sample_id` (optionally `source`). Each rank writes its own group; `Trainer.fit(ckpt_path=...)`
+    resumes the store exactly at the checkpoint.
+    """
+
+    def __init__(self, store: str, *, layers: str | int | Sequence[int] = "auto", run: str = "default",
+                 signatures: Sequence[str] = SIGNATURES, model_attr: str | None = None,
+                 encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
+                 probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
+                 shard_rows: int = 2048, chunk_rows: int = 256):
+        self.model_attr = model_attr
+        self.session = CaptureSession(
+            store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
+            projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
+            storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows,
+        )
+        self._trainer: pl.Trainer | None = None
+        self._in_batch = False
+
+    @property
+    def state_key(self) -> str:
+        return self._generate_state_key(store=self.session.store, run=self.session.run)
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if stage != "fit":
+            return
+        self._trainer = trainer
+        model = find_causal_lm(pl_module, self.model_attr)
+        # ckpt_path is known before checkpoint state is loaded, so an existing run is only accepted on resume.
+        self.session.setup(model, rank=trainer.global_rank, world_size=trainer.world_size,
+                           resuming=trainer.ckpt_path is not None)
+
+    def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
+        broadcast = (lambda obj: trainer.strategy.broadcast(obj, src=0)) if trainer.world_size > 1 else None
+        self.session.start_batch(batch, epoch=trainer.current_epoch, step=trainer.global_step, broadcast=broadcast)
+        self._in_batch = True
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int) -> None:
+        if self._in_batch:
+            self._in_batch = False
+            self.session.finish_batch()
+
+    def state_dict(self) -> dict[str, Any]:
+        step = self._trainer.global_step if self._trainer is not None else 0
+        return self.session.checkpoint_state(step)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.session.restore(state_dict)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.session.close()
+        summary = self.session.summary()
+        rank_zero_info(f"provenance: rank {trainer.global_rank} wrote {summary['rows_written']} rows to "
+                       f"{self.session.store} (run {self.session.run!r}), skipped {summary['skipped'] or 'none'}")
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        # Keep what was captured up to the failure; a writer error is already the exception being raised.
+        try:
+            self.session.close()
+        except Exception:  # noqa: BLE001 - the original exception is the one the user must see
+            pass
+
+    def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if stage == "fit" and self.session.writer is not None:
+            self.session.close()
+
+
+def find_causal_lm(pl_module: nn.Module, attr: str | None = None) -> nn.Module:
+    """The transformers causal LM (or PEFT model) held by a LightningModule."""
+    if attr is not None:
+        model = pl_module
+        for part in attr.split("."):
+            if not hasattr(model, part):
+                raise CaptureConfigError(f"{type(pl_module).__name__} has no attribute {attr!r} (model_attr)")
+            model = getattr(model, part)
+        return model
+    for _, module in pl_module.named_modules():
+        if module is pl_module:
+            continue
+        # The outermost module that has a config and an LM head: a PeftModel or a PreTrainedModel.
+        if hasattr(module, "config") and (hasattr(module, "get_base_model") or hasattr(module, "get_output_embeddings")):
+            if hasattr(module, "get_base_model") or module.get_output_embeddings() is not None:
+                return module
+    raise CaptureConfigError(
+        f"no transformers causal LM found inside {type(pl_module).__name__}; "
+        "hold one as an attribute or pass ProvenanceCallback(model_attr='name')"
+    )

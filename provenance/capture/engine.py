@@ -1,0 +1,276 @@
+"""Per-sample hidden states and representation gradients from an ordinary batched training step.
+
+Hooks on the chosen decoder blocks keep, per sample, the hidden state at the last prompt position (`h_last`) and
+its mean over the positions that predict response tokens (`h_mean`); tensor hooks on the same outputs keep the
+gradient of the batch loss at those places (`g_last`, `g_mean`).
+
+The batch gradient at sample i is c_i times the gradient of the sample's summed token cross-entropy, with c_i an
+unknown positive factor (tokens in the batch, gradient accumulation, AMP loss scale, per-sample weighting). A tensor
+hook on the logits recovers it: for cross-entropy dL/dz_y = c_i (p_y - 1), so a least-squares fit over a few
+response positions, with p_y from a softmax at just those positions, gives c_i. The stored gradients are then
+exactly the gradients of the sample's own mean response cross-entropy, whatever the training loop did to the loss.
+The same identity gives every response token's p_y, hence the per-sample loss, without a second softmax.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from provenance.capture.errors import CaptureInputError
+from provenance.capture.model_layout import ModelLayout, find_layout
+from provenance.capture.positions import BatchPositions, response_positions
+from provenance.store.rows import CaptureRows
+
+log = logging.getLogger(__name__)
+
+SIGNATURES = ("h_last", "g_last", "h_mean", "g_mean")
+# Below this sum of (1 - p_y)^2 a sample's own scale fit is ill-posed (it predicts its response almost surely);
+# the batch-pooled fit is used instead, which is exact whenever the loss weights tokens uniformly.
+_MIN_SCALE_DENOMINATOR = 1e-10
+
+
+@dataclass
+class _BatchState:
+    pos: BatchPositions
+    sample_ids: list
+    sources: list
+    epoch: int
+    step: int
+    token_ids: list
+    prompt_len: np.ndarray
+    columns: dict
+    hidden: dict = field(default_factory=dict)   # layer -> {"h_last", "h_mean"}
+    grads: dict = field(default_factory=dict)    # layer -> {"g_last", "g_sum"}
+    probe_p: torch.Tensor | None = None          # p_y at the probe positions
+    softcap_slope: torch.Tensor | None = None    # d(softcapped z)/dz at every flat target, when the model softcaps
+    target_grad: torch.Tensor | None = None      # dL_batch/dz_y at every flat (row, position)
+
+
+class CaptureEngine:
+    """Attach to a causal LM, then wrap each training micro-batch in `begin(...)` / `end()`.
+
+    Only forwards between `begin` and `end` that build a graph are captured, each layer once per micro-batch: forwards
+    without grad (validation, generation) are ignored, and a gradient-checkpointing recompute of a block does not
+    capture it twice.
+    """
+
+    def __init__(self, model: nn.Module, layers: Sequence[int], signatures: Sequence[str] = SIGNATURES,
+                 probes_per_sample: int = 8):
+        self.layout: ModelLayout = find_layout(model)
+        self.layers = sorted(set(int(l) for l in layers))
+        self.layout.check_layers(self.layers)
+        unknown = set(signatures) - set(SIGNATURES)
+        if unknown:
+            raise CaptureInputError(f"unknown signature(s) {sorted(unknown)}; choose from {list(SIGNATURES)}")
+        self.signatures = tuple(s for s in SIGNATURES if s in signatures)
+        self.probes_per_sample = probes_per_sample
+        self.softcap = getattr(self.layout.config, "final_logit_softcapping", None)
+        self._handles: list = []
+        self._state: _BatchState | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------------------------
+    def attach(self) -> "CaptureEngine":
+        if not self._handles:
+            for layer in self.layers:
+                module = self.layout.module_for_layer(layer)
+                self._handles.append(module.register_forward_hook(partial(self._on_hidden, layer)))
+            self._handles.append(self.layout.lm_head.register_forward_hook(self._on_logits))
+        return self
+
+    def detach(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+        self._state = None
+
+    def begin(self, *, labels: torch.Tensor, input_ids: torch.Tensor, sample_ids: Sequence,
+              attention_mask: torch.Tensor | None = None, sources: Sequence[str] | None = None,
+              epoch: int = 0, step: int = 0, columns: dict | None = None) -> None:
+        """Declare the micro-batch whose forward and backward come next."""
+        if labels is None:
+            raise CaptureInputError("capture needs `labels` (-100 on prompt and padding) to find response tokens")
+        if labels.dim() != 2 or tuple(labels.shape) != tuple(input_ids.shape):
+            raise CaptureInputError(f"labels {tuple(labels.shape)} and input_ids {tuple(input_ids.shape)} must both be [batch, seq]")
+        batch = labels.shape[0]
+        sample_ids = _as_list(sample_ids)
+        if len(sample_ids) != batch:
+            raise CaptureInputError(f"got {len(sample_ids)} sample ids for a batch of {batch} rows")
+        sources = ["default"] * batch if sources is None else [str(s) for s in _as_list(sources)]
+        if len(sources) != batch:
+            raise CaptureInputError(f"got {len(sources)} sources for a batch of {batch} rows")
+        pos = response_positions(labels, labels.device, self.probes_per_sample)
+        ids = input_ids.detach().to("cpu")
+        mask = torch.ones_like(ids, dtype=torch.bool) if attention_mask is None else attention_mask.detach().to("cpu").bool()
+        rows = pos.rows.to("cpu")
+        first_real = mask.int().argmax(1)
+        token_ids = [ids[r][mask[r]].numpy().astype(np.int32) for r in rows.tolist()]
+        prompt_len = (pos.last_prompt.to("cpu") - first_real[rows] + 1).numpy().astype(np.int32)
+        self._state = _BatchState(
+            pos=pos, sample_ids=[sample_ids[r] for r in rows.tolist()], sources=[sources[r] for r in rows.tolist()],
+            epoch=int(epoch), step=int(step), token_ids=token_ids, prompt_len=prompt_len,
+            columns={k: [_as_list(v)[r] for r in rows.tolist()] for k, v in (columns or {}).items()},
+        )
+
+    def end(self) -> CaptureRows | None:
+        """Per-sample rows of the declared micro-batch (None when no `begin`). Call after its backward."""
+        st, self._state = self._state, None
+        if st is None:
+            return None
+        pos = st.pos
+        skipped = {}
+        if pos.batch_size - len(pos.rows):
+            skipped["no_response_tokens"] = pos.batch_size - len(pos.rows)
+        n_valid = len(pos.rows)
+        complete = len(st.hidden) == len(self.layers) and len(st.grads) == len(self.layers) and st.target_grad is not None
+        if n_valid and not complete:
+            # A forward without backward (or a loss that never reached these layers): nothing exact to store.
+            skipped["no_backward"] = skipped.get("no_backward", 0) + n_valid
+            log.warning("capture: %d samples had no backward through the captured layers; skipped", n_valid)
+            n_valid = 0
+        if n_valid == 0:
+            return _empty_rows(st, skipped)
+
+        scale, loss = self._loss_scale_and_loss(st)
+        factor = 1.0 / (scale * pos.n_response)  # batch gradient -> gradient of the sample's own mean CE
+        out: dict[int, dict[str, torch.Tensor]] = {}
+        finite = torch.isfinite(loss) & torch.isfinite(scale)
+        for layer in self.layers:
+            h, g = st.hidden[layer], st.grads[layer]
+            full = {
+                "h_last": h["h_last"], "h_mean": h["h_mean"],
+                "g_last": g["g_last"] * factor[:, None],
+                "g_mean": g["g_sum"] * (factor / pos.n_response)[:, None],
+            }
+            out[layer] = {name: full[name] for name in self.signatures}
+            for t in out[layer].values():
+                finite &= torch.isfinite(t).all(1)
+        keep = finite.to("cpu")
+        n_bad = int((~keep).sum())
+        if n_bad:
+            skipped["nonfinite"] = n_bad
+            log.warning("capture: %d samples with non-finite loss scale or signatures (AMP overflow?); skipped", n_bad)
+        idx = torch.nonzero(keep).flatten()
+        idx_dev = idx.to(loss.device)
+        sigs = {l: {k: _to_host(v.index_select(0, idx_dev)) for k, v in d.items()} for l, d in out.items()}
+        loss_host = _to_host(loss.index_select(0, idx_dev))
+        ready = None
+        if loss.is_cuda:
+            ready = torch.cuda.Event()
+            ready.record()
+        sel = idx.tolist()
+        return CaptureRows(
+            sample_id=[st.sample_ids[i] for i in sel], source=[st.sources[i] for i in sel],
+            epoch=st.epoch, step=st.step, loss=loss_host, prompt_len=st.prompt_len[sel],
+            token_ids=[st.token_ids[i] for i in sel], signatures=sigs,
+            columns={k: [v[i] for i in sel] for k, v in st.columns.items()}, skipped=skipped, ready=ready,
+        )
+
+    # ---- hooks ---------------------------------------------------------------------------------------------
+    def _on_hidden(self, layer: int, module, args, output):
+        st = self._state
+        if st is None or not torch.is_grad_enabled() or layer in st.hidden:
+            return
+        hidden = output[0] if isinstance(output, (tuple, list)) else output
+        if not isinstance(hidden, torch.Tensor) or not hidden.requires_grad:
+            return
+        pos = st.pos
+        if hidden.dim() != 3 or hidden.shape[:2] != (pos.batch_size, pos.seq_len):
+            raise CaptureInputError(
+                f"layer {layer} output has shape {tuple(hidden.shape)} but the batch labels are "
+                f"[{pos.batch_size}, {pos.seq_len}]: capture needs one row per sample (no packing)"
+            )
+        with torch.no_grad():
+            x = hidden.detach().index_select(0, pos.rows).float()
+            st.hidden[layer] = {
+                "h_last": x[torch.arange(len(pos.rows), device=x.device), pos.last_prompt],
+                "h_mean": torch.bmm(pos.response_mask[:, None, :], x)[:, 0] / pos.n_response[:, None],
+            }
+        hidden.register_hook(partial(self._on_hidden_grad, st, layer))
+
+    def _on_hidden_grad(self, st: _BatchState, layer: int, grad: torch.Tensor):
+        pos = st.pos
+        with torch.no_grad():
+            g = grad.detach().index_select(0, pos.rows).float()
+            new = {
+                "g_last": g[torch.arange(len(pos.rows), device=g.device), pos.last_prompt],
+                "g_sum": torch.bmm(pos.response_mask[:, None, :], g)[:, 0],
+            }
+            old = st.grads.get(layer)
+            # A second backward through the same graph (retain_graph) adds to the same loss gradient.
+            st.grads[layer] = new if old is None else {k: old[k] + new[k] for k in new}
+
+    def _on_logits(self, module, args, logits):
+        st = self._state
+        if st is None or not torch.is_grad_enabled() or st.probe_p is not None:
+            return
+        if not isinstance(logits, torch.Tensor) or not logits.requires_grad:
+            return
+        pos = st.pos
+        if logits.shape[:2] != (pos.batch_size, pos.seq_len):
+            raise CaptureInputError(
+                f"logits have shape {tuple(logits.shape)} but the batch labels are [{pos.batch_size}, {pos.seq_len}]"
+            )
+        with torch.no_grad():
+            probe = pos.probe_index
+            z = logits.detach()[pos.flat_batch_row[probe], pos.flat_pos[probe]].float()
+            if self.softcap:
+                z = torch.tanh(z / self.softcap) * self.softcap
+                z_target = logits.detach()[pos.flat_batch_row, pos.flat_pos, pos.flat_target].float()
+                st.softcap_slope = 1 - torch.tanh(z_target / self.softcap) ** 2
+            logp = torch.log_softmax(z, dim=-1)
+            st.probe_p = logp.gather(1, pos.flat_target[probe][:, None])[:, 0].exp()
+        logits.register_hook(partial(self._on_logits_grad, st))
+
+    def _on_logits_grad(self, st: _BatchState, grad: torch.Tensor):
+        pos = st.pos
+        with torch.no_grad():
+            g = grad.detach()[pos.flat_batch_row, pos.flat_pos, pos.flat_target].float()
+            if st.softcap_slope is not None:
+                g = g / st.softcap_slope
+            st.target_grad = g if st.target_grad is None else st.target_grad + g
+
+    # ---- per-sample scale ------------------------------------------------------------------------------------
+    def _loss_scale_and_loss(self, st: _BatchState) -> tuple[torch.Tensor, torch.Tensor]:
+        pos = st.pos
+        n_valid = len(pos.rows)
+        probe = pos.probe_index
+        a = st.probe_p - 1.0
+        gy = st.target_grad[probe]
+        owner = pos.flat_sample[probe]
+        num = torch.zeros(n_valid, device=a.device).index_add_(0, owner, gy * a)
+        den = torch.zeros(n_valid, device=a.device).index_add_(0, owner, a * a)
+        pooled = num.sum() / den.sum().clamp_min(1e-30)
+        scale = torch.where(den > _MIN_SCALE_DENOMINATOR, num / den.clamp_min(1e-30), pooled)
+        # p_y = 1 + (dL/dz_y) / c at every response token; its -log is the token's cross-entropy.
+        p = (1.0 + st.target_grad / scale[pos.flat_sample]).clamp(1e-30, 1.0)
+        token_ce = -torch.log(p)
+        loss = torch.zeros(n_valid, device=a.device).index_add_(0, pos.flat_sample, token_ce) / pos.n_response
+        return scale, loss
+
+
+def _as_list(values) -> list:
+    if isinstance(values, torch.Tensor):
+        return values.tolist()
+    if isinstance(values, np.ndarray):
+        return values.tolist()
+    return list(values)
+
+
+def _to_host(t: torch.Tensor) -> torch.Tensor:
+    # Asynchronous on GPU (the writer thread waits on the CUDA event before reading); a no-op on CPU.
+    if t.is_cuda:
+        return t.to("cpu", non_blocking=True)
+    return t
+
+
+def _empty_rows(st: _BatchState, skipped: dict) -> CaptureRows:
+    return CaptureRows(
+        sample_id=[], source=[], epoch=st.epoch, step=st.step, loss=np.zeros(0, np.float32),
+        prompt_len=np.zeros(0, np.int32), token_ids=[], signatures={}, columns={}, skipped=skipped,
+    )

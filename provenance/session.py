@@ -1,0 +1,169 @@
+"""One training run's capture: engine + store writer + resume bookkeeping, with no training framework in sight.
+
+The Lightning and Hugging Face adapters only translate their framework's events into these calls:
+`setup` (fail fast, before training), `start_batch` / `finish_batch` around every micro-batch's forward and
+backward, `checkpoint_state` / `restore` for exact resume, `close` at the end.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from typing import Callable, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from provenance import __version__
+from provenance.capture import LAYER_CONVENTION, SIGNATURES, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint
+from provenance.capture.errors import CaptureConfigError, CaptureInputError
+from provenance.store import StoreWriter, check_store_compatible, committed_rows_before_step
+
+log = logging.getLogger(__name__)
+
+MISSING_ID_HELP = (
+    "training batches need a `sample_id` entry (one id per row) so captured rows can be traced back to data: add "
+    "it in your Dataset's __getitem__ and keep it in your collate_fn (provenance.data.SFTCollator does both)"
+)
+
+
+class CaptureSession:
+    def __init__(self, store: str, *, run: str = "default", layers="auto", signatures: Sequence[str] = SIGNATURES,
+                 encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
+                 probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
+                 shard_rows: int = 2048, chunk_rows: int = 256):
+        if layers != "auto" and not (isinstance(layers, int) or (isinstance(layers, Sequence) and layers and all(isinstance(l, int) for l in layers))):
+            raise CaptureConfigError(f"layers must be 'auto', an int or a non-empty list of ints, got {layers!r}")
+        self.store, self.run, self.layers_spec = str(store), run, layers
+        self.signatures = tuple(signatures)
+        self.encoding = encoding
+        self.projection = None if projection_dim is None else {"seed": int(projection_seed), "dim": int(projection_dim)}
+        self.probe_prompts, self.overwrite = probe_prompts, overwrite
+        self.storage_options = storage_options
+        self.shard_rows, self.chunk_rows = shard_rows, chunk_rows
+        self.rank, self.world_size = 0, 1
+        self.model: nn.Module | None = None
+        self.engine: CaptureEngine | None = None
+        self.writer: StoreWriter | None = None
+        self.choice: LayerChoice | None = None
+        self._resume: dict | None = None
+        self.rows_written = 0
+        self.skipped: Counter = Counter()
+        self.capture_seconds = 0.0
+
+    # ---- before training -------------------------------------------------------------------------------------
+    def setup(self, model: nn.Module, *, rank: int = 0, world_size: int = 1, resuming: bool = False) -> None:
+        """Check everything that can be checked before the first step, so a bad configuration fails in seconds."""
+        self.model, self.rank, self.world_size = model, rank, world_size
+        layout = find_layout(model)
+        if self.layers_spec != "auto":
+            layout.check_layers([self.layers_spec] if isinstance(self.layers_spec, int) else list(self.layers_spec))
+        check_store_compatible(self.store, model=model_fingerprint(model), run=self.run,
+                               resuming=resuming or self._resume is not None, overwrite=self.overwrite,
+                               storage_options=self.storage_options)
+
+    def restore(self, state: Mapping) -> None:
+        """Resume from a training checkpoint: rows captured after it are dropped and captured again."""
+        if state.get("run") not in (None, self.run):
+            raise CaptureConfigError(f"checkpoint holds capture state of run {state.get('run')!r}, this callback writes run {self.run!r}")
+        self._resume = dict(state)
+
+    # ---- every micro-batch ----------------------------------------------------------------------------------
+    def start_batch(self, batch: Mapping, *, epoch: int, step: int,
+                    broadcast: Callable[[object], object] | None = None) -> None:
+        t0 = time.perf_counter()
+        if not isinstance(batch, Mapping):
+            raise CaptureInputError(f"capture expects dict batches (input_ids, attention_mask, labels, sample_id), got {type(batch).__name__}")
+        if "sample_id" not in batch:
+            raise CaptureInputError(MISSING_ID_HELP)
+        for key in ("input_ids", "labels"):
+            if key not in batch:
+                raise CaptureInputError(f"training batches need `{key}` for capture (labels: -100 on prompt and padding)")
+        if self.engine is None:
+            self._open(batch, broadcast)
+        columns = {k: batch[k] for k in ("pair_id", "role") if k in batch}
+        self.engine.begin(labels=batch["labels"], input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask"),
+                          sample_ids=batch["sample_id"], sources=batch.get("source"), epoch=epoch, step=step, columns=columns)
+        self.capture_seconds += time.perf_counter() - t0
+
+    def finish_batch(self) -> None:
+        t0 = time.perf_counter()
+        rows = self.engine.end() if self.engine is not None else None
+        if rows is not None:
+            self.writer.put(rows)  # raises here if the background writer failed: training stops with its error
+            self.rows_written += len(rows)
+            self.skipped.update(rows.skipped)
+        self.capture_seconds += time.perf_counter() - t0
+
+    # ---- checkpoints and the end ----------------------------------------------------------------------------
+    def checkpoint_state(self, global_step: int) -> dict:
+        """Flush so every row captured before this checkpoint is committed; the step marks where a resume cuts."""
+        committed = self.writer.flush() if self.writer is not None else 0
+        state = {"run": self.run, "global_step": int(global_step), "committed": committed}
+        if self.choice is not None:
+            state["layer_choice"] = self.choice.to_attrs()
+        return state
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.detach()
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            writer.close()
+
+    def summary(self) -> dict:
+        return {"rows_written": self.rows_written, "skipped": dict(self.skipped),
+                "layers": self.choice.layers if self.choice else None, "capture_seconds": round(self.capture_seconds, 3)}
+
+    # ---- internals ------------------------------------------------------------------------------------------
+    def _open(self, batch: Mapping, broadcast) -> None:
+        layout = find_layout(self.model)
+        if self._resume is not None and "layer_choice" in self._resume:
+            attrs = self._resume["layer_choice"]
+            self.choice = LayerChoice(layers=list(attrs["layers"]), spread=list(attrs.get("spread", [])),
+                                      argmin_cos=attrs.get("argmin_cos"),
+                                      cos_curve={int(k): v for k, v in attrs.get("cos_curve", {}).items()},
+                                      n_probe_prompts=attrs.get("n_probe_prompts", 0))
+        else:
+            prompts = _probe_prompts(batch, self.probe_prompts) if self.layers_spec == "auto" else []
+            choice = choose_layers(self.layers_spec, self.model, layout, prompts)
+            # Every rank must capture the same layers: rank 0's choice wins.
+            self.choice = broadcast(choice) if broadcast is not None else choice
+        resume_rows = None
+        if self._resume is not None:
+            resume_rows = committed_rows_before_step(self.store, self.run, self.rank, self._resume["global_step"],
+                                                     storage_options=self.storage_options)
+            log.info("provenance: resuming run %r rank %d at %d committed rows (step < %d)",
+                     self.run, self.rank, resume_rows, self._resume["global_step"])
+        run_attrs = {
+            "library_version": __version__, "layers": self.choice.layers, "layer_choice": self.choice.to_attrs(),
+            "layer_convention": LAYER_CONVENTION, "hidden_size": layout.hidden_size, "num_layers": layout.num_layers,
+            "signatures": list(self.signatures), "world_size": self.world_size,
+            "signature_scale": "gradients of each sample's own mean response-token cross-entropy",
+            "created_unix": time.time(),
+        }
+        self.writer = StoreWriter(
+            self.store, self.run, rank=self.rank, world_size=self.world_size, model=model_fingerprint(self.model),
+            run_attrs=run_attrs, encoding=self.encoding, projection=self.projection, shard_rows=self.shard_rows,
+            chunk_rows=self.chunk_rows, resume_committed=resume_rows, overwrite=self.overwrite and self._resume is None,
+            storage_options=self.storage_options,
+        )
+        self.engine = CaptureEngine(self.model, self.choice.layers, self.signatures).attach()
+
+
+def _probe_prompts(batch: Mapping, limit: int) -> list[torch.Tensor]:
+    """The prompt part (up to the last prompt token) of the first samples of a batch."""
+    ids, labels = batch["input_ids"].detach().cpu(), batch["labels"].detach().cpu()
+    mask = batch.get("attention_mask")
+    mask = torch.ones_like(ids, dtype=torch.bool) if mask is None else mask.detach().cpu().bool()
+    prompts = []
+    for i in range(ids.shape[0]):
+        predicts = (labels[i, 1:] != -100).nonzero()
+        if len(predicts) == 0:
+            continue
+        last_prompt = int(predicts[0])
+        start = int(mask[i].int().argmax())
+        prompts.append(ids[i, start:last_prompt + 1])
+        if len(prompts) >= limit:
+            break
+    return prompts
