@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -ra tests
 
 bench: $(STAMP)
-	$(PY) -m provenance.bench.capture_overhead --out BENCHMARKS.md
+	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md
 
 clean:
 	rm -rf $(VENV) .cache runs

@@ -9,7 +9,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from torch import nn
 
 from provenance.capture import SIGNATURES
-from provenance.capture.errors import CaptureConfigError
+from provenance.errors import CaptureConfigError
 from provenance.session import CaptureSession
 
 
@@ -45,9 +45,11 @@ class ProvenanceCallback(Callback):
             return
         self._trainer = trainer
         model = find_causal_lm(pl_module, self.model_attr)
-        # ckpt_path is known before checkpoint state is loaded, so an existing run is only accepted on resume.
-        self.session.setup(model, rank=trainer.global_rank, world_size=trainer.world_size,
-                           resuming=trainer.ckpt_path is not None)
+        self.session.setup(model, rank=trainer.global_rank, world_size=trainer.world_size)
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # Checkpoint state is restored after `setup`: only now is it known whether an existing run is being resumed.
+        self.session.check_store()
 
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int) -> None:
         broadcast = (lambda obj: trainer.strategy.broadcast(obj, src=0)) if trainer.world_size > 1 else None

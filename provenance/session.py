@@ -16,7 +16,7 @@ from torch import nn
 
 from provenance import __version__
 from provenance.capture import LAYER_CONVENTION, SIGNATURES, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint
-from provenance.capture.errors import CaptureConfigError, CaptureInputError
+from provenance.errors import CaptureConfigError, CaptureInputError
 from provenance.store import StoreWriter, check_store_compatible, committed_rows_before_step
 
 log = logging.getLogger(__name__)
@@ -52,15 +52,19 @@ class CaptureSession:
         self.capture_seconds = 0.0
 
     # ---- before training -------------------------------------------------------------------------------------
-    def setup(self, model: nn.Module, *, rank: int = 0, world_size: int = 1, resuming: bool = False) -> None:
+    def setup(self, model: nn.Module, *, rank: int = 0, world_size: int = 1) -> None:
         """Check everything that can be checked before the first step, so a bad configuration fails in seconds."""
         self.model, self.rank, self.world_size = model, rank, world_size
         layout = find_layout(model)
         if self.layers_spec != "auto":
             layout.check_layers([self.layers_spec] if isinstance(self.layers_spec, int) else list(self.layers_spec))
-        check_store_compatible(self.store, model=model_fingerprint(model), run=self.run,
-                               resuming=resuming or self._resume is not None, overwrite=self.overwrite,
-                               storage_options=self.storage_options)
+        self.check_store(resuming=True)  # the model and schema now; the run itself once resume is known
+
+    def check_store(self, *, resuming: bool | None = None) -> None:
+        """A store of another model always fails; an existing run fails unless resumed or overwritten."""
+        resuming = self._resume is not None if resuming is None else resuming
+        check_store_compatible(self.store, model=model_fingerprint(self.model), run=self.run, resuming=resuming,
+                               overwrite=self.overwrite, storage_options=self.storage_options)
 
     def restore(self, state: Mapping) -> None:
         """Resume from a training checkpoint: rows captured after it are dropped and captured again."""

@@ -149,7 +149,7 @@ def test_other_architectures_with_lora(arch):
 
 
 def test_layer_out_of_range_lists_valid_layers():
-    from provenance.capture.errors import CaptureConfigError
+    from provenance.errors import CaptureConfigError
 
     with pytest.raises(CaptureConfigError, match=r"valid layers are 1\.\.4"):
         CaptureEngine(tiny_causal_lm("llama"), [0, 5])

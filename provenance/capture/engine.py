@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from provenance.capture.errors import CaptureInputError
+from provenance.errors import CaptureInputError
 from provenance.capture.model_layout import ModelLayout, find_layout
 from provenance.capture.positions import BatchPositions, response_positions
 from provenance.store.rows import CaptureRows

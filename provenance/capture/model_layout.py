@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from provenance.capture.errors import CaptureConfigError
+from provenance.errors import CaptureConfigError
 
 LAYER_CONVENTION = (
     "output_hidden_states indexing: layer l (1 <= l < L) is the output of decoder block l-1; "

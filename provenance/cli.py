@@ -1,0 +1,81 @@
+"""`provenance` command line."""
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Training-time data provenance for LLM fine-tuning.", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _root() -> None:
+    """Keeps `provenance <command>` form while there is one command."""
+
+
+def store_summary(url: str, run: str | None = None) -> dict:
+    """Everything `inspect` shows, as plain data."""
+    from provenance.store import list_runs, open_store
+
+    runs = [run] if run is not None else list_runs(url)
+    out = {"store": url, "runs": {}}
+    for name in runs:
+        reader = open_store(url, run=name)
+        df = reader.samples()
+        attrs = reader.run_attrs
+        out["schema_version"] = reader.schema_version
+        out["model"] = reader.model
+        out["runs"][name] = {
+            "rows": len(reader),
+            "committed_per_rank": {str(k): v for k, v in reader.committed.items()},
+            "skipped": reader.skipped,
+            "sources": {str(k): int(v) for k, v in df.source.value_counts().sort_index().items()},
+            "epochs": sorted(int(e) for e in df.epoch.unique()),
+            "unique_samples": int(df.sample_id.nunique()),
+            "layers": reader.layers,
+            "signatures": reader.signature_names,
+            "hidden_size": attrs.get("hidden_size"),
+            "encoding": attrs.get("encoding"),
+            "projection": attrs.get("projection"),
+            "layer_choice": attrs.get("layer_choice"),
+            "layer_convention": attrs.get("layer_convention"),
+        }
+    return out
+
+
+@app.command()
+def inspect(store: str = typer.Argument(..., help="store path or fsspec URL"),
+            run: str = typer.Option(None, help="only this run"),
+            as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """Rows, sources, layers, schema version and committed counts per rank of a capture store."""
+    summary = store_summary(store, run)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    console = Console()
+    console.print(f"[bold]{store}[/bold]  schema v{summary.get('schema_version')}  model {summary.get('model', {}).get('name')} "
+                  f"(config {summary.get('model', {}).get('config_hash')})")
+    for name, r in summary["runs"].items():
+        table = Table(title=f"run {name!r}", show_header=False)
+        table.add_row("rows", f"{r['rows']} ({r['unique_samples']} samples x epochs {r['epochs']})")
+        table.add_row("committed per rank", ", ".join(f"rank {k}: {v}" for k, v in r["committed_per_rank"].items()))
+        table.add_row("skipped", ", ".join(f"{k}: {v}" for k, v in r["skipped"].items()) or "none")
+        table.add_row("sources", ", ".join(f"{k}: {v}" for k, v in r["sources"].items()))
+        choice = r["layer_choice"] or {}
+        argmin = f" (argmin-cos layer {choice['argmin_cos']})" if choice.get("argmin_cos") else ""
+        table.add_row("layers", f"{r['layers']}{argmin}")
+        table.add_row("signatures", ", ".join(r["signatures"]))
+        table.add_row("hidden size / encoding", f"{r['hidden_size']} / {r['encoding']}")
+        if r["projection"]:
+            table.add_row("projection", str(r["projection"]))
+        console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

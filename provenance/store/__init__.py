@@ -1,0 +1,33 @@
+"""Zarr v3 storage of captured per-sample signatures (schema version 1)."""
+
+from provenance.store.encoding import (
+    DEFAULT_ENCODING,
+    ENCODINGS,
+    decode,
+    encode,
+    measure_encodings,
+    project,
+    projection_matrix,
+)
+from provenance.store.reader import StoreReader, committed_rows_before_step, list_runs, open_store
+from provenance.store.rows import CaptureRows
+from provenance.store.schema import SCHEMA_VERSION, check_store_compatible
+from provenance.store.writer import StoreWriter
+
+__all__ = [
+    "CaptureRows",
+    "DEFAULT_ENCODING",
+    "ENCODINGS",
+    "SCHEMA_VERSION",
+    "StoreReader",
+    "StoreWriter",
+    "check_store_compatible",
+    "committed_rows_before_step",
+    "decode",
+    "encode",
+    "list_runs",
+    "measure_encodings",
+    "open_store",
+    "project",
+    "projection_matrix",
+]

@@ -1,0 +1,325 @@
+"""Read committed rows of a provenance store.
+
+A reader is a snapshot: it reads each rank's ``committed`` counts when opened
+(``refresh()`` re-reads them) and slices every array to them, so rows being
+written concurrently never show up half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import zarr
+from zarr.errors import NodeNotFoundError
+
+from provenance.errors import StoreNotFoundError
+from provenance.store.encoding import decode, get_encoding
+from provenance.store.schema import (
+    BASE_COLUMNS,
+    LAYER_PREFIX,
+    RANK_PREFIX,
+    ROOT_ATTR,
+    RUN_ATTR,
+    SCALE_SUFFIX,
+    TOKENS_END,
+    TOKENS_IDS,
+    check_root,
+    open_zarr_store,
+    parse_prefixed_int,
+    scale_path,
+    shard_length,
+    signature_path,
+)
+
+
+def open_store(url: str, run: str | None = None, storage_options: dict | None = None) -> StoreReader:
+    """Open ``run`` of the store at ``url`` (a path or an fsspec URL) for reading.
+
+    ``run=None`` picks the only run of the store; with several runs it raises
+    and lists them.
+    """
+    return StoreReader(url, run=run, storage_options=storage_options)
+
+
+def list_runs(url: str, storage_options: dict | None = None) -> list[str]:
+    """Names of the runs in the store at ``url``, sorted."""
+    return StoreReader._open_root(url, storage_options)[1]
+
+
+def committed_rows_before_step(url: str, run: str, rank: int, global_step: int,
+                               storage_options: dict | None = None) -> int:
+    """Committed rows of ``rank`` captured before training step ``global_step``: where a resume cuts.
+
+    Rows are stored in training order, so they form a prefix; 0 when the run or rank has none.
+    """
+    store = open_zarr_store(url, storage_options, read_only=True)
+    try:
+        group = zarr.open_group(store, path=f"{run}/{RANK_PREFIX}{int(rank)}", mode="r")
+    except (NodeNotFoundError, FileNotFoundError):
+        return 0
+    committed = int(group.attrs.get("committed", 0) or 0)
+    if committed == 0:
+        return 0
+    later = np.flatnonzero(np.asarray(group["step"][:committed]) >= global_step)
+    return int(later[0]) if len(later) else committed
+
+
+@dataclass
+class _Rank:
+    rank: int
+    group: object
+    committed: int
+    committed_tokens: int
+    skipped: dict
+    arrays: dict = field(default_factory=dict)
+    ends: np.ndarray | None = None
+
+    def array(self, path: str):
+        if path not in self.arrays:
+            self.arrays[path] = self.group[path]
+        return self.arrays[path]
+
+    def has(self, path: str) -> bool:
+        try:
+            self.array(path)
+            return True
+        except KeyError:
+            return False
+
+    def token_ends(self) -> np.ndarray:
+        if self.ends is None:
+            self.ends = np.asarray(self.array(TOKENS_END)[: self.committed], dtype=np.int64)
+        return self.ends
+
+
+class StoreReader:
+    def __init__(self, url: str, run: str | None = None, storage_options: dict | None = None) -> None:
+        self.url = str(url)
+        self._root, self.runs = self._open_root(self.url, storage_options)
+        self._store = self._root.store
+        meta = self._root.attrs[ROOT_ATTR]
+        self.schema_version: int = int(meta["schema_version"])
+        self.model: dict = dict(meta.get("model") or {})
+        if run is None:
+            if len(self.runs) != 1:
+                raise StoreNotFoundError(
+                    f"{self.url} holds {len(self.runs)} runs {self.runs}; pass run=<one of them>"
+                    if self.runs else f"{self.url} holds no runs yet"
+                )
+            run = self.runs[0]
+        elif run not in self.runs:
+            raise StoreNotFoundError(f"run {run!r} not found in {self.url}; runs: {self.runs}")
+        self.run: str = run
+        self._run_group = self._root[run]
+        self.run_attrs: dict = dict(self._run_group.attrs[RUN_ATTR])
+        self._encoding = get_encoding((self.run_attrs.get("encoding") or {}).get("name"))
+        self.refresh()
+
+    @staticmethod
+    def _open_root(url: str, storage_options: dict | None):
+        """(root group, sorted run names) of a provenance store; clear errors otherwise."""
+        store = open_zarr_store(url, storage_options, read_only=True)
+        try:
+            root = zarr.open_group(store, mode="r")
+        except (NodeNotFoundError, FileNotFoundError):
+            raise StoreNotFoundError(f"no provenance store at {url}") from None
+        meta = root.attrs.get(ROOT_ATTR)
+        if meta is None:
+            raise StoreNotFoundError(f"{url} is a Zarr group but not a provenance store")
+        check_root(meta)
+        return root, sorted(name for name, g in root.groups() if RUN_ATTR in g.attrs)
+
+    # ---- metadata ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the committed counts: rows committed since opening become visible."""
+        ranks = []
+        for name in self._run_group.group_keys():
+            r = parse_prefixed_int(name, RANK_PREFIX)
+            if r is None:
+                continue
+            group = zarr.open_group(self._store, path=f"{self.run}/{name}", mode="r")
+            attrs = group.attrs.asdict()
+            ranks.append(_Rank(
+                rank=r, group=group,
+                committed=int(attrs.get("committed", 0)),
+                committed_tokens=int(attrs.get("committed_tokens", 0)),
+                skipped=dict(attrs.get("skipped") or {}),
+            ))
+        self._ranks = sorted(ranks, key=lambda x: x.rank)
+        self._offsets = np.cumsum([0] + [r.committed for r in self._ranks])
+        sigs: dict[int, set] = {}
+        for rk in self._ranks:
+            for gname, sub in rk.group.groups():
+                layer = parse_prefixed_int(gname, LAYER_PREFIX)
+                if layer is not None:
+                    sigs.setdefault(layer, set()).update(
+                        a for a in sub.array_keys() if not a.endswith(SCALE_SUFFIX)
+                    )
+        self._sigs = sigs
+
+    @property
+    def committed(self) -> dict[int, int]:
+        return {r.rank: r.committed for r in self._ranks}
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for r in self._ranks:
+            for reason, count in r.skipped.items():
+                total[reason] = total.get(reason, 0) + int(count)
+        return total
+
+    @property
+    def layers(self) -> list[int]:
+        return sorted(self._sigs)
+
+    @property
+    def signature_names(self) -> list[str]:
+        return sorted(set().union(*self._sigs.values())) if self._sigs else []
+
+    @property
+    def encoding(self) -> str:
+        return self._encoding.name
+
+    def __len__(self) -> int:
+        return int(self._offsets[-1])
+
+    def __repr__(self) -> str:
+        return (f"StoreReader({self.url!r}, run={self.run!r}, rows={len(self)}, "
+                f"ranks={self.committed}, layers={self.layers}, names={self.signature_names})")
+
+    # ---- rows -------------------------------------------------------------------------
+
+    def _live(self) -> list[_Rank]:
+        return [r for r in self._ranks if r.committed > 0]
+
+    def samples(self) -> pd.DataFrame:
+        """One row per committed row (ranks concatenated in rank order), index = global row."""
+        frames = []
+        for rk in self._live():
+            n = rk.committed
+            cols: dict[str, np.ndarray] = {}
+            for name in BASE_COLUMNS:
+                cols[name] = _plain(rk.array(name)[:n])
+            cols["rank"] = np.full(n, rk.rank, dtype=np.int64)
+            cols["n_tokens"] = np.diff(rk.token_ends(), prepend=0)
+            for name in sorted(rk.group.array_keys()):
+                if name not in BASE_COLUMNS:
+                    cols[name] = _plain(rk.array(name)[:n])
+            frames.append(pd.DataFrame(cols))
+        order = ["sample_id", "source", "epoch", "step", "rank", "loss", "prompt_len", "n_tokens"]
+        if not frames:
+            return pd.DataFrame({c: [] for c in order})
+        df = pd.concat(frames, ignore_index=True)
+        extras = [c for c in df.columns if c not in order]
+        return df[order + extras]
+
+    def _check_signature(self, layer: int, name: str) -> None:
+        if layer not in self._sigs:
+            raise StoreNotFoundError(f"layer {layer!r} not in run {self.run!r}; layers: {self.layers}")
+        if name not in self._sigs[layer]:
+            raise StoreNotFoundError(
+                f"signature {name!r} not stored for layer {layer}; names: {sorted(self._sigs[layer])}"
+            )
+
+    def _decode(self, rk: _Rank, layer: int, name: str, sel) -> np.ndarray:
+        payload = rk.array(signature_path(layer, name))
+        if isinstance(sel, slice):
+            p = payload[sel]
+            s = rk.array(scale_path(layer, name))[sel] if self._encoding.has_scale else None
+        else:
+            p = payload.get_orthogonal_selection((sel, slice(None)))
+            s = rk.array(scale_path(layer, name)).get_orthogonal_selection((sel,)) if self._encoding.has_scale else None
+        return decode(p, s, self._encoding.name)
+
+    def _width(self, layer: int, name: str) -> int:
+        for rk in self._ranks:
+            if rk.has(signature_path(layer, name)):
+                return int(rk.array(signature_path(layer, name)).shape[1])
+        return 0
+
+    def array(self, layer: int, name: str, rows=None) -> np.ndarray:
+        """Decoded float32 ``[N, D]`` aligned with ``samples()``; ``rows`` picks global rows."""
+        self._check_signature(layer, name)
+        if rows is None:
+            blocks = [self._decode(rk, layer, name, slice(0, rk.committed)) for rk in self._live()]
+            return np.concatenate(blocks) if blocks else np.zeros((0, self._width(layer, name)), np.float32)
+        idx = self._global_rows(rows)
+        out = np.empty((len(idx), self._width(layer, name)), dtype=np.float32)
+        which = np.searchsorted(self._offsets, idx, side="right") - 1
+        for i, rk in enumerate(self._ranks):
+            mask = which == i
+            if mask.any():
+                local, inverse = np.unique(idx[mask] - self._offsets[i], return_inverse=True)
+                out[mask] = self._decode(rk, layer, name, local)[inverse]
+        return out
+
+    def _global_rows(self, rows) -> np.ndarray:
+        idx = np.asarray(rows)
+        if idx.dtype == bool:
+            if idx.shape != (len(self),):
+                raise IndexError(f"boolean row mask has shape {idx.shape}, store has {len(self)} rows")
+            return np.flatnonzero(idx)
+        idx = idx.astype(np.int64).reshape(-1)
+        idx = np.where(idx < 0, idx + len(self), idx)
+        bad = (idx < 0) | (idx >= len(self))
+        if bad.any():
+            raise IndexError(f"rows {np.asarray(rows).reshape(-1)[bad][:5].tolist()} out of range for {len(self)} rows")
+        return idx
+
+    def iter_chunks(self, layer: int, name: str, chunk_rows: int = 65536) -> Iterator[tuple[int, np.ndarray]]:
+        """Stream ``(global start row, decoded block)`` with at most ``chunk_rows`` rows per block.
+
+        Blocks never span two ranks.
+        """
+        self._check_signature(layer, name)
+        if chunk_rows <= 0:
+            raise ValueError("chunk_rows must be positive")
+        for i, rk in enumerate(self._ranks):
+            for start in range(0, rk.committed, chunk_rows):
+                stop = min(start + chunk_rows, rk.committed)
+                yield int(self._offsets[i]) + start, self._decode(rk, layer, name, slice(start, stop))
+
+    def tokens(self, row: int) -> np.ndarray:
+        """Token ids of global row ``row``."""
+        (g,) = self._global_rows([row])
+        i = int(np.searchsorted(self._offsets, g, side="right") - 1)
+        rk, local = self._ranks[i], int(g - self._offsets[i])
+        ends = rk.token_ends()
+        start = int(ends[local - 1]) if local else 0
+        return np.asarray(rk.array(TOKENS_IDS)[start: int(ends[local])], dtype=np.int32)
+
+    def to_dask(self, layer: int, name: str):
+        """Lazy ``dask.array`` ``[N, D]`` float32 over all ranks, decoded block by block."""
+        import dask.array as da
+        from dask.base import tokenize
+
+        self._check_signature(layer, name)
+        enc = self._encoding.name
+        parts = []
+        for rk in self._live():
+            payload = rk.array(signature_path(layer, name))
+            rows = shard_length(payload)
+            token = tokenize(self.url, self.run, rk.rank, layer, name, rk.committed)
+            p = da.from_array(payload, chunks=(rows, payload.shape[1]), asarray=True, lock=False,
+                              name=f"provenance-payload-{token}")[: rk.committed]
+            if self._encoding.has_scale:
+                scale = rk.array(scale_path(layer, name))
+                s = da.from_array(scale, chunks=(rows,), asarray=True, lock=False,
+                                  name=f"provenance-scale-{token}")[: rk.committed]
+                parts.append(da.blockwise(decode, "ij", p, "ij", s, "i", enc, None,
+                                          dtype=np.float32, concatenate=True))
+            else:
+                parts.append(p.map_blocks(decode, None, enc, dtype=np.float32))
+        if not parts:
+            return da.zeros((0, self._width(layer, name)), dtype=np.float32)
+        return da.concatenate(parts, axis=0)
+
+
+def _plain(values: np.ndarray) -> np.ndarray:
+    """numpy 2 StringDType -> object so pandas builds an ordinary string column."""
+    return values.astype(object) if values.dtype.kind == "T" else values

@@ -1,0 +1,220 @@
+"""On-disk layout of a provenance store (Zarr v3, schema version 1).
+
+::
+
+    <root>/                      attrs {"provenance": {"schema_version", "library_version", "model"}}
+      <run>/                     attrs {"provenance_run": {...caller's run attrs, "encoding", "projection"}}
+        rank-<r>/                attrs {"committed": N, "committed_tokens": T, "skipped": {...}}
+          sample_id source epoch step loss prompt_len [extra columns]   [N]
+          layer-<l>/<name>       [N, D]   encoded payload
+          layer-<l>/<name>_scale [N]      per-row scale (scaled encodings only)
+          tokens/ids             [T]      int32, all samples' tokens concatenated
+          tokens/end             [N]      int64, cumulative end offsets into tokens/ids
+
+Rows are visible only up to ``committed`` (``committed_tokens`` for tokens/ids);
+arrays may be physically longer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import zarr
+import zarr.errors
+from zarr.codecs import BloscCodec, ZstdCodec
+
+from provenance.errors import StoreExistsError, StoreMismatchError, StoreValueError
+
+SCHEMA_VERSION = 1
+LIBRARY_VERSION = "0.1.0"
+
+ROOT_ATTR = "provenance"
+RUN_ATTR = "provenance_run"
+
+RANK_PREFIX = "rank-"
+LAYER_PREFIX = "layer-"
+SCALE_SUFFIX = "_scale"
+TOKENS_IDS = "tokens/ids"
+TOKENS_END = "tokens/end"
+
+# Fixed per-row columns; sample_id's dtype is int64 or str, decided by the first rows.
+BASE_COLUMNS: dict[str, str | None] = {
+    "sample_id": None,
+    "source": "str",
+    "epoch": "int32",
+    "step": "int64",
+    "loss": "float32",
+    "prompt_len": "int32",
+}
+# Names an extra column may not take (they are base columns or reader-derived columns).
+RESERVED_NAMES = frozenset(BASE_COLUMNS) | {"tokens", "rank", "n_tokens"}
+
+TOKEN_INNER_CHUNK = 32768
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def rank_group(rank: int) -> str:
+    return f"{RANK_PREFIX}{int(rank)}"
+
+
+def layer_group(layer: int) -> str:
+    return f"{LAYER_PREFIX}{int(layer)}"
+
+
+def signature_path(layer: int, name: str) -> str:
+    return f"{layer_group(layer)}/{name}"
+
+
+def scale_path(layer: int, name: str) -> str:
+    return f"{layer_group(layer)}/{name}{SCALE_SUFFIX}"
+
+
+def parse_prefixed_int(name: str, prefix: str) -> int | None:
+    """``parse_prefixed_int("rank-3", "rank-") == 3``; None when ``name`` is not of that form."""
+    if not name.startswith(prefix):
+        return None
+    tail = name[len(prefix):]
+    return int(tail) if tail.isdigit() else None
+
+
+def check_name(name: str, what: str) -> str:
+    """Names become Zarr path components: keep them to a safe alphabet."""
+    if not isinstance(name, str) or not _NAME_RE.match(name) or name in (".", ".."):
+        raise StoreValueError(f"invalid {what} name {name!r}: use letters, digits, '_', '.', '-'")
+    return name
+
+
+def is_fsspec_url(url: str) -> bool:
+    return "://" in str(url) and not str(url).startswith("file://")
+
+
+def open_zarr_store(url: str, storage_options: dict | None = None, read_only: bool = False):
+    """LocalStore for plain paths and ``file://`` (atomic rename writes: crash safe);
+    FsspecStore for every other fsspec URL (``memory://``, ``s3://``...)."""
+    url = str(url)
+    if is_fsspec_url(url) or (url.startswith("file://") and storage_options):
+        return zarr.storage.FsspecStore.from_url(
+            url, storage_options=storage_options or {}, read_only=read_only
+        )
+    path = url[len("file://"):] if url.startswith("file://") else url
+    return zarr.storage.LocalStore(path, read_only=read_only)
+
+
+def json_normalise(obj: Any) -> Any:
+    """What ``obj`` looks like after a trip through zarr.json (tuples -> lists, int keys -> str)."""
+    return json.loads(json.dumps(obj))
+
+
+def root_attrs(model: dict) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "library_version": LIBRARY_VERSION,
+        "model": json_normalise(model),
+    }
+
+
+def check_root(meta: dict, model: dict | None = None) -> None:
+    """Refuse stores from a newer schema or (when ``model`` is given) from another model."""
+    version = meta.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise StoreMismatchError(
+            f"store schema version {version!r} is not supported by this library "
+            f"(schema version {SCHEMA_VERSION}); upgrade provenance to read or write it"
+        )
+    if model is not None:
+        stored, given = meta.get("model"), json_normalise(model)
+        # The config hash identifies the geometry; the name (often a local path) may differ between runs.
+        same = (stored.get("config_hash") == given.get("config_hash")
+                if isinstance(stored, dict) and isinstance(given, dict) and "config_hash" in stored and "config_hash" in given
+                else stored == given)
+        if not same:
+            raise StoreMismatchError(
+                f"store was written for model {stored!r} but this writer has model "
+                f"{given!r}; use another store root for a different model"
+            )
+
+
+# ---- array creation ----------------------------------------------------------------------
+
+def _numeric_codecs() -> list:
+    # bitshuffle+zstd suits float16/int payloads and small ints alike.
+    return [BloscCodec(cname="zstd", clevel=3, shuffle="bitshuffle")]
+
+
+def _string_codecs() -> list:
+    return [ZstdCodec(level=3)]
+
+
+def row_array_kwargs(dtype: str, width: int | None, shard_rows: int, chunk_rows: int) -> dict:
+    """create_array kwargs of a per-row array ([N] or [N, width]).
+
+    Numeric arrays are sharded (``chunk_rows`` inner chunks, ``shard_rows``
+    shards); variable-length strings use plain ``shard_rows`` chunks, so that
+    "one shard" means one stored object for every array.
+    """
+    if dtype == "str":
+        return dict(
+            shape=(0,), dtype=str, chunks=(shard_rows,), compressors=_string_codecs(),
+            fill_value="", dimension_names=("row",),
+        )
+    if width is None:
+        return dict(
+            shape=(0,), dtype=dtype, chunks=(chunk_rows,), shards=(shard_rows,),
+            compressors=_numeric_codecs(), fill_value=0, dimension_names=("row",),
+        )
+    return dict(
+        shape=(0, int(width)), dtype=dtype, chunks=(chunk_rows, int(width)),
+        shards=(shard_rows, int(width)), compressors=_numeric_codecs(), fill_value=0,
+        dimension_names=("row", "dim"),
+    )
+
+
+def token_array_kwargs(shard_tokens: int) -> dict:
+    inner = min(TOKEN_INNER_CHUNK, shard_tokens)
+    if shard_tokens % inner:
+        raise StoreValueError(f"shard_tokens={shard_tokens} must be a multiple of {inner}")
+    return dict(
+        shape=(0,), dtype="int32", chunks=(inner,), shards=(shard_tokens,),
+        compressors=_numeric_codecs(), fill_value=0, dimension_names=("token",),
+    )
+
+
+def shard_length(array) -> int:
+    """Rows per stored object of ``array`` (its shard, or its chunk when unsharded)."""
+    shards = array.shards
+    return int((shards or array.chunks)[0])
+
+
+# ---- compatibility check before training -------------------------------------------------
+
+def check_store_compatible(url: str, *, model: dict, run: str, resuming: bool = False,
+                           overwrite: bool = False, storage_options: dict | None = None) -> None:
+    """Fail fast, before training, where a StoreWriter would fail later; reads only.
+
+    Raises ``StoreMismatchError`` for another model or a newer schema, and
+    ``StoreExistsError`` when ``run`` already holds committed rows and neither
+    ``resuming`` nor ``overwrite`` is set.  A missing store is fine.
+    """
+    store = open_zarr_store(url, storage_options, read_only=True)
+    try:
+        root = zarr.open_group(store, mode="r")
+    except (zarr.errors.NodeNotFoundError, FileNotFoundError):
+        return
+    meta = root.attrs.get(ROOT_ATTR)
+    if meta is not None:
+        check_root(meta, model)
+    if resuming or overwrite or run not in root.group_keys():
+        return
+    committed = {}
+    for name, group in root[run].groups():
+        rank = parse_prefixed_int(name, RANK_PREFIX)
+        if rank is not None and int(group.attrs.get("committed", 0) or 0) > 0:
+            committed[rank] = int(group.attrs["committed"])
+    if committed:
+        raise StoreExistsError(
+            f"{url}: run {run!r} already holds committed rows {committed} (rank: rows). Use a new run "
+            "name, pass overwrite=True to replace it, or resume from a training checkpoint."
+        )
