@@ -50,6 +50,7 @@ def main() -> None:
     t0 = time.time()
     model, tokenizer = load_causal_lm("smollm2-135m-instruct")
     model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, target_modules=["q_proj", "v_proj"]))
+    model.train()  # from_pretrained returns eval mode
     records = demo_records(n_per_source=args.per_source, seed=0)
     dataset = SFTDataset(records, tokenizer, max_length=160)
     loader = DataLoader(dataset, batch_size=args.batch, shuffle=True, collate_fn=SFTCollator(tokenizer.pad_token_id),

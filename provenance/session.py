@@ -16,8 +16,8 @@ from torch import nn
 
 from provenance import __version__
 from provenance.capture import LAYER_CONVENTION, SIGNATURES, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint
-from provenance.errors import CaptureConfigError, CaptureInputError
-from provenance.store import StoreWriter, check_store_compatible, committed_rows_before_step
+from provenance.errors import CaptureConfigError, CaptureInputError, StoreNotFoundError
+from provenance.store import CaptureRows, StoreWriter, check_store_compatible, committed_rows_before_step
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,10 @@ class CaptureSession:
         self.rows_written = 0
         self.skipped: Counter = Counter()
         self.capture_seconds = 0.0
+        # Set by adapters before the first batch: the engine's reference ("self", a module or None; see
+        # CaptureEngine) and run attributes that describe what the adapter captures (e.g. DPO's loss scale).
+        self.reference = None
+        self.extra_run_attrs: dict = {}
 
     # ---- before training -------------------------------------------------------------------------------------
     def setup(self, model: nn.Module, *, rank: int = 0, world_size: int = 1) -> None:
@@ -74,7 +78,8 @@ class CaptureSession:
 
     # ---- every micro-batch ----------------------------------------------------------------------------------
     def start_batch(self, batch: Mapping, *, epoch: int, step: int,
-                    broadcast: Callable[[object], object] | None = None) -> None:
+                    broadcast: Callable[[object], object] | None = None, scale: float | None = None) -> None:
+        """`scale`: None for a token cross-entropy loss, else the known batch factor (see CaptureEngine.begin)."""
         t0 = time.perf_counter()
         if not isinstance(batch, Mapping):
             raise CaptureInputError(f"capture expects dict batches (input_ids, attention_mask, labels, sample_id), got {type(batch).__name__}")
@@ -87,12 +92,15 @@ class CaptureSession:
             self._open(batch, broadcast)
         columns = {k: batch[k] for k in ("pair_id", "role") if k in batch}
         self.engine.begin(labels=batch["labels"], input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask"),
-                          sample_ids=batch["sample_id"], sources=batch.get("source"), epoch=epoch, step=step, columns=columns)
+                          sample_ids=batch["sample_id"], sources=batch.get("source"), epoch=epoch, step=step, columns=columns,
+                          scale=scale)
         self.capture_seconds += time.perf_counter() - t0
 
     def finish_batch(self) -> None:
         t0 = time.perf_counter()
         rows = self.engine.end() if self.engine is not None else None
+        if rows is not None and "pair_id" in rows.columns:
+            rows = _complete_pairs(rows)
         if rows is not None:
             self.writer.put(rows)  # raises here if the background writer failed: training stops with its error
             self.rows_written += len(rows)
@@ -108,6 +116,11 @@ class CaptureSession:
             state["layer_choice"] = self.choice.to_attrs()
         return state
 
+    def abort_batch(self) -> None:
+        """Forget the declared micro-batch (its step raised); nothing of it is stored."""
+        if self.engine is not None:
+            self.engine._state = None
+
     def close(self) -> None:
         if self.engine is not None:
             self.engine.detach()
@@ -122,8 +135,11 @@ class CaptureSession:
     # ---- internals ------------------------------------------------------------------------------------------
     def _open(self, batch: Mapping, broadcast) -> None:
         layout = find_layout(self.model)
-        if self._resume is not None and "layer_choice" in self._resume:
-            attrs = self._resume["layer_choice"]
+        attrs = None
+        if self._resume is not None:
+            # Checkpoints written by adapters that keep no state of their own resume with the run's recorded choice.
+            attrs = self._resume.get("layer_choice") or self._stored_layer_choice()
+        if attrs is not None:
             self.choice = LayerChoice(layers=list(attrs["layers"]), spread=list(attrs.get("spread", [])),
                                       argmin_cos=attrs.get("argmin_cos"),
                                       cos_curve={int(k): v for k, v in attrs.get("cos_curve", {}).items()},
@@ -139,12 +155,14 @@ class CaptureSession:
                                                      storage_options=self.storage_options)
             log.info("provenance: resuming run %r rank %d at %d committed rows (step < %d)",
                      self.run, self.rank, resume_rows, self._resume["global_step"])
+        engine = CaptureEngine(self.model, self.choice.layers, self.signatures, reference=self.reference)
         run_attrs = {
             "library_version": __version__, "layers": self.choice.layers, "layer_choice": self.choice.to_attrs(),
             "layer_convention": LAYER_CONVENTION, "hidden_size": layout.hidden_size, "num_layers": layout.num_layers,
-            "signatures": list(self.signatures), "world_size": self.world_size,
+            "signatures": list(engine.stored_signatures), "world_size": self.world_size,
             "signature_scale": "gradients of each sample's own mean response-token cross-entropy",
             "created_unix": time.time(),
+            **self.extra_run_attrs,
         }
         self.writer = StoreWriter(
             self.store, self.run, rank=self.rank, world_size=self.world_size, model=model_fingerprint(self.model),
@@ -152,7 +170,49 @@ class CaptureSession:
             chunk_rows=self.chunk_rows, resume_committed=resume_rows, overwrite=self.overwrite and self._resume is None,
             storage_options=self.storage_options,
         )
-        self.engine = CaptureEngine(self.model, self.choice.layers, self.signatures).attach()
+        self.engine = engine.attach()
+
+    def _stored_layer_choice(self) -> dict | None:
+        from provenance.store import open_store
+
+        try:
+            return open_store(self.store, run=self.run, storage_options=self.storage_options).run_attrs.get("layer_choice")
+        except StoreNotFoundError:
+            return None
+
+
+def _complete_pairs(rows: CaptureRows) -> CaptureRows:
+    """Keep only pairs whose rows all survived (DPO: chosen and rejected), so no pair is ever half-stored."""
+    pair_ids = list(rows.columns["pair_id"])
+    roles = rows.columns.get("role")
+    expected = {}
+    for pid, role in zip(pair_ids, roles if roles is not None else [None] * len(pair_ids)):
+        expected.setdefault(pid, set()).add(role)
+    need = {"chosen", "rejected"} if roles is not None else None
+    keep = [i for i, pid in enumerate(pair_ids) if need is None or expected[pid] >= need]
+    if len(keep) == len(pair_ids):
+        return rows
+    skipped = dict(rows.skipped)
+    skipped["incomplete_pair"] = skipped.get("incomplete_pair", 0) + len(pair_ids) - len(keep)
+    log.warning("capture: %d rows whose pair partner was skipped were dropped", len(pair_ids) - len(keep))
+    return _select_rows(rows, keep, skipped)
+
+
+def _select_rows(rows: CaptureRows, keep: list[int], skipped: dict) -> CaptureRows:
+    idx = torch.as_tensor(keep, dtype=torch.long)
+
+    def take(x):
+        if isinstance(x, torch.Tensor):
+            return x.index_select(0, idx.to(x.device))
+        return x[keep] if hasattr(x, "shape") else [x[i] for i in keep]
+
+    return CaptureRows(
+        sample_id=[rows.sample_id[i] for i in keep], source=[rows.source[i] for i in keep], epoch=rows.epoch,
+        step=rows.step, loss=take(rows.loss), prompt_len=take(rows.prompt_len),
+        token_ids=[rows.token_ids[i] for i in keep],
+        signatures={l: {k: take(v) for k, v in d.items()} for l, d in rows.signatures.items()},
+        columns={k: [v[i] for i in keep] for k, v in rows.columns.items()}, skipped=skipped, ready=rows.ready,
+    )
 
 
 def _probe_prompts(batch: Mapping, limit: int) -> list[torch.Tensor]:

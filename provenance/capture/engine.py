@@ -10,6 +10,20 @@ hook on the logits recovers it: for cross-entropy dL/dz_y = c_i (p_y - 1), so a 
 response positions, with p_y from a softmax at just those positions, gives c_i. The stored gradients are then
 exactly the gradients of the sample's own mean response cross-entropy, whatever the training loop did to the loss.
 The same identity gives every response token's p_y, hence the per-sample loss, without a second softmax.
+
+Models whose forward returns per-token log-probabilities instead of logits (TRL's fused LM head: `log_probs`, with
+the logits never built) are read the same way one step later: dL/d(log p_y) = -c_i at every response token, and the
+loss is the mean of -log p_y.
+
+Losses that are not a per-token cross-entropy (DPO: the row's weight is the pair's sigmoid factor) use the "constant"
+scale instead: the caller knows the batch factor c (1 / pairs in the batch / gradient accumulation x AMP scale) and
+passes `begin(scale=c)`; stored gradients are the captured ones divided by c, i.e. the gradients of the row's own loss
+term (for DPO, of its pair's loss).
+
+Reference activations (DPO's M0): with `reference="self"` the model's own forwards *without* grad between `begin` and
+`end` (TRL's PEFT reference forward with adapters disabled) give `h_mean_ref`; with `reference=<module>` hooks on that
+reference model's layers give it. Forwards without grad inside a training forward (reentrant gradient checkpointing)
+are never taken for the reference: only a whole model call made without grad is.
 """
 from __future__ import annotations
 
@@ -22,7 +36,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from provenance.errors import CaptureInputError
+from provenance.errors import CaptureConfigError, CaptureInputError
 from provenance.capture.model_layout import ModelLayout, find_layout
 from provenance.capture.positions import BatchPositions, response_positions
 from provenance.store.rows import CaptureRows
@@ -30,6 +44,8 @@ from provenance.store.rows import CaptureRows
 log = logging.getLogger(__name__)
 
 SIGNATURES = ("h_last", "g_last", "h_mean", "g_mean")
+# Mean response activations of the reference model (DPO's M0), captured when the engine has a reference.
+REFERENCE_SIGNATURES = ("h_mean_ref",)
 # Below this sum of (1 - p_y)^2 a sample's own scale fit is ill-posed (it predicts its response almost surely);
 # the batch-pooled fit is used instead, which is exact whenever the loss weights tokens uniformly.
 _MIN_SCALE_DENOMINATOR = 1e-10
@@ -45,11 +61,17 @@ class _BatchState:
     token_ids: list
     prompt_len: np.ndarray
     columns: dict
+    scale: float | None = None                   # known batch factor c ("constant" mode) or None (cross-entropy)
     hidden: dict = field(default_factory=dict)   # layer -> {"h_last", "h_mean"}
+    ref_hidden: dict = field(default_factory=dict)  # layer -> {"h_mean_ref"}
+    in_no_grad_call: bool = False                # inside a whole model call made without grad (a reference forward)
     grads: dict = field(default_factory=dict)    # layer -> {"g_last", "g_sum"}
     probe_p: torch.Tensor | None = None          # p_y at the probe positions
     softcap_slope: torch.Tensor | None = None    # d(softcapped z)/dz at every flat target, when the model softcaps
     target_grad: torch.Tensor | None = None      # dL_batch/dz_y at every flat (row, position)
+    target_logp: torch.Tensor | None = None      # log p_y at every flat target (fused-head outputs)
+    logp_grad: torch.Tensor | None = None        # dL_batch/d(log p_y) at every flat target (fused-head outputs)
+    logp_offset: int = 0                         # leading virtual-token columns of the log_probs tensor
 
 
 class CaptureEngine:
@@ -61,7 +83,8 @@ class CaptureEngine:
     """
 
     def __init__(self, model: nn.Module, layers: Sequence[int], signatures: Sequence[str] = SIGNATURES,
-                 probes_per_sample: int = 8):
+                 probes_per_sample: int = 8, *, reference: str | nn.Module | None = None):
+        self.model = model
         self.layout: ModelLayout = find_layout(model)
         self.layers = sorted(set(int(l) for l in layers))
         self.layout.check_layers(self.layers)
@@ -69,6 +92,13 @@ class CaptureEngine:
         if unknown:
             raise CaptureInputError(f"unknown signature(s) {sorted(unknown)}; choose from {list(SIGNATURES)}")
         self.signatures = tuple(s for s in SIGNATURES if s in signatures)
+        if reference is not None and not (reference == "self" or isinstance(reference, nn.Module)):
+            raise CaptureConfigError(f"reference must be None, 'self' or the reference model, got {reference!r}")
+        self.reference = reference
+        self.reference_layout: ModelLayout | None = None
+        if isinstance(reference, nn.Module):
+            self.reference_layout = find_layout(reference)
+            self.reference_layout.check_layers(self.layers)
         self.probes_per_sample = probes_per_sample
         self.softcap = getattr(self.layout.config, "final_logit_softcapping", None)
         self._handles: list = []
@@ -81,7 +111,18 @@ class CaptureEngine:
                 module = self.layout.module_for_layer(layer)
                 self._handles.append(module.register_forward_hook(partial(self._on_hidden, layer)))
             self._handles.append(self.layout.lm_head.register_forward_hook(self._on_logits))
+            self._handles.append(self.model.register_forward_pre_hook(self._on_model_call))
+            self._handles.append(self.model.register_forward_hook(self._on_model_output))
+            if self.reference_layout is not None:
+                for layer in self.layers:
+                    module = self.reference_layout.module_for_layer(layer)
+                    self._handles.append(module.register_forward_hook(partial(self._on_reference_hidden, layer)))
         return self
+
+    @property
+    def stored_signatures(self) -> tuple[str, ...]:
+        """Names of the per-layer arrays each row gets."""
+        return self.signatures + (REFERENCE_SIGNATURES if self.reference is not None else ())
 
     def detach(self) -> None:
         for handle in self._handles:
@@ -91,8 +132,17 @@ class CaptureEngine:
 
     def begin(self, *, labels: torch.Tensor, input_ids: torch.Tensor, sample_ids: Sequence,
               attention_mask: torch.Tensor | None = None, sources: Sequence[str] | None = None,
-              epoch: int = 0, step: int = 0, columns: dict | None = None) -> None:
-        """Declare the micro-batch whose forward and backward come next."""
+              epoch: int = 0, step: int = 0, columns: dict | None = None, scale: float | None = None) -> None:
+        """Declare the micro-batch whose forward and backward come next.
+
+        `scale=None`: the loss is a token cross-entropy with any per-sample positive factor, recovered from the
+        gradient itself. `scale=c`: the batch loss is c times the sum of per-row (per-pair) loss terms; the stored
+        gradients are those of each row's own term.
+        """
+        if scale is not None:
+            scale = float(scale)
+            if not (scale > 0 and np.isfinite(scale)):
+                raise CaptureInputError(f"scale must be a positive finite number, got {scale}")
         if labels is None:
             raise CaptureInputError("capture needs `labels` (-100 on prompt and padding) to find response tokens")
         if labels.dim() != 2 or tuple(labels.shape) != tuple(input_ids.shape):
@@ -114,7 +164,7 @@ class CaptureEngine:
         self._state = _BatchState(
             pos=pos, sample_ids=[sample_ids[r] for r in rows.tolist()], sources=[sources[r] for r in rows.tolist()],
             epoch=int(epoch), step=int(step), token_ids=token_ids, prompt_len=prompt_len,
-            columns={k: [_as_list(v)[r] for r in rows.tolist()] for k, v in (columns or {}).items()},
+            columns={k: [_as_list(v)[r] for r in rows.tolist()] for k, v in (columns or {}).items()}, scale=scale,
         )
 
     def end(self) -> CaptureRows | None:
@@ -127,19 +177,24 @@ class CaptureEngine:
         if pos.batch_size - len(pos.rows):
             skipped["no_response_tokens"] = pos.batch_size - len(pos.rows)
         n_valid = len(pos.rows)
-        complete = len(st.hidden) == len(self.layers) and len(st.grads) == len(self.layers) and st.target_grad is not None
+        has_scale = st.scale is not None or st.target_grad is not None or st.logp_grad is not None
+        complete = len(st.hidden) == len(self.layers) and len(st.grads) == len(self.layers) and has_scale
         if n_valid and not complete:
             # A forward without backward (or a loss that never reached these layers): nothing exact to store.
             skipped["no_backward"] = skipped.get("no_backward", 0) + n_valid
             log.warning("capture: %d samples had no backward through the captured layers; skipped", n_valid)
             n_valid = 0
+        if n_valid and self.reference is not None and len(st.ref_hidden) != len(self.layers):
+            skipped["no_reference_forward"] = skipped.get("no_reference_forward", 0) + n_valid
+            log.warning("capture: %d samples had no reference-model forward; skipped", n_valid)
+            n_valid = 0
         if n_valid == 0:
             return _empty_rows(st, skipped)
 
-        scale, loss = self._loss_scale_and_loss(st)
-        factor = 1.0 / (scale * pos.n_response)  # batch gradient -> gradient of the sample's own mean CE
+        factor, loss = self._row_factor_and_loss(st)
         out: dict[int, dict[str, torch.Tensor]] = {}
-        finite = torch.isfinite(loss) & torch.isfinite(scale)
+        # In "constant" mode the gradients do not depend on the loss column, which may be unknown (NaN).
+        finite = torch.isfinite(factor) & (torch.isfinite(loss) | (st.scale is not None))
         for layer in self.layers:
             h, g = st.hidden[layer], st.grads[layer]
             full = {
@@ -148,6 +203,8 @@ class CaptureEngine:
                 "g_mean": g["g_sum"] * (factor / pos.n_response)[:, None],
             }
             out[layer] = {name: full[name] for name in self.signatures}
+            if self.reference is not None:
+                out[layer].update(st.ref_hidden[layer])
             for t in out[layer].values():
                 finite &= torch.isfinite(t).all(1)
         keep = finite.to("cpu")
@@ -172,9 +229,64 @@ class CaptureEngine:
         )
 
     # ---- hooks ---------------------------------------------------------------------------------------------
+    def _on_model_call(self, module, args):
+        st = self._state
+        if st is not None:
+            # A whole model call without grad between begin and end: the reference forward (never an inner
+            # no-grad block forward of reentrant gradient checkpointing, which happens inside a call with grad).
+            st.in_no_grad_call = not torch.is_grad_enabled()
+
+    def _on_model_output(self, module, args, output):
+        st = self._state
+        if st is None:
+            return
+        st.in_no_grad_call = False
+        if not torch.is_grad_enabled() or st.target_logp is not None:
+            return
+        logp = getattr(output, "log_probs", None)
+        if not isinstance(logp, torch.Tensor) or not logp.requires_grad:
+            return
+        pos = st.pos
+        if logp.dim() != 2 or logp.shape[0] != pos.batch_size or logp.shape[1] < pos.seq_len - 1:
+            raise CaptureInputError(
+                f"per-token log_probs have shape {tuple(logp.shape)} but the batch labels are "
+                f"[{pos.batch_size}, {pos.seq_len}]"
+            )
+        offset = logp.shape[1] - (pos.seq_len - 1)  # prompt-learning PEFT prepends virtual tokens
+        with torch.no_grad():
+            st.logp_offset = offset
+            st.target_logp = logp.detach()[pos.flat_batch_row, pos.flat_pos + offset].float()
+        logp.register_hook(partial(self._on_logp_grad, st))
+
+    def _on_logp_grad(self, st: _BatchState, grad: torch.Tensor):
+        pos = st.pos
+        with torch.no_grad():
+            g = grad.detach()[pos.flat_batch_row, pos.flat_pos + st.logp_offset].float()
+            st.logp_grad = g if st.logp_grad is None else st.logp_grad + g
+
+    def _on_reference_hidden(self, layer: int, module, args, output):
+        st = self._state
+        if st is not None and layer not in st.ref_hidden:
+            self._record_reference(st, layer, output)
+
+    def _record_reference(self, st: _BatchState, layer: int, output) -> None:
+        hidden = output[0] if isinstance(output, (tuple, list)) else output
+        pos = st.pos
+        if not isinstance(hidden, torch.Tensor) or hidden.dim() != 3 or hidden.shape[:2] != (pos.batch_size, pos.seq_len):
+            return  # not this batch's reference forward
+        with torch.no_grad():
+            x = hidden.detach().index_select(0, pos.rows).float()
+            st.ref_hidden[layer] = {"h_mean_ref": torch.bmm(pos.response_mask[:, None, :], x)[:, 0] / pos.n_response[:, None]}
+
     def _on_hidden(self, layer: int, module, args, output):
         st = self._state
-        if st is None or not torch.is_grad_enabled() or layer in st.hidden:
+        if st is None:
+            return
+        if not torch.is_grad_enabled():
+            if self.reference == "self" and st.in_no_grad_call and layer not in st.ref_hidden:
+                self._record_reference(st, layer, output)
+            return
+        if layer in st.hidden:
             return
         hidden = output[0] if isinstance(output, (tuple, list)) else output
         if not isinstance(hidden, torch.Tensor) or not hidden.requires_grad:
@@ -186,20 +298,22 @@ class CaptureEngine:
                 f"[{pos.batch_size}, {pos.seq_len}]: capture needs one row per sample (no packing)"
             )
         with torch.no_grad():
-            x = hidden.detach().index_select(0, pos.rows).float()
+            x = hidden.detach()
+            # Gather and a masked matmul read the activations in place: no copy of the [B, T, d] tensor.
             st.hidden[layer] = {
-                "h_last": x[torch.arange(len(pos.rows), device=x.device), pos.last_prompt],
-                "h_mean": torch.bmm(pos.response_mask[:, None, :], x)[:, 0] / pos.n_response[:, None],
+                "h_last": x[pos.rows, pos.last_prompt].float(),
+                "h_mean": torch.bmm(pos.response_mask[:, None, :].to(x.dtype), x.index_select(0, pos.rows) if pos.partial else x)[:, 0].float()
+                / pos.n_response[:, None],
             }
         hidden.register_hook(partial(self._on_hidden_grad, st, layer))
 
     def _on_hidden_grad(self, st: _BatchState, layer: int, grad: torch.Tensor):
         pos = st.pos
         with torch.no_grad():
-            g = grad.detach().index_select(0, pos.rows).float()
+            g = grad.detach()
             new = {
-                "g_last": g[torch.arange(len(pos.rows), device=g.device), pos.last_prompt],
-                "g_sum": torch.bmm(pos.response_mask[:, None, :], g)[:, 0],
+                "g_last": g[pos.rows, pos.last_prompt].float(),
+                "g_sum": torch.bmm(pos.response_mask[:, None, :].to(g.dtype), g.index_select(0, pos.rows) if pos.partial else g)[:, 0].float(),
             }
             old = st.grads.get(layer)
             # A second backward through the same graph (retain_graph) adds to the same loss gradient.
@@ -236,7 +350,28 @@ class CaptureEngine:
             st.target_grad = g if st.target_grad is None else st.target_grad + g
 
     # ---- per-sample scale ------------------------------------------------------------------------------------
-    def _loss_scale_and_loss(self, st: _BatchState) -> tuple[torch.Tensor, torch.Tensor]:
+    def _row_factor_and_loss(self, st: _BatchState) -> tuple[torch.Tensor, torch.Tensor]:
+        """(factor turning the captured gradient into the row's own, the row's mean response cross-entropy)."""
+        pos = st.pos
+        n_valid = len(pos.rows)
+        device = pos.n_response.device
+        loss = None
+        if st.target_logp is not None:
+            loss = -torch.zeros(n_valid, device=device).index_add_(0, pos.flat_sample, st.target_logp) / pos.n_response
+        if st.scale is not None:
+            if loss is None:
+                loss = (self._fit_scale_and_loss(st, pooled_fallback=False)[1] if st.target_grad is not None
+                        else torch.full((n_valid,), float("nan"), device=device))
+            return torch.full((n_valid,), 1.0 / st.scale, device=device), loss
+        if st.logp_grad is not None:
+            # dL/d(log p_y) = -c_i at every response token of sample i.
+            scale = -torch.zeros(n_valid, device=device).index_add_(0, pos.flat_sample, st.logp_grad) / pos.n_response
+        else:
+            scale, fitted = self._fit_scale_and_loss(st, pooled_fallback=True)
+            loss = fitted if loss is None else loss
+        return 1.0 / (scale * pos.n_response), loss  # batch gradient -> gradient of the sample's own mean CE
+
+    def _fit_scale_and_loss(self, st: _BatchState, pooled_fallback: bool) -> tuple[torch.Tensor, torch.Tensor]:
         pos = st.pos
         n_valid = len(pos.rows)
         probe = pos.probe_index
@@ -245,8 +380,8 @@ class CaptureEngine:
         owner = pos.flat_sample[probe]
         num = torch.zeros(n_valid, device=a.device).index_add_(0, owner, gy * a)
         den = torch.zeros(n_valid, device=a.device).index_add_(0, owner, a * a)
-        pooled = num.sum() / den.sum().clamp_min(1e-30)
-        scale = torch.where(den > _MIN_SCALE_DENOMINATOR, num / den.clamp_min(1e-30), pooled)
+        fallback = num.sum() / den.sum().clamp_min(1e-30) if pooled_fallback else torch.tensor(float("nan"), device=a.device)
+        scale = torch.where(den > _MIN_SCALE_DENOMINATOR, num / den.clamp_min(1e-30), fallback)
         # p_y = 1 + (dL/dz_y) / c at every response token; its -log is the token's cross-entropy.
         p = (1.0 + st.target_grad / scale[pos.flat_sample]).clamp(1e-30, 1.0)
         token_ce = -torch.log(p)

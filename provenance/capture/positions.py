@@ -29,6 +29,11 @@ class BatchPositions:
     batch_size: int
     seq_len: int
 
+    @property
+    def partial(self) -> bool:
+        """Some rows have no response token, so per-row work must select the kept rows first."""
+        return len(self.rows) != self.batch_size
+
 
 def response_positions(labels: torch.Tensor, device: torch.device, probes_per_sample: int = 8) -> BatchPositions:
     """Positions from a [B, T] label tensor (computed on CPU once per batch, then moved to `device`)."""
