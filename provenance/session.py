@@ -119,7 +119,7 @@ class CaptureSession:
     def abort_batch(self) -> None:
         """Forget the declared micro-batch (its step raised); nothing of it is stored."""
         if self.engine is not None:
-            self.engine._state = None
+            self.engine.abort()
 
     def close(self) -> None:
         if self.engine is not None:

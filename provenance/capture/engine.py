@@ -124,6 +124,10 @@ class CaptureEngine:
         """Names of the per-layer arrays each row gets."""
         return self.signatures + (REFERENCE_SIGNATURES if self.reference is not None else ())
 
+    def abort(self) -> None:
+        """Forget the declared micro-batch without producing rows (its step failed)."""
+        self._state = None
+
     def detach(self) -> None:
         for handle in self._handles:
             handle.remove()
