@@ -1,0 +1,362 @@
+"""`ProvenanceTrainerCallback`: capture from `transformers.Trainer` and TRL's `SFTTrainer` / `DPOTrainer`.
+
+Usage (one callback, no other change to the training script)::
+
+    cb = ProvenanceTrainerCallback("runs/store.zarr")                  # layers="auto" by default
+    trainer = SFTTrainer(model=..., args=..., train_dataset=train, callbacks=[cb])
+    trainer.train()                                                    # or train(resume_from_checkpoint=...)
+
+How it plugs in. `TrainerCallback` events carry neither the batch nor the trainer, so when the trainer finishes its
+`__init__` (`on_init_end`) the callback finds the trainer on the call stack (or is handed it with `cb.bind(trainer)`)
+and:
+- keeps `sample_id` / `source` through `remove_unused_columns` and wraps the data collator
+  (`provenance.hf.ProvenanceDataCollator`) so they survive TRL's collators, which drop unknown keys; a dataset without
+  `sample_id` gets index+content-hash ids (`provenance.hf.with_sample_ids`), a dataset with duplicate ids is refused;
+- wraps `trainer.training_step` (forward + backward of one micro-batch): the ids are taken off the inputs, the
+  `CaptureSession` micro-batch is declared before and finished after, so the framework-free `CaptureEngine` does all
+  capture; a forward pre-hook strips the ids from any other model call (evaluation, DPO's reference precompute);
+- fails at trainer construction on what cannot work: packing / padding-free rows, unknown layers, a store of another
+  model, a DPO loss that is not a sum of per-pair terms.
+
+SFT (`Trainer`, `SFTTrainer`): the loss is the token cross-entropy of the batch's `labels`; every sample's gradients
+are rescaled to those of its own mean response cross-entropy (see `CaptureEngine`). Which tokens are the "response" is
+whatever TRL labels: prompt/completion -> the completion (`completion_only_loss`, the default there); conversational
+`messages` with `assistant_only_loss=True` -> the assistant tokens; plain `text` (or messages without
+`assistant_only_loss`) -> every token after the first, so `h_last` is the first token's state and `prompt_len` is 1.
+
+DPO (`DPOTrainer`): each pair is stored as two rows, `role` "chosen" and "rejected", both with `sample_id` = `pair_id`
+= the example's id. Gradients are those of the pair's own DPO loss term (all `loss_type`s, weighted) with respect to
+each row's hidden states: the batch loss is c x the sum of pair terms with c = 1 / (pairs in the micro-batch x
+gradient accumulation) (x the AMP loss scale), which the callback passes to the engine. `h_mean_ref` holds the
+reference model's (M0) response-mean activations, from TRL's own reference forward (PEFT adapter disabled or the "ref"
+adapter, or the separate `ref_model`); with `precompute_ref_log_probs=True` no reference forward runs during training
+and the run records `reference_activations = "policy_first_visit"`: use `h_mean` of each pair's first captured rows.
+The `loss` column of DPO rows is the row's mean response cross-entropy under the policy.
+
+Resume: the trainer's checkpoint already holds the global step; every checkpoint save first commits the rows captured
+so far, and `train(resume_from_checkpoint=...)` keeps exactly the rows captured before the checkpoint's step.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+from typing import Any, Sequence
+
+import torch
+from transformers import Trainer, TrainerCallback
+
+from provenance.capture import SIGNATURES, find_layout
+from provenance.errors import CaptureConfigError, CaptureInputError
+from provenance.hf import META_KEYS, ProvenanceDataCollator, with_sample_ids
+from provenance.session import CaptureSession
+
+log = logging.getLogger(__name__)
+
+# DPO loss types whose batch loss is the mean over pairs of a per-pair term (so one pair's own term is defined).
+_PAIRWISE_DPO_LOSSES = {"sigmoid", "hinge", "ipo", "exo_pair", "nca_pair", "robust", "bco_pair", "sppo_hard", "apo_zero",
+                        "apo_down", "discopop", "sigmoid_norm"}
+_TRAINER_ATTR = "_provenance_callback"
+
+NOT_BOUND_HELP = (
+    "ProvenanceTrainerCallback is not attached to a trainer: pass it at construction (Trainer(..., callbacks=[cb])) "
+    "so it can wrap the data collator before the dataloader exists, or call cb.bind(trainer) before trainer.train()"
+)
+
+
+class ProvenanceTrainerCallback(TrainerCallback):
+    """Stream per-sample `h_last`, `g_last`, `h_mean`, `g_mean` (DPO: plus `h_mean_ref`) at chosen layers into a store.
+
+    Same options as `provenance.callbacks.ProvenanceCallback` (Lightning). Each process writes its own rank group
+    (`args.process_index` of `args.world_size`); rank 0's automatic layer choice is broadcast.
+    """
+
+    def __init__(self, store: str, *, layers: str | int | Sequence[int] = "auto", run: str = "default",
+                 signatures: Sequence[str] = SIGNATURES, encoding: str = "float16-rowscale",
+                 projection_dim: int | None = None, projection_seed: int = 0, probe_prompts: int = 8,
+                 overwrite: bool = False, storage_options: dict | None = None, shard_rows: int = 2048,
+                 chunk_rows: int = 256):
+        self.session = CaptureSession(
+            store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
+            projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
+            storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows,
+        )
+        self.trainer: Trainer | None = None
+        self.is_dpo = False
+        self._collator: ProvenanceDataCollator | None = None
+        self._hooks: list = []
+        self._training = False
+
+    # ---- attaching ----------------------------------------------------------------------------------------------
+    def bind(self, trainer: Trainer) -> "ProvenanceTrainerCallback":
+        """Attach to `trainer` (done automatically when the callback is passed at construction)."""
+        if self.trainer is trainer:
+            return self
+        if self.trainer is not None:
+            raise CaptureConfigError("this ProvenanceTrainerCallback is already bound to another trainer")
+        self.trainer = trainer
+        self.is_dpo = _is_dpo_trainer(trainer)
+        args = trainer.args
+        _refuse_unsupported(trainer, self.is_dpo)
+        # Fail fast: layers and store are checked now, while the trainer is being built.
+        self.session.setup(trainer.model, rank=int(args.process_index), world_size=int(args.world_size))
+        self._prepare_dataset(trainer)
+        if getattr(args, "remove_unused_columns", False) and hasattr(trainer, "_set_signature_columns_if_needed"):
+            trainer._set_signature_columns_if_needed()
+            for key in ("sample_id", "source"):
+                if key not in trainer._signature_columns:
+                    trainer._signature_columns.append(key)
+        collator = trainer.data_collator
+        if not isinstance(collator, ProvenanceDataCollator):
+            collator = ProvenanceDataCollator(collator, pairs=self.is_dpo)
+            trainer.data_collator = collator
+        self._collator = collator
+        self._hooks.append(trainer.model.register_forward_pre_hook(_strip_meta, with_kwargs=True, prepend=True))
+        setattr(trainer, _TRAINER_ATTR, self)
+        if not getattr(trainer, "_provenance_wrapped", False):
+            _wrap_trainer(trainer)
+        return self
+
+    def on_init_end(self, args, state, control, **kwargs):
+        trainer = _trainer_on_stack()
+        if trainer is not None:
+            self.bind(trainer)
+
+    # ---- training ----------------------------------------------------------------------------------------------
+    def on_train_begin(self, args, state, control, **kwargs):
+        if self.trainer is None:
+            trainer = _trainer_on_stack()
+            if trainer is None:
+                raise CaptureConfigError(NOT_BOUND_HELP)
+            self.bind(trainer)
+        trainer = self.trainer
+        self.session.extra_run_attrs = self._run_attrs(trainer)
+        if self.is_dpo:
+            reference = _dpo_reference(trainer)
+            self.session.reference = reference
+            if isinstance(reference, torch.nn.Module):
+                self._hooks.append(reference.register_forward_pre_hook(_strip_meta, with_kwargs=True, prepend=True))
+        if state.global_step > 0:
+            # A fresh train() starts at step 0: this is train(resume_from_checkpoint=...). Keep the rows captured
+            # before the checkpoint's step, capture the rest again.
+            self.session.restore({"run": self.session.run, "global_step": int(state.global_step)})
+        self.session.check_store()
+        self._collator.armed = True
+        self._training = True
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if control.should_save:
+            self.commit(state.global_step)
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        if control.should_save:
+            self.commit(state.global_step)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self._finish()
+        summary = self.session.summary()
+        log.info("provenance: rank %d wrote %d rows to %s (run %r), skipped %s", int(args.process_index),
+                 summary["rows_written"], self.session.store, self.session.run, summary["skipped"] or "none")
+
+    def commit(self, global_step: int) -> dict:
+        """Commit every row captured so far (called before each checkpoint is written)."""
+        return self.session.checkpoint_state(int(global_step))
+
+    # ---- one micro-batch (called by the wrapped training_step) ---------------------------------------------------
+    def _training_step(self, original, model, inputs, *args, **kwargs):
+        if not self._training:
+            return original(model, inputs, *args, **kwargs)
+        inputs = dict(inputs)
+        meta = {k: inputs.pop(k) for k in META_KEYS if k in inputs}
+        if "sample_id" not in meta:
+            raise CaptureInputError(
+                "a training batch reached training_step without `sample_id`: the trainer's data collator or dataloader "
+                "was replaced after the callback wrapped it. " + NOT_BOUND_HELP
+            )
+        trainer = self.trainer
+        batch, scale = self._capture_batch(trainer, inputs, meta)
+        state = trainer.state
+        epoch = int(math.floor(state.epoch or 0.0))
+        self.session.start_batch(batch, epoch=epoch, step=int(state.global_step), broadcast=_broadcast_fn(trainer),
+                                 scale=scale)
+        try:
+            loss = original(model, inputs, *args, **kwargs)
+        except BaseException:
+            self.session.abort_batch()
+            self._finish(quiet=True)  # keep what was captured before the failure
+            raise
+        self.session.finish_batch()
+        return loss
+
+    def _capture_batch(self, trainer, inputs: dict, meta: dict) -> tuple[dict, float | None]:
+        device = next(trainer.model.parameters()).device
+        ids = inputs.get("input_ids")
+        if ids is None:
+            raise CaptureInputError("capture needs `input_ids` in the training batches")
+        batch = dict(meta)
+        batch["input_ids"] = ids
+        if inputs.get("attention_mask") is not None:
+            batch["attention_mask"] = inputs["attention_mask"]
+        if self.is_dpo:
+            if "completion_mask" not in inputs:
+                raise CaptureInputError("DPO batches need `completion_mask` (TRL's DataCollatorForPreference makes it)")
+            batch["labels"] = ids.masked_fill(inputs["completion_mask"] == 0, -100).to(device)
+            pairs = int(ids.shape[0]) // 2
+            scale = 1.0 / (pairs * max(1, int(getattr(trainer, "current_gradient_accumulation_steps", 1) or 1)))
+            scaler = getattr(trainer.accelerator, "scaler", None)
+            if scaler is not None and getattr(scaler, "is_enabled", lambda: True)():
+                scale *= float(scaler.get_scale())
+            return batch, scale
+        if "labels" not in inputs:
+            raise CaptureInputError("training batches need `labels` (-100 on prompt and padding) for capture")
+        batch["labels"] = inputs["labels"].to(device)
+        return batch, None
+
+    # ---- internals ------------------------------------------------------------------------------------------
+    def _prepare_dataset(self, trainer) -> None:
+        dataset = trainer.train_dataset
+        if dataset is None:
+            return
+        columns = getattr(dataset, "column_names", None)
+        if columns is None:  # a torch Dataset: its items must carry sample_id (checked at the first batch)
+            return
+        if "sample_id" not in columns:
+            log.warning("provenance: the training dataset has no `sample_id` column; deriving '<index>:<content hash>' "
+                        "ids on the trainer's prepared dataset. Call provenance.hf.with_sample_ids(dataset) before "
+                        "building the trainer so that indices refer to your own dataset.")
+        trainer.train_dataset = with_sample_ids(dataset)
+
+    def _run_attrs(self, trainer) -> dict:
+        args = trainer.args
+        attrs: dict[str, Any] = {"trainer": type(trainer).__name__,
+                                 "gradient_accumulation_steps": int(args.gradient_accumulation_steps)}
+        if not self.is_dpo:
+            attrs["objective"] = "token cross-entropy (SFT)"
+            return attrs
+        attrs.update({
+            "objective": "dpo",
+            "dpo": {"beta": float(trainer.beta), "loss_type": list(trainer.loss_types),
+                    "loss_weights": [float(w) for w in trainer.loss_weights]},
+            "signature_scale": "gradients of each pair's own DPO loss term (sum over loss types, weighted), per row",
+            "loss_column": "the row's mean response-token cross-entropy under the policy",
+            "row_layout": "two rows per pair: role 'chosen' and 'rejected', sample_id = pair_id = the example's id",
+        })
+        reference = _dpo_reference(trainer)
+        if reference is None:
+            attrs["reference_activations"] = "policy_first_visit"
+            attrs["reference_note"] = ("precompute_ref_log_probs=True: no reference forward during training; use h_mean "
+                                       "of each pair's first captured rows as M0 activations")
+        elif reference == "self":
+            peft_config = getattr(getattr(trainer, "model", None), "peft_config", {}) or {}
+            attrs["reference_activations"] = ("reference_forward: PEFT 'ref' adapter" if "ref" in peft_config
+                                              else "reference_forward: PEFT adapters disabled")
+        else:
+            attrs["reference_activations"] = "reference_forward: ref_model"
+        return attrs
+
+    def _finish(self, quiet: bool = False) -> None:
+        self._training = False
+        if self._collator is not None:
+            self._collator.armed = False
+        try:
+            self.session.close()
+        except Exception:  # noqa: BLE001 - when quiet, the exception in flight is the one the user must see
+            if not quiet:
+                raise
+        for handle in self._hooks:
+            handle.remove()
+        self._hooks.clear()
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+def _wrap_trainer(trainer) -> None:
+    """Route `training_step` through the bound callback and commit before every checkpoint is written."""
+    step = trainer.training_step
+
+    def training_step(model, inputs, *args, **kwargs):
+        cb = getattr(trainer, _TRAINER_ATTR, None)
+        if cb is None:
+            return step(model, inputs, *args, **kwargs)
+        return cb._training_step(step, model, inputs, *args, **kwargs)
+
+    trainer.training_step = training_step
+    save = getattr(trainer, "_save_checkpoint", None)
+    if save is not None:
+        def _save_checkpoint(*args, **kwargs):
+            cb = getattr(trainer, _TRAINER_ATTR, None)
+            if cb is not None and cb._training:
+                cb.commit(trainer.state.global_step)
+            return save(*args, **kwargs)
+
+        trainer._save_checkpoint = _save_checkpoint
+    trainer._provenance_wrapped = True
+
+
+def _strip_meta(module, args, kwargs):
+    if any(k in kwargs for k in META_KEYS):
+        return args, {k: v for k, v in kwargs.items() if k not in META_KEYS}
+    return None
+
+
+def _trainer_on_stack() -> Trainer | None:
+    frame = inspect.currentframe()
+    try:
+        while frame is not None:
+            obj = frame.f_locals.get("self")
+            if isinstance(obj, Trainer):
+                return obj
+            frame = frame.f_back
+    finally:
+        del frame
+    return None
+
+
+def _is_dpo_trainer(trainer) -> bool:
+    try:
+        from trl import DPOTrainer
+    except ImportError:  # pragma: no cover - trl is optional
+        return False
+    return isinstance(trainer, DPOTrainer)
+
+
+def _refuse_unsupported(trainer, is_dpo: bool) -> None:
+    args = trainer.args
+    if getattr(args, "packing", False) or getattr(args, "padding_free", False) or getattr(trainer, "padding_free", False):
+        raise CaptureConfigError(
+            "capture stores one row per training sample, but packing / padding-free training puts several samples in "
+            "one sequence: set packing=False and padding_free=False in the config"
+        )
+    if getattr(trainer, "_is_vision_dataset", False):
+        raise CaptureConfigError("capture does not support vision-language datasets yet")
+    if is_dpo:
+        bad = sorted(set(trainer.loss_types) - _PAIRWISE_DPO_LOSSES)
+        if bad:
+            raise CaptureConfigError(
+                f"DPO loss type(s) {bad} couple the pairs of a batch (sorting, or a batch-wide token mean), so no pair "
+                f"has a gradient of its own; capture supports {sorted(_PAIRWISE_DPO_LOSSES)}"
+            )
+        if getattr(trainer, "aux_loss_enabled", False):
+            raise CaptureConfigError("capture does not support DPO with a MoE auxiliary loss (not a per-pair term)")
+    find_layout(trainer.model)  # a clear error for a model capture cannot hook
+
+
+def _dpo_reference(trainer):
+    """What gives the reference (M0) activations during training: None, "self" (PEFT) or the ref model module."""
+    if getattr(trainer, "precompute_ref_logps", False):
+        return None
+    ref = getattr(trainer, "ref_model", None)
+    if ref is None:
+        return "self"  # TRL runs the policy with adapters disabled (or its "ref" adapter) without grad
+    return trainer.accelerator.unwrap_model(ref) if hasattr(trainer, "accelerator") else ref
+
+
+def _broadcast_fn(trainer):
+    if int(trainer.args.world_size) <= 1 or not torch.distributed.is_available() or not torch.distributed.is_initialized():
+        return None
+
+    def broadcast(obj):
+        box = [obj]
+        torch.distributed.broadcast_object_list(box, src=0)
+        return box[0]
+
+    return broadcast
