@@ -88,6 +88,7 @@ class CaptureSession:
         for key in ("input_ids", "labels"):
             if key not in batch:
                 raise CaptureInputError(f"training batches need `{key}` for capture (labels: -100 on prompt and padding)")
+        _refuse_packing(batch)
         if self.engine is None:
             self._open(batch, broadcast)
         columns = {k: batch[k] for k in ("pair_id", "role") if k in batch}
@@ -213,6 +214,22 @@ def _select_rows(rows: CaptureRows, keep: list[int], skipped: dict) -> CaptureRo
         signatures={l: {k: take(v) for k, v in d.items()} for l, d in rows.signatures.items()},
         columns={k: [v[i] for i in keep] for k, v in rows.columns.items()}, skipped=skipped, ready=rows.ready,
     )
+
+
+def _refuse_packing(batch: Mapping) -> None:
+    """A packed row holds several samples under one id: its capture would silently mix them, so refuse it."""
+    if any(k in batch for k in ("cu_seq_lens_q", "cu_seqlens", "seq_idx")):
+        raise CaptureInputError("packed batches (cu_seq_lens / seq_idx) are not supported: capture needs one sample per row")
+    pos = batch.get("position_ids")
+    if isinstance(pos, torch.Tensor) and pos.dim() == 2 and pos.shape[1] > 1:
+        mask = batch.get("attention_mask")
+        steps = pos[:, 1:] - pos[:, :-1]
+        real = torch.ones_like(steps, dtype=torch.bool) if mask is None else (mask[:, 1:].bool() & mask[:, :-1].bool())
+        if bool(((steps < 0) & real).any()):
+            raise CaptureInputError(
+                "position_ids restart inside a row: this batch packs several samples per row, which capture cannot "
+                "attribute; disable packing (one sample per row, padded)"
+            )
 
 
 def _probe_prompts(batch: Mapping, limit: int) -> list[torch.Tensor]:

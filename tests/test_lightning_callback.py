@@ -134,3 +134,16 @@ def test_writer_failure_stops_training_with_the_error(tmp_path, monkeypatch):
     assert trainer.global_step <= 3
     reader = open_store(store)
     assert len(reader) == 8 and list(reader.samples().sample_id) == list(range(100, 108))
+
+
+def test_packed_rows_are_refused(tmp_path):
+    def packed_collate(items):
+        batch = collate(items)
+        batch["position_ids"][:, 5:] = torch.arange(batch["input_ids"].shape[1] - 5)  # a second sample starts at 5
+        return batch
+
+    loader = DataLoader(ListDataset(random_samples(4, min_len=12)), batch_size=4, collate_fn=packed_collate)
+    trainer = pl.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, callbacks=[ProvenanceCallback(str(tmp_path / "s.zarr"), layers=[1])])
+    with pytest.raises(CaptureInputError, match="packs several samples"):
+        trainer.fit(CausalLMModule(tiny_causal_lm("llama")), train_dataloaders=loader)
