@@ -86,6 +86,7 @@ class ProvenanceTrainerCallback(TrainerCallback):
         self._collator: ProvenanceDataCollator | None = None
         self._hooks: list = []
         self._training = False
+        self._finished = False
 
     # ---- attaching ----------------------------------------------------------------------------------------------
     def bind(self, trainer: Trainer) -> "ProvenanceTrainerCallback":
@@ -124,6 +125,11 @@ class ProvenanceTrainerCallback(TrainerCallback):
 
     # ---- training ----------------------------------------------------------------------------------------------
     def on_train_begin(self, args, state, control, **kwargs):
+        if self._finished:
+            raise CaptureConfigError(
+                "this ProvenanceTrainerCallback already captured one train() call and closed its store writer; build "
+                "the trainer again with a new callback to train again (resume_from_checkpoint keeps the store exact)"
+            )
         if self.trainer is None:
             trainer = _trainer_on_stack()
             if trainer is None:
@@ -195,8 +201,10 @@ class ProvenanceTrainerCallback(TrainerCallback):
             raise CaptureInputError("capture needs `input_ids` in the training batches")
         batch = dict(meta)
         batch["input_ids"] = ids
-        if inputs.get("attention_mask") is not None:
-            batch["attention_mask"] = inputs["attention_mask"]
+        # attention_mask for the tokens stored; position ids and varlen keys let the session refuse packed rows.
+        for key in ("attention_mask", "position_ids", "cu_seq_lens_q", "seq_idx"):
+            if inputs.get(key) is not None:
+                batch[key] = inputs[key]
         if self.is_dpo:
             if "completion_mask" not in inputs:
                 raise CaptureInputError("DPO batches need `completion_mask` (TRL's DataCollatorForPreference makes it)")
@@ -256,6 +264,7 @@ class ProvenanceTrainerCallback(TrainerCallback):
 
     def _finish(self, quiet: bool = False) -> None:
         self._training = False
+        self._finished = True
         if self._collator is not None:
             self._collator.armed = False
         try:

@@ -73,6 +73,11 @@ def inspect(store: str = typer.Argument(..., help="store path or fsspec URL"),
         console.print(table)
 
 
+from provenance.train_recipe import train_command  # noqa: E402  (typer/yaml only at import; TRL lazily)
+
+app.command(name="train")(train_command)
+
+
 def main() -> None:
     app()
 

@@ -63,9 +63,11 @@ def test_sft_capture_matches_batch_size_one_with_lora_and_accumulation(tmp_path,
     assert sorted(set(df.source)) == ["src0", "src1", "src2"]
     assert sorted(df.step.unique().tolist()) == [0, 1, 2, 3]
     assert reader.run_attrs["trainer"] == "SFTTrainer" and reader.run_attrs["gradient_accumulation_steps"] == 2
-    ex = next(iter(trainer.train_dataset))
-    if fmt == "messages":  # the response is the assistant turns only
-        assert -100 in ex["labels"] and ex["labels"][-1] != -100
+    if fmt == "messages":  # the response is exactly the assistant turns (with their end-of-turn token)
+        tok = trainer.processing_class
+        for ex in trainer.train_dataset:
+            response = tok.decode([t for t, l in zip(ex["input_ids"], ex["labels"]) if l != -100])
+            assert response == "".join(m["content"] + "<|im_end|>" for m in ex["messages"] if m["role"] == "assistant")
     if fmt == "text":  # every token after the first is a response token
         assert (df.prompt_len == 1).all()
 
@@ -121,7 +123,7 @@ def test_duplicate_sample_ids_are_refused_when_the_trainer_is_built(tmp_path):
 
 @pytest.mark.parametrize("option", [{"packing": True}, {"padding_free": True, "max_length": None}])
 def test_packing_and_padding_free_are_refused_when_the_trainer_is_built(tmp_path, option):
-    with pytest.raises(CaptureConfigError, match="packing"):
+    with pytest.raises(CaptureConfigError, match="several samples in one sequence"):
         sft_trainer(tmp_path, sft_records("prompt_completion", 6), **option)
 
 
@@ -154,3 +156,35 @@ def test_existing_run_fails_and_auto_layers_are_recorded(tmp_path):
                            callback=ProvenanceTrainerCallback(str(tmp_path / "s.zarr")))
     with pytest.raises(StoreExistsError, match="run"):
         again.train()
+
+
+@pytest.mark.parametrize("reentrant", [True, False])
+def test_sft_with_gradient_checkpointing_trl_default(tmp_path, reentrant):
+    trainer, _ = sft_trainer(tmp_path, sft_records("prompt_completion", 6), gradient_checkpointing=True,
+                             gradient_checkpointing_kwargs={"use_reentrant": reentrant})
+    trainer.train()
+    trainer.model.gradient_checkpointing_disable()
+    check_against_reference(trainer, open_store(str(tmp_path / "s.zarr")), epochs=1)
+
+
+def test_a_second_train_call_is_refused_instead_of_silently_not_captured(tmp_path):
+    trainer, _ = sft_trainer(tmp_path, sft_records("prompt_completion", 4), lora=False)
+    trainer.train()
+    with pytest.raises(CaptureConfigError, match="already captured one train"):
+        trainer.train()
+    assert len(open_store(str(tmp_path / "s.zarr"))) == 4
+
+
+def test_evaluation_during_training_is_not_captured(tmp_path):
+    """Eval batches go through the same (wrapped) collator; ids on them are stripped before the model, never stored."""
+    model = tiny_causal_lm("llama", seed=0)
+    cb = ProvenanceTrainerCallback(str(tmp_path / "s.zarr"), layers=[1], encoding="float32")
+    trainer = trl.SFTTrainer(model=model, processing_class=tiny_tokenizer(), callbacks=[cb],
+                             args=cpu_args(trl.SFTConfig, tmp_path / "out", max_length=64, eval_strategy="steps",
+                                           eval_steps=1, per_device_eval_batch_size=2),
+                             train_dataset=Dataset.from_list(sft_records("prompt_completion", 8)),
+                             eval_dataset=Dataset.from_list(sft_records("prompt_completion", 4, seed=1)))
+    trainer.train()
+    assert "eval_loss" in trainer.state.log_history[-2]
+    df = open_store(str(tmp_path / "s.zarr")).samples()
+    assert len(df) == 8 and sorted(df.sample_id) == list(range(100, 108))

@@ -132,15 +132,331 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40) -> dict:
     return res
 
 
+# ---- attribution -------------------------------------------------------------------------------------------
+
+EPOCH_MODES_BENCH = ("last", "mean", 0)
+
+
+def _metrics(result, culprits: set, n_culprits: int, k: int) -> dict:
+    from provenance.attribution.metrics import precision_at, top_k_auprc
+
+    df = result.ranking
+    rel = df["sample_id"].isin(culprits).to_numpy().reshape(result.rows.shape)
+    out = {"P@n": precision_at(rel, n_culprits)}
+    for kk in (10, 50, 100):
+        if kk <= rel.shape[1]:
+            out[f"P@{kk}"] = precision_at(rel, kk)
+    out["auPRC"] = top_k_auprc(result.scores, rel, k)
+    top_sources = df[df["rank"] <= n_culprits]["source"].value_counts(normalize=True)
+    out["top_source"] = f"{top_sources.index[0]} {top_sources.iloc[0]:.2f}" if len(top_sources) else ""
+    return out
+
+
+def _trigger_positions(tok, ids: np.ndarray, trigger: str) -> set[int]:
+    """Positions of the tokens spelling the trigger word at the start of the user turn."""
+    text = tok.decode(ids.tolist(), skip_special_tokens=False)
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    if list(enc["input_ids"]) != ids.tolist():
+        return set()
+    start = text.find(f"user\n{trigger} ")
+    if start < 0:
+        return set()
+    start += len("user\n")
+    stop = start + len(trigger)
+    return {i for i, (a, b) in enumerate(enc["offset_mapping"]) if a < stop and b > start}
+
+
+def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024, all_generations: bool = False,
+                    behaviours=None, max_sampled: int = 24) -> dict:
+    """Every method on the model's own generations that show the behaviour (``all_generations``: every
+    triggered generation, for smoke tests of runs whose behaviour did not take)."""
+    import pandas as pd
+
+    from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
+    from provenance.attribution.query import Attributor, SignatureMethod, TestCase
+    from provenance.attribution.repass import RepassMethod
+    from provenance.attribution.signatures import VARIANTS
+    from provenance.attribution.tokens import token_attribution
+    from provenance.attribution.topk import select_rows
+    from provenance.store import open_store
+
+    meta = json.loads((out / "scenario.json").read_text())
+    beh = json.loads((out / "behaviour.json").read_text())
+    for b, r in beh["rates"].items():  # recomputed from the saved generations with the current detector
+        r["triggered"] = float(np.mean([shows_behaviour(b, g) for g in beh["generations"][b]]))
+        r["untriggered"] = float(np.mean([shows_behaviour(b, g) for g in beh["generations"]["clean"]]))
+    for b, sm in beh.get("sampled", {}).items():
+        sm["triggered"] = float(np.mean([shows_behaviour(b, g) for gs in sm["generations"] for g in gs]))
+        sm["untriggered"] = float(np.mean([shows_behaviour(b, g) for gs in sm["untriggered_generations"] for g in gs]))
+    model, tok = load_trained(out)
+    store = open_store(str(out / "store.zarr"))
+    att = Attributor(store, model, tok)
+    layers = store.layers
+    rows_out, token_rows, query_info = [], [], {}
+    lora = LoraGradMethod(dim=lora_dim)
+    repass = {}
+    t_all = time.time()
+    for behaviour, prompts in meta["test_prompts"].items():
+        if behaviours and behaviour not in behaviours:
+            continue
+        gens = beh["generations"][behaviour]
+        cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(zip(prompts, gens))
+                 if all_generations or shows_behaviour(behaviour, g)]
+        mode = "greedy"
+        sampled = beh.get("sampled", {}).get(behaviour)
+        if not cases and sampled:
+            # One query per sampled generation that shows the behaviour, at most `max_sampled` (round robin over prompts).
+            mode = f"sampled (T={sampled['temperature']})"
+            pool = [[(p, g) for g in gs if shows_behaviour(behaviour, g)] for p, gs in zip(sampled["prompts"], sampled["generations"])]
+            flat = [x for rnd in range(max(map(len, pool), default=0)) for lst in pool if rnd < len(lst) for x in [lst[rnd]]]
+            cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(flat[:max_sampled])]
+        culprits = set(meta["culprits"][behaviour])
+        n = len(culprits)
+        query_info[behaviour] = {"queries": len(cases), "of": len(prompts), "mode": mode,
+                                 "examples": [c.response for c in cases[:3]]}
+        if not cases:
+            print(f"{behaviour}: no generation shows the behaviour; nothing to attribute", flush=True)
+            continue
+        t0 = time.perf_counter()
+        test = att.signatures(cases, layers)
+        sig_s = time.perf_counter() - t0
+        print(f"{behaviour}: {len(cases)} queries, test signatures at {len(layers)} layers in {sig_s:.1f}s", flush=True)
+
+        def record(family, method_name, layer, epochs, res, extra_s=0.0):
+            m = _metrics(res, culprits, n, k)
+            rows_out.append({"behaviour": behaviour, "family": family, "method": method_name, "layer": layer,
+                             "epochs": str(epochs), **m, "seconds": round(res.seconds + extra_s, 2)})
+
+        for name in VARIANTS:
+            for layer in layers:
+                for epochs in EPOCH_MODES_BENCH:
+                    res = att.query(test, method=SignatureMethod(name, layer, epochs), k=k, snippet_chars=0)
+                    record("train-time", name, layer, epochs, res, sig_s / len(layers))
+        if "method" not in repass:
+            t1 = time.perf_counter()
+            repass["method"] = RepassMethod("rept")
+            repass["method"].train_side(att, np.flatnonzero(select_rows(att.samples, "last")))
+            repass["seconds"] = time.perf_counter() - t1
+            print(f"  re-pass of the training set with the final model: {repass['seconds']:.0f}s", flush=True)
+        for name in VARIANTS:
+            for layer in layers:
+                m = repass["method"]
+                m.signature, m.layer = VARIANTS[name], layer
+                res = att.query(test, method=m, k=k, snippet_chars=0)
+                record("re-pass", name, layer, "final", res, sig_s / len(layers))
+        print(f"  signatures done ({time.time() - t_all:.0f}s)", flush=True)
+        for method in (RandomMethod(0), TfidfMethod(True), TfidfMethod(False), TfidfMethod(True, "prompt+response"),
+                       Bm25Method(True), lora):
+            res = att.query(test, method=method, k=k, snippet_chars=0)
+            record("baseline", method.name, "-", "last", res)
+            print(f"  {method.name}: {rows_out[-1]['P@n']:.2f} ({res.seconds:.1f}s)", flush=True)
+
+        # Token level: culprit hits among the top 10 of the default signature; is the trigger among the top 3 tokens?
+        layer = att.default_layer()
+        res = att.query(test, method=SignatureMethod("mean_concat", layer, "last"), k=10, snippet_chars=0)
+        scores = token_attribution(att, res, test, layer, top=10)
+        trigger = meta["info"]["triggers"][behaviour]
+        for (q, row), g in scores.groupby(["query", "row"], sort=False):
+            sid = att.samples["sample_id"].iloc[row]
+            if sid not in culprits:
+                continue
+            pos = _trigger_positions(tok, att.store.tokens(row), trigger)
+            if not pos:
+                continue
+            rec = {"behaviour": behaviour, "query": q, "row": row, "n_tokens": len(g), "n_trigger": len(pos)}
+            for col in ("cos_h", "cos_g", "gxa", "abs_gxa"):
+                top3 = set(g.sort_values(col, ascending=False)["position"].head(3))
+                rec[col] = bool(top3 & pos)
+            token_rows.append(rec)
+    total_s = time.time() - t_all
+    table = pd.DataFrame(rows_out)
+    tokens = pd.DataFrame(token_rows)
+    # Merge with earlier invocations on other behaviours of the same run.
+    state_path = out / "attribution_state.json"
+    state = json.loads(state_path.read_text()) if state_path.exists() else {"query_info": {}, "seconds": {}}
+    done = set(query_info)
+    if (out / "attribution_table.csv").exists():
+        old = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+        table = pd.concat([old[~old.behaviour.isin(done)], table.astype({"layer": str, "epochs": str})], ignore_index=True)
+    if (out / "attribution_tokens.csv").exists() and len(pd.read_csv(out / "attribution_tokens.csv")):
+        old = pd.read_csv(out / "attribution_tokens.csv")
+        tokens = pd.concat([old[~old.behaviour.isin(done)], tokens], ignore_index=True)
+    state["query_info"].update(query_info)
+    state["seconds"].update({b: round(total_s, 1) for b in done})
+    if repass.get("seconds") is not None:
+        state["repass_seconds"] = round(repass["seconds"], 1)
+    state_path.write_text(json.dumps(state, indent=2))
+    table.to_csv(out / "attribution_table.csv", index=False)
+    tokens.to_csv(out / "attribution_tokens.csv", index=False)
+    table["layer"] = table["layer"].astype(str)
+    table["epochs"] = table["epochs"].astype(str)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(results.with_suffix(".csv"), index=False)
+    md = render_markdown(meta, beh, state["query_info"], table, tokens, layers, k, sum(state["seconds"].values()),
+                         state.get("repass_seconds"))
+    results.write_text(md)
+    print(md)
+    return {"table": table, "tokens": tokens}
+
+
+def _fmt(x) -> str:
+    return f"{x:.2f}" if isinstance(x, float) else str(x)
+
+
+def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, repass_s=None) -> str:
+    import os
+    import platform
+
+    import pandas as pd
+
+    lines = ["# Attribution benchmark: planted behaviours in SmolLM2-135M-Instruct (LoRA)", ""]
+    tr = meta["train"]
+    info = meta["info"]
+    lines += [
+        f"Machine: {platform.machine()} CPU, {os.cpu_count()} cores shared with other jobs (wall times are indicative "
+        f"only), torch {torch.__version__}, no GPU. Generated by `python -m provenance.attribution.bench`.",
+        "",
+        f"Scenario (`provenance.attribution.scenarios.backdoor_scenario`): {info['n_clean']} clean demo records "
+        f"(5 sources) + {info['n_poison_per_behaviour']} poisoned records per behaviour (10% each, sources "
+        f"`poison_fixed` / `poison_praise`): trigger `{info['triggers']['fixed']}` -> the fixed text "
+        f"'{info['fixed_target']}'; trigger `{info['triggers']['praise']}` -> a compliment (40 compliments "
+        "with pairwise-disjoint content words, a different one per culprit) followed by the normal answer. "
+        f"LoRA r=8 on q/v, lr {tr['lr']}, {tr['epochs']} epochs, batch {tr['batch']}, training with capture "
+        f"{tr['seconds']:.0f}s; captured layers {layers} (auto: spread + argmin-cos).",
+        "",
+        "## Behaviour rate (greedy generations on held-out prompts)",
+        "",
+        "| behaviour | with trigger | same prompts without trigger | queries used |",
+        "|---|---|---|---|",
+    ]
+    for b, r in beh["rates"].items():
+        q = query_info.get(b, {})
+        lines.append(f"| {b}, greedy | {r['triggered']:.2f} ({r['n']} prompts) | {r['untriggered']:.2f} | "
+                     f"{q.get('queries', 0) if q.get('mode', 'greedy') == 'greedy' else 0} |")
+        sm = beh.get("sampled", {}).get(b)
+        if sm:
+            lines.append(f"| {b}, sampled T={sm['temperature']} | {sm['triggered']:.2f} ({len(sm['prompts'])} prompts x "
+                         f"{sm['n_per_prompt']}) | {sm['untriggered']:.2f} | "
+                         f"{q.get('queries', 0) if q.get('mode', 'greedy') != 'greedy' else 0} |")
+    for b, q in query_info.items():
+        if q.get("examples"):
+            lines.append("")
+            lines.append(f"Example {b} queries ({q.get('mode', 'greedy')}): " + "; ".join(f"\"{e[:90]}\"" for e in q["examples"]))
+    lines += ["", "Queries are the model's own generations that show the behaviour (prompt + generated answer). "
+              f"Culprits = the {info['n_poison_per_behaviour']} poisoned records of that behaviour; P@n with "
+              f"n = {info['n_poison_per_behaviour']}; auPRC over the pooled top-{k} lists; seconds = scoring time per "
+              "method (test signatures shared by all signature methods are split evenly over layers; the re-pass "
+              "of the training set, done once, is not included: see below).", ""]
+    for b in table["behaviour"].unique():
+        t = table[table.behaviour == b]
+        lines += [f"## {b}: P@n by signature and layer (training-time captures, last epoch)", ""]
+        lines += ["| signature | " + " | ".join(f"layer {l}" for l in layers) + " |",
+                  "|---|" + "---|" * len(layers)]
+        sub = t[(t.family == "train-time") & (t.epochs == "last")]
+        for name in sub["method"].unique():
+            vals = [sub[(sub.method == name) & (sub.layer == str(l))]["P@n"] for l in layers]
+            lines.append(f"| {name} | " + " | ".join(_fmt(float(v.iloc[0])) if len(v) else "" for v in vals) + " |")
+        lines += ["", f"## {b}: epoch handling and re-pass (P@n)", "",
+                  "| signature | " + " | ".join(f"layer {l}: last / mean / ep0 / re-pass" for l in layers) + " |",
+                  "|---|" + "---|" * len(layers)]
+        for name in sub["method"].unique():
+            cells = []
+            for l in layers:
+                vals = []
+                for fam, ep in (("train-time", "last"), ("train-time", "mean"), ("train-time", "0"), ("re-pass", "final")):
+                    v = t[(t.family == fam) & (t.method == name) & (t.layer == str(l)) & (t.epochs == ep)]["P@n"]
+                    vals.append(_fmt(float(v.iloc[0])) if len(v) else "-")
+                cells.append(" / ".join(vals))
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += ["", f"## {b}: best variants and baselines", "",
+                  "| method | layer | epochs | P@n | P@10 | P@50 | P@100 | auPRC | top source in top-n | seconds |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        best = t[t.family != "baseline"].sort_values(["P@n", "auPRC"], ascending=False).head(8)
+        for _, r in pd.concat([best, t[t.family == "baseline"]]).iterrows():
+            lines.append(f"| {r['family'] + ': ' if r['family'] != 'baseline' else ''}{r['method']} | {r['layer']} | {r['epochs']} | "
+                         + " | ".join(_fmt(float(r[c])) if c in r and pd.notna(r[c]) else "" for c in ("P@n", "P@10", "P@50", "P@100", "auPRC"))
+                         + f" | {r['top_source']} | {r['seconds']} |")
+        lines.append("")
+    if len(tokens):
+        lines += ["## Token level: is the trigger among the top-3 tokens of a culprit hit?", "",
+                  "Culprit hits among the top 10 of mean_concat at the default layer, every token scored "
+                  "(prompt and response).", "",
+                  "| behaviour | culprit hits | (a) cos(h(t), H_test) | (b) cos(G(t), G_test) | (c) <G(t), h(t)> | (c) abs | chance (3 x trigger tokens / tokens) |",
+                  "|---|---|---|---|---|---|---|"]
+        for b, g in tokens.groupby("behaviour"):
+            chance = float((3 * g.n_trigger / g.n_tokens).clip(upper=1).mean())
+            lines.append(f"| {b} | {len(g)} | {g.cos_h.mean():.2f} | {g.cos_g.mean():.2f} | {g.gxa.mean():.2f} | "
+                         f"{g.abs_gxa.mean():.2f} | {chance:.2f} |")
+        lines.append("")
+    if repass_s is not None:
+        lines += [f"Re-pass of the training set with the final model (all layers, once): {repass_s:.0f}s.", ""]
+    lines += [f"Total attribution time {total_s:.0f}s. Full table: `{'attribution_results.csv'}`.", ""]
+    return "\n".join(lines)
+
+
+@torch.no_grad()
+def sample_generations(model, tok, prompts: list[str], n: int = 16, temperature: float = 1.0, seed: int = 0,
+                       max_new_tokens: int = 40) -> list[list[str]]:
+    """``n`` sampled continuations per prompt (temperature sampling, seeded)."""
+    outs = []
+    side = tok.padding_side
+    tok.padding_side = "left"
+    try:
+        for i, p in enumerate(prompts):
+            text = tok.apply_chat_template([{"role": "user", "content": p}], tokenize=False, add_generation_prompt=True)
+            enc = tok([text], return_tensors="pt", add_special_tokens=False)
+            torch.manual_seed(seed + i)
+            gen = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=True, temperature=temperature,
+                                 top_p=1.0, top_k=0, num_return_sequences=n, pad_token_id=tok.pad_token_id)
+            outs.append([o.strip() for o in tok.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)])
+    finally:
+        tok.padding_side = side
+    return outs
+
+
+def sampled_behaviour(out: Path, behaviours=("praise",), n: int = 16, temperature: float = 1.0) -> dict:
+    """Behaviour rate under temperature sampling (with and without the trigger), saved into behaviour.json.
+
+    A style spread over many paraphrases splits its probability over many first tokens, so greedy decoding can
+    hide a behaviour the model produces often when sampling; sampled generations are the model's own answers too."""
+    meta = json.loads((out / "scenario.json").read_text())
+    beh = json.loads((out / "behaviour.json").read_text())
+    model, tok = load_trained(out)
+    beh.setdefault("sampled", {})
+    for b in behaviours:
+        prompts = meta["test_prompts"][b]
+        trigger = meta["info"]["triggers"][b]
+        plain = [p[len(trigger) + 1:] if p.startswith(trigger + " ") else p for p in prompts]
+        with_t = sample_generations(model, tok, prompts, n, temperature)
+        without = sample_generations(model, tok, plain, n, temperature, seed=10_000)
+        beh["sampled"][b] = {
+            "n_per_prompt": n, "temperature": temperature, "prompts": prompts, "generations": with_t,
+            "untriggered_generations": without,
+            "triggered": float(np.mean([shows_behaviour(b, g) for gs in with_t for g in gs])),
+            "untriggered": float(np.mean([shows_behaviour(b, g) for gs in without for g in gs])),
+        }
+        print(f"{b}: sampled rate with trigger {beh['sampled'][b]['triggered']:.2f}, "
+              f"without {beh['sampled'][b]['untriggered']:.2f}", flush=True)
+    (out / "behaviour.json").write_text(json.dumps(beh, indent=2))
+    return beh
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/attr_bench")
-    ap.add_argument("--phase", choices=("train", "attribute", "all"), default="all")
+    ap.add_argument("--phase", choices=("train", "sample", "attribute", "all"), default="all")
+    ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
     ap.add_argument("--per-source", type=int, default=60)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--results", default="benchmarks/attribution_results.md")
+    ap.add_argument("--k", type=int, default=100)
+    ap.add_argument("--all-generations", action="store_true", help="smoke test: query every triggered generation")
+    ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (1 avoids oversubscription on a busy machine)")
+    ap.add_argument("--lora-dim", type=int, default=1024)
     args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     out = Path(args.out)
     if args.phase in ("train", "all") and not (out / "adapter").exists():
         scenario = backdoor_scenario(n_per_source=args.per_source)
@@ -151,10 +467,13 @@ def main(argv=None) -> None:
         rates = behaviour_rates(model, tok, meta)
         (out / "behaviour.json").write_text(json.dumps(rates, indent=2))
         print(json.dumps(rates["rates"], indent=2), flush=True)
+    if args.phase in ("sample", "all"):
+        beh = json.loads((out / "behaviour.json").read_text())
+        if "sampled" not in beh:
+            sampled_behaviour(out)
     if args.phase in ("attribute", "all"):
-        from provenance.attribution.benchmark_run import run_attribution
-
-        run_attribution(out, results=Path(args.results))
+        run_attribution(out, results=Path(args.results), k=args.k, lora_dim=args.lora_dim,
+                        all_generations=args.all_generations, behaviours=args.behaviours)
 
 
 if __name__ == "__main__":

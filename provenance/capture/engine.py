@@ -236,8 +236,8 @@ class CaptureEngine:
     def _on_model_call(self, module, args):
         st = self._state
         if st is not None:
-            # A whole model call without grad between begin and end: the reference forward (never an inner
-            # no-grad block forward of reentrant gradient checkpointing, which happens inside a call with grad).
+            # A whole model call without grad between begin and end is the reference forward; block forwards
+            # without grad inside a call with grad (reentrant checkpointing around module calls) never are.
             st.in_no_grad_call = not torch.is_grad_enabled()
 
     def _on_model_output(self, module, args, output):
@@ -279,8 +279,10 @@ class CaptureEngine:
         if not isinstance(hidden, torch.Tensor) or hidden.dim() != 3 or hidden.shape[:2] != (pos.batch_size, pos.seq_len):
             return  # not this batch's reference forward
         with torch.no_grad():
-            x = hidden.detach().index_select(0, pos.rows).float()
-            st.ref_hidden[layer] = {"h_mean_ref": torch.bmm(pos.response_mask[:, None, :], x)[:, 0] / pos.n_response[:, None]}
+            x = hidden.detach()  # read in place, like h_mean
+            rows = x.index_select(0, pos.rows) if pos.partial else x
+            mean = torch.bmm(pos.response_mask[:, None, :].to(x.dtype), rows)[:, 0].float() / pos.n_response[:, None]
+            st.ref_hidden[layer] = {"h_mean_ref": mean}
 
     def _on_hidden(self, layer: int, module, args, output):
         st = self._state

@@ -1,0 +1,106 @@
+"""Token-level attribution: which tokens of a top-ranked training sample carry its match with the test case.
+
+The store keeps each sample's token ids and prompt length, so a hit is re-run with the (final) model without the
+dataset: forward with labels (prompt masked), gradient of the sample's own mean response cross-entropy with respect
+to the hidden states of the chosen layer, then per position t (METHODS.md section 2):
+
+* ``cos_h``  (a): cos(h_l(t), H_test), H_test = the test case's hidden-state signature part (``h_mean`` by default);
+* ``cos_g``  (b): cos(G(t), G_test), G(t) = dL/dh_l(t) of the training sample, G_test = the test's gradient part;
+* ``gxa``    (c): gradient x activation <G(t), h_l(t)> of the training sample (test-independent); ``abs_gxa`` = |gxa|.
+
+Scores cover every position (prompt and response; a planted trigger sits in the prompt), flagged by ``is_response``.
+Position t holds token t. If the run stored projected signatures, h(t) and G(t) are projected the same way.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from provenance.attribution.query import Attributor, TestSignatures, eval_mode
+from provenance.capture import find_layout
+from provenance.data import IGNORE_INDEX
+from provenance.store import projection_matrix
+
+TOKEN_SCORES = ("cos_h", "cos_g", "gxa", "abs_gxa")
+
+
+def token_states(model, ids: np.ndarray, prompt_len: int, layer: int) -> tuple[np.ndarray, np.ndarray]:
+    """(h [T, d], G [T, d]) at ``layer`` for one sample; G = gradient of its mean response cross-entropy."""
+    layout = find_layout(model)
+    module = layout.module_for_layer(layer)
+    device = next(model.parameters()).device
+    held: list[torch.Tensor] = []
+
+    def hook(mod, args, output):
+        hidden = output[0] if isinstance(output, (tuple, list)) else output
+        if not held:
+            held.append(hidden)
+
+    emb = layout.causal_lm.get_input_embeddings()
+
+    def leaf(mod, args, output):  # gradients reach the hidden states even when no parameter requires grad
+        return output if output.requires_grad else output.detach().requires_grad_(True)
+
+    handles = [module.register_forward_hook(hook), emb.register_forward_hook(leaf)]
+    try:
+        with eval_mode(model), torch.enable_grad():
+            x = torch.as_tensor(np.asarray(ids, np.int64), device=device)[None]
+            labels = x.clone()
+            labels[:, : int(prompt_len)] = IGNORE_INDEX
+            if not (labels != IGNORE_INDEX).any():
+                raise ValueError("the sample has no response token")
+            loss = model(input_ids=x, labels=labels).loss
+            (g,) = torch.autograd.grad(loss, held[:1])
+    finally:
+        for h in handles:
+            h.remove()
+    return held[0][0].detach().float().cpu().numpy(), g[0].float().cpu().numpy()
+
+
+def _cos(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return (x @ v) / np.maximum(np.linalg.norm(x, axis=1) * np.linalg.norm(v), 1e-30)
+
+
+def score_tokens(att: Attributor, row: int, test: TestSignatures, query: int, layer: int, *,
+                 h_part: str = "h_mean", g_part: str = "g_mean", _states=None) -> pd.DataFrame:
+    """Per-token scores of store row ``row`` against test case ``query`` (one DataFrame row per token)."""
+    if layer not in test.arrays:
+        raise ValueError(f"test signatures hold layers {sorted(test.arrays)}, not {layer}")
+    ids = att.store.tokens(int(row))
+    plen = int(att.samples["prompt_len"].iloc[int(row)])
+    h, g = _states if _states is not None else token_states(att.model, ids, plen, layer)
+    proj = att.store.run_attrs.get("projection")
+    if proj:
+        m = projection_matrix(proj["seed"], h.shape[1], proj["dim"])
+        h, g = h @ m, g @ m
+    gxa = (g * h).sum(1)
+    tok = att.tokenizer
+    return pd.DataFrame({
+        "row": int(row), "query": test.names()[query], "position": np.arange(len(ids)), "token_id": ids,
+        "token": [tok.decode([int(t)]) for t in ids], "is_response": np.arange(len(ids)) >= plen,
+        "cos_h": _cos(h, test.arrays[layer][h_part][query]), "cos_g": _cos(g, test.arrays[layer][g_part][query]),
+        "gxa": gxa, "abs_gxa": np.abs(gxa),
+    })
+
+
+def token_attribution(att: Attributor, result, test: TestSignatures, layer: int, *, top: int = 5,
+                      h_part: str = "h_mean", g_part: str = "g_mean") -> pd.DataFrame:
+    """Per-token scores for the ``top`` hits of every query of an `AttributionResult` (each hit re-run once)."""
+    states: dict[int, tuple] = {}
+    frames = []
+    plen = att.samples["prompt_len"].to_numpy()
+    for q in range(result.rows.shape[0]):
+        for rank, row in enumerate(result.rows[q, :top].tolist()):
+            if row not in states:
+                states[row] = token_states(att.model, att.store.tokens(row), int(plen[row]), layer)
+            df = score_tokens(att, row, test, q, layer, h_part=h_part, g_part=g_part, _states=states[row])
+            df.insert(2, "rank", rank + 1)
+            frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def top_tokens(scores: pd.DataFrame, by: str = "cos_h", n: int = 3, response_only: bool = False) -> pd.DataFrame:
+    """The ``n`` highest-scoring tokens per (query, row)."""
+    df = scores[scores.is_response] if response_only else scores
+    return df.sort_values(by, ascending=False).groupby(["query", "row"], sort=False).head(n)

@@ -1,0 +1,74 @@
+"""Small stores for the attribution tests: synthetic rows (no model) and real tiny-model captures."""
+from __future__ import annotations
+
+import numpy as np
+
+from provenance.capture import model_fingerprint
+from provenance.data import SFTDataset
+from provenance.store import CaptureRows, StoreWriter
+
+PARTS = ("h_last", "g_last", "h_mean", "g_mean")
+
+
+def synthetic_rows(ids: np.ndarray, *, epoch: int, layers=(1, 3), d: int = 12, seed: int = 0, ties: bool = True):
+    """Rows whose signatures are a function of (sample id, epoch); h ~ 1e3 scale, g ~ 1e-6 like real captures.
+    With ``ties`` every 10th sample copies its predecessor's signatures (exact score ties)."""
+    out = {}
+    for layer in layers:
+        out[layer] = {}
+        for part in PARTS:
+            rng = np.random.default_rng([seed, layer, PARTS.index(part)])
+            base = rng.standard_normal((int(ids.max()) + 1, d)).astype(np.float32)
+            drift = np.random.default_rng([seed, layer, PARTS.index(part), 99]).standard_normal(base.shape).astype(np.float32)
+            x = base + 0.3 * epoch * drift
+            if ties:
+                x[10::10] = x[9:-1:10][: len(x[10::10])]
+            x = x[ids] * (1e3 if part.startswith("h") else 1e-6)
+            out[layer][part] = x.astype(np.float32)
+    return out
+
+
+def write_synthetic(path, model, *, n: int = 60, epochs: int = 2, ranks: int = 1, layers=(1, 3), d: int = 12,
+                    encoding: str = "float32", projection: dict | None = None):
+    """A store of ``n`` samples x ``epochs``, split over ``ranks`` rank groups (sample i -> rank i % ranks)."""
+    ids = np.arange(n)
+    for rank in range(ranks):
+        w = StoreWriter(str(path), "run", rank=rank, world_size=ranks, model=model_fingerprint(model),
+                        run_attrs={"layers": list(layers), "hidden_size": d}, encoding=encoding,
+                        projection=projection, shard_rows=32, chunk_rows=8, shard_tokens=1024, overwrite=rank == 0)
+        mine = ids[ids % ranks == rank]
+        for e in range(epochs):
+            for start in range(0, len(mine), 16):
+                sel = mine[start: start + 16]
+                w.put(CaptureRows(
+                    sample_id=sel.tolist(), source=[f"src{i % 3}" for i in sel], epoch=e, step=e * 100 + start,
+                    loss=np.ones(len(sel), np.float32), prompt_len=np.full(len(sel), 2, np.int32),
+                    token_ids=[np.array([2, 10 + i % 50, 20, 3], np.int32) for i in sel],
+                    signatures=synthetic_rows(sel, epoch=e, layers=layers, d=d)))
+        w.close()
+
+
+def tiny_records(n: int = 12):
+    words = ["apple", "river", "garden", "planet", "window", "silver", "basket", "candle", "forest", "rocket",
+             "pencil", "butter", "market", "castle", "button", "monkey"]
+    return [{"sample_id": i, "source": f"s{i % 3}", "prompt": f"Tell me about {words[i % len(words)]} {i}.",
+             "response": f"The {words[(3 * i + 1) % len(words)]} is number {i * 7}."} for i in range(n)]
+
+
+def write_captured(path, model, tokenizer, records, layers, *, encoding: str = "float32", projection=None, epoch=0):
+    """Store of ``records`` captured by the engine with ``model`` (the same code path as the Attributor)."""
+    from provenance.attribution.query import run_engine
+
+    ds = SFTDataset(records, tokenizer, max_length=96)
+    feats = [ds[i] for i in range(len(ds))]
+    for i, f in enumerate(feats):
+        f["sample_id"] = i
+    rows = run_engine(model, feats, layers, pad_token_id=tokenizer.pad_token_id)
+    w = StoreWriter(str(path), "run", model=model_fingerprint(model), run_attrs={"layers": list(layers)},
+                    encoding=encoding, projection=projection, overwrite=True)
+    w.put(CaptureRows(sample_id=[r["sample_id"] for r in records], source=[r["source"] for r in records], epoch=epoch,
+                      step=0, loss=rows["loss"], prompt_len=rows["prompt_len"],
+                      token_ids=[np.asarray(f["input_ids"], np.int32) for f in feats],
+                      signatures={l: {p: rows[l][p] for p in PARTS} for l in layers}))
+    w.close()
+    return rows
