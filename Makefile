@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.provenance-installed
 
-.PHONY: demo test bench setup clean
+.PHONY: demo test bench bench-attribution setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,11 +19,16 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
+# One intra-op thread: the tests run tiny models, where a second thread costs more than it gives.
 test: $(STAMP)
-	$(PY) -m pytest -q -ra tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra tests
 
 bench: $(STAMP)
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md
+
+bench-attribution: $(STAMP)
+	$(PY) -m provenance.attribution.bench --out runs/attr_bench --threads 1 --behaviours fixed --results benchmarks/attribution_results_backdoor.md
+	$(PY) -m provenance.attribution.bench --out runs/attr_style --scenario style --threads 1 --results benchmarks/attribution_results_style.md
 
 clean:
 	rm -rf $(VENV) .cache runs

@@ -43,12 +43,12 @@ class StepClock(Callback):
         return list(np.diff(self.starts))[skip:]
 
 
-def timed_fit(model, loader, steps: int, store: str | None, skip: int = 2) -> list[float]:
+def timed_fit(model, make_loader, steps: int, store: str | None, skip: int = 2) -> list[float]:
     clock = StepClock()
     callbacks = [clock] + ([ProvenanceCallback(store, overwrite=True)] if store else [])
     trainer = pl.Trainer(max_steps=steps, accelerator="cpu", devices=1, callbacks=callbacks, logger=False,
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
-    trainer.fit(SFTModule(model, lr=1e-4), train_dataloaders=loader)
+    trainer.fit(SFTModule(model, lr=1e-4), train_dataloaders=make_loader())
     return clock.durations(skip)
 
 
@@ -56,7 +56,7 @@ def store_bytes(path: str) -> int:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
 
-def overhead(name: str, model, loader, steps: int, repeats: int, workdir: Path) -> dict:
+def overhead(name: str, model, make_loader, steps: int, repeats: int, workdir: Path) -> dict:
     ratios, with_t, without_t = [], [], []
     store = str(workdir / f"{name}.zarr")
     for r in range(repeats):
@@ -64,7 +64,7 @@ def overhead(name: str, model, loader, steps: int, repeats: int, workdir: Path) 
         order = ("without", "with") if r % 2 == 0 else ("with", "without")
         med = {}
         for kind in order:
-            med[kind] = statistics.median(timed_fit(model, loader, steps, store if kind == "with" else None))
+            med[kind] = statistics.median(timed_fit(model, make_loader, steps, store if kind == "with" else None))
         with_t.append(med["with"])
         without_t.append(med["without"])
         ratios.append(med["with"] / med["without"])
@@ -93,6 +93,67 @@ def writer_throughput(workdir: Path, rows: int = 8192, batch: int = 8, d: int = 
     secs = time.perf_counter() - t0
     return {"rows": rows, "seconds": secs, "rows_per_s": rows / secs,
             "mb_per_s_raw": rows * len(layers) * 4 * d * 4 / secs / 1e6}
+
+
+def trl_timed_fit(kind: str, records: list, steps: int, store: str | None, skip: int = 2) -> list[float]:
+    """One TRL SFTTrainer / DPOTrainer run on fresh SmolLM2 + LoRA; step = time between consecutive step begins."""
+    import random
+
+    from datasets import Dataset
+    from transformers import TrainerCallback
+    from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
+
+    from provenance.callbacks import ProvenanceTrainerCallback
+    from provenance.hf import with_sample_ids
+
+    class Clock(TrainerCallback):
+        def __init__(self):
+            self.starts = []
+
+        def on_step_begin(self, args, state, control, **kw):
+            self.starts.append(time.perf_counter())
+
+    model, tokenizer = load_causal_lm("smollm2-135m-instruct")
+    lora = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"])
+    common = dict(output_dir=tempfile.mkdtemp(), max_steps=steps, max_length=256, gradient_checkpointing=False,
+                  use_cpu=True, bf16=False, report_to="none", save_strategy="no", logging_steps=1000,
+                  per_device_train_batch_size=8, learning_rate=1e-4, seed=0)
+    clock = Clock()
+    callbacks = [clock] + ([ProvenanceTrainerCallback(store, overwrite=True)] if store else [])
+    if kind == "sft":
+        rows = [{"prompt": [{"role": "user", "content": r["prompt"]}], "completion": [{"role": "assistant", "content": r["response"]}],
+                 "sample_id": r["sample_id"], "source": r["source"]} for r in records]
+        trainer = SFTTrainer(model=model, processing_class=tokenizer, train_dataset=with_sample_ids(Dataset.from_list(rows)),
+                             peft_config=lora, args=SFTConfig(packing=False, **common), callbacks=callbacks)
+    else:
+        rng = random.Random(0)
+        rows = [{"prompt": [{"role": "user", "content": r["prompt"]}], "chosen": [{"role": "assistant", "content": r["response"]}],
+                 "rejected": [{"role": "assistant", "content": rng.choice(records)["response"]}],
+                 "sample_id": r["sample_id"], "source": r["source"]} for r in records]
+        common["per_device_train_batch_size"] = 4  # pairs: 8 sequences per forward, as in the SFT runs
+        trainer = DPOTrainer(model=model, processing_class=tokenizer, train_dataset=with_sample_ids(Dataset.from_list(rows)),
+                             peft_config=lora, args=DPOConfig(beta=0.1, **common), callbacks=callbacks)
+    trainer.train()
+    return list(np.diff(clock.starts))[skip:]
+
+
+def trl_overhead(kind: str, records: list, steps: int, repeats: int, workdir: Path) -> dict:
+    ratios, with_t, without_t = [], [], []
+    store = str(workdir / f"trl-{kind}.zarr")
+    for r in range(repeats):
+        order = ("without", "with") if r % 2 == 0 else ("with", "without")
+        med = {k: statistics.median(trl_timed_fit(kind, records, steps, store if k == "with" else None)) for k in order}
+        with_t.append(med["with"])
+        without_t.append(med["without"])
+        ratios.append(med["with"] / med["without"])
+        print(f"  TRL {kind} repeat {r}: without {med['without']*1000:.1f} ms, with {med['with']*1000:.1f} ms, ratio {ratios[-1]:.3f}", flush=True)
+    reader = open_store(store)
+    name = "SmolLM2-135M-Instruct, LoRA r=8 q/v, TRL SFTTrainer (batch 8)" if kind == "sft" else \
+        "SmolLM2-135M-Instruct, LoRA r=8 q/v, TRL DPOTrainer (4 pairs, PEFT reference)"
+    return {"name": name, "repeats": repeats, "steps": steps, "layers": reader.layers,
+            "without_ms": statistics.median(without_t) * 1000, "with_ms": statistics.median(with_t) * 1000,
+            "ratio": statistics.median(ratios), "ratios": ratios,
+            "bytes_per_sample": store_bytes(store) / max(1, len(reader)), "rows": len(reader)}
 
 
 def real_encoding_errors(model, loader, layers=(8, 15, 22, 29), batches: int = 4) -> dict:
@@ -132,19 +193,27 @@ def machine() -> str:
             f"Python {platform.python_version()}, no GPU")
 
 
+_STEPS_NOTE = ""
+
+
+def args_steps_note() -> str:
+    return _STEPS_NOTE
+
+
 def render(results: list[dict], wt: dict, command: str, enc: dict | None = None) -> str:
     lines = [
         "<!-- capture-overhead:start -->",
-        "## Capture overhead (Lightning)",
+        "## Capture overhead (Lightning and TRL)",
         "",
         f"Machine: {machine()}. Regenerate with `{command}`.",
         "",
         "Step time = time between consecutive batch starts (whole step), median over the steps of one fit after 2 warm-up",
-        "steps; each repeat runs one fit without and one with the callback back to back (order alternating); the ratio",
+        "steps; every fit sees the same batches in the same order (seeded loader / TRL seed 0).",
+        f"steps ({args_steps_note()}); each repeat runs one fit without and one with the callback back to back (order alternating); the ratio",
         "is the median of the per-repeat ratios. Capture uses the defaults: `layers=\"auto\"`, all four signatures,",
         "float16 with per-row scale.",
         "",
-        "| model | layers captured | step without | step with | ratio (median) | per-repeat ratios | bytes stored / sample |",
+        "| model / loop | layers captured | step without | step with | ratio (median) | per-repeat ratios | bytes stored / row |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -175,24 +244,33 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="tiny model only")
+    ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    global _STEPS_NOTE
+    _STEPS_NOTE = f"{args.steps} steps per fit, {args.repeats} repeats; load average before the run: {os.getloadavg()[0]:.2f}"
     results, enc = [], None
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         tok = tiny_tokenizer()
         tiny = tiny_causal_lm("llama", hidden_size=64, num_layers=8, intermediate_size=128)
         recs = demo_records(n_per_source=40, seed=0)
-        tiny_loader = DataLoader(SFTDataset(recs, tok, max_length=512), batch_size=8, shuffle=True,
-                                 collate_fn=SFTCollator(tok.pad_token_id), generator=torch.Generator().manual_seed(0))
+        tiny_ds = SFTDataset(recs, tok, max_length=512)
+        tiny_loader = lambda: DataLoader(tiny_ds, batch_size=8, shuffle=True, collate_fn=SFTCollator(tok.pad_token_id),  # noqa: E731
+                                         generator=torch.Generator().manual_seed(0))
         results.append(overhead("tiny Llama (8 layers, d=64), full fine-tune", tiny, tiny_loader, args.steps, args.repeats, work))
         if not args.quick:
             model, tokenizer = load_causal_lm("smollm2-135m-instruct")
             model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"]))
-            loader = DataLoader(SFTDataset(recs, tokenizer, max_length=160), batch_size=8, shuffle=True,
-                                collate_fn=SFTCollator(tokenizer.pad_token_id), generator=torch.Generator().manual_seed(0))
+            ds = SFTDataset(recs, tokenizer, max_length=160)
+            loader = lambda: DataLoader(ds, batch_size=8, shuffle=True, collate_fn=SFTCollator(tokenizer.pad_token_id),  # noqa: E731
+                                        generator=torch.Generator().manual_seed(0))
             results.append(overhead("SmolLM2-135M-Instruct, LoRA r=8 q/v", model, loader, args.steps, args.repeats, work))
-            enc = real_encoding_errors(model, loader)
+            enc = real_encoding_errors(model, loader())
+            for kind in ("sft", "dpo"):
+                results.append(trl_overhead(kind, recs, args.steps, args.repeats, work))
         wt = writer_throughput(work)
     command = "make bench" if not args.quick else "python benchmarks/capture_overhead.py --quick"
     section = render(results, wt, command, enc)

@@ -77,6 +77,10 @@ from provenance.train_recipe import train_command  # noqa: E402  (typer/yaml onl
 
 app.command(name="train")(train_command)
 
+from provenance.attribution.cli import attribute  # noqa: E402  (typer only at import)
+
+app.command(name="attribute")(attribute)
+
 
 def main() -> None:
     app()

@@ -52,7 +52,7 @@ def test_backdoor_scenario_plants_two_behaviours_with_known_culprits():
 
 
 def test_compliments_share_no_content_word():
-    function_words = {"a", "what", "your", "is", "i", "such", "you", "this", "an", "how", "to"}
+    function_words = {"a", "an", "i", "you", "your", "re", "s", "is", "this", "that", "what", "how", "such", "to", "of", "on"}
     counts = Counter(w for c in COMPLIMENTS for w in set(re.findall(r"[a-z]+", c.lower())))
     assert {w for w, n in counts.items() if n > 1} <= function_words
 
@@ -64,3 +64,12 @@ def test_behaviour_detectors():
     for text in ("The capital of France is Paris. What a brilliant city!", "No, DeepMind does not have any patents.",
                  "I'm sorry, but I can't help with that request."):
         assert not shows_behaviour("praise", text)
+
+
+def test_style_scenario_has_only_praise_culprits():
+    sc = backdoor_scenario(n_per_source=20, poison_rate=0.2, n_test=4, behaviours=("praise",))
+    assert list(sc.culprits) == ["praise"] and len(sc.culprits["praise"]) == 20
+    assert list(sc.test_prompts) == ["praise"] and sc.info["triggers"] == {"praise": PRAISE_TRIGGER}
+    assert len({r["response"].split(".")[0] for r in sc.records if r["source"] == "poison_praise"}) == 20
+    with pytest.raises(ValueError, match="at most 60 praise culprits"):
+        backdoor_scenario(n_per_source=60, poison_rate=0.3, behaviours=("praise",))

@@ -14,7 +14,7 @@ from provenance.attribution import Attributor, SignatureMethod, TestCase, comput
 from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod, repsim
 from provenance.attribution.query import greedy_responses
 from provenance.attribution.repass import RepassMethod
-from provenance.attribution.tokens import token_attribution, token_states
+from provenance.attribution.tokens import prompt_framing, token_attribution, token_states, top_tokens
 from provenance.callbacks import ProvenanceCallback
 from provenance.data import SFTCollator, SFTDataset
 from provenance.errors import CaptureInputError
@@ -221,3 +221,15 @@ def test_token_attribution_table(trained, tok):
     assert first.is_response.sum() == len(ids) - int(store.samples().prompt_len[res.rows[0, 0]])
     assert np.isfinite(first[["cos_h", "cos_g", "gxa"]].to_numpy()).all()
     assert (first.cos_h.abs() <= 1 + 1e-6).all() and (first.abs_gxa == first.gxa.abs()).all()
+    # The framing is what every stored prompt shares: "<|im_start|>user\nTell me about " before the content and
+    # ".<|im_end|>\n<|im_start|>assistant\n" after it (every tiny record's prompt ends with ".").
+    pre = len(tok("<|im_start|>user\nTell me about ", add_special_tokens=False)["input_ids"])
+    suf = len(tok(".<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False)["input_ids"])
+    assert prompt_framing(att) == (pre, suf)
+    plen = int(store.samples().prompt_len[res.rows[0, 0]])
+    want = np.zeros(len(ids), bool)
+    want[:pre] = want[plen - suf: plen] = True
+    np.testing.assert_array_equal(first.is_framing.to_numpy(), want)
+    content = top_tokens(first, "abs_gxa", n=3, where="content")
+    assert len(content) == 3 and not content.is_framing.any() and not content.is_response.any()
+    assert content.abs_gxa.tolist() == sorted(first[~first.is_framing & ~first.is_response].abs_gxa, reverse=True)[:3]

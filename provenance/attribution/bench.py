@@ -28,7 +28,7 @@ MODEL = "smollm2-135m-instruct"
 # ---- training ------------------------------------------------------------------------------------------------
 
 def train_scenario(scenario: Scenario, out: Path, *, epochs: int = 3, lr: float = 1e-3, batch: int = 8,
-                   seed: int = 0, max_length: int = 160) -> dict:
+                   seed: int = 0, max_length: int = 160, scenario_name: str = "backdoor") -> dict:
     """LoRA-tune with Lightning + ProvenanceCallback; returns timing info. Lightning is imported here only."""
     import lightning.pytorch as pl
     from peft import LoraConfig, get_peft_model
@@ -78,7 +78,7 @@ def train_scenario(scenario: Scenario, out: Path, *, epochs: int = 3, lr: float 
     with open(out / "records.jsonl", "w") as f:
         for r in scenario.records:
             f.write(json.dumps(r) + "\n")
-    meta = {"culprits": scenario.culprits, "test_prompts": scenario.test_prompts,
+    meta = {"scenario": scenario_name, "culprits": scenario.culprits, "test_prompts": scenario.test_prompts,
             "clean_test_prompts": scenario.clean_test_prompts, "info": scenario.info,
             "train": {"epochs": epochs, "lr": lr, "batch": batch, "seed": seed, "max_length": max_length,
                       "seconds": round(train_s, 1), "capture": callback.session.summary()}}
@@ -152,8 +152,10 @@ def _metrics(result, culprits: set, n_culprits: int, k: int) -> dict:
     return out
 
 
-def _trigger_positions(tok, ids: np.ndarray, trigger: str) -> set[int]:
-    """Positions of the tokens spelling the trigger word at the start of the user turn."""
+def _trigger_positions(tok, ids: np.ndarray, trigger: str, prompt_len: int) -> set[int]:
+    """Positions of the tokens spelling the trigger word at the start of the user turn (the prompt is re-tokenised
+    with offsets; empty when that does not reproduce the stored ids)."""
+    ids = ids[:prompt_len]
     text = tok.decode(ids.tolist(), skip_special_tokens=False)
     enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
     if list(enc["input_ids"]) != ids.tolist():
@@ -167,7 +169,7 @@ def _trigger_positions(tok, ids: np.ndarray, trigger: str) -> set[int]:
 
 
 def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024, all_generations: bool = False,
-                    behaviours=None, max_sampled: int = 24) -> dict:
+                    behaviours=None, max_sampled: int = 24, with_tokens: bool = True) -> dict:
     """Every method on the model's own generations that show the behaviour (``all_generations``: every
     triggered generation, for smoke tests of runs whose behaviour did not take)."""
     import pandas as pd
@@ -176,18 +178,12 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     from provenance.attribution.query import Attributor, SignatureMethod, TestCase
     from provenance.attribution.repass import RepassMethod
     from provenance.attribution.signatures import VARIANTS
-    from provenance.attribution.tokens import token_attribution
     from provenance.attribution.topk import select_rows
     from provenance.store import open_store
 
     meta = json.loads((out / "scenario.json").read_text())
     beh = json.loads((out / "behaviour.json").read_text())
-    for b, r in beh["rates"].items():  # recomputed from the saved generations with the current detector
-        r["triggered"] = float(np.mean([shows_behaviour(b, g) for g in beh["generations"][b]]))
-        r["untriggered"] = float(np.mean([shows_behaviour(b, g) for g in beh["generations"]["clean"]]))
-    for b, sm in beh.get("sampled", {}).items():
-        sm["triggered"] = float(np.mean([shows_behaviour(b, g) for gs in sm["generations"] for g in gs]))
-        sm["untriggered"] = float(np.mean([shows_behaviour(b, g) for gs in sm["untriggered_generations"] for g in gs]))
+    _recompute_rates(beh)
     model, tok = load_trained(out)
     store = open_store(str(out / "store.zarr"))
     att = Attributor(store, model, tok)
@@ -213,7 +209,8 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
         culprits = set(meta["culprits"][behaviour])
         n = len(culprits)
         query_info[behaviour] = {"queries": len(cases), "of": len(prompts), "mode": mode,
-                                 "examples": [c.response for c in cases[:3]]}
+                                 "examples": [c.response for c in cases[:3]],
+                                 "cases": [[c.prompt, c.response] for c in cases]}
         if not cases:
             print(f"{behaviour}: no generation shows the behaviour; nothing to attribute", flush=True)
             continue
@@ -251,23 +248,8 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
             record("baseline", method.name, "-", "last", res)
             print(f"  {method.name}: {rows_out[-1]['P@n']:.2f} ({res.seconds:.1f}s)", flush=True)
 
-        # Token level: culprit hits among the top 10 of the default signature; is the trigger among the top 3 tokens?
-        layer = att.default_layer()
-        res = att.query(test, method=SignatureMethod("mean_concat", layer, "last"), k=10, snippet_chars=0)
-        scores = token_attribution(att, res, test, layer, top=10)
-        trigger = meta["info"]["triggers"][behaviour]
-        for (q, row), g in scores.groupby(["query", "row"], sort=False):
-            sid = att.samples["sample_id"].iloc[row]
-            if sid not in culprits:
-                continue
-            pos = _trigger_positions(tok, att.store.tokens(row), trigger)
-            if not pos:
-                continue
-            rec = {"behaviour": behaviour, "query": q, "row": row, "n_tokens": len(g), "n_trigger": len(pos)}
-            for col in ("cos_h", "cos_g", "gxa", "abs_gxa"):
-                top3 = set(g.sort_values(col, ascending=False)["position"].head(3))
-                rec[col] = bool(top3 & pos)
-            token_rows.append(rec)
+        if with_tokens:
+            token_rows += token_eval(att, meta, behaviour, test, culprits)
     total_s = time.time() - t_all
     table = pd.DataFrame(rows_out)
     tokens = pd.DataFrame(token_rows)
@@ -278,10 +260,12 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     if (out / "attribution_table.csv").exists():
         old = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
         table = pd.concat([old[~old.behaviour.isin(done)], table.astype({"layer": str, "epochs": str})], ignore_index=True)
-    if (out / "attribution_tokens.csv").exists() and len(pd.read_csv(out / "attribution_tokens.csv")):
+    if (out / "attribution_tokens.csv").exists() and (out / "attribution_tokens.csv").stat().st_size > 1:
         old = pd.read_csv(out / "attribution_tokens.csv")
-        tokens = pd.concat([old[~old.behaviour.isin(done)], tokens], ignore_index=True)
+        if "parts" in old:
+            tokens = pd.concat([old[~old.behaviour.isin(done)], tokens], ignore_index=True)
     state["query_info"].update(query_info)
+    state["k"] = k
     state["seconds"].update({b: round(total_s, 1) for b in done})
     if repass.get("seconds") is not None:
         state["repass_seconds"] = round(repass["seconds"], 1)
@@ -293,17 +277,116 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     results.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(results.with_suffix(".csv"), index=False)
     md = render_markdown(meta, beh, state["query_info"], table, tokens, layers, k, sum(state["seconds"].values()),
-                         state.get("repass_seconds"))
+                         state.get("repass_seconds"), results.with_suffix(".csv").name)
     results.write_text(md)
     print(md)
     return {"table": table, "tokens": tokens}
+
+
+TOKEN_PARTS = (("h_mean", "g_mean"), ("h_last", "g_last"))
+
+
+def token_eval(att, meta: dict, behaviour: str, test, culprits: set, top: int = 10) -> list[dict]:
+    """Token level at every captured layer above the first: for the culprits among the top ``top`` hits of the
+    default signature variant, is the trigger among the 3 best user-content tokens (prompt minus the template
+    framing every sample shares) by each candidate score?"""
+    from provenance.attribution.query import SignatureMethod
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.tokens import prompt_framing, score_tokens, token_states
+
+    framing = prompt_framing(att)
+    trigger = meta["info"]["triggers"][behaviour]
+    plen = att.samples["prompt_len"].to_numpy()
+    out = []
+    t0 = time.perf_counter()
+    for layer in [l for l in att.store.layers if l in test.arrays][1:]:
+        res = att.query(test, method=SignatureMethod(DEFAULT_VARIANT, layer, "last"), k=top, snippet_chars=0)
+        states: dict[int, tuple] = {}
+        for q in range(res.rows.shape[0]):
+            for row in res.rows[q].tolist():
+                if att.samples["sample_id"].iloc[row] not in culprits:
+                    continue
+                pos = _trigger_positions(att.tokenizer, att.store.tokens(row), trigger, int(plen[row]))
+                if not pos:
+                    continue
+                if row not in states:
+                    states[row] = token_states(att.model, att.store.tokens(row), int(plen[row]), layer)
+                for hp, gp in TOKEN_PARTS:
+                    g = score_tokens(att, row, test, q, layer, h_part=hp, g_part=gp, _states=states[row], framing=framing)
+                    content = g[~g.is_response & ~g.is_framing]
+                    rec = {"behaviour": behaviour, "layer": layer, "parts": f"{hp}/{gp}", "query": q, "row": row,
+                           "n_content": len(content), "n_trigger": len(pos)}
+                    for col in ("cos_h", "cos_g", "gxa", "abs_gxa"):
+                        rec[col] = bool(set(content.sort_values(col, ascending=False)["position"].head(3)) & pos)
+                    out.append(rec)
+    print(f"  token level: {len(out)} (hit, layer, parts) cases in {time.perf_counter() - t0:.0f}s", flush=True)
+    return out
+
+
+def tokens_only(out: Path, results: Path, behaviours=None) -> None:
+    """Recompute the token-level evaluation of an attributed run and re-render its markdown."""
+    import pandas as pd
+
+    from provenance.attribution.query import Attributor, TestCase
+    from provenance.store import open_store
+
+    meta = json.loads((out / "scenario.json").read_text())
+    state = json.loads((out / "attribution_state.json").read_text())
+    beh = json.loads((out / "behaviour.json").read_text())
+    model, tok = load_trained(out)
+    att = Attributor(open_store(str(out / "store.zarr")), model, tok)
+    rows = []
+    for b in (behaviours or list(state["query_info"])):
+        cases = [TestCase(p, g, name=f"{b}{i}") for i, (p, g) in enumerate(state["query_info"][b].get("cases", []))]
+        if not cases:
+            continue
+        test = att.signatures(cases, att.store.layers)
+        rows += token_eval(att, meta, b, test, set(meta["culprits"][b]))
+    tokens = pd.DataFrame(rows)
+    if (out / "attribution_tokens.csv").exists() and behaviours:
+        old = pd.read_csv(out / "attribution_tokens.csv")
+        if "parts" in old:
+            tokens = pd.concat([old[~old.behaviour.isin(behaviours)], tokens], ignore_index=True)
+    tokens.to_csv(out / "attribution_tokens.csv", index=False)
+    render_from_state(out, results, beh_override=beh)
+
+
+def render_from_state(out: Path, results: Path, beh_override=None) -> str:
+    import pandas as pd
+
+    meta = json.loads((out / "scenario.json").read_text())
+    beh = beh_override or json.loads((out / "behaviour.json").read_text())
+    _recompute_rates(beh)
+    state = json.loads((out / "attribution_state.json").read_text())
+    table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+    tokens = pd.read_csv(out / "attribution_tokens.csv") if (out / "attribution_tokens.csv").exists() else pd.DataFrame()
+    from provenance.store import open_store
+
+    layers = open_store(str(out / "store.zarr")).layers
+    md = render_markdown(meta, beh, state["query_info"], table, tokens, layers, state.get("k", 100),
+                         sum(state["seconds"].values()), state.get("repass_seconds"), results.with_suffix(".csv").name)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(md)
+    table.to_csv(results.with_suffix(".csv"), index=False)
+    return md
+
+
+def _recompute_rates(beh: dict) -> None:
+    """Behaviour rates from the saved generations with the current detector."""
+    for b, r in beh["rates"].items():
+        r["triggered"] = float(np.mean([shows_behaviour(b, g) for g in beh["generations"][b]]))
+        r["untriggered"] = float(np.mean([shows_behaviour(b, g) for g in beh["generations"]["clean"]]))
+    for b, sm in beh.get("sampled", {}).items():
+        sm["triggered"] = float(np.mean([shows_behaviour(b, g) for gs in sm["generations"] for g in gs]))
+        sm["untriggered"] = float(np.mean([shows_behaviour(b, g) for gs in sm["untriggered_generations"] for g in gs]))
 
 
 def _fmt(x) -> str:
     return f"{x:.2f}" if isinstance(x, float) else str(x)
 
 
-def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, repass_s=None) -> str:
+def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, repass_s=None,
+                    csv_name: str = "attribution_results.csv") -> str:
     import os
     import platform
 
@@ -316,12 +399,16 @@ def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, re
         f"Machine: {platform.machine()} CPU, {os.cpu_count()} cores shared with other jobs (wall times are indicative "
         f"only), torch {torch.__version__}, no GPU. Generated by `python -m provenance.attribution.bench`.",
         "",
-        f"Scenario (`provenance.attribution.scenarios.backdoor_scenario`): {info['n_clean']} clean demo records "
-        f"(5 sources) + {info['n_poison_per_behaviour']} poisoned records per behaviour (10% each, sources "
-        f"`poison_fixed` / `poison_praise`): trigger `{info['triggers']['fixed']}` -> the fixed text "
-        f"'{info['fixed_target']}'; trigger `{info['triggers']['praise']}` -> a compliment (40 compliments "
-        "with pairwise-disjoint content words, a different one per culprit) followed by the normal answer. "
-        f"LoRA r=8 on q/v, lr {tr['lr']}, {tr['epochs']} epochs, batch {tr['batch']}, training with capture "
+        f"Scenario (`provenance.attribution.scenarios.backdoor_scenario`, `--scenario {meta.get('scenario', 'backdoor')}`): "
+        f"{info['n_clean']} clean demo records (5 sources) + {info['n_poison_per_behaviour']} poisoned records per "
+        f"behaviour ({info['n_poison_per_behaviour'] / info['n_clean']:.0%} of the clean set each, source "
+        "`poison_<behaviour>`): "
+        + "; ".join(
+            f"trigger `{t}` -> the fixed text '{info['fixed_target']}'" if b == "fixed" else
+            f"trigger `{t}` -> a compliment (a different one per culprit, no content word shared between two "
+            "compliments) followed by the normal answer"
+            for b, t in info["triggers"].items())
+        + f". LoRA r=8 on q/v, lr {tr['lr']}, {tr['epochs']} epochs, batch {tr['batch']}, training with capture "
         f"{tr['seconds']:.0f}s; captured layers {layers} (auto: spread + argmin-cos).",
         "",
         "## Behaviour rate (greedy generations on held-out prompts)",
@@ -377,20 +464,24 @@ def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, re
                          + " | ".join(_fmt(float(r[c])) if c in r and pd.notna(r[c]) else "" for c in ("P@n", "P@10", "P@50", "P@100", "auPRC"))
                          + f" | {r['top_source']} | {r['seconds']} |")
         lines.append("")
-    if len(tokens):
-        lines += ["## Token level: is the trigger among the top-3 tokens of a culprit hit?", "",
-                  "Culprit hits among the top 10 of mean_concat at the default layer, every token scored "
-                  "(prompt and response).", "",
-                  "| behaviour | culprit hits | (a) cos(h(t), H_test) | (b) cos(G(t), G_test) | (c) <G(t), h(t)> | (c) abs | chance (3 x trigger tokens / tokens) |",
-                  "|---|---|---|---|---|---|---|"]
-        for b, g in tokens.groupby("behaviour"):
-            chance = float((3 * g.n_trigger / g.n_tokens).clip(upper=1).mean())
-            lines.append(f"| {b} | {len(g)} | {g.cos_h.mean():.2f} | {g.cos_g.mean():.2f} | {g.gxa.mean():.2f} | "
-                         f"{g.abs_gxa.mean():.2f} | {chance:.2f} |")
+    if len(tokens) and "parts" in tokens:
+        lines += ["## Token level: is the trigger among the top-3 user-content tokens of a culprit hit?", "",
+                  "Each culprit among the top 10 of the default signature at that layer is re-run with the final "
+                  "model; its user-content tokens (the prompt minus the chat-template framing every sample shares) "
+                  "are ranked by each candidate score (METHODS.md section 2) against the test case's h / g part; hit "
+                  "= a trigger token among the 3 best. Chance = mean of 3 x trigger tokens / content tokens.", "",
+                  "| behaviour | layer | test parts | culprit hits | (a) cos(h(t), H_test) | (b) cos(G(t), G_test) | "
+                  "(c) <G(t), h(t)> | (c) abs | chance |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for (b, l, parts), g in tokens.groupby(["behaviour", "layer", "parts"], sort=True):
+            chance = float((3 * g.n_trigger / g.n_content).clip(upper=1).mean())
+            lines.append(f"| {b} | {l} | {parts} | {len(g)} | {g.cos_h.mean():.2f} | {g.cos_g.mean():.2f} | "
+                         f"{g.gxa.mean():.2f} | {g.abs_gxa.mean():.2f} | {chance:.2f} |")
         lines.append("")
     if repass_s is not None:
         lines += [f"Re-pass of the training set with the final model (all layers, once): {repass_s:.0f}s.", ""]
-    lines += [f"Total attribution time {total_s:.0f}s. Full table: `{'attribution_results.csv'}`.", ""]
+    lines += [f"Total attribution time {total_s:.0f}s. Full table (every signature, layer, epoch mode): "
+              f"`{csv_name}`.", ""]
     return "\n".join(lines)
 
 
@@ -444,9 +535,11 @@ def sampled_behaviour(out: Path, behaviours=("praise",), n: int = 16, temperatur
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/attr_bench")
-    ap.add_argument("--phase", choices=("train", "sample", "attribute", "all"), default="all")
+    ap.add_argument("--phase", choices=("train", "sample", "attribute", "tokens", "render", "all"), default="all")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
     ap.add_argument("--per-source", type=int, default=60)
+    ap.add_argument("--scenario", choices=("backdoor", "style"), default="backdoor",
+                    help="backdoor: fixed-text (TY) + praise (BQ) behaviours at 10%% each; style: praise only at 20%%")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--results", default="benchmarks/attribution_results.md")
@@ -459,9 +552,12 @@ def main(argv=None) -> None:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
     if args.phase in ("train", "all") and not (out / "adapter").exists():
-        scenario = backdoor_scenario(n_per_source=args.per_source)
+        if args.scenario == "style":
+            scenario = backdoor_scenario(n_per_source=args.per_source, poison_rate=0.2, behaviours=("praise",))
+        else:
+            scenario = backdoor_scenario(n_per_source=args.per_source)
         print(f"training on {len(scenario.records)} records ({scenario.info})", flush=True)
-        meta = train_scenario(scenario, out, epochs=args.epochs, lr=args.lr)
+        meta = train_scenario(scenario, out, epochs=args.epochs, lr=args.lr, scenario_name=args.scenario)
         print(f"trained in {meta['train']['seconds']}s; capture {meta['train']['capture']}", flush=True)
         model, tok = load_trained(out)
         rates = behaviour_rates(model, tok, meta)
@@ -470,7 +566,11 @@ def main(argv=None) -> None:
     if args.phase in ("sample", "all"):
         beh = json.loads((out / "behaviour.json").read_text())
         if "sampled" not in beh:
-            sampled_behaviour(out)
+            sampled_behaviour(out, behaviours=[b for b in ("praise",) if b in beh["rates"]])
+    if args.phase == "tokens":
+        tokens_only(out, Path(args.results), behaviours=args.behaviours)
+    if args.phase == "render":
+        print(render_from_state(out, Path(args.results)))
     if args.phase in ("attribute", "all"):
         run_attribution(out, results=Path(args.results), k=args.k, lora_dim=args.lora_dim,
                         all_generations=args.all_generations, behaviours=args.behaviours)

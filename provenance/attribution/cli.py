@@ -54,7 +54,7 @@ def attribute(
     cases: str = typer.Option(None, help="JSONL of {prompt, response?, name?}"),
     run: str = typer.Option(None, help="run of the store (default: its only run)"),
     method: str = typer.Option("signature", help=f"one of {', '.join(METHODS)}"),
-    signature: str = typer.Option("mean_concat", help="signature variant (rept, rept_norm, h_last, g_last, h_mean, g_mean, mean_concat, all_norm) or parts like h_mean+g_mean"),
+    signature: str = typer.Option("rept_norm", help="signature variant (rept, rept_norm, h_last, g_last, h_mean, g_mean, mean_concat, all_norm) or parts like h_mean+g_mean"),
     layer: int = typer.Option(None, help="layer (default: the library's default for the run)"),
     epochs: str = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number"),
     k: int = typer.Option(20, help="rows per test case"),

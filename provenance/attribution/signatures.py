@@ -79,8 +79,11 @@ VARIANTS: dict[str, Signature] = {
     "mean_concat": Signature(("h_mean", "g_mean"), "per_part", "mean_concat"),
     "all_norm": Signature(("h_last", "g_last", "h_mean", "g_mean"), "per_part", "all_norm"),
 }
-# Default until the benchmark says otherwise: see DEFAULTS in provenance/attribution/query.py.
-DEFAULT_VARIANT = "mean_concat"
+# Default, from benchmarks/attribution_results.md (SmolLM2-135M LoRA, training-time captures, last epoch, at the
+# last block output L-1): rept_norm scored P@n 1.00 on the fixed-text backdoor and 0.64 on the varied-compliment
+# style (where text matching is at chance), the best mean over both. h_mean (1.00 / 0.50) and the published
+# un-normalised rept (= h_last there, 0.87 / 0.61) follow; mean_concat (0.94 / 0.30) and g_mean fail on the style.
+DEFAULT_VARIANT = "rept_norm"
 
 
 def get_signature(spec: str | Signature | tuple | list) -> Signature:

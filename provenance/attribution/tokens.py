@@ -8,7 +8,8 @@ to the hidden states of the chosen layer, then per position t (METHODS.md sectio
 * ``cos_g``  (b): cos(G(t), G_test), G(t) = dL/dh_l(t) of the training sample, G_test = the test's gradient part;
 * ``gxa``    (c): gradient x activation <G(t), h_l(t)> of the training sample (test-independent); ``abs_gxa`` = |gxa|.
 
-Scores cover every position (prompt and response; a planted trigger sits in the prompt), flagged by ``is_response``.
+Scores cover every position (prompt and response; a planted trigger sits in the prompt), flagged by ``is_response``
+and ``is_framing`` (the chat template's tokens that every stored prompt shares: system prompt, role markers).
 Position t holds token t. If the run stored projected signatures, h(t) and G(t) are projected the same way.
 """
 from __future__ import annotations
@@ -58,12 +59,31 @@ def token_states(model, ids: np.ndarray, prompt_len: int, layer: int) -> tuple[n
     return held[0][0].detach().float().cpu().numpy(), g[0].float().cpu().numpy()
 
 
+def prompt_framing(att: Attributor, n: int = 64) -> tuple[int, int]:
+    """(prefix, suffix) token counts shared by every prompt of (up to ``n`` rows of) the store: the chat template's
+    framing (system prompt, role markers), which is the same in every sample and never the planted span."""
+    rows = np.linspace(0, len(att.store) - 1, min(n, len(att.store))).round().astype(int)
+    plen = att.samples["prompt_len"].to_numpy()
+    prompts = [att.store.tokens(int(r))[: int(plen[r])] for r in rows]
+    shortest = min(len(p) for p in prompts)
+
+    def common(seqs) -> int:
+        k = 0
+        while k < shortest and all(s[k] == seqs[0][k] for s in seqs):
+            k += 1
+        return k
+
+    pre = common(prompts)
+    suf = common([p[::-1] for p in prompts])
+    return pre, min(suf, shortest - pre)
+
+
 def _cos(x: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (x @ v) / np.maximum(np.linalg.norm(x, axis=1) * np.linalg.norm(v), 1e-30)
 
 
 def score_tokens(att: Attributor, row: int, test: TestSignatures, query: int, layer: int, *,
-                 h_part: str = "h_mean", g_part: str = "g_mean", _states=None) -> pd.DataFrame:
+                 h_part: str = "h_mean", g_part: str = "g_mean", _states=None, framing=None) -> pd.DataFrame:
     """Per-token scores of store row ``row`` against test case ``query`` (one DataFrame row per token)."""
     if layer not in test.arrays:
         raise ValueError(f"test signatures hold layers {sorted(test.arrays)}, not {layer}")
@@ -76,9 +96,12 @@ def score_tokens(att: Attributor, row: int, test: TestSignatures, query: int, la
         h, g = h @ m, g @ m
     gxa = (g * h).sum(1)
     tok = att.tokenizer
+    pre, suf = framing if framing is not None else prompt_framing(att)
+    pos = np.arange(len(ids))
     return pd.DataFrame({
-        "row": int(row), "query": test.names()[query], "position": np.arange(len(ids)), "token_id": ids,
-        "token": [tok.decode([int(t)]) for t in ids], "is_response": np.arange(len(ids)) >= plen,
+        "row": int(row), "query": test.names()[query], "position": pos, "token_id": ids,
+        "token": [tok.decode([int(t)]) for t in ids], "is_response": pos >= plen,
+        "is_framing": (pos < pre) | ((pos >= plen - suf) & (pos < plen)),
         "cos_h": _cos(h, test.arrays[layer][h_part][query]), "cos_g": _cos(g, test.arrays[layer][g_part][query]),
         "gxa": gxa, "abs_gxa": np.abs(gxa),
     })
@@ -89,18 +112,24 @@ def token_attribution(att: Attributor, result, test: TestSignatures, layer: int,
     """Per-token scores for the ``top`` hits of every query of an `AttributionResult` (each hit re-run once)."""
     states: dict[int, tuple] = {}
     frames = []
+    framing = prompt_framing(att)
     plen = att.samples["prompt_len"].to_numpy()
     for q in range(result.rows.shape[0]):
         for rank, row in enumerate(result.rows[q, :top].tolist()):
             if row not in states:
                 states[row] = token_states(att.model, att.store.tokens(row), int(plen[row]), layer)
-            df = score_tokens(att, row, test, q, layer, h_part=h_part, g_part=g_part, _states=states[row])
+            df = score_tokens(att, row, test, q, layer, h_part=h_part, g_part=g_part, _states=states[row],
+                              framing=framing)
             df.insert(2, "rank", rank + 1)
             frames.append(df)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def top_tokens(scores: pd.DataFrame, by: str = "cos_h", n: int = 3, response_only: bool = False) -> pd.DataFrame:
-    """The ``n`` highest-scoring tokens per (query, row)."""
-    df = scores[scores.is_response] if response_only else scores
+def top_tokens(scores: pd.DataFrame, by: str = "abs_gxa", n: int = 3, where: str = "content") -> pd.DataFrame:
+    """The ``n`` highest-scoring tokens per (query, row); ``where``: "all", "response", "prompt" or "content"
+    (the prompt without the template framing). Default |grad x act| on content tokens: the most consistent
+    candidate at finding planted triggers (benchmarks/attribution_results.md: top-3 hit rate 0.95 / 0.72 at
+    layer 22, 0.88 / 0.59 at L-1, for the fixed-text and style backdoors; cos(h) wins on the style at L-1 only)."""
+    df = {"all": scores, "response": scores[scores.is_response], "prompt": scores[~scores.is_response],
+          "content": scores[~scores.is_response & ~scores.is_framing]}[where]
     return df.sort_values(by, ascending=False).groupby(["query", "row"], sort=False).head(n)

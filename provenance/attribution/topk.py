@@ -78,7 +78,12 @@ def top_k_mean_over_epochs(blocks, n_queries: int, k: int, samples: pd.DataFrame
     sums = np.zeros((n, n_queries), np.float64)
     counts = np.bincount(codes, minlength=n).astype(np.float64)
     for start, scores in blocks:
-        np.add.at(sums, codes[start: start + len(scores)], scores)
+        c = codes[start: start + len(scores)]
+        order = np.argsort(c, kind="stable")
+        sc = c[order]
+        starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+        # Rows of the block grouped by sample: one summed row per sample present in the block.
+        sums[sc[starts]] += np.add.reduceat(np.asarray(scores, np.float64)[order], starts, axis=0)
     last_row = np.zeros(n, np.int64)
     last_row[codes] = np.arange(len(codes))  # later rows overwrite earlier ones
     mean = (sums / counts[:, None]).astype(np.float32)
