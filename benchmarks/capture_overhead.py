@@ -209,7 +209,7 @@ def render(results: list[dict], wt: dict, command: str, enc: dict | None = None)
         "",
         "Step time = time between consecutive batch starts (whole step), median over the steps of one fit after 2 warm-up",
         "steps; every fit sees the same batches in the same order (seeded loader / TRL seed 0).",
-        f"steps ({args_steps_note()}); each repeat runs one fit without and one with the callback back to back (order alternating); the ratio",
+        f"({args_steps_note()}); each repeat runs one fit without and one with the callback back to back (order alternating); the ratio",
         "is the median of the per-repeat ratios. Capture uses the defaults: `layers=\"auto\"`, all four signatures,",
         "float16 with per-row scale.",
         "",
