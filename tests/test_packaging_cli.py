@@ -29,10 +29,14 @@ def test_wheel_ships_callbacks_as_provenance_callbacks(tmp_path):
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     # PYTHONPATH precedes the editable finder, so this imports the wheel's copy.
-    code = "import provenance.callbacks as c; from provenance.callbacks import ProvenanceCallback; print(c.__file__)"
+    code = ("import provenance.callbacks as c; from provenance.callbacks import ProvenanceCallback, ProvenanceTrainerCallback; "
+            "import provenance.capture, provenance.store, provenance.data, provenance.attribution, provenance.session, sys; "
+            "print('\\n'.join(m.__file__ for n, m in sorted(sys.modules.items()) if n.startswith('provenance') and getattr(m, '__file__', None)))")
     out = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin"},
-                         cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
-    assert out == str(unpacked / "provenance" / "callbacks" / "__init__.py")
+                         cwd=tmp_path, check=True, capture_output=True, text=True).stdout.split()
+    assert str(unpacked / "provenance" / "callbacks" / "__init__.py") in out
+    # Every provenance module comes from the wheel, none from the repository through the editable finder.
+    assert len(out) > 20 and all(f.startswith(str(unpacked)) for f in out), [f for f in out if not f.startswith(str(unpacked))]
 
 
 def test_inspect_reports_rows_ranks_layers_and_schema(tmp_path):
