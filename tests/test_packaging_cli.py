@@ -1,5 +1,6 @@
 """`provenance.callbacks` from editable and wheel installs; `provenance inspect`."""
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,7 +21,12 @@ def test_editable_install_maps_callbacks_dir():
 
 @pytest.mark.slow
 def test_wheel_ships_callbacks_as_provenance_callbacks(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
+    # Build from the tracked files only, as a fresh clone would: a local egg-info or build/ can hide missing packages.
+    src = tmp_path / "src"
+    for rel in subprocess.run(["git", "ls-files"], cwd=REPO, check=True, capture_output=True, text=True).stdout.split():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / rel, src / rel)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(src)],
                    check=True, capture_output=True)
     wheel = next(tmp_path.glob("provenance-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
