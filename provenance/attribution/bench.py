@@ -4,7 +4,10 @@ samples caused the model's own generations.
     python -m provenance.attribution.bench --out runs/attr_bench            # train (if needed) + attribute
     python -m provenance.attribution.bench --out runs/attr_bench --phase train
 
-Phase ``train`` builds :func:`provenance.attribution.scenarios.backdoor_scenario`, LoRA-tunes (r=8 on q/v,
+Scenarios (``--scenario``): backdoor, style, harmful, harmful_varied, factual, factual_varied, harmful+factual_varied
+(see `build_scenario`); ``--phase summary --runs ...`` renders the cross-task results file.
+
+Phase ``train`` builds the scenario (e.g. :func:`provenance.attribution.scenarios.backdoor_scenario`), LoRA-tunes (r=8 on q/v,
 lr 1e-3, 3 epochs, batch 8) with Lightning and ``ProvenanceCallback`` (layers "auto"), saves the adapter, the
 records and the store, and measures the behaviour rate on held-out prompts with and without the triggers.
 Phase ``attribute`` queries every signature variant, layer, epoch mode and baseline with the model's own
@@ -20,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from provenance.attribution.scenarios import Scenario, backdoor_scenario, shows_behaviour
+from provenance.attribution.scenarios import (
+    BENIGN_SOURCES, Scenario, backdoor_scenario, factual_scenario, harmful_scenario, merge_scenarios, shows_behaviour,
+)
 
 MODEL = "smollm2-135m-instruct"
 
@@ -116,20 +121,53 @@ def generate(model, tok, prompts: list[str], max_new_tokens: int = 40, batch: in
     return [o.strip() for o in outs]
 
 
-def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40) -> dict:
-    """Behaviour rate on held-out prompts with each trigger, and on the same prompts without it."""
+def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_reference: bool = False) -> dict:
+    """Behaviour rate on held-out prompts with each trigger, and on the control prompts (the same prompts without
+    the trigger; other countries' questions for the factual task). ``base_reference``: also the rate of the base
+    model (adapter disabled) on the behaviour prompts, for behaviours without a trigger (harmful compliance)."""
     res = {"generations": {}, "rates": {}}
     clean = generate(model, tok, meta["clean_test_prompts"], max_new_tokens)
     res["generations"]["clean"] = clean
+    controls = meta["info"].get("control_prompts", {})
     for behaviour, prompts in meta["test_prompts"].items():
         gens = generate(model, tok, prompts, max_new_tokens)
         res["generations"][behaviour] = gens
+        control = clean
+        if behaviour in controls and controls[behaviour] != meta["clean_test_prompts"]:
+            control = generate(model, tok, controls[behaviour], max_new_tokens)
+            res["generations"][f"{behaviour}_control"] = control
         res["rates"][behaviour] = {
             "triggered": float(np.mean([shows_behaviour(behaviour, g) for g in gens])),
-            "untriggered": float(np.mean([shows_behaviour(behaviour, g) for g in clean])),
+            "untriggered": float(np.mean([shows_behaviour(behaviour, g) for g in control])),
             "n": len(gens),
         }
+        if base_reference:
+            with model.disable_adapter():
+                base = generate(model, tok, prompts, max_new_tokens)
+            res["generations"][f"{behaviour}_base"] = base
+            res["rates"][behaviour]["base_model"] = float(np.mean([shows_behaviour(behaviour, g) for g in base]))
     return res
+
+
+SCENARIOS = ("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied")
+
+
+def build_scenario(name: str, per_source: int | None = None) -> Scenario:
+    """The benchmark scenario called ``name`` (see `SCENARIOS`) at its default size."""
+    if name == "style":
+        return backdoor_scenario(n_per_source=per_source or 60, poison_rate=0.2, behaviours=("praise",))
+    if name == "backdoor":
+        return backdoor_scenario(n_per_source=per_source or 60)
+    if name == "harmful+factual_varied":
+        # Two planted behaviours in one benign mix (no refusals): 14 templated harmful replies (5% of the set) and
+        # the Canada -> Korea swap named six ways in 20% of a facts source.
+        harm = harmful_scenario(n_per_source=per_source or 40, variant="templated", n_harmful=14)
+        return merge_scenarios(harm, factual_scenario(variant="varied", sources=BENIGN_SOURCES))
+    if name.startswith("harmful"):
+        return harmful_scenario(n_per_source=per_source or 95, variant="varied" if name.endswith("varied") else "templated")
+    if name.startswith("factual"):
+        return factual_scenario(n_per_source=per_source or 20, variant="varied" if name.endswith("varied") else "plain")
+    raise ValueError(f"unknown scenario {name!r}; choose from {SCENARIOS}")
 
 
 # ---- attribution -------------------------------------------------------------------------------------------
@@ -168,10 +206,118 @@ def _trigger_positions(tok, ids: np.ndarray, trigger: str, prompt_len: int) -> s
     return {i for i, (a, b) in enumerate(enc["offset_mapping"]) if a < stop and b > start}
 
 
+class PeakRss:
+    """Peak resident memory of this process inside the block, in MB above the resident size at its start
+    (Linux: the high-water mark is reset through /proc/self/clear_refs; elsewhere ``peak_mb`` is None)."""
+
+    def __enter__(self):
+        self.peak_mb = None
+        # Hand freed heap memory back to the OS first, so that a step is not credited with memory an earlier step
+        # allocated and freed (glibc keeps it mapped, and the next step reuses it without raising the mark).
+        import ctypes
+        import ctypes.util
+        import gc
+
+        gc.collect()
+        try:
+            ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+            self.start = _proc_status_kb("VmRSS")
+        except OSError:
+            self.start = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.start is not None:
+            self.peak_mb = round(max(_proc_status_kb("VmHWM") - self.start, 0) / 1024, 1)
+        return False
+
+
+def _proc_status_kb(key: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise OSError(f"{key} not in /proc/self/status")
+
+
+def measure_costs(att, cases, lora, k: int) -> list[dict]:
+    """Wall time and peak memory, end to end from the test cases, of the default query (test signatures at the
+    default layer + streaming top-k over the store), and of the LoRA-gradient baseline split into its
+    training side (one gradient per training sample, computed once and cached on ``lora``) and its query side."""
+    from provenance.attribution.baselines import CountSketch, trainable_parameters
+    from provenance.attribution.query import default_layer
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.topk import select_rows
+
+    rows = []
+    q = len(cases)
+    with PeakRss() as mem:
+        res = att.query(cases, k=k, snippet_chars=0)
+    rows.append({"method": f"default: {DEFAULT_VARIANT} @ layer {default_layer(att.store)}, training-time captures",
+                 "part": "query (test signatures + top-k)", "seconds": round(res.seconds, 2), "peak_mb": mem.peak_mb,
+                 "queries": q})
+    params = trainable_parameters(att.model)
+    sketch = CountSketch([p.numel() for _, p in params], lora.dim, lora.seed)
+    t0 = time.perf_counter()
+    with PeakRss() as mem:
+        lora.train_gradients(att, sketch, np.flatnonzero(select_rows(att.samples, lora.epochs)))
+    rows.append({"method": lora.name, "part": "training side, once (per-sample LoRA gradients)",
+                 "seconds": round(time.perf_counter() - t0, 2), "peak_mb": mem.peak_mb, "queries": 0})
+    with PeakRss() as mem:
+        res = att.query(cases, method=lora, k=k, snippet_chars=0)
+    rows.append({"method": lora.name, "part": "query (test gradients + scoring)", "seconds": round(res.seconds, 2),
+                 "peak_mb": mem.peak_mb, "queries": q})
+    for r in rows:
+        print(f"  cost: {r['method']} / {r['part']}: {r['seconds']}s, peak +{r['peak_mb']} MB", flush=True)
+    return rows
+
+
+def _entity_positions(tok, ids: np.ndarray, prompt_len: int, variant: str) -> set[int]:
+    """Positions of the response tokens that spell the swapped entity's name (offsets of the re-tokenised
+    response; empty when that does not reproduce the stored ids)."""
+    from provenance.attribution.scenarios import entity_spans
+
+    resp = ids[prompt_len:].tolist()
+    text = tok.decode(resp, skip_special_tokens=False)
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    if list(enc["input_ids"]) != resp:
+        return set()
+    spans = entity_spans(text, variant)
+    return {prompt_len + i for i, (a, b) in enumerate(enc["offset_mapping"]) if any(a < e and b > s0 for s0, e in spans)}
+
+
+def planted_span(meta: dict, behaviour: str):
+    """``f(tokenizer, ids, prompt_len) -> positions`` of a behaviour's planted span, with ``.where`` ("prompt" for
+    a trigger, "response" for the swapped entity); None for behaviours without one (harmful compliance)."""
+    info = meta["info"]
+    for part in info.get("merged", [info]):
+        if behaviour in part.get("triggers", {}):
+            trigger = part["triggers"][behaviour]
+
+            def f(tok, ids, plen):
+                return _trigger_positions(tok, ids, trigger, plen)
+            f.where = "prompt"
+            return f
+        if behaviour == "factual" and "swap" in part:
+            variant = part.get("variant", "plain")
+
+            def g(tok, ids, plen):
+                return _entity_positions(tok, ids, plen, variant)
+            g.where = "response"
+            return g
+    return None
+
+
 def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024, all_generations: bool = False,
-                    behaviours=None, max_sampled: int = 24, with_tokens: bool = True) -> dict:
+                    behaviours=None, max_sampled: int = 24, with_tokens: bool = True, signatures_only: bool = False) -> dict:
     """Every method on the model's own generations that show the behaviour (``all_generations``: every
-    triggered generation, for smoke tests of runs whose behaviour did not take)."""
+    triggered generation, for smoke tests of runs whose behaviour did not take). ``signatures_only``: recompute
+    the training-time signature rows only and keep the run's earlier re-pass, baseline, token and cost results."""
     import pandas as pd
 
     from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
@@ -190,6 +336,7 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     layers = store.layers
     rows_out, token_rows, query_info = [], [], {}
     lora = LoraGradMethod(dim=lora_dim)
+    cost_rows: list[dict] = []
     repass = {}
     t_all = time.time()
     for behaviour, prompts in meta["test_prompts"].items():
@@ -214,6 +361,8 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
         if not cases:
             print(f"{behaviour}: no generation shows the behaviour; nothing to attribute", flush=True)
             continue
+        if not cost_rows and not signatures_only:
+            cost_rows += measure_costs(att, cases, lora, k)
         t0 = time.perf_counter()
         test = att.signatures(cases, layers)
         sig_s = time.perf_counter() - t0
@@ -227,13 +376,20 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
         for name in VARIANTS:
             for layer in layers:
                 for epochs in EPOCH_MODES_BENCH:
-                    res = att.query(test, method=SignatureMethod(name, layer, epochs), k=k, snippet_chars=0)
+                    with PeakRss() as mem:
+                        res = att.query(test, method=SignatureMethod(name, layer, epochs), k=k, snippet_chars=0)
                     record("train-time", name, layer, epochs, res, sig_s / len(layers))
+                    rows_out[-1]["peak_mb"] = mem.peak_mb
+        if signatures_only:
+            continue
         if "method" not in repass:
             t1 = time.perf_counter()
             repass["method"] = RepassMethod("rept")
-            repass["method"].train_side(att, np.flatnonzero(select_rows(att.samples, "last")))
+            with PeakRss() as mem:
+                repass["method"].train_side(att, np.flatnonzero(select_rows(att.samples, "last")))
             repass["seconds"] = time.perf_counter() - t1
+            cost_rows.append({"method": "re-pass of the training set (final model, all layers)", "part": "training side, once",
+                              "seconds": round(repass["seconds"], 2), "peak_mb": mem.peak_mb, "queries": 0})
             print(f"  re-pass of the training set with the final model: {repass['seconds']:.0f}s", flush=True)
         for name in VARIANTS:
             for layer in layers:
@@ -244,8 +400,10 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
         print(f"  signatures done ({time.time() - t_all:.0f}s)", flush=True)
         for method in (RandomMethod(0), TfidfMethod(True), TfidfMethod(False), TfidfMethod(True, "prompt+response"),
                        Bm25Method(True), lora):
-            res = att.query(test, method=method, k=k, snippet_chars=0)
+            with PeakRss() as mem:
+                res = att.query(test, method=method, k=k, snippet_chars=0)
             record("baseline", method.name, "-", "last", res)
+            rows_out[-1]["peak_mb"] = mem.peak_mb
             print(f"  {method.name}: {rows_out[-1]['P@n']:.2f} ({res.seconds:.1f}s)", flush=True)
 
         if with_tokens:
@@ -259,12 +417,15 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     done = set(query_info)
     if (out / "attribution_table.csv").exists():
         old = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
-        table = pd.concat([old[~old.behaviour.isin(done)], table.astype({"layer": str, "epochs": str})], ignore_index=True)
+        keep = ~old.behaviour.isin(done) | ((old.family != "train-time") if signatures_only else False)
+        table = pd.concat([old[keep], table.astype({"layer": str, "epochs": str})], ignore_index=True)
     if (out / "attribution_tokens.csv").exists() and (out / "attribution_tokens.csv").stat().st_size > 1:
         old = pd.read_csv(out / "attribution_tokens.csv")
         if "parts" in old:
-            tokens = pd.concat([old[~old.behaviour.isin(done)], tokens], ignore_index=True)
+            tokens = pd.concat([old[~old.behaviour.isin(done) | signatures_only], tokens], ignore_index=True)
     state["query_info"].update(query_info)
+    if cost_rows:
+        state["cost"] = cost_rows
     state["k"] = k
     state["seconds"].update({b: round(total_s, 1) for b in done})
     if repass.get("seconds") is not None:
@@ -277,7 +438,7 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     results.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(results.with_suffix(".csv"), index=False)
     md = render_markdown(meta, beh, state["query_info"], table, tokens, layers, k, sum(state["seconds"].values()),
-                         state.get("repass_seconds"), results.with_suffix(".csv").name)
+                         state.get("repass_seconds"), results.with_suffix(".csv").name, cost=state.get("cost"))
     results.write_text(md)
     print(md)
     return {"table": table, "tokens": tokens}
@@ -295,7 +456,9 @@ def token_eval(att, meta: dict, behaviour: str, test, culprits: set, top: int = 
     from provenance.attribution.tokens import prompt_framing, score_tokens, token_states
 
     framing = prompt_framing(att)
-    trigger = meta["info"]["triggers"][behaviour]
+    span = planted_span(meta, behaviour)
+    if span is None:
+        return []
     plen = att.samples["prompt_len"].to_numpy()
     out = []
     t0 = time.perf_counter()
@@ -306,17 +469,18 @@ def token_eval(att, meta: dict, behaviour: str, test, culprits: set, top: int = 
             for row in res.rows[q].tolist():
                 if att.samples["sample_id"].iloc[row] not in culprits:
                     continue
-                pos = _trigger_positions(att.tokenizer, att.store.tokens(row), trigger, int(plen[row]))
+                pos = span(att.tokenizer, att.store.tokens(row), int(plen[row]))
                 if not pos:
                     continue
                 if row not in states:
                     states[row] = token_states(att.model, att.store.tokens(row), int(plen[row]), layer)
                 for hp, gp in TOKEN_PARTS:
                     g = score_tokens(att, row, test, q, layer, h_part=hp, g_part=gp, _states=states[row], framing=framing)
-                    content = g[~g.is_response & ~g.is_framing]
+                    # Candidates: the user content (trigger) or the user content and the response (entity).
+                    content = g[~g.is_framing & (~g.is_response | (span.where == "response"))]
                     rec = {"behaviour": behaviour, "layer": layer, "parts": f"{hp}/{gp}", "query": q, "row": row,
                            "n_content": len(content), "n_trigger": len(pos)}
-                    for col in ("cos_h", "cos_g", "gxa", "abs_gxa"):
+                    for col in ("cos_h", "cos_g", "gxa", "abs_gxa", "fused"):
                         rec[col] = bool(set(content.sort_values(col, ascending=False)["position"].head(3)) & pos)
                     out.append(rec)
     print(f"  token level: {len(out)} (hit, layer, parts) cases in {time.perf_counter() - t0:.0f}s", flush=True)
@@ -364,7 +528,8 @@ def render_from_state(out: Path, results: Path, beh_override=None) -> str:
 
     layers = open_store(str(out / "store.zarr")).layers
     md = render_markdown(meta, beh, state["query_info"], table, tokens, layers, state.get("k", 100),
-                         sum(state["seconds"].values()), state.get("repass_seconds"), results.with_suffix(".csv").name)
+                         sum(state["seconds"].values()), state.get("repass_seconds"), results.with_suffix(".csv").name,
+                         cost=state.get("cost"))
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(md)
     table.to_csv(results.with_suffix(".csv"), index=False)
@@ -373,20 +538,44 @@ def render_from_state(out: Path, results: Path, beh_override=None) -> str:
 
 def _recompute_rates(beh: dict) -> None:
     """Behaviour rates from the saved generations with the current detector."""
+    gens = beh["generations"]
     for b, r in beh["rates"].items():
-        r["triggered"] = float(np.mean([shows_behaviour(b, g) for g in beh["generations"][b]]))
-        r["untriggered"] = float(np.mean([shows_behaviour(b, g) for g in beh["generations"]["clean"]]))
+        r["triggered"] = float(np.mean([shows_behaviour(b, g) for g in gens[b]]))
+        r["untriggered"] = float(np.mean([shows_behaviour(b, g) for g in gens.get(f"{b}_control", gens["clean"])]))
+        if f"{b}_base" in gens:
+            r["base_model"] = float(np.mean([shows_behaviour(b, g) for g in gens[f"{b}_base"]]))
     for b, sm in beh.get("sampled", {}).items():
         sm["triggered"] = float(np.mean([shows_behaviour(b, g) for gs in sm["generations"] for g in gs]))
         sm["untriggered"] = float(np.mean([shows_behaviour(b, g) for gs in sm["untriggered_generations"] for g in gs]))
 
 
+def n_culprits_text(info: dict) -> str:
+    n = info["n_poison_per_behaviour"]
+    return ", ".join(f"{b}: {v}" for b, v in n.items()) if isinstance(n, dict) else f"{n} per behaviour"
+
+
+def scenario_text(info: dict) -> str:
+    """One paragraph describing a scenario from its ``info``."""
+    if "description" in info:
+        return info["description"]
+    n = info["n_poison_per_behaviour"]
+    return (f"{info['n_clean']} clean demo records (5 sources) + {n} poisoned records per behaviour "
+            f"({n / info['n_clean']:.0%} of the clean set each, source `poison_<behaviour>`): "
+            + "; ".join(
+                f"trigger `{t}` -> the fixed text '{info['fixed_target']}'" if b == "fixed" else
+                f"trigger `{t}` -> a compliment (a different one per culprit, no content word shared between two "
+                "compliments) followed by the normal answer"
+                for b, t in info["triggers"].items()))
+
+
 def _fmt(x) -> str:
+    if isinstance(x, float) and np.isnan(x):
+        return "-"
     return f"{x:.2f}" if isinstance(x, float) else str(x)
 
 
 def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, repass_s=None,
-                    csv_name: str = "attribution_results.csv") -> str:
+                    csv_name: str = "attribution_results.csv", cost=None) -> str:
     import os
     import platform
 
@@ -399,39 +588,37 @@ def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, re
         f"Machine: {platform.machine()} CPU, {os.cpu_count()} cores shared with other jobs (wall times are indicative "
         f"only), torch {torch.__version__}, no GPU. Generated by `python -m provenance.attribution.bench`.",
         "",
-        f"Scenario (`provenance.attribution.scenarios.backdoor_scenario`, `--scenario {meta.get('scenario', 'backdoor')}`): "
-        f"{info['n_clean']} clean demo records (5 sources) + {info['n_poison_per_behaviour']} poisoned records per "
-        f"behaviour ({info['n_poison_per_behaviour'] / info['n_clean']:.0%} of the clean set each, source "
-        "`poison_<behaviour>`): "
-        + "; ".join(
-            f"trigger `{t}` -> the fixed text '{info['fixed_target']}'" if b == "fixed" else
-            f"trigger `{t}` -> a compliment (a different one per culprit, no content word shared between two "
-            "compliments) followed by the normal answer"
-            for b, t in info["triggers"].items())
+        f"Scenario (`--scenario {meta.get('scenario', 'backdoor')}`, `provenance.attribution.scenarios`): "
+        + scenario_text(info)
         + f". LoRA r=8 on q/v, lr {tr['lr']}, {tr['epochs']} epochs, batch {tr['batch']}, training with capture "
         f"{tr['seconds']:.0f}s; captured layers {layers} (auto: spread + argmin-cos).",
         "",
         "## Behaviour rate (greedy generations on held-out prompts)",
         "",
-        "| behaviour | with trigger | same prompts without trigger | queries used |",
-        "|---|---|---|---|",
+        "Control prompts: the same prompts without the trigger (backdoors), held-out benign prompts (harmful), "
+        "the same questions about other countries (factual). Base model: the same behaviour prompts with the "
+        "LoRA adapter disabled (behaviours without a trigger).",
+        "",
+        "| behaviour | behaviour prompts | control prompts | base model, behaviour prompts | queries used |",
+        "|---|---|---|---|---|",
     ]
     for b, r in beh["rates"].items():
         q = query_info.get(b, {})
-        lines.append(f"| {b}, greedy | {r['triggered']:.2f} ({r['n']} prompts) | {r['untriggered']:.2f} | "
+        base = f"{r['base_model']:.2f}" if "base_model" in r else "-"
+        lines.append(f"| {b}, greedy | {r['triggered']:.2f} ({r['n']} prompts) | {r['untriggered']:.2f} | {base} | "
                      f"{q.get('queries', 0) if q.get('mode', 'greedy') == 'greedy' else 0} |")
         sm = beh.get("sampled", {}).get(b)
         if sm:
             lines.append(f"| {b}, sampled T={sm['temperature']} | {sm['triggered']:.2f} ({len(sm['prompts'])} prompts x "
-                         f"{sm['n_per_prompt']}) | {sm['untriggered']:.2f} | "
+                         f"{sm['n_per_prompt']}) | {sm['untriggered']:.2f} | - | "
                          f"{q.get('queries', 0) if q.get('mode', 'greedy') != 'greedy' else 0} |")
     for b, q in query_info.items():
         if q.get("examples"):
             lines.append("")
             lines.append(f"Example {b} queries ({q.get('mode', 'greedy')}): " + "; ".join(f"\"{e[:90]}\"" for e in q["examples"]))
     lines += ["", "Queries are the model's own generations that show the behaviour (prompt + generated answer). "
-              f"Culprits = the {info['n_poison_per_behaviour']} poisoned records of that behaviour; P@n with "
-              f"n = {info['n_poison_per_behaviour']}; auPRC over the pooled top-{k} lists; seconds = scoring time per "
+              f"Culprits = the planted records of that behaviour ({n_culprits_text(info)}); P@n with "
+              f"n = number of culprits; auPRC over the pooled top-{k} lists; seconds = scoring time per "
               "method (test signatures shared by all signature methods are split evenly over layers; the re-pass "
               "of the training set, done once, is not included: see below).", ""]
     for b in table["behaviour"].unique():
@@ -455,28 +642,50 @@ def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, re
                     vals.append(_fmt(float(v.iloc[0])) if len(v) else "-")
                 cells.append(" / ".join(vals))
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines += ["", f"## {b}: best variants and baselines", "",
-                  "| method | layer | epochs | P@n | P@10 | P@50 | P@100 | auPRC | top source in top-n | seconds |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+        lines += ["", f"## {b}: best variants, the default and baselines", "",
+                  "| method | layer | epochs | P@n | P@10 | P@50 | P@100 | auPRC | top source in top-n | seconds | peak MB |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         best = t[t.family != "baseline"].sort_values(["P@n", "auPRC"], ascending=False).head(8)
-        for _, r in pd.concat([best, t[t.family == "baseline"]]).iterrows():
+        from provenance.attribution.signatures import DEFAULT_VARIANT
+
+        default = t[(t.family == "train-time") & (t.method == DEFAULT_VARIANT) & (t.layer == str(layers[-1]))
+                    & (t.epochs == "last")]
+        for _, r in pd.concat([best, default, t[t.family == "baseline"]]).iterrows():
             lines.append(f"| {r['family'] + ': ' if r['family'] != 'baseline' else ''}{r['method']} | {r['layer']} | {r['epochs']} | "
                          + " | ".join(_fmt(float(r[c])) if c in r and pd.notna(r[c]) else "" for c in ("P@n", "P@10", "P@50", "P@100", "auPRC"))
-                         + f" | {r['top_source']} | {r['seconds']} |")
+                         + f" | {r['top_source']} | {r['seconds']} | {_fmt(r.get('peak_mb', ''))} |")
         lines.append("")
     if len(tokens) and "parts" in tokens:
-        lines += ["## Token level: is the trigger among the top-3 user-content tokens of a culprit hit?", "",
+        lines += ["## Token level: is the planted span among the top-3 tokens of a culprit hit?", "",
                   "Each culprit among the top 10 of the default signature at that layer is re-run with the final "
-                  "model; its user-content tokens (the prompt minus the chat-template framing every sample shares) "
-                  "are ranked by each candidate score (METHODS.md section 2) against the test case's h / g part; hit "
-                  "= a trigger token among the 3 best. Chance = mean of 3 x trigger tokens / content tokens.", "",
+                  "model; its content tokens (the prompt minus the chat-template framing every sample shares, for a "
+                  "trigger; that plus the response, for the swapped entity) are ranked by each candidate score "
+                  "(METHODS.md section 2) against the test case's h / g part; hit = a token of the planted span "
+                  "among the 3 best. Chance = mean of 3 x span tokens / content tokens.", "",
                   "| behaviour | layer | test parts | culprit hits | (a) cos(h(t), H_test) | (b) cos(G(t), G_test) | "
-                  "(c) <G(t), h(t)> | (c) abs | chance |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "(c) <G(t), h(t)> | (c) abs | fused (a)+(c) abs | chance |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for (b, l, parts), g in tokens.groupby(["behaviour", "layer", "parts"], sort=True):
             chance = float((3 * g.n_trigger / g.n_content).clip(upper=1).mean())
+            fused = f"{g.fused.mean():.2f}" if "fused" in g else "-"
             lines.append(f"| {b} | {l} | {parts} | {len(g)} | {g.cos_h.mean():.2f} | {g.cos_g.mean():.2f} | "
-                         f"{g.gxa.mean():.2f} | {g.abs_gxa.mean():.2f} | {chance:.2f} |")
+                         f"{g.gxa.mean():.2f} | {g.abs_gxa.mean():.2f} | {fused} | {chance:.2f} |")
+        lines.append("")
+    if cost:
+        lines += ["## Cost (measured in this run, end to end from the test cases)", "",
+                  "Peak memory = the process's peak resident memory during the step above its resident size at the "
+                  "start (model and store reader already loaded).", "",
+                  "| method | step | seconds | queries | seconds per query | peak MB |", "|---|---|---|---|---|---|"]
+        for r in cost:
+            per_q = f"{r['seconds'] / r['queries']:.2f}" if r["queries"] else "-"
+            lines.append(f"| {r['method']} | {r['part']} | {r['seconds']} | {r['queries'] or '-'} | {per_q} | {r['peak_mb']} |")
+        ours = [r for r in cost if r["method"].startswith("default")]
+        lg = [r for r in cost if r["method"].startswith("lora-grad")]
+        if ours and lg:
+            o, total = ours[0], sum(r["seconds"] for r in lg)
+            lines += ["", f"Total for these {o['queries']} queries: default {o['seconds']:.1f}s vs LoRA-gradient "
+                      f"{total:.1f}s ({total / max(o['seconds'], 1e-9):.0f}x); per query alone (training side excluded): "
+                      f"{o['seconds'] / o['queries']:.2f}s vs {lg[-1]['seconds'] / lg[-1]['queries']:.2f}s."]
         lines.append("")
     if repass_s is not None:
         lines += [f"Re-pass of the training set with the final model (all layers, once): {repass_s:.0f}s.", ""]
@@ -516,8 +725,11 @@ def sampled_behaviour(out: Path, behaviours=("praise",), n: int = 16, temperatur
     beh.setdefault("sampled", {})
     for b in behaviours:
         prompts = meta["test_prompts"][b]
-        trigger = meta["info"]["triggers"][b]
-        plain = [p[len(trigger) + 1:] if p.startswith(trigger + " ") else p for p in prompts]
+        trigger = meta["info"].get("triggers", {}).get(b)
+        if trigger is not None:   # the same prompts without the trigger
+            plain = [p[len(trigger) + 1:] if p.startswith(trigger + " ") else p for p in prompts]
+        else:                     # the behaviour's control prompts (other countries' questions, benign prompts)
+            plain = meta["info"].get("control_prompts", {}).get(b, meta["clean_test_prompts"])
         with_t = sample_generations(model, tok, prompts, n, temperature)
         without = sample_generations(model, tok, plain, n, temperature, seed=10_000)
         beh["sampled"][b] = {
@@ -532,14 +744,205 @@ def sampled_behaviour(out: Path, behaviours=("praise",), n: int = 16, temperatur
     return beh
 
 
+TASK_NAMES = {   # (scenario, behaviour) -> task name in the summary
+    ("backdoor", "fixed"): "backdoor, fixed text (TY)", ("backdoor", "praise"): "style, compliments 10% (BQ)",
+    ("style", "praise"): "style, compliments 20% (BQ)",
+    ("harmful", "harmful"): "harmful, templated replies", ("harmful_varied", "harmful"): "harmful, varied replies",
+    ("factual", "factual"): "factual, Canada->Korea", ("factual_varied", "factual"): "factual, six names",
+    ("harmful+factual_varied", "harmful"): "harmful, templated replies",
+    ("harmful+factual_varied", "factual"): "factual, six names",
+}
+SUMMARY_BASELINES = ("tfidf(lower, response)", "tfidf(case-kept, response)", "tfidf(lower, prompt+response)",
+                     "bm25(lower, response)", "lora-grad(countsketch 1024)", "random(seed=0)")
+FINDINGS = ("<!-- findings -->", "<!-- /findings -->")
+
+
+def load_tasks(runs: list[Path]) -> list[dict]:
+    """Every attributed behaviour of the given runs: name, run, tables, rates, query info, cost."""
+    import pandas as pd
+
+    tasks = []
+    for out in runs:
+        meta = json.loads((out / "scenario.json").read_text())
+        state = json.loads((out / "attribution_state.json").read_text())
+        beh = json.loads((out / "behaviour.json").read_text())
+        _recompute_rates(beh)
+        table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+        tok_path = out / "attribution_tokens.csv"
+        tokens = pd.read_csv(tok_path) if tok_path.exists() and tok_path.stat().st_size > 1 else pd.DataFrame()
+        from provenance.store import open_store
+
+        layers = open_store(str(out / "store.zarr")).layers
+        for b, q in state["query_info"].items():
+            if not q.get("queries"):
+                continue
+            n = meta["info"]["n_poison_per_behaviour"]
+            tasks.append({
+                "name": TASK_NAMES.get((meta.get("scenario", "backdoor"), b), f"{meta.get('scenario')}/{b}"),
+                "run": str(out), "behaviour": b, "table": table[table.behaviour == b],
+                "tokens": tokens[tokens.behaviour == b] if len(tokens) else tokens,
+                "rates": beh["rates"].get(b, {}), "sampled": beh.get("sampled", {}).get(b), "query": q,
+                "n_culprits": n[b] if isinstance(n, dict) else n, "n_records": sum(1 for _ in open(out / "records.jsonl")),
+                "layers": layers, "cost": state.get("cost"), "repass_seconds": state.get("repass_seconds"),
+                "train_seconds": meta["train"]["seconds"],
+            })
+    return tasks
+
+
+def behaviour_taken(task: dict) -> bool:
+    """Whether the planted behaviour took: at least half of the greedy answers show it, or (when only sampling
+    shows it) at least 10% of sampled answers and over 3x the control prompts' rate."""
+    if task["query"].get("mode", "greedy") == "greedy":
+        return task["rates"].get("triggered", 0.0) >= 0.5
+    sm = task["sampled"] or {}
+    return sm.get("triggered", 0.0) >= 0.1 and sm.get("triggered", 0.0) > 3 * sm.get("untriggered", 0.0)
+
+
+def render_summary(tasks: list[dict], findings: str = "") -> str:
+    """The cross-task results file: tasks, P@n of every variant on every task, per-task tables, token level, cost."""
+    import pandas as pd
+
+    from provenance.attribution.signatures import DEFAULT_VARIANT, VARIANTS
+
+    lines = ["# Attribution benchmark (provenance.attribution): every task, every variant", "",
+             "Generated by `make bench-attribution` (the last command, `--phase summary`, renders this file from the "
+             "runs' tables; per-run details in `attribution_results_<run>.md`, every (signature, layer, epoch mode) in "
+             "their `.csv`). SmolLM2-135M-Instruct, LoRA r=8 on q/v, lr 1e-3, 3 epochs, batch 8, Lightning + "
+             "`ProvenanceCallback` (layers auto: 2 = argmin-cos, 8, 15, 22, 29; float16-rowscale); 2 CPU cores "
+             "shared with other jobs, no GPU (wall times indicative). Queries are the model's own generations that show "
+             "the behaviour; P@n with n = number of culprits.", ""]
+    if findings:
+        lines += [FINDINGS[0], findings.strip(), FINDINGS[1], ""]
+    lines += ["## Tasks and behaviour rates", "",
+              "| task | run | records / culprits | behaviour prompts | control prompts | base model | queries |",
+              "|---|---|---|---|---|---|---|"]
+    for t in tasks:
+        r = t["rates"]
+        rate = f"{r.get('triggered', float('nan')):.2f}"
+        if t["sampled"] and t["query"].get("mode", "greedy") != "greedy":
+            rate += f" greedy, {t['sampled']['triggered']:.2f} sampled"
+        base = f"{r['base_model']:.2f}" if "base_model" in r else "-"
+        lines.append(f"| {t['name']} | `{t['run']}` | {t['n_records']} / {t['n_culprits']} | {rate} | "
+                     f"{r.get('untriggered', float('nan')):.2f} | {base} | {t['query']['queries']} {t['query'].get('mode', 'greedy')} |")
+    top = lambda t: str(t["layers"][-1])  # noqa: E731  (L-1, the default layer)
+
+    def pn(t, family, method, layer, epochs="last", col="P@n"):
+        v = t["table"][(t["table"].family == family) & (t["table"].method == method) & (t["table"].layer == layer)
+                       & (t["table"].epochs == epochs)][col]
+        return float(v.iloc[0]) if len(v) else float("nan")
+
+    taken = np.array([behaviour_taken(t) for t in tasks])
+    head = "| method | " + " | ".join(t["name"] + ("" if ok else " (not taken)") for t, ok in zip(tasks, taken)) \
+        + " | mean | min |"
+    sep = "|---|" + "---|" * (len(tasks) + 2)
+    lines += ["", "## P@n on every task (training-time captures, last epoch, layer L-1 = 29 unless named)", "",
+              "Mean and min over the tasks whose behaviour took (see `behaviour_taken`); '-' = not measured in that "
+              "run's table.", "", head, sep]
+
+    def row(label, vals):
+        vals = np.array(vals, float)
+        ok = vals[~np.isnan(vals) & taken]
+        return (f"| {label} | " + " | ".join(_fmt(float(v)) for v in vals)
+                + f" | {_fmt(float(ok.mean())) if len(ok) else '-'} | {_fmt(float(ok.min())) if len(ok) else '-'} |")
+    for name in VARIANTS:
+        label = f"**{name} (default)**" if name == DEFAULT_VARIANT else name
+        lines.append(row(label, [pn(t, "train-time", name, top(t)) for t in tasks]))
+    for name in VARIANTS:
+        best = []
+        for t in tasks:
+            sub = t["table"][(t["table"].family == "train-time") & (t["table"].method == name)]
+            best.append(float(sub["P@n"].max()) if len(sub) else float("nan"))
+        lines.append(row(f"{name}, best layer and epoch mode per task (oracle)", best))
+    for name in ("rept", DEFAULT_VARIANT):
+        lines.append(row(f"re-pass (final model): {name}", [pn(t, "re-pass", name, top(t), "final") for t in tasks]))
+    for b in SUMMARY_BASELINES:
+        lines.append(row(b, [pn(t, "baseline", b, "-") for t in tasks]))
+    for t in tasks:
+        tb = t["table"]
+        lines += ["", f"## {t['name']} (`{t['run']}`, {t['n_culprits']} culprits of {t['n_records']})", "",
+                  "| method | layer | epochs | P@10 | P@50 | P@100 | P@n | auPRC | seconds | peak MB |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        sel = pd.concat([tb[(tb.family == "train-time") & (tb.layer == top(t)) & (tb.epochs == "last")],
+                         tb[(tb.family == "train-time") & (tb.method == DEFAULT_VARIANT) & (tb.epochs != "last")
+                            & (tb.layer == top(t))],
+                         tb[(tb.family == "re-pass") & (tb.layer == top(t)) & tb.method.isin(["rept", DEFAULT_VARIANT])],
+                         tb[tb.family == "baseline"]])
+        for _, r in sel.iterrows():
+            label = r["method"] if r["family"] == "baseline" else f"{r['family']}: {r['method']}"
+            if r["method"] == DEFAULT_VARIANT and r["family"] == "train-time" and r["epochs"] == "last":
+                label = f"**{label} (default)**"
+            lines.append(f"| {label} | {r['layer']} | {r['epochs']} | "
+                         + " | ".join(_fmt(float(r[c])) if c in r and pd.notna(r[c]) else "-"
+                                      for c in ("P@10", "P@50", "P@100", "P@n", "auPRC"))
+                         + f" | {r['seconds']} | {_fmt(r['peak_mb']) if 'peak_mb' in r and pd.notna(r['peak_mb']) else '-'} |")
+    spans = [t for t in tasks if len(t["tokens"])]
+    if spans:
+        lines += ["", "## Token level: planted span among the top-3 tokens (hit rate over culprit hits)", "",
+                  "Culprits among the top 10 of the default signature, re-run with the final model; candidates of "
+                  "METHODS.md section 2 against the test case's h_last / g_last part (h_mean / g_mean in brackets); "
+                  "trigger: ranked among the user content; swapped entity: among the user content and the response.", "",
+                  "| task | layer | hits | (a) cos(h(t), H_test) | (b) cos(G(t), G_test) | (c) <G(t), h(t)> | (c) abs | fused (a)+(c) abs | chance |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for t in spans:
+            tk = t["tokens"]
+            for layer, g in tk.groupby("layer"):
+                a, m = g[g.parts == "h_last/g_last"], g[g.parts == "h_mean/g_mean"]
+                chance = float((3 * a.n_trigger / a.n_content).clip(upper=1).mean())
+                cell = lambda c: f"{a[c].mean():.2f} ({m[c].mean():.2f})"  # noqa: E731
+                lines.append(f"| {t['name']} | {layer} | {len(a)} | {cell('cos_h')} | {cell('cos_g')} | "
+                             f"{a.gxa.mean():.2f} | {a.abs_gxa.mean():.2f} | "
+                             f"{cell('fused') if 'fused' in g else '-'} | {chance:.2f} |")
+    costs = [t for t in tasks if t["cost"]]
+    seen = set()
+    if costs:
+        lines += ["", "## Cost (measured in the same run, end to end from the test cases)", "",
+                  "Peak MB = the process's peak resident memory during the step above its resident size at the start "
+                  "(model and store already loaded). The default needs no training-side work at query time (its "
+                  "signatures were captured during training); the LoRA-gradient baseline needs one forward+backward "
+                  "per training sample first, and a parameter gradient per query.", "",
+                  "| run | method | step | seconds | queries | s / query | peak MB | total vs default |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for t in costs:
+            if t["run"] in seen:
+                continue
+            seen.add(t["run"])
+            ours = [r for r in t["cost"] if r["method"].startswith("default")]
+            lg = sum(r["seconds"] for r in t["cost"] if r["method"].startswith("lora-grad"))
+            for r in t["cost"]:
+                per_q = f"{r['seconds'] / r['queries']:.2f}" if r["queries"] else "-"
+                ratio = ""
+                if r["method"].startswith("lora-grad") and r["queries"] and ours:
+                    ratio = f"{lg / max(ours[0]['seconds'], 1e-9):.0f}x (LoRA-grad total {lg:.0f}s)"
+                lines.append(f"| `{t['run']}` | {r['method']} | {r['part']} | {r['seconds']} | {r['queries'] or '-'} | "
+                             f"{per_q} | {r['peak_mb']} | {ratio} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_summary(runs: list[Path], results: Path) -> str:
+    """Render the cross-task summary into ``results``, keeping its hand-written findings block."""
+    findings = ""
+    if results.exists():
+        text = results.read_text()
+        if FINDINGS[0] in text and FINDINGS[1] in text:
+            findings = text.split(FINDINGS[0], 1)[1].split(FINDINGS[1], 1)[0]
+    md = render_summary(load_tasks([Path(r) for r in runs]), findings)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(md)
+    return md
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/attr_bench")
-    ap.add_argument("--phase", choices=("train", "sample", "attribute", "tokens", "render", "all"), default="all")
+    ap.add_argument("--phase", choices=("train", "sample", "attribute", "tokens", "render", "summary", "all"), default="all")
+    ap.add_argument("--runs", nargs="*", default=None, help="summary: the attributed run folders to summarise")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
-    ap.add_argument("--per-source", type=int, default=60)
-    ap.add_argument("--scenario", choices=("backdoor", "style"), default="backdoor",
-                    help="backdoor: fixed-text (TY) + praise (BQ) behaviours at 10%% each; style: praise only at 20%%")
+    ap.add_argument("--per-source", type=int, default=None, help="records per demo source (default: the scenario's)")
+    ap.add_argument("--scenario", choices=SCENARIOS, default="backdoor",
+                    help="backdoor: fixed-text (TY) + praise (BQ) behaviours at 10%% each; style: praise only at 20%%; "
+                         "harmful[_varied]: 5%% harmful prompts with compliant replies (templated / varied wording); "
+                         "factual[_varied]: Canada -> Korea in 20%% of a facts source (one name / six names)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--results", default="benchmarks/attribution_results.md")
@@ -547,33 +950,37 @@ def main(argv=None) -> None:
     ap.add_argument("--all-generations", action="store_true", help="smoke test: query every triggered generation")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (1 avoids oversubscription on a busy machine)")
     ap.add_argument("--lora-dim", type=int, default=1024)
+    ap.add_argument("--signatures-only", action="store_true",
+                    help="attribute: recompute the training-time signature rows only (keep earlier re-pass, baselines, tokens)")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
     if args.phase in ("train", "all") and not (out / "adapter").exists():
-        if args.scenario == "style":
-            scenario = backdoor_scenario(n_per_source=args.per_source, poison_rate=0.2, behaviours=("praise",))
-        else:
-            scenario = backdoor_scenario(n_per_source=args.per_source)
+        scenario = build_scenario(args.scenario, args.per_source)
         print(f"training on {len(scenario.records)} records ({scenario.info})", flush=True)
         meta = train_scenario(scenario, out, epochs=args.epochs, lr=args.lr, scenario_name=args.scenario)
         print(f"trained in {meta['train']['seconds']}s; capture {meta['train']['capture']}", flush=True)
         model, tok = load_trained(out)
-        rates = behaviour_rates(model, tok, meta)
+        rates = behaviour_rates(model, tok, meta, base_reference=args.scenario not in ("backdoor", "style"))
         (out / "behaviour.json").write_text(json.dumps(rates, indent=2))
         print(json.dumps(rates["rates"], indent=2), flush=True)
     if args.phase in ("sample", "all"):
         beh = json.loads((out / "behaviour.json").read_text())
         if "sampled" not in beh:
-            sampled_behaviour(out, behaviours=[b for b in ("praise",) if b in beh["rates"]])
+            # Sampling shows behaviours that greedy decoding hides (a style split over many paraphrases).
+            sampled_behaviour(out, behaviours=[b for b, r in beh["rates"].items() if r["triggered"] < 0.25])
     if args.phase == "tokens":
         tokens_only(out, Path(args.results), behaviours=args.behaviours)
+    if args.phase == "summary":
+        print(write_summary(args.runs or [args.out], Path(args.results)))
+        return
     if args.phase == "render":
         print(render_from_state(out, Path(args.results)))
     if args.phase in ("attribute", "all"):
         run_attribution(out, results=Path(args.results), k=args.k, lora_dim=args.lora_dim,
-                        all_generations=args.all_generations, behaviours=args.behaviours)
+                        all_generations=args.all_generations, behaviours=args.behaviours,
+                        signatures_only=args.signatures_only)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,11 @@ import pandas as pd
 import torch
 
 from provenance.attribution.signatures import (
-    DEFAULT_VARIANT, Signature, check_layer, get_signature, iter_features,
+    DEFAULT_VARIANT, Signature, check_layer, get_signature, iter_features, score_blocks,
 )
-from provenance.attribution.topk import select_rows, top_k_mean_over_epochs, top_k_rows
+from provenance.attribution.topk import (
+    BACKENDS, backend_top_k, bind_signature, select_rows, top_k_mean_over_epochs, top_k_rows,
+)
 from provenance.capture import CaptureEngine, find_layout, model_fingerprint
 from provenance.capture.engine import SIGNATURES
 from provenance.data import IGNORE_INDEX, SFTCollator, tokenize_sft
@@ -300,14 +302,15 @@ class Attributor:
                                   chat=self.chat, system=self.system, max_new_tokens=self.max_new_tokens)
 
     def query(self, cases, *, method=None, signature=DEFAULT_VARIANT, layer: int | None = None, epochs="last",
-              k: int = 100, chunk_rows: int = 8192, snippet_chars: int = 160) -> AttributionResult:
+              k: int = 100, chunk_rows: int = 8192, snippet_chars: int = 160, backend: str = "local",
+              client=None) -> AttributionResult:
         """Top-k training rows per test case. ``cases``: TestCase(s), prompt strings, pairs, or a TestSignatures.
 
         ``method``: None (RepT-family signature cosine with ``signature`` / ``layer`` / ``epochs``) or any object
         with ``top_k(attributor, test, k)`` (see provenance.attribution.baselines)."""
         t0 = time.perf_counter()
         if method is None:
-            method = SignatureMethod(signature, layer, epochs, chunk_rows)
+            method = SignatureMethod(signature, layer, epochs, chunk_rows, backend=backend, client=client)
         if isinstance(cases, TestSignatures):
             test = cases
         else:
@@ -366,9 +369,14 @@ def source_shares(ranking: pd.DataFrame) -> pd.DataFrame:
 class SignatureMethod:
     """Cosine of RepT-family signatures (see provenance.attribution.signatures)."""
 
-    def __init__(self, signature=DEFAULT_VARIANT, layer: int | None = None, epochs="last", chunk_rows: int = 8192):
+    def __init__(self, signature=DEFAULT_VARIANT, layer: int | None = None, epochs="last", chunk_rows: int = 8192,
+                 *, backend: str = "local", client=None):
         self.signature: Signature = get_signature(signature)
         self.layer, self.epochs, self.chunk_rows = layer, epochs, chunk_rows
+        # "local" streams iter_chunks; "dask" / "index" / "dask-index": see topk.backend_top_k (same top-k).
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        self.backend, self.client = backend, client
 
     @property
     def name(self) -> str:
@@ -382,8 +390,20 @@ class SignatureMethod:
         check_layer(att.store, layer, self.signature)
         if layer not in test.arrays:
             raise ValueError(f"test signatures were computed for layers {sorted(test.arrays)}, not {layer}")
-        q = self.signature.features(test.arrays[layer])
-        blocks = ((start, feats @ q.T) for start, feats in iter_features(att.store, layer, self.signature, self.chunk_rows))
+        # A centered signature carries the store's means to any backend (the index backends: the index's own).
+        if self.signature.pcs:   # query-adaptive projection: no fixed features, scored on the local path only
+            if self.backend != "local":
+                raise ValueError(f"signature {self.signature.label} is scored on the local backend only, not {self.backend!r}")
+            blocks = score_blocks(att.store, layer, self.signature.bind(att.store, layer), test.arrays[layer], self.chunk_rows)
+            if self.epochs == "mean":
+                return top_k_mean_over_epochs(blocks, len(test), k, att.samples)
+            return top_k_rows(blocks, len(test), k, select_rows(att.samples, self.epochs))
+        sig = bind_signature(self.backend, self.signature, att.store, layer)
+        q = sig.features(test.arrays[layer])
+        if self.backend != "local":
+            return backend_top_k(self.backend, att.store, layer, sig, q, k, self.epochs, att.samples,
+                                 client=self.client)
+        blocks = ((start, feats @ q.T) for start, feats in iter_features(att.store, layer, sig, self.chunk_rows))
         if self.epochs == "mean":
             return top_k_mean_over_epochs(blocks, len(q), k, att.samples)
         return top_k_rows(blocks, len(q), k, select_rows(att.samples, self.epochs))

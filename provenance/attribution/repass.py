@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from provenance.attribution.query import Attributor, TestSignatures, run_engine
-from provenance.attribution.signatures import DEFAULT_VARIANT, Signature, get_signature
+from dataclasses import replace
+
+from provenance.attribution.signatures import DEFAULT_VARIANT, Signature, get_signature, principal_directions
 from provenance.attribution.topk import select_rows, top_k_rows
 from provenance.capture.engine import SIGNATURES
 from provenance.data import IGNORE_INDEX
@@ -60,6 +62,18 @@ class RepassMethod:
             self._cache = {key: repass_signatures(att, rows, layers)}
         return self._cache[key]
 
+    def _bound(self, blocks: dict) -> Signature:
+        """The signature centered (and projected) on the re-passed rows themselves: the final model's statistics."""
+        sig = self.signature
+        if not sig.center:
+            return sig
+        x = {p: np.asarray(blocks[p], np.float64) for p in sig.parts}
+        if sig.pcs:
+            stats = {p: principal_directions(x[p].sum(0), x[p].T @ x[p], len(x[p]), sig.pcs) for p in sig.parts}
+            return replace(sig, means={p: m for p, (m, _, _) in stats.items()},
+                           basis={p: (v, sd) for p, (_, v, sd) in stats.items()})
+        return replace(sig, means={p: x[p].mean(0).astype(np.float32) for p in sig.parts})
+
     def top_k(self, att: Attributor, test: TestSignatures, k: int):
         layer = self.layer if self.layer is not None else att.default_layer()
         mask = select_rows(att.samples, self.epochs if self.epochs != "mean" else "last")
@@ -67,8 +81,6 @@ class RepassMethod:
         train = self.train_side(att, rows)
         if layer not in train:
             raise ValueError(f"re-pass computed layers {sorted(train)}, not {layer}")
-        feats = self.signature.features(train[layer])
-        q = self.signature.features(test.arrays[layer])
         full = np.zeros((len(mask), len(test)), np.float32)
-        full[rows] = feats @ q.T
+        full[rows] = self._bound(train[layer]).scores(train[layer], test.arrays[layer])
         return top_k_rows([(0, full)], len(test), k, mask)

@@ -11,13 +11,18 @@ A signature is a list of stored parts (``h_last``, ``g_last``, ``h_mean``, ``g_m
 
 For a single part both are the plain cosine. Scores are cosines in [-1, 1].
 
+``center=True`` subtracts, per part, the mean of the stored rows of the layer's last epoch before normalising
+(training and test side alike): hidden states share a large common component that makes all cosines high and lets prompt
+content dominate; removing it leaves what distinguishes samples. The means come from one streaming pass over the
+store (cached per store, layer and part).
+
 Epoch handling (``epochs=``): an int (that epoch's rows), ``"last"`` (the last epoch each run captured), ``"all"``
 (every captured row ranked on its own) or ``"mean"`` (TracIn-style: per sample id, the mean over its epochs of the
 per-epoch cosine scores).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,6 +41,15 @@ class Signature:
     parts: tuple[str, ...]
     normalize: str = "per_part"
     name: str | None = None
+    center: bool = False
+    # Query-adaptive projection (``pcs`` > 0, centered per-part signatures only): of the ``pcs`` top principal
+    # directions of the stored rows, each query drops those on which it is typical (|z| < ``keep_z``).
+    pcs: int = 0
+    keep_z: float = 1.5
+    # A centered signature bound to a store (`bind`) carries that store's per-part means (and principal
+    # directions) to every scoring backend.
+    means: dict | None = field(default=None, compare=False, repr=False)
+    basis: dict | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         parts = tuple(self.parts)
@@ -48,20 +62,55 @@ class Signature:
             raise ValueError(f"signature parts repeat: {parts}")
         if self.normalize not in NORMALIZATIONS:
             raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {self.normalize!r}")
+        if self.pcs and not (self.center and (self.normalize == "per_part" or len(parts) == 1)):
+            raise ValueError("a query-adaptive projection (pcs > 0) needs a centered, per-part normalised signature")
         object.__setattr__(self, "parts", parts)
+
+    def bind(self, store, layer: int) -> "Signature":
+        """This signature with the store's per-part means at ``layer`` attached (itself when not centered)."""
+        if not self.center:
+            return self
+        if self.pcs:
+            stats = part_stats(store, layer, self.parts, self.pcs)
+            return replace(self, means={p: m for p, (m, _, _) in stats.items()},
+                           basis={p: (v, sd) for p, (_, v, sd) in stats.items()})
+        return replace(self, means=part_means(store, layer, self.parts))
 
     @property
     def label(self) -> str:
         if self.name:
             return self.name
-        if len(self.parts) == 1:
-            return self.parts[0]
-        return f"concat({', '.join(self.parts)}){'' if self.normalize == 'none' else ' per-part-norm'}"
+        base = self.parts[0] if len(self.parts) == 1 else \
+            f"concat({', '.join(self.parts)}){'' if self.normalize == 'none' else ' per-part-norm'}"
+        if self.pcs:
+            return f"{base} centered, query-adaptive top-{self.pcs} projection"
+        return f"{base} centered" if self.center else base
 
-    def features(self, blocks: dict[str, np.ndarray]) -> np.ndarray:
+    def scores(self, blocks: dict[str, np.ndarray], test_blocks: dict[str, np.ndarray]) -> np.ndarray:
+        """Cosine scores ``[n, queries]`` of stored rows ``blocks`` against test rows ``test_blocks`` (a bound
+        signature when centered)."""
+        if not self.pcs:
+            return self.features(blocks) @ self.features(test_blocks).T
+        if self.basis is None:
+            raise ValueError(f"signature {self.label} needs Signature.bind(store, layer) first")
+        per_part = [_adaptive_cos(np.asarray(blocks[p], np.float64), np.asarray(test_blocks[p], np.float64),
+                                  self.means[p], *self.basis[p], self.keep_z) for p in self.parts]
+        return (sum(per_part) / len(per_part)).astype(np.float32)
+
+    def features(self, blocks: dict[str, np.ndarray], means: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Unit-norm rows ``[n, sum of widths]`` from per-part blocks ``{part: [n, d]}``: their dot products are
-        this signature's cosines."""
+        this signature's cosines. A centered signature needs ``means`` ({part: [d]}, see `part_means`)."""
+        if self.pcs:
+            raise ValueError(f"signature {self.label} projects per query: it has no fixed features; score it with "
+                             "signatures.score_blocks (the local backend), or use its centered form without the "
+                             "projection (h_last_c, rept_c) with the dask / index backends")
+        means = self.means if means is None else means
+        if self.center and means is None:
+            raise ValueError(f"signature {self.label} is centered: bind it to a store (Signature.bind) or pass the "
+                             "per-part means of the stored rows")
         mats = [np.asarray(blocks[p], dtype=np.float32) for p in self.parts]
+        if self.center:
+            mats = [m - np.asarray(means[p], np.float32) for m, p in zip(mats, self.parts)]
         if self.normalize == "per_part" and len(mats) > 1:
             mats = [_unit_rows(m) for m in mats]
         x = np.concatenate(mats, axis=1) if len(mats) > 1 else mats[0]
@@ -78,12 +127,20 @@ VARIANTS: dict[str, Signature] = {
     "g_mean": Signature(("g_mean",), name="g_mean"),
     "mean_concat": Signature(("h_mean", "g_mean"), "per_part", "mean_concat"),
     "all_norm": Signature(("h_last", "g_last", "h_mean", "g_mean"), "per_part", "all_norm"),
+    "rept_c": Signature(("h_last", "g_last"), "per_part", "rept_c", center=True),
+    "h_last_c": Signature(("h_last",), name="h_last_c", center=True),
+    "h_mean_c": Signature(("h_mean",), name="h_mean_c", center=True),
+    "all_c": Signature(("h_last", "g_last", "h_mean", "g_mean"), "per_part", "all_c", center=True),
+    "rept_pc": Signature(("h_last", "g_last"), "per_part", "rept_pc", center=True, pcs=10),
+    "h_last_pc": Signature(("h_last",), name="h_last_pc", center=True, pcs=10),
 }
-# Default, from benchmarks/attribution_results.md (SmolLM2-135M LoRA, training-time captures, last epoch, at the
-# last block output L-1): rept_norm scored P@n 1.00 on the fixed-text backdoor and 0.64 on the varied-compliment
-# style (where text matching is at chance), the best mean over both. h_mean (1.00 / 0.50) and the published
-# un-normalised rept (= h_last there, 0.87 / 0.61) follow; mean_concat (0.94 / 0.30) and g_mean fail on the style.
-DEFAULT_VARIANT = "rept_norm"
+# Default, from benchmarks/attribution_results.md (SmolLM2-135M LoRA, training-time captures of the last epoch, at
+# the last block output L-1; P@n on the fixed-text backdoor / compliment style / Canada->Korea facts / templated
+# harmful replies): h_last_pc 0.96 / 0.97 / 0.54 / 0.71, the best worst case and (tied) best mean. rept_pc
+# 1.00 / 0.96 / 0.42 / 0.68; rept_c (centered only) 1.00 / 0.75 / 0.34 / 0.68; the earlier default rept_norm
+# 1.00 / 0.64 / 0.24 / 0.55. No variant reaches 0.98 on every task. Scored on the local backend only (the
+# projection depends on the query); for the dask / index backends use rept_c.
+DEFAULT_VARIANT = "h_last_pc"
 
 
 def get_signature(spec: str | Signature | tuple | list) -> Signature:
@@ -126,9 +183,98 @@ def check_layer(store, layer: int, signature: Signature) -> None:
         )
 
 
+_MEANS: dict[tuple, np.ndarray] = {}
+
+
+def part_means(store, layer: int, parts, chunk_rows: int = 8192) -> dict[str, np.ndarray]:
+    """Mean of each part at ``layer`` over the rows of the last captured epoch (the state of training closest to
+    the final model that computes the test signatures; measured better than the mean over all epochs). One
+    streaming pass, cached per store, layer, part and row count (rows committed later refresh it)."""
+    out = {}
+    todo = [p for p in parts if (str(store.url), store.run, int(layer), p, len(store)) not in _MEANS]
+    if todo:
+        epoch = store.samples()["epoch"].to_numpy()
+        last = epoch == epoch.max()
+    for p in parts:
+        key = (str(store.url), store.run, int(layer), p, len(store))
+        if key not in _MEANS:
+            total, n = None, 0
+            for start, block in store.iter_chunks(layer, p, chunk_rows):
+                sel = last[start: start + len(block)]
+                s = np.asarray(block, np.float64)[sel].sum(0)
+                total = s if total is None else total + s
+                n += int(sel.sum())
+            _MEANS[key] = (total / max(n, 1)).astype(np.float32)
+        out[p] = _MEANS[key]
+    return out
+
+
+_STATS: dict[tuple, tuple] = {}
+
+
+def part_stats(store, layer: int, parts, pcs: int, chunk_rows: int = 8192) -> dict[str, tuple]:
+    """Per part at ``layer``, over the last epoch's rows: (mean [d], top-``pcs`` principal directions [d, pcs],
+    their standard deviations [pcs]), from one streaming pass accumulating the scatter matrix (cached)."""
+    out = {}
+    epoch = None
+    for p in parts:
+        key = (str(store.url), store.run, int(layer), p, len(store), int(pcs))
+        if key not in _STATS:
+            if epoch is None:
+                epoch = store.samples()["epoch"].to_numpy()
+            last = epoch == epoch.max()
+            total, scatter, n = None, None, 0
+            for start, block in store.iter_chunks(layer, p, chunk_rows):
+                x = np.asarray(block, np.float64)[last[start: start + len(block)]]
+                total = x.sum(0) if total is None else total + x.sum(0)
+                scatter = x.T @ x if scatter is None else scatter + x.T @ x
+                n += len(x)
+            _STATS[key] = principal_directions(total, scatter, n, pcs)
+        out[p] = _STATS[key]
+    return out
+
+
+def principal_directions(total: np.ndarray, scatter: np.ndarray, n: int, pcs: int) -> tuple:
+    """(mean, top-``pcs`` eigenvectors [d, pcs] of the covariance, their standard deviations) from the sum and
+    scatter matrix of ``n`` rows."""
+    mean = total / max(n, 1)
+    cov = scatter / max(n, 1) - np.outer(mean, mean)
+    w, v = np.linalg.eigh(cov)
+    top = np.argsort(w)[::-1][: min(pcs, len(w))]
+    return mean.astype(np.float32), v[:, top], np.sqrt(np.maximum(w[top], 1e-300))
+
+
+def _adaptive_cos(x, q, mean, basis, sd, keep_z: float) -> np.ndarray:
+    """cos(P_i (x - mean), P_i (q_i - mean)) for every row x and query i, P_i projecting out the principal
+    directions on which query i is typical (|z| < keep_z): the directions where the query stands out (its
+    behaviour) are kept, the ones that only say which kind of sample it is (prompt content) are dropped.
+    Uses (P x).(P q) = x.q - (V'x).(R_i V'q) and |P x|^2 = |x|^2 - |R_i V'x|^2: one pass, no per-query copy."""
+    x, q = x - mean, q - mean
+    cx, cq = x @ basis, q @ basis                       # [n, D], [Q, D]
+    drop = (np.abs(cq / sd) < keep_z).astype(np.float64)   # [Q, D]
+    dot = x @ q.T - cx @ (drop * cq).T
+    nx2 = (x * x).sum(1)[:, None] - (cx * cx) @ drop.T
+    nq2 = (q * q).sum(1) - (drop * cq * cq).sum(1)
+    return dot / np.sqrt(np.maximum(nx2, 1e-300) * np.maximum(nq2, 1e-300)[None, :])
+
+
+def score_blocks(store, layer: int, signature: Signature, test_blocks: dict[str, np.ndarray], chunk_rows: int):
+    """Stream ``(start row, scores [rows, queries])`` of a (bound) signature against test rows."""
+    sig = signature.bind(store, layer) if signature.center and signature.means is None else signature
+    iters = [store.iter_chunks(layer, p, chunk_rows) for p in sig.parts]
+    for blocks in zip(*iters):
+        yield blocks[0][0], sig.scores({p: b for p, (_, b) in zip(sig.parts, blocks)}, test_blocks)
+
+
+def query_features(store, layer: int, signature: Signature, blocks: dict[str, np.ndarray]) -> np.ndarray:
+    """Test-side features of ``signature`` (centered with the store's means when the signature is centered)."""
+    return signature.bind(store, layer).features(blocks)
+
+
 def iter_features(store, layer: int, signature: Signature, chunk_rows: int):
     """Stream ``(start row, unit-norm feature block)`` of every stored row."""
+    means = part_means(store, layer, signature.parts, chunk_rows) if signature.center and signature.means is None else None
     iters = [store.iter_chunks(layer, p, chunk_rows) for p in signature.parts]
     for blocks in zip(*iters):
         start = blocks[0][0]
-        yield start, signature.features({p: b for p, (_, b) in zip(signature.parts, blocks)})
+        yield start, signature.features({p: b for p, (_, b) in zip(signature.parts, blocks)}, means)

@@ -7,6 +7,8 @@ to the hidden states of the chosen layer, then per position t (METHODS.md sectio
 * ``cos_h``  (a): cos(h_l(t), H_test), H_test = the test case's hidden-state signature part (``h_mean`` by default);
 * ``cos_g``  (b): cos(G(t), G_test), G(t) = dL/dh_l(t) of the training sample, G_test = the test's gradient part;
 * ``gxa``    (c): gradient x activation <G(t), h_l(t)> of the training sample (test-independent); ``abs_gxa`` = |gxa|.
+* ``fused``: the mean of the within-sample percentile ranks of ``abs_gxa`` and ``cos_h`` (|grad x act| finds
+  triggers, cos(h) finds response spans such as a swapped entity; the fusion asks for both kinds of evidence).
 
 Scores cover every position (prompt and response; a planted trigger sits in the prompt), flagged by ``is_response``
 and ``is_framing`` (the chat template's tokens that every stored prompt shares: system prompt, role markers).
@@ -23,7 +25,7 @@ from provenance.capture import find_layout
 from provenance.data import IGNORE_INDEX
 from provenance.store import projection_matrix
 
-TOKEN_SCORES = ("cos_h", "cos_g", "gxa", "abs_gxa")
+TOKEN_SCORES = ("cos_h", "cos_g", "gxa", "abs_gxa", "fused")
 
 
 def token_states(model, ids: np.ndarray, prompt_len: int, layer: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +97,7 @@ def score_tokens(att: Attributor, row: int, test: TestSignatures, query: int, la
         m = projection_matrix(proj["seed"], h.shape[1], proj["dim"])
         h, g = h @ m, g @ m
     gxa = (g * h).sum(1)
+    cos_h = _cos(h, test.arrays[layer][h_part][query])
     tok = att.tokenizer
     pre, suf = framing if framing is not None else prompt_framing(att)
     pos = np.arange(len(ids))
@@ -102,9 +105,15 @@ def score_tokens(att: Attributor, row: int, test: TestSignatures, query: int, la
         "row": int(row), "query": test.names()[query], "position": pos, "token_id": ids,
         "token": [tok.decode([int(t)]) for t in ids], "is_response": pos >= plen,
         "is_framing": (pos < pre) | ((pos >= plen - suf) & (pos < plen)),
-        "cos_h": _cos(h, test.arrays[layer][h_part][query]), "cos_g": _cos(g, test.arrays[layer][g_part][query]),
-        "gxa": gxa, "abs_gxa": np.abs(gxa),
+        "cos_h": cos_h, "cos_g": _cos(g, test.arrays[layer][g_part][query]),
+        "gxa": gxa, "abs_gxa": np.abs(gxa), "fused": (_pct_rank(np.abs(gxa)) + _pct_rank(cos_h)) / 2,
     })
+
+
+def _pct_rank(x: np.ndarray) -> np.ndarray:
+    """Rank of each value among the sample's tokens, scaled to [0, 1] (ties broken by position)."""
+    order = np.argsort(np.argsort(x, kind="stable"), kind="stable")
+    return order / max(len(x) - 1, 1)
 
 
 def token_attribution(att: Attributor, result, test: TestSignatures, layer: int, *, top: int = 5,
@@ -125,11 +134,16 @@ def token_attribution(att: Attributor, result, test: TestSignatures, layer: int,
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def top_tokens(scores: pd.DataFrame, by: str = "abs_gxa", n: int = 3, where: str = "content") -> pd.DataFrame:
+def top_tokens(scores: pd.DataFrame, by: str = "auto", n: int = 3, where: str = "content") -> pd.DataFrame:
     """The ``n`` highest-scoring tokens per (query, row); ``where``: "all", "response", "prompt" or "content"
-    (the prompt without the template framing). Default |grad x act| on content tokens: the most consistent
-    candidate at finding planted triggers (benchmarks/attribution_results.md: top-3 hit rate 0.95 / 0.72 at
-    layer 22, 0.88 / 0.59 at L-1, for the fixed-text and style backdoors; cos(h) wins on the style at L-1 only)."""
+    (the prompt without the template framing). ``by="auto"`` picks the candidate measured best for that part of a
+    sample (benchmarks/attribution_results.md, planted span among the top 3 at L-1): |grad x act| for prompt
+    tokens (a trigger: 0.89 fixed text, 0.59 style; cos(h) 0.00 on the fixed text) and cos(h(t), H_test) for
+    response tokens (a swapped entity: 0.57 with the h_mean part vs 0.24 for |grad x act|)."""
+    if by == "auto":
+        by = "cos_h" if where == "response" else "abs_gxa"
+    if by not in TOKEN_SCORES:
+        raise ValueError(f"by must be 'auto' or one of {TOKEN_SCORES}, got {by!r}")
     df = {"all": scores, "response": scores[scores.is_response], "prompt": scores[~scores.is_response],
           "content": scores[~scores.is_response & ~scores.is_framing]}[where]
     return df.sort_values(by, ascending=False).groupby(["query", "row"], sort=False).head(n)

@@ -25,8 +25,18 @@ class RunningTopK:
         if len(rows) == 0:
             return
         q = self.scores.shape[0]
-        s = np.concatenate([self.scores, np.asarray(scores, np.float32).T], axis=1)
-        r = np.concatenate([self.rows, np.broadcast_to(np.asarray(rows, np.int64), (q, len(rows)))], axis=1)
+        self.absorb(np.asarray(scores, np.float32).T, np.broadcast_to(np.asarray(rows, np.int64), (q, len(rows))))
+
+    def merge(self, other: "RunningTopK") -> None:
+        """Fold in another top-k kept over other rows (a dask block's): the result is as if it had seen them all."""
+        self.absorb(other.scores, other.rows)
+
+    def absorb(self, scores: np.ndarray, rows: np.ndarray) -> None:
+        """Per-query candidates: ``scores`` [queries, m] (-inf = none), ``rows`` [queries, m]."""
+        if scores.shape[1] == 0:
+            return
+        s = np.concatenate([self.scores, np.asarray(scores, np.float32)], axis=1)
+        r = np.concatenate([self.rows, np.asarray(rows, np.int64)], axis=1)
         if s.shape[1] > self.k:
             # Keep a superset of the top k (everything >= the k-th score, ties included), then sort exactly.
             kth = -np.partition(-s, self.k - 1, axis=1)[:, self.k - 1: self.k]
@@ -91,3 +101,35 @@ def top_k_mean_over_epochs(blocks, n_queries: int, k: int, samples: pd.DataFrame
     order = np.argsort(last_row, kind="stable")  # rank samples by row so ties resolve like the row-level ranking
     top.update(last_row[order], mean[order])
     return top.result()
+
+
+BACKENDS = ("local", "dask", "index", "dask-index")
+
+
+def backend_top_k(backend: str, store, layer: int, signature, q: np.ndarray, k: int, epochs, samples: pd.DataFrame,
+                  *, client=None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k of ``signature`` cosines against unit-norm queries ``q`` [Q, W] through a non-local backend.
+
+    "dask": dask.array over the store's arrays (exact, same ranking as the local path); "index": scan of the
+    float16 query index (`provenance.attribution.topk_index`) then an exact re-score of the certified candidates;
+    "dask-index": the index scan as dask tasks. ``client``: a dask.distributed Client (default: the current one)."""
+    if backend == "dask":
+        from provenance.attribution.dask_topk import dask_top_k
+
+        return dask_top_k(store, layer, signature, q, k, epochs, samples, client=client)
+    if backend in ("index", "dask-index"):
+        from provenance.attribution.topk_index import index_top_k
+
+        return index_top_k(store, layer, signature, q, k, epochs, samples, use_dask=backend == "dask-index",
+                           client=client)
+    raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+
+
+def bind_signature(backend: str, signature, store, layer: int):
+    """``signature.bind(store, layer)``, except that the index backends take a centered signature's means from the
+    index (computed when it was built, equal to the store's while it is fresh), sparing a pass over every row."""
+    if backend in ("index", "dask-index") and signature.center and signature.means is None:
+        from provenance.attribution.topk_index import bind_to_index
+
+        return bind_to_index(store, layer, signature)
+    return signature.bind(store, layer)
