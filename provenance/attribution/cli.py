@@ -1,5 +1,6 @@
-"""`provenance attribute`: rank a store's training samples for test cases (register in provenance/cli.py with
-``app.command("attribute")(attribute)``). Heavy imports happen inside the command."""
+"""`provenance query` (rank a store's training samples for test cases; `attribute` is its hidden old name) and
+`provenance report` (the same query as a self-contained HTML report with token heat-maps). Registered in
+provenance/cli.py; heavy imports happen inside the commands."""
 from __future__ import annotations
 
 import json
@@ -32,7 +33,9 @@ def _method(name: str, signature: str, layer: int | None, epochs: str):
     from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
     from provenance.attribution.query import SignatureMethod
     from provenance.attribution.repass import RepassMethod
+    from provenance.attribution.signatures import DEFAULT_VARIANT
 
+    signature = signature or DEFAULT_VARIANT
     ep = int(epochs) if epochs.lstrip("-").isdigit() else epochs
     return {
         "signature": lambda: SignatureMethod(signature, layer, ep),
@@ -45,42 +48,95 @@ def _method(name: str, signature: str, layer: int | None, epochs: str):
     }[name]()
 
 
-def attribute(
-    store: str = typer.Argument(..., help="store path or fsspec URL"),
-    model: str = typer.Option(..., help="the final model: a local checkpoint dir or 'smollm2-135m-instruct'"),
-    adapter: str = typer.Option(None, help="PEFT adapter directory to load on top of --model"),
-    prompt: list[str] = typer.Option(None, help="test prompt (repeatable)"),
-    response: list[str] = typer.Option(None, help="the response to explain, one per --prompt; omit to explain the greedy answer"),
-    cases: str = typer.Option(None, help="JSONL of {prompt, response?, name?}"),
-    run: str = typer.Option(None, help="run of the store (default: its only run)"),
-    method: str = typer.Option("signature", help=f"one of {', '.join(METHODS)}"),
-    signature: str = typer.Option("rept_norm", help="signature variant (rept, rept_norm, h_last, g_last, h_mean, g_mean, mean_concat, all_norm) or parts like h_mean+g_mean"),
-    layer: int = typer.Option(None, help="layer (default: the library's default for the run)"),
-    epochs: str = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number"),
-    k: int = typer.Option(20, help="rows per test case"),
-    allow_model_mismatch: bool = typer.Option(False, help="query even if the model's config hash differs from the store's"),
-    out: str = typer.Option(None, help="write the ranking to OUT.csv and the source shares to OUT.sources.csv"),
-    as_json: bool = typer.Option(False, "--json", help="print the ranking and source shares as JSON"),
-) -> None:
-    """Which training samples explain a response? Top-k rows and per-source shares."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from provenance.attribution import Attributor
+def _load_model(model: str, adapter: str | None):
     from provenance.models import load_causal_lm
-    from provenance.store import open_store
 
-    if method not in METHODS:
-        raise typer.BadParameter(f"--method must be one of {METHODS}")
-    test_cases = _load_cases(prompt, response, cases)
     lm, tok = load_causal_lm(model)
     if adapter:
         from peft import PeftModel
 
         lm = PeftModel.from_pretrained(lm, adapter)
     lm.eval()
-    att = Attributor(open_store(store, run=run), lm, tok, allow_model_mismatch=allow_model_mismatch)
-    res = att.query(test_cases, method=_method(method, signature, layer, epochs), k=k)
+    return lm, tok
+
+
+def _attributor(store: str, run: str | None, model: str, adapter: str | None, allow_model_mismatch: bool):
+    from provenance.attribution import Attributor
+    from provenance.store import open_store
+
+    lm, tok = _load_model(model, adapter)
+    return Attributor(open_store(store, run=run), lm, tok, allow_model_mismatch=allow_model_mismatch)
+
+
+def _check_method(method: str, top_k: int) -> None:
+    if method not in METHODS:
+        raise typer.BadParameter(f"--method must be one of {METHODS}")
+    if top_k < 1:
+        raise typer.BadParameter(f"--top-k must be at least 1, got {top_k}")
+
+
+def print_ranking(res, top_k: int, snippet_chars: int = 70) -> None:
+    """Per query: a table (rank, score, source, sample id, snippet) and the per-source shares of the top-k."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from provenance.attribution.report import user_text
+
+    console = Console()
+    for q, g in res.ranking.groupby("query", sort=False):
+        table = Table(title=f"{q}: {res.method}")
+        for col in ("rank", "score", "source", "sample id", "epoch", "snippet (prompt → response)"):
+            table.add_column(col, overflow="fold")
+        for _, r in g.head(top_k).iterrows():
+            prompt, resp = user_text(str(r["prompt"])), " ".join(str(r["response"]).split())
+            snippet = f"{prompt[-snippet_chars // 2:]} → {resp[:snippet_chars]}"
+            table.add_row(str(r["rank"]), f"{r['score']:.4f}", escape(str(r["source"])), escape(str(r["sample_id"])),
+                          str(r["epoch"]), escape(snippet))
+        console.print(table)
+        shares = res.sources[res.sources["query"] == q]
+        console.print(f"sources of the top-{len(g)}: " + ", ".join(f"{escape(str(s))} {v:.0%} ({c})" for s, v, c
+                                                               in zip(shares.source, shares.share, shares["count"])))
+
+
+STORE_ARG = typer.Argument(..., help="store path or fsspec URL")
+MODEL_OPT = typer.Option(..., help="the final model: a local checkpoint dir or 'smollm2-135m-instruct'")
+ADAPTER_OPT = typer.Option(None, help="PEFT adapter directory to load on top of --model")
+PROMPT_OPT = typer.Option(None, help="test prompt (repeatable)")
+RESPONSE_OPT = typer.Option(None, help="the response to explain, one per --prompt; omit to explain the greedy answer")
+CASES_OPT = typer.Option(None, help="JSONL of {prompt, response?, name?}")
+RUN_OPT = typer.Option(None, help="run of the store (default: its only run)")
+METHOD_OPT = typer.Option("signature", help=f"one of {', '.join(METHODS)}")
+SIGNATURE_OPT = typer.Option(None, help="signature variant (default: the library's DEFAULT_VARIANT, rept_c; rept, rept_norm, h_last, g_last, h_mean, g_mean, mean_concat, all_norm, h_last_c, h_mean_c, all_c) or parts like h_mean+g_mean")
+LAYER_OPT = typer.Option(None, help="layer (default: the library's default for the run)")
+EPOCHS_OPT = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number")
+MISMATCH_OPT = typer.Option(False, help="query even if the model's config hash differs from the store's")
+
+
+def query(
+    store: str = STORE_ARG,
+    model: str = MODEL_OPT,
+    adapter: str = ADAPTER_OPT,
+    prompt: list[str] = PROMPT_OPT,
+    response: list[str] = RESPONSE_OPT,
+    cases: str = CASES_OPT,
+    run: str = RUN_OPT,
+    method: str = METHOD_OPT,
+    signature: str = SIGNATURE_OPT,
+    layer: int = LAYER_OPT,
+    epochs: str = EPOCHS_OPT,
+    top_k: int = typer.Option(20, "--top-k", "-k", help="rows per test case"),
+    allow_model_mismatch: bool = MISMATCH_OPT,
+    out: str = typer.Option(None, help="write the ranking to OUT.csv and the source shares to OUT.sources.csv"),
+    as_json: bool = typer.Option(False, "--json", help="print the ranking and source shares as JSON"),
+) -> None:
+    """Which training samples explain a response? Ranked rows and per-source shares.
+
+    Prints per test case a table (rank, score, source, sample id, snippet) and each source's share of the top-k."""
+    _check_method(method, top_k)
+    test_cases = _load_cases(prompt, response, cases)
+    att = _attributor(store, run, model, adapter, allow_model_mismatch)
+    res = att.query(test_cases, method=_method(method, signature, layer, epochs), k=top_k)
     if out:
         res.ranking.to_csv(f"{out}.csv", index=False)
         res.sources.to_csv(f"{out}.sources.csv", index=False)
@@ -89,14 +145,47 @@ def attribute(
                                "ranking": res.ranking.to_dict(orient="records"),
                                "sources": res.sources.to_dict(orient="records")}, indent=2, default=str))
         return
-    console = Console()
-    for q, g in res.ranking.groupby("query", sort=False):
-        table = Table(title=f"{q}: {res.method}")
-        for col in ("rank", "score", "sample_id", "source", "epoch", "response"):
-            table.add_column(col)
-        for _, r in g.head(k).iterrows():
-            table.add_row(str(r["rank"]), f"{r['score']:.4f}", str(r["sample_id"]), str(r["source"]), str(r["epoch"]),
-                          str(r["response"])[:80])
-        console.print(table)
-        shares = res.sources[res.sources["query"] == q]
-        console.print("sources of the top-k: " + ", ".join(f"{s} {v:.0%}" for s, v in zip(shares.source, shares.share)))
+    print_ranking(res, top_k)
+
+
+def report(
+    store: str = STORE_ARG,
+    model: str = MODEL_OPT,
+    adapter: str = ADAPTER_OPT,
+    prompt: list[str] = PROMPT_OPT,
+    response: list[str] = RESPONSE_OPT,
+    cases: str = CASES_OPT,
+    run: str = RUN_OPT,
+    method: str = METHOD_OPT,
+    signature: str = SIGNATURE_OPT,
+    layer: int = LAYER_OPT,
+    epochs: str = EPOCHS_OPT,
+    top_k: int = typer.Option(20, "--top-k", "-k", help="rows per test case"),
+    top_hits: int = typer.Option(5, help="token heat-maps for this many of the best rows per test case"),
+    token_score: str = typer.Option("abs_gxa", help="per-token score of the heat-maps: abs_gxa, gxa, cos_h or cos_g"),
+    token_layer: int = typer.Option(None, help="layer of the token scores (default: the query's layer)"),
+    allow_model_mismatch: bool = MISMATCH_OPT,
+    title: str = typer.Option("Forensic attribution report", help="title of the report"),
+    out: str = typer.Option(..., "--out", help="the HTML file to write"),
+) -> None:
+    """The query as a self-contained HTML report with token heat-maps.
+
+    One HTML file (inline CSS and SVG, no script, no external URL): the test case, the ranked samples, a per-source
+    chart of the top-k and token heat-maps of the top hits."""
+    from provenance.attribution.report import gather_report, write_report
+    from provenance.attribution.tokens import TOKEN_SCORES
+
+    _check_method(method, top_k)
+    if token_score not in TOKEN_SCORES:
+        raise typer.BadParameter(f"--token-score must be one of {TOKEN_SCORES}")
+    if top_hits < 0:
+        raise typer.BadParameter(f"--top-hits must be >= 0, got {top_hits}")
+    test_cases = _load_cases(prompt, response, cases)
+    att = _attributor(store, run, model, adapter, allow_model_mismatch)
+    data = gather_report(att, test_cases, k=top_k, top_hits=top_hits, method=_method(method, signature, layer, epochs),
+                         token_layer=token_layer)
+    info = dict(data.info, model=model + (f" + adapter {adapter}" if adapter else ""))
+    path = write_report(out, data.result, data.token_scores, cases=data.test, title=title, score=token_score,
+                        info=info)
+    print_ranking(data.result, min(top_k, 10))
+    typer.echo(f"report: {path.resolve()}")

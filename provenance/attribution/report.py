@@ -1,0 +1,311 @@
+"""Self-contained HTML forensic report: the query, the ranked training samples, token heat-maps of the top hits and
+a per-source chart of the top-k.
+
+    from provenance.attribution.report import ReportSection, gather_report, write_report
+
+    data = gather_report(att, [TestCase(prompt, bad_response)], k=20, top_hits=5)   # query + token scores
+    write_report("runs/report.html", data.result, data.token_scores, cases=data.test.cases,
+                 extra_sections=[ReportSection("Probe view", "<p>...</p>")])
+
+One HTML file with inline CSS and inline SVG: no script, no external URL (a Content-Security-Policy meta tag
+forbids both), so it opens offline and can be mailed around. Every piece of text that comes from data (prompts,
+responses, training samples, source names, sample ids) is HTML-escaped: training text is untrusted and may hold
+markup such as ``<script>``. ``ReportSection.html`` is the one exception: a trusted fragment built by another
+provenance tool (it escapes its own text); it is checked to hold no script and no external reference.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from provenance.attribution.query import AttributionResult, Attributor, TestCase, TestSignatures, default_layer
+from provenance.attribution.tokens import TOKEN_SCORES, token_attribution, top_tokens
+
+# Colours per source in the chart and the table (cycled, assigned in sorted source-name order).
+PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d")
+BAR_WIDTH = 400.0  # px of a 100 % bar in the source chart
+SCORE_LABELS = {"abs_gxa": "|grad × activation|", "gxa": "grad × activation", "cos_h": "cos(h(t), H_test)",
+                "cos_g": "cos(G(t), G_test)"}
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# A trusted section must stay self-contained and script-free, like the report around it.
+_UNSAFE_FRAGMENT = re.compile(r"<\s*script|\bon[a-z]+\s*=|javascript:|(?:src|href)\s*=\s*[\"']?\s*(?:[a-z]+:)?//", re.I)
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1100px;color:#111827;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
+h3{font-size:15px;margin:18px 0 6px}.muted{color:#6b7280}.meta td{padding:1px 12px 1px 0}
+.query{background:#f9fafb;border:1px solid #e5e7eb;border-radius:6px;padding:8px 12px;margin:6px 0}
+.query .label{font-weight:600;color:#374151;margin-right:6px}.text{white-space:pre-wrap;word-break:break-word}
+table.ranking{border-collapse:collapse;width:100%;margin:8px 0}
+table.ranking th,table.ranking td{border-bottom:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
+table.ranking th{background:#f3f4f6;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:middle}
+.heat{border:1px solid #e5e7eb;border-radius:6px;padding:8px 12px;margin:8px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
+.heat .head{font-family:system-ui,sans-serif;font-size:13px;margin-bottom:6px}
+.tok{white-space:pre-wrap;border-radius:2px}.tok.frame{color:#9ca3af}.tok.resp{text-decoration:underline dotted #9ca3af}
+.tok.top{outline:2px solid #111827;font-weight:700}.tok sup{font-size:9px;color:#111827;margin-left:1px}
+.sep{display:block;height:6px}.legend{font-size:12px;color:#4b5563}
+"""
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """An extra panel of the report. ``title`` is plain text (escaped when rendered); ``html`` is a trusted fragment
+    written by another provenance tool (probe or cluster views): it escapes its own text, uses inline CSS/SVG only,
+    and holds no script and no external URL (checked)."""
+
+    title: str
+    html: str
+
+
+@dataclass
+class ReportData:
+    """What a report shows, computed by :func:`gather_report`."""
+
+    result: AttributionResult
+    test: TestSignatures
+    token_scores: pd.DataFrame
+    layer: int | None
+    token_layer: int
+    info: dict = field(default_factory=dict)
+
+
+def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, method=None, signature=None,
+                  layer: int | None = None, epochs="last", token_layer: int | None = None) -> ReportData:
+    """Test signatures, the top-``k`` query and the token scores of the ``top_hits`` best rows of every case.
+
+    ``method``: None (signature cosine with ``signature`` / ``layer`` / ``epochs``) or any attribution method.
+    Token scores are computed at ``token_layer``; by default the query's layer (else the store's default layer),
+    except the final norm's output L: a gradient there reaches only its own position's logits, so every prompt
+    token (where triggers sit) would score 0; then the highest captured layer below L is used."""
+    from provenance.attribution.query import SignatureMethod
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+
+    if method is None:
+        method = SignatureMethod(signature or DEFAULT_VARIANT, layer, epochs)
+    needed = list(method.layers_needed(att)) if hasattr(method, "layers_needed") else []
+    tl = token_layer if token_layer is not None else (needed[0] if needed else default_layer(att.store))
+    n_layers = att.store.run_attrs.get("num_layers") or getattr(getattr(att.model, "config", None), "num_hidden_layers", None)
+    below = [l for l in att.store.layers if n_layers is not None and l < n_layers]
+    if token_layer is None and tl == n_layers and below:
+        tl = max(below)
+    test = att.signatures(cases, sorted(set(needed) | {tl}))
+    result = att.query(test, method=method, k=k)
+    scores = token_attribution(att, result, test, tl, top=min(top_hits, k)) if top_hits > 0 else pd.DataFrame()
+    info = {"store": att.store.url, "run": att.store.run, "rows in store": len(att.store), "method": result.method,
+            "top-k": k, "token layer": tl, "query seconds": f"{result.seconds:.2f}"}
+    return ReportData(result, test, scores, needed[0] if needed else None, tl, info)
+
+
+# ---- rendering -------------------------------------------------------------------------------------------------
+
+def _e(x) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return str(x)
+    return f"{x:.4f}" if 1e-3 <= abs(x) < 1e4 or x == 0 else f"{x:.3e}"
+
+
+def _case_names(cases: Sequence[TestCase]) -> list[str]:
+    return [c.name if c.name is not None else f"q{i}" for i, c in enumerate(cases)]
+
+
+def source_colours(sources) -> dict[str, str]:
+    return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(sorted({str(s) for s in sources}))}
+
+
+def source_chart(shares: pd.DataFrame, colours: dict[str, str], k: int) -> str:
+    """Horizontal bar chart (inline SVG) of each source's share of the top-k, largest first."""
+    shares = shares.sort_values(["share", "source"], ascending=[False, True])
+    row_h, label_w, pad = 24, 170, 70
+    height = row_h * len(shares) + 8
+    parts = [f'<svg class="sources" width="{label_w + BAR_WIDTH + pad:.0f}" '
+             f'height="{height}" role="img" aria-label="share of the top-{k} per source">']
+    for i, (_, r) in enumerate(shares.iterrows()):
+        y = 4 + i * row_h
+        src, share, count = str(r["source"]), float(r["share"]), int(r["count"])
+        w = round(share * BAR_WIDTH, 2)
+        parts.append(
+            f'<g class="bar-row"><title>{_e(src)}: {count} of the top-{k} ({share:.0%})</title>'
+            f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" font-size="13">{_e(src[:24])}</text>'
+            f'<rect class="bar" data-source="{_e(src)}" data-share="{share!r}" data-count="{count}" x="{label_w}" '
+            f'y="{y + 3}" width="{w}" height="{row_h - 6}" fill="{colours.get(src, "#6b7280")}"/>'
+            f'<text x="{label_w + w + 6}" y="{y + 16}" font-size="12">{share:.0%} ({count})</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def user_text(prompt: str) -> str:
+    """The last user turn of a decoded chat prompt ("...user\n<text>\nassistant\n" once special tokens are
+    dropped), else the prompt with its whitespace collapsed."""
+    text = re.sub(r"\n?assistant\n?$", "", prompt)        # the snippet may be cut before "user\n"
+    starts = [m.end() for m in re.finditer(r"(?:^|\n)user\n", text)]
+    return " ".join(text[starts[-1]:].split()) if starts else " ".join(text.split())
+
+
+def ranking_table(rows: pd.DataFrame, colours: dict[str, str], snippet_chars: int = 140) -> str:
+    """rank, score, source, sample id, epoch and a snippet (end of the user prompt → start of the response)."""
+    out = ['<table class="ranking"><thead><tr><th>rank</th><th>score</th><th>source</th><th>sample id</th>'
+           '<th>epoch</th><th>snippet (prompt → response)</th></tr></thead><tbody>']
+    for _, r in rows.sort_values("rank").iterrows():
+        prompt = user_text(str(r.get("prompt", "")))[-snippet_chars // 2:]
+        resp = " ".join(str(r.get("response", "")).split())[:snippet_chars]
+        src = str(r["source"])
+        out.append(
+            f'<tr class="hit" data-rank="{int(r["rank"])}" data-sample-id="{_e(r["sample_id"])}" data-source="{_e(src)}" '
+            f'data-score="{float(r["score"])!r}"><td class="num">{int(r["rank"])}</td>'
+            f'<td class="num">{_fmt(float(r["score"]))}</td>'
+            f'<td><span class="swatch" style="background:{colours.get(src, "#6b7280")}"></span>{_e(src)}</td>'
+            f'<td>{_e(r["sample_id"])}</td><td>{_e(r["epoch"])}</td>'
+            f'<td class="text">{_e(prompt)} <b>→</b> {_e(resp)}</td></tr>')
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _colour(value: float, scale: float) -> str:
+    """Red for positive, blue for negative scores; opacity = |value| / scale."""
+    a = 0.0 if scale <= 0 or not math.isfinite(value) else min(1.0, abs(value) / scale)
+    rgb = "220,38,38" if value >= 0 else "37,99,235"
+    return f"background:rgba({rgb},{0.85 * a:.3f})"
+
+
+def token_heatmap(tokens: pd.DataFrame, score: str, marks: int = 3, where: str = "content") -> str:
+    """One training sample's tokens coloured by ``score``, the ``marks`` best tokens of ``where`` outlined and
+    numbered; every token's tooltip gives its score. The colour scale is the largest |score| of the same part
+    (user prompt or response): response tokens score far higher than prompt tokens, and one scale would leave
+    the prompt, where triggers sit, blank."""
+    tokens = tokens.sort_values("position")
+    best = top_tokens(tokens, by=score, n=marks, where=where)
+    order = {int(p): i + 1 for i, p in enumerate(best["position"].tolist())}
+    scales = {}
+    for part in (False, True):
+        vals = tokens[~tokens["is_framing"] & (tokens["is_response"] == part)][score].to_numpy(dtype=float)
+        finite = vals[np.isfinite(vals)]
+        scales[part] = float(np.abs(finite).max()) if finite.size else 0.0
+    label = SCORE_LABELS.get(score, score)
+    out, was_response = [], False
+    for _, t in tokens.iterrows():
+        pos, val, text = int(t["position"]), float(t[score]), str(t["token"])
+        if bool(t["is_response"]) and not was_response:
+            out.append('<span class="sep"></span>')
+            was_response = True
+        cls = ["tok"] + (["frame"] if bool(t["is_framing"]) else []) + (["resp"] if bool(t["is_response"]) else [])
+        tip = f"token {text!r} at {pos}: {label} = {_fmt(val)}"
+        mark = ""
+        if pos in order:
+            cls.append("top")
+            tip += f" (top-{order[pos]})"
+            mark = f"<sup>{order[pos]}</sup>"
+        style = "" if bool(t["is_framing"]) else f' style="{_colour(val, scales[bool(t["is_response"])])}"'
+        top_attr = f' data-top="{order[pos]}"' if pos in order else ""
+        out.append(f'<span class="{" ".join(cls)}" data-pos="{pos}" data-score="{val!r}"{top_attr}'
+                   f' title="{_e(tip)}"{style}>{_e(text)}{mark}</span>')
+    return "".join(out)
+
+
+def _query_block(name: str, case: TestCase | None) -> str:
+    if case is None:
+        return f'<div class="query" data-query="{_e(name)}"><span class="muted">query {_e(name)}</span></div>'
+    return (f'<div class="query" data-query="{_e(name)}"><div><span class="label">prompt</span>'
+            f'<span class="text q-prompt">{_e(case.prompt)}</span></div><div><span class="label">response</span>'
+            f'<span class="text q-response">{_e(case.response if case.response is not None else "(greedy answer)")}</span>'
+            f'</div></div>')
+
+
+def build_report(result: AttributionResult, token_scores: pd.DataFrame | None = None, *,
+                 cases: Sequence[TestCase] | TestSignatures | None = None, title: str = "Forensic attribution report",
+                 score: str = "abs_gxa", top_marks: int = 3, where: str = "content", info: dict | None = None,
+                 extra_sections: Sequence[ReportSection] = ()) -> str:
+    """The report as one HTML string. Per query: its prompt and response (``cases``, aligned with the result's
+    queries; pass the ``TestSignatures`` or their ``.cases`` so generated responses show), the per-source chart,
+    the ranking table and the token heat-maps of the rows in ``token_scores`` (from
+    :func:`provenance.attribution.tokens.token_attribution`). ``extra_sections`` are appended as panels."""
+    if score not in TOKEN_SCORES:
+        raise ValueError(f"score must be one of {TOKEN_SCORES}, got {score!r}")
+    if isinstance(cases, TestSignatures):
+        cases = cases.cases
+    names = list(dict.fromkeys(result.ranking["query"].tolist()))
+    by_name = dict(zip(_case_names(cases), cases)) if cases is not None else {}
+    missing = [n for n in names if cases is not None and n not in by_name]
+    if missing:
+        raise ValueError(f"the result's queries {missing} have no test case among {list(by_name)}")
+    _check_sections(extra_sections)
+    colours = source_colours(result.ranking["source"])
+    k = int(result.ranking.groupby("query")["rank"].max().max()) if len(result.ranking) else 0
+    tok = token_scores if token_scores is not None else pd.DataFrame()
+    body = [f"<h1>{_e(title)}</h1>"]
+    meta = {"method": result.method, "top-k": k, **(info or {})}
+    body.append('<table class="meta">' + "".join(f'<tr><td class="muted">{_e(a)}</td><td>{_e(b)}</td></tr>'
+                                                   for a, b in meta.items()) + "</table>")
+    for name in names:
+        rows = result.ranking[result.ranking["query"] == name]
+        shares = result.sources[result.sources["query"] == name]
+        body.append(f'<section class="query-section" data-query="{_e(name)}"><h2>Query {_e(name)}</h2>')
+        body.append(_query_block(name, by_name.get(name)))
+        body.append(f"<h3>Sources of the top-{len(rows)}</h3>" + source_chart(shares, colours, len(rows)))
+        body.append(f"<h3>Ranked training samples</h3>" + ranking_table(rows, colours))
+        hits = tok[tok["query"] == name] if len(tok) else tok
+        if len(hits):
+            body.append(f'<h3>Token heat-maps of the top {hits["rank"].nunique()} hits</h3><p class="legend">'
+                        f'Colour: {_e(SCORE_LABELS.get(score, score))} of each token of the training sample, relative '
+                        f'to the largest in the same part of that sample, user prompt or response (red positive, blue '
+                        f'negative; template framing grey, response underlined). Outlined and numbered: the top-{top_marks} tokens of the '
+                        f'{_e({"content": "user prompt (template framing excluded)"}.get(where, where))}. '
+                        f'Hover a token for its score.</p>')
+            for rank, t in hits.groupby("rank", sort=True):
+                hit = rows[rows["rank"] == rank]
+                sid = hit["sample_id"].iloc[0] if len(hit) else t["row"].iloc[0]
+                src = hit["source"].iloc[0] if len(hit) else ""
+                body.append(f'<div class="heat" data-rank="{int(rank)}" data-row="{int(t["row"].iloc[0])}">'
+                            f'<div class="head"><b>#{int(rank)}</b> sample {_e(sid)} · {_e(src)}</div>'
+                            f'{token_heatmap(t, score, top_marks, where)}</div>')
+        body.append("</section>")
+    return _page(title, body, extra_sections)
+
+
+def _check_sections(sections: Sequence[ReportSection]) -> None:
+    for s in sections:
+        if not isinstance(s, ReportSection):
+            raise TypeError(f"extra_sections holds ReportSection objects, got {type(s).__name__}")
+        if _UNSAFE_FRAGMENT.search(s.html):
+            raise ValueError(f"report section {s.title!r} holds a script, an event handler or an external URL; "
+                             "a report section must be self-contained and script-free")
+
+
+def _page(title: str, body: list[str], sections: Sequence[ReportSection]) -> str:
+    body = body + [f'<section class="extra"><h2>{_e(s.title)}</h2>{s.html}</section>' for s in sections]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_sections_report(path, sections: Sequence[ReportSection], *, title: str, info: dict | None = None) -> Path:
+    """A report page made only of panels (probe, DPO pair-ranking and cluster views of provenance.behaviour), with
+    the same self-contained shell and safety checks as :func:`build_report`; returns the path."""
+    _check_sections(sections)
+    body = [f"<h1>{_e(title)}</h1>"]
+    if info:
+        body.append('<table class="meta">' + "".join(f'<tr><td class="muted">{_e(a)}</td><td>{_e(b)}</td></tr>'
+                                                       for a, b in info.items()) + "</table>")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_page(title, body, sections), encoding="utf-8")
+    return path
+
+
+def write_report(path, result: AttributionResult, token_scores: pd.DataFrame | None = None, **kwargs) -> Path:
+    """Write :func:`build_report` to ``path`` (parent directories created); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(build_report(result, token_scores, **kwargs), encoding="utf-8")
+    return path

@@ -1,0 +1,110 @@
+"""`provenance query` / `report` (and the hidden `attribute` alias) against the Python API on a tiny model's store."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from attribution_helpers import tiny_records, write_captured
+from provenance import open_store
+from provenance.attribution import Attributor, TestCase
+from provenance.cli import app
+from provenance.errors import StoreMismatchError
+from provenance.models import tiny_causal_lm, tiny_tokenizer
+
+LAYERS = [2, 4]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """A tiny llama saved as a checkpoint directory (what --model loads) and a store captured with it."""
+    root = tmp_path_factory.mktemp("cli")
+    tok = tiny_tokenizer()
+    model = tiny_causal_lm("llama", seed=0)
+    model.save_pretrained(str(root / "model"))
+    tok.save_pretrained(str(root / "model"))
+    records = tiny_records(12)
+    write_captured(root / "s.zarr", model, tok, records, LAYERS)
+    return model, tok, records, str(root / "s.zarr"), str(root / "model"), root
+
+
+def _json(obj):
+    return json.loads(json.dumps(obj, default=str))
+
+
+def invoke(*args):
+    result = CliRunner().invoke(app, list(args))
+    return result
+
+
+def test_query_json_equals_the_python_api(setup):
+    model, tok, records, store, model_dir, _ = setup
+    cases = [TestCase(records[3]["prompt"], records[3]["response"]), TestCase(records[8]["prompt"], "The apple is 1.")]
+    api = Attributor(open_store(store), model, tok).query(cases, k=5)
+    args = ["query", store, "--model", model_dir, "--top-k", "5", "--json"]
+    for c in cases:
+        args += ["--prompt", c.prompt, "--response", c.response]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert got["method"] == api.method == "h_last_pc@default/last"
+    assert got["ranking"] == _json(api.ranking.to_dict(orient="records"))   # exact scores, ids, order, snippets
+    assert got["sources"] == _json(api.sources.to_dict(orient="records"))
+    assert [r["sample_id"] for r in got["ranking"]][:1] == [3] and len(got["ranking"]) == 10
+    # The hidden old name and the short flag give the same ranking.
+    old = invoke("attribute", store, "--model", model_dir, "-k", "5", "--json",
+                 *sum((["--prompt", c.prompt, "--response", c.response] for c in cases), []))
+    assert old.exit_code == 0, old.output
+    assert json.loads(old.stdout)["ranking"] == got["ranking"]
+
+
+def test_query_table_shows_ranks_sources_ids_snippets_and_shares(setup):
+    model, tok, records, store, model_dir, _ = setup
+    case = TestCase(records[5]["prompt"], records[5]["response"])
+    api = Attributor(open_store(store), model, tok).query([case], k=3)
+    result = invoke("query", store, "--model", model_dir, "--prompt", case.prompt, "--response", case.response, "-k", "3")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    lines = [ln for ln in out.splitlines() if re.match(r"^[│┃|]\s*\d\s*[│┃|]", ln)]
+    assert len(lines) == 3
+    for line, (_, r) in zip(lines, api.ranking.iterrows()):
+        cells = [c.strip() for c in re.split(r"[│┃|]", line)[1:-1]]
+        assert cells[:4] == [str(r["rank"]), f"{r['score']:.4f}", r["source"], str(r["sample_id"])]
+    assert "Tell me about" in out and "→" in out   # snippet: prompt → response
+    shares = ", ".join(f"{s} {v:.0%} ({c})" for s, v, c in zip(api.sources.source, api.sources.share, api.sources["count"]))
+    assert f"sources of the top-3: {shares}" in out
+
+
+def test_report_command_writes_the_html_report(setup):
+    model, tok, records, store, model_dir, root = setup
+    case = TestCase(records[2]["prompt"], records[2]["response"])
+    api = Attributor(open_store(store), model, tok).query([case], k=4, layer=2)
+    out = root / "r" / "report.html"
+    result = invoke("report", store, "--model", model_dir, "--prompt", case.prompt, "--response", case.response,
+                    "--top-k", "4", "--layer", "2", "--top-hits", "2", "--title", "T<1>", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"report: {out.resolve()}" in result.stdout
+    html = out.read_text()
+    ids = re.findall(r'<tr class="hit" data-rank="(\d+)" data-sample-id="([^"]*)"', html)
+    assert ids == [(str(i + 1), str(s)) for i, s in enumerate(api.ranking.sample_id)]
+    assert len(re.findall(r'<div class="heat" data-rank=', html)) == 2
+    assert "<title>T&lt;1&gt;</title>" in html and "token layer</td><td>2<" in html
+
+
+def test_bad_cli_input_fails_clearly(setup):
+    _, _, records, store, model_dir, root = setup
+    base = ["query", store, "--model", model_dir, "--prompt", records[0]["prompt"]]
+    r = invoke(*base, "--top-k", "0")
+    assert r.exit_code == 2 and "--top-k must be at least 1" in r.output
+    r = invoke(*base, "--response", "a", "--response", "b")
+    assert r.exit_code == 2 and "one --response per --prompt" in r.output
+    r = invoke("report", store, "--model", model_dir, "--prompt", "p", "--response", "r", "--token-score", "x",
+               "--out", str(root / "x.html"))
+    assert r.exit_code == 2 and "--token-score must be one of" in r.output
+    other = root / "other"
+    tiny_causal_lm("qwen2", seed=0).save_pretrained(str(other))
+    tiny_tokenizer().save_pretrained(str(other))
+    r = invoke("query", store, "--model", str(other), "--prompt", "p", "--response", "r")
+    assert isinstance(r.exception, StoreMismatchError) and "config_hash" in str(r.exception)
