@@ -1,7 +1,7 @@
 """Training-framework adapters, imported as `provenance.callbacks`. Each framework is imported only when used."""
 from __future__ import annotations
 
-__all__ = ["ProvenanceCallback", "ProvenanceTrainerCallback"]
+__all__ = ["ProvenanceCallback", "ProvenanceTrainerCallback", "SplineFeatureCallback"]
 
 
 def __getattr__(name: str):
@@ -13,4 +13,8 @@ def __getattr__(name: str):
         from provenance.callbacks.hf import ProvenanceTrainerCallback
 
         return ProvenanceTrainerCallback
+    if name == "SplineFeatureCallback":
+        from provenance.callbacks.spline import SplineFeatureCallback
+
+        return SplineFeatureCallback
     raise AttributeError(f"module 'provenance.callbacks' has no attribute {name!r}")
