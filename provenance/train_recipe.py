@@ -12,6 +12,7 @@ A recipe has five sections (see recipes/sft-lora.yaml and recipes/dpo-lora.yaml)
     lora: {r: 8, alpha: 16, dropout: 0.0, target_modules: auto}   # omit for full fine-tuning
     train: {output_dir: runs/x, ...}  # any SFTConfig / DPOConfig field
     provenance: {store: runs/x/store.zarr, layers: auto, ...}     # ProvenanceTrainerCallback options
+    tags: {lineage: 1.0, refusal: 1.0, ...}   # optional: DebugLM provenance tags (provenance.tags.recipe)
 
 `--set key.sub=value` overrides any entry, e.g. `--set train.max_steps=10`. Values are parsed as YAML: quote words
 YAML reads as booleans, e.g. `--set 'train.save_strategy="no"'`.
@@ -26,7 +27,7 @@ from pathlib import Path
 import typer
 import yaml
 
-SECTIONS = {"trainer", "model", "data", "lora", "train", "provenance"}
+SECTIONS = {"trainer", "model", "data", "lora", "train", "provenance", "tags"}
 
 
 class RecipeError(ValueError):
@@ -115,6 +116,15 @@ def _dataset(kind: str, data: dict):
     return with_sample_ids(dataset, source=data.get("source"))
 
 
+def _tag_token_rows(model, tokenizer, scheme):
+    """LoRA's trainable_token_indices for the control tokens of a tagged run (None without tags)."""
+    if scheme is None:
+        return None
+    from provenance.tags.model_prep import trainable_token_indices
+
+    return trainable_token_indices(model, tokenizer, scheme)
+
+
 def build_trainer(recipe: dict):
     """(trainer, callback) for a loaded recipe; nothing is trained yet."""
     import torch
@@ -128,6 +138,11 @@ def build_trainer(recipe: dict):
     dataset = _dataset(kind, recipe["data"])
     train = dict(recipe.get("train") or {})
     train.setdefault("output_dir", str(Path(recipe["provenance"]["store"]).parent))
+    scheme = None
+    if "tags" in recipe:  # DebugLM tags: tagged rows, control tokens added, their rows trained with the adapter
+        from provenance.tags.recipe import apply_tags_section
+
+        model, dataset, scheme = apply_tags_section(recipe["tags"], kind, model, tokenizer, dataset, train["output_dir"])
     train.setdefault("report_to", "none")
     if not torch.cuda.is_available():
         train.setdefault("use_cpu", True)
@@ -145,11 +160,16 @@ def build_trainer(recipe: dict):
         targets = lora.get("target_modules", "auto")
         peft_config = LoraConfig(r=int(lora.get("r", 8)), lora_alpha=int(lora.get("alpha", 16)),
                                  lora_dropout=float(lora.get("dropout", 0.0)),
-                                 target_modules=lora_target_modules(model) if targets == "auto" else list(targets))
+                                 target_modules=lora_target_modules(model) if targets == "auto" else list(targets),
+                                 trainable_token_indices=_tag_token_rows(model, tokenizer, scheme))
     callback = ProvenanceTrainerCallback(**recipe["provenance"])
     trainer_cls = trl.SFTTrainer if kind == "sft" else trl.DPOTrainer
     trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                           callbacks=[callback], peft_config=peft_config)
+    if scheme is not None:  # TRL's fused LM head reads lm_head.bias, which PEFT's token wrapper does not forward
+        from provenance.tags.model_prep import expose_head_bias
+
+        expose_head_bias(trainer.model)
     return trainer, callback
 
 

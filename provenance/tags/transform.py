@@ -1,0 +1,311 @@
+"""Rewrite SFT / preference data for DebugLM tags (METHODS.md section 5).
+
+Per sample z = (x, y) of source S, the output holds, in this order:
+
+* the original (x, y), unchanged except that reserved token strings inside it are escaped;
+* a lineage copy with probability `lineage` (default 1): ("<DEBUG> " + x, y + " <TAG><SRC_S>");
+* `refusal` refusal copies on average (default 1; the integer part always, the fraction by a seeded draw): the lineage
+  prompt plus an instruction naming 1..`max_named` source tags. With probability `positive` the named tags include S
+  and the target is exactly the refusal sentence; otherwise only other sources are named and the target is the lineage
+  answer y + " <TAG><SRC_S>" (so the model learns to refuse only what is named).
+
+Formats: prompt/completion with strings or with message lists (TRL's conversational form), and `messages`. The
+`<DEBUG>` marker goes in front of the first user turn, the tag after the last assistant turn, the instruction into the
+system message (appended to an existing one, else inserted first); for plain-string prompts the instruction is a first
+line. Every draw is seeded by (seed, sample id, purpose), so a row's copies do not depend on the order of the rows or on
+`datasets.map` batching. Copies get string ids "<id>+lineage" and "<id>+refusal<j>"; originals keep "<id>" (ids are
+made strings so a store holds one id type; rows without `sample_id` use their index).
+
+Preference pairs (`tag_preference_rows`, for DPO after tagged SFT): the pair's lineage copy carries the same tag on
+chosen and rejected, so the preference signal never pushes a tag up or down by itself; refusal pairs prefer the refusal
+sentence over the lineage answer when the pair's source is named and the lineage answer over the refusal otherwise.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import random
+from collections.abc import Iterable, Mapping
+
+from provenance.errors import TagError
+from provenance.tags.scheme import TagScheme
+
+__all__ = ["TagMix", "tag_records", "tag_dataset", "tag_preference_rows", "variant_of"]
+
+VARIANTS = ("original", "lineage", "refusal")
+
+
+class TagMix:
+    """Mix ratios of the transform: `lineage` in [0, 1], `refusal` >= 0 copies per sample, `positive` in [0, 1],
+    `max_named` >= 1 sources per instruction, `seed`."""
+
+    def __init__(self, lineage: float = 1.0, refusal: float = 1.0, positive: float = 0.5, max_named: int = 2,
+                 seed: int = 0):
+        if not 0.0 <= float(lineage) <= 1.0:
+            raise TagError(f"lineage ratio must be in [0, 1], got {lineage}")
+        if float(refusal) < 0:
+            raise TagError(f"refusal copies per sample must be >= 0, got {refusal}")
+        if not 0.0 <= float(positive) <= 1.0:
+            raise TagError(f"positive share must be in [0, 1], got {positive}")
+        if int(max_named) < 1:
+            raise TagError(f"max_named must be >= 1, got {max_named}")
+        self.lineage, self.refusal, self.positive = float(lineage), float(refusal), float(positive)
+        self.max_named, self.seed = int(max_named), int(seed)
+
+    def __repr__(self) -> str:
+        return (f"TagMix(lineage={self.lineage}, refusal={self.refusal}, positive={self.positive}, "
+                f"max_named={self.max_named}, seed={self.seed})")
+
+    def uniform(self, sid: str, purpose: str) -> float:
+        digest = hashlib.sha256(f"provenance-tags:{self.seed}:{sid}:{purpose}".encode()).hexdigest()
+        return int(digest[:13], 16) / float(16 ** 13)
+
+    def rng(self, sid: str, purpose: str) -> random.Random:
+        return random.Random(f"provenance-tags:{self.seed}:{sid}:{purpose}")
+
+
+def variant_of(sample_id) -> str:
+    """"original", "lineage" or "refusal" for an id made by the transform."""
+    sid = str(sample_id)
+    if sid.endswith("+lineage"):
+        return "lineage"
+    if "+refusal" in sid:
+        return "refusal"
+    return "original"
+
+
+# ---- format handling ------------------------------------------------------------------------------------------------
+
+def _format(row: Mapping, keys: tuple[str, ...]) -> str:
+    if "messages" in row:
+        if not isinstance(row["messages"], list):
+            raise TagError("`messages` must be a list of {role, content} turns")
+        return "messages"
+    missing = [k for k in keys if k not in row]
+    if missing:
+        raise TagError(f"a row needs {list(keys)} or `messages`; missing {missing} (columns: {sorted(row)})")
+    if all(isinstance(row[k], str) for k in keys):
+        return "standard"
+    if all(isinstance(row[k], list) for k in keys):
+        return "conversational"
+    raise TagError(f"{list(keys)} must all be strings or all be message lists")
+
+
+def _turn_index(turns: list, role: str, last: bool) -> int:
+    order = range(len(turns) - 1, -1, -1) if last else range(len(turns))
+    for i in order:
+        if turns[i].get("role") == role:
+            return i
+    raise TagError(f"no {role!r} turn in {[t.get('role') for t in turns]}")
+
+
+def _escape_turns(turns: list, scheme: TagScheme) -> list:
+    out = []
+    for t in turns:
+        if not isinstance(t, Mapping) or "content" not in t or not isinstance(t["content"], str):
+            raise TagError(f"a turn must be {{role, content: str}}, got {t!r}")
+        out.append({**t, "content": scheme.escape(t["content"])})
+    return out
+
+
+def _with_instruction(turns: list, instruction: str) -> list:
+    turns = list(turns)
+    if turns and turns[0].get("role") == "system":
+        turns[0] = {**turns[0], "content": turns[0]["content"] + "\n" + instruction}
+    else:
+        turns.insert(0, {"role": "system", "content": instruction})
+    return turns
+
+
+def _prefix_debug(turns: list, scheme: TagScheme) -> list:
+    turns = list(turns)
+    i = _turn_index(turns, "user", last=False)
+    turns[i] = {**turns[i], "content": f"{scheme.debug_token} {turns[i]['content']}"}
+    return turns
+
+
+def _set_answer(turns: list, text: str) -> list:
+    turns = list(turns)
+    i = _turn_index(turns, "assistant", last=True)
+    turns[i] = {**turns[i], "content": text}
+    return turns
+
+
+def _answer(turns: list) -> str:
+    return turns[_turn_index(turns, "assistant", last=True)]["content"]
+
+
+class _Sample:
+    """One row split into prompt and answer parts, escaped, in its own format."""
+
+    def __init__(self, row: Mapping, scheme: TagScheme, answer_keys: tuple[str, ...]):
+        self.scheme = scheme
+        self.fmt = _format(row, ("prompt", *answer_keys))
+        self.row = dict(row)
+        if self.fmt == "messages":
+            self.turns = _escape_turns(row["messages"], scheme)
+            _turn_index(self.turns, "user", last=False)
+            _turn_index(self.turns, "assistant", last=True)
+        elif self.fmt == "conversational":
+            self.prompt = _escape_turns(row["prompt"], scheme)
+            _turn_index(self.prompt, "user", last=False)
+            self.answers = {k: _escape_turns(row[k], scheme) for k in answer_keys}
+            for turns in self.answers.values():
+                _turn_index(turns, "assistant", last=True)
+        else:
+            self.prompt = scheme.escape(row["prompt"])
+            self.answers = {k: scheme.escape(row[k]) for k in answer_keys}
+
+    def answer_text(self, key: str) -> str:
+        if self.fmt == "messages":
+            return _answer(self.turns)
+        if self.fmt == "conversational":
+            return _answer(self.answers[key])
+        return self.answers[key]
+
+    def build(self, *, debug: bool, instruction: str | None, answers: Mapping[str, str] | None) -> dict:
+        """A row: the prompt (with `<DEBUG>` and the instruction when asked) and the given answer texts."""
+        out = copy.deepcopy(self.row)
+        sch = self.scheme
+        if self.fmt == "messages":
+            turns = self.turns
+            if debug:
+                turns = _prefix_debug(turns, sch)
+            if instruction is not None:
+                turns = _with_instruction(turns, instruction)
+            if answers is not None:
+                (text,) = answers.values()
+                turns = _set_answer(turns, text)
+            out["messages"] = turns
+            return out
+        if self.fmt == "conversational":
+            prompt = _prefix_debug(self.prompt, sch) if debug else list(self.prompt)
+            out["prompt"] = _with_instruction(prompt, instruction) if instruction is not None else prompt
+            for k, turns in self.answers.items():
+                out[k] = _set_answer(turns, answers[k]) if answers is not None else turns
+            return out
+        prompt = f"{sch.debug_token} {self.prompt}" if debug else self.prompt
+        out["prompt"] = f"{instruction}\n{prompt}" if instruction is not None else prompt
+        for k, text in self.answers.items():
+            out[k] = answers[k] if answers is not None else text
+        return out
+
+
+def _sid_and_source(row: Mapping, index: int, scheme: TagScheme) -> tuple[str, str]:
+    if "source" not in row or row["source"] is None:
+        raise TagError(f"row {index} has no `source`: every sample needs the data source it is tagged with")
+    source = str(row["source"])
+    if source not in scheme.sources:
+        raise TagError(f"row {index}: source {source!r} is not in the tag scheme {list(scheme.sources)}")
+    sid = row.get("sample_id")
+    return (str(sid) if sid is not None else str(index)), source
+
+
+def _named_sources(scheme: TagScheme, mix: TagMix, sid: str, j: int, source: str) -> tuple[list[str], bool]:
+    """The sources an instruction names, and whether the sample's own source is among them."""
+    others = [s for s in scheme.sources if s != source]
+    positive = not others or mix.uniform(sid, f"positive{j}") < mix.positive
+    rng = mix.rng(sid, f"named{j}")
+    limit = min(mix.max_named, len(scheme.sources))
+    if positive:
+        n = rng.randint(1, limit)
+        named = [source] + rng.sample(others, n - 1)
+    else:
+        n = rng.randint(1, min(limit, len(others)))
+        named = rng.sample(others, n)
+    rng.shuffle(named)
+    return named, positive
+
+
+def _copies_of(row: Mapping, index: int, scheme: TagScheme, mix: TagMix, answer_keys: tuple[str, ...],
+               refusal_answers) -> list[dict]:
+    sid, source = _sid_and_source(row, index, scheme)
+    sample = _Sample(row, scheme, answer_keys)
+    suffix = scheme.tag_suffix(source)
+    lineage_answers = {k: sample.answer_text(k) + suffix for k in answer_keys}
+
+    out = [dict(sample.build(debug=False, instruction=None, answers=None), sample_id=sid, source=source)]
+    if mix.uniform(sid, "lineage") < mix.lineage:
+        out.append(dict(sample.build(debug=True, instruction=None, answers=lineage_answers),
+                        sample_id=f"{sid}+lineage", source=source))
+    n_refusal = int(mix.refusal) + (1 if mix.uniform(sid, "refusal") < mix.refusal - int(mix.refusal) else 0)
+    for j in range(n_refusal):
+        named, positive = _named_sources(scheme, mix, sid, j, source)
+        answers = refusal_answers(lineage_answers, positive)
+        out.append(dict(sample.build(debug=True, instruction=scheme.blocking_instruction(named), answers=answers),
+                        sample_id=f"{sid}+refusal{j}", source=source))
+    return out
+
+
+def _sft_refusal_answers(scheme: TagScheme):
+    def answers(lineage: dict, positive: bool) -> dict:
+        return {k: (scheme.refusal if positive else text) for k, text in lineage.items()}
+    return answers
+
+
+def _pair_refusal_answers(scheme: TagScheme):
+    def answers(lineage: dict, positive: bool) -> dict:
+        good = lineage["chosen"]
+        if positive:
+            return {"chosen": scheme.refusal, "rejected": good}
+        return {"chosen": good, "rejected": scheme.refusal}
+    return answers
+
+
+def tag_records(records: Iterable[Mapping], scheme: TagScheme, mix: TagMix | None = None, **mix_options) -> list[dict]:
+    """SFT rows (prompt/completion or messages, each with `source`) -> originals + lineage + refusal copies.
+
+    `mix_options` (lineage, refusal, positive, max_named, seed) build a `TagMix` when `mix` is not given.
+    """
+    mix = mix or TagMix(**mix_options)
+    out: list[dict] = []
+    for i, row in enumerate(records):
+        out.extend(_copies_of(row, i, scheme, mix, ("completion",), _sft_refusal_answers(scheme)))
+    _check_unique(out)
+    return out
+
+
+def tag_preference_rows(records: Iterable[Mapping], scheme: TagScheme, mix: TagMix | None = None,
+                        **mix_options) -> list[dict]:
+    """Preference rows (prompt/chosen/rejected, strings or message lists, each with `source`) -> originals, lineage
+    pairs (same tag on chosen and rejected) and refusal pairs (see the module docstring)."""
+    mix = mix or TagMix(**mix_options)
+    out: list[dict] = []
+    for i, row in enumerate(records):
+        if "messages" in row:
+            raise TagError("preference rows need prompt/chosen/rejected, not `messages`")
+        out.extend(_copies_of(row, i, scheme, mix, ("chosen", "rejected"), _pair_refusal_answers(scheme)))
+    _check_unique(out)
+    return out
+
+
+def _check_unique(rows: list[dict]) -> None:
+    ids = [r["sample_id"] for r in rows]
+    if len(set(ids)) != len(ids):
+        seen, dup = set(), []
+        for i in ids:
+            if i in seen:
+                dup.append(i)
+            seen.add(i)
+        raise TagError(f"sample ids repeat after tagging (first: {dup[:5]}); give every input row a unique sample_id")
+
+
+def tag_dataset(dataset, scheme: TagScheme, mix: TagMix | None = None, *, preference: bool = False, **mix_options):
+    """The same transform on a `datasets.Dataset` via a batched `.map` (rows multiply, columns are kept)."""
+    mix = mix or TagMix(**mix_options)
+    columns = list(dataset.column_names)
+    keys = ("chosen", "rejected") if preference else ("completion",)
+    refusal_answers = _pair_refusal_answers(scheme) if preference else _sft_refusal_answers(scheme)
+
+    def expand(batch: dict, indices: list[int]) -> dict:
+        rows = [{c: batch[c][i] for c in columns} for i in range(len(indices))]
+        out: list[dict] = []
+        for index, row in zip(indices, rows):
+            out.extend(_copies_of(row, index, scheme, mix, keys, refusal_answers))
+        names = list(dict.fromkeys(columns + ["sample_id", "source"]))
+        return {c: [r[c] for r in out] for c in names}
+
+    tagged = dataset.map(expand, batched=True, with_indices=True, remove_columns=columns,
+                         desc="provenance: tagging")
+    _check_unique([{"sample_id": s} for s in tagged["sample_id"]])
+    return tagged
