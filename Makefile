@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.provenance-installed
 
-.PHONY: demo test bench bench-attribution setup clean
+.PHONY: demo test bench bench-attribution bench-topk bench-behaviour bench-detect bench-validate bench-tags setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,15 +20,47 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 # One intra-op thread: the tests run tiny models, where a second thread costs more than it gives.
+# Debian's chromium renders the HTML report in tests/test_attribution_report.py; installing it needs root, and
+# without it that test skips with its reason (shown by -ra).
 test: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed (needs root): the HTML report browser tests will be skipped"
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra tests
 
 bench: $(STAMP)
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md
 
+# Five trained runs (each trains once, ~15 min at one thread, then attributes ~10-15 min), then the cross-task summary.
+ATTR := $(PY) -m provenance.attribution.bench --threads 1
 bench-attribution: $(STAMP)
-	$(PY) -m provenance.attribution.bench --out runs/attr_bench --threads 1 --behaviours fixed --results benchmarks/attribution_results_backdoor.md
-	$(PY) -m provenance.attribution.bench --out runs/attr_style --scenario style --threads 1 --results benchmarks/attribution_results_style.md
+	$(ATTR) --out runs/attr_bench --behaviours fixed --results benchmarks/attribution_results_backdoor.md
+	$(ATTR) --out runs/attr_style --scenario style --results benchmarks/attribution_results_style.md
+	$(ATTR) --out runs/attr_factual --scenario factual --results benchmarks/attribution_results_factual.md
+	$(ATTR) --out runs/attr_harmful_varied --scenario harmful_varied --results benchmarks/attribution_results_harmful_varied.md
+	$(ATTR) --out runs/attr_harmful_factual --scenario harmful+factual_varied --results benchmarks/attribution_results_harmful_factual.md
+	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual --results benchmarks/attribution_results.md
+
+# Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
+bench-topk: $(STAMP)
+	$(PY) benchmarks/topk_scale.py
+
+# Probes vs RepT on the attribution runs (needs bench-attribution's runs/), DPO activation difference and discovery.
+bench-behaviour: $(STAMP)
+	$(PY) benchmarks/behaviour_bench.py --part probe
+	$(PY) benchmarks/behaviour_bench.py --part dpo
+	$(PY) benchmarks/behaviour_bench.py --part dpo-trained
+	$(PY) benchmarks/behaviour_bench.py --part render
+
+bench-detect: $(STAMP)
+	$(PY) benchmarks/spline_bench.py --out benchmarks/spline_results.md
+
+bench-validate: $(STAMP)
+	$(PY) benchmarks/validate_bench.py all
+	$(PY) benchmarks/validate_bench.py report
+
+bench-tags: $(STAMP)
+	$(PY) benchmarks/debuglm_bench.py --phase tagged --out runs/debuglm
+	$(PY) benchmarks/debuglm_bench.py --phase plain --out runs/debuglm
+	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm
 
 clean:
 	rm -rf $(VENV) .cache runs

@@ -77,9 +77,42 @@ from provenance.train_recipe import train_command  # noqa: E402  (typer/yaml onl
 
 app.command(name="train")(train_command)
 
-from provenance.attribution.cli import attribute  # noqa: E402  (typer only at import)
+from provenance.attribution.cli import query, report  # noqa: E402  (typer only at import)
 
-app.command(name="attribute")(attribute)
+app.command(name="query")(query)
+app.command(name="report")(report)
+app.command(name="attribute", hidden=True)(query)  # the command's first name, kept for existing scripts
+
+
+from provenance.detect.cli import detect_app  # noqa: E402  (typer only at import)
+
+app.add_typer(detect_app, name="detect")
+
+
+from provenance.behaviour.cli import app as behaviour_app  # noqa: E402  (typer only at import)
+
+app.add_typer(behaviour_app, name="behaviour")
+
+from provenance.tags.cli import trace_command  # noqa: E402  (typer only at import; transformers lazily)
+
+app.command(name="trace")(trace_command)
+
+
+from provenance.validation.cli import validate  # noqa: E402  (typer only at import; TRL lazily)
+
+app.command(name="validate")(validate)
+
+
+@app.command(name="topk-index")
+def topk_index(store: str = typer.Argument(..., help="store path or fsspec URL"),
+               layer: int = typer.Option(None, help="layer (default: the query's default layer, L-1)"),
+               signature: str = typer.Option(None, help="signature variant or parts, e.g. rept_norm, h_mean+g_mean"),
+               run: str = typer.Option(None, help="run (default: the store's only run)")) -> None:
+    """Build the float16 query index of one signature for fast exact top-k (SignatureMethod(backend="index"))."""
+    from provenance.attribution.topk_index import build_topk_index
+    from provenance.store import open_store
+
+    typer.echo(f"query index written: {build_topk_index(open_store(store, run=run), layer, signature)}")
 
 
 def main() -> None:

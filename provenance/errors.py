@@ -54,3 +54,33 @@ __all__ = [
     "StoreMismatchError",
     "StoreNotFoundError",
 ]
+
+
+class ValidationInputError(ProvenanceError, ValueError):
+    """Causal validation cannot run as asked (ranking without usable ids, unknown mode, records without ids)."""
+
+
+__all__.append("ValidationInputError")
+
+
+class DetectorError(ProvenanceError, ValueError):
+    """A detector cannot be fitted or applied as asked (unsupported MLP, empty token span, unfitted detector, feature
+    mismatch)."""
+
+
+__all__.append("DetectorError")
+
+
+class BehaviourInputError(ProvenanceError, ValueError):
+    """A behaviour-level tool got input it cannot use (a store without DPO pairs, too few labelled examples, a
+    direction of the wrong width, an empty response)."""
+
+
+__all__.append("BehaviourInputError")
+
+
+class TagError(ProvenanceError, ValueError):
+    """A provenance tag scheme, tagged data or a tagged model is inconsistent (provenance.tags)."""
+
+
+__all__.append("TagError")
