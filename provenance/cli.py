@@ -12,7 +12,7 @@ app = typer.Typer(help="Training-time data provenance for LLM fine-tuning.", no_
 
 @app.callback()
 def _root() -> None:
-    """Keeps `provenance <command>` form while there is one command."""
+    """Training-time data provenance for LLM fine-tuning."""
 
 
 def store_summary(url: str, run: str | None = None) -> dict:

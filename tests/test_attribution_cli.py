@@ -108,3 +108,17 @@ def test_bad_cli_input_fails_clearly(setup):
     tiny_tokenizer().save_pretrained(str(other))
     r = invoke("query", store, "--model", str(other), "--prompt", "p", "--response", "r")
     assert isinstance(r.exception, StoreMismatchError) and "config_hash" in str(r.exception)
+
+
+def test_query_backend_index_gives_the_local_ranking(setup):
+    model, tok, records, store, model_dir, _ = setup
+    base = ["query", store, "--model", model_dir, "--top-k", "4", "--json", "--signature", "rept_c", "--layer", "4",
+            "--prompt", records[5]["prompt"], "--response", records[5]["response"]]
+    assert invoke("topk-index", store, "--layer", "4", "--signature", "rept_c").exit_code == 0
+    local, indexed = invoke(*base), invoke(*base, "--backend", "index")
+    assert local.exit_code == 0 and indexed.exit_code == 0, indexed.output
+    lr, ir = json.loads(local.stdout)["ranking"], json.loads(indexed.stdout)["ranking"]
+    assert [r["sample_id"] for r in ir] == [r["sample_id"] for r in lr]
+    assert all(abs(a["score"] - b["score"]) < 1e-6 for a, b in zip(lr, ir))
+    bad = invoke(*base, "--backend", "index", "--method", "tfidf")
+    assert bad.exit_code != 0 and "applies to --method signature only" in bad.output

@@ -29,7 +29,7 @@ def _load_cases(prompt: list[str] | None, response: list[str] | None, cases: str
     return out
 
 
-def _method(name: str, signature: str, layer: int | None, epochs: str):
+def _method(name: str, signature: str, layer: int | None, epochs: str, backend: str = "local"):
     from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
     from provenance.attribution.query import SignatureMethod
     from provenance.attribution.repass import RepassMethod
@@ -38,7 +38,7 @@ def _method(name: str, signature: str, layer: int | None, epochs: str):
     signature = signature or DEFAULT_VARIANT
     ep = int(epochs) if epochs.lstrip("-").isdigit() else epochs
     return {
-        "signature": lambda: SignatureMethod(signature, layer, ep),
+        "signature": lambda: SignatureMethod(signature, layer, ep, backend=backend),
         "repass": lambda: RepassMethod(signature, layer),
         "tfidf": lambda: TfidfMethod(lowercase=True),
         "tfidf-case": lambda: TfidfMethod(lowercase=False),
@@ -129,6 +129,8 @@ def query(
     allow_model_mismatch: bool = MISMATCH_OPT,
     out: str = typer.Option(None, help="write the ranking to OUT.csv and the source shares to OUT.sources.csv"),
     as_json: bool = typer.Option(False, "--json", help="print the ranking and source shares as JSON"),
+    backend: str = typer.Option("local", help="signature scoring: local (streamed), index (the store's query index, "
+                                "see `provenance topk-index`), dask or dask-index"),
 ) -> None:
     """Which training samples explain a response? Ranked rows and per-source shares.
 
@@ -136,7 +138,9 @@ def query(
     _check_method(method, top_k)
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch)
-    res = att.query(test_cases, method=_method(method, signature, layer, epochs), k=top_k)
+    if backend != "local" and method != "signature":
+        raise typer.BadParameter(f"--backend {backend} applies to --method signature only")
+    res = att.query(test_cases, method=_method(method, signature, layer, epochs, backend), k=top_k)
     if out:
         res.ranking.to_csv(f"{out}.csv", index=False)
         res.sources.to_csv(f"{out}.sources.csv", index=False)
