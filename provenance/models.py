@@ -287,6 +287,19 @@ def load_causal_lm(
     return model, tok
 
 
+def load_for_inference(name_or_path: str | os.PathLike, adapter: str | os.PathLike | None = None
+                       ) -> tuple[torch.nn.Module, Any]:
+    """:func:`load_causal_lm`, then the PEFT adapter directory ``adapter`` on top if given, in eval mode: how the
+    forensic commands load "the final model"."""
+    model, tok = load_causal_lm(name_or_path)
+    if adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter))
+    model.eval()
+    return model, tok
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Tiny random models and tokenizer for tests
 # ----------------------------------------------------------------------------------------------------------

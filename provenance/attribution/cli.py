@@ -49,15 +49,9 @@ def _method(name: str, signature: str, layer: int | None, epochs: str, backend: 
 
 
 def _load_model(model: str, adapter: str | None):
-    from provenance.models import load_causal_lm
+    from provenance.models import load_for_inference
 
-    lm, tok = load_causal_lm(model)
-    if adapter:
-        from peft import PeftModel
-
-        lm = PeftModel.from_pretrained(lm, adapter)
-    lm.eval()
-    return lm, tok
+    return load_for_inference(model, adapter)
 
 
 def _attributor(store: str, run: str | None, model: str, adapter: str | None, allow_model_mismatch: bool):

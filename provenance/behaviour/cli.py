@@ -27,15 +27,9 @@ def _write_html(path: str | None, section, title: str, info: dict) -> None:
 
 
 def _load(model: str, adapter: str | None):
-    from provenance.models import load_causal_lm
+    from provenance.models import load_for_inference
 
-    lm, tok = load_causal_lm(model)
-    if adapter:
-        from peft import PeftModel
-
-        lm = PeftModel.from_pretrained(lm, adapter)
-    lm.eval()
-    return lm, tok
+    return load_for_inference(model, adapter)
 
 
 def _read_jsonl(path: str) -> list[dict]:

@@ -11,15 +11,9 @@ detect_app = typer.Typer(help="SplineLLM detector: train on labelled prompts, sc
 
 
 def _load_model(model: str, adapter: str | None):
-    from provenance.models import load_causal_lm
+    from provenance.models import load_for_inference
 
-    lm, tok = load_causal_lm(model)
-    if adapter:
-        from peft import PeftModel
-
-        lm = PeftModel.from_pretrained(lm, adapter)
-    lm.eval()
-    return lm, tok
+    return load_for_inference(model, adapter)
 
 
 def _read_jsonl(path: str) -> list[dict]:
