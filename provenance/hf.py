@@ -21,7 +21,8 @@ from typing import Any
 
 from provenance.errors import CaptureConfigError
 
-__all__ = ["META_KEYS", "ProvenanceDataCollator", "check_unique_ids", "derive_sample_id", "with_sample_ids"]
+__all__ = ["META_KEYS", "ProvenanceDataCollator", "check_unique_ids", "derive_sample_id", "repeated_ids",
+           "with_sample_ids"]
 
 ID_COLUMN = "sample_id"
 SOURCE_COLUMN = "source"
@@ -45,10 +46,14 @@ def derive_sample_id(index: int, row: Mapping) -> str:
     return f"{int(index)}:{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
 
+def repeated_ids(ids: Sequence) -> list[tuple[Any, int]]:
+    """(id, count) of every id that occurs more than once, in first-seen order."""
+    return [(k, c) for k, c in Counter(ids).items() if c > 1]
+
+
 def check_unique_ids(ids: Sequence, what: str = "dataset") -> None:
     """Raise `CaptureConfigError` naming the first duplicates: every training row needs its own id."""
-    counts = Counter(ids)
-    dup = [(k, c) for k, c in counts.items() if c > 1]
+    dup = repeated_ids(ids)
     if dup:
         shown = ", ".join(f"{k!r} x{c}" for k, c in dup[:5])
         raise CaptureConfigError(

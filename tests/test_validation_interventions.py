@@ -121,3 +121,13 @@ def test_table_reduction_is_relative_to_the_full_run():
     assert table["reduction"].tolist() == pytest.approx([0.0, 0.75, 0.0])
     zero = finish_table([dict(rows[0], **{"rate:b": 0.0}), rows[1]], "b")
     assert all(math.isnan(v) for v in zero["reduction"])
+
+
+def test_record_ids_refuse_missing_and_repeated_ids():
+    from provenance.validation.interventions import record_ids
+
+    assert record_ids([{"sample_id": 3}, {"sample_id": "a"}]) == ["3", "a"]
+    with pytest.raises(ValidationInputError, match=r"record 1 has no `sample_id`"):
+        record_ids([{"sample_id": 1}, {"prompt": "x"}])
+    with pytest.raises(ValidationInputError, match=r"training ids repeat \(\['7', '9'\]\)"):
+        record_ids([{"sample_id": 7}, {"sample_id": 9}, {"sample_id": 7}, {"sample_id": 9}, {"sample_id": 1}])

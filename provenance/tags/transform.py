@@ -280,13 +280,10 @@ def tag_preference_rows(records: Iterable[Mapping], scheme: TagScheme, mix: TagM
 
 
 def _check_unique(rows: list[dict]) -> None:
-    ids = [r["sample_id"] for r in rows]
-    if len(set(ids)) != len(ids):
-        seen, dup = set(), []
-        for i in ids:
-            if i in seen:
-                dup.append(i)
-            seen.add(i)
+    from provenance.hf import repeated_ids
+
+    dup = [k for k, _ in repeated_ids([r["sample_id"] for r in rows])]
+    if dup:
         raise TagError(f"sample ids repeat after tagging (first: {dup[:5]}); give every input row a unique sample_id")
 
 

@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterable, Sequence
 
 from provenance.errors import ValidationInputError
+from provenance.hf import repeated_ids
 
 
 def record_ids(records: Sequence[dict]) -> list[str]:
@@ -19,12 +20,8 @@ def record_ids(records: Sequence[dict]) -> list[str]:
             raise ValidationInputError(f"training record {i} has no `sample_id`; interventions address samples by id "
                                        "(provenance.hf.with_sample_ids derives stable ids)")
         ids.append(str(r["sample_id"]))
-    if len(set(ids)) != len(ids):
-        seen, dup = set(), []
-        for i in ids:
-            if i in seen:
-                dup.append(i)
-            seen.add(i)
+    dup = [k for k, _ in repeated_ids(ids)]
+    if dup:
         raise ValidationInputError(f"training ids repeat ({dup[:5]}); every record needs its own `sample_id`")
     return ids
 
