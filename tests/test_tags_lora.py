@@ -12,12 +12,9 @@ from provenance.tags import (TagScheme, load_tagged, prepare_model, prepare_toke
 NEW = [109, 110, 111, 112]  # <DEBUG>, <TAG>, <SRC_a>, <SRC_b> in the tiny tokenizer
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from hf_app import single_thread  # noqa: E402,F401
+
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 def base(tied: bool):

@@ -16,12 +16,9 @@ SPOOFS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from hf_app import single_thread  # noqa: E402,F401
+
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 @pytest.fixture

@@ -14,12 +14,9 @@ SOURCES = ("a", "b", "c")
 EOS = 3
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from hf_app import single_thread  # noqa: E402,F401
+
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 @pytest.fixture
