@@ -144,3 +144,51 @@ def test_scheme_save_load_and_errors(tmp_path):
         TagMix(lineage=1.5)
     with pytest.raises(TagError, match="unknown source"):
         SCHEME.source_token("zz")
+
+
+def test_balanced_mix_gives_every_sample_one_refused_and_one_answered_copy():
+    rows = std_rows(30)
+    out = tag_records(rows, SCHEME, lineage=0.0, refusal=2.0, positive=0.5, max_named=1, balanced=True, seed=7)
+    assert len(out) == 90
+    for i in range(30):
+        copies = {r["sample_id"]: r for r in out if r["sample_id"].startswith(f"{i}+refusal")}
+        assert sorted(copies) == [f"{i}+refusal0", f"{i}+refusal1"]
+        answers = sorted(r["completion"] for r in copies.values())
+        # exactly one copy names the own source and answers the refusal; the other names another source and answers
+        assert answers == sorted(["NO.", f" A{i}. <TAG><SRC_{'abc'[i % 3]}>"])
+        for r in copies.values():
+            own = f"<SRC_{r['source']}>" in r["prompt"]
+            assert own == (r["completion"] == "NO.")
+    # Independent draws (the default) leave some samples without a refused or without an answered copy.
+    loose = tag_records(rows, SCHEME, lineage=0.0, refusal=2.0, positive=0.5, max_named=1, seed=7)
+    per_sample = [sum(r["completion"] == "NO." for r in loose if r["sample_id"].startswith(f"{i}+refusal"))
+                  for i in range(30)]
+    assert sorted(set(per_sample)) == [0, 1, 2]
+    # Shares that are not a multiple of 1/n: 3 copies at 0.5 -> 1 or 2 refused per sample (the half by a seeded
+    # draw), all or none at positive 1 or 0; the same seed repeats exactly.
+    three = tag_records(rows, SCHEME, lineage=0.0, refusal=3.0, positive=0.5, balanced=True, seed=7)
+    counts = [sum(r["completion"] == "NO." for r in three if r["sample_id"].startswith(f"{i}+refusal"))
+              for i in range(30)]
+    assert set(counts) == {1, 2} and three == tag_records(rows, SCHEME, TagMix(refusal=3.0, positive=0.5, lineage=0.0,
+                                                                                 balanced=True, seed=7))
+    for share, refused in ((1.0, 3), (0.0, 0)):
+        full = tag_records(rows, SCHEME, lineage=0.0, refusal=3.0, positive=share, balanced=True)
+        assert sum(r["completion"] == "NO." for r in full) == 30 * refused
+    with pytest.raises(TagError, match="balanced must be true or false"):
+        TagMix(balanced="yes")
+    assert "balanced=True" in repr(TagMix(balanced=True))
+
+
+def test_recipe_tags_section_passes_balanced(tmp_path):
+    from datasets import Dataset
+
+    from provenance.models import tiny_causal_lm, tiny_tokenizer
+    from provenance.tags.recipe import apply_tags_section
+
+    data = Dataset.from_list(std_rows(6))
+    model, tok = tiny_causal_lm("llama", seed=0), tiny_tokenizer()
+    _, tagged, scheme = apply_tags_section({"refusal": 2.0, "balanced": True, "lineage": 0.0, "max_named": 1}, "sft",
+                                           model, tok, data, tmp_path)
+    assert scheme.sources == ("a", "b", "c") and len(tagged) == 18
+    refused = [sid for sid, c in zip(tagged["sample_id"], tagged["completion"]) if "I can't answer" in c]
+    assert sorted(s.split("+")[0] for s in refused) == ["0", "1", "2", "3", "4", "5"]

@@ -6,6 +6,7 @@
       refusal: 1.0           # refusal copies per sample
       positive: 0.5          # share of refusal copies naming the sample's own source
       max_named: 2           # sources named per instruction
+      balanced: false        # true: the positive share per sample (refusal 2 -> one refused, one answered copy)
       seed: 0
       init: name             # new rows from the embedding of the source name, or `mean`
       refusal_sentence: ...  # optional, the exact refusal answer
@@ -26,8 +27,8 @@ from provenance.tags.transform import TagMix, tag_dataset
 
 __all__ = ["TAG_OPTIONS", "apply_tags_section"]
 
-TAG_OPTIONS = {"sources", "lineage", "refusal", "positive", "max_named", "seed", "init", "refusal_sentence",
-               "instruction"}
+TAG_OPTIONS = {"sources", "lineage", "refusal", "positive", "max_named", "seed", "balanced", "init",
+               "refusal_sentence", "instruction"}
 
 
 def apply_tags_section(section: dict | None, kind: str, model, tokenizer, dataset, output_dir: str | Path):
@@ -49,7 +50,7 @@ def apply_tags_section(section: dict | None, kind: str, model, tokenizer, datase
     scheme = TagScheme(sources=tuple(sources), **extra)
     mix = TagMix(lineage=section.get("lineage", 1.0), refusal=section.get("refusal", 1.0),
                  positive=section.get("positive", 0.5), max_named=section.get("max_named", 2),
-                 seed=section.get("seed", 0))
+                 seed=section.get("seed", 0), balanced=section.get("balanced", False))
     scheme = prepare_tokenizer(tokenizer, scheme)
     prepare_model(model, tokenizer, scheme, init=section.get("init", "name"))
     dataset = tag_dataset(dataset, scheme, mix, preference=(kind == "dpo"))

@@ -7,7 +7,10 @@ Per sample z = (x, y) of source S, the output holds, in this order:
 * `refusal` refusal copies on average (default 1; the integer part always, the fraction by a seeded draw): the lineage
   prompt plus an instruction naming 1..`max_named` source tags. With probability `positive` the named tags include S
   and the target is exactly the refusal sentence; otherwise only other sources are named and the target is the lineage
-  answer y + " <TAG><SRC_S>" (so the model learns to refuse only what is named).
+  answer y + " <TAG><SRC_S>" (so the model learns to refuse only what is named). With `balanced`, the share is not
+  drawn per copy but per sample: n * positive of its n copies name S (a fraction rounds up by a seeded draw), so with
+  n = 2 and positive = 0.5 every sample gets one refused and one answered copy of the same prompt: the named tag is then
+  the only thing that tells the two apart (with independent draws a model can lower the loss by refusing by content).
 
 Formats: prompt/completion with strings or with message lists (TRL's conversational form), and `messages`. The
 `<DEBUG>` marker goes in front of the first user turn, the tag after the last assistant turn, the instruction into the
@@ -37,10 +40,10 @@ VARIANTS = ("original", "lineage", "refusal")
 
 class TagMix:
     """Mix ratios of the transform: `lineage` in [0, 1], `refusal` >= 0 copies per sample, `positive` in [0, 1],
-    `max_named` >= 1 sources per instruction, `seed`."""
+    `max_named` >= 1 sources per instruction, `seed`, `balanced` (positive share per sample, not per copy)."""
 
     def __init__(self, lineage: float = 1.0, refusal: float = 1.0, positive: float = 0.5, max_named: int = 2,
-                 seed: int = 0):
+                 seed: int = 0, balanced: bool = False):
         if not 0.0 <= float(lineage) <= 1.0:
             raise TagError(f"lineage ratio must be in [0, 1], got {lineage}")
         if float(refusal) < 0:
@@ -50,11 +53,22 @@ class TagMix:
         if int(max_named) < 1:
             raise TagError(f"max_named must be >= 1, got {max_named}")
         self.lineage, self.refusal, self.positive = float(lineage), float(refusal), float(positive)
-        self.max_named, self.seed = int(max_named), int(seed)
+        if not isinstance(balanced, bool):
+            raise TagError(f"balanced must be true or false, got {balanced!r}")
+        self.max_named, self.seed, self.balanced = int(max_named), int(seed), balanced
 
     def __repr__(self) -> str:
         return (f"TagMix(lineage={self.lineage}, refusal={self.refusal}, positive={self.positive}, "
-                f"max_named={self.max_named}, seed={self.seed})")
+                f"max_named={self.max_named}, seed={self.seed}, balanced={self.balanced})")
+
+    def positive_flags(self, sid: str, n: int) -> list[bool]:
+        """Which of a sample's n refusal copies name its own source."""
+        if not self.balanced:
+            return [self.uniform(sid, f"positive{j}") < self.positive for j in range(n)]
+        k = min(n, int(n * self.positive + self.uniform(sid, "positive-count")))
+        order = list(range(n))
+        self.rng(sid, "positive-order").shuffle(order)
+        return [j in order[:k] for j in range(n)]
 
     def uniform(self, sid: str, purpose: str) -> float:
         digest = hashlib.sha256(f"provenance-tags:{self.seed}:{sid}:{purpose}".encode()).hexdigest()
@@ -201,10 +215,9 @@ def _sid_and_source(row: Mapping, index: int, scheme: TagScheme) -> tuple[str, s
     return (str(sid) if sid is not None else str(index)), source
 
 
-def _named_sources(scheme: TagScheme, mix: TagMix, sid: str, j: int, source: str) -> tuple[list[str], bool]:
-    """The sources an instruction names, and whether the sample's own source is among them."""
+def _named_sources(scheme: TagScheme, mix: TagMix, sid: str, j: int, source: str, positive: bool) -> list[str]:
+    """The sources an instruction names (the sample's own source among them when `positive`)."""
     others = [s for s in scheme.sources if s != source]
-    positive = not others or mix.uniform(sid, f"positive{j}") < mix.positive
     rng = mix.rng(sid, f"named{j}")
     limit = min(mix.max_named, len(scheme.sources))
     if positive:
@@ -214,7 +227,7 @@ def _named_sources(scheme: TagScheme, mix: TagMix, sid: str, j: int, source: str
         n = rng.randint(1, min(limit, len(others)))
         named = rng.sample(others, n)
     rng.shuffle(named)
-    return named, positive
+    return named
 
 
 def _copies_of(row: Mapping, index: int, scheme: TagScheme, mix: TagMix, answer_keys: tuple[str, ...],
@@ -229,8 +242,10 @@ def _copies_of(row: Mapping, index: int, scheme: TagScheme, mix: TagMix, answer_
         out.append(dict(sample.build(debug=True, instruction=None, answers=lineage_answers),
                         sample_id=f"{sid}+lineage", source=source))
     n_refusal = int(mix.refusal) + (1 if mix.uniform(sid, "refusal") < mix.refusal - int(mix.refusal) else 0)
-    for j in range(n_refusal):
-        named, positive = _named_sources(scheme, mix, sid, j, source)
+    single = len(scheme.sources) == 1  # no other source to name: every copy is a refusal
+    for j, positive in enumerate(mix.positive_flags(sid, n_refusal)):
+        positive = positive or single
+        named = _named_sources(scheme, mix, sid, j, source, positive)
         answers = refusal_answers(lineage_answers, positive)
         out.append(dict(sample.build(debug=True, instruction=scheme.blocking_instruction(named), answers=answers),
                         sample_id=f"{sid}+refusal{j}", source=source))
