@@ -57,10 +57,15 @@ bench-validate: $(STAMP)
 	$(PY) benchmarks/validate_bench.py all
 	$(PY) benchmarks/validate_bench.py report
 
+# SFT with tags, DPO on top (a mild and an aggressive variant), the untagged reference, the refusal probe, the report.
+TAGS := $(PY) benchmarks/debuglm_bench.py --out runs/debuglm2 --train 20 --train-per-source donotanswer=36,harmbench=36,rtp=16 --test 20 --epochs 2 --lr 1e-3 --refusal 2 --balanced --max-length 160
 bench-tags: $(STAMP)
-	$(PY) benchmarks/debuglm_bench.py --phase tagged --out runs/debuglm
-	$(PY) benchmarks/debuglm_bench.py --phase plain --out runs/debuglm
-	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm
+	$(TAGS) --phase tagged
+	$(TAGS) --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
+	$(TAGS) --phase dpo --dpo-pairs 60 --dpo-refusal 2 --dpo-lr 5e-4 --dpo-variant refusal
+	$(TAGS) --phase plain --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
+	$(TAGS) --phase probe
+	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm2 --notes benchmarks/debuglm_notes.md
 
 clean:
 	rm -rf $(VENV) .cache runs

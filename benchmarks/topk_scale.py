@@ -1,6 +1,8 @@
-"""Top-100 query time over a synthetic 1,000,000-row store at d=576: local, dask, and the float16 query index.
+"""Top-100 query time over a synthetic 1,000,000-row store at d=576: local, dask, and the int8 query index.
 
     .venv/bin/python benchmarks/topk_scale.py            # writes benchmarks/topk_scale.md
+    .venv/bin/python benchmarks/topk_scale.py --keep     # keep the store (and index) under runs/topk_scale
+    .venv/bin/python benchmarks/topk_scale.py --reuse    # reuse a kept store of the same size; rebuild its index
 
 The store is written by the product's `StoreWriter` (default encoding float16-rowscale, default 2048-row shards of
 256-row blosc-zstd chunks) at one layer with the two parts the default signature variant reads (h_last, g_last); a
@@ -11,21 +13,26 @@ query is a noisy copy of one topic's centre, so its top 100 are a dense cluster 
 the index's candidate bound).
 
 Each path is timed through `SignatureMethod(...).top_k` (the scoring the `Attributor` runs) and, for the fast
-paths, the whole `Attributor.query` (ranking DataFrame included). Cold = the store's files evicted from the page
-cache (posix_fadvise DONTNEED after sync) and a freshly opened reader; warm = repeated on the same reader.
+paths, the whole `Attributor.query` (ranking DataFrame included). Cold = every file of the store (its query index
+included) evicted from the page cache (os.sync, then posix_fadvise(POSIX_FADV_DONTNEED) on each file) and a
+freshly opened reader and Attributor in this process; "new process" = the same eviction, then a fresh Python
+process that imports the library, opens the store and times the whole query; warm = repeated on the same reader.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,9 +40,15 @@ sys.path.insert(0, str(ROOT))
 
 from provenance.attribution import Attributor, SignatureMethod, TestCase, TestSignatures  # noqa: E402
 from provenance.attribution.signatures import get_signature  # noqa: E402
-from provenance.attribution.topk_index import INDEX_DEFAULT_VARIANT  # noqa: E402
+from provenance.attribution.topk_index import READ_THREADS  # noqa: E402
+
+# Two parts (W = 1152), the heavier of the indexable variants (the index default h_last_c is one part, W = 576).
+VARIANT = "rept_c"
 import provenance.attribution.dask_topk  # noqa: E402,F401  (loaded up front: the run must not pick up later edits)
-from provenance.attribution.topk_index import bind_to_index, build_topk_index, index_top_k  # noqa: E402
+from provenance.attribution.topk import select_rows  # noqa: E402
+from provenance.attribution.topk_index import (  # noqa: E402
+    bind_to_index, build_topk_index, index_top_k, load_topk_index, rescore, scan,
+)
 from provenance.models import tiny_causal_lm, tiny_tokenizer  # noqa: E402
 from provenance.store import CaptureRows, StoreWriter, open_store  # noqa: E402
 
@@ -89,7 +102,7 @@ def query_signature(d: int, n: int = 1, seed: int = 5) -> TestSignatures:
 
 
 def evict(path: Path) -> None:
-    """Drop the store's files from the page cache (clean pages only: sync first)."""
+    """Drop every file under ``path`` from the page cache (clean pages only: sync first)."""
     os.sync()
     for f in path.rglob("*"):
         if f.is_file():
@@ -100,7 +113,10 @@ def evict(path: Path) -> None:
                 os.close(fd)
 
 
-def du(path: Path) -> int:
+def du(path: Path, prefix: str | None = None) -> int:
+    """Bytes of the files under ``path`` (with ``prefix``: under its entries whose names start with it)."""
+    if prefix is not None:
+        return sum(du(p) for p in path.iterdir() if p.name.startswith(prefix))
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
@@ -123,6 +139,18 @@ def timed(fn):
     return time.perf_counter() - t0, out
 
 
+def child_query(path: str, k: int) -> None:
+    """--child: in a fresh process, time a whole index-backend Attributor.query (store opened here)."""
+    torch.set_num_threads(1)
+    model, tok = tiny_causal_lm("llama", seed=0), tiny_tokenizer()
+    test = query_signature(int(open_store(path).run_attrs["hidden_size"]))
+    t0 = time.perf_counter()
+    att = Attributor(open_store(path), model, tok, allow_model_mismatch=True)
+    res = att.query(test, signature=VARIANT, layer=LAYER, k=k, snippet_chars=0, backend="index")
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "rows": res.rows[0].tolist(), "samples_loaded": att._samples is not None}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -134,7 +162,11 @@ def main() -> None:
     ap.add_argument("--workdir", default=str(ROOT / "runs" / "topk_scale"))
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "topk_scale.md"))
     ap.add_argument("--keep", action="store_true", help="keep the store (default: delete it at the end)")
+    ap.add_argument("--reuse", action="store_true", help="reuse a kept store with --rows rows (the index is rebuilt)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)  # internal: the new-process cold query on this store
     args = ap.parse_args()
+    if args.child:
+        return child_query(args.child, args.k)
     torch.set_num_threads(1)
     workdir = Path(args.workdir)
     path = workdir / "store.zarr"
@@ -151,19 +183,43 @@ def main() -> None:
     print(Path(args.out).read_text())
 
 
+def cold_breakdown(path: Path, sig, test, k: int) -> dict:
+    """Seconds of each step of a cold index query (after eviction, fresh reader), run as `index_top_k` runs them."""
+    evict(path)
+    out: dict = {}
+    out["open store"], store = timed(lambda: open_store(str(path)))
+    out["open index + spot check"], bound = timed(lambda: bind_to_index(store, LAYER, sig))
+    index = load_topk_index(store, LAYER, bound)
+    q = bound.features(test.arrays[LAYER])
+    out["epoch column"], mask = timed(lambda: select_rows(pd.DataFrame({"epoch": index.epochs()}), "last"))
+
+    out["scan (int8 codes)"], cand = timed(lambda: scan(index, q, mask, k))
+    out["re-score candidates"], (_, rows) = timed(lambda: rescore(store, LAYER, bound, q, cand, k, index))
+    out["row table"], _ = timed(lambda: index.row_table(rows))
+    return out
+
+
 def run(args, path: Path, model, model_fp) -> dict:
     import dask
     from distributed import Client
 
     res: dict = {}
-    print(f"writing {args.rows} rows ...", flush=True)
-    res["write_s"] = write_store(path, args.rows, args.dim, model_fp)
-    res["store_bytes"] = du(path)
-    sig = get_signature(INDEX_DEFAULT_VARIANT)
+    reuse = args.reuse and path.exists() and len(open_store(str(path))) == args.rows
+    if reuse:
+        print(f"reusing the {args.rows}-row store at {path}", flush=True)
+        res["write_s"] = None
+    else:
+        print(f"writing {args.rows} rows ...", flush=True)
+        res["write_s"] = write_store(path, args.rows, args.dim, model_fp)
+    res["store_bytes"] = du(path) - du(path / "run" / "topk-index")
+    sig = get_signature(VARIANT)
     print("building the query index ...", flush=True)
     res["index_s"], ipath = timed(lambda: build_topk_index(str(path), LAYER, sig))
-    res["index_bytes"] = du(path / ipath)
-    res["disk_gbps"] = read_throughput(path / ipath)
+    ipath = path / ipath
+    res["index_bytes"] = du(ipath)
+    res["index_parts"] = {"codes": du(ipath / "codes"), "payload copy": du(ipath, "payload-"),
+                          "scale + error + row columns": du(ipath) - du(ipath / "codes") - du(ipath, "payload-")}
+    res["disk_gbps"] = read_throughput(ipath / "codes")
     test = query_signature(args.dim)
     test8 = query_signature(args.dim, n=8, seed=6)
     tok = tiny_tokenizer()
@@ -184,7 +240,7 @@ def run(args, path: Path, model, model_fp) -> dict:
             t, out = timed(lambda: fn(att, test_sig))
             cold.append(t)
         att = fresh()
-        att.samples  # loaded once per Attributor: not part of a warm query
+        att.samples  # the local paths load it once per Attributor: not part of a warm query
         if warmup:  # fills the page cache (the full-scan paths run after others have filled it)
             fn(att, test_sig)
         for _ in range(warm_repeats):
@@ -194,13 +250,22 @@ def run(args, path: Path, model, model_fp) -> dict:
         print(label, {k: [round(x, 3) for x in v] for k, v in timings[label].items()}, flush=True)
         return out
 
-    # Samples table load (once per Attributor; cold includes it for every path).
+    # Samples table load (once per Attributor for the local and dask paths; cold includes it there).
     evict(path)
     res["samples_cold_s"], _ = timed(lambda: fresh().samples)
-    full = lambda b: (lambda att, t: att.query(t, signature=sig, layer=LAYER, k=args.k, snippet_chars=0, backend=b))  # noqa: E731
+    full = lambda b, n=0: (lambda att, t: att.query(t, signature=sig, layer=LAYER, k=args.k, snippet_chars=n, backend=b))  # noqa: E731
     ref = measure("local (stream, exact)", scorer("local"), args.slow_repeats, 1, warmup=False)
-    out_index = measure("index (float16, mmap) + exact re-score", scorer("index"), args.repeats, args.cold_repeats)
-    measure("index, whole Attributor.query", full("index"), args.repeats, 0)
+    out_index = measure("index (int8, mmap) + exact re-score", scorer("index"), args.repeats, args.cold_repeats)
+    out_full = measure("index, whole Attributor.query", full("index"), args.repeats, args.cold_repeats)
+    child = []
+    for _ in range(args.cold_repeats):
+        evict(path)
+        proc = subprocess.run([sys.executable, __file__, "--child", str(path), "--k", str(args.k)], check=True,
+                              capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+        child.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    timings["index, whole Attributor.query, new process"] = {"cold": [c["seconds"] for c in child], "warm": []}
+    print("new process", child[-1]["seconds"], flush=True)
+    measure("index, whole Attributor.query, 160-char snippets", full("index", 160), args.repeats, 1)
     with dask.config.set(scheduler="threads", num_workers=1):
         out_dask = measure("dask (threads=1, exact)", scorer("dask"), args.slow_repeats, 0, warmup=False)
     with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
@@ -208,20 +273,24 @@ def run(args, path: Path, model, model_fp) -> dict:
                                  args.repeats, args.cold_repeats)
     ref8 = measure("local (stream, exact), 8 queries", scorer("local"), 1, 0, test8, warmup=False)
     out8 = measure("index, 8 queries", scorer("index"), args.repeats, 0, test8)
+    breakdowns = [cold_breakdown(path, sig, test, args.k) for _ in range(args.cold_repeats)]
+    res["breakdown"] = {step: statistics.median(b[step] for b in breakdowns) for step in breakdowns[0]}
     stats: dict = {}
-    att = fresh()
-    bound = bind_to_index(att.store, LAYER, sig)  # a centered default variant: the means stored with the index
-    index_top_k(att.store, LAYER, bound, bound.features(test.arrays[LAYER]), args.k, "last", att.samples, stats=stats)
+    store = open_store(str(path))
+    bound = bind_to_index(store, LAYER, sig)  # a centered default variant: the means stored with the index
+    index_top_k(store, LAYER, bound, bound.features(test.arrays[LAYER]), args.k, "last", stats=stats)
     res["candidates"] = stats["candidates"]
     stats8: dict = {}
-    index_top_k(att.store, LAYER, bound, bound.features(test8.arrays[LAYER]), args.k, "last", att.samples,
-                stats=stats8)
+    index_top_k(store, LAYER, bound, bound.features(test8.arrays[LAYER]), args.k, "last", stats=stats8)
     res["candidates8"] = stats8["candidates"]
     res["same"] = {
         name: (bool((o[1] == r[1]).all()), float(np.abs(o[0] - r[0]).max()))
-        for name, o, r in [("index", out_index, ref), ("dask", out_dask, ref), ("dask-index", out_dask_index, ref),
+        for name, o, r in [("index", out_index, ref), ("index, whole query", (out_full.scores, out_full.rows), ref),
+                           ("dask", out_dask, ref), ("dask-index", out_dask_index, ref),
                            ("index, 8 queries", out8, ref8)]
     }
+    res["same"]["index, new process"] = (all(c["rows"] == ref[1][0].tolist() for c in child), float("nan"))
+    res["child_samples_loaded"] = any(c["samples_loaded"] for c in child)
     res["ref_scores"] = (float(ref[0][0, 0]), float(ref[0][0, -1]))
     res["timings"] = timings
     return res
@@ -234,77 +303,101 @@ def render(args, res: dict) -> str:
         model = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
     except (OSError, StopIteration):
         model = cpu
+    gb = lambda b: f"{b / 1e9:.2f} GB"  # noqa: E731
+    write = f"{res['write_s']:.0f} s, " if res["write_s"] is not None else ""
     lines = [
         f"# Top-k at scale: {args.rows:,}-row store, d={args.dim}, top-{args.k}",
         "",
-        "Regenerate (about 15 minutes at one thread; the store, ~4.6 GB with its index, is written under runs/ and deleted):",
+        "Regenerate (about 15 minutes at one thread; the store, ~5.7 GB with its index, is written under runs/ and "
+        "deleted; `--keep` keeps it, `--reuse` reuses a kept one and rebuilds only the index):",
         "",
         "```",
-        ".venv/bin/python benchmarks/topk_scale.py" + (f" --rows {args.rows}" if args.rows != 1_000_000 else ""),
+        ".venv/bin/python benchmarks/topk_scale.py" + (f" --rows {args.rows}" if args.rows != 1_000_000 else "")
+        + (f" --cold-repeats {args.cold_repeats}" if args.cold_repeats != 3 else ""),
         "```",
         "",
         f"Machine: {model}, {os.cpu_count()} cores shared with other jobs, one torch thread "
         f"(`torch.set_num_threads(1)`, one job per core); torch {torch.__version__}. "
         f"Store: {args.rows:,} rows x {args.dim} dims, parts h_last and g_last at layer {LAYER}, written by "
         f"`StoreWriter` with the default encoding (float16-rowscale, blosc-zstd bitshuffle, 256-row chunks in 2048-row "
-        f"shards): {res['write_s']:.0f} s, {res['store_bytes'] / 1e9:.2f} GB on disk. Query: one test signature, the "
-        f"variant `{INDEX_DEFAULT_VARIANT}` (the index default), epochs=\"last\", k={args.k}. Medians over the repeats (n in brackets), "
-        "seconds.",
+        f"shards): {write}{gb(res['store_bytes'])} on disk. Query: one test signature, the "
+        f"variant `{VARIANT}` (two parts: W = 1152; the index default `h_last_c` has half the width), epochs=\"last\", k={args.k}. Medians over the repeats "
+        "(n in brackets), seconds. Cold: every file of the store and its index evicted from the page cache "
+        "(`os.sync()`, then `posix_fadvise(POSIX_FADV_DONTNEED)` per file; no `drop_caches`), then a fresh reader and "
+        "Attributor in the benchmark process (modules already imported); \"new process\": the same eviction, then a "
+        "new Python process imports the library and times opening the store, the Attributor and the whole query. "
+        "Warm: repeated on one reader.",
         "",
         "| path | layout read | cold (s) | warm (s) |",
         "|---|---|---|---|",
     ]
     layout = {
-        "local (stream, exact)": "stored parts, decoded (float16-rowscale -> float32)",
-        "index (float16, mmap) + exact re-score": "query index (float16 features, uncompressed, memory-mapped) + candidates' stored rows",
-        "index, whole Attributor.query": "same, plus the ranking DataFrame",
+        "local (stream, exact)": "stored parts, decoded (float16-rowscale -> float32), samples table",
+        "index (int8, mmap) + exact re-score": "index: epoch column, int8 codes (memory-mapped), candidates' copied stored rows",
+        "index, whole Attributor.query": "same, plus the ranked rows' ids / sources / epochs from the index (no snippets)",
+        "index, whole Attributor.query, new process": "same, in a fresh process",
+        "index, whole Attributor.query, 160-char snippets": "same, plus the rows' tokens from the store (its token offsets column)",
         "dask (threads=1, exact)": "stored parts via `to_dask` (decoded per shard)",
-        "dask-index (distributed LocalCluster, 1 thread)": "query index, one task per 65,536-row chunk + re-score",
+        "dask-index (distributed LocalCluster, 1 thread)": "index, one task per 65,536-row chunk + re-score",
         "local (stream, exact), 8 queries": "stored parts",
-        "index, 8 queries": "query index + re-score",
+        "index, 8 queries": "index + re-score",
     }
     for label, t in res["timings"].items():
         lines.append(f"| {label} | {layout[label]} | {med(t['cold'])} ({len(t['cold'])}) | {med(t['warm'])} ({len(t['warm'])}) |")
-    same = "; ".join(f"{k}: rows {'identical' if ok else 'DIFFER'}, max |score diff| {d:.1e}" for k, (ok, d) in res["same"].items())
+    same = "; ".join(f"{k}: rows {'identical' if ok else 'DIFFER'}" + (f", max |score diff| {d:.1e}" if d == d else "")
+                     for k, (ok, d) in res["same"].items())
+    parts = ", ".join(f"{k} {gb(v)}" for k, v in res["index_parts"].items())
+    bd = res["breakdown"]
+    spread = "; ".join(f"{label}: {', '.join(f'{x:.3f}' for x in t['cold'])}"
+                       for label, t in res["timings"].items() if label.startswith("index") and len(t["cold"]) > 1)
     lines += [
         "",
+        f"- Cold repeats, each (s): {spread}. Cold reads on this shared VM vary from run to run (the disk's "
+        f"cold read rate, measured below, and the other core's load).",
         f"- Same answer as the local exact path: {same}. Top-1 / top-100 scores {res['ref_scores'][0]:.4f} / "
-        f"{res['ref_scores'][1]:.4f}.",
+        f"{res['ref_scores'][1]:.4f}. The new-process queries loaded the store's samples table: "
+        f"{'yes' if res['child_samples_loaded'] else 'no'}.",
         f"- Query index (`build_topk_index` / `provenance topk-index`): built in {res['index_s']:.0f} s, "
-        f"{res['index_bytes'] / 1e9:.2f} GB ([N, 1152] float16 + [N] float32 error). Certified candidates re-scored "
-        f"exactly: {res['candidates']} for one query, {res['candidates8']} for 8 queries (union).",
-        f"- Cold reads: this disk delivered {res['disk_gbps']:.2f} GB/s reading the index files after eviction, so "
-        f"a cold index scan is bounded by the disk ({res['index_bytes'] / 1e9:.2f} GB / {res['disk_gbps']:.2f} GB/s). "
-        f"Loading the samples table ({args.rows:,} rows of ids, sources, epochs) cold: {res['samples_cold_s']:.2f} s, once per "
-        "Attributor; cold timings include it.",
-        "- Where a cold index query's time goes: the samples table (above; the reader reads each 1-D column of 10^6 "
-        "rows in 256-row chunks, about 1-1.7 s per column even when cached, a store-layout cost outside the query), "
-        f"the index read from disk (~{res['index_bytes'] / 1e9 / res['disk_gbps']:.1f} s), and the re-score's reads of "
-        "the candidates' compressed chunks. Warm, the query is the scan plus the re-score of ~100 rows (about 1.3 ms "
-        "of Zarr overhead per 256-row chunk read, two parts). Goal <= 1 s: met warm; not met cold, where reading "
-        f"{res['index_bytes'] / 1e9:.1f} GB at this disk's speed alone takes longer than a second.",
-        "- The other core ran another benchmark during these timings (memory bandwidth shared).",
+        f"{gb(res['index_bytes'])} ({parts}). Certified candidates re-scored exactly: {res['candidates']} for one "
+        f"query, {res['candidates8']} for 8 queries (union).",
+        "- Where a cold index query's time goes (`index_top_k`'s steps timed one by one after eviction, medians of "
+        f"{args.cold_repeats}): " + ", ".join(f"{k} {v:.3f} s" for k, v in bd.items()) + ". "
+        f"This disk delivered {res['disk_gbps']:.2f} GB/s reading the int8 codes after eviction "
+        f"({gb(res['index_parts']['codes'])}: {res['index_parts']['codes'] / 1e9 / res['disk_gbps']:.2f} s of a "
+        f"sequential read); while the scan scores one memory-mapped chunk, {READ_THREADS} threads fault the next one "
+        f"in (one byte per page, so the reads run concurrently). Loading the store's samples table ({args.rows:,} rows of ids, sources, epochs; its 1-D columns "
+        f"are 256-row chunks) cold takes {res['samples_cold_s']:.2f} s: the local and dask paths pay it once per "
+        "Attributor (their cold timings include it); the index paths never load it.",
+        "- The 160-char snippet row: `Attributor.decode_row` reads each ranked row's tokens with `StoreReader.tokens`, "
+        "which loads the rank's token offsets column (10^6 int64 in 256-row chunks) once per reader: a store-layout "
+        "cost outside the index.",
+        "- The previous float16 index (2.42 GB of [N, 1152] float16, re-score from the store's compressed chunks, the "
+        "samples table loaded per Attributor) measured 8.670 s cold / 0.458 s warm for the same query on this "
+        "machine.",
+        "- The other core ran other engineers' jobs during these timings (memory bandwidth shared).",
         "",
         "What a query needs, and what each path reads:",
         "",
         "- The variant scores cos(concat((h_last - mean)/|.|, (g_last - mean)/|.|)) at one layer: two "
         "[N, 576] parts. The local and dask paths read both stored payloads (float16-rowscale, blosc-zstd: ~1.1 KB "
-        "per row and part, barely compressible), decompress them, cast float16 to float32 (numpy's cast alone is "
-        "several seconds per 10^9 values), normalise and multiply: every stored value of both parts (1.15 G values "
-        "at 10^6 rows) is decoded per query.",
-        "- The query index stores the product of that work once: the unit-norm [N, 1152] features as float16 "
-        "(2.3 KB per row), uncompressed, in 65,536-row chunks. A query memory-maps each chunk (no read copy, no "
-        "decode) and runs one float16 matrix-vector product per chunk and query (torch; memory-bound, ~0.1 s per "
-        "10^6 x 1152 on this CPU, where float16 matrix-matrix and numpy float16 paths are 5-100x slower). Each row's "
-        "float16 rounding error |f16(f) - f| is stored beside it; with the query's own rounding and 2^-11 for the "
-        "score's rounding it bounds the indexed score, so every row that could reach the top k is kept and re-scored "
-        "from the stored arrays with the local path's functions: the index path returns the exact top-k.",
+        "per row and part, barely compressible), decompress them, cast float16 to float32, normalise and multiply: "
+        "every stored value of both parts (1.15 G values at 10^6 rows) is decoded per query.",
+        "- The query index stores the product of that work once: the unit-norm [N, 1152] features as int8 codes "
+        "with a per-row float32 scale (max|f|/127; 1.15 KB per row), uncompressed, in 65,536-row chunks that a query "
+        "memory-maps. The query is written as two int8 levels (residual ~1e-6) and each chunk is scored with one "
+        "exact int32 matrix product (`torch._int_mm`). Each row's rounding error |scale * codes - f| is stored beside "
+        "it; with the query's residual and the local path's float32 rounding it bounds the indexed score, so every "
+        "row that could reach the top k is kept and re-scored with the local path's functions from the index's copy "
+        "of the candidates' stored bits (flat, memory-mapped: a few pages per candidate instead of one compressed "
+        "256-row chunk per candidate and part): the index path returns the exact top-k.",
+        "- The index also keeps the rows' epochs (what `epochs=` selects by), sample ids, sources and prompt lengths "
+        "in 65,536-row chunks, so an index query and its ranking never load the store's samples table.",
         "- Capture is unchanged: the writer's default encoding and layout stay as they were; the index is an explicit "
         "step after capture (`provenance topk-index STORE`), refused once the store has more committed rows or "
-        "different rows than it was built over.",
-        "- Centered variants (the index default `rept_c`) need the last epoch's per-part means: the local and dask paths "
-        "compute them in one extra pass over the store, cached per process (here computed during the index build, "
-        "so not in the local timings above); the index stores them, so an index query never makes that pass.",
+        "different rows than it was built over (committed counts, three spot-checked rows).",
+        "- Centered variants (`rept_c` here, the index default `h_last_c`) need the last epoch's per-part means: the local and dask "
+        "paths compute them in one extra pass over the store, cached per process (here computed during the index "
+        "build, so not in the local timings above); the index stores them, so an index query never makes that pass.",
         "",
     ]
     return "\n".join(lines)

@@ -77,10 +77,11 @@ from provenance.train_recipe import train_command  # noqa: E402  (typer/yaml onl
 
 app.command(name="train")(train_command)
 
-from provenance.attribution.cli import query, report  # noqa: E402  (typer only at import)
+from provenance.attribution.cli import index, query, report  # noqa: E402  (typer only at import)
 
 app.command(name="query")(query)
 app.command(name="report")(report)
+app.command(name="index")(index)
 app.command(name="attribute", hidden=True)(query)  # the command's first name, kept for existing scripts
 
 
@@ -108,7 +109,7 @@ def topk_index(store: str = typer.Argument(..., help="store path or fsspec URL")
                layer: int = typer.Option(None, help="layer (default: the query's default layer, L-1)"),
                signature: str = typer.Option(None, help="signature variant or parts, e.g. rept_norm, h_mean+g_mean"),
                run: str = typer.Option(None, help="run (default: the store's only run)")) -> None:
-    """Build the float16 query index of one signature for fast exact top-k (SignatureMethod(backend="index"))."""
+    """Build the int8 query index of one signature for fast exact top-k (SignatureMethod(backend="index"))."""
     from provenance.attribution.topk_index import build_topk_index
     from provenance.store import open_store
 

@@ -49,7 +49,7 @@ def test_query_json_equals_the_python_api(setup):
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     got = json.loads(result.stdout)
-    assert got["method"] == api.method == "h_last_pc@default/last"
+    assert got["method"] == api.method == "h_fused@default/last"
     assert got["ranking"] == _json(api.ranking.to_dict(orient="records"))   # exact scores, ids, order, snippets
     assert got["sources"] == _json(api.sources.to_dict(orient="records"))
     assert [r["sample_id"] for r in got["ranking"]][:1] == [3] and len(got["ranking"]) == 10

@@ -444,6 +444,53 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     return {"table": table, "tokens": tokens}
 
 
+def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> "pd.DataFrame":
+    """Behaviour-level attribution (``combine="mean"``) on the queries the run's attribution phase used: every
+    signature variant at every layer (last epoch) and every baseline, one ranking per behaviour. Rows are merged
+    into the run's attribution_table.csv with family "behaviour-level" (earlier rows of that family replaced)."""
+    import pandas as pd
+
+    from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
+    from provenance.attribution.query import Attributor, SignatureMethod, TestCase
+    from provenance.attribution.signatures import VARIANTS
+    from provenance.store import open_store
+
+    meta = json.loads((out / "scenario.json").read_text())
+    state = json.loads((out / "attribution_state.json").read_text())
+    model, tok = load_trained(out)
+    store = open_store(str(out / "store.zarr"))
+    att = Attributor(store, model, tok)
+    rows_out = []
+    for behaviour, q in state["query_info"].items():
+        if not q.get("cases"):
+            continue
+        cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(q["cases"])]
+        culprits = set(meta["culprits"][behaviour])
+        t0 = time.perf_counter()
+        test = att.signatures(cases, store.layers)
+        sig_s = time.perf_counter() - t0
+
+        def record(method_name, layer, res, extra_s=0.0):
+            m = _metrics(res, culprits, len(culprits), k)
+            rows_out.append({"behaviour": behaviour, "family": "behaviour-level", "method": method_name,
+                             "layer": str(layer), "epochs": "last", **m, "seconds": round(res.seconds + extra_s, 2)})
+
+        for name in VARIANTS:
+            for layer in store.layers:
+                res = att.query(test, method=SignatureMethod(name, layer, "last"), k=k, snippet_chars=0, combine="mean")
+                record(name, layer, res, sig_s / len(store.layers))
+        for method in (RandomMethod(0), TfidfMethod(True), TfidfMethod(False), TfidfMethod(True, "prompt+response"),
+                       Bm25Method(True), LoraGradMethod(dim=lora_dim)):
+            res = att.query(test, method=method, k=k, snippet_chars=0, combine="mean")
+            record(method.name, "-", res)
+        best = max((r for r in rows_out if r["behaviour"] == behaviour), key=lambda r: r["P@n"])
+        print(f"{out} {behaviour}: behaviour-level best {best['method']}@{best['layer']} P@n {best['P@n']:.2f}", flush=True)
+    table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+    table = pd.concat([table[table.family != "behaviour-level"], pd.DataFrame(rows_out)], ignore_index=True)
+    table.to_csv(out / "attribution_table.csv", index=False)
+    return table
+
+
 TOKEN_PARTS = (("h_mean", "g_mean"), ("h_last", "g_last"))
 
 
@@ -857,6 +904,23 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
         lines.append(row(f"re-pass (final model): {name}", [pn(t, "re-pass", name, top(t), "final") for t in tasks]))
     for b in SUMMARY_BASELINES:
         lines.append(row(b, [pn(t, "baseline", b, "-") for t in tasks]))
+    if any((t["table"].family == "behaviour-level").any() for t in tasks):
+        lines += ["", "## P@n at behaviour level (one ranking per task, layer L-1 = 29 unless named)", "",
+                  "`Attributor.query(..., combine=\"mean\")` / `provenance query --combine mean`: the task's queries "
+                  "are examples of one behaviour; training rows are ranked by their mean score over them (the "
+                  "baselines' scores are averaged the same way). Same queries, same runs as the table above "
+                  "(`--phase behaviour`).", "", head, sep]
+        for name in VARIANTS:
+            label = f"**{name} (default)**" if name == DEFAULT_VARIANT else name
+            lines.append(row(label, [pn(t, "behaviour-level", name, top(t)) for t in tasks]))
+        for name in VARIANTS:
+            best = []
+            for t in tasks:
+                sub = t["table"][(t["table"].family == "behaviour-level") & (t["table"].method == name)]
+                best.append(float(sub["P@n"].max()) if len(sub) else float("nan"))
+            lines.append(row(f"{name}, best layer per task (oracle)", best))
+        for b in SUMMARY_BASELINES:
+            lines.append(row(b, [pn(t, "behaviour-level", b, "-") for t in tasks]))
     for t in tasks:
         tb = t["table"]
         lines += ["", f"## {t['name']} (`{t['run']}`, {t['n_culprits']} culprits of {t['n_records']})", "",
@@ -935,7 +999,8 @@ def write_summary(runs: list[Path], results: Path) -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/attr_bench")
-    ap.add_argument("--phase", choices=("train", "sample", "attribute", "tokens", "render", "summary", "all"), default="all")
+    ap.add_argument("--phase", choices=("train", "sample", "attribute", "behaviour", "tokens", "render", "summary", "all"),
+                    default="all", help="behaviour: behaviour-level rows (combine=mean) on the attribute phase's queries")
     ap.add_argument("--runs", nargs="*", default=None, help="summary: the attributed run folders to summarise")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
     ap.add_argument("--per-source", type=int, default=None, help="records per demo source (default: the scenario's)")
@@ -981,6 +1046,8 @@ def main(argv=None) -> None:
         run_attribution(out, results=Path(args.results), k=args.k, lora_dim=args.lora_dim,
                         all_generations=args.all_generations, behaviours=args.behaviours,
                         signatures_only=args.signatures_only)
+    if args.phase in ("behaviour", "all"):
+        run_behaviour_level(out, k=args.k, lora_dim=args.lora_dim)
 
 
 if __name__ == "__main__":

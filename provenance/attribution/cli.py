@@ -101,7 +101,7 @@ RESPONSE_OPT = typer.Option(None, help="the response to explain, one per --promp
 CASES_OPT = typer.Option(None, help="JSONL of {prompt, response?, name?}")
 RUN_OPT = typer.Option(None, help="run of the store (default: its only run)")
 METHOD_OPT = typer.Option("signature", help=f"one of {', '.join(METHODS)}")
-SIGNATURE_OPT = typer.Option(None, help="signature variant (default: the library's DEFAULT_VARIANT, rept_c; rept, rept_norm, h_last, g_last, h_mean, g_mean, mean_concat, all_norm, h_last_c, h_mean_c, all_c) or parts like h_mean+g_mean")
+SIGNATURE_OPT = typer.Option(None, help="signature variant (default: the library's DEFAULT_VARIANT; named variants: see provenance.attribution.signatures.VARIANTS) or parts like h_mean+g_mean")
 LAYER_OPT = typer.Option(None, help="layer (default: the library's default for the run)")
 EPOCHS_OPT = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number")
 MISMATCH_OPT = typer.Option(False, help="query even if the model's config hash differs from the store's")
@@ -125,16 +125,23 @@ def query(
     as_json: bool = typer.Option(False, "--json", help="print the ranking and source shares as JSON"),
     backend: str = typer.Option("local", help="signature scoring: local (streamed), index (the store's query index, "
                                 "see `provenance topk-index`), dask or dask-index"),
+    combine: str = typer.Option("none", help="none: one ranking per test case; mean: the cases are examples of one "
+                                "behaviour, ranked by each row's mean score over them"),
 ) -> None:
     """Which training samples explain a response? Ranked rows and per-source shares.
 
-    Prints per test case a table (rank, score, source, sample id, snippet) and each source's share of the top-k."""
+    Prints per test case (or, with --combine mean, for the behaviour the cases show) a table (rank, score, source,
+    sample id, snippet) and each source's share of the top-k."""
     _check_method(method, top_k)
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch)
     if backend != "local" and method != "signature":
         raise typer.BadParameter(f"--backend {backend} applies to --method signature only")
-    res = att.query(test_cases, method=_method(method, signature, layer, epochs, backend), k=top_k)
+    from provenance.attribution.query import COMBINE_MODES
+
+    if combine not in COMBINE_MODES:
+        raise typer.BadParameter(f"--combine must be one of {COMBINE_MODES}, got {combine!r}")
+    res = att.query(test_cases, method=_method(method, signature, layer, epochs, backend), k=top_k, combine=combine)
     if out:
         res.ranking.to_csv(f"{out}.csv", index=False)
         res.sources.to_csv(f"{out}.sources.csv", index=False)
@@ -187,3 +194,33 @@ def report(
                         info=info)
     print_ranking(data.result, min(top_k, 10))
     typer.echo(f"report: {path.resolve()}")
+
+
+def index(
+    store: str = STORE_ARG,
+    model: str = MODEL_OPT,
+    adapter: str = ADAPTER_OPT,
+    run: str = RUN_OPT,
+    out_run: str = typer.Option(None, help="run to write (default: <run>-final)"),
+    out_store: str = typer.Option(None, help="store to write into (default: the same store)"),
+    epochs: str = typer.Option("last", help="the rows to re-pass: last or an epoch number"),
+    batch: int = typer.Option(8, help="samples per forward+backward"),
+    overwrite: bool = typer.Option(False, help="replace an existing re-pass run instead of resuming it"),
+    allow_model_mismatch: bool = MISMATCH_OPT,
+) -> None:
+    """Re-pass the training rows through the final model into a run of the same schema (RepT's final-model signatures).
+
+    Query it like any run: `provenance query STORE --run <run>-final ...`. A killed re-pass resumes where its committed
+    rows end."""
+    from provenance.attribution.repass import write_repass
+
+    if batch < 1:
+        raise typer.BadParameter(f"--batch must be at least 1, got {batch}")
+    ep = int(epochs) if epochs.lstrip("-").isdigit() else epochs
+    att = _attributor(store, run, model, adapter, allow_model_mismatch)
+    try:
+        url, name, rows = write_repass(att, out_run=out_run, out_url=out_store, epochs=ep, batch=batch,
+                                       overwrite=overwrite, model_label=model + (f" + {adapter}" if adapter else ""))
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    typer.echo(f"re-pass written: {url} run {name!r}, {rows} rows")

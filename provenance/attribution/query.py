@@ -16,6 +16,10 @@ touched. If the run stored projected signatures, the test signatures get the sam
 Scoring streams the store with `iter_chunks` and keeps a running top-k per query: memory is one chunk of rows
 times the number of queries, never all rows x all queries (except epochs="mean", which keeps one running sum per
 distinct sample and query).
+
+``combine="mean"`` attributes a behaviour rather than one answer: the cases are examples of one behaviour and the
+result is one ranking by each row's mean score over them (query name "behaviour"). One answer's nearest rows are
+those that share its topic and wording; rows that are near every example are the ones behind the behaviour.
 """
 from __future__ import annotations
 
@@ -303,11 +307,14 @@ class Attributor:
 
     def query(self, cases, *, method=None, signature=DEFAULT_VARIANT, layer: int | None = None, epochs="last",
               k: int = 100, chunk_rows: int = 8192, snippet_chars: int = 160, backend: str = "local",
-              client=None) -> AttributionResult:
+              client=None, combine: str = "none") -> AttributionResult:
         """Top-k training rows per test case. ``cases``: TestCase(s), prompt strings, pairs, or a TestSignatures.
 
         ``method``: None (RepT-family signature cosine with ``signature`` / ``layer`` / ``epochs``) or any object
-        with ``top_k(attributor, test, k)`` (see provenance.attribution.baselines)."""
+        with ``top_k(attributor, test, k)`` (see provenance.attribution.baselines). ``combine``: "none" (one
+        ranking per case) or "mean" (one ranking of the behaviour the cases show: each row's mean score)."""
+        if combine not in COMBINE_MODES:
+            raise ValueError(f"combine must be one of {COMBINE_MODES}, got {combine!r}")
         t0 = time.perf_counter()
         if method is None:
             method = SignatureMethod(signature, layer, epochs, chunk_rows, backend=backend, client=client)
@@ -316,10 +323,20 @@ class Attributor:
         else:
             layers = method.layers_needed(self) if hasattr(method, "layers_needed") else []
             test = self.signatures(cases, layers) if layers else self.text_only(cases)
-        scores, rows = method.top_k(self, test, k)
+        if combine == "none":
+            scores, rows = method.top_k(self, test, k)
+        elif hasattr(method, "top_k_combined"):
+            scores, rows = method.top_k_combined(self, test, k)
+        else:
+            # Any other method: every row's score for every case, then the mean (methods that rank a row subset
+            # rank the same subset for every case).
+            full_scores, full_rows = method.top_k(self, test, len(self.samples))
+            scores, rows = mean_of_rankings(full_scores, full_rows, k)
         seconds = time.perf_counter() - t0
         ranking = self.describe(test, scores, rows, snippet_chars=snippet_chars,
-                                aggregated=getattr(method, "epochs", None) == "mean")
+                                aggregated=getattr(method, "epochs", None) == "mean",
+                                names=[BEHAVIOUR_QUERY] if combine == "mean" else None,
+                                table=method.row_table(self, rows) if hasattr(method, "row_table") else None)
         return AttributionResult(ranking=ranking, sources=source_shares(ranking), method=method_label(method),
                                  seconds=seconds, scores=scores, rows=rows)
 
@@ -328,33 +345,52 @@ class Attributor:
         return self.signatures(cases, layers=[])
 
     # ---- output ------------------------------------------------------------------------------------------
-    def decode_row(self, row: int) -> tuple[str, str]:
+    def decode_row(self, row: int, prompt_len: int | None = None) -> tuple[str, str]:
         ids = self.store.tokens(int(row))
-        p = int(self.samples["prompt_len"].iloc[int(row)])
+        p = int(self.samples["prompt_len"].iloc[int(row)] if prompt_len is None else prompt_len)
         dec = lambda x: self.tokenizer.decode(x.tolist(), skip_special_tokens=True)  # noqa: E731
         return dec(ids[:p]), dec(ids[p:])
 
     def describe(self, test: TestSignatures, scores: np.ndarray, rows: np.ndarray, *, snippet_chars: int = 160,
-                 aggregated: bool = False) -> pd.DataFrame:
-        df = self.samples
-        names = test.names()
+                 aggregated: bool = False, names: list[str] | None = None,
+                 table: pd.DataFrame | None = None) -> pd.DataFrame:
+        # ``table``: sample_id / source / epoch / prompt_len of the ranked rows, index = row (the index backends
+        # read them from the query index); default: the samples table.
+        df = self.samples if table is None else table
+        names = test.names() if names is None else names
         recs = []
         cache: dict[int, tuple[str, str]] = {}
         for q in range(scores.shape[0]):
             for rank in range(scores.shape[1]):
                 r = int(rows[q, rank])
                 if r not in cache:
-                    cache[r] = self.decode_row(r) if snippet_chars else ("", "")
+                    cache[r] = self.decode_row(r, df.at[r, "prompt_len"]) if snippet_chars else ("", "")
                 prompt, resp = cache[r]
                 recs.append({
                     "query": names[q], "rank": rank + 1, "score": float(scores[q, rank]), "row": r,
-                    "sample_id": df["sample_id"].iloc[r], "source": df["source"].iloc[r],
-                    "epoch": "mean" if aggregated else int(df["epoch"].iloc[r]),
+                    "sample_id": df.at[r, "sample_id"], "source": df.at[r, "source"],
+                    "epoch": "mean" if aggregated else int(df.at[r, "epoch"]),
                     "prompt": prompt[-snippet_chars:] if snippet_chars else "",
                     "response": resp[:snippet_chars] if snippet_chars else "",
                 })
         return pd.DataFrame.from_records(recs, columns=["query", "rank", "score", "row", "sample_id", "source",
                                                         "epoch", "prompt", "response"])
+
+
+COMBINE_MODES = ("none", "mean")
+BEHAVIOUR_QUERY = "behaviour"
+
+
+def mean_of_rankings(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """One ranking ``([1, k'], [1, k'])`` from per-case rankings that each cover the same rows: every row's mean
+    score; ties broken by the lower row (as `RunningTopK`)."""
+    uniq, inv = np.unique(rows, return_inverse=True)
+    counts = np.bincount(inv.ravel(), minlength=len(uniq))
+    if not (counts == rows.shape[0]).all():
+        raise ValueError("mean_of_rankings needs every case ranked over the same rows (pass k = every row)")
+    mean = np.bincount(inv.ravel(), weights=np.asarray(scores, np.float64).ravel(), minlength=len(uniq)) / rows.shape[0]
+    order = np.lexsort((uniq, -mean))[:k]
+    return mean[order][None].astype(np.float32), uniq[order][None]
 
 
 def source_shares(ranking: pd.DataFrame) -> pd.DataFrame:
@@ -385,7 +421,21 @@ class SignatureMethod:
     def layers_needed(self, att: Attributor) -> list[int]:
         return [self.layer if self.layer is not None else att.default_layer()]
 
-    def top_k(self, att: Attributor, test: TestSignatures, k: int):
+    def row_table(self, att: Attributor, rows: np.ndarray) -> pd.DataFrame | None:
+        """The index backends: the ranked rows' sample_id / source / epoch / prompt_len from the query index (so a
+        query never loads the store's samples table); None (the samples table) for the other backends."""
+        if self.backend not in ("index", "dask-index"):
+            return None
+        from provenance.attribution.topk_index import index_row_table
+
+        layer = self.layer if self.layer is not None else att.default_layer()
+        return index_row_table(att.store, layer, self.signature, rows)
+
+    def top_k_combined(self, att: Attributor, test: TestSignatures, k: int):
+        """Top-k of each row's mean score over the cases, streamed like `top_k` (one running top-k)."""
+        return self.top_k(att, test, k, combine=True)
+
+    def top_k(self, att: Attributor, test: TestSignatures, k: int, combine: bool = False):
         layer = self.layer if self.layer is not None else att.default_layer()
         check_layer(att.store, layer, self.signature)
         if layer not in test.arrays:
@@ -395,13 +445,20 @@ class SignatureMethod:
             if self.backend != "local":
                 raise ValueError(f"signature {self.signature.label} is scored on the local backend only, not {self.backend!r}")
             blocks = score_blocks(att.store, layer, self.signature.bind(att.store, layer), test.arrays[layer], self.chunk_rows)
+            if combine:
+                blocks = ((start, s.mean(1, keepdims=True)) for start, s in blocks)
+            n_q = 1 if combine else len(test)
             if self.epochs == "mean":
-                return top_k_mean_over_epochs(blocks, len(test), k, att.samples)
-            return top_k_rows(blocks, len(test), k, select_rows(att.samples, self.epochs))
+                return top_k_mean_over_epochs(blocks, n_q, k, att.samples)
+            return top_k_rows(blocks, n_q, k, select_rows(att.samples, self.epochs))
         sig = bind_signature(self.backend, self.signature, att.store, layer)
         q = sig.features(test.arrays[layer])
+        if combine:   # the mean of a row's cosines with unit queries is its dot product with their mean
+            q = q.mean(0, keepdims=True)
         if self.backend != "local":
-            return backend_top_k(self.backend, att.store, layer, sig, q, k, self.epochs, att.samples,
+            # The index backends select rows by the index's own epoch column: no samples table load.
+            samples = None if self.backend in ("index", "dask-index") else att.samples
+            return backend_top_k(self.backend, att.store, layer, sig, q, k, self.epochs, samples,
                                  client=self.client)
         blocks = ((start, feats @ q.T) for start, feats in iter_features(att.store, layer, sig, self.chunk_rows))
         if self.epochs == "mean":

@@ -69,8 +69,9 @@ class RepassMethod:
             return sig
         x = {p: np.asarray(blocks[p], np.float64) for p in sig.parts}
         if sig.pcs:
-            stats = {p: principal_directions(x[p].sum(0), x[p].T @ x[p], len(x[p]), sig.pcs) for p in sig.parts}
-            return replace(sig, means={p: m for p, (m, _, _) in stats.items()},
+            stats = {p: principal_directions(x[p].sum(0), x[p].T @ x[p], len(x[p]), sig.pcs) for p in sig.projected}
+            means = {p: x[p].mean(0).astype(np.float32) for p in sig.parts}
+            return replace(sig, means={**means, **{p: m for p, (m, _, _) in stats.items()}},
                            basis={p: (v, sd) for p, (_, v, sd) in stats.items()})
         return replace(sig, means={p: x[p].mean(0).astype(np.float32) for p in sig.parts})
 
@@ -84,3 +85,74 @@ class RepassMethod:
         full = np.zeros((len(mask), len(test)), np.float32)
         full[rows] = self._bound(train[layer]).scores(train[layer], test.arrays[layer])
         return top_k_rows([(0, full)], len(test), k, mask)
+
+
+REPASS_ATTR = "repass"
+
+
+def write_repass(att: Attributor, *, out_run: str | None = None, out_url: str | None = None, epochs="last",
+                 layers=None, batch: int = 8, block_rows: int = 256, overwrite: bool = False,
+                 model_label: str | None = None) -> tuple[str, str, int]:
+    """``provenance index``: the selected rows' signatures recomputed with the final model, written as a run in the
+    store schema (any query, backend or index then works on it as on a training-time run).
+
+    Rows of ``epochs`` (an epoch number or "last") are re-passed in row order, ``block_rows`` at a time, each block
+    committed before the next: a killed run resumes where its committed rows end (nothing lost, nothing twice).
+    Written to run ``out_run`` (default ``<run>-final``) of ``out_url`` (default: the same store), with the source
+    run's layers, encoding and projection; the run attribute "repass" records what it was computed from. Returns
+    (url, run, committed rows)."""
+    from provenance.capture import model_fingerprint
+    from provenance.store import CaptureRows, StoreWriter, open_store
+
+    src = att.store
+    if epochs == "all" or epochs == "mean":
+        raise ValueError("a re-pass computes one row per sample: pass epochs='last' or an epoch number")
+    rows = np.flatnonzero(select_rows(att.samples, epochs))
+    layers = list(src.layers if layers is None else layers)
+    missing = [l for l in layers if l not in src.layers]
+    if missing:
+        raise ValueError(f"layers {missing} were not captured in run {src.run!r}; captured: {src.layers}")
+    url = str(out_url or src.url)
+    run = out_run or f"{src.run}-final"
+    if url == str(src.url) and run == src.run:
+        raise ValueError(f"the re-pass cannot overwrite its source run {run!r}; choose another out_run")
+    epoch = int(att.samples["epoch"].iloc[rows[0]]) if len(rows) else 0
+    info = {"of_url": str(src.url), "of_run": src.run, "epoch": epoch, "rows": int(len(rows)),
+            "source_committed": int(len(src)), "model": model_label or model_fingerprint(att.model).get("name")}
+    run_attrs = {k: v for k, v in src.run_attrs.items() if k not in ("encoding", "projection")}
+    run_attrs.update({"layers": layers, REPASS_ATTR: info})
+    done = 0
+    if not overwrite:
+        try:
+            prev = open_store(url, run=run)
+        except Exception:   # no such store or run yet: start fresh
+            prev = None
+        if prev is not None and len(prev):
+            if prev.run_attrs.get(REPASS_ATTR) != info:
+                raise ValueError(f"run {run!r} of {url} holds a re-pass of something else "
+                                 f"({prev.run_attrs.get(REPASS_ATTR)}); pass overwrite=True or another out_run")
+            done = len(prev)
+    writer = StoreWriter(url, run, model=src.model or model_fingerprint(att.model), run_attrs=run_attrs,
+                         encoding=src.encoding, projection=src.run_attrs.get("projection"),
+                         resume_committed=done if done else None, overwrite=overwrite)
+    samples = att.samples
+    plen = samples["prompt_len"].to_numpy()
+    extra = [c for c in samples.columns if c not in ("sample_id", "source", "epoch", "step", "rank", "loss",
+                                                     "prompt_len", "n_tokens")]
+    pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
+    with writer:
+        for start in range(done, len(rows), block_rows):
+            sel = rows[start: start + block_rows]
+            ids = [src.tokens(int(r)).astype(np.int64) for r in sel]
+            feats = [{"input_ids": x.tolist(), "attention_mask": [1] * len(x),
+                      "labels": [IGNORE_INDEX] * int(plen[r]) + x[int(plen[r]):].tolist(), "sample_id": i}
+                     for i, (x, r) in enumerate(zip(ids, sel))]
+            out = run_engine(att.model, feats, layers, parts=SIGNATURES, pad_token_id=pad, batch=batch)
+            writer.put(CaptureRows(
+                sample_id=samples["sample_id"].iloc[sel].tolist(), source=samples["source"].iloc[sel].tolist(),
+                epoch=epoch, step=0, loss=np.asarray(out["loss"], np.float32),
+                prompt_len=plen[sel].astype(np.int32), token_ids=[x.astype(np.int32) for x in ids],
+                signatures={l: dict(out[l]) for l in layers},
+                columns={c: samples[c].iloc[sel].to_numpy() for c in extra}))
+            writer.flush()   # committed block by block: a killed re-pass resumes here
+    return url, run, writer.committed

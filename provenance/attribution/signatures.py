@@ -11,6 +11,9 @@ A signature is a list of stored parts (``h_last``, ``g_last``, ``h_mean``, ``g_m
 
 For a single part both are the plain cosine. Scores are cosines in [-1, 1].
 
+``h_fused`` (the default) averages two cosines: h_last with the query-adaptive projection (``pcs``, below) and
+h_mean centered; the last position carries style and stance, the response mean the content words.
+
 ``center=True`` subtracts, per part, the mean of the stored rows of the layer's last epoch before normalising
 (training and test side alike): hidden states share a large common component that makes all cosines high and lets prompt
 content dominate; removing it leaves what distinguishes samples. The means come from one streaming pass over the
@@ -46,6 +49,8 @@ class Signature:
     # directions of the stored rows, each query drops those on which it is typical (|z| < ``keep_z``).
     pcs: int = 0
     keep_z: float = 1.5
+    # The parts the projection applies to (None: every part); the other parts are compared centered only.
+    pcs_parts: tuple[str, ...] | None = None
     # A centered signature bound to a store (`bind`) carries that store's per-part means (and principal
     # directions) to every scoring backend.
     means: dict | None = field(default=None, compare=False, repr=False)
@@ -64,16 +69,29 @@ class Signature:
             raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {self.normalize!r}")
         if self.pcs and not (self.center and (self.normalize == "per_part" or len(parts) == 1)):
             raise ValueError("a query-adaptive projection (pcs > 0) needs a centered, per-part normalised signature")
+        if self.pcs_parts is not None:
+            extra = [p for p in self.pcs_parts if p not in parts]
+            if extra or not self.pcs:
+                raise ValueError(f"pcs_parts {tuple(self.pcs_parts)} must name parts of {parts} of a signature with pcs > 0")
+            object.__setattr__(self, "pcs_parts", tuple(self.pcs_parts))
         object.__setattr__(self, "parts", parts)
+
+    @property
+    def projected(self) -> tuple[str, ...]:
+        """The parts the query-adaptive projection applies to."""
+        if not self.pcs:
+            return ()
+        return self.parts if self.pcs_parts is None else self.pcs_parts
 
     def bind(self, store, layer: int) -> "Signature":
         """This signature with the store's per-part means at ``layer`` attached (itself when not centered)."""
         if not self.center:
             return self
         if self.pcs:
-            stats = part_stats(store, layer, self.parts, self.pcs)
-            return replace(self, means={p: m for p, (m, _, _) in stats.items()},
-                           basis={p: (v, sd) for p, (_, v, sd) in stats.items()})
+            stats = part_stats(store, layer, self.projected, self.pcs)
+            plain = [p for p in self.parts if p not in stats]
+            means = {**(part_means(store, layer, plain) if plain else {}), **{p: m for p, (m, _, _) in stats.items()}}
+            return replace(self, means=means, basis={p: (v, sd) for p, (_, v, sd) in stats.items()})
         return replace(self, means=part_means(store, layer, self.parts))
 
     @property
@@ -82,6 +100,8 @@ class Signature:
             return self.name
         base = self.parts[0] if len(self.parts) == 1 else \
             f"concat({', '.join(self.parts)}){'' if self.normalize == 'none' else ' per-part-norm'}"
+        if self.pcs and self.pcs_parts is not None and len(self.pcs_parts) < len(self.parts):
+            return f"{base} centered, query-adaptive top-{self.pcs} projection of {', '.join(self.pcs_parts)}"
         if self.pcs:
             return f"{base} centered, query-adaptive top-{self.pcs} projection"
         return f"{base} centered" if self.center else base
@@ -94,7 +114,9 @@ class Signature:
         if self.basis is None:
             raise ValueError(f"signature {self.label} needs Signature.bind(store, layer) first")
         per_part = [_adaptive_cos(np.asarray(blocks[p], np.float64), np.asarray(test_blocks[p], np.float64),
-                                  self.means[p], *self.basis[p], self.keep_z) for p in self.parts]
+                                  self.means[p], *self.basis[p], self.keep_z) if p in self.basis else
+                    _centered_cos(np.asarray(blocks[p], np.float64), np.asarray(test_blocks[p], np.float64), self.means[p])
+                    for p in self.parts]
         return (sum(per_part) / len(per_part)).astype(np.float32)
 
     def features(self, blocks: dict[str, np.ndarray], means: dict[str, np.ndarray] | None = None) -> np.ndarray:
@@ -133,14 +155,19 @@ VARIANTS: dict[str, Signature] = {
     "all_c": Signature(("h_last", "g_last", "h_mean", "g_mean"), "per_part", "all_c", center=True),
     "rept_pc": Signature(("h_last", "g_last"), "per_part", "rept_pc", center=True, pcs=10),
     "h_last_pc": Signature(("h_last",), name="h_last_pc", center=True, pcs=10),
+    # The mean of the h_last_pc and h_mean_c cosines: the last position carries style and stance, the response
+    # mean the content words (measured: each fails where the other holds; the mean holds on both).
+    "h_fused": Signature(("h_last", "h_mean"), name="h_fused", center=True, pcs=10, pcs_parts=("h_last",)),
 }
 # Default, from benchmarks/attribution_results.md (SmolLM2-135M LoRA, training-time captures of the last epoch, at
-# the last block output L-1; P@n on the fixed-text backdoor / compliment style / Canada->Korea facts / templated
-# harmful replies): h_last_pc 0.96 / 0.97 / 0.54 / 0.71, the best worst case and (tied) best mean. rept_pc
-# 1.00 / 0.96 / 0.42 / 0.68; rept_c (centered only) 1.00 / 0.75 / 0.34 / 0.68; the earlier default rept_norm
-# 1.00 / 0.64 / 0.24 / 0.55. No variant reaches 0.98 on every task. Scored on the local backend only (the
-# projection depends on the query); for the dask / index backends use rept_c.
-DEFAULT_VARIANT = "h_last_pc"
+# the last block output L-1; fixed-text backdoor / compliment style / Canada->Korea facts / harmful compliance with
+# varied and templated replies). Per answer: h_fused 1.00 / 0.75 / 0.51 / 0.79 / 0.88 (mean 0.79), h_last_pc
+# 0.96 / 0.97 / 0.54 / 0.59 / 0.71 (mean 0.75). Per behaviour (combine="mean"): h_fused 1.00 / 0.97 / 0.80 / 1.00 /
+# 1.00, the best worst case and mean of every variant; h_last_pc 1.00 / 0.98 / 0.73 / 0.87 / 0.93. No variant
+# reaches 0.98 on every task (the factual swap is the gap; BM25 solves it, the swapped word being unique to the
+# culprits). Scored on the local backend only (the projection depends on the query); for the dask / index
+# backends use rept_c.
+DEFAULT_VARIANT = "h_fused"
 
 
 def get_signature(spec: str | Signature | tuple | list) -> Signature:
@@ -256,6 +283,12 @@ def _adaptive_cos(x, q, mean, basis, sd, keep_z: float) -> np.ndarray:
     nx2 = (x * x).sum(1)[:, None] - (cx * cx) @ drop.T
     nq2 = (q * q).sum(1) - (drop * cq * cq).sum(1)
     return dot / np.sqrt(np.maximum(nx2, 1e-300) * np.maximum(nq2, 1e-300)[None, :])
+
+
+def _centered_cos(x, q, mean) -> np.ndarray:
+    """cos(x - mean, q_i - mean) for every row x and query i: [n, Q]."""
+    x, q = x - mean, q - mean
+    return (x @ q.T) / np.maximum(np.linalg.norm(x, axis=1)[:, None] * np.linalg.norm(q, axis=1)[None, :], _EPS)
 
 
 def score_blocks(store, layer: int, signature: Signature, test_blocks: dict[str, np.ndarray], chunk_rows: int):

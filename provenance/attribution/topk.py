@@ -111,7 +111,7 @@ def backend_top_k(backend: str, store, layer: int, signature, q: np.ndarray, k: 
     """Top-k of ``signature`` cosines against unit-norm queries ``q`` [Q, W] through a non-local backend.
 
     "dask": dask.array over the store's arrays (exact, same ranking as the local path); "index": scan of the
-    float16 query index (`provenance.attribution.topk_index`) then an exact re-score of the certified candidates;
+    int8 query index (`provenance.attribution.topk_index`) then an exact re-score of the certified candidates;
     "dask-index": the index scan as dask tasks. ``client``: a dask.distributed Client (default: the current one)."""
     if backend == "dask":
         from provenance.attribution.dask_topk import dask_top_k
