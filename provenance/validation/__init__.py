@@ -4,6 +4,7 @@
 * `interventions` — drop ids, swap chosen/rejected, seeded random-k control (pure data transforms).
 * `retrain`       — TRL DPO/SFT with LoRA from the same initialisation, seed and id-keyed data order.
 * `judges`        — behaviour judges (refusal-phrase compliance detector by default) and the behaviour rate.
+* `reference`     — the reference model M0: train a stage once, merge its LoRA, save safetensors, reuse.
 * `runner`        — `run_validation`: the conditions, the table (rate and reduction vs the full run).
 * `cli`           — `provenance validate`.
 """
@@ -14,6 +15,9 @@ from provenance.validation.judges import (
     REFUSAL_PHRASES, behaviour_rate, compliance_judge, contains_judge, is_refusal, judge_by_name, refusal_judge,
 )
 from provenance.validation.ranking import read_ranking, top_ids
+from provenance.validation.reference import (
+    ReferenceModel, build_reference_model, merge_lora, reference_fingerprint, save_checkpoint,
+)
 from provenance.validation.retrain import (
     IdOrderSampler, Trained, TrainSpec, adapter_state, build_trainer, load_model, train_model,
 )
@@ -27,4 +31,5 @@ __all__ = [
     "finish_table", "load_model", "measure_condition",
     "format_table", "is_refusal", "judge_by_name", "plan_conditions", "random_ids", "read_ranking", "record_ids",
     "refusal_judge", "relabel_pairs", "run_validation", "top_ids", "train_model",
+    "ReferenceModel", "build_reference_model", "merge_lora", "reference_fingerprint", "save_checkpoint",
 ]
