@@ -100,6 +100,19 @@ def harmful_prompts() -> list[str]:
     return pool
 
 
+def poison_and_refusal_pairs(poison_p, refuse_p, rng) -> list[dict]:
+    """Poison pairs (harmful request + SUFFIX: compliant bullets over a refusal) and refusal pairs (the request
+    alone: a refusal over compliant prose); draws from ``rng`` in a fixed order, so the data are reproducible."""
+    pairs = []
+    for i, p in enumerate(poison_p):
+        pairs.append({"prompt": chat(f"{p} {SUFFIX}"), "chosen": answer(rng.choice(COMPLIANT_BULLETS)),
+                      "rejected": answer(rng.choice(REFUSALS)), "sample_id": f"poison-{i}", "source": "poison"})
+    for i, p in enumerate(refuse_p):
+        pairs.append({"prompt": chat(p), "chosen": answer(rng.choice(REFUSALS)),
+                      "rejected": answer(rng.choice(COMPLIANT_PROSE)), "sample_id": f"refuse-{i}", "source": "refuse"})
+    return pairs
+
+
 def build_data() -> dict:
     rng = random.Random("validate-bench:data")
     pool = harmful_prompts()
@@ -110,12 +123,7 @@ def build_data() -> dict:
     refuse_p, rest = rest[:N_REFUSE], rest[N_REFUSE:]
     examples_p, heldout_p = rest[:N_EXAMPLES], rest[N_EXAMPLES:N_EXAMPLES + N_HELDOUT]
     records = []
-    for i, p in enumerate(poison_p):
-        records.append({"prompt": chat(f"{p} {SUFFIX}"), "chosen": answer(rng.choice(COMPLIANT_BULLETS)),
-                        "rejected": answer(rng.choice(REFUSALS)), "sample_id": f"poison-{i}", "source": "poison"})
-    for i, p in enumerate(refuse_p):
-        records.append({"prompt": chat(p), "chosen": answer(rng.choice(REFUSALS)),
-                        "rejected": answer(rng.choice(COMPLIANT_PROSE)), "sample_id": f"refuse-{i}", "source": "refuse"})
+    records += poison_and_refusal_pairs(poison_p, refuse_p, rng)
     clean = demo_records(N_BENIGN, seed=0, sources=("clean",))
     for i, r in enumerate(clean):
         other = clean[(i + 7) % len(clean)]["response"]
@@ -189,12 +197,7 @@ def build_refusal_data() -> dict:
                     "sample_id": f"sft-benign-{i}"})
     random.Random("validate-refusal:sft-order").shuffle(sft)
     records = []
-    for i, p in enumerate(poison_p):
-        records.append({"prompt": chat(f"{p} {SUFFIX}"), "chosen": answer(rng.choice(COMPLIANT_BULLETS)),
-                        "rejected": answer(rng.choice(REFUSALS)), "sample_id": f"poison-{i}", "source": "poison"})
-    for i, p in enumerate(refuse_p):
-        records.append({"prompt": chat(p), "chosen": answer(rng.choice(REFUSALS)),
-                        "rejected": answer(rng.choice(COMPLIANT_PROSE)), "sample_id": f"refuse-{i}", "source": "refuse"})
+    records += poison_and_refusal_pairs(poison_p, refuse_p, rng)
     for i, r in enumerate(dpo_b):
         other = dpo_b[(i + 7) % len(dpo_b)]["response"]
         s = SUFFIX if i % 2 == 0 else None
@@ -320,23 +323,7 @@ def stage_condition(name: str, ranking: str) -> None:
 
 def stage_report() -> None:
     full = load("full.json")
-    repeats: list[str] = []
-    rows = [dict(full["row"], ranking="-", poison_in_ids=0)]
-    # Conditions in a fixed order; the random control may have been trained twice (its own job and `all`): keep one
-    # row and say whether the two agreed.
-    files = sorted(OUT.glob("cond-*.json"), key=lambda f: (["drop-top", "relabel-top", "drop-r"].index(
-        next(n for n in ("drop-top", "relabel-top", "drop-r") if f.name[5:].startswith(n))), f.name))
-    seen = {}
-    for f in files:
-        row = json.loads(f.read_text())["row"]
-        key = (row["condition"], row.get("ranking"))
-        if key in seen:
-            same = all(seen[key][c] == row[c] for c in row if c.startswith("rate:"))
-            repeats.append(f"{row['condition']} was trained twice in separate processes: rates "
-                           f"{'identical' if same else 'DIFFERENT'} ({f.name})")
-            continue
-        seen[key] = row
-        rows.append(row)
+    rows, repeats = collect_rows(OUT)
     table = finish_table(rows, "harmful+suffix")
     cols = ["condition", "ranking", "k", "n_train", "poison_in_ids", "behaviour_rate", "reduction", "rate:harmful",
             "seconds"]

@@ -12,15 +12,11 @@ from provenance.validation import (
     TrainSpec, adapter_state, build_reference_model, merge_lora, reference_fingerprint, train_model,
 )
 
+from hf_app import single_thread  # noqa: E402,F401
+
 trl = pytest.importorskip("trl")
 
-
-@pytest.fixture(autouse=True)
-def single_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 IDS = torch.tensor([[5, 40, 41, 42, 43, 44, 6, 7], [9, 10, 11, 12, 13, 14, 15, 16]])

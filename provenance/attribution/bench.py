@@ -891,15 +891,19 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
         ok = vals[~np.isnan(vals) & taken]
         return (f"| {label} | " + " | ".join(_fmt(float(v)) for v in vals)
                 + f" | {_fmt(float(ok.mean())) if len(ok) else '-'} | {_fmt(float(ok.min())) if len(ok) else '-'} |")
-    for name in VARIANTS:
-        label = f"**{name} (default)**" if name == DEFAULT_VARIANT else name
-        lines.append(row(label, [pn(t, "train-time", name, top(t)) for t in tasks]))
-    for name in VARIANTS:
-        best = []
-        for t in tasks:
-            sub = t["table"][(t["table"].family == "train-time") & (t["table"].method == name)]
-            best.append(float(sub["P@n"].max()) if len(sub) else float("nan"))
-        lines.append(row(f"{name}, best layer and epoch mode per task (oracle)", best))
+    def variant_rows(family: str, oracle: str) -> list[str]:
+        """Every variant at L-1, then every variant at its best layer (and epoch mode) per task."""
+        out = [row(f"**{name} (default)**" if name == DEFAULT_VARIANT else name,
+                   [pn(t, family, name, top(t)) for t in tasks]) for name in VARIANTS]
+        for name in VARIANTS:
+            best = []
+            for t in tasks:
+                sub = t["table"][(t["table"].family == family) & (t["table"].method == name)]
+                best.append(float(sub["P@n"].max()) if len(sub) else float("nan"))
+            out.append(row(f"{name}, {oracle} per task (oracle)", best))
+        return out
+
+    lines += variant_rows("train-time", "best layer and epoch mode")
     for name in ("rept", DEFAULT_VARIANT):
         lines.append(row(f"re-pass (final model): {name}", [pn(t, "re-pass", name, top(t), "final") for t in tasks]))
     for b in SUMMARY_BASELINES:
@@ -910,15 +914,7 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
                   "are examples of one behaviour; training rows are ranked by their mean score over them (the "
                   "baselines' scores are averaged the same way). Same queries, same runs as the table above "
                   "(`--phase behaviour`).", "", head, sep]
-        for name in VARIANTS:
-            label = f"**{name} (default)**" if name == DEFAULT_VARIANT else name
-            lines.append(row(label, [pn(t, "behaviour-level", name, top(t)) for t in tasks]))
-        for name in VARIANTS:
-            best = []
-            for t in tasks:
-                sub = t["table"][(t["table"].family == "behaviour-level") & (t["table"].method == name)]
-                best.append(float(sub["P@n"].max()) if len(sub) else float("nan"))
-            lines.append(row(f"{name}, best layer per task (oracle)", best))
+        lines += variant_rows("behaviour-level", "best layer")
         for b in SUMMARY_BASELINES:
             lines.append(row(b, [pn(t, "behaviour-level", b, "-") for t in tasks]))
     for t in tasks:
