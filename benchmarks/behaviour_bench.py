@@ -464,9 +464,13 @@ FINDINGS = """## Findings
   for the capitals, '!' ' you' for the flattery) and its sources are the planted ones. Average-linkage agglomerative
   clustering with a fixed k = 4 merges two planted groups (ARI 0.57); clustering the behaviour x datapoint cosine
   matrix is worse than clustering v_d directly (planted-only ARI 0.56-0.88).
-- Not measured yet: the workflow with a DPO-*tuned* model generating r1 (`--part dpo-trained`: DPO training with
-  capture on the same pairs, lr 1e-3, one epoch, ~15 min here) did not get a CPU slot before the deadline; the code
-  path is exercised by tests/test_behaviour_actdiff.py (generation by the tuned model and M0 on a tiny model).
+- The workflow with a DPO-*tuned* model generating r1 (`--part dpo-trained`: DPO training with capture on the same
+  pairs, lr 1e-3, one epoch, 397 s) ran, but the planted behaviours did not take: on held-out prompts the tuned model
+  shows them exactly as often as M0 (harmful compliance 0.88 / 0.88, ALL CAPS 0.00 / 0.00, flattery 0.00 / 0.00), so
+  its r1 - r0 differences measure no learned behaviour (a failed run, shown at the end, not counted). Even so the
+  flattery pairs rank at P@30 0.67 at layer 29 (lexical 0.07, chance 0.20); harmful compliance, already M0's
+  behaviour, 0.00. A run that takes needs more epochs or a higher learning rate; the code path is also exercised by
+  tests/test_behaviour_actdiff.py (generation by the tuned model and M0 on a tiny model).
 """
 
 
