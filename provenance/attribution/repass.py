@@ -21,15 +21,8 @@ from provenance.store import projection_matrix
 
 def repass_signatures(att: Attributor, rows: np.ndarray, layers: list[int], batch: int = 8) -> dict:
     """``{layer: {part: [len(rows), d]}}`` of the stored rows recomputed with ``att.model`` (projected like the store)."""
-    plen = att.samples["prompt_len"].to_numpy()
-    feats = []
-    for i, r in enumerate(rows):
-        ids = att.store.tokens(int(r)).astype(np.int64).tolist()
-        p = int(plen[r])
-        feats.append({"input_ids": ids, "attention_mask": [1] * len(ids),
-                      "labels": [IGNORE_INDEX] * p + ids[p:], "sample_id": i})
-    pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
-    out = run_engine(att.model, feats, layers, parts=SIGNATURES, pad_token_id=pad, batch=batch)
+    out = run_engine(att.model, engine_features(att, rows)[1], layers, parts=SIGNATURES, pad_token_id=_pad(att),
+                     batch=batch)
     res = {l: dict(out[l]) for l in layers}
     proj = att.store.run_attrs.get("projection")
     if proj:
@@ -37,6 +30,20 @@ def repass_signatures(att: Attributor, rows: np.ndarray, layers: list[int], batc
             for p, x in res[l].items():
                 res[l][p] = x @ projection_matrix(proj["seed"], x.shape[1], proj["dim"])
     return res
+
+
+def engine_features(att: Attributor, rows) -> tuple[list[np.ndarray], list[dict]]:
+    """The stored token ids of ``rows`` and the engine's inputs for them (labels rebuilt from the prompt length)."""
+    plen = att.samples["prompt_len"].to_numpy()
+    ids = [att.store.tokens(int(r)).astype(np.int64) for r in rows]
+    feats = [{"input_ids": x.tolist(), "attention_mask": [1] * len(x),
+              "labels": [IGNORE_INDEX] * int(plen[r]) + x[int(plen[r]):].tolist(), "sample_id": i}
+             for i, (x, r) in enumerate(zip(ids, rows))]
+    return ids, feats
+
+
+def _pad(att: Attributor) -> int:
+    return att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
 
 
 class RepassMethod:
@@ -102,6 +109,7 @@ def write_repass(att: Attributor, *, out_run: str | None = None, out_url: str | 
     run's layers, encoding and projection; the run attribute "repass" records what it was computed from. Returns
     (url, run, committed rows)."""
     from provenance.capture import model_fingerprint
+    from provenance.errors import StoreNotFoundError
     from provenance.store import CaptureRows, StoreWriter, open_store
 
     src = att.store
@@ -125,7 +133,7 @@ def write_repass(att: Attributor, *, out_run: str | None = None, out_url: str | 
     if not overwrite:
         try:
             prev = open_store(url, run=run)
-        except Exception:   # no such store or run yet: start fresh
+        except StoreNotFoundError:   # no such store or run yet: start fresh
             prev = None
         if prev is not None and len(prev):
             if prev.run_attrs.get(REPASS_ATTR) != info:
@@ -139,15 +147,11 @@ def write_repass(att: Attributor, *, out_run: str | None = None, out_url: str | 
     plen = samples["prompt_len"].to_numpy()
     extra = [c for c in samples.columns if c not in ("sample_id", "source", "epoch", "step", "rank", "loss",
                                                      "prompt_len", "n_tokens")]
-    pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
     with writer:
         for start in range(done, len(rows), block_rows):
             sel = rows[start: start + block_rows]
-            ids = [src.tokens(int(r)).astype(np.int64) for r in sel]
-            feats = [{"input_ids": x.tolist(), "attention_mask": [1] * len(x),
-                      "labels": [IGNORE_INDEX] * int(plen[r]) + x[int(plen[r]):].tolist(), "sample_id": i}
-                     for i, (x, r) in enumerate(zip(ids, sel))]
-            out = run_engine(att.model, feats, layers, parts=SIGNATURES, pad_token_id=pad, batch=batch)
+            ids, feats = engine_features(att, sel)
+            out = run_engine(att.model, feats, layers, parts=SIGNATURES, pad_token_id=_pad(att), batch=batch)
             writer.put(CaptureRows(
                 sample_id=samples["sample_id"].iloc[sel].tolist(), source=samples["source"].iloc[sel].tolist(),
                 epoch=epoch, step=0, loss=np.asarray(out["loss"], np.float32),
