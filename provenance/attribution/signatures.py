@@ -166,7 +166,7 @@ VARIANTS: dict[str, Signature] = {
 # 1.00, the best worst case and mean of every variant; h_last_pc 1.00 / 0.98 / 0.73 / 0.87 / 0.93. No variant
 # reaches 0.98 on every task (the factual swap is the gap; BM25 solves it, the swapped word being unique to the
 # culprits). Scored on the local backend only (the projection depends on the query); for the dask / index
-# backends use rept_c.
+# backends use h_last_c (the index default: the best variant with fixed features).
 DEFAULT_VARIANT = "h_fused"
 
 
