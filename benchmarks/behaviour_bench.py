@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/behaviour_bench.py --part probe        # ~3 min: runs/attr_* stores
     .venv/bin/python benchmarks/behaviour_bench.py --part dpo          # ~13 min: capture + ranking + discovery
-    .venv/bin/python benchmarks/behaviour_bench.py --part dpo-trained  # ~15 min: DPO training, tuned r1
+    .venv/bin/python benchmarks/behaviour_bench.py --part dpo-trained  # ~20 min: DPO training (3 epochs), tuned r1
     .venv/bin/python benchmarks/behaviour_bench.py --part render                   # benchmarks/behaviour_results.md
 
 Part "probe": on the attribution-benchmark runs (provenance.attribution.bench: a LoRA SFT with planted culprits), a
@@ -515,6 +515,8 @@ def main(argv=None) -> None:
     ap.add_argument("--runs", default=str(ROOT / "runs"))
     ap.add_argument("--results", default=str(ROOT / "benchmarks" / "behaviour_results.md"))
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--dpo-epochs", type=int, default=3, help="dpo-trained: DPO epochs (1 did not make the behaviours take)")
+    ap.add_argument("--dpo-lr", type=float, default=1e-3, help="dpo-trained: DPO learning rate")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -524,7 +526,7 @@ def main(argv=None) -> None:
     if args.part in ("dpo", "all"):
         dpo_part(out)
     if args.part == "dpo-trained":
-        dpo_trained_part(out)
+        dpo_trained_part(out, lr=args.dpo_lr, epochs=args.dpo_epochs)
     print(render(out, Path(args.results)))
 
 
