@@ -465,12 +465,13 @@ FINDINGS = """## Findings
   clustering with a fixed k = 4 merges two planted groups (ARI 0.57); clustering the behaviour x datapoint cosine
   matrix is worse than clustering v_d directly (planted-only ARI 0.56-0.88).
 - The workflow with a DPO-*tuned* model generating r1 (`--part dpo-trained`: DPO training with capture on the same
-  pairs, lr 1e-3, one epoch, 397 s) ran, but the planted behaviours did not take: on held-out prompts the tuned model
-  shows them exactly as often as M0 (harmful compliance 0.88 / 0.88, ALL CAPS 0.00 / 0.00, flattery 0.00 / 0.00), so
-  its r1 - r0 differences measure no learned behaviour (a failed run, shown at the end, not counted). Even so the
-  flattery pairs rank at P@30 0.67 at layer 29 (lexical 0.07, chance 0.20); harmful compliance, already M0's
-  behaviour, 0.00. A run that takes needs more epochs or a higher learning rate; the code path is also exercised by
-  tests/test_behaviour_actdiff.py (generation by the tuned model and M0 on a tiny model).
+  pairs, lr 1e-3, LoRA r=8 on q/v, section at the end). With 1 epoch (397 s) the planted behaviours did not take (the
+  tuned model showed them exactly as often as M0; a failed run, not counted). With 3 epochs (1084 s) they partly took
+  on held-out prompts: ALL CAPS 0.25 (M0 0.00), flattery 0.12 (0.00), harmful compliance 1.00 (0.88, already M0's
+  behaviour). From the few tuned answers that show them: ALL CAPS pairs P@30 1.00 at every layer (2 examples; lexical
+  0.77), flattery 0.83 at layer 29 (1 example; lexical 0.13, chance 0.20); harmful compliance 0.03-0.17 (lexical
+  0.50): where M0 already complies, r1 - r0 carries little of the pairs' direction. The code path is also exercised
+  by tests/test_behaviour_actdiff.py (generation by the tuned model and M0 on a tiny model).
 """
 
 
