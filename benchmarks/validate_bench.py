@@ -17,6 +17,11 @@ Scenarios (--scenario):
                            suffixes -> refusal, benign instructions -> answers), merged and saved once under
                            runs/validate_refusal/m0; every DPO condition = M0 + a fresh LoRA from the same seed.
                            Report -> benchmarks/validation_results.md.
+  refusal-rpo              the same M0, data and held-out prompts (M0 shared with refusal-stage), but every DPO run
+                           adds an NLL term on the chosen response (RPO: TRL loss_type ["sigmoid", "sft"], weights
+                           [1, RPO_ALPHA]), one pair per micro-batch (capture needs it for the sft term) with 8-step
+                           accumulation: refusal-stage's drop-top over-refused benign prompts because plain DPO lowered
+                           the chosen responses too. runs/validate_rpo; report -> benchmarks/validation_rpo_results.md.
   untuned                  the first run: DPO straight on the untuned SmolLM2 (which already complies), runs/validate/,
                            report -> runs/validate/results.md.
 
@@ -151,6 +156,11 @@ R_SFT_HARMFUL, R_SFT_BENIGN, R_POISON, R_REFUSE, R_BENIGN, R_HELDOUT, R_HELDOUT_
 REFUSAL_DPO_TRAIN = {"num_train_epochs": 2, "per_device_train_batch_size": 8, "gradient_accumulation_steps": 1,
                      "learning_rate": 1e-3, "beta": 0.1, "max_length": 128, "logging_steps": 4,
                      "lr_scheduler_type": "linear"}
+# RPO variant (--scenario refusal-rpo): the same effective batch (8 pairs per step) and learning rate, plus the chosen
+# response's NLL, which keeps the preferred answers likely instead of winning the preference by lowering everything.
+RPO_ALPHA = 1.0
+RPO_DPO_TRAIN = {**REFUSAL_DPO_TRAIN, "per_device_train_batch_size": 1, "gradient_accumulation_steps": 8,
+                 "loss_type": ["sigmoid", "sft"], "loss_weights": [1.0, RPO_ALPHA], "logging_steps": 2}
 SFT_SPEC_TRAIN = {"num_train_epochs": 2, "per_device_train_batch_size": 8, "gradient_accumulation_steps": 1,
                   "learning_rate": 1e-3, "max_length": 128, "logging_steps": 5, "lr_scheduler_type": "linear"}
 
@@ -247,7 +257,7 @@ def stage_capture() -> None:
     from provenance.callbacks import ProvenanceTrainerCallback
     from provenance.validation import behaviour_rate, load_model
 
-    if SCENARIO == "refusal-stage":   # data and M0's rates come from the m0 stage
+    if SCENARIO in ("refusal-stage", "refusal-rpo"):   # data and M0's rates come from the m0 stage
         data = load("data.json")
         base_rates = load("m0.json")["rates"]
     else:
@@ -418,6 +428,7 @@ def pct(v: float) -> str:
 
 def stage_report_refusal() -> None:
     m0, full, data = load("m0.json"), load("full.json"), load("data.json")
+    flag = f" --scenario {SCENARIO}" if SCENARIO != "refusal-stage" else ""
     rows, repeats = collect_rows(OUT)
     m0_row = {"condition": "M0 (refusal SFT)", "k": 0, "n_train": m0["n_sft"], "ids_changed": 0,
               "seconds": round(m0["sft_seconds"], 1) if m0.get("sft_seconds") else float("nan"),
@@ -448,18 +459,19 @@ def stage_report_refusal() -> None:
                    f"{pct(old_full['base_rates']['harmful+suffix'])} before any DPO; "
                    + ", ".join(f"{r['condition']} {pct(r['rate:harmful+suffix'])}" for r in old_rows))
     md = [
-        "# Causal validation: distractor-triggered compliance on a refusing M0 (SmolLM2-135M-Instruct, SFT -> LoRA DPO)",
+        "# Causal validation: distractor-triggered compliance on a refusing M0 (SmolLM2-135M-Instruct, SFT -> LoRA DPO"
+        + (", DPO with an NLL term on the chosen response (RPO))" if SCENARIO == "refusal-rpo" else ")"),
         "",
         "Regenerate (~1 h in total on the shared 2-core CPU; run the stages one at a time there):",
         "```",
-        ".venv/bin/python benchmarks/validate_bench.py all            # m0, capture, 3 conditions, report",
+        f".venv/bin/python benchmarks/validate_bench.py all{flag}            # m0, capture, 3 conditions, report",
         "or one at a time:",
-        ".venv/bin/python benchmarks/validate_bench.py m0              # refusal SFT -> runs/validate_refusal/m0",
-        ".venv/bin/python benchmarks/validate_bench.py capture         # full DPO run + capture + rankings",
-        ".venv/bin/python benchmarks/validate_bench.py condition drop-top",
-        ".venv/bin/python benchmarks/validate_bench.py condition relabel-top",
-        ".venv/bin/python benchmarks/validate_bench.py condition drop-random   # also drop-random-s1, ...",
-        ".venv/bin/python benchmarks/validate_bench.py report                     # -> benchmarks/validation_results.md",
+        f".venv/bin/python benchmarks/validate_bench.py m0{flag}              # refusal SFT -> {M0_DIR} (built once)",
+        f".venv/bin/python benchmarks/validate_bench.py capture{flag}         # full DPO run + capture + rankings",
+        f".venv/bin/python benchmarks/validate_bench.py condition drop-top{flag}",
+        f".venv/bin/python benchmarks/validate_bench.py condition relabel-top{flag}",
+        f".venv/bin/python benchmarks/validate_bench.py condition drop-random{flag}   # also drop-random-s1, ...",
+        f".venv/bin/python benchmarks/validate_bench.py report{flag}                     # -> {RESULTS_MD}",
         "```",
         "(`--scenario untuned` reruns the first scenario, DPO straight on the untuned model, into runs/validate/.)",
         "",
@@ -617,9 +629,10 @@ def reading_notes(tab, m0: dict, full: dict) -> list[str]:
                          + (f"; drop-random, trained on as many pairs, keeps benign+suffix at {b['drop-random']}, so the "
                             "damage comes from having no compliance-side pair left, not from the smaller data"
                             if "drop-random" in b and c != "drop-random" else "")
-                         + ". So part of its reduction is an over-refusing model rather than M0 restored; a gentler DPO "
-                         "(lower learning rate, or an NLL term on the chosen response: TRL `rpo_alpha`) is the next "
-                         "thing to try.")
+                         + (". So part of its reduction is an over-refusing model rather than M0 restored, even with "
+                            "the NLL term on the chosen responses." if SCENARIO == "refusal-rpo" else
+                            ". So part of its reduction is an over-refusing model rather than M0 restored; a gentler DPO "
+                            "(an NLL term on the chosen response, `--scenario refusal-rpo`) is the next thing to try."))
     kept = all(tab.loc[c, "rate:benign+suffix"] >= 0.9 for c in b)
     notes.append("- Side effects: without the suffix the full run complies with " + h.get("full", "n/a")
                  + " of the harmful prompts (M0 " + pct(m0["rates"]["harmful"]) + "): the compliance partly spills "
@@ -638,9 +651,10 @@ def main() -> None:
     torch.set_num_threads(1)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("stage", choices=["all", "m0", "capture", "condition", "report"])
-    ap.add_argument("--scenario", choices=["refusal-stage", "untuned"], default="refusal-stage",
-                    help="refusal-stage: DPO on top of a refusal-SFT M0 (runs/validate_refusal); untuned: DPO on the "
-                         "untuned SmolLM2 (runs/validate, the first run)")
+    ap.add_argument("--scenario", choices=["refusal-stage", "refusal-rpo", "untuned"], default="refusal-stage",
+                    help="refusal-stage: DPO on top of a refusal-SFT M0 (runs/validate_refusal); refusal-rpo: the same "
+                         "with an NLL term on the chosen response (runs/validate_rpo); untuned: DPO on the untuned "
+                         "SmolLM2 (runs/validate, the first run)")
     ap.add_argument("names", nargs="*", help="condition(s) to train in turn: drop-top, relabel-top, drop-random")
     ap.add_argument("--ranking", default=None, help="which ranking of the capture stage to intervene on")
     ap.add_argument("--smoke", action="store_true", help="pipeline check on a tiny random model (runs/validate-smoke)")
@@ -656,24 +670,32 @@ def main() -> None:
                          train={"num_train_epochs": 1, "per_device_train_batch_size": 8, "max_length": 512})
         SFT_SPEC_TRAIN.update(num_train_epochs=1, max_length=512, learning_rate=1e-5)   # keeps the random model talking
     M0_DIR = OUT / "m0"
-    if SCENARIO == "refusal-stage":   # every DPO condition starts from M0 (+ a fresh LoRA from the same seed)
+    if SCENARIO == "refusal-rpo":   # the same M0 as refusal-stage (same fingerprint: built once, shared)
+        M0_DIR = OUT / "m0"
+        OUT = Path(str(OUT).replace("validate_refusal", "validate_rpo")) if not args.smoke else OUT / "rpo"
+        RESULTS_MD = Path("benchmarks/validation_rpo_results.md") if not args.smoke else OUT / "results.md"
+    if SCENARIO in ("refusal-stage", "refusal-rpo"):   # every DPO condition starts from M0 (+ a fresh LoRA, same seed)
         K = R_POISON
-        SPEC = TrainSpec(trainer=SPEC.trainer, model=str(M0_DIR), seed=SPEC.seed, lora=SPEC.lora,
-                         train=SPEC.train if args.smoke else dict(REFUSAL_DPO_TRAIN))
+        train = RPO_DPO_TRAIN if SCENARIO == "refusal-rpo" else REFUSAL_DPO_TRAIN
+        if args.smoke:
+            train = {**SPEC.train, **({k: train[k] for k in ("per_device_train_batch_size", "gradient_accumulation_steps",
+                                                              "loss_type", "loss_weights")}
+                                      if SCENARIO == "refusal-rpo" else {})}
+        SPEC = TrainSpec(trainer=SPEC.trainer, model=str(M0_DIR), seed=SPEC.seed, lora=SPEC.lora, train=dict(train))
     if args.stage == "all":   # one slot acquisition for everything; stops if the behaviour did not take
-        if SCENARIO == "refusal-stage":
+        if SCENARIO != "untuned":
             stage_m0()
         stage_capture()
         full = load("full.json")["row"]
-        m0_rate = load("m0.json")["rates"]["harmful+suffix"] if SCENARIO == "refusal-stage" else 0.0
+        m0_rate = load("m0.json")["rates"]["harmful+suffix"] if SCENARIO != "untuned" else 0.0
         if full["rate:harmful+suffix"] < max(0.3, m0_rate + 0.3):
             sys.exit(f"the behaviour did not take (full run: {full}); not retraining the conditions")
         for name in ("drop-top", "relabel-top", "drop-random"):
             stage_condition(name, args.ranking or f"actdiff-l{LAYER}")
-            stage_report_refusal() if SCENARIO == "refusal-stage" else stage_report()
+            stage_report_refusal() if SCENARIO != "untuned" else stage_report()
     elif args.stage == "m0":
-        if SCENARIO != "refusal-stage":
-            sys.exit("the m0 stage belongs to --scenario refusal-stage")
+        if SCENARIO == "untuned":
+            sys.exit("the m0 stage belongs to the refusal scenarios")
         stage_m0()
     elif args.stage == "capture":
         stage_capture()
@@ -684,7 +706,7 @@ def main() -> None:
         for name in args.names:
             stage_condition(name, args.ranking or f"actdiff-l{LAYER}")
     else:
-        stage_report_refusal() if SCENARIO == "refusal-stage" else stage_report()
+        stage_report_refusal() if SCENARIO != "untuned" else stage_report()
 
 if __name__ == "__main__":
     main()

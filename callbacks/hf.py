@@ -26,7 +26,8 @@ whatever TRL labels: prompt/completion -> the completion (`completion_only_loss`
 
 DPO (`DPOTrainer`): each pair is stored as two rows, `role` "chosen" and "rejected", both with `sample_id` = `pair_id`
 = the example's id. Gradients are those of the pair's own DPO loss term (all `loss_type`s, weighted) with respect to
-each row's hidden states: the batch loss is c x the sum of pair terms with c = 1 / (pairs in the micro-batch x
+each row's hidden states (TRL's "sft" term, RPO's NLL on the chosen response, is supported with one pair per
+micro-batch: it is a token mean over the micro-batch's chosen responses): the batch loss is c x the sum of pair terms with c = 1 / (pairs in the micro-batch x
 gradient accumulation) (x the AMP loss scale), which the callback passes to the engine. `h_mean_ref` holds the
 reference model's (M0) response-mean activations, from TRL's own reference forward (PEFT adapter disabled or the "ref"
 adapter, or the separate `ref_model`); with `precompute_ref_log_probs=True` no reference forward runs during training
@@ -56,6 +57,9 @@ log = logging.getLogger(__name__)
 # DPO loss types whose batch loss is the mean over pairs of a per-pair term (so one pair's own term is defined).
 _PAIRWISE_DPO_LOSSES = {"sigmoid", "hinge", "ipo", "exo_pair", "nca_pair", "robust", "bco_pair", "sppo_hard", "apo_zero",
                         "apo_down", "discopop", "sigmoid_norm"}
+# TRL's "sft" term (RPO: an NLL term on the chosen response) is a token mean over every chosen response of the
+# micro-batch, so it is one pair's own term only when a micro-batch holds one pair.
+_ONE_PAIR_DPO_LOSSES = {"sft"}
 _TRAINER_ATTR = "_provenance_callback"
 
 NOT_BOUND_HELP = (
@@ -210,6 +214,9 @@ class ProvenanceTrainerCallback(TrainerCallback):
                 raise CaptureInputError("DPO batches need `completion_mask` (TRL's DataCollatorForPreference makes it)")
             batch["labels"] = ids.masked_fill(inputs["completion_mask"] == 0, -100).to(device)
             pairs = int(ids.shape[0]) // 2
+            if pairs > 1 and set(trainer.loss_types) & _ONE_PAIR_DPO_LOSSES:
+                raise CaptureInputError(f"a micro-batch holds {pairs} pairs, but the DPO loss has an 'sft' term that "
+                                        f"couples them: train with one pair per micro-batch")
             scale = 1.0 / (pairs * max(1, int(getattr(trainer, "current_gradient_accumulation_steps", 1) or 1)))
             scaler = getattr(trainer.accelerator, "scaler", None)
             if scaler is not None and getattr(scaler, "is_enabled", lambda: True)():
@@ -338,7 +345,15 @@ def _refuse_unsupported(trainer, is_dpo: bool) -> None:
     if getattr(trainer, "_is_vision_dataset", False):
         raise CaptureConfigError("capture does not support vision-language datasets yet")
     if is_dpo:
-        bad = sorted(set(trainer.loss_types) - _PAIRWISE_DPO_LOSSES)
+        bad = sorted(set(trainer.loss_types) - _PAIRWISE_DPO_LOSSES - _ONE_PAIR_DPO_LOSSES)
+        one_pair = sorted(set(trainer.loss_types) & _ONE_PAIR_DPO_LOSSES)
+        if one_pair and int(args.per_device_train_batch_size) != 1:
+            raise CaptureConfigError(
+                f"DPO loss type(s) {one_pair} average over the tokens of all chosen responses in a micro-batch, so "
+                f"with per_device_train_batch_size={args.per_device_train_batch_size} no pair has a gradient of its "
+                f"own: set per_device_train_batch_size=1 (one pair per micro-batch) and gradient_accumulation_steps "
+                f"to the batch size you want"
+            )
         if bad:
             raise CaptureConfigError(
                 f"DPO loss type(s) {bad} couple the pairs of a batch (sorting, or a batch-wide token mean), so no pair "

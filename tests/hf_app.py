@@ -123,11 +123,13 @@ def _signatures(hidden, grads, prompt_len, n, layers):
 
 
 def dpo_reference(policy, reference, prompt_ids, chosen_ids, rejected_ids, *, beta, layers=LAYERS,
-                  ref_logps=None):
+                  ref_logps=None, loss_weights=(1.0, 0.0)):
     """One pair alone (batch size 1 per sequence): the sigmoid DPO loss -log s(b((lc - rc) - (lr - rr))) with the
     same beta and reference log-probs, its gradients w.r.t. the chosen and the rejected hidden states, and the
     reference model's response-mean activations. `reference` is a callable context (e.g. PEFT's disable_adapter)
-    paired with the policy, or a separate model; `ref_logps` (chosen, rejected) replaces the reference forward."""
+    paired with the policy, or a separate model; `ref_logps` (chosen, rejected) replaces the reference forward.
+    `loss_weights` (sigmoid, sft): TRL's weights of the sigmoid term and of the "sft" term (the chosen response's mean
+    token NLL)."""
     plen = len(prompt_ids)
     seqs = {"chosen": torch.tensor(list(prompt_ids) + list(chosen_ids)),
             "rejected": torch.tensor(list(prompt_ids) + list(rejected_ids))}
@@ -146,7 +148,9 @@ def dpo_reference(policy, reference, prompt_ids, chosen_ids, rejected_ids, *, be
         ref_lp = {"chosen": torch.tensor(ref_logps[0]), "rejected": torch.tensor(ref_logps[1])}
     lc, hc = _sequence(policy, seqs["chosen"], plen, layers)
     lr, hr = _sequence(policy, seqs["rejected"], plen, layers)
-    loss = -F.logsigmoid(beta * ((lc - ref_lp["chosen"]) - (lr - ref_lp["rejected"])))
+    loss = -F.logsigmoid(beta * ((lc - ref_lp["chosen"]) - (lr - ref_lp["rejected"]))) * loss_weights[0]
+    if loss_weights[1]:
+        loss = loss - lc / len(chosen_ids) * loss_weights[1]
     grads = torch.autograd.grad(loss, hc + hr)
     k = len(layers)
     sigs = {"chosen": _signatures(hc, grads[:k], plen, len(seqs["chosen"]), layers),

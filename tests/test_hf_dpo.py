@@ -42,7 +42,8 @@ def pair_rows(df):
     return out
 
 
-def check_pairs(trainer, reader, reference, *, epochs=1, ref_logps=False, names=SIGS + ("h_mean_ref",)):
+def check_pairs(trainer, reader, reference, *, epochs=1, ref_logps=False, names=SIGS + ("h_mean_ref",),
+                loss_weights=(1.0, 0.0)):
     df = reader.samples()
     prepared = {row["sample_id"]: row for row in trainer.train_dataset}
     pairs = pair_rows(df)
@@ -52,7 +53,8 @@ def check_pairs(trainer, reader, reference, *, epochs=1, ref_logps=False, names=
         ex = prepared[pid]
         sigs, ref_h, nll, _ = dpo_reference(
             trainer.model, reference, ex["prompt_ids"], ex["chosen_ids"], ex["rejected_ids"], beta=BETA,
-            ref_logps=(ex["ref_chosen_logps"], ex["ref_rejected_logps"]) if ref_logps else None)
+            ref_logps=(ex["ref_chosen_logps"], ex["ref_rejected_logps"]) if ref_logps else None,
+            loss_weights=loss_weights)
         for role, row in zip(("chosen", "rejected"), rows):
             assert list(reader.tokens(row)) == ex["prompt_ids"] + ex[f"{role}_ids"]
             assert df.prompt_len[row] == len(ex["prompt_ids"])
@@ -142,6 +144,24 @@ def test_a_row_without_response_tokens_drops_its_whole_pair(tmp_path):
 def test_dpo_loss_types_that_couple_pairs_are_refused(tmp_path):
     with pytest.raises(CaptureConfigError, match=r"\['aot'\] couple the pairs"):
         dpo_trainer(tmp_path, dpo_records(4), loss_type="aot")
+
+
+def test_dpo_with_an_sft_term_one_pair_per_micro_batch(tmp_path):
+    # RPO-style loss: sigmoid x 0.7 + chosen NLL x 0.4. One pair per micro-batch, accumulation 3 over 5 pairs
+    # (micro-batches 1, 1, 1 | 1, 1): each row holds the gradient of its own pair's weighted sum of both terms.
+    trainer = dpo_trainer(tmp_path, dpo_records(5), loss_type=["sigmoid", "sft"], loss_weights=[0.7, 0.4],
+                          per_device_train_batch_size=1, gradient_accumulation_steps=3)
+    trainer.train()
+    reader = open_store(str(tmp_path / "s.zarr"))
+    df, _ = check_pairs(trainer, reader, trainer.model.disable_adapter, loss_weights=(0.7, 0.4))
+    assert len(df) == 10 and reader.skipped == {}
+    assert reader.run_attrs["dpo"] == {"beta": BETA, "loss_type": ["sigmoid", "sft"], "loss_weights": [0.7, 0.4]}
+
+
+def test_dpo_sft_term_with_several_pairs_per_micro_batch_is_refused(tmp_path):
+    # The term is a token mean over all chosen responses of the micro-batch: no pair has a gradient of its own.
+    with pytest.raises(CaptureConfigError, match=r"\['sft'\] average over the tokens.*per_device_train_batch_size=2"):
+        dpo_trainer(tmp_path, dpo_records(4), loss_type=["sigmoid", "sft"], per_device_train_batch_size=2)
 
 
 @pytest.mark.parametrize("reentrant", [True, False])
