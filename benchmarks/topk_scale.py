@@ -40,10 +40,10 @@ sys.path.insert(0, str(ROOT))
 
 from provenance.attribution import Attributor, SignatureMethod, TestCase, TestSignatures  # noqa: E402
 from provenance.attribution.signatures import get_signature  # noqa: E402
-from provenance.attribution.topk_index import READ_THREADS  # noqa: E402
+from provenance.attribution.topk_index import INDEX_DEFAULT_VARIANT, READ_THREADS  # noqa: E402
 
-# Two parts (W = 1152), the heavier of the indexable variants (the index default h_last_c is one part, W = 576).
-VARIANT = "rept_c"
+# --variant: the index default h_last_c (one part, W = 576), or e.g. rept_c (two parts, W = 1152, the heavier one).
+VARIANT = INDEX_DEFAULT_VARIANT
 import provenance.attribution.dask_topk  # noqa: E402,F401  (loaded up front: the run must not pick up later edits)
 from provenance.attribution.topk import select_rows  # noqa: E402
 from provenance.attribution.topk_index import (  # noqa: E402
@@ -139,14 +139,14 @@ def timed(fn):
     return time.perf_counter() - t0, out
 
 
-def child_query(path: str, k: int) -> None:
+def child_query(path: str, k: int, variant: str) -> None:
     """--child: in a fresh process, time a whole index-backend Attributor.query (store opened here)."""
     torch.set_num_threads(1)
     model, tok = tiny_causal_lm("llama", seed=0), tiny_tokenizer()
     test = query_signature(int(open_store(path).run_attrs["hidden_size"]))
     t0 = time.perf_counter()
     att = Attributor(open_store(path), model, tok, allow_model_mismatch=True)
-    res = att.query(test, signature=VARIANT, layer=LAYER, k=k, snippet_chars=0, backend="index")
+    res = att.query(test, signature=variant, layer=LAYER, k=k, snippet_chars=0, backend="index")
     seconds = time.perf_counter() - t0
     print(json.dumps({"seconds": seconds, "rows": res.rows[0].tolist(), "samples_loaded": att._samples is not None}))
 
@@ -163,10 +163,14 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "topk_scale.md"))
     ap.add_argument("--keep", action="store_true", help="keep the store (default: delete it at the end)")
     ap.add_argument("--reuse", action="store_true", help="reuse a kept store with --rows rows (the index is rebuilt)")
+    ap.add_argument("--variant", default=INDEX_DEFAULT_VARIANT,
+                    help=f"signature variant to index and query (default: the index default, {INDEX_DEFAULT_VARIANT})")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # internal: the new-process cold query on this store
     args = ap.parse_args()
+    global VARIANT
+    VARIANT = args.variant
     if args.child:
-        return child_query(args.child, args.k)
+        return child_query(args.child, args.k, args.variant)
     torch.set_num_threads(1)
     workdir = Path(args.workdir)
     path = workdir / "store.zarr"
@@ -181,6 +185,13 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
     Path(args.out).write_text(render(args, res))
     print(Path(args.out).read_text())
+
+
+def describe_width(dim: int) -> str:
+    parts = get_signature(VARIANT).parts
+    return (f"{len(parts)} part{'s' if len(parts) > 1 else ''}, {', '.join(parts)}: W = {len(parts) * dim}"
+            + ("; the index default" if VARIANT == INDEX_DEFAULT_VARIANT else f"; the index default "
+               f"`{INDEX_DEFAULT_VARIANT}` is narrower"))
 
 
 def cold_breakdown(path: Path, sig, test, k: int) -> dict:
@@ -260,7 +271,8 @@ def run(args, path: Path, model, model_fp) -> dict:
     child = []
     for _ in range(args.cold_repeats):
         evict(path)
-        proc = subprocess.run([sys.executable, __file__, "--child", str(path), "--k", str(args.k)], check=True,
+        proc = subprocess.run([sys.executable, __file__, "--child", str(path), "--k", str(args.k),
+                               "--variant", VARIANT], check=True,
                               capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
         child.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     timings["index, whole Attributor.query, new process"] = {"cold": [c["seconds"] for c in child], "warm": []}
@@ -298,6 +310,8 @@ def run(args, path: Path, model, model_fp) -> dict:
 
 def render(args, res: dict) -> str:
     med = lambda v: f"{statistics.median(v):.3f}" if v else "–"  # noqa: E731
+    parts = get_signature(VARIANT).parts
+    width = len(parts) * args.dim
     cpu = platform.processor() or platform.machine()
     try:
         model = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
@@ -313,7 +327,8 @@ def render(args, res: dict) -> str:
         "",
         "```",
         ".venv/bin/python benchmarks/topk_scale.py" + (f" --rows {args.rows}" if args.rows != 1_000_000 else "")
-        + (f" --cold-repeats {args.cold_repeats}" if args.cold_repeats != 3 else ""),
+        + (f" --cold-repeats {args.cold_repeats}" if args.cold_repeats != 3 else "")
+        + (f" --variant {VARIANT}" if VARIANT != INDEX_DEFAULT_VARIANT else ""),
         "```",
         "",
         f"Machine: {model}, {os.cpu_count()} cores shared with other jobs, one torch thread "
@@ -321,7 +336,7 @@ def render(args, res: dict) -> str:
         f"Store: {args.rows:,} rows x {args.dim} dims, parts h_last and g_last at layer {LAYER}, written by "
         f"`StoreWriter` with the default encoding (float16-rowscale, blosc-zstd bitshuffle, 256-row chunks in 2048-row "
         f"shards): {write}{gb(res['store_bytes'])} on disk. Query: one test signature, the "
-        f"variant `{VARIANT}` (two parts: W = 1152; the index default `h_last_c` has half the width), epochs=\"last\", k={args.k}. Medians over the repeats "
+        f"variant `{VARIANT}` ({describe_width(args.dim)}), epochs=\"last\", k={args.k}. Medians over the repeats "
         "(n in brackets), seconds. Cold: every file of the store and its index evicted from the page cache "
         "(`os.sync()`, then `posix_fadvise(POSIX_FADV_DONTNEED)` per file; no `drop_caches`), then a fresh reader and "
         "Attributor in the benchmark process (modules already imported); \"new process\": the same eviction, then a "
@@ -336,7 +351,7 @@ def render(args, res: dict) -> str:
         "index (int8, mmap) + exact re-score": "index: epoch column, int8 codes (memory-mapped), candidates' copied stored rows",
         "index, whole Attributor.query": "same, plus the ranked rows' ids / sources / epochs from the index (no snippets)",
         "index, whole Attributor.query, new process": "same, in a fresh process",
-        "index, whole Attributor.query, 160-char snippets": "same, plus the rows' tokens from the store (its token offsets column)",
+        "index, whole Attributor.query, 160-char snippets": "same, plus the ranked rows' tokens from the store (only their chunks)",
         "dask (threads=1, exact)": "stored parts via `to_dask` (decoded per shard)",
         "dask-index (distributed LocalCluster, 1 thread)": "index, one task per 65,536-row chunk + re-score",
         "local (stream, exact), 8 queries": "stored parts",
@@ -346,7 +361,7 @@ def render(args, res: dict) -> str:
         lines.append(f"| {label} | {layout[label]} | {med(t['cold'])} ({len(t['cold'])}) | {med(t['warm'])} ({len(t['warm'])}) |")
     same = "; ".join(f"{k}: rows {'identical' if ok else 'DIFFER'}" + (f", max |score diff| {d:.1e}" if d == d else "")
                      for k, (ok, d) in res["same"].items())
-    parts = ", ".join(f"{k} {gb(v)}" for k, v in res["index_parts"].items())
+    index_parts = ", ".join(f"{k} {gb(v)}" for k, v in res["index_parts"].items())
     bd = res["breakdown"]
     spread = "; ".join(f"{label}: {', '.join(f'{x:.3f}' for x in t['cold'])}"
                        for label, t in res["timings"].items() if label.startswith("index") and len(t["cold"]) > 1)
@@ -358,7 +373,7 @@ def render(args, res: dict) -> str:
         f"{res['ref_scores'][1]:.4f}. The new-process queries loaded the store's samples table: "
         f"{'yes' if res['child_samples_loaded'] else 'no'}.",
         f"- Query index (`build_topk_index` / `provenance topk-index`): built in {res['index_s']:.0f} s, "
-        f"{gb(res['index_bytes'])} ({parts}). Certified candidates re-scored exactly: {res['candidates']} for one "
+        f"{gb(res['index_bytes'])} ({index_parts}). Certified candidates re-scored exactly: {res['candidates']} for one "
         f"query, {res['candidates8']} for 8 queries (union).",
         "- Where a cold index query's time goes (`index_top_k`'s steps timed one by one after eviction, medians of "
         f"{args.cold_repeats}): " + ", ".join(f"{k} {v:.3f} s" for k, v in bd.items()) + ". "
@@ -368,22 +383,23 @@ def render(args, res: dict) -> str:
         f"in (one byte per page, so the reads run concurrently). Loading the store's samples table ({args.rows:,} rows of ids, sources, epochs; its 1-D columns "
         f"are 256-row chunks) cold takes {res['samples_cold_s']:.2f} s: the local and dask paths pay it once per "
         "Attributor (their cold timings include it); the index paths never load it.",
-        "- The 160-char snippet row: `Attributor.decode_row` reads each ranked row's tokens with `StoreReader.tokens`, "
-        "which loads the rank's token offsets column (10^6 int64 in 256-row chunks) once per reader: a store-layout "
-        "cost outside the index.",
-        "- The previous float16 index (2.42 GB of [N, 1152] float16, re-score from the store's compressed chunks, the "
-        "samples table loaded per Attributor) measured 8.670 s cold / 0.458 s warm for the same query on this "
+        "- The 160-char snippet row: `Attributor.describe` reads the ranked rows' tokens with `StoreReader.tokens_of`, "
+        "which reads only the chunks of the token-end column and of the token ids that hold those rows (it used to "
+        "load the whole token-end column, 10^6 int64 in 256-row chunks: 2.26 s cold).",
+        "- For `rept_c` (W = 1152), the previous float16 index (2.42 GB of [N, 1152] float16, re-score from the store's "
+        "compressed chunks, the samples table loaded per Attributor) measured 8.670 s cold / 0.458 s warm on this "
         "machine.",
         "- The other core ran other engineers' jobs during these timings (memory bandwidth shared).",
         "",
         "What a query needs, and what each path reads:",
         "",
-        "- The variant scores cos(concat((h_last - mean)/|.|, (g_last - mean)/|.|)) at one layer: two "
-        "[N, 576] parts. The local and dask paths read both stored payloads (float16-rowscale, blosc-zstd: ~1.1 KB "
-        "per row and part, barely compressible), decompress them, cast float16 to float32, normalise and multiply: "
-        "every stored value of both parts (1.15 G values at 10^6 rows) is decoded per query.",
-        "- The query index stores the product of that work once: the unit-norm [N, 1152] features as int8 codes "
-        "with a per-row float32 scale (max|f|/127; 1.15 KB per row), uncompressed, in 65,536-row chunks that a query "
+        f"- The variant scores the cosine of the centered, per-part normalised {' + '.join(parts)} at one layer: "
+        f"{len(parts)} [N, {args.dim}] part(s). The local and dask paths read the stored payloads (float16-rowscale, "
+        "blosc-zstd: ~1.1 KB per row and part, barely compressible), decompress them, cast float16 to float32, "
+        f"normalise and multiply: every stored value ({len(parts) * args.dim * args.rows / 1e9:.2f} G values) is "
+        "decoded per query.",
+        f"- The query index stores the product of that work once: the unit-norm [N, {width}] features as int8 codes "
+        f"with a per-row float32 scale (max|f|/127; {width / 1000:.2f} KB per row), uncompressed, in 65,536-row chunks that a query "
         "memory-maps. The query is written as two int8 levels (residual ~1e-6) and each chunk is scored with one "
         "exact int32 matrix product (`torch._int_mm`). Each row's rounding error |scale * codes - f| is stored beside "
         "it; with the query's residual and the local path's float32 rounding it bounds the indexed score, so every "
@@ -395,7 +411,7 @@ def render(args, res: dict) -> str:
         "- Capture is unchanged: the writer's default encoding and layout stay as they were; the index is an explicit "
         "step after capture (`provenance topk-index STORE`), refused once the store has more committed rows or "
         "different rows than it was built over (committed counts, three spot-checked rows).",
-        "- Centered variants (`rept_c` here, the index default `h_last_c`) need the last epoch's per-part means: the local and dask "
+        f"- Centered variants (`{VARIANT}` here) need the last epoch's per-part means: the local and dask "
         "paths compute them in one extra pass over the store, cached per process (here computed during the index "
         "build, so not in the local timings above); the index stores them, so an index query never makes that pass.",
         "",

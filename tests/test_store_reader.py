@@ -85,6 +85,25 @@ def test_tokens(two_rank_store):
         np.testing.assert_array_equal(r.tokens(row), tokens(int(ids[row])))
 
 
+def test_tokens_of_reads_only_the_rows_it_needs(two_rank_store):
+    ids = _ids()
+    rows = [1049, 0, 599, 600, 5, 5, -1, 601, 300]
+    r = open_store(two_rank_store)
+    got = r.tokens_of(rows)
+    assert len(got) == len(rows)
+    for row, t in zip(rows, got):
+        np.testing.assert_array_equal(t, tokens(int(ids[row])))
+    # a ranking's few rows must not load a rank's whole token-end column (cold 10^6-row stores)
+    assert all(rk.ends is None for rk in r._ranks)
+    r.tokens(3)  # loads rank 0's column; tokens_of then uses it and agrees
+    assert r._ranks[0].ends is not None and r._ranks[1].ends is None
+    for row, t in zip(rows, r.tokens_of(rows)):
+        np.testing.assert_array_equal(t, tokens(int(ids[row])))
+    assert r.tokens_of([]) == []
+    with pytest.raises(IndexError):
+        r.tokens_of([1050])
+
+
 def test_unknown_layer_and_name(two_rank_store):
     r = open_store(two_rank_store)
     with pytest.raises(StoreNotFoundError, match=r"layer 7.*\[1, 3\]"):

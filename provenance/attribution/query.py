@@ -345,8 +345,8 @@ class Attributor:
         return self.signatures(cases, layers=[])
 
     # ---- output ------------------------------------------------------------------------------------------
-    def decode_row(self, row: int, prompt_len: int | None = None) -> tuple[str, str]:
-        ids = self.store.tokens(int(row))
+    def decode_row(self, row: int, prompt_len: int | None = None, ids: np.ndarray | None = None) -> tuple[str, str]:
+        ids = self.store.tokens(int(row)) if ids is None else ids
         p = int(self.samples["prompt_len"].iloc[int(row)] if prompt_len is None else prompt_len)
         dec = lambda x: self.tokenizer.decode(x.tolist(), skip_special_tokens=True)  # noqa: E731
         return dec(ids[:p]), dec(ids[p:])
@@ -360,12 +360,14 @@ class Attributor:
         names = test.names() if names is None else names
         recs = []
         cache: dict[int, tuple[str, str]] = {}
+        if snippet_chars:  # one batched read of the ranked rows' tokens
+            unique = list(dict.fromkeys(int(r) for r in np.asarray(rows).reshape(-1)))
+            for r, ids in zip(unique, self.store.tokens_of(unique) if unique else []):
+                cache[r] = self.decode_row(r, df.at[r, "prompt_len"], ids)
         for q in range(scores.shape[0]):
             for rank in range(scores.shape[1]):
                 r = int(rows[q, rank])
-                if r not in cache:
-                    cache[r] = self.decode_row(r, df.at[r, "prompt_len"]) if snippet_chars else ("", "")
-                prompt, resp = cache[r]
+                prompt, resp = cache.get(r, ("", ""))
                 recs.append({
                     "query": names[q], "rank": rank + 1, "score": float(scores[q, rank]), "row": r,
                     "sample_id": df.at[r, "sample_id"], "source": df.at[r, "source"],

@@ -293,6 +293,32 @@ class StoreReader:
         start = int(ends[local - 1]) if local else 0
         return np.asarray(rk.array(TOKENS_IDS)[start: int(ends[local])], dtype=np.int32)
 
+    def tokens_of(self, rows) -> list[np.ndarray]:
+        """Token ids of each of global ``rows``, reading only the chunks that hold them.
+
+        `tokens` loads a rank's whole token-end column once (fast for loops over many rows); a ranking's few rows
+        of a large store need only their own ends and ids, which keeps a cold query with snippets from reading
+        the column of every row (10^6 rows: ~3,900 chunks)."""
+        rows = self._global_rows(rows)
+        out: list[np.ndarray | None] = [None] * len(rows)
+        ranks = np.searchsorted(self._offsets, rows, side="right") - 1
+        for i in np.unique(ranks):
+            rk, where = self._ranks[int(i)], np.flatnonzero(ranks == i)
+            local = rows[where] - int(self._offsets[int(i)])
+            if rk.ends is not None:
+                ends = rk.ends[local]
+                starts = np.where(local > 0, rk.ends[np.maximum(local - 1, 0)], 0)
+            else:
+                need = np.unique(np.concatenate([local, local[local > 0] - 1]))
+                got = dict(zip(need.tolist(), np.asarray(
+                    rk.array(TOKENS_END).get_coordinate_selection(need), dtype=np.int64).tolist()))
+                ends = np.array([got[j] for j in local.tolist()], dtype=np.int64)
+                starts = np.array([got[j - 1] if j else 0 for j in local.tolist()], dtype=np.int64)
+            ids = rk.array(TOKENS_IDS)
+            for w, a, b in zip(where, starts.tolist(), ends.tolist()):
+                out[int(w)] = np.asarray(ids[a:b], dtype=np.int32)
+        return out  # type: ignore[return-value]
+
     def to_dask(self, layer: int, name: str):
         """Lazy ``dask.array`` ``[N, D]`` float32 over all ranks, decoded block by block."""
         import dask.array as da
