@@ -121,4 +121,29 @@ def test_query_backend_index_gives_the_local_ranking(setup):
     assert [r["sample_id"] for r in ir] == [r["sample_id"] for r in lr]
     assert all(abs(a["score"] - b["score"]) < 1e-6 for a, b in zip(lr, ir))
     bad = invoke(*base, "--backend", "index", "--method", "tfidf")
-    assert bad.exit_code != 0 and "applies to --method signature only" in bad.output
+    assert bad.exit_code != 0 and "applies to --method" in bad.output
+
+
+def test_query_token_match_with_a_base_model_equals_the_python_api(setup):
+    from provenance.attribution import SignatureMethod, TokenMatchMethod
+
+    model, tok, records, store, model_dir, root = setup
+    base_dir = root / "base"
+    base = tiny_causal_lm("llama", seed=1)
+    base.save_pretrained(str(base_dir))
+    tok.save_pretrained(str(base_dir))
+    case = TestCase(records[2]["prompt"], records[2]["response"])
+    method = TokenMatchMethod(3, 5, SignatureMethod("h_fused", None, "last"), "last", base.eval())
+    api = Attributor(open_store(store), model, tok).query([case], method=method, k=4)
+    args = ["query", store, "--model", model_dir, "--top-k", "4", "--json", "--method", "token-match", "--layer", "3",
+            "--candidates", "5", "--base-model", str(base_dir), "--prompt", case.prompt, "--response", case.response]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert got["method"] == api.method
+    assert [r["sample_id"] for r in got["ranking"]] == api.ranking.sample_id.tolist()
+    assert all(abs(a["score"] - b) < 1e-5 for a, b in zip(got["ranking"], api.ranking.score))
+    no_base = invoke(*args[:-6], "--prompt", case.prompt, "--response", case.response)
+    assert no_base.exit_code != 0 and "pass base=" in str(no_base.exception)
+    wrong = invoke("query", store, "--model", model_dir, "--base-model", str(base_dir), "--prompt", "p")
+    assert wrong.exit_code == 2 and "--base-model applies to --method token-match only" in wrong.output

@@ -7,7 +7,7 @@ import json
 
 import typer
 
-METHODS = ("signature", "repass", "tfidf", "tfidf-case", "bm25", "random", "lora-grad")
+METHODS = ("signature", "repass", "token-match", "tfidf", "tfidf-case", "bm25", "random", "lora-grad")
 
 
 def _load_cases(prompt: list[str] | None, response: list[str] | None, cases: str | None) -> list:
@@ -29,17 +29,22 @@ def _load_cases(prompt: list[str] | None, response: list[str] | None, cases: str
     return out
 
 
-def _method(name: str, signature: str, layer: int | None, epochs: str, backend: str = "local"):
+def _method(name: str, signature: str, layer: int | None, epochs: str, backend: str = "local",
+            candidates: int = 500, base=None):
     from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
     from provenance.attribution.query import SignatureMethod
     from provenance.attribution.repass import RepassMethod
     from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.token_match import TokenMatchMethod
 
     signature = signature or DEFAULT_VARIANT
     ep = int(epochs) if epochs.lstrip("-").isdigit() else epochs
     return {
         "signature": lambda: SignatureMethod(signature, layer, ep, backend=backend),
         "repass": lambda: RepassMethod(signature, layer),
+        # --layer is the token layer here; the candidates come from the default signature at the run's layer
+        "token-match": lambda: TokenMatchMethod(layer, candidates, SignatureMethod(signature, None, ep, backend=backend),
+                                                ep, base),
         "tfidf": lambda: TfidfMethod(lowercase=True),
         "tfidf-case": lambda: TfidfMethod(lowercase=False),
         "bm25": lambda: Bm25Method(),
@@ -127,6 +132,9 @@ def query(
                                 "see `provenance topk-index`), dask or dask-index"),
     combine: str = typer.Option("none", help="none: one ranking per test case; mean: the cases are examples of one "
                                 "behaviour, ranked by each row's mean score over them"),
+    candidates: int = typer.Option(500, help="--method token-match: rows the signature picks for the token re-rank"),
+    base_model: str = typer.Option(None, help="--method token-match: the model before fine-tuning (default: the "
+                                   "--adapter model with its adapters disabled)"),
 ) -> None:
     """Which training samples explain a response? Ranked rows and per-source shares.
 
@@ -135,13 +143,17 @@ def query(
     _check_method(method, top_k)
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch)
-    if backend != "local" and method != "signature":
-        raise typer.BadParameter(f"--backend {backend} applies to --method signature only")
+    if backend != "local" and method not in ("signature", "token-match"):
+        raise typer.BadParameter(f"--backend {backend} applies to --method signature / token-match only")
+    if base_model and method != "token-match":
+        raise typer.BadParameter("--base-model applies to --method token-match only")
+    base = _load_model(base_model, None)[0] if base_model else None
     from provenance.attribution.query import COMBINE_MODES
 
     if combine not in COMBINE_MODES:
         raise typer.BadParameter(f"--combine must be one of {COMBINE_MODES}, got {combine!r}")
-    res = att.query(test_cases, method=_method(method, signature, layer, epochs, backend), k=top_k, combine=combine)
+    res = att.query(test_cases, method=_method(method, signature, layer, epochs, backend, candidates, base), k=top_k,
+                    combine=combine)
     if out:
         res.ranking.to_csv(f"{out}.csv", index=False)
         res.sources.to_csv(f"{out}.sources.csv", index=False)

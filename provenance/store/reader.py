@@ -76,6 +76,7 @@ class _Rank:
     skipped: dict
     arrays: dict = field(default_factory=dict)
     ends: np.ndarray | None = None
+    some_ends: dict = field(default_factory=dict)   # token ends read one by one (`tokens_of`), by local row
 
     def array(self, path: str):
         if path not in self.arrays:
@@ -310,8 +311,11 @@ class StoreReader:
                 starts = np.where(local > 0, rk.ends[np.maximum(local - 1, 0)], 0)
             else:
                 need = np.unique(np.concatenate([local, local[local > 0] - 1]))
-                got = dict(zip(need.tolist(), np.asarray(
-                    rk.array(TOKENS_END).get_coordinate_selection(need), dtype=np.int64).tolist()))
+                todo = np.array([j for j in need.tolist() if j not in rk.some_ends], dtype=np.int64)
+                if len(todo):
+                    rk.some_ends.update(zip(todo.tolist(), np.asarray(
+                        rk.array(TOKENS_END).get_coordinate_selection(todo), dtype=np.int64).tolist()))
+                got = rk.some_ends
                 ends = np.array([got[j] for j in local.tolist()], dtype=np.int64)
                 starts = np.array([got[j - 1] if j else 0 for j in local.tolist()], dtype=np.int64)
             ids = rk.array(TOKENS_IDS)

@@ -1,0 +1,144 @@
+"""TokenMatchMethod: fine-tune-weighted query tokens, max over each candidate's response tokens, two stages."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from attribution_helpers import tiny_records, write_captured
+from provenance import open_store
+from provenance.attribution import Attributor, SignatureMethod, TestCase
+from provenance.attribution.token_match import TokenMatchMethod, default_token_layer, finetune_query
+from provenance.models import tiny_causal_lm, tiny_tokenizer
+
+LAYERS = [2, 3]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    torch.manual_seed(0)
+    tok = tiny_tokenizer()
+    model = tiny_causal_lm("llama", seed=0).eval()
+    base = tiny_causal_lm("llama", seed=1).eval()   # "before fine-tuning": other weights, same shapes
+    records = tiny_records(10)
+    path = tmp_path_factory.mktemp("tm") / "s.zarr"
+    write_captured(path, model, tok, records, LAYERS)
+    att = Attributor(open_store(str(path)), model, tok)
+    cases = [TestCase(records[i]["prompt"], records[i]["response"]) for i in (1, 6)] + \
+        [TestCase("Tell me about rivers.", "The garden is number 3.")]
+    return att, base, records, cases
+
+
+def hand_states(model, ids, plen, layer):
+    """hidden_states[layer] (the capture's layer numbering) on the response tokens, and their log-probs."""
+    with torch.no_grad():
+        out = model(input_ids=torch.as_tensor(np.asarray(ids, np.int64))[None], output_hidden_states=True)
+    h = out.hidden_states[layer][0, plen:].double().numpy()
+    lp = torch.log_softmax(out.logits[0, plen - 1:-1].double(), -1)
+    return h, lp.gather(1, torch.as_tensor(np.asarray(ids[plen:], np.int64))[:, None])[:, 0].numpy()
+
+
+def hand_query(model, base, test, layer):
+    qs = []
+    for ids, plen in zip(test.input_ids, test.prompt_len.tolist()):
+        h, a = hand_states(model, ids, plen, layer)
+        _, b = hand_states(base, ids, plen, layer)
+        w = np.maximum(a - b, 0)
+        w = w if w.sum() > 0 else np.ones_like(w)
+        qs.append((w[:, None] * h).sum(0) / w.sum())
+    return np.stack(qs)
+
+
+def unit(x):
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def test_query_is_the_response_states_weighted_by_the_log_prob_gain(setup):
+    att, base, _, cases = setup
+    test = att.signatures(cases, [3])
+    q, weights = finetune_query(att.model, test, 3, base=base, pad_token_id=att.tokenizer.pad_token_id, batch=2)
+    np.testing.assert_allclose(q, hand_query(att.model, base, test, 3), rtol=1e-4, atol=1e-5)
+    assert [len(w) for w in weights] == [len(i) - p for i, p in zip(test.input_ids, test.prompt_len.tolist())]
+    assert all((w >= 0).all() and w.sum() > 0 for w in weights)
+    # The same model as its own base: no token gained, so every token weighs the same (the response mean).
+    q_same, w_same = finetune_query(att.model, test, 3, base=att.model)
+    assert all(np.array_equal(w, np.ones_like(w)) for w in w_same)
+    means = [hand_states(att.model, i, p, 3)[0].mean(0) for i, p in zip(test.input_ids, test.prompt_len.tolist())]
+    np.testing.assert_allclose(q_same, np.stack(means), rtol=1e-4, atol=1e-5)
+
+
+def test_scores_are_the_best_token_cosine_around_the_stored_mean(setup):
+    att, base, records, cases = setup
+    test = att.signatures(cases, [3])
+    res = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base), k=len(records),
+                    snippet_chars=0)
+    q = hand_query(att.model, base, test, 3)
+    mu = att.store.array(3, "h_mean").astype(np.float64).mean(0)   # one epoch: the last epoch's mean
+    plen = att.samples["prompt_len"].to_numpy()
+    want = np.zeros((len(records), len(cases)))
+    for r in range(len(records)):
+        h, _ = hand_states(att.model, att.store.tokens(r), int(plen[r]), 3)
+        want[r] = (unit(h - mu) @ unit(q - mu).T).max(0)
+    for j in range(len(cases)):
+        order = np.argsort(-want[:, j], kind="stable")
+        assert res.rows[j].tolist() == order.tolist()
+        np.testing.assert_allclose(res.scores[j], want[order, j], atol=1e-4)
+    # behaviour level: the mean of the per-case scores
+    comb = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base), k=4, snippet_chars=0,
+                     combine="mean")
+    order = np.argsort(-want.mean(1), kind="stable")[:4]
+    assert comb.rows[0].tolist() == order.tolist()
+    np.testing.assert_allclose(comb.scores[0], want.mean(1)[order], atol=1e-4)
+
+
+def test_two_stages_rank_only_the_first_stage_candidates(setup):
+    att, base, records, cases = setup
+    test = att.signatures(cases, [3])
+    stage1 = SignatureMethod("h_mean_c", 3)
+    full = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base), k=len(records),
+                     snippet_chars=0)
+    two = att.query(test, method=TokenMatchMethod(layer=3, candidates=4, stage1=stage1, base=base), k=3,
+                    snippet_chars=0)
+    _, cand = stage1.top_k(att, test, 4)
+    for j in range(len(cases)):
+        assert set(two.rows[j].tolist()) <= set(cand[j].tolist())
+        # the same scores as the full re-rank, restricted to the case's candidates
+        keep = [r for r in full.rows[j].tolist() if r in set(cand[j].tolist())][:3]
+        assert two.rows[j].tolist() == keep
+    comb = att.query(test, method=TokenMatchMethod(layer=3, candidates=4, stage1=stage1, base=base), k=10,
+                     snippet_chars=0, combine="mean")
+    _, cand_b = stage1.top_k_combined(att, test, 4)
+    assert sorted(comb.rows[0].tolist()) == sorted(cand_b[0].tolist())
+
+
+def test_peft_model_uses_its_disabled_adapters_as_the_base(setup):
+    from peft import LoraConfig, get_peft_model
+
+    att, _, _, cases = setup
+    test = att.signatures(cases, [3])
+    plain = copy.deepcopy(att.model)
+    peft_model = get_peft_model(copy.deepcopy(att.model), LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"]))
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, p in peft_model.named_parameters():
+            if "lora_B" in name:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.3)
+    peft_model.eval()
+    q_auto, w_auto = finetune_query(peft_model, test, 3)
+    q_given, w_given = finetune_query(peft_model, test, 3, base=plain)
+    np.testing.assert_allclose(q_auto, q_given, rtol=1e-5, atol=1e-6)
+    assert any(not np.array_equal(w, np.ones_like(w)) for w in w_auto)   # the adapter changed some tokens' odds
+
+
+def test_bad_settings_are_refused(setup):
+    att, _, _, cases = setup
+    test = att.signatures(cases, [3])
+    with pytest.raises(ValueError, match="pass base="):
+        att.query(test, method=TokenMatchMethod(layer=3), k=3, snippet_chars=0)   # a plain model, no base
+    with pytest.raises(ValueError, match="not 'mean'"):
+        TokenMatchMethod(epochs="mean")
+    with pytest.raises(ValueError, match="candidates must be >= 1"):
+        TokenMatchMethod(candidates=0)
+    assert default_token_layer(att.model) == 3   # 3/4 of 4 decoder layers
