@@ -53,9 +53,12 @@ bench-behaviour: $(STAMP)
 bench-detect: $(STAMP)
 	$(PY) benchmarks/spline_bench.py --out benchmarks/spline_results.md
 
+# Plain DPO on a refusal-SFT M0, then the same with an NLL term on the chosen responses (RPO; shares M0).
 bench-validate: $(STAMP)
 	$(PY) benchmarks/validate_bench.py all
 	$(PY) benchmarks/validate_bench.py report
+	$(PY) benchmarks/validate_bench.py all --scenario refusal-rpo
+	$(PY) benchmarks/validate_bench.py report --scenario refusal-rpo
 
 # SFT with tags, DPO on top (a mild and an aggressive variant), the untagged reference, the refusal probe, the report.
 TAGS := $(PY) benchmarks/debuglm_bench.py --out runs/debuglm2 --train 20 --train-per-source donotanswer=36,harmbench=36,rtp=16 --test 20 --epochs 2 --lr 1e-3 --refusal 2 --balanced --max-length 160
