@@ -491,6 +491,58 @@ def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> "pd.Da
     return table
 
 
+TOKEN_MATCH_LAYERS = (15, 22, 29)
+TOKEN_MATCH_STAGE1_K = 100
+
+
+def token_match_label(candidates: int | None) -> str:
+    return "token-match" if candidates is None else f"token-match (top {candidates} of the default)"
+
+
+def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k: int = TOKEN_MATCH_STAGE1_K):
+    """`TokenMatchMethod` on the attribute phase's queries, per answer (family "token-match") and per behaviour
+    (family "behaviour-level"), at ``layers``: re-reading every last-epoch row, and as the two-stage query (the
+    default signature's top ``stage1_k`` re-ranked). The base model is the LoRA adapter disabled. Rows merged into
+    attribution_table.csv (earlier token-match rows replaced)."""
+    import pandas as pd
+
+    from provenance.attribution.query import Attributor, SignatureMethod, TestCase
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.token_match import TokenMatchMethod
+    from provenance.store import open_store
+
+    meta = json.loads((out / "scenario.json").read_text())
+    state = json.loads((out / "attribution_state.json").read_text())
+    model, tok = load_trained(out)
+    store = open_store(str(out / "store.zarr"))
+    att = Attributor(store, model, tok)
+    stage1 = SignatureMethod(DEFAULT_VARIANT, store.layers[-1], "last")
+    rows_out = []
+    for behaviour, q in state["query_info"].items():
+        if not q.get("cases"):
+            continue
+        cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(q["cases"])]
+        culprits = set(meta["culprits"][behaviour])
+        test = att.signatures(cases, [store.layers[-1]])
+        for layer in layers:
+            method = TokenMatchMethod(layer, len(store), stage1, "last")   # one instance: the re-read rows are cached
+            for cand in (None, stage1_k):
+                method.candidates = len(store) if cand is None else cand
+                for family, combine in (("token-match", "none"), ("behaviour-level", "mean")):
+                    t0 = time.perf_counter()
+                    res = att.query(test, method=method, k=k, snippet_chars=0, combine=combine)
+                    m = _metrics(res, culprits, len(culprits), k)
+                    rows_out.append({"behaviour": behaviour, "family": family, "method": token_match_label(cand),
+                                     "layer": str(layer), "epochs": "last", **m,
+                                     "seconds": round(time.perf_counter() - t0, 2)})
+                    print(f"{out} {behaviour} {family} {token_match_label(cand)} @{layer}: P@n {m['P@n']:.2f} "
+                          f"({rows_out[-1]['seconds']}s)", flush=True)
+    table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+    table = pd.concat([table[~table.method.str.startswith("token-match")], pd.DataFrame(rows_out)], ignore_index=True)
+    table.to_csv(out / "attribution_table.csv", index=False)
+    return table
+
+
 TOKEN_PARTS = (("h_mean", "g_mean"), ("h_last", "g_last"))
 
 
@@ -903,9 +955,22 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
             out.append(row(f"{name}, {oracle} per task (oracle)", best))
         return out
 
+    def token_match_rows(family: str) -> list[str]:
+        """Token match (final model re-reads the rows) at each measured layer; '-' where a run has no such rows."""
+        out = []
+        for cand in (None, TOKEN_MATCH_STAGE1_K):
+            for layer in TOKEN_MATCH_LAYERS:
+                label = token_match_label(cand)
+                if not any(((t["table"].family == family) & (t["table"].method == label)).any() for t in tasks):
+                    continue
+                out.append(row(f"{label} @{layer} (final model re-reads the {'rows' if cand is None else 'candidates'})",
+                               [pn(t, family, label, str(layer)) for t in tasks]))
+        return out
+
     lines += variant_rows("train-time", "best layer and epoch mode")
     for name in ("rept", DEFAULT_VARIANT):
         lines.append(row(f"re-pass (final model): {name}", [pn(t, "re-pass", name, top(t), "final") for t in tasks]))
+    lines += token_match_rows("token-match")
     for b in SUMMARY_BASELINES:
         lines.append(row(b, [pn(t, "baseline", b, "-") for t in tasks]))
     if any((t["table"].family == "behaviour-level").any() for t in tasks):
@@ -915,6 +980,7 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
                   "baselines' scores are averaged the same way). Same queries, same runs as the table above "
                   "(`--phase behaviour`).", "", head, sep]
         lines += variant_rows("behaviour-level", "best layer")
+        lines += token_match_rows("behaviour-level")
         for b in SUMMARY_BASELINES:
             lines.append(row(b, [pn(t, "behaviour-level", b, "-") for t in tasks]))
     for t in tasks:
@@ -995,7 +1061,8 @@ def write_summary(runs: list[Path], results: Path) -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/attr_bench")
-    ap.add_argument("--phase", choices=("train", "sample", "attribute", "behaviour", "tokens", "render", "summary", "all"),
+    ap.add_argument("--phase", choices=("train", "sample", "attribute", "behaviour", "token-match", "tokens", "render",
+                                        "summary", "all"),
                     default="all", help="behaviour: behaviour-level rows (combine=mean) on the attribute phase's queries")
     ap.add_argument("--runs", nargs="*", default=None, help="summary: the attributed run folders to summarise")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
@@ -1044,6 +1111,8 @@ def main(argv=None) -> None:
                         signatures_only=args.signatures_only)
     if args.phase in ("behaviour", "all"):
         run_behaviour_level(out, k=args.k, lora_dim=args.lora_dim)
+    if args.phase in ("token-match", "all"):
+        run_token_match(out, k=args.k)
 
 
 if __name__ == "__main__":

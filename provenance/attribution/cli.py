@@ -7,7 +7,7 @@ import json
 
 import typer
 
-METHODS = ("signature", "repass", "token-match", "tfidf", "tfidf-case", "bm25", "random", "lora-grad")
+METHODS = ("auto", "signature", "repass", "token-match", "tfidf", "tfidf-case", "bm25", "random", "lora-grad")
 
 
 def _load_cases(prompt: list[str] | None, response: list[str] | None, cases: str | None) -> list:
@@ -67,6 +67,15 @@ def _attributor(store: str, run: str | None, model: str, adapter: str | None, al
     return Attributor(open_store(store, run=run), lm, tok, allow_model_mismatch=allow_model_mismatch)
 
 
+def _resolve_auto(method: str, combine: str, model, base) -> str:
+    """auto: token match for a behaviour (--combine mean) when the pre-fine-tuning model is at hand (--base-model, or
+    the adapters of --adapter), else the default signature. Token match is the method that holds on every benchmark
+    task at behaviour level; one answer alone is ranked best by the signature (benchmarks/attribution_results.md)."""
+    if method != "auto":
+        return method
+    return "token-match" if combine == "mean" and (base is not None or hasattr(model, "disable_adapter")) else "signature"
+
+
 def _check_method(method: str, top_k: int) -> None:
     if method not in METHODS:
         raise typer.BadParameter(f"--method must be one of {METHODS}")
@@ -105,7 +114,8 @@ PROMPT_OPT = typer.Option(None, help="test prompt (repeatable)")
 RESPONSE_OPT = typer.Option(None, help="the response to explain, one per --prompt; omit to explain the greedy answer")
 CASES_OPT = typer.Option(None, help="JSONL of {prompt, response?, name?}")
 RUN_OPT = typer.Option(None, help="run of the store (default: its only run)")
-METHOD_OPT = typer.Option("signature", help=f"one of {', '.join(METHODS)}")
+METHOD_OPT = typer.Option("auto", help=f"one of {', '.join(METHODS)}; auto: token-match with --combine mean when the "
+                          "base model is known (--adapter or --base-model), else signature")
 SIGNATURE_OPT = typer.Option(None, help="signature variant (default: the library's DEFAULT_VARIANT; named variants: see provenance.attribution.signatures.VARIANTS) or parts like h_mean+g_mean")
 LAYER_OPT = typer.Option(None, help="layer (default: the library's default for the run)")
 EPOCHS_OPT = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number")
@@ -143,11 +153,12 @@ def query(
     _check_method(method, top_k)
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch)
-    if backend != "local" and method not in ("signature", "token-match"):
-        raise typer.BadParameter(f"--backend {backend} applies to --method signature / token-match only")
-    if base_model and method != "token-match":
+    if base_model and method not in ("token-match", "auto"):
         raise typer.BadParameter("--base-model applies to --method token-match only")
     base = _load_model(base_model, None)[0] if base_model else None
+    method = _resolve_auto(method, combine, att.model, base)
+    if backend != "local" and method not in ("signature", "token-match"):
+        raise typer.BadParameter(f"--backend {backend} applies to --method signature / token-match only")
     from provenance.attribution.query import COMBINE_MODES
 
     if combine not in COMBINE_MODES:
@@ -199,6 +210,7 @@ def report(
         raise typer.BadParameter(f"--top-hits must be >= 0, got {top_hits}")
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch)
+    method = _resolve_auto(method, "none", att.model, None)   # the report ranks per test case
     data = gather_report(att, test_cases, k=top_k, top_hits=top_hits, method=_method(method, signature, layer, epochs),
                          token_layer=token_layer)
     info = dict(data.info, model=model + (f" + adapter {adapter}" if adapter else ""))
