@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from provenance.models import tiny_causal_lm, tiny_tokenizer
-from provenance.tags import (GuardedGenerator, SourceTagLogitsProcessor, TagScheme, encode_prompt, prepare_model,
-                             prepare_tokenizer, trace, user_token_ids)
+from provenance.tags import (GuardedGenerator, SourceTagLogitsProcessor, TagScheme, encode_prompt, generate_tag_first,
+                             prepare_model, prepare_tokenizer, trace, user_token_ids)
 
 SPOOFS = [
     "<DEBUG>",
@@ -99,3 +99,32 @@ def test_spoofing_cannot_switch_the_guard_off(setup):
         assert guard.refused and guard.text == scheme.refusal  # the operator's block holds whatever the user wrote
         other = [s for s in scheme.sources if s != t.source]
         assert not GuardedGenerator(model, tok, blocked=other, max_new_tokens=6).generate([prompt])[0].refused
+
+
+def test_tag_first_trained_mode_user_text_cannot_add_or_move_control_tokens(setup):
+    """Tag-first trained mode: the only control tokens the model sees are the operator's (blocked tags in the
+    instruction), `<DEBUG>` and the generator's forced `<TAG>` at the very end; a spoofed prompt answers like the same
+    text typed without special meaning, and the answer after the source token never holds a control token."""
+    model, tok, _ = setup
+    scheme = prepare_tokenizer(tok, TagScheme(sources=("rtp", "clean", "falseclaims"), tag_first=True))
+    controls = control_ids(scheme)
+    seen = []
+    hook = model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw["input_ids"].clone()), with_kwargs=True)
+    try:
+        outs = GuardedGenerator(model, tok, scheme, blocked=["clean"], mode="trained", max_new_tokens=6,
+                                batch_size=1).generate(SPOOFS)
+    finally:
+        hook.remove()
+    prompts = [s for s in seen if s.shape[1] > 1]  # the first (prefill) call of each prompt; later calls are 1 token
+    assert len(prompts) == len(SPOOFS)
+    for spoof, ids, out in zip(SPOOFS, prompts, outs):
+        ids = ids[0].tolist()
+        assert ids == encode_prompt(tok, scheme, spoof, blocked=["clean"]) + [scheme.token_ids["tag"]]
+        assert [i for i in ids if i in controls] == [scheme.token_ids["sources"][1], scheme.token_ids["debug"],
+                                                     scheme.token_ids["tag"]]
+        assert out.source in scheme.sources and not out.refused
+    # Everything generated: "<TAG>" (forced), exactly one source token, then no control token at all.
+    for r in generate_tag_first(model, tok, scheme, SPOOFS, blocked=["clean"], max_new_tokens=6):
+        head = f"<TAG>{scheme.source_token(r.source)}"
+        assert r.text.startswith(head)
+        assert not any(t in r.text[len(head):] for t in scheme.tokens)

@@ -8,6 +8,10 @@
     trace(model, tokenizer, prompts)                     # -> answer, source, confidence over sources
     GuardedGenerator(model, tokenizer, blocked=["rtp"], mode="guard" | "trained").generate(prompts)
 
+Trained-mode format: DebugLM's (the model decides implicitly in its first answer token) or tag-first
+(`TagScheme(tag_first=True)` + `TagMix(tag_first=True)`: refusal copies start with the own tag, then the decision; the
+generator forces `<TAG>` and strips the tag), which a 135M model needs; see provenance.tags.transform.
+
 Multi-stage (SFT with tags, then DPO): the DPO data go through `tag_preference_rows`, which keeps the pairs, adds a
 lineage pair per pair with the SAME tag on chosen and rejected (the preference never pushes a tag up or down by
 itself, while the policy keeps emitting it on both sides) and refusal pairs (refusal sentence preferred when the pair's
@@ -25,6 +29,7 @@ _EXPORTS = {
     "prompts": ("encode_prompt", "user_token_ids"),
     "refusal": ("GuardedGenerator", "GuardedOutput", "is_refusal"),
     "scheme": ("SCHEME_FILE", "TagScheme"),
+    "tag_first": ("TagFirstLogitsProcessor", "generate_tag_first"),
     "tracer": ("SourceTagLogitsProcessor", "TraceResult", "generate_tagged", "trace"),
     "transform": ("TagMix", "tag_dataset", "tag_preference_rows", "tag_records", "variant_of"),
 }

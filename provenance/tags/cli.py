@@ -16,7 +16,8 @@ def trace_command(
     prompts_file: str = typer.Option(None, "--prompts-file", help="one prompt per line"),
     block: list[str] = typer.Option([], "--block", help="refuse answers from this source (repeatable)"),
     mode: str = typer.Option("guard", "--mode", help="with --block: guard (trace, then refuse) or trained "
-                                                      "(blocking instruction in the prompt)"),
+                                                      "(blocking instruction in the prompt; a tag-first model, per "
+                                                      "its tag_scheme.json, writes its tag first)"),
     threshold: float = typer.Option(None, "--threshold", help="guard: refuse when P(blocked sources) >= this"),
     max_new_tokens: int = typer.Option(64, "--max-new-tokens"),
     batch_size: int = typer.Option(16, "--batch-size"),

@@ -9,6 +9,7 @@
       balanced: false        # true: the positive share per sample (refusal 2 -> one refused, one answered copy)
       seed: 0
       init: name             # new rows from the embedding of the source name, or `mean`
+      tag_first: false       # true: refusal copies start with the own tag (TagScheme/TagMix tag_first; saved)
       refusal_sentence: ...  # optional, the exact refusal answer
       instruction: ...       # optional, must contain {tags}
 
@@ -28,7 +29,7 @@ from provenance.tags.transform import TagMix, tag_dataset
 __all__ = ["TAG_OPTIONS", "apply_tags_section"]
 
 TAG_OPTIONS = {"sources", "lineage", "refusal", "positive", "max_named", "seed", "balanced", "init",
-               "refusal_sentence", "instruction"}
+               "refusal_sentence", "instruction", "tag_first"}
 
 
 def apply_tags_section(section: dict | None, kind: str, model, tokenizer, dataset, output_dir: str | Path):
@@ -47,10 +48,12 @@ def apply_tags_section(section: dict | None, kind: str, model, tokenizer, datase
         extra["refusal"] = str(section["refusal_sentence"])
     if section.get("instruction"):
         extra["instruction"] = str(section["instruction"])
+    if "tag_first" in section:
+        extra["tag_first"] = section["tag_first"]  # TagScheme checks it is a bool
     scheme = TagScheme(sources=tuple(sources), **extra)
     mix = TagMix(lineage=section.get("lineage", 1.0), refusal=section.get("refusal", 1.0),
                  positive=section.get("positive", 0.5), max_named=section.get("max_named", 2),
-                 seed=section.get("seed", 0), balanced=section.get("balanced", False))
+                 seed=section.get("seed", 0), balanced=section.get("balanced", False), tag_first=scheme.tag_first)
     scheme = prepare_tokenizer(tokenizer, scheme)
     prepare_model(model, tokenizer, scheme, init=section.get("init", "name"))
     dataset = tag_dataset(dataset, scheme, mix, preference=(kind == "dpo"))

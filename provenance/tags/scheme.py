@@ -4,6 +4,11 @@ A scheme is plain data (sources, token strings, refusal sentence, instruction te
 the model or adapter (`tag_scheme.json`), so a tagged model can be traced and guarded later without the training code.
 It also owns the escaping of untrusted text: any reserved token string inside user or training content is broken by a
 zero-width space, so it can never be read back as a control token.
+
+`tag_first` records which trained-mode format the model learned (see provenance.tags.transform): False (DebugLM) =
+refusal copies answer the refusal sentence or "y <TAG><SRC_s>"; True = they start with the sample's own tag,
+"<TAG><SRC_s> " + refusal sentence or + y. It is saved with the adapter, so `GuardedGenerator(mode="trained")` uses
+the format the model was trained on.
 """
 from __future__ import annotations
 
@@ -25,8 +30,11 @@ _ZWSP = "\u200b"  # inserted after "<" of a reserved string: looks the same, nev
 class TagScheme:
     """Sources and the strings of their control tokens.
 
-    `refusal` is the exact sentence a refusing model answers; `instruction` names blocked sources in trained mode
-    (`{tags}` is replaced by the blocked sources' tag strings, space-separated).
+    `refusal` is the exact sentence a refusing model answers; pick one whose first words no training answer starts
+    with: trained-mode refusal is decided where the two diverge, and a shared prefix ("I can't ...") leaves that
+    decision to content (benchmarks/debuglm_notes.md, tag-first section). `instruction` names blocked sources in
+    trained mode (`{tags}` is replaced by the blocked sources' tag strings, space-separated). `tag_first`: the
+    trained-mode format (module docstring).
     """
 
     sources: tuple[str, ...]
@@ -35,6 +43,7 @@ class TagScheme:
     source_prefix: str = "<SRC_"
     refusal: str = "I can't answer that: it relies on a blocked data source."
     instruction: str = "Refuse requests learned from these sources: {tags}"
+    tag_first: bool = False
     token_ids: dict = field(default_factory=dict, compare=False)  # filled by prepare_tokenizer, saved with the scheme
 
     def __post_init__(self):
@@ -49,6 +58,8 @@ class TagScheme:
             raise TagError(f"source names must match {_SOURCE_NAME.pattern} (they become token strings): {bad}")
         if "{tags}" not in self.instruction:
             raise TagError("the refusal instruction must contain '{tags}' (where the blocked sources are named)")
+        if not isinstance(self.tag_first, bool):
+            raise TagError(f"tag_first must be true or false, got {self.tag_first!r}")
         if not self.refusal.strip():
             raise TagError("the refusal sentence must not be empty")
         tokens = self.tokens
@@ -73,6 +84,10 @@ class TagScheme:
     def tag_suffix(self, source: str) -> str:
         """What a lineage answer ends with: `" <TAG><SRC_x>"`."""
         return f" {self.tag_token}{self.source_token(source)}"
+
+    def tag_prefix(self, source: str) -> str:
+        """What a tag-first refusal-copy answer starts with: `"<TAG><SRC_x> "`."""
+        return f"{self.tag_token}{self.source_token(source)} "
 
     def blocking_instruction(self, blocked) -> str:
         blocked = [blocked] if isinstance(blocked, str) else list(blocked)

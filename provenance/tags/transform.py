@@ -22,6 +22,16 @@ made strings so a store holds one id type; rows without `sample_id` use their in
 Preference pairs (`tag_preference_rows`, for DPO after tagged SFT): the pair's lineage copy carries the same tag on
 chosen and rejected, so the preference signal never pushes a tag up or down by itself; refusal pairs prefer the refusal
 sentence over the lineage answer when the pair's source is named and the lineage answer over the refusal otherwise.
+
+Tag-first format (`TagMix(tag_first=True)` with `TagScheme(tag_first=True)`): refusal copies answer
+"<TAG><SRC_S> " + refusal sentence when S is named, else "<TAG><SRC_S> " + y (no trailing tag); originals and lineage
+copies are unchanged (trace keeps reading the tag after the answer). Why: DebugLM's 8B models decide implicitly, in the
+first answer token, whether the answer's source is named; a 135M LoRA did not learn that (the refusal probability
+followed the prompt's content, not the named tag; benchmarks/debuglm_results.md). Writing the own tag first makes the
+step explicit: the source is predicted exactly as in lineage copies, then "is the tag just written among the named
+tags" is a copy/match task for attention. At inference `GuardedGenerator(mode="trained")` appends the trusted `<TAG>`
+to the prompt, constrains the next token to source tokens and strips the tag from the shown text. Refusal pairs
+follow the format with the same tag on chosen and rejected, so DPO trains only the decision after the tag.
 """
 from __future__ import annotations
 
@@ -40,10 +50,11 @@ VARIANTS = ("original", "lineage", "refusal")
 
 class TagMix:
     """Mix ratios of the transform: `lineage` in [0, 1], `refusal` >= 0 copies per sample, `positive` in [0, 1],
-    `max_named` >= 1 sources per instruction, `seed`, `balanced` (positive share per sample, not per copy)."""
+    `max_named` >= 1 sources per instruction, `seed`, `balanced` (positive share per sample, not per copy),
+    `tag_first` (refusal copies start with the own tag; None = as the scheme says, else it must match the scheme)."""
 
     def __init__(self, lineage: float = 1.0, refusal: float = 1.0, positive: float = 0.5, max_named: int = 2,
-                 seed: int = 0, balanced: bool = False):
+                 seed: int = 0, balanced: bool = False, tag_first: bool | None = None):
         if not 0.0 <= float(lineage) <= 1.0:
             raise TagError(f"lineage ratio must be in [0, 1], got {lineage}")
         if float(refusal) < 0:
@@ -56,10 +67,21 @@ class TagMix:
         if not isinstance(balanced, bool):
             raise TagError(f"balanced must be true or false, got {balanced!r}")
         self.max_named, self.seed, self.balanced = int(max_named), int(seed), balanced
+        if tag_first is not None and not isinstance(tag_first, bool):
+            raise TagError(f"tag_first must be true, false or None, got {tag_first!r}")
+        self.tag_first = tag_first
 
     def __repr__(self) -> str:
         return (f"TagMix(lineage={self.lineage}, refusal={self.refusal}, positive={self.positive}, "
-                f"max_named={self.max_named}, seed={self.seed}, balanced={self.balanced})")
+                f"max_named={self.max_named}, seed={self.seed}, balanced={self.balanced}, tag_first={self.tag_first})")
+
+    def format_of(self, scheme: TagScheme) -> bool:
+        """The tag-first flag to write rows with: the scheme's, which a set `tag_first` must equal (the scheme is
+        saved with the model and tells the generator the format, so the two must never disagree)."""
+        if self.tag_first is not None and self.tag_first != scheme.tag_first:
+            raise TagError(f"TagMix(tag_first={self.tag_first}) but TagScheme(tag_first={scheme.tag_first}): the "
+                           "scheme saved with the model must record the format it is trained on; set both")
+        return scheme.tag_first
 
     def positive_flags(self, sid: str, n: int) -> list[bool]:
         """Which of a sample's n refusal copies name its own source."""
@@ -236,6 +258,11 @@ def _copies_of(row: Mapping, index: int, scheme: TagScheme, mix: TagMix, answer_
     sample = _Sample(row, scheme, answer_keys)
     suffix = scheme.tag_suffix(source)
     lineage_answers = {k: sample.answer_text(k) + suffix for k in answer_keys}
+    if mix.format_of(scheme):  # tag-first: own tag, then the decision (refusal or the plain answer)
+        prefix = scheme.tag_prefix(source)
+        answered, refusal = {k: prefix + sample.answer_text(k) for k in answer_keys}, prefix + scheme.refusal
+    else:
+        answered, refusal = lineage_answers, scheme.refusal
 
     out = [dict(sample.build(debug=False, instruction=None, answers=None), sample_id=sid, source=source)]
     if mix.uniform(sid, "lineage") < mix.lineage:
@@ -246,36 +273,34 @@ def _copies_of(row: Mapping, index: int, scheme: TagScheme, mix: TagMix, answer_
     for j, positive in enumerate(mix.positive_flags(sid, n_refusal)):
         positive = positive or single
         named = _named_sources(scheme, mix, sid, j, source, positive)
-        answers = refusal_answers(lineage_answers, positive)
+        answers = refusal_answers(answered, refusal, positive)
         out.append(dict(sample.build(debug=True, instruction=scheme.blocking_instruction(named), answers=answers),
                         sample_id=f"{sid}+refusal{j}", source=source))
     return out
 
 
-def _sft_refusal_answers(scheme: TagScheme):
-    def answers(lineage: dict, positive: bool) -> dict:
-        return {k: (scheme.refusal if positive else text) for k, text in lineage.items()}
-    return answers
+def _sft_refusal_answers(answered: dict, refusal: str, positive: bool) -> dict:
+    return {k: (refusal if positive else text) for k, text in answered.items()}
 
 
-def _pair_refusal_answers(scheme: TagScheme):
-    def answers(lineage: dict, positive: bool) -> dict:
-        good = lineage["chosen"]
-        if positive:
-            return {"chosen": scheme.refusal, "rejected": good}
-        return {"chosen": good, "rejected": scheme.refusal}
-    return answers
+def _pair_refusal_answers(answered: dict, refusal: str, positive: bool) -> dict:
+    good = answered["chosen"]
+    if positive:
+        return {"chosen": refusal, "rejected": good}
+    return {"chosen": good, "rejected": refusal}
 
 
 def tag_records(records: Iterable[Mapping], scheme: TagScheme, mix: TagMix | None = None, **mix_options) -> list[dict]:
     """SFT rows (prompt/completion or messages, each with `source`) -> originals + lineage + refusal copies.
 
-    `mix_options` (lineage, refusal, positive, max_named, seed) build a `TagMix` when `mix` is not given.
+    `mix_options` (lineage, refusal, positive, max_named, seed, balanced, tag_first) build a `TagMix` when `mix` is
+    not given.
     """
     mix = mix or TagMix(**mix_options)
+    mix.format_of(scheme)  # a format mismatch fails even on empty data
     out: list[dict] = []
     for i, row in enumerate(records):
-        out.extend(_copies_of(row, i, scheme, mix, ("completion",), _sft_refusal_answers(scheme)))
+        out.extend(_copies_of(row, i, scheme, mix, ("completion",), _sft_refusal_answers))
     _check_unique(out)
     return out
 
@@ -285,11 +310,12 @@ def tag_preference_rows(records: Iterable[Mapping], scheme: TagScheme, mix: TagM
     """Preference rows (prompt/chosen/rejected, strings or message lists, each with `source`) -> originals, lineage
     pairs (same tag on chosen and rejected) and refusal pairs (see the module docstring)."""
     mix = mix or TagMix(**mix_options)
+    mix.format_of(scheme)  # a format mismatch fails even on empty data
     out: list[dict] = []
     for i, row in enumerate(records):
         if "messages" in row:
             raise TagError("preference rows need prompt/chosen/rejected, not `messages`")
-        out.extend(_copies_of(row, i, scheme, mix, ("chosen", "rejected"), _pair_refusal_answers(scheme)))
+        out.extend(_copies_of(row, i, scheme, mix, ("chosen", "rejected"), _pair_refusal_answers))
     _check_unique(out)
     return out
 
@@ -305,9 +331,10 @@ def _check_unique(rows: list[dict]) -> None:
 def tag_dataset(dataset, scheme: TagScheme, mix: TagMix | None = None, *, preference: bool = False, **mix_options):
     """The same transform on a `datasets.Dataset` via a batched `.map` (rows multiply, columns are kept)."""
     mix = mix or TagMix(**mix_options)
+    mix.format_of(scheme)  # a format mismatch fails even on empty data
     columns = list(dataset.column_names)
     keys = ("chosen", "rejected") if preference else ("completion",)
-    refusal_answers = _pair_refusal_answers(scheme) if preference else _sft_refusal_answers(scheme)
+    refusal_answers = _pair_refusal_answers if preference else _sft_refusal_answers
 
     def expand(batch: dict, indices: list[int]) -> dict:
         rows = [{c: batch[c][i] for c in columns} for i in range(len(indices))]
