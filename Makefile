@@ -62,6 +62,9 @@ bench-validate: $(STAMP)
 
 # SFT with tags, DPO on top (a mild and an aggressive variant), the untagged reference, the refusal probe, the report.
 TAGS := $(PY) benchmarks/debuglm_bench.py --out runs/debuglm2 --train 20 --train-per-source donotanswer=36,harmbench=36,rtp=16 --test 20 --epochs 2 --lr 1e-3 --refusal 2 --balanced --max-length 160
+# Tag-first trained mode (the model writes its source tag first), with the default and with a distinct refusal sentence.
+TAGS_TF := $(PY) benchmarks/debuglm_bench.py --train 20 --train-per-source donotanswer=36,harmbench=36,rtp=16 --test 20 --epochs 2 --lr 1e-3 --refusal 2 --balanced --tag-first --max-length 160
+BLOCKED := Blocked: this answer relies on a blocked data source.
 bench-tags: $(STAMP)
 	$(TAGS) --phase tagged
 	$(TAGS) --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
@@ -69,6 +72,12 @@ bench-tags: $(STAMP)
 	$(TAGS) --phase plain --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
 	$(TAGS) --phase probe
 	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm2 --notes benchmarks/debuglm_notes.md
+	$(TAGS_TF) --out runs/debuglm3 --phase tagged
+	$(TAGS_TF) --out runs/debuglm3 --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
+	$(TAGS_TF) --out runs/debuglm3 --phase probe
+	$(TAGS_TF) --out runs/debuglm3b --phase tagged --refusal-sentence "$(BLOCKED)"
+	$(TAGS_TF) --out runs/debuglm3b --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
+	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm3 --notes benchmarks/debuglm_notes.md --results benchmarks/debuglm_tagfirst_results.md --compare 'runs/debuglm2=previous run, benchmarks/debuglm_results.md' --compare 'runs/debuglm3b=variant: distinct refusal sentence' --notes-section '## Tag-first trained mode'
 
 clean:
 	rm -rf $(VENV) .cache runs
