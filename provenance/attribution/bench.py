@@ -444,6 +444,28 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     return {"table": table, "tokens": tokens}
 
 
+def attributor_of(out: Path):
+    """(Attributor over the run's store with its final model, the store) of a trained benchmark run."""
+    from provenance.attribution.query import Attributor
+    from provenance.store import open_store
+
+    model, tok = load_trained(out)
+    store = open_store(str(out / "store.zarr"))
+    return Attributor(store, model, tok), store
+
+
+def queried_behaviours(out: Path):
+    """(behaviour, test cases, culprit ids) for each behaviour the run's attribution phase queried."""
+    from provenance.attribution.query import TestCase
+
+    meta = json.loads((out / "scenario.json").read_text())
+    state = json.loads((out / "attribution_state.json").read_text())
+    for behaviour, q in state["query_info"].items():
+        if q.get("cases"):
+            yield (behaviour, [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(q["cases"])],
+                   set(meta["culprits"][behaviour]))
+
+
 def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> "pd.DataFrame":
     """Behaviour-level attribution (``combine="mean"``) on the queries the run's attribution phase used: every
     signature variant at every layer (last epoch) and every baseline, one ranking per behaviour. Rows are merged
@@ -451,21 +473,12 @@ def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> "pd.Da
     import pandas as pd
 
     from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
-    from provenance.attribution.query import Attributor, SignatureMethod, TestCase
+    from provenance.attribution.query import SignatureMethod
     from provenance.attribution.signatures import VARIANTS
-    from provenance.store import open_store
 
-    meta = json.loads((out / "scenario.json").read_text())
-    state = json.loads((out / "attribution_state.json").read_text())
-    model, tok = load_trained(out)
-    store = open_store(str(out / "store.zarr"))
-    att = Attributor(store, model, tok)
+    att, store = attributor_of(out)
     rows_out = []
-    for behaviour, q in state["query_info"].items():
-        if not q.get("cases"):
-            continue
-        cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(q["cases"])]
-        culprits = set(meta["culprits"][behaviour])
+    for behaviour, cases, culprits in queried_behaviours(out):
         t0 = time.perf_counter()
         test = att.signatures(cases, store.layers)
         sig_s = time.perf_counter() - t0
@@ -506,23 +519,14 @@ def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k
     attribution_table.csv (earlier token-match rows replaced)."""
     import pandas as pd
 
-    from provenance.attribution.query import Attributor, SignatureMethod, TestCase
+    from provenance.attribution.query import SignatureMethod
     from provenance.attribution.signatures import DEFAULT_VARIANT
     from provenance.attribution.token_match import TokenMatchMethod
-    from provenance.store import open_store
 
-    meta = json.loads((out / "scenario.json").read_text())
-    state = json.loads((out / "attribution_state.json").read_text())
-    model, tok = load_trained(out)
-    store = open_store(str(out / "store.zarr"))
-    att = Attributor(store, model, tok)
+    att, store = attributor_of(out)
     stage1 = SignatureMethod(DEFAULT_VARIANT, store.layers[-1], "last")
     rows_out = []
-    for behaviour, q in state["query_info"].items():
-        if not q.get("cases"):
-            continue
-        cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(q["cases"])]
-        culprits = set(meta["culprits"][behaviour])
+    for behaviour, cases, culprits in queried_behaviours(out):
         test = att.signatures(cases, [store.layers[-1]])
         for layer in layers:
             method = TokenMatchMethod(layer, len(store), stage1, "last")   # one instance: the re-read rows are cached

@@ -15,7 +15,7 @@ from transformers import LogitsProcessor
 from provenance.errors import TagError
 from provenance.tags.prompts import encode_prompt
 from provenance.tags.scheme import TagScheme
-from provenance.tags.tracer import TraceResult, _left_pad, eos_ids
+from provenance.tags.tracer import TraceResult, generate_batches
 
 __all__ = ["TagFirstLogitsProcessor", "generate_tag_first"]
 
@@ -48,43 +48,28 @@ def generate_tag_first(model, tokenizer, scheme: TagScheme, prompts, *, blocked=
     Raises TagError when every row of a batch ends right after its source token: that is how a model trained in the
     DebugLM format (answer, then tag, then end) responds to a forced `<TAG>`, i.e. the scheme's format is wrong.
     """
-    from transformers import LogitsProcessorList
-
-    if isinstance(prompts, str):
-        raise TagError("prompts must be a list of strings")
     if max_new_tokens < 2:
         raise TagError("tag-first generation needs max_new_tokens >= 2 (source, answer)")
-    prompts = list(prompts)
-    ids = scheme.ids(tokenizer)
-    stop = eos_ids(model, tokenizer)
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stop[0]
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
+
+    def rows_of(chunk):  # the trusted <TAG> goes after the user's (split) text and the assistant header
+        tag = scheme.ids(tokenizer)["tag"]
+        return [encode_prompt(tokenizer, scheme, p, debug=True, blocked=blocked, system=system, chat=chat) + [tag]
+                for p in chunk]
+
+    def processor_of(prompt_len, ids, stop):
+        return TagFirstLogitsProcessor(tag_id=ids["tag"], source_ids=ids["sources"], debug_id=ids["debug"],
+                                       prompt_len=prompt_len)
+
     results: list[TraceResult] = []
-    try:
-        for start in range(0, len(prompts), batch_size):
-            chunk = prompts[start:start + batch_size]
-            rows = [encode_prompt(tokenizer, scheme, p, debug=True, blocked=blocked, system=system, chat=chat)
-                    + [ids["tag"]] for p in chunk]  # trusted: added after the user's (split) text
-            input_ids, mask = _left_pad(rows, pad_id)
-            proc = TagFirstLogitsProcessor(tag_id=ids["tag"], source_ids=ids["sources"], debug_id=ids["debug"],
-                                           prompt_len=input_ids.shape[1])
-            with torch.no_grad():
-                out = model.generate(input_ids=input_ids.to(device), attention_mask=mask.to(device),
-                                     max_new_tokens=max_new_tokens, do_sample=False,
-                                     logits_processor=LogitsProcessorList([proc]), pad_token_id=pad_id,
-                                     eos_token_id=stop, output_logits=True, return_dict_in_generate=True)
-            generated = out.sequences[:, input_ids.shape[1]:].cpu()
-            batch = [_parse(prompt, generated[b], out.logits[0][b], ids, stop, scheme, tokenizer)
-                     for b, prompt in enumerate(chunk)]
-            if all(_ended_after_tag(g, stop) for g in generated):
-                raise TagError("the model ended right after its source tag on every prompt: it was trained in the "
-                               "DebugLM format (answer, then tag), not tag-first; load its own tag_scheme.json or "
-                               "use TagScheme(tag_first=False)")
-            results += batch
-    finally:
-        model.train(was_training)
+    for chunk, generated, logits, ids, stop in generate_batches(
+            model, tokenizer, scheme, prompts, batch_size=batch_size, max_new_tokens=max_new_tokens,
+            rows_of=rows_of, processor_of=processor_of):
+        if all(_ended_after_tag(g, stop) for g in generated):
+            raise TagError("the model ended right after its source tag on every prompt: it was trained in the "
+                           "DebugLM format (answer, then tag), not tag-first; load its own tag_scheme.json or "
+                           "use TagScheme(tag_first=False)")
+        results += [_parse(prompt, generated[b], logits[0][b], ids, stop, scheme, tokenizer)
+                    for b, prompt in enumerate(chunk)]
     return results
 
 

@@ -17,7 +17,8 @@ from provenance.errors import TagError
 from provenance.tags.prompts import encode_prompt
 from provenance.tags.scheme import TagScheme
 
-__all__ = ["SourceTagLogitsProcessor", "TraceResult", "trace", "generate_tagged", "scheme_of", "eos_ids"]
+__all__ = ["SourceTagLogitsProcessor", "TraceResult", "trace", "generate_tagged", "generate_batches", "scheme_of",
+           "eos_ids"]
 
 
 class SourceTagLogitsProcessor(LogitsProcessor):
@@ -114,10 +115,11 @@ def _left_pad(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.T
     return ids, mask
 
 
-def generate_tagged(model, tokenizer, scheme: TagScheme, prompts, *, debug: bool = True, blocked=None,
-                    require_tag: bool = True, max_new_tokens: int = 64, batch_size: int = 16,
-                    system: str | None = None, chat: bool = True) -> list[TraceResult]:
-    """Greedy, batched (left-padded) generation under `SourceTagLogitsProcessor`; parses answer, tag, confidence."""
+def generate_batches(model, tokenizer, scheme: TagScheme, prompts, *, batch_size: int, max_new_tokens: int,
+                     rows_of, processor_of):
+    """Greedy, batched, left-padded generation in eval mode (the model's mode restored after): for each batch of
+    ``prompts``, ``rows_of(chunk)`` gives the prompt token ids and ``processor_of(prompt_len, ids, stop)`` the logits
+    processor. Yields (chunk, generated token ids [B, T] on CPU, per-step logits, ids, stop)."""
     from transformers import LogitsProcessorList
 
     if isinstance(prompts, str):
@@ -129,27 +131,41 @@ def generate_tagged(model, tokenizer, scheme: TagScheme, prompts, *, debug: bool
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    results: list[TraceResult] = []
     try:
         for start in range(0, len(prompts), batch_size):
             chunk = prompts[start:start + batch_size]
-            rows = [encode_prompt(tokenizer, scheme, p, debug=debug, blocked=blocked, system=system, chat=chat)
-                    for p in chunk]
-            input_ids, mask = _left_pad(rows, pad_id)
-            proc = SourceTagLogitsProcessor(tag_id=ids["tag"], source_ids=ids["sources"], eos_ids=stop,
-                                            debug_id=ids["debug"], prompt_len=input_ids.shape[1],
-                                            max_new_tokens=max_new_tokens, require_tag=require_tag)
+            input_ids, mask = _left_pad(rows_of(chunk), pad_id)
+            proc = processor_of(input_ids.shape[1], ids, stop)
             with torch.no_grad():
                 out = model.generate(input_ids=input_ids.to(device), attention_mask=mask.to(device),
                                      max_new_tokens=max_new_tokens, do_sample=False,
                                      logits_processor=LogitsProcessorList([proc]), pad_token_id=pad_id,
                                      eos_token_id=stop, output_logits=True, return_dict_in_generate=True)
-            generated = out.sequences[:, input_ids.shape[1]:].cpu()
-            for b, prompt in enumerate(chunk):
-                results.append(_parse(prompt, generated[b], [lg[b] for lg in out.logits], ids, stop, scheme,
-                                      tokenizer, max_new_tokens))
+            yield chunk, out.sequences[:, input_ids.shape[1]:].cpu(), out.logits, ids, stop
     finally:
         model.train(was_training)
+
+
+def generate_tagged(model, tokenizer, scheme: TagScheme, prompts, *, debug: bool = True, blocked=None,
+                    require_tag: bool = True, max_new_tokens: int = 64, batch_size: int = 16,
+                    system: str | None = None, chat: bool = True) -> list[TraceResult]:
+    """Greedy, batched (left-padded) generation under `SourceTagLogitsProcessor`; parses answer, tag, confidence."""
+    def rows_of(chunk):
+        return [encode_prompt(tokenizer, scheme, p, debug=debug, blocked=blocked, system=system, chat=chat)
+                for p in chunk]
+
+    def processor_of(prompt_len, ids, stop):
+        return SourceTagLogitsProcessor(tag_id=ids["tag"], source_ids=ids["sources"], eos_ids=stop,
+                                        debug_id=ids["debug"], prompt_len=prompt_len,
+                                        max_new_tokens=max_new_tokens, require_tag=require_tag)
+
+    results: list[TraceResult] = []
+    for chunk, generated, logits, ids, stop in generate_batches(
+            model, tokenizer, scheme, prompts, batch_size=batch_size, max_new_tokens=max_new_tokens,
+            rows_of=rows_of, processor_of=processor_of):
+        for b, prompt in enumerate(chunk):
+            results.append(_parse(prompt, generated[b], [lg[b] for lg in logits], ids, stop, scheme, tokenizer,
+                                  max_new_tokens))
     return results
 
 
