@@ -113,6 +113,19 @@ def test_two_stages_rank_only_the_first_stage_candidates(setup):
     assert sorted(comb.rows[0].tolist()) == sorted(cand_b[0].tolist())
 
 
+def test_a_baseline_as_first_stage_of_a_behaviour_query(setup):
+    from provenance.attribution.baselines import Bm25Method
+    from provenance.attribution.query import mean_of_rankings
+
+    att, base, _, cases = setup
+    test = att.signatures(cases, [3])
+    stage1 = Bm25Method()
+    comb = att.query(test, method=TokenMatchMethod(layer=3, candidates=3, stage1=stage1, base=base), k=10,
+                     snippet_chars=0, combine="mean")
+    _, cand = mean_of_rankings(*stage1.top_k(att, test, len(att.samples)), 3)
+    assert sorted(comb.rows[0].tolist()) == sorted(cand[0].tolist())
+
+
 def test_peft_model_uses_its_disabled_adapters_as_the_base(setup):
     from peft import LoraConfig, get_peft_model
 

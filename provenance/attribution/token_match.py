@@ -24,7 +24,7 @@ from contextlib import contextmanager, nullcontext
 import numpy as np
 import torch
 
-from provenance.attribution.query import Attributor, SignatureMethod, TestSignatures, eval_mode
+from provenance.attribution.query import Attributor, SignatureMethod, TestSignatures, eval_mode, mean_of_rankings
 from provenance.attribution.signatures import DEFAULT_VARIANT, part_means
 from provenance.attribution.topk import select_rows, top_k_rows
 from provenance.capture import find_layout
@@ -155,8 +155,10 @@ class TokenMatchMethod:
         if self.candidates >= n_sel:
             cand = [np.flatnonzero(mask)] * (1 if combine else len(test))
         elif combine:
-            _, rows = self.stage1.top_k_combined(att, test, self.candidates) if hasattr(self.stage1, "top_k_combined") \
-                else self.stage1.top_k(att, test, self.candidates, combine=True)
+            if hasattr(self.stage1, "top_k_combined"):
+                _, rows = self.stage1.top_k_combined(att, test, self.candidates)
+            else:   # any other method: as Attributor.query averages it
+                _, rows = mean_of_rankings(*self.stage1.top_k(att, test, len(att.samples)), self.candidates)
             cand = [rows[0][rows[0] >= 0]]
         else:
             _, rows = self.stage1.top_k(att, test, self.candidates)
