@@ -79,11 +79,11 @@ class ProvenanceTrainerCallback(TrainerCallback):
                  signatures: Sequence[str] = SIGNATURES, encoding: str = "float16-rowscale",
                  projection_dim: int | None = None, projection_seed: int = 0, probe_prompts: int = 8,
                  overwrite: bool = False, storage_options: dict | None = None, shard_rows: int = 2048,
-                 chunk_rows: int = 256):
+                 chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None):
         self.session = CaptureSession(
             store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
             projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
-            storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows,
+            storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows, token_layers=token_layers,
         )
         self.trainer: Trainer | None = None
         self.is_dpo = False

@@ -19,19 +19,20 @@ class ProvenanceCallback(Callback):
     Works with an unmodified LightningModule holding a transformers causal LM (PEFT-wrapped or not; found
     automatically, or named by `model_attr`) whose training batches are dicts with `input_ids`, `attention_mask`,
     `labels` and `sample_id` (optionally `source`). Each rank writes its own group; `Trainer.fit(ckpt_path=...)`
-    resumes the store exactly at the checkpoint.
+    resumes the store exactly at the checkpoint. `token_layers` ("auto": 3/4 of the depth, or layer numbers) also
+    stores the hidden state at every token there, for token-level matching (`TokenMatchMethod`) from the store.
     """
 
     def __init__(self, store: str, *, layers: str | int | Sequence[int] = "auto", run: str = "default",
                  signatures: Sequence[str] = SIGNATURES, model_attr: str | None = None,
                  encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
                  probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
-                 shard_rows: int = 2048, chunk_rows: int = 256):
+                 shard_rows: int = 2048, chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None):
         self.model_attr = model_attr
         self.session = CaptureSession(
             store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
             projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
-            storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows,
+            storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows, token_layers=token_layers,
         )
         self._trainer: pl.Trainer | None = None
         self._in_batch = False

@@ -15,7 +15,10 @@ import torch
 from torch import nn
 
 from provenance import __version__
-from provenance.capture import LAYER_CONVENTION, SIGNATURES, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint
+from provenance.capture import (
+    LAYER_CONVENTION, SIGNATURES, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint,
+    resolve_token_layers,
+)
 from provenance.errors import CaptureConfigError, CaptureInputError, StoreNotFoundError
 from provenance.store import CaptureRows, StoreWriter, check_store_compatible, committed_rows_before_step
 
@@ -31,11 +34,13 @@ class CaptureSession:
     def __init__(self, store: str, *, run: str = "default", layers="auto", signatures: Sequence[str] = SIGNATURES,
                  encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
                  probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
-                 shard_rows: int = 2048, chunk_rows: int = 256):
+                 shard_rows: int = 2048, chunk_rows: int = 256, token_layers=None):
         if layers != "auto" and not (isinstance(layers, int) or (isinstance(layers, Sequence) and layers and all(isinstance(l, int) for l in layers))):
             raise CaptureConfigError(f"layers must be 'auto', an int or a non-empty list of ints, got {layers!r}")
         self.store, self.run, self.layers_spec = str(store), run, layers
         self.signatures = tuple(signatures)
+        self.token_layers_spec = token_layers
+        self.token_layers: list[int] = []
         self.encoding = encoding
         self.projection = None if projection_dim is None else {"seed": int(projection_seed), "dim": int(projection_dim)}
         self.probe_prompts, self.overwrite = probe_prompts, overwrite
@@ -62,6 +67,7 @@ class CaptureSession:
         layout = find_layout(model)
         if self.layers_spec != "auto":
             layout.check_layers([self.layers_spec] if isinstance(self.layers_spec, int) else list(self.layers_spec))
+        self.token_layers = resolve_token_layers(self.token_layers_spec, layout)
         self.check_store(resuming=True)  # the model and schema now; the run itself once resume is known
 
     def check_store(self, *, resuming: bool | None = None) -> None:
@@ -156,11 +162,13 @@ class CaptureSession:
                                                      storage_options=self.storage_options)
             log.info("provenance: resuming run %r rank %d at %d committed rows (step < %d)",
                      self.run, self.rank, resume_rows, self._resume["global_step"])
-        engine = CaptureEngine(self.model, self.choice.layers, self.signatures, reference=self.reference)
+        engine = CaptureEngine(self.model, self.choice.layers, self.signatures, reference=self.reference,
+                               token_layers=self.token_layers)
         run_attrs = {
             "library_version": __version__, "layers": self.choice.layers, "layer_choice": self.choice.to_attrs(),
             "layer_convention": LAYER_CONVENTION, "hidden_size": layout.hidden_size, "num_layers": layout.num_layers,
             "signatures": list(engine.stored_signatures), "world_size": self.world_size,
+            "token_layers": list(self.token_layers),
             "signature_scale": "gradients of each sample's own mean response-token cross-entropy",
             "created_unix": time.time(),
             **self.extra_run_attrs,
@@ -213,7 +221,16 @@ def _select_rows(rows: CaptureRows, keep: list[int], skipped: dict) -> CaptureRo
         token_ids=[rows.token_ids[i] for i in keep],
         signatures={l: {k: take(v) for k, v in d.items()} for l, d in rows.signatures.items()},
         columns={k: [v[i] for i in keep] for k, v in rows.columns.items()}, skipped=skipped, ready=rows.ready,
+        token_states=_take_tokens(rows, keep),
     )
+
+
+def _take_tokens(rows: CaptureRows, keep: list[int]) -> dict:
+    if not rows.token_states:
+        return {}
+    at = torch.as_tensor(rows.token_positions(keep), dtype=torch.long)
+    return {l: (t.index_select(0, at.to(t.device)) if isinstance(t, torch.Tensor) else t[at.numpy()])
+            for l, t in rows.token_states.items()}
 
 
 def _refuse_packing(batch: Mapping) -> None:

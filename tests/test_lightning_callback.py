@@ -147,3 +147,30 @@ def test_packed_rows_are_refused(tmp_path):
                          enable_progress_bar=False, callbacks=[ProvenanceCallback(str(tmp_path / "s.zarr"), layers=[1])])
     with pytest.raises(CaptureInputError, match="packs several samples"):
         trainer.fit(CausalLMModule(tiny_causal_lm("llama")), train_dataloaders=loader)
+
+
+def test_token_layers_store_every_token_state_through_the_callback(tmp_path):
+    samples = random_samples(11, seed=4, no_response=(3,))
+    model = tiny_causal_lm("llama", seed=0)
+    store = str(tmp_path / "s.zarr")
+    # lr=0: fixed weights, so every captured state can be compared with one forward of the sample alone.
+    fit(CausalLMModule(model, lr=0.0), samples, ProvenanceCallback(store, layers=[1], token_layers="auto",
+                                                                  encoding="float32"), batch=4, epochs=1)
+    reader = open_store(store)
+    assert reader.run_attrs["token_layers"] == [3] and reader.token_state_layers == [3] and reader.layers == [1]
+    df = reader.samples()
+    assert list(df.sample_id) == [100 + i for i in range(11) if i != 3]
+    states = reader.token_states(3, range(len(df)))
+    with torch.no_grad():
+        for row, sid in enumerate(df.sample_id):
+            s = samples[sid - 100]
+            ref = model(input_ids=s["input_ids"][None], output_hidden_states=True).hidden_states[3][0]
+            assert reader.tokens(row).tolist() == s["input_ids"].tolist()
+            torch.testing.assert_close(torch.as_tensor(states[row]), ref.float(), atol=1e-5, rtol=1e-4)
+
+
+def test_bad_token_layers_fail_fast_in_setup(tmp_path):
+    cb = ProvenanceCallback(str(tmp_path / "s.zarr"), layers=[1], token_layers=[7])
+    with pytest.raises(CaptureConfigError, match="layer"):
+        fit(CausalLMModule(tiny_causal_lm("llama", seed=0)), random_samples(4), cb)
+    assert not (tmp_path / "s.zarr").exists()

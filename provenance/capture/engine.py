@@ -20,6 +20,10 @@ scale instead: the caller knows the batch factor c (1 / pairs in the batch / gra
 passes `begin(scale=c)`; stored gradients are the captured ones divided by c, i.e. the gradients of the row's own loss
 term (for DPO, of its pair's loss).
 
+Per-token states (opt-in, `token_layers`): the hidden state at every real token of each sample (prompt and response,
+aligned with its stored token ids), for methods that match a behaviour carried by a few tokens. They cost one row of
+d values per token, so they are captured only at the layers asked for.
+
 Reference activations (DPO's M0): with `reference="self"` the model's own forwards *without* grad between `begin` and
 `end` (TRL's PEFT reference forward with adapters disabled) give `h_mean_ref`; with `reference=<module>` hooks on that
 reference model's layers give it. Forwards without grad inside a training forward (reentrant gradient checkpointing)
@@ -66,6 +70,9 @@ class _BatchState:
     ref_hidden: dict = field(default_factory=dict)  # layer -> {"h_mean_ref"}
     in_no_grad_call: bool = False                # inside a whole model call made without grad (a reference forward)
     grads: dict = field(default_factory=dict)    # layer -> {"g_last", "g_sum"}
+    token_mask: torch.Tensor | None = None       # [nv, T] bool on the model's device: the kept rows' real tokens
+    token_row: torch.Tensor | None = None        # [T_real] which kept row each real token belongs to
+    token_states: dict = field(default_factory=dict)  # layer -> [T_real, d] hidden states at every real token
     probe_p: torch.Tensor | None = None          # p_y at the probe positions
     softcap_slope: torch.Tensor | None = None    # d(softcapped z)/dz at every flat target, when the model softcaps
     target_grad: torch.Tensor | None = None      # dL_batch/dz_y at every flat (row, position)
@@ -83,11 +90,14 @@ class CaptureEngine:
     """
 
     def __init__(self, model: nn.Module, layers: Sequence[int], signatures: Sequence[str] = SIGNATURES,
-                 probes_per_sample: int = 8, *, reference: str | nn.Module | None = None):
+                 probes_per_sample: int = 8, *, reference: str | nn.Module | None = None,
+                 token_layers: Sequence[int] = ()):
         self.model = model
         self.layout: ModelLayout = find_layout(model)
         self.layers = sorted(set(int(l) for l in layers))
         self.layout.check_layers(self.layers)
+        self.token_layers = sorted(set(int(l) for l in token_layers))
+        self.layout.check_layers(self.token_layers)
         unknown = set(signatures) - set(SIGNATURES)
         if unknown:
             raise CaptureInputError(f"unknown signature(s) {sorted(unknown)}; choose from {list(SIGNATURES)}")
@@ -107,7 +117,7 @@ class CaptureEngine:
     # ---- lifecycle -------------------------------------------------------------------------------------------
     def attach(self) -> "CaptureEngine":
         if not self._handles:
-            for layer in self.layers:
+            for layer in sorted(set(self.layers) | set(self.token_layers)):
                 module = self.layout.module_for_layer(layer)
                 self._handles.append(module.register_forward_hook(partial(self._on_hidden, layer)))
             self._handles.append(self.layout.lm_head.register_forward_hook(self._on_logits))
@@ -164,11 +174,17 @@ class CaptureEngine:
         rows = pos.rows.to("cpu")
         first_real = mask.int().argmax(1)
         token_ids = [ids[r][mask[r]].numpy().astype(np.int32) for r in rows.tolist()]
+        token_mask = token_row = None
+        if self.token_layers:
+            kept = mask[rows]
+            token_mask = kept.to(labels.device, non_blocking=True)
+            token_row = torch.repeat_interleave(torch.arange(len(rows)), kept.sum(1))
         prompt_len = (pos.last_prompt.to("cpu") - first_real[rows] + 1).numpy().astype(np.int32)
         self._state = _BatchState(
             pos=pos, sample_ids=[sample_ids[r] for r in rows.tolist()], sources=[sources[r] for r in rows.tolist()],
             epoch=int(epoch), step=int(step), token_ids=token_ids, prompt_len=prompt_len,
             columns={k: [_as_list(v)[r] for r in rows.tolist()] for k, v in (columns or {}).items()}, scale=scale,
+            token_mask=token_mask, token_row=token_row,
         )
 
     def end(self) -> CaptureRows | None:
@@ -182,7 +198,8 @@ class CaptureEngine:
             skipped["no_response_tokens"] = pos.batch_size - len(pos.rows)
         n_valid = len(pos.rows)
         has_scale = st.scale is not None or st.target_grad is not None or st.logp_grad is not None
-        complete = len(st.hidden) == len(self.layers) and len(st.grads) == len(self.layers) and has_scale
+        complete = (len(st.hidden) == len(self.layers) and len(st.grads) == len(self.layers) and has_scale
+                    and len(st.token_states) == len(self.token_layers))
         if n_valid and not complete:
             # A forward without backward (or a loss that never reached these layers): nothing exact to store.
             skipped["no_backward"] = skipped.get("no_backward", 0) + n_valid
@@ -211,6 +228,9 @@ class CaptureEngine:
                 out[layer].update(st.ref_hidden[layer])
             for t in out[layer].values():
                 finite &= torch.isfinite(t).all(1)
+        for t in st.token_states.values():
+            bad_tokens = (~torch.isfinite(t).all(1)).to("cpu", torch.long)
+            finite &= (torch.zeros(n_valid, dtype=torch.long).index_add_(0, st.token_row, bad_tokens) == 0).to(finite.device)
         keep = finite.to("cpu")
         n_bad = int((~keep).sum())
         if n_bad:
@@ -225,11 +245,16 @@ class CaptureEngine:
             ready = torch.cuda.Event()
             ready.record()
         sel = idx.tolist()
+        token_states = {}
+        if st.token_states:
+            at = keep[st.token_row]
+            token_states = {l: _to_host(t[at.to(t.device)]) for l, t in st.token_states.items()}
         return CaptureRows(
             sample_id=[st.sample_ids[i] for i in sel], source=[st.sources[i] for i in sel],
             epoch=st.epoch, step=st.step, loss=loss_host, prompt_len=st.prompt_len[sel],
             token_ids=[st.token_ids[i] for i in sel], signatures=sigs,
             columns={k: [v[i] for i in sel] for k, v in st.columns.items()}, skipped=skipped, ready=ready,
+            token_states=token_states,
         )
 
     # ---- hooks ---------------------------------------------------------------------------------------------
@@ -292,7 +317,9 @@ class CaptureEngine:
             if self.reference == "self" and st.in_no_grad_call and layer not in st.ref_hidden:
                 self._record_reference(st, layer, output)
             return
-        if layer in st.hidden:
+        wants_signatures = layer in self.layers and layer not in st.hidden
+        wants_tokens = layer in self.token_layers and layer not in st.token_states
+        if not (wants_signatures or wants_tokens):
             return
         hidden = output[0] if isinstance(output, (tuple, list)) else output
         if not isinstance(hidden, torch.Tensor) or not hidden.requires_grad:
@@ -303,6 +330,13 @@ class CaptureEngine:
                 f"layer {layer} output has shape {tuple(hidden.shape)} but the batch labels are "
                 f"[{pos.batch_size}, {pos.seq_len}]: capture needs one row per sample (no packing)"
             )
+        if wants_tokens:
+            with torch.no_grad():
+                x = hidden.detach()
+                # Boolean indexing copies only the real tokens, row by row: the order of the stored token ids.
+                st.token_states[layer] = (x.index_select(0, pos.rows) if pos.partial else x)[st.token_mask]
+        if not wants_signatures:
+            return
         with torch.no_grad():
             x = hidden.detach()
             # Gather and a masked matmul read the activations in place: no copy of the [B, T, d] tensor.

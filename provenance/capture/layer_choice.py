@@ -13,6 +13,26 @@ import torch
 from torch import nn
 
 from provenance.capture.model_layout import ModelLayout
+from provenance.errors import CaptureConfigError
+
+
+def default_token_layer_index(num_layers: int) -> int:
+    """Three quarters of the depth: where a token's state carries its meaning in context (token match; chosen on the
+    attribution benchmark)."""
+    return int(0.75 * num_layers)
+
+
+def resolve_token_layers(spec, layout: ModelLayout) -> list[int]:
+    """`token_layers`: None or () -> none, "auto" -> [3/4 depth], an int or a list of ints -> those (checked)."""
+    if spec is None:
+        return []
+    if spec == "auto":
+        return [default_token_layer_index(layout.num_layers)]
+    layers = [spec] if isinstance(spec, int) and not isinstance(spec, bool) else list(spec)
+    if not all(isinstance(l, int) and not isinstance(l, bool) for l in layers):
+        raise CaptureConfigError(f"token_layers must be None, 'auto', an int or a list of ints, got {spec!r}")
+    layout.check_layers(layers)
+    return sorted(set(layers))
 
 
 @dataclass

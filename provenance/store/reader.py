@@ -24,6 +24,7 @@ from provenance.store.schema import (
     ROOT_ATTR,
     RUN_ATTR,
     SCALE_SUFFIX,
+    TOKEN_STATES,
     TOKENS_END,
     TOKENS_IDS,
     check_root,
@@ -32,6 +33,7 @@ from provenance.store.schema import (
     scale_path,
     shard_length,
     signature_path,
+    token_state_path,
 )
 
 
@@ -153,14 +155,19 @@ class StoreReader:
         self._ranks = sorted(ranks, key=lambda x: x.rank)
         self._offsets = np.cumsum([0] + [r.committed for r in self._ranks])
         sigs: dict[int, set] = {}
+        token_layers: set[int] = set()
         for rk in self._ranks:
             for gname, sub in rk.group.groups():
                 layer = parse_prefixed_int(gname, LAYER_PREFIX)
                 if layer is not None:
-                    sigs.setdefault(layer, set()).update(
-                        a for a in sub.array_keys() if not a.endswith(SCALE_SUFFIX)
-                    )
+                    names = set(sub.array_keys())
+                    if TOKEN_STATES in names:
+                        token_layers.add(layer)
+                    names = {a for a in names if not a.endswith(SCALE_SUFFIX) and a != TOKEN_STATES}
+                    if names:
+                        sigs.setdefault(layer, set()).update(names)
         self._sigs = sigs
+        self._token_layers = sorted(token_layers)
 
     @property
     def committed(self) -> dict[int, int]:
@@ -177,6 +184,11 @@ class StoreReader:
     @property
     def layers(self) -> list[int]:
         return sorted(self._sigs)
+
+    @property
+    def token_state_layers(self) -> list[int]:
+        """Layers with per-token hidden states (``token_states``)."""
+        return list(self._token_layers)
 
     @property
     def signature_names(self) -> list[str]:
@@ -321,6 +333,43 @@ class StoreReader:
             ids = rk.array(TOKENS_IDS)
             for w, a, b in zip(where, starts.tolist(), ends.tolist()):
                 out[int(w)] = np.asarray(ids[a:b], dtype=np.int32)
+        return out  # type: ignore[return-value]
+
+    def token_states(self, layer: int, rows, *, gap_tokens: int = 4096) -> list[np.ndarray]:
+        """Decoded float32 per-token hidden states [n_tokens, D] at ``layer`` of each of global ``rows``, aligned
+        with their token ids (prompt and response).
+
+        Rows whose tokens lie within ``gap_tokens`` of each other are read as one slice, so a block of consecutive
+        rows (an epoch) costs one read per shard and a few scattered top hits read only their own tokens.
+        """
+        if layer not in self._token_layers:
+            raise StoreNotFoundError(
+                f"no per-token states at layer {layer!r} in run {self.run!r}; layers with token states: "
+                f"{self._token_layers} (capture them with token_layers=[...])"
+            )
+        rows = self._global_rows(rows)
+        out: list[np.ndarray | None] = [None] * len(rows)
+        ranks = np.searchsorted(self._offsets, rows, side="right") - 1
+        scaled = self._encoding.has_scale
+        for i in np.unique(ranks):
+            rk, where = self._ranks[int(i)], np.flatnonzero(ranks == i)
+            local = rows[where] - int(self._offsets[int(i)])
+            ends = rk.token_ends()
+            starts = np.where(local > 0, ends[np.maximum(local - 1, 0)], 0)
+            stops = ends[local]
+            payload = rk.array(token_state_path(layer))
+            scale = rk.array(token_state_path(layer) + SCALE_SUFFIX) if scaled else None
+            order = np.argsort(starts, kind="stable")
+            j = 0
+            while j < len(order):
+                lo, hi, k = int(starts[order[j]]), int(stops[order[j]]), j + 1
+                while k < len(order) and int(starts[order[k]]) <= hi + gap_tokens:
+                    hi = max(hi, int(stops[order[k]]))
+                    k += 1
+                block = decode(payload[lo:hi], scale[lo:hi] if scaled else None, self._encoding.name)
+                for m in order[j:k]:
+                    out[int(where[m])] = block[int(starts[m]) - lo: int(stops[m]) - lo]
+                j = k
         return out  # type: ignore[return-value]
 
     def to_dask(self, layer: int, name: str):

@@ -27,8 +27,17 @@ class CaptureRows:
     token_ids: list  # n 1-D int arrays, the unpadded tokens of each sample
     signatures: dict  # layer -> name -> [n, d] float32 (np.ndarray or torch.Tensor)
     columns: dict = field(default_factory=dict)  # optional extra 1-D per-row columns
+    # optional per-token states: layer -> [T, d], T = the total length of token_ids, rows in order
+    token_states: dict = field(default_factory=dict)
     skipped: dict = field(default_factory=dict)  # samples the engine dropped in this batch, by reason
     ready: Any = None  # optional object with .synchronize() (e.g. a CUDA event)
 
     def __len__(self) -> int:
         return len(self.sample_id)
+
+    def token_positions(self, keep: list[int]) -> np.ndarray:
+        """Indices into the concatenated tokens (and token_states) of the rows ``keep``, in that order."""
+        lengths = np.array([len(t) for t in self.token_ids], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(lengths) else lengths
+        parts = [np.arange(starts[i], starts[i] + lengths[i]) for i in keep]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)

@@ -8,11 +8,13 @@
           sample_id source epoch step loss prompt_len [extra columns]   [N]
           layer-<l>/<name>       [N, D]   encoded payload
           layer-<l>/<name>_scale [N]      per-row scale (scaled encodings only)
+          layer-<l>/h_tok        [T, D]   opt-in per-token hidden states, aligned with tokens/ids
+          layer-<l>/h_tok_scale  [T]      their per-token scale (scaled encodings only)
           tokens/ids             [T]      int32, all samples' tokens concatenated
           tokens/end             [N]      int64, cumulative end offsets into tokens/ids
 
-Rows are visible only up to ``committed`` (``committed_tokens`` for tokens/ids);
-arrays may be physically longer.
+Rows are visible only up to ``committed`` (``committed_tokens`` for tokens/ids and the token-aligned h_tok
+arrays); arrays may be physically longer.
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ BASE_COLUMNS: dict[str, str | None] = {
 RESERVED_NAMES = frozenset(BASE_COLUMNS) | {"tokens", "rank", "n_tokens"}
 
 TOKEN_INNER_CHUNK = 32768
+# Per-token hidden states: one row per stored token (aligned with tokens/ids), so a behaviour carried by a few
+# tokens can be matched token by token from training-time captures.
+TOKEN_STATES = "h_tok"
+# Tokens per stored object of a token-state array: [8192, 576] float16 is 9 MB, buffered whole before writing.
+TOKEN_STATE_SHARD = 8192
+TOKEN_STATE_CHUNK = 1024
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
@@ -62,6 +70,18 @@ def rank_group(rank: int) -> str:
 
 def layer_group(layer: int) -> str:
     return f"{LAYER_PREFIX}{int(layer)}"
+
+
+def token_state_path(layer: int) -> str:
+    return f"{layer_group(layer)}/{TOKEN_STATES}"
+
+
+def is_token_aligned(path: str) -> bool:
+    """Arrays with one row per stored token (tokens/ids, layer-<l>/h_tok and its scale), not one per sample."""
+    if path == TOKENS_IDS:
+        return True
+    head, _, name = path.partition("/")
+    return head.startswith(LAYER_PREFIX) and name in (TOKEN_STATES, TOKEN_STATES + SCALE_SUFFIX)
 
 
 def signature_path(layer: int, name: str) -> str:
@@ -179,6 +199,23 @@ def token_array_kwargs(shard_tokens: int) -> dict:
     return dict(
         shape=(0,), dtype="int32", chunks=(inner,), shards=(shard_tokens,),
         compressors=_numeric_codecs(), fill_value=0, dimension_names=("token",),
+    )
+
+
+def token_state_array_kwargs(dtype: str, width: int | None, shard_tokens: int = TOKEN_STATE_SHARD) -> dict:
+    """create_array kwargs of a token-aligned per-token state array ([T, width]) or its scale ([T])."""
+    inner = min(TOKEN_STATE_CHUNK, shard_tokens)
+    if shard_tokens <= 0 or shard_tokens % inner:
+        raise StoreValueError(f"shard_token_states={shard_tokens} must be a positive multiple of {inner}")
+    if width is None:
+        return dict(
+            shape=(0,), dtype=dtype, chunks=(inner,), shards=(shard_tokens,),
+            compressors=_numeric_codecs(), fill_value=0, dimension_names=("token",),
+        )
+    return dict(
+        shape=(0, int(width)), dtype=dtype, chunks=(inner, int(width)),
+        shards=(shard_tokens, int(width)), compressors=_numeric_codecs(), fill_value=0,
+        dimension_names=("token", "dim"),
     )
 
 

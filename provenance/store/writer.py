@@ -44,6 +44,8 @@ from provenance.store.schema import (
     ROOT_ATTR,
     RUN_ATTR,
     SCALE_SUFFIX,
+    TOKEN_STATE_SHARD,
+    TOKEN_STATES,
     TOKENS_END,
     TOKENS_IDS,
     check_name,
@@ -58,6 +60,9 @@ from provenance.store.schema import (
     shard_length,
     signature_path,
     token_array_kwargs,
+    is_token_aligned,
+    token_state_array_kwargs,
+    token_state_path,
 )
 
 log = logging.getLogger(__name__)
@@ -208,6 +213,7 @@ class StoreWriter:
         shard_rows: int = 2048,
         chunk_rows: int = 256,
         shard_tokens: int = 262144,
+        shard_token_states: int = TOKEN_STATE_SHARD,
         resume_committed: int | None = None,
         overwrite: bool = False,
         queue_size: int = 32,
@@ -228,6 +234,8 @@ class StoreWriter:
         self._projection = self._check_projection(projection)
         self._shard_rows, self._chunk_rows, self._shard_tokens = shard_rows, chunk_rows, shard_tokens
         token_array_kwargs(shard_tokens)  # validates shard_tokens early
+        token_state_array_kwargs("float16", None, shard_token_states)
+        self._shard_token_states = shard_token_states
         self._model = model
         self._proj_cache: dict[int, np.ndarray] = {}
 
@@ -235,12 +243,14 @@ class StoreWriter:
         self._id_kind: str | None = None
         self._sig_keys: dict[tuple[int, str], int | None] | None = None  # (layer, name) -> input width
         self._col_kinds: dict[str, str] | None = None
+        self._tok_keys: dict[int, int | None] | None = None  # token-state layer -> input width
         self._closed = False
         self._error: BaseException | None = None
 
         # Owned by the writer thread once it starts:
         self._cols: dict[str, _Column] = {}
         self._tok: _Column | None = None
+        self._tok_states: dict[str, _Column] = {}  # token-aligned layer-<l>/h_tok (and scale) arrays
         self._rows = 0  # rows received
         self._tokens = 0  # tokens received
         self._pending_ends: list[np.ndarray] = []  # tokens/end of rows committed+1 .. _rows
@@ -455,11 +465,13 @@ class StoreWriter:
         group.update_attributes({"committed": n, "committed_tokens": n_tokens})
         for path, array in arrays.items():
             col = _Column(array)
-            upto = n_tokens if path == TOKENS_IDS else n
+            upto = n_tokens if is_token_aligned(path) else n
             start = upto // col.shard * col.shard
             col.load(start, array[start:upto])
             if path == TOKENS_IDS:
                 self._tok = col
+            elif is_token_aligned(path):
+                self._tok_states[path] = col
             else:
                 self._cols[path] = col
         self._rows = self._committed = n
@@ -469,8 +481,12 @@ class StoreWriter:
         self._id_kind = "num" if arrays["sample_id"].dtype.kind in "iu" else "str"
         self._sig_keys = {}
         self._col_kinds = {}
+        self._tok_keys = {}
         for path, array in arrays.items():
-            if path.startswith(LAYER_PREFIX) and not path.endswith(SCALE_SUFFIX):
+            if is_token_aligned(path):
+                if path.endswith(TOKEN_STATES):
+                    self._tok_keys[parse_prefixed_int(path.split("/", 1)[0], LAYER_PREFIX)] = None
+            elif path.startswith(LAYER_PREFIX) and not path.endswith(SCALE_SUFFIX):
                 layer, name = path.split("/", 1)
                 self._sig_keys[(parse_prefixed_int(layer, LAYER_PREFIX), name)] = None
             elif "/" not in path and path not in BASE_COLUMNS:
@@ -523,6 +539,8 @@ class StoreWriter:
                 raise StoreValueError(f"signature layers must be ints >= 0, got {layer!r}")
             for name, mat in by_name.items():
                 check_name(name, "signature")
+                if name == TOKEN_STATES:
+                    raise StoreValueError(f"signature name {name!r} is reserved for per-token states (token_states)")
                 if name.endswith(SCALE_SUFFIX):
                     raise StoreValueError(f"signature name {name!r} may not end with {SCALE_SUFFIX!r}")
                 shape = tuple(mat.shape)
@@ -540,6 +558,29 @@ class StoreWriter:
                 if known is not None and known != width:
                     raise StoreValueError(f"signature {key} has width {width}, earlier batches had {known}")
 
+        n_tokens = sum(len(t) for t in rows.token_ids)
+        tok_keys: dict[int, int] = {}
+        for layer, mat in rows.token_states.items():
+            if not _is_int(layer) or int(layer) < 0:
+                raise StoreValueError(f"token-state layers must be ints >= 0, got {layer!r}")
+            shape = tuple(mat.shape)
+            if len(shape) != 2 or shape[0] != n_tokens:
+                raise StoreValueError(
+                    f"token states of layer {layer} have shape {shape}, expected ({n_tokens}, d): one row per token "
+                    "of token_ids"
+                )
+            tok_keys[int(layer)] = int(shape[1])
+        if self._tok_keys is not None:
+            if set(tok_keys) != set(self._tok_keys):
+                raise StoreValueError(
+                    f"token-state layers {sorted(tok_keys)} differ from the run's {sorted(self._tok_keys)}; "
+                    "every batch must carry the same layers"
+                )
+            for key, width in tok_keys.items():
+                known = self._tok_keys[key]
+                if known is not None and known != width:
+                    raise StoreValueError(f"token states of layer {key} have width {width}, earlier batches had {known}")
+
         col_kinds = {}
         for name, values in rows.columns.items():
             check_name(name, "column")
@@ -556,6 +597,7 @@ class StoreWriter:
 
         self._id_kind = kind
         self._sig_keys = dict(sig_keys)
+        self._tok_keys = dict(tok_keys)
         self._col_kinds = col_kinds
 
     def _enqueue(self, item) -> None:
@@ -600,11 +642,13 @@ class StoreWriter:
         if rows.ready is not None:
             rows.ready.synchronize()
         if len(rows):
-            data, ids, ends = self._encode_rows(rows)
+            data, ids, ends, tok_data = self._encode_rows(rows)
             if not self._cols:
-                self._create_arrays(data)
+                self._create_arrays(data, tok_data)
             for path, block in data.items():
                 self._cols[path].append(block)
+            for path, block in tok_data.items():
+                self._tok_states[path].append(block)
             self._tok.append(ids)
             self._pending_ends.append(ends)
             self._rows += len(rows)
@@ -629,6 +673,7 @@ class StoreWriter:
         yield from self._cols.values()
         if self._tok is not None:
             yield self._tok
+        yield from self._tok_states.values()
 
     def _encode_rows(self, rows: CaptureRows):
         n = len(rows)
@@ -662,6 +707,16 @@ class StoreWriter:
                 if scale is not None:
                     data[scale_path(layer, name)] = scale
 
+        tok_data: dict[str, np.ndarray] = {}
+        for layer, mat in rows.token_states.items():
+            x = _to_numpy(mat, np.float32)
+            if self._projection is not None:
+                x = project(x, self._projection_for(x.shape[1]))
+            payload, scale = encode(x, self._encoding.name, label=f"layer {int(layer)} token states")
+            tok_data[token_state_path(layer)] = payload
+            if scale is not None:
+                tok_data[token_state_path(layer) + SCALE_SUFFIX] = scale
+
         for name, values in rows.columns.items():
             if self._col_kinds.get(name) == "str":
                 if not all(isinstance(v, str) for v in values):
@@ -678,22 +733,26 @@ class StoreWriter:
                     arr = arr.astype(np.int64)
                 data[name] = arr
         if self._cols:
-            unknown = set(data) - set(self._cols)
+            stored = {**self._cols, **self._tok_states}
+            unknown = (set(data) | set(tok_data)) - set(stored)
             if unknown:  # resumed store without these arrays
                 raise StoreValueError(f"arrays {sorted(unknown)} do not exist in the resumed store")
-            for path, block in data.items():
-                if block.shape[1:] != self._cols[path].tail:
+            missing = set(self._tok_states) - set(tok_data)
+            if missing:  # resumed store with token states, batch without them
+                raise StoreValueError(f"the resumed store holds {sorted(missing)}; this batch has no token states")
+            for path, block in {**data, **tok_data}.items():
+                if block.shape[1:] != stored[path].tail:
                     raise StoreValueError(
-                        f"{path}: rows of width {block.shape[1:]} do not fit the stored {self._cols[path].tail}"
+                        f"{path}: rows of width {block.shape[1:]} do not fit the stored {stored[path].tail}"
                     )
-        return data, ids, ends
+        return data, ids, ends, tok_data
 
     def _projection_for(self, d: int) -> np.ndarray:
         if d not in self._proj_cache:
             self._proj_cache[d] = projection_matrix(self._projection["seed"], d, self._projection["dim"])
         return self._proj_cache[d]
 
-    def _create_arrays(self, data: dict[str, np.ndarray]) -> None:
+    def _create_arrays(self, data: dict[str, np.ndarray], tok_data: dict[str, np.ndarray]) -> None:
         """First rows of a fresh rank group: their dtypes decide the arrays' dtypes."""
         g = self._group
         for path, block in data.items():
@@ -701,12 +760,19 @@ class StoreWriter:
             width = block.shape[1] if block.ndim == 2 else None
             kwargs = row_array_kwargs(dtype, width, self._shard_rows, self._chunk_rows)
             self._cols[path] = _Column(g.create_array(path, **kwargs))
+        for path, block in tok_data.items():
+            width = block.shape[1] if block.ndim == 2 else None
+            self._tok_states[path] = _Column(g.create_array(path, **token_state_array_kwargs(block.dtype.name, width,
+                                                                                       self._shard_token_states)))
         self._tok = _Column(g.create_array(TOKENS_IDS, **token_array_kwargs(self._shard_tokens)))
 
     def _commit(self) -> None:
         """Publish the longest prefix of rows whose data (and tokens) are all on disk."""
         rows_durable = min((c.durable for c in self._cols.values()), default=self._rows)
-        tokens_durable = self._tok.durable if self._tok is not None else self._tokens
+        tokens_durable = min((c.durable for c in self._tok_states.values()),
+                             default=self._tok.durable if self._tok is not None else self._tokens)
+        if self._tok is not None:
+            tokens_durable = min(tokens_durable, self._tok.durable)
         ends = (
             np.concatenate(self._pending_ends) if len(self._pending_ends) > 1
             else (self._pending_ends[0] if self._pending_ends else np.zeros(0, np.int64))
