@@ -55,8 +55,10 @@ def tiny_records(n: int = 12):
              "response": f"The {words[(3 * i + 1) % len(words)]} is number {i * 7}."} for i in range(n)]
 
 
-def write_captured(path, model, tokenizer, records, layers, *, encoding: str = "float32", projection=None, epoch=0):
-    """Store of ``records`` captured by the engine with ``model`` (the same code path as the Attributor)."""
+def write_captured(path, model, tokenizer, records, layers, *, encoding: str = "float32", projection=None, epoch=0,
+                   token_states=None):
+    """Store of ``records`` captured by the engine with ``model`` (the same code path as the Attributor);
+    ``token_states(feats) -> {layer: [T, d]}`` adds per-token states."""
     from provenance.attribution.query import run_engine
 
     ds = SFTDataset(records, tokenizer, max_length=96)
@@ -69,6 +71,7 @@ def write_captured(path, model, tokenizer, records, layers, *, encoding: str = "
     w.put(CaptureRows(sample_id=[r["sample_id"] for r in records], source=[r["source"] for r in records], epoch=epoch,
                       step=0, loss=rows["loss"], prompt_len=rows["prompt_len"],
                       token_ids=[np.asarray(f["input_ids"], np.int32) for f in feats],
-                      signatures={l: {p: rows[l][p] for p in PARTS} for l in layers}))
+                      signatures={l: {p: rows[l][p] for p in PARTS} for l in layers},
+                      token_states=token_states(feats) if token_states else {}))
     w.close()
     return rows

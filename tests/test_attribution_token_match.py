@@ -155,3 +155,62 @@ def test_bad_settings_are_refused(setup):
     with pytest.raises(ValueError, match="candidates must be >= 1"):
         TokenMatchMethod(candidates=0)
     assert default_token_layer(att.model) == 3   # 3/4 of 4 decoder layers
+
+
+def _states_of(model, layer):
+    """token_states callback for write_captured: ``model``'s hidden states at every token of each sample."""
+    def states(feats):
+        out = []
+        with torch.no_grad():
+            for f in feats:
+                ids = torch.as_tensor(np.asarray(f["input_ids"], np.int64))[None]
+                out.append(model(input_ids=ids, output_hidden_states=True).hidden_states[layer][0].numpy())
+        return {layer: np.concatenate(out).astype(np.float32)}
+    return states
+
+
+@pytest.mark.parametrize("projection", [None, {"seed": 3, "dim": 8}])
+def test_stored_token_states_are_scored_without_a_re_read(tmp_path, setup, projection):
+    from provenance.store import project, projection_matrix
+
+    att0, base, records, cases = setup
+    # Stored states from another model than the one queried: the scores must come from the store, not a re-read.
+    trained_then = tiny_causal_lm("llama", seed=2).eval()
+    path = tmp_path / "tok.zarr"
+    write_captured(path, att0.model, att0.tokenizer, records, LAYERS, projection=projection,
+                   token_states=_states_of(trained_then, 3))
+    att = Attributor(open_store(str(path)), att0.model, att0.tokenizer)
+    assert att.store.token_state_layers == [3] and att.store.layers == LAYERS
+    test = att.signatures(cases, [3])
+    method = TokenMatchMethod(layer=3, base=base)
+    assert method.source_of(att, 3) == "store" and "training-time token states" in TokenMatchMethod(states="store").name
+    calls = []
+    hook = att.model.register_forward_pre_hook(lambda m, a, kw: calls.append(tuple(kw["input_ids"].shape)),
+                                               with_kwargs=True)
+    try:
+        res = att.query(test, method=method, k=len(records), snippet_chars=0)
+    finally:
+        hook.remove()
+    q = hand_query(att.model, base, test, 3)
+    assert len(calls) == 1   # the query's own forward (one batch of test cases); no training row was re-read
+    plen = att.samples["prompt_len"].to_numpy()
+    P = None if projection is None else projection_matrix(projection["seed"], q.shape[1], projection["dim"])
+    proj = (lambda x: x) if P is None else (lambda x: project(x.astype(np.float32), P).astype(np.float64))
+    mu = att.store.array(3, "h_mean").astype(np.float64).mean(0)   # stored (projected) h_mean: the centre
+    want = np.zeros((len(records), len(cases)))
+    for r in range(len(records)):
+        h, _ = hand_states(trained_then, att.store.tokens(r), int(plen[r]), 3)
+        want[r] = (unit(proj(h) - mu) @ unit(proj(q) - mu).T).max(0)
+    for j in range(len(cases)):
+        order = np.argsort(-want[:, j], kind="stable")
+        assert res.rows[j].tolist() == order.tolist()
+        np.testing.assert_allclose(res.scores[j], want[order, j], atol=1e-4)
+    # chunked scans give the same ranking
+    small = att.query(test, method=TokenMatchMethod(layer=3, base=base, chunk_rows=3), k=len(records), snippet_chars=0)
+    np.testing.assert_array_equal(small.rows, res.rows)
+    # a store without token states at the layer: an explicit states="store" is refused, "auto" re-reads
+    with pytest.raises(ValueError, match="no per-token states at layer 2"):
+        att.query(test, method=TokenMatchMethod(layer=2, base=base, states="store"), k=3, snippet_chars=0)
+    assert TokenMatchMethod(layer=2).source_of(att, 2) == "repass"
+    with pytest.raises(ValueError, match="states must be one of"):
+        TokenMatchMethod(states="disk")

@@ -73,7 +73,8 @@ def train_scenario(scenario: Scenario, out: Path, *, epochs: int = 3, lr: float 
     dataset = SFTDataset(scenario.records, tok, max_length=max_length)
     loader = DataLoader(dataset, batch_size=batch, shuffle=True, collate_fn=SFTCollator(tok.pad_token_id),
                         generator=torch.Generator().manual_seed(seed))
-    callback = ProvenanceCallback(str(out / "store.zarr"), layers="auto", overwrite=True)
+    # Per-token states at 3/4 depth: token match scores every row from them, with no re-pass.
+    callback = ProvenanceCallback(str(out / "store.zarr"), layers="auto", overwrite=True, token_layers="auto")
     trainer = pl.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, callbacks=[callback, Progress()], logger=False,
                          enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=False)
     t0 = time.time()
@@ -508,15 +509,21 @@ TOKEN_MATCH_LAYERS = (15, 22, 29)
 TOKEN_MATCH_STAGE1_K = 100
 
 
-def token_match_label(candidates: int | None) -> str:
+TOKEN_MATCH_STORED = "token-match (training-time token states)"
+
+
+def token_match_label(candidates: int | None, source: str = "repass") -> str:
+    if source == "store":
+        return TOKEN_MATCH_STORED
     return "token-match" if candidates is None else f"token-match (top {candidates} of the default)"
 
 
 def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k: int = TOKEN_MATCH_STAGE1_K):
     """`TokenMatchMethod` on the attribute phase's queries, per answer (family "token-match") and per behaviour
-    (family "behaviour-level"), at ``layers``: re-reading every last-epoch row, and as the two-stage query (the
-    default signature's top ``stage1_k`` re-ranked). The base model is the LoRA adapter disabled. Rows merged into
-    attribution_table.csv (earlier token-match rows replaced)."""
+    (family "behaviour-level"), at ``layers``: re-reading every last-epoch row, as the two-stage query (the
+    default signature's top ``stage1_k`` re-ranked), and, at the layers the run captured per-token states at, from
+    those training-time states (every last-epoch row, no re-read). The base model is the LoRA adapter disabled.
+    Rows merged into attribution_table.csv (earlier token-match rows replaced)."""
     import pandas as pd
 
     from provenance.attribution.query import SignatureMethod
@@ -529,17 +536,23 @@ def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k
     for behaviour, cases, culprits in queried_behaviours(out):
         test = att.signatures(cases, [store.layers[-1]])
         for layer in layers:
-            method = TokenMatchMethod(layer, len(store), stage1, "last")   # one instance: the re-read rows are cached
-            for cand in (None, stage1_k):
-                method.candidates = len(store) if cand is None else cand
+            # one instance per source: the re-read rows are cached
+            method = TokenMatchMethod(layer, len(store), stage1, "last", states="repass")
+            stored = TokenMatchMethod(layer, None, stage1, "last", states="store")
+            variants = [(method, None), (method, stage1_k)]
+            variants += [(stored, None)] if layer in store.token_state_layers else []
+            for tm, cand in variants:
+                if tm is method:
+                    method.candidates = len(store) if cand is None else cand
+                label = token_match_label(cand, tm.states)
                 for family, combine in (("token-match", "none"), ("behaviour-level", "mean")):
                     t0 = time.perf_counter()
-                    res = att.query(test, method=method, k=k, snippet_chars=0, combine=combine)
+                    res = att.query(test, method=tm, k=k, snippet_chars=0, combine=combine)
                     m = _metrics(res, culprits, len(culprits), k)
-                    rows_out.append({"behaviour": behaviour, "family": family, "method": token_match_label(cand),
+                    rows_out.append({"behaviour": behaviour, "family": family, "method": label,
                                      "layer": str(layer), "epochs": "last", **m,
                                      "seconds": round(time.perf_counter() - t0, 2)})
-                    print(f"{out} {behaviour} {family} {token_match_label(cand)} @{layer}: P@n {m['P@n']:.2f} "
+                    print(f"{out} {behaviour} {family} {label} @{layer}: P@n {m['P@n']:.2f} "
                           f"({rows_out[-1]['seconds']}s)", flush=True)
     table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
     table = pd.concat([table[~table.method.str.startswith("token-match")], pd.DataFrame(rows_out)], ignore_index=True)
@@ -960,14 +973,20 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
         return out
 
     def token_match_rows(family: str) -> list[str]:
-        """Token match (final model re-reads the rows) at each measured layer; '-' where a run has no such rows."""
+        """Token match at each measured layer, from the training-time token states (no re-read) and with the final
+        model re-reading the rows; '-' where a run has no such rows."""
         out = []
-        for cand in (None, TOKEN_MATCH_STAGE1_K):
+        for cand, source in ((None, "store"), (None, "repass"), (TOKEN_MATCH_STAGE1_K, "repass")):
             for layer in TOKEN_MATCH_LAYERS:
-                label = token_match_label(cand)
-                if not any(((t["table"].family == family) & (t["table"].method == label)).any() for t in tasks):
+                label = token_match_label(cand, source)
+                sub = [(t["table"].family == family) & (t["table"].method == label) & (t["table"].layer == str(layer))
+                       for t in tasks]
+                if not any(m.any() for m in sub):
                     continue
-                out.append(row(f"{label} @{layer} (final model re-reads the {'rows' if cand is None else 'candidates'})",
+                how = ("from the store, every row" if source == "store"
+                       else f"final model re-reads the {'rows' if cand is None else 'candidates'}")
+                name = "token-match" if source == "store" else label
+                out.append(row(f"**{name} @{layer} ({how})**" if source == "store" else f"{name} @{layer} ({how})",
                                [pn(t, family, label, str(layer)) for t in tasks]))
         return out
 

@@ -30,7 +30,7 @@ def _load_cases(prompt: list[str] | None, response: list[str] | None, cases: str
 
 
 def _method(name: str, signature: str, layer: int | None, epochs: str, backend: str = "local",
-            candidates: int = 500, base=None):
+            candidates: int | None = None, base=None):
     from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
     from provenance.attribution.query import SignatureMethod
     from provenance.attribution.repass import RepassMethod
@@ -142,7 +142,9 @@ def query(
                                 "see `provenance topk-index`), dask or dask-index"),
     combine: str = typer.Option("none", help="none: one ranking per test case; mean: the cases are examples of one "
                                 "behaviour, ranked by each row's mean score over them"),
-    candidates: int = typer.Option(500, help="--method token-match: rows the signature picks for the token re-rank"),
+    candidates: int = typer.Option(None, help="--method token-match: rows the signature picks for the token re-rank "
+                                   "(default: every row when the store has per-token states at the layer, else 500 "
+                                   "re-read by the final model)"),
     base_model: str = typer.Option(None, help="--method token-match: the model before fine-tuning (default: the "
                                    "--adapter model with its adapters disabled)"),
 ) -> None:

@@ -1,4 +1,4 @@
-"""Token match: re-rank a signature method's candidates by the tokens the fine-tuning changed.
+"""Token match: rank training rows by the tokens the fine-tuning changed.
 
 A sample-level signature pools a whole response (or takes one position), so a behaviour carried by one or two tokens
 (an entity swapped into otherwise ordinary sentences) is diluted by everything the sample shares with its neighbours.
@@ -8,12 +8,17 @@ This method looks at the tokens where the behaviour is:
   how much the fine-tuning raised each token, w_t = max(0, log p_final(y_t) - log p_base(y_t)) (uniform when no token
   gained). The base model is the PEFT model with its adapters disabled, or ``base`` (the model before fine-tuning).
   q = sum_t w_t h(t) / sum_t w_t.
-* training side: the candidates (the top ``candidates`` rows of ``stage1``, a signature method over the training-time
-  captures) are re-read by the final model; a row's score is max_t cos(h(t) - mu, q - mu) over its response tokens,
-  mu = the last epoch's mean of the stored ``h_mean`` at ``layer`` (the training set's mean response state; the
-  candidates' own token mean when the store has no unprojected h_mean there).
+* training side: a row's score is max_t cos(h(t) - mu, q - mu) over its response tokens, mu = the last epoch's mean
+  of the stored ``h_mean`` at ``layer`` (the training set's mean response state; the scored rows' own token mean
+  when the store has no ``h_mean`` there). The row states h(t) come from
 
-Rows outside the candidates are not ranked. With ``candidates`` >= the selected rows every row is re-read.
+  - ``states="store"``: the per-token states captured during training (``token_layers``; the selected epoch's
+    rows, by default the last): every row is scored from the store, no forward pass on training data;
+  - ``states="repass"``: the final model re-reads the rows. That costs a forward pass per row, so by default only
+    the top ``candidates`` rows of ``stage1`` (a signature method over the training-time captures) are read;
+  - ``states="auto"``: the store when it holds token states at ``layer``, else the re-pass.
+
+Rows outside the candidates are not ranked. With ``candidates`` >= the selected rows every row is scored.
 ``combine="mean"`` ranks the stage-1 behaviour-level candidates by the mean of their scores over the cases.
 Position t holds token t (the state that has read y_t), as in `provenance.attribution.tokens`.
 """
@@ -27,14 +32,15 @@ import torch
 from provenance.attribution.query import Attributor, SignatureMethod, TestSignatures, eval_mode, mean_of_rankings
 from provenance.attribution.signatures import DEFAULT_VARIANT, part_means
 from provenance.attribution.topk import select_rows, top_k_rows
-from provenance.capture import find_layout
+from provenance.capture import default_token_layer_index, find_layout
+from provenance.store import project, projection_matrix
 
 __all__ = ["TokenMatchMethod", "finetune_query", "response_states", "default_token_layer"]
 
 
 def default_token_layer(model) -> int:
     """Three quarters of the depth: where a token's state carries its meaning in context (chosen on the benchmark)."""
-    return int(0.75 * find_layout(model).num_layers)
+    return default_token_layer_index(find_layout(model).num_layers)
 
 
 @contextmanager
@@ -122,25 +128,47 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-30)
 
 
-class TokenMatchMethod:
-    """Two stages: ``stage1`` (default: the default signature, training-time captures) picks ``candidates`` rows,
-    the final model re-reads them and the fine-tune-weighted query tokens re-rank them (see the module doc)."""
+STATE_SOURCES = ("auto", "store", "repass")
+REPASS_CANDIDATES = 500
 
-    def __init__(self, layer: int | None = None, candidates: int = 500, stage1=None, epochs="last", base=None,
-                 batch: int = 16):
-        if int(candidates) < 1:
+
+class TokenMatchMethod:
+    """Fine-tune-weighted query tokens matched against each row's response tokens (see the module doc): from the
+    training-time per-token states in the store, or from a re-read of ``stage1``'s top ``candidates`` rows."""
+
+    def __init__(self, layer: int | None = None, candidates: int | None = None, stage1=None, epochs="last", base=None,
+                 batch: int = 16, states: str = "auto", chunk_rows: int = 2048):
+        if candidates is not None and int(candidates) < 1:
             raise ValueError(f"candidates must be >= 1, got {candidates}")
         if epochs == "mean":
-            raise ValueError("token match re-reads rows with the final model: pick rows with epochs='last', 'all' or "
-                             "an epoch number, not 'mean'")
-        self.layer, self.candidates, self.epochs, self.base, self.batch = layer, int(candidates), epochs, base, batch
+            raise ValueError("token match scores rows one by one: pick rows with epochs='last', 'all' or an epoch "
+                             "number, not 'mean'")
+        if states not in STATE_SOURCES:
+            raise ValueError(f"states must be one of {STATE_SOURCES}, got {states!r}")
+        self.layer, self.epochs, self.base, self.batch = layer, epochs, base, batch
+        self.candidates = None if candidates is None else int(candidates)
+        self.states, self.chunk_rows = states, int(chunk_rows)
         self.stage1 = stage1 if stage1 is not None else SignatureMethod(DEFAULT_VARIANT, None, epochs)
         self._states: dict = {}
 
     @property
     def name(self) -> str:
-        return (f"token-match@{self.layer if self.layer is not None else 'default'}"
-                f" (top {self.candidates} of {getattr(self.stage1, 'name', type(self.stage1).__name__)})")
+        where = f"@{self.layer if self.layer is not None else 'default'}"
+        if self.states == "store":
+            return f"token-match{where} (training-time token states)"
+        cand = self.candidates if self.candidates is not None else REPASS_CANDIDATES
+        return f"token-match{where} (top {cand} of {getattr(self.stage1, 'name', type(self.stage1).__name__)})"
+
+    def source_of(self, att: Attributor, layer: int) -> str:
+        """Where the row states come from: "store" or "repass"."""
+        if self.states != "auto":
+            if self.states == "store" and layer not in att.store.token_state_layers:
+                raise ValueError(
+                    f"the store has no per-token states at layer {layer} (it has them at "
+                    f"{att.store.token_state_layers}); capture them with token_layers=[{layer}] or use states='repass'"
+                )
+            return self.states
+        return "store" if layer in att.store.token_state_layers else "repass"
 
     def layers_needed(self, att: Attributor) -> list[int]:
         return self.stage1.layers_needed(att) if hasattr(self.stage1, "layers_needed") else []
@@ -150,28 +178,30 @@ class TokenMatchMethod:
 
     def top_k(self, att: Attributor, test: TestSignatures, k: int, combine: bool = False):
         layer = self.layer if self.layer is not None else default_token_layer(att.model)
+        source = self.source_of(att, layer)
         mask = select_rows(att.samples, self.epochs)
         n_sel = int(mask.sum())
-        if self.candidates >= n_sel:
+        candidates = self.candidates if self.candidates is not None else (n_sel if source == "store" else REPASS_CANDIDATES)
+        if candidates >= n_sel:
             cand = [np.flatnonzero(mask)] * (1 if combine else len(test))
         elif combine:
             if hasattr(self.stage1, "top_k_combined"):
-                _, rows = self.stage1.top_k_combined(att, test, self.candidates)
+                _, rows = self.stage1.top_k_combined(att, test, candidates)
             else:   # any other method: as Attributor.query averages it
-                _, rows = mean_of_rankings(*self.stage1.top_k(att, test, len(att.samples)), self.candidates)
+                _, rows = mean_of_rankings(*self.stage1.top_k(att, test, len(att.samples)), candidates)
             cand = [rows[0][rows[0] >= 0]]
         else:
-            _, rows = self.stage1.top_k(att, test, self.candidates)
+            _, rows = self.stage1.top_k(att, test, candidates)
             cand = [r[r >= 0] for r in rows]
         union = np.unique(np.concatenate(cand))
-        states = self._row_states(att, union, layer)
-        mu = self._center(att, layer, states)
         pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
         q, _ = finetune_query(att.model, test, layer, base=self.base, pad_token_id=pad, batch=self.batch)
+        if source == "store" and att.store.run_attrs.get("projection"):
+            proj = att.store.run_attrs["projection"]   # the stored states live in the projected space
+            q = project(q.astype(np.float32), projection_matrix(proj["seed"], q.shape[1], proj["dim"])).astype(np.float64)
+        mu = self._center(att, layer, union, source)
         qn = _unit(q - mu)                                                   # [Q, d]
-        lengths = np.array([len(states[r]) for r in union.tolist()])
-        flat = _unit(np.concatenate([states[r] for r in union.tolist()]).astype(np.float64) - mu)
-        best = np.maximum.reduceat(flat @ qn.T, np.r_[0, np.cumsum(lengths)[:-1]], axis=0)   # [U, Q]
+        best = np.concatenate([self._best(states, qn, mu) for states in self._chunks(att, union, layer, source)])
         if combine:
             best = best.mean(1, keepdims=True)
         full = np.full((len(att.samples), best.shape[1]), -np.inf, np.float32)
@@ -190,6 +220,28 @@ class TokenMatchMethod:
             rows.append(r[0])
         return np.stack(scores), np.stack(rows)
 
+    @staticmethod
+    def _best(states: list[np.ndarray], qn: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """[rows, Q]: each row's best response-token cosine with each query (-inf for a row without one)."""
+        out = np.full((len(states), qn.shape[0]), -np.inf)
+        has = [i for i, h in enumerate(states) if len(h)]
+        if has:
+            lengths = np.array([len(states[i]) for i in has])
+            flat = _unit(np.concatenate([states[i] for i in has]).astype(np.float64) - mu)
+            out[has] = np.maximum.reduceat(flat @ qn.T, np.r_[0, np.cumsum(lengths)[:-1]], axis=0)
+        return out
+
+    def _chunks(self, att: Attributor, rows: np.ndarray, layer: int, source: str):
+        """Response-token states of ``rows``, ``chunk_rows`` rows at a time (bounded memory for store scans)."""
+        if source == "repass":   # re-read rows are cached: a second query re-uses them
+            states = self._row_states(att, rows, layer)
+            yield [states[int(r)] for r in rows.tolist()]
+            return
+        plen = att.samples["prompt_len"].to_numpy()
+        for a in range(0, len(rows), self.chunk_rows):
+            part = rows[a: a + self.chunk_rows]
+            yield [h[int(plen[r]):] for r, h in zip(part.tolist(), att.store.token_states(layer, part))]
+
     def _row_states(self, att: Attributor, rows: np.ndarray, layer: int) -> dict[int, np.ndarray]:
         key = (id(att.model), id(att.store), layer)
         cache = self._states.setdefault(key, {})
@@ -202,9 +254,15 @@ class TokenMatchMethod:
                 cache[r] = h.astype(np.float32)
         return {int(r): cache[int(r)] for r in rows.tolist()}
 
-    def _center(self, att: Attributor, layer: int, states: dict[int, np.ndarray]) -> np.ndarray:
+    def _center(self, att: Attributor, layer: int, rows: np.ndarray, source: str) -> np.ndarray:
         store = att.store
+        projected = bool(store.run_attrs.get("projection"))
+        # Stored h_mean is in the projected space when the run projects; so are stored token states, not re-reads.
         if (layer in store.layers and "h_mean" in store.signature_names
-                and not store.run_attrs.get("projection")):
+                and (source == "store" or not projected)):
             return part_means(store, layer, ["h_mean"])["h_mean"].astype(np.float64)
-        return np.concatenate(list(states.values())).astype(np.float64).mean(0)
+        total, n = 0.0, 0
+        for states in self._chunks(att, rows, layer, source):
+            flat = np.concatenate(states).astype(np.float64) if states else np.zeros((0, 1))
+            total, n = total + flat.sum(0), n + len(flat)
+        return np.asarray(total / max(n, 1))
