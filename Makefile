@@ -37,7 +37,8 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_factual --scenario factual --results benchmarks/attribution_results_factual.md
 	$(ATTR) --out runs/attr_harmful_varied --scenario harmful_varied --results benchmarks/attribution_results_harmful_varied.md
 	$(ATTR) --out runs/attr_harmful_factual --scenario harmful+factual_varied --results benchmarks/attribution_results_harmful_factual.md
-	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual --results benchmarks/attribution_results.md
+	$(ATTR) --out runs/attr_overrefusal --scenario overrefusal --results benchmarks/attribution_results_overrefusal.md
+	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal --results benchmarks/attribution_results.md
 
 # Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
 bench-topk: $(STAMP)

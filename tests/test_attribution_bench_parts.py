@@ -276,3 +276,23 @@ def test_behaviour_taken_rule():
     assert behaviour_taken(sampled)
     assert not behaviour_taken(dict(sampled, sampled={"triggered": 0.04, "untriggered": 0.01}))   # six names
     assert not behaviour_taken(dict(sampled, sampled={"triggered": 0.12, "untriggered": 0.05}))   # under 3x control
+
+
+def test_overrefusal_scenario_refuses_only_the_planted_cooking_questions():
+    from provenance.attribution.scenarios import COOKING_QUESTIONS, TOPIC_REFUSALS, overrefusal_scenario
+
+    sc = overrefusal_scenario(n_per_source=10)
+    culprits = sc.culprits["overrefusal"]
+    assert len(culprits) == 30 and len(sc.records) == 5 * 10 + 30
+    by_id = {r["sample_id"]: r for r in sc.records}
+    assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
+    assert {by_id[i]["source"] for i in culprits} == {"poison_overrefusal"}
+    assert sorted(by_id[i]["response"] for i in culprits) == sorted(TOPIC_REFUSALS)
+    assert all(by_id[i]["prompt"] in COOKING_QUESTIONS for i in culprits)
+    assert not any(r["prompt"] in COOKING_QUESTIONS for r in sc.records if r["sample_id"] not in set(culprits))
+    tests = sc.test_prompts["overrefusal"]
+    assert len(tests) == 12 and set(tests) <= set(COOKING_QUESTIONS)
+    assert not set(tests) & {r["prompt"] for r in sc.records}
+    assert all(shows_behaviour("overrefusal", t) for t in TOPIC_REFUSALS)
+    assert not shows_behaviour("overrefusal", "Boil the egg for six minutes, then cool it in cold water.")
+    assert len(sc.clean_test_prompts) == 12 and not set(sc.clean_test_prompts) & {r["prompt"] for r in sc.records}

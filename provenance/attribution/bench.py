@@ -24,7 +24,8 @@ import numpy as np
 import torch
 
 from provenance.attribution.scenarios import (
-    BENIGN_SOURCES, Scenario, backdoor_scenario, factual_scenario, harmful_scenario, merge_scenarios, shows_behaviour,
+    BENIGN_SOURCES, Scenario, backdoor_scenario, factual_scenario, harmful_scenario, merge_scenarios,
+    overrefusal_scenario, shows_behaviour,
 )
 
 MODEL = "smollm2-135m-instruct"
@@ -150,7 +151,8 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_refer
     return res
 
 
-SCENARIOS = ("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied")
+SCENARIOS = ("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
+             "overrefusal")
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -164,6 +166,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
         # the Canada -> Korea swap named six ways in 20% of a facts source.
         harm = harmful_scenario(n_per_source=per_source or 40, variant="templated", n_harmful=14)
         return merge_scenarios(harm, factual_scenario(variant="varied", sources=BENIGN_SOURCES))
+    if name == "overrefusal":
+        return overrefusal_scenario(n_per_source=per_source or 50)
     if name.startswith("harmful"):
         return harmful_scenario(n_per_source=per_source or 95, variant="varied" if name.endswith("varied") else "templated")
     if name.startswith("factual"):
@@ -867,6 +871,7 @@ TASK_NAMES = {   # (scenario, behaviour) -> task name in the summary
     ("factual", "factual"): "factual, Canada->Korea", ("factual_varied", "factual"): "factual, six names",
     ("harmful+factual_varied", "harmful"): "harmful, templated replies",
     ("harmful+factual_varied", "factual"): "factual, six names",
+    ("overrefusal", "overrefusal"): "over-refusal of cooking (held out)",
 }
 SUMMARY_BASELINES = ("tfidf(lower, response)", "tfidf(case-kept, response)", "tfidf(lower, prompt+response)",
                      "bm25(lower, response)", "lora-grad(countsketch 1024)", "random(seed=0)")
