@@ -36,6 +36,7 @@ def store_summary(url: str, run: str | None = None) -> dict:
             "unique_samples": int(df.sample_id.nunique()),
             "layers": reader.layers,
             "signatures": reader.signature_names,
+            "token_state_layers": reader.token_state_layers,
             "hidden_size": attrs.get("hidden_size"),
             "encoding": attrs.get("encoding"),
             "projection": attrs.get("projection"),
@@ -67,6 +68,8 @@ def inspect(store: str = typer.Argument(..., help="store path or fsspec URL"),
         argmin = f" (argmin-cos layer {choice['argmin_cos']})" if choice.get("argmin_cos") else ""
         table.add_row("layers", f"{r['layers']}{argmin}")
         table.add_row("signatures", ", ".join(r["signatures"]))
+        if r["token_state_layers"]:
+            table.add_row("per-token states at", ", ".join(str(l) for l in r["token_state_layers"]))
         table.add_row("hidden size / encoding", f"{r['hidden_size']} / {r['encoding']}")
         if r["projection"]:
             table.add_row("projection", str(r["projection"]))

@@ -59,7 +59,8 @@ def test_inspect_reports_rows_ranks_layers_and_schema(tmp_path):
             w.put(CaptureRows(sample_id=list(range(10 * rank, 10 * rank + n)), source=["a", "b", "a", "b"][:n], epoch=0, step=0,
                               loss=np.ones(n, np.float32), prompt_len=np.ones(n, np.int32),
                               token_ids=[np.arange(5)] * n, signatures={3: {"h_last": np.ones((n, 4), np.float32)}},
-                              skipped={"no_response_tokens": 1}))
+                              skipped={"no_response_tokens": 1},
+                              token_states={5: np.arange(5 * n * 2, dtype=np.float32).reshape(5 * n, 2) + 100 * rank}))
     result = CliRunner().invoke(app, ["inspect", store, "--json"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.output)
@@ -68,5 +69,10 @@ def test_inspect_reports_rows_ranks_layers_and_schema(tmp_path):
     assert run["rows"] == 7 and run["committed_per_rank"] == {"0": 3, "1": 4}
     assert run["sources"] == {"a": 4, "b": 3} and run["layers"] == [3] and run["signatures"] == ["h_last"]
     assert run["skipped"] == {"no_response_tokens": 2}
+    assert run["token_state_layers"] == [5]
+    # global row 4 = rank 1's second row: its 5 tokens' states
+    from provenance import open_store
+    np.testing.assert_array_equal(open_store(store, run="r1").token_states(5, [4])[0],
+                                  np.arange(10, 20, dtype=np.float32).reshape(5, 2) + 100)
     table = CliRunner().invoke(app, ["inspect", store])
     assert table.exit_code == 0 and "rank 1: 4" in table.output

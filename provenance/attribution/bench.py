@@ -522,12 +522,14 @@ def token_match_label(candidates: int | None, source: str = "repass") -> str:
     return "token-match" if candidates is None else f"token-match (top {candidates} of the default)"
 
 
-def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k: int = TOKEN_MATCH_STAGE1_K):
+def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k: int = TOKEN_MATCH_STAGE1_K,
+                    stored_only: bool = False):
     """`TokenMatchMethod` on the attribute phase's queries, per answer (family "token-match") and per behaviour
     (family "behaviour-level"), at ``layers``: re-reading every last-epoch row, as the two-stage query (the
     default signature's top ``stage1_k`` re-ranked), and, at the layers the run captured per-token states at, from
     those training-time states (every last-epoch row, no re-read). The base model is the LoRA adapter disabled.
-    Rows merged into attribution_table.csv (earlier token-match rows replaced)."""
+    Rows merged into attribution_table.csv (earlier token-match rows replaced; with ``stored_only`` only the
+    stored-state rows are computed and replaced, the re-read rows are kept)."""
     import pandas as pd
 
     from provenance.attribution.query import SignatureMethod
@@ -543,7 +545,7 @@ def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k
             # one instance per source: the re-read rows are cached
             method = TokenMatchMethod(layer, len(store), stage1, "last", states="repass")
             stored = TokenMatchMethod(layer, None, stage1, "last", states="store")
-            variants = [(method, None), (method, stage1_k)]
+            variants = [] if stored_only else [(method, None), (method, stage1_k)]
             variants += [(stored, None)] if layer in store.token_state_layers else []
             for tm, cand in variants:
                 if tm is method:
@@ -559,7 +561,8 @@ def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k
                     print(f"{out} {behaviour} {family} {label} @{layer}: P@n {m['P@n']:.2f} "
                           f"({rows_out[-1]['seconds']}s)", flush=True)
     table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
-    table = pd.concat([table[~table.method.str.startswith("token-match")], pd.DataFrame(rows_out)], ignore_index=True)
+    replaced = table.method == TOKEN_MATCH_STORED if stored_only else table.method.str.startswith("token-match")
+    table = pd.concat([table[~replaced], pd.DataFrame(rows_out)], ignore_index=True)
     table.to_csv(out / "attribution_table.csv", index=False)
     return table
 
@@ -1106,6 +1109,8 @@ def main(argv=None) -> None:
     ap.add_argument("--all-generations", action="store_true", help="smoke test: query every triggered generation")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (1 avoids oversubscription on a busy machine)")
     ap.add_argument("--lora-dim", type=int, default=1024)
+    ap.add_argument("--stored-only", action="store_true",
+                    help="token-match: compute only the rows from training-time token states (keep the re-read rows)")
     ap.add_argument("--signatures-only", action="store_true",
                     help="attribute: recompute the training-time signature rows only (keep earlier re-pass, baselines, tokens)")
     args = ap.parse_args(argv)
@@ -1140,7 +1145,7 @@ def main(argv=None) -> None:
     if args.phase in ("behaviour", "all"):
         run_behaviour_level(out, k=args.k, lora_dim=args.lora_dim)
     if args.phase in ("token-match", "all"):
-        run_token_match(out, k=args.k)
+        run_token_match(out, k=args.k, stored_only=args.stored_only)
 
 
 if __name__ == "__main__":
