@@ -28,6 +28,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md
+	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md --part token-states --threads 1
 
 # Five trained runs (each trains once, ~15 min at one thread, then attributes ~10-15 min), then the cross-task summary.
 ATTR := $(PY) -m provenance.attribution.bench --threads 1

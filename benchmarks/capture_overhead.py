@@ -43,9 +43,9 @@ class StepClock(Callback):
         return list(np.diff(self.starts))[skip:]
 
 
-def timed_fit(model, make_loader, steps: int, store: str | None, skip: int = 2) -> list[float]:
+def timed_fit(model, make_loader, steps: int, store: str | None, skip: int = 2, **callback_kw) -> list[float]:
     clock = StepClock()
-    callbacks = [clock] + ([ProvenanceCallback(store, overwrite=True)] if store else [])
+    callbacks = [clock] + ([ProvenanceCallback(store, overwrite=True, **callback_kw)] if store else [])
     trainer = pl.Trainer(max_steps=steps, accelerator="cpu", devices=1, callbacks=callbacks, logger=False,
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
     trainer.fit(SFTModule(model, lr=1e-4), train_dataloaders=make_loader())
@@ -56,7 +56,7 @@ def store_bytes(path: str) -> int:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
 
-def overhead(name: str, model, make_loader, steps: int, repeats: int, workdir: Path) -> dict:
+def overhead(name: str, model, make_loader, steps: int, repeats: int, workdir: Path, **callback_kw) -> dict:
     ratios, with_t, without_t = [], [], []
     store = str(workdir / f"{name}.zarr")
     for r in range(repeats):
@@ -64,14 +64,17 @@ def overhead(name: str, model, make_loader, steps: int, repeats: int, workdir: P
         order = ("without", "with") if r % 2 == 0 else ("with", "without")
         med = {}
         for kind in order:
-            med[kind] = statistics.median(timed_fit(model, make_loader, steps, store if kind == "with" else None))
+            med[kind] = statistics.median(timed_fit(model, make_loader, steps, store if kind == "with" else None,
+                                                    **(callback_kw if kind == "with" else {})))
         with_t.append(med["with"])
         without_t.append(med["without"])
         ratios.append(med["with"] / med["without"])
         print(f"  {name} repeat {r}: without {med['without']*1000:.1f} ms, with {med['with']*1000:.1f} ms, ratio {ratios[-1]:.3f}", flush=True)
     reader = open_store(store)
+    tokens = int(reader.samples()["n_tokens"].sum())
     return {
         "name": name, "repeats": repeats, "steps": steps, "layers": reader.layers,
+        "token_layers": reader.token_state_layers, "tokens_per_row": tokens / max(1, len(reader)),
         "without_ms": statistics.median(without_t) * 1000, "with_ms": statistics.median(with_t) * 1000,
         "ratio": statistics.median(ratios), "ratios": ratios,
         "bytes_per_sample": store_bytes(store) / max(1, len(reader)), "rows": len(reader),
@@ -245,6 +248,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="tiny model only")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
+    ap.add_argument("--part", choices=("all", "token-states"), default="all",
+                    help="token-states: only the SmolLM2 Lightning row with per-token states (token_layers=auto), "
+                         "written to its own section")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -252,6 +258,8 @@ def main() -> None:
     global _STEPS_NOTE
     _STEPS_NOTE = f"{args.steps} steps per fit, {args.repeats} repeats; load average before the run: {os.getloadavg()[0]:.2f}"
     results, enc = [], None
+    if args.part == "token-states":
+        return token_states_part(args)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         tok = tiny_tokenizer()
@@ -279,6 +287,44 @@ def main() -> None:
     if "<!-- capture-overhead:start -->" in text:
         head, rest = text.split("<!-- capture-overhead:start -->", 1)
         text = head + section + rest.split("<!-- capture-overhead:end -->", 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    path.write_text(text)
+    print(section)
+
+
+def token_states_part(args) -> None:
+    """Step time without the callback, with its defaults, and with per-token states at 3/4 depth, in one run."""
+    recs = demo_records(n_per_source=40, seed=0)
+    model, tokenizer = load_causal_lm("smollm2-135m-instruct")
+    model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"]))
+    ds = SFTDataset(recs, tokenizer, max_length=160)
+    loader = lambda: DataLoader(ds, batch_size=8, shuffle=True, collate_fn=SFTCollator(tokenizer.pad_token_id),  # noqa: E731
+                                generator=torch.Generator().manual_seed(0))
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [overhead("defaults", model, loader, args.steps, args.repeats, Path(tmp)),
+                overhead("with token states", model, loader, args.steps, args.repeats, Path(tmp), token_layers="auto")]
+    lines = ["<!-- capture-overhead-tokens:start -->", "### Per-token states (`token_layers=\"auto\"`)", "",
+             f"Machine: {machine()}. Regenerate with `python benchmarks/capture_overhead.py --part token-states "
+             f"--threads 1`. SmolLM2-135M-Instruct, LoRA r=8 q/v, Lightning, batch 8, max length 160; {args_steps_note()}.",
+             "Each row is its own set of back-to-back fits without and with the callback (ratios within a row are "
+             "measured in one run).", "",
+             "| capture | layers / token-state layers | step without | step with | ratio (median) | per-repeat ratios | bytes stored / row | tokens / row |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['name']} | {r['layers']} / {r['token_layers'] or '-'} | {r['without_ms']:.1f} ms | "
+                     f"{r['with_ms']:.1f} ms | **{r['ratio']:.3f}** | {', '.join(f'{x:.3f}' for x in r['ratios'])} | "
+                     f"{r['bytes_per_sample']/1024:.1f} KiB | {r['tokens_per_row']:.0f} |")
+    lines.append("<!-- capture-overhead-tokens:end -->")
+    section = "\n".join(lines)
+    path = Path(args.out)
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if "<!-- capture-overhead-tokens:start -->" in text:
+        head, rest = text.split("<!-- capture-overhead-tokens:start -->", 1)
+        text = head + section + rest.split("<!-- capture-overhead-tokens:end -->", 1)[1]
+    elif "<!-- capture-overhead:end -->" in text:
+        head, rest = text.split("<!-- capture-overhead:end -->", 1)
+        text = head + "<!-- capture-overhead:end -->\n\n" + section + rest
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text)
