@@ -201,3 +201,19 @@ def test_dropping_a_half_pair_drops_its_token_states():
     np.testing.assert_array_equal(kept.token_states[5], np.concatenate([_expected(0, n0), _expected(1, n1)]))
     np.testing.assert_array_equal(rows.token_positions([2, 0]),
                                   np.r_[np.arange(n0 + n1, n0 + n1 + len(rows.token_ids[2])), np.arange(n0)])
+
+
+def test_token_layer_below_every_trainable_parameter_is_still_captured():
+    from peft import LoraConfig, get_peft_model
+
+    base = tiny_causal_lm("llama", seed=0)
+    # LoRA on the last block only: hidden states of layer 1 need no gradient, but they are still this step's states.
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["q_proj", "v_proj"], layers_to_transform=[3])).train()
+    samples = random_samples(4, seed=6)
+    rows = _capture(model, samples, layers=[4], token_layers=[1], micro_batch=4)[0]
+    assert rows.skipped == {} and rows.sample_id == [100, 101, 102, 103]
+    at = np.cumsum([0] + [len(t) for t in rows.token_ids])
+    with torch.no_grad():
+        for j, s in enumerate(samples):
+            ref = model(input_ids=s["input_ids"][None], output_hidden_states=True).hidden_states[1][0]
+            torch.testing.assert_close(rows.token_states[1][at[j]: at[j + 1]], ref, atol=1e-5, rtol=1e-4)

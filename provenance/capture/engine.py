@@ -322,7 +322,7 @@ class CaptureEngine:
         if not (wants_signatures or wants_tokens):
             return
         hidden = output[0] if isinstance(output, (tuple, list)) else output
-        if not isinstance(hidden, torch.Tensor) or not hidden.requires_grad:
+        if not isinstance(hidden, torch.Tensor) or not (hidden.requires_grad or wants_tokens):
             return
         pos = st.pos
         if hidden.dim() != 3 or hidden.shape[:2] != (pos.batch_size, pos.seq_len):
@@ -331,11 +331,12 @@ class CaptureEngine:
                 f"[{pos.batch_size}, {pos.seq_len}]: capture needs one row per sample (no packing)"
             )
         if wants_tokens:
+            # States need no gradient: a layer below every trainable parameter (LoRA on top layers only) has them too.
             with torch.no_grad():
                 x = hidden.detach()
                 # Boolean indexing copies only the real tokens, row by row: the order of the stored token ids.
                 st.token_states[layer] = (x.index_select(0, pos.rows) if pos.partial else x)[st.token_mask]
-        if not wants_signatures:
+        if not (wants_signatures and hidden.requires_grad):
             return
         with torch.no_grad():
             x = hidden.detach()
