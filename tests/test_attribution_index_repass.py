@@ -145,3 +145,39 @@ def test_cli_index_then_query(trained, tok, tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     bad = CliRunner().invoke(app, ["index", path, "--model", "tiny", "--epochs", "all", "--out-store", out])
     assert bad.exit_code != 0 and "one row per sample" in bad.output
+
+
+def test_index_token_layers_give_token_match_the_re_read_ranking(trained, tok, tmp_path, monkeypatch):
+    """Per-token states written by the re-pass are the final model's: token match from that run ranks exactly as
+    token match re-reading the source run with the same model."""
+    import torch
+
+    from provenance.attribution import cli as attr_cli
+    from provenance.attribution.token_match import TokenMatchMethod
+    from provenance.cli import app
+
+    model, path = trained
+    monkeypatch.setattr(attr_cli, "_load_model", lambda m, a: (model, tok))
+    out = str(tmp_path / "final.zarr")
+    res = CliRunner().invoke(app, ["index", path, "--model", "tiny", "--out-store", out, "--out-run", "fin",
+                                   "--token-layers", "3"])
+    assert res.exit_code == 0, res.output
+    got = open_store(out, run="fin")
+    assert got.token_state_layers == [3] and got.run_attrs["token_layers"] == [3]
+    with torch.no_grad():
+        for i in (0, 5, N - 1):
+            ids = torch.as_tensor(got.tokens(i).astype(np.int64))[None]
+            ref = model(input_ids=ids, output_hidden_states=True).hidden_states[3][0].numpy()
+            np.testing.assert_allclose(got.token_states(3, [i])[0], ref, rtol=1e-4, atol=1e-5)
+    base = tiny_causal_lm("llama", seed=1).eval()
+    cases = [TestCase("Tell me about apple 0.", "The river is number 0."), TestCase("Tell me about rocket 9.", None)]
+    src_att, fin_att = Attributor(open_store(path), model, tok), Attributor(got, model, tok)
+    reread = src_att.query(src_att.signatures(cases, [4]), method=TokenMatchMethod(3, N, base=base, states="repass"),
+                           k=N, snippet_chars=0)
+    stored = fin_att.query(fin_att.signatures(cases, [4]), method=TokenMatchMethod(3, base=base), k=N, snippet_chars=0)
+    assert stored.method.endswith("(token states from the store)")
+    assert stored.ranking["sample_id"].tolist() == reread.ranking["sample_id"].tolist()
+    np.testing.assert_allclose(stored.scores, reread.scores, atol=1e-4)
+    bad = CliRunner().invoke(app, ["index", path, "--model", "tiny", "--out-store", out, "--out-run", "x",
+                                   "--token-layers", "two"])
+    assert bad.exit_code != 0 and "--token-layers" in bad.output

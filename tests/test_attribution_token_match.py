@@ -183,7 +183,7 @@ def test_stored_token_states_are_scored_without_a_re_read(tmp_path, setup, proje
     assert att.store.token_state_layers == [3] and att.store.layers == LAYERS
     test = att.signatures(cases, [3])
     method = TokenMatchMethod(layer=3, base=base)
-    assert method.source_of(att, 3) == "store" and "training-time token states" in TokenMatchMethod(states="store").name
+    assert method.source_of(att, 3) == "store" and "token states from the store" in TokenMatchMethod(states="store").name
     calls = []
     hook = att.model.register_forward_pre_hook(lambda m, a, kw: calls.append(tuple(kw["input_ids"].shape)),
                                                with_kwargs=True)

@@ -232,6 +232,8 @@ def index(
     epochs: str = typer.Option("last", help="the rows to re-pass: last or an epoch number"),
     batch: int = typer.Option(8, help="samples per forward+backward"),
     overwrite: bool = typer.Option(False, help="replace an existing re-pass run instead of resuming it"),
+    token_layers: str = typer.Option(None, help="also write per-token states there: auto (3/4 of the depth) or "
+                                     "comma-separated layers (what --method token-match reads without a re-read)"),
     allow_model_mismatch: bool = MISMATCH_OPT,
 ) -> None:
     """Re-pass the training rows through the final model into a run of the same schema (RepT's final-model signatures).
@@ -243,10 +245,17 @@ def index(
     if batch < 1:
         raise typer.BadParameter(f"--batch must be at least 1, got {batch}")
     ep = int(epochs) if epochs.lstrip("-").isdigit() else epochs
+    tl = None
+    if token_layers:
+        try:
+            tl = "auto" if token_layers == "auto" else [int(x) for x in token_layers.split(",")]
+        except ValueError:
+            raise typer.BadParameter(f"--token-layers takes auto or comma-separated ints, got {token_layers!r}") from None
     att = _attributor(store, run, model, adapter, allow_model_mismatch)
     try:
         url, name, rows = write_repass(att, out_run=out_run, out_url=out_store, epochs=ep, batch=batch,
-                                       overwrite=overwrite, model_label=model + (f" + {adapter}" if adapter else ""))
+                                       overwrite=overwrite, model_label=model + (f" + {adapter}" if adapter else ""),
+                                       token_layers=tl)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     typer.echo(f"re-pass written: {url} run {name!r}, {rows} rows")

@@ -205,10 +205,11 @@ def compute_signatures(model, tokenizer, cases, layers: Sequence[int], *, parts:
 
 
 def run_engine(model, feats: list[dict], layers: Sequence[int], *, parts: Sequence[str] = SIGNATURES,
-               pad_token_id: int = 0, batch: int = 8) -> dict:
+               pad_token_id: int = 0, batch: int = 8, token_layers: Sequence[int] = ()) -> dict:
     """Drive a `CaptureEngine` over tokenised samples (dicts with input_ids, attention_mask, labels, sample_id):
-    ``{layer: {part: [n, d]}, "loss": [n], "prompt_len": [n]}`` in input order. Eval mode, parameters' grads kept."""
-    engine = CaptureEngine(model, list(layers), tuple(parts)).attach()
+    ``{layer: {part: [n, d]}, "loss": [n], "prompt_len": [n]}`` in input order, plus ``"token_states": {layer:
+    [total tokens, d]}`` with ``token_layers``. Eval mode, parameters' grads kept."""
+    engine = CaptureEngine(model, list(layers), tuple(parts), token_layers=token_layers).attach()
     emb = find_layout(model).causal_lm.get_input_embeddings()
     # Gradients must reach the hidden states even when no parameter requires grad (a plain, frozen model): make
     # the embedding output a graph leaf and differentiate towards it.
@@ -226,6 +227,7 @@ def run_engine(model, feats: list[dict], layers: Sequence[int], *, parts: Sequen
     device = next(model.parameters()).device
     out: dict = {l: {p: [] for p in parts} for l in layers}
     loss, plen, order = [], [], []
+    tokens: dict = {l: [] for l in engine.token_layers}
     try:
         with eval_mode(model), torch.enable_grad():
             for i in range(0, len(feats), batch):
@@ -250,11 +252,15 @@ def run_engine(model, feats: list[dict], layers: Sequence[int], *, parts: Sequen
                 for l in layers:
                     for p in parts:
                         out[l][p].append(torch.as_tensor(rows.signatures[l][p]).float().cpu().numpy())
+                for l in tokens:
+                    tokens[l].append(torch.as_tensor(rows.token_states[l]).float().cpu().numpy())
     finally:
         handle.remove()
         engine.detach()
     result: dict = {l: {p: np.concatenate(v) for p, v in d.items()} for l, d in out.items()}
     result["loss"], result["prompt_len"] = np.concatenate(loss), np.concatenate(plen)
+    if tokens:
+        result["token_states"] = {l: np.concatenate(v) for l, v in tokens.items()}
     if order != sorted(order):
         raise RuntimeError("engine rows came back out of order")
     return result

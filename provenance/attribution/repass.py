@@ -99,16 +99,17 @@ REPASS_ATTR = "repass"
 
 def write_repass(att: Attributor, *, out_run: str | None = None, out_url: str | None = None, epochs="last",
                  layers=None, batch: int = 8, block_rows: int = 256, overwrite: bool = False,
-                 model_label: str | None = None) -> tuple[str, str, int]:
+                 model_label: str | None = None, token_layers=None) -> tuple[str, str, int]:
     """``provenance index``: the selected rows' signatures recomputed with the final model, written as a run in the
     store schema (any query, backend or index then works on it as on a training-time run).
 
     Rows of ``epochs`` (an epoch number or "last") are re-passed in row order, ``block_rows`` at a time, each block
     committed before the next: a killed run resumes where its committed rows end (nothing lost, nothing twice).
     Written to run ``out_run`` (default ``<run>-final``) of ``out_url`` (default: the same store), with the source
-    run's layers, encoding and projection; the run attribute "repass" records what it was computed from. Returns
-    (url, run, committed rows)."""
-    from provenance.capture import model_fingerprint
+    run's layers, encoding and projection; the run attribute "repass" records what it was computed from.
+    ``token_layers`` ("auto" = 3/4 of the depth, or layer numbers) also writes the final model's per-token states
+    there (what token match reads from a store). Returns (url, run, committed rows)."""
+    from provenance.capture import find_layout, model_fingerprint, resolve_token_layers
     from provenance.errors import StoreNotFoundError
     from provenance.store import CaptureRows, StoreWriter, open_store
 
@@ -120,6 +121,7 @@ def write_repass(att: Attributor, *, out_run: str | None = None, out_url: str | 
     missing = [l for l in layers if l not in src.layers]
     if missing:
         raise ValueError(f"layers {missing} were not captured in run {src.run!r}; captured: {src.layers}")
+    token_layers = resolve_token_layers(token_layers, find_layout(att.model))
     url = str(out_url or src.url)
     run = out_run or f"{src.run}-final"
     if url == str(src.url) and run == src.run:
@@ -128,7 +130,7 @@ def write_repass(att: Attributor, *, out_run: str | None = None, out_url: str | 
     info = {"of_url": str(src.url), "of_run": src.run, "epoch": epoch, "rows": int(len(rows)),
             "source_committed": int(len(src)), "model": model_label or model_fingerprint(att.model).get("name")}
     run_attrs = {k: v for k, v in src.run_attrs.items() if k not in ("encoding", "projection")}
-    run_attrs.update({"layers": layers, REPASS_ATTR: info})
+    run_attrs.update({"layers": layers, "token_layers": token_layers, REPASS_ATTR: info})
     done = 0
     if not overwrite:
         try:
@@ -151,12 +153,14 @@ def write_repass(att: Attributor, *, out_run: str | None = None, out_url: str | 
         for start in range(done, len(rows), block_rows):
             sel = rows[start: start + block_rows]
             ids, feats = engine_features(att, sel)
-            out = run_engine(att.model, feats, layers, parts=SIGNATURES, pad_token_id=_pad(att), batch=batch)
+            out = run_engine(att.model, feats, layers, parts=SIGNATURES, pad_token_id=_pad(att), batch=batch,
+                             token_layers=token_layers)
             writer.put(CaptureRows(
                 sample_id=samples["sample_id"].iloc[sel].tolist(), source=samples["source"].iloc[sel].tolist(),
                 epoch=epoch, step=0, loss=np.asarray(out["loss"], np.float32),
                 prompt_len=plen[sel].astype(np.int32), token_ids=[x.astype(np.int32) for x in ids],
                 signatures={l: dict(out[l]) for l in layers},
-                columns={c: samples[c].iloc[sel].to_numpy() for c in extra}))
+                columns={c: samples[c].iloc[sel].to_numpy() for c in extra},
+                token_states=out.get("token_states", {})))
             writer.flush()   # committed block by block: a killed re-pass resumes here
     return url, run, writer.committed

@@ -150,14 +150,19 @@ class TokenMatchMethod:
         self.states, self.chunk_rows = states, int(chunk_rows)
         self.stage1 = stage1 if stage1 is not None else SignatureMethod(DEFAULT_VARIANT, None, epochs)
         self._states: dict = {}
+        self._resolved: str | None = None   # where "auto" took the states from in the last query (for the label)
 
     @property
     def name(self) -> str:
         where = f"@{self.layer if self.layer is not None else 'default'}"
-        if self.states == "store":
-            return f"token-match{where} (training-time token states)"
+        source = self.states if self.states != "auto" else self._resolved
         cand = self.candidates if self.candidates is not None else REPASS_CANDIDATES
-        return f"token-match{where} (top {cand} of {getattr(self.stage1, 'name', type(self.stage1).__name__)})"
+        reread = f"top {cand} of {getattr(self.stage1, 'name', type(self.stage1).__name__)}"
+        if source == "store":
+            return f"token-match{where} (token states from the store)"
+        if source == "repass":
+            return f"token-match{where} ({reread})"
+        return f"token-match{where} (token states from the store, else the {reread} re-read)"
 
     def source_of(self, att: Attributor, layer: int) -> str:
         """Where the row states come from: "store" or "repass"."""
@@ -178,7 +183,7 @@ class TokenMatchMethod:
 
     def top_k(self, att: Attributor, test: TestSignatures, k: int, combine: bool = False):
         layer = self.layer if self.layer is not None else default_token_layer(att.model)
-        source = self.source_of(att, layer)
+        source = self._resolved = self.source_of(att, layer)
         mask = select_rows(att.samples, self.epochs)
         n_sel = int(mask.sum())
         candidates = self.candidates if self.candidates is not None else (n_sel if source == "store" else REPASS_CANDIDATES)
