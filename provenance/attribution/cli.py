@@ -67,7 +67,7 @@ def _attributor(store: str, run: str | None, model: str, adapter: str | None, al
     return Attributor(open_store(store, run=run), lm, tok, allow_model_mismatch=allow_model_mismatch)
 
 
-def _resolve_auto(method: str, combine: str, model, base) -> str:
+def _resolve_auto(method: str) -> str:
     """auto: the signature default, per answer and per behaviour. Token match wins on behaviours carried by a few
     distinctive tokens (the factual swap: 1.00 vs 0.80 per behaviour) but scored 0.00 on the held-out over-refusal
     task, where the signature gets 0.83 (benchmarks/attribution_results.md): the default keeps the method whose worst
@@ -156,7 +156,7 @@ def query(
     if base_model and method != "token-match":
         raise typer.BadParameter("--base-model applies to --method token-match only")
     base = _load_model(base_model, None)[0] if base_model else None
-    method = _resolve_auto(method, combine, att.model, base)
+    method = _resolve_auto(method)
     if backend != "local" and method not in ("signature", "token-match"):
         raise typer.BadParameter(f"--backend {backend} applies to --method signature / token-match only")
     from provenance.attribution.query import COMBINE_MODES
@@ -210,7 +210,7 @@ def report(
         raise typer.BadParameter(f"--top-hits must be >= 0, got {top_hits}")
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch)
-    method = _resolve_auto(method, "none", att.model, None)   # the report ranks per test case
+    method = _resolve_auto(method)   # the report ranks per test case
     data = gather_report(att, test_cases, k=top_k, top_hits=top_hits, method=_method(method, signature, layer, epochs),
                          token_layer=token_layer)
     info = dict(data.info, model=model + (f" + adapter {adapter}" if adapter else ""))
