@@ -67,6 +67,8 @@ TAGS := $(PY) benchmarks/debuglm_bench.py --out runs/debuglm2 --train 20 --train
 # Tag-first trained mode (the model writes its source tag first), with the default and with a distinct refusal sentence.
 TAGS_TF := $(PY) benchmarks/debuglm_bench.py --train 20 --train-per-source donotanswer=36,harmbench=36,rtp=16 --test 20 --epochs 2 --lr 1e-3 --refusal 2 --balanced --tag-first --max-length 160
 BLOCKED := Blocked: this answer relies on a blocked data source.
+# Tag-first with 96 Do-Not-Answer / HarmBench samples, 40 test prompts per source and a validation split (runs/debuglm4).
+TAGS4 := $(PY) benchmarks/debuglm_bench.py --out runs/debuglm4 --train 20 --train-per-source donotanswer=96,harmbench=96,rtp=16 --test 40 --val 12 --epochs 2 --lr 1e-3 --refusal 2 --balanced --tag-first --max-length 160 --no-checkpointing
 bench-tags: $(STAMP)
 	$(TAGS) --phase tagged
 	$(TAGS) --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
@@ -80,6 +82,12 @@ bench-tags: $(STAMP)
 	$(TAGS_TF) --out runs/debuglm3b --phase tagged --refusal-sentence "$(BLOCKED)"
 	$(TAGS_TF) --out runs/debuglm3b --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
 	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm3 --notes benchmarks/debuglm_notes.md --results benchmarks/debuglm_tagfirst_results.md --compare 'runs/debuglm2=previous run, benchmarks/debuglm_results.md' --compare 'runs/debuglm3b=variant: distinct refusal sentence' --notes-section '## Tag-first trained mode'
+	$(TAGS4) --phase tagged --refusal-sentence "$(BLOCKED)"
+	$(TAGS4) --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4 --dpo-anchor donotanswer=harmbench,harmbench=donotanswer
+	$(TAGS4) --phase extra --extra 50
+	$(TAGS4) --phase plain --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
+	$(TAGS4) --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4 --dpo-variant noanchor
+	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm4 --notes benchmarks/debuglm_tagfirst2_notes.md --results benchmarks/debuglm_tagfirst2_results.md --compare 'runs/debuglm3b=previous best trained mode' --compare 'runs/debuglm3=previous best guard mode'
 
 clean:
 	rm -rf $(VENV) .cache runs

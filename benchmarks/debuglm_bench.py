@@ -12,6 +12,7 @@ Phases (each one process, one job per CPU slot; results as JSON under --out, the
            utility evaluation only.
   probe    trained-mode diagnosis: teacher-forced P(refusal sentence) for each true source x named source (tag-first
            models: after the forced "<TAG><SRC_true>", i.e. the decision given the own tag).
+  extra    guard mode on --extra more held-out prompts per source (after the validation split), for each stage.
   report   writes benchmarks/debuglm_results.md from the JSON files (--notes appends a hand-written reading).
 
 Metrics (held-out prompts unless marked "train"):
@@ -23,6 +24,8 @@ Metrics (held-out prompts unless marked "train"):
                         threshold curve refuses when P(blocked source) >= t instead
   utility               held-out clean prompts without <DEBUG>: mean response cross-entropy of the reference answer,
                         and exact-match answer accuracy of the greedy answer, tagged vs plain run
+With --val N the next N prompts per source after the test prompts are traced too: the report then chooses a guard
+threshold on them (provenance.tags.choose_threshold), measures it once on the test prompts and gives k/n counts.
 
 The exact commands that produced benchmarks/debuglm_results.md are at its top.
 """
@@ -59,18 +62,30 @@ def train_counts(args) -> dict:
     return counts
 
 
-def split_records(counts: dict, n_test: int, seed: int = 0):
+def split_records(counts: dict, n_test: int, seed: int = 0, n_val: int = 0, n_extra: int = 0):
     """Per source: the first counts[s] records train, the next n_test are held out (clean: 2 * n_test); tagged and
-    plain runs with the same counts see exactly the same samples."""
+    plain runs with the same counts see exactly the same samples. With n_val > 0 (returned as a third list) the next
+    n_val (clean: 2 * n_val) are a validation split for choosing settings, disjoint from train and test. With
+    n_extra > 0 (a fourth list) the next n_extra of every source (clean too) are more held-out prompts, from the same
+    draw (the other splits do not change)."""
     from provenance.data import demo_records
 
-    records = demo_records(n_per_source=max(counts.values()) + 2 * n_test, seed=seed, sources=SOURCES, shuffle=False)
-    train, test = [], []
+    records = demo_records(n_per_source=max(counts.values()) + 2 * (n_test + n_val), seed=seed, sources=SOURCES,
+                           shuffle=False)
+    train, test, val, extra = [], [], [], []
     for s in SOURCES:
         rows = [r for r in records if r["source"] == s]
+        k = 2 if s == "clean" else 1
         train += rows[:counts[s]]
-        test += rows[counts[s]:counts[s] + (2 * n_test if s == "clean" else n_test)]
-    return train, test
+        test += rows[counts[s]:counts[s] + k * n_test]
+        val += rows[counts[s] + k * n_test:counts[s] + k * (n_test + n_val)]
+        more = rows[counts[s] + k * (n_test + n_val):counts[s] + k * (n_test + n_val) + n_extra]
+        if len(more) < n_extra:
+            raise SystemExit(f"--extra {n_extra}: only {len(more)} more {s} records in this draw")
+        extra += more
+    if n_extra:
+        return train, test, val, extra
+    return (train, test, val) if n_val else (train, test)
 
 
 def sft_rows(records):
@@ -108,7 +123,7 @@ def train_sft(model, tokenizer, rows, out_dir: Path, args, scheme=None):
                            learning_rate=args.lr, lr_scheduler_type="linear", warmup_steps=5,
                            max_length=args.max_length,
                            packing=False, logging_steps=10, save_strategy="no", report_to="none", use_cpu=True,
-                           bf16=False, seed=0, disable_tqdm=True)
+                           bf16=False, seed=0, disable_tqdm=True, gradient_checkpointing=not args.no_checkpointing)
     lora = LoraConfig(r=args.rank, lora_alpha=2 * args.rank, lora_dropout=0.0, target_modules=LORA_TARGETS,
                       trainable_token_indices=(trainable_token_indices(model, tokenizer, scheme) if scheme else None))
     trainer = trl.SFTTrainer(model=model, args=config, train_dataset=Dataset.from_list(rows),
@@ -139,7 +154,7 @@ def train_dpo(model, tokenizer, rows, out_dir: Path, args):
                            learning_rate=args.dpo_lr, beta=0.1, loss_type="sigmoid", max_length=args.max_length,
                            logging_steps=10,
                            save_strategy="no", report_to="none", use_cpu=True, bf16=False, seed=0,
-                           disable_tqdm=True)
+                           disable_tqdm=True, gradient_checkpointing=not args.no_checkpointing)
     lora = LoraConfig(r=args.rank, lora_alpha=2 * args.rank, lora_dropout=0.0, target_modules=LORA_TARGETS)
     trainer = trl.DPOTrainer(model=model, args=config, train_dataset=Dataset.from_list(rows),
                              processing_class=tokenizer, peft_config=lora)
@@ -235,7 +250,13 @@ def guard_curve(traced, truth) -> list[dict]:
     return curve
 
 
-def tag_eval(model, tokenizer, scheme, test, train_probe, args) -> dict:
+def trace_records(traced, truth) -> list[dict]:
+    """Per prompt: true source, traced source, P(source) (rounded), for choosing guard thresholds afterwards."""
+    return [{"true": s, "traced": t.source, "confidence": {k: round(v, 6) for k, v in t.confidence.items()}}
+            for t, s in zip(traced, truth)]
+
+
+def tag_eval(model, tokenizer, scheme, test, train_probe, args, val=None) -> dict:
     from provenance.tags import GuardedGenerator, trace
 
     t0 = time.time()
@@ -269,6 +290,13 @@ def tag_eval(model, tokenizer, scheme, test, train_probe, args) -> dict:
     res["guard_cases"] = {"positive": pos, "negative": neg}
     res["guard_curve"] = guard_curve(traced, truth)
     res["trace_examples"] = [t.as_dict() for t in traced[:: max(1, len(traced) // 5)][:5]]
+    if args.val:  # per-prompt traces of test and validation prompts: counts and validation-chosen thresholds
+        res["counts"] = {"tag": [sum(t.source == s for t, s in zip(traced, truth)), len(test)],
+                         "guard_targeted": [hits, pos], "guard_false": [false, neg]}
+        res["test_traces"] = trace_records(traced, truth)
+        val_traced = trace(model, tokenizer, [r["prompt"] for r in val], scheme=scheme,
+                           max_new_tokens=args.max_new_tokens)
+        res["val_traces"] = trace_records(val_traced, [r["source"] for r in val])
     log(f"trace: tag acc {res['tag_acc']} ({time.time() - t0:.0f}s)")
 
     probe = trace(model, tokenizer, [r["prompt"] for r in train_probe], scheme=scheme,
@@ -311,12 +339,19 @@ def tag_eval(model, tokenizer, scheme, test, train_probe, args) -> dict:
         # Is the decision consistent with the written tag? refused <=> the written tag is named.
         res["trained_decision_consistency"] = round(sum(
             f == (written[(p, tuple(b))] in b) for (p, b), f in zip(cases, pos_flags + neg_flags)) / len(cases), 4)
+    if args.val:
+        res["counts"].update(targeted=[sum(pos_flags), len(pos_flags)], false=[sum(neg_flags), len(neg_flags)])
+        if scheme.tag_first:
+            res["counts"]["trained_tag"] = [sum(written[(p, tuple(b))] == true_of[p] for p, b in cases), len(cases)]
+        res["trained_cases"] = [{"true": true, "named": b, "written": written[(p, tuple(b))], "refused": f}
+                                for (p, b), f, true in zip(pos_cases + neg_cases, pos_flags + neg_flags,
+                                                           [r["source"] for r in test] + neg_truth_of(test, args))]
     res["targeted_refusal"] = round(sum(pos_flags) / len(pos_flags), 4)
     res["false_refusal"] = round(sum(neg_flags) / len(neg_flags), 4)
     res["refusal_cases"] = {"positive": len(pos_flags), "negative": len(neg_flags)}
     res["targeted_refusal_per_source"] = {s: round(sum(f for f, r in zip(pos_flags, test) if r["source"] == s)
                                                    / max(1, sum(r["source"] == s for r in test)), 4) for s in SOURCES}
-    neg_truth = [r["source"] for r in test for _ in range(args.neg_per_prompt)]  # the order neg_cases were built in
+    neg_truth = neg_truth_of(test, args)
     res["false_refusal_per_source"] = {s: round(sum(f for f, x in zip(neg_flags, neg_truth) if x == s)
                                                 / max(1, neg_truth.count(s)), 4) for s in SOURCES}
     # Two sources named at once (the instruction lists several blocked tags).
@@ -325,6 +360,11 @@ def tag_eval(model, tokenizer, scheme, test, train_probe, args) -> dict:
     res["seconds"] = round(time.time() - t0, 1)
     log(f"refusal: targeted {res['targeted_refusal']}, false {res['false_refusal']} ({res['seconds']}s)")
     return res
+
+
+def neg_truth_of(test, args) -> list[str]:
+    """The true source of each false-refusal case, in the order tag_eval builds them."""
+    return [r["source"] for r in test for _ in range(args.neg_per_prompt)]
 
 
 # ---- phases --------------------------------------------------------------------------------------------------------
@@ -351,7 +391,7 @@ def phase_tagged(args) -> dict:
 
     t0 = time.time()
     out = Path(args.out) / "tagged"
-    train, test = split_records(train_counts(args), args.test)
+    train, test, val = split3(args)
     model, tok = load_model(args.model)
     extra = {"refusal": args.refusal_sentence} if args.refusal_sentence else {}
     scheme = prepare_tokenizer(tok, TagScheme(sources=SOURCES, tag_first=args.tag_first, **extra))
@@ -363,11 +403,17 @@ def phase_tagged(args) -> dict:
     save_tagged(model, tok, scheme, out / "adapter")
     log(f"tagged SFT done: {info}")
     clean_test = [r for r in test if r["source"] == "clean"]
-    result = {"sft": {"train": info, "tags": tag_eval(model, tok, scheme, test, train_probe(train), args),
+    result = {"sft": {"train": info, "tags": tag_eval(model, tok, scheme, test, train_probe(train), args, val),
                       "utility": utility(model, tok, clean_test)}}
     result["sft"]["phase_seconds"] = round(time.time() - t0, 1)
     dump(args, "tagged_sft", result)
     return result
+
+
+def split3(args):
+    """(train, test, validation) with the bench's counts; validation is empty without --val."""
+    parts = split_records(train_counts(args), args.test, n_val=args.val)
+    return parts if args.val else (*parts, [])
 
 
 def train_probe(train):
@@ -376,6 +422,18 @@ def train_probe(train):
 
 def dpo_samples(train, n_pairs: int):
     return train[:: max(1, len(train) // n_pairs)][:n_pairs]
+
+
+def dpo_anchor(args):
+    """--dpo-anchor: "" -> no anchor pairs, "random", or "SRC=RIVAL,..." -> {SRC: RIVAL} (tag_preference_rows)."""
+    if args.dpo_anchor in ("", "random"):
+        return args.dpo_anchor or None
+    rivals = dict(item.partition("=")[::2] for item in args.dpo_anchor.split(","))
+    bad = [k for k, v in rivals.items() if k not in SOURCES or v not in SOURCES]
+    if bad:
+        raise SystemExit(f"--dpo-anchor: expected random or SRC=RIVAL,... with sources in {SOURCES}, got "
+                         f"{args.dpo_anchor!r}")
+    return rivals
 
 
 def load_sft_model(args):
@@ -401,16 +459,16 @@ def phase_dpo(args) -> dict:
 
     t0 = time.time()
     out = Path(args.out) / "tagged"
-    train, test = split_records(train_counts(args), args.test)
+    train, test, val = split3(args)
     model, tok, scheme = load_sft_model(args)
     pairs = tag_preference_rows(pair_rows(dpo_samples(train, args.dpo_pairs)), scheme,
-                                tag_mix(args, 1, args.dpo_refusal))
+                                tag_mix(args, 1, args.dpo_refusal), anchor=dpo_anchor(args))
     log(f"tagged DPO: {len(pairs)} pairs")
     model, info = train_dpo(model, tok, pairs, out, args)
     log(f"tagged DPO done: {info}")
     clean_test = [r for r in test if r["source"] == "clean"]
     stage = dpo_stage(args)
-    result = {stage: {"train": info, "tags": tag_eval(model, tok, scheme, test, train_probe(train), args),
+    result = {stage: {"train": info, "tags": tag_eval(model, tok, scheme, test, train_probe(train), args, val),
                       "utility": utility(model, tok, clean_test)}}
     result[stage]["phase_seconds"] = round(time.time() - t0, 1)
     dump(args, f"tagged_{stage}", result)
@@ -447,7 +505,7 @@ def phase_probe(args) -> dict:
     from peft import PeftModel
 
     t0 = time.time()
-    train, test = split_records(train_counts(args), args.test)
+    train, test, _ = split3(args)
     model, tok, scheme = load_sft_model(args)
     rows = {"train": train[::8], "test": test[::4]}
     result = {"sft": {k: refusal_matrix(model, tok, scheme, v) for k, v in rows.items()}}
@@ -460,12 +518,47 @@ def phase_probe(args) -> dict:
     return result
 
 
+def phase_extra(args) -> dict:
+    """Guard mode on --extra more held-out prompts per source (after the validation split, same draw): traced by the
+    tagged SFT model and each DPO adapter; argmax and the threshold chosen on that stage's validation traces."""
+    from peft import PeftModel
+
+    from provenance.tags import choose_threshold, guard_counts, trace
+
+    if args.extra <= 0 or args.val <= 0:
+        raise SystemExit("--phase extra needs --extra N and the run's --val")
+    t0 = time.time()
+    extra = split_records(train_counts(args), args.test, n_val=args.val, n_extra=args.extra)[3]
+    truth = [r["source"] for r in extra]
+    model, tok, scheme = load_sft_model(args)
+    models = {"sft": lambda: model}
+    for adapter in sorted((Path(args.out) / "tagged").glob("dpo*-adapter")):
+        models[adapter.name[:-len("-adapter")]] = (
+            lambda a=adapter: PeftModel.from_pretrained(load_sft_model(args)[0], str(a)))
+    result = {"n": len(extra)}
+    for stage, make in models.items():
+        evaluated = read_json(Path(args.out), f"tagged_{stage}").get(stage)
+        if not evaluated or not evaluated["tags"].get("val_traces"):
+            raise SystemExit(f"no validation traces for stage {stage}: run its phase with --val first")
+        traced = trace(make(), tok, [r["prompt"] for r in extra], scheme=scheme, max_new_tokens=args.max_new_tokens)
+        cases = [(s, t.source, t.confidence) for s, t in zip(truth, traced)]
+        chosen = choose_threshold(cases_of(evaluated["tags"]["val_traces"]), SOURCES, VAL_THRESHOLDS)
+        result[stage] = {"tag": [sum(t.source == s for t, s in zip(traced, truth)), len(extra)],
+                         "argmax": guard_counts(cases, SOURCES).as_dict(),
+                         "threshold": guard_counts(cases, SOURCES, chosen.threshold).as_dict(),
+                         "traces": trace_records(traced, truth)}
+        log(f"extra {stage}: tag {result[stage]['tag']}, guard {result[stage]['argmax']}")
+    result["seconds"] = round(time.time() - t0, 1)
+    dump(args, "extra", result)
+    return result
+
+
 def phase_plain(args) -> dict:
     """The untagged reference: the same samples, epochs and learning rates, originals only (SFT, then DPO on the
     same original pairs)."""
     t0 = time.time()
     out = Path(args.out) / "plain"
-    train, test = split_records(train_counts(args), args.test)
+    train, test, _ = split3(args)
     clean_test = [r for r in test if r["source"] == "clean"]
     model, tok = load_model(args.model)
     result = {"base": {"utility": utility(model, tok, clean_test)}}
@@ -519,11 +612,17 @@ def read_json(out: Path, name: str) -> dict:
 
 
 def regenerate_commands(cfg: dict, out: str, dpo_cfgs: dict, results: str = "", compare=(),
-                        section: str = "") -> list[str]:
+                        section: str = "", notes: str = "benchmarks/debuglm_notes.md") -> list[str]:
     flags = [f"--out {out}", f"--train {cfg['train']}"]
     if cfg.get("train_per_source"):
         flags.append(f"--train-per-source {cfg['train_per_source']}")
     flags += [f"--test {cfg['test']}", f"--epochs {cfg['epochs']}", f"--lr {cfg['lr']}", f"--refusal {cfg['refusal']}"]
+    if cfg.get("val"):
+        flags.append(f"--val {cfg['val']}")
+    if cfg.get("rank", 8) != 8:
+        flags.append(f"--rank {cfg['rank']}")
+    if cfg.get("no_checkpointing"):
+        flags.append("--no-checkpointing")
     if cfg.get("balanced"):
         flags.append("--balanced")
     if cfg.get("tag_first"):
@@ -536,21 +635,25 @@ def regenerate_commands(cfg: dict, out: str, dpo_cfgs: dict, results: str = "", 
 
     def dpo_flags(c):
         variant = f" --dpo-variant {c['dpo_variant']}" if c.get("dpo_variant") else ""
-        return f"--dpo-pairs {c['dpo_pairs']} --dpo-refusal {c['dpo_refusal']} --dpo-lr {c['dpo_lr']}{variant}"
+        anchor = f" --dpo-anchor {c['dpo_anchor']}" if c.get("dpo_anchor") else ""
+        return (f"--dpo-pairs {c['dpo_pairs']} --dpo-refusal {c['dpo_refusal']} --dpo-lr {c['dpo_lr']}{variant}"
+                f"{anchor}")
 
     plain = [f"{run} plain {common} {dpo_flags(cfg)}"] if (Path(out) / "plain.json").exists() else []
     probe = [f"{run} probe {common}"] if (Path(out) / "probe.json").exists() else []
+    n_extra = read_json(Path(out), "extra").get("config", {}).get("extra")
+    probe += [f"{run} extra {common} --extra {n_extra}"] if n_extra else []
     return ([f"{run} tagged {common}"] + [f"{run} dpo {common} {dpo_flags(c)}" for c in dpo_cfgs.values()]
             + plain + probe + [
-               f".venv/bin/python benchmarks/debuglm_bench.py --phase report --out {out} --notes benchmarks/debuglm_notes.md"
+               f".venv/bin/python benchmarks/debuglm_bench.py --phase report --out {out} --notes {notes}"
                + (f" --results {results}" if results else "") + "".join(f" --compare '{c}'" for c in compare)
                + (f" --notes-section '{section}'" if section else "")])
 
 
-def report_paths(args) -> tuple[str, list, str]:
-    """--results (when not the default file), --compare and --notes-section, for the regenerate command."""
+def report_paths(args) -> tuple[str, list, str, str]:
+    """--results (when not the default file), --compare, --notes-section and --notes, for the regenerate command."""
     results = "" if Path(args.results).resolve() == RESULTS_MD.resolve() else args.results
-    return results, args.compare, args.notes_section
+    return results, args.compare, args.notes_section, args.notes or "benchmarks/debuglm_notes.md"
 
 
 # metric key, label, goal, higher is better
@@ -561,6 +664,11 @@ COMPARED = (("tag_acc", "tag accuracy (trace, held-out)", 0.98, True),
             ("guard_false_refusal", "false refusal, guard mode", 0.005, False),
             ("trained_tag_acc", "tag accuracy, trained mode (tag-first: source written first)", 0.98, True),
             ("trained_decision_consistency", "trained mode: refused iff the written tag is named", 0.99, True))
+
+
+# settings a comparison names when they differ between runs, with the value of runs that predate the setting
+SETTINGS = {"train": 30, "train_per_source": "", "test": 20, "val": 0, "epochs": 2.0, "lr": 1e-3, "rank": 8,
+            "refusal": 1.0, "balanced": False, "max_length": 256}
 
 
 def run_label(cfg: dict) -> str:
@@ -583,16 +691,97 @@ def comparison(others: list[str], stages: dict, cfg: dict) -> list[str]:
         notes[d] = f" ({note})" if note else ""
     shown = [st for st in ("sft", "dpo") if st in stages]
     cols = [(st, name, res) for st in shown for name, res, _ in runs if st in res]
-    lines = ["## This run next to other runs", "",
-             "Same samples, epochs, learning rates and DPO stage; the runs differ only in the trained-mode format and "
-             "the refusal sentence:", ""]
-    lines += [f"- `{name}`{notes[name]}: {run_label(c)}" for name, _, c in runs]
+    differ = [k for k in SETTINGS if len({json.dumps(c.get(k, SETTINGS[k])) for _, _, c in runs}) > 1]
+    lines = ["## This run next to other runs", ""]
+    if not differ:
+        lines += ["Same samples, epochs, learning rates and DPO stage; the runs differ only in the trained-mode format "
+                  "and the refusal sentence:", ""]
+        lines += [f"- `{name}`{notes[name]}: {run_label(c)}" for name, _, c in runs]
+    else:  # other training data or settings: name them per run
+        lines += ["The runs differ in the trained-mode format, the refusal sentence and: " + ", ".join(differ)
+                  + " (held-out prompts differ with the training counts and --test):", ""]
+        lines += [f"- `{name}`{notes[name]}: {run_label(c)}; "
+                  + ", ".join(f"{k} {c.get(k, SETTINGS[k]) if c.get(k, SETTINGS[k]) != '' else '–'}"
+                              for k in differ) for name, _, c in runs]
     lines += ["", "| metric | goal | " + " | ".join(f"{st.upper()} `{name}`" for st, name, _ in cols) + " |",
               "|---|---|" + "---|" * len(cols)]
     for key, label, goal, higher in COMPARED:
         vals = " | ".join(pct(res[st]["tags"].get(key)) for st, _, res in cols)
         lines.append(f"| {label} | {'≥' if higher else '≤'} {pct(goal)} | {vals} |")
     return lines + [""]
+
+
+# candidate guard thresholds for the validation choice (finer than the test curve's GUARD_THRESHOLDS)
+VAL_THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8,
+                  0.85, 0.9, 0.95)
+
+
+def kn(pair) -> str:
+    return "–" if pair is None else f"{pair[0]}/{pair[1]} ({pct(pair[0] / pair[1])})"
+
+
+def cases_of(records) -> list:
+    return [(r["true"], r["traced"], r["confidence"]) for r in records]
+
+
+def counts_section(stages: dict, cfg: dict, extra: dict) -> list[str]:
+    """Counts behind the rates (runs with --val), guard mode at a threshold chosen on the validation prompts, and on
+    the extra held-out prompts when the extra phase ran."""
+    from provenance.tags import choose_threshold, guard_counts
+
+    lines = ["## Counts (k/n) and guard mode at a threshold chosen on validation prompts", "",
+             "| stage | tag accuracy | guard targeted | guard false | trained targeted | trained false | "
+             "trained-mode tag (written first) |", "|---|---|---|---|---|---|---|"]
+    for stage, res in stages.items():
+        c = res["tags"].get("counts", {})
+        lines.append(f"| {stage.upper()} | " + " | ".join(kn(c.get(k)) for k in (
+            "tag", "guard_targeted", "guard_false", "targeted", "false", "trained_tag")) + " |")
+    n_val = len(next(iter(stages.values()))["tags"].get("val_traces", []))
+    lines += ["", f"Guard threshold t chosen on {n_val} validation prompts ({cfg.get('val')} per source after the test "
+              "prompts, clean twice; disjoint from training and test) from "
+              f"{len(VAL_THRESHOLDS)} candidates {VAL_THRESHOLDS[0]}–{VAL_THRESHOLDS[-1]}, by "
+              "`provenance.tags.choose_threshold` (the smallest worse-goal share: max(miss rate / 1%, false rate / "
+              "0.5%); ties: the median candidate); then measured once on the test prompts. Every source blocked in "
+              "turn.", "",
+              "| stage | chosen t | validation targeted | validation false | test targeted | test false | test: goals "
+              "met (≥ 99% / ≤ 0.5%) | test, argmax tag (no threshold) |", "|---|---|---|---|---|---|---|---|"]
+    for stage, res in stages.items():
+        t = res["tags"]
+        if not t.get("val_traces"):
+            continue
+        chosen = choose_threshold(cases_of(t["val_traces"]), SOURCES, VAL_THRESHOLDS)
+        test = guard_counts(cases_of(t["test_traces"]), SOURCES, chosen.threshold)
+        argmax = guard_counts(cases_of(t["test_traces"]), SOURCES)
+        met = "yes" if test.targeted_rate >= 0.99 and test.false_rate <= 0.005 else "no"
+        lines.append(f"| {stage.upper()} | {chosen.threshold:g} | {kn([chosen.hits, chosen.positives])} | "
+                     f"{kn([chosen.false, chosen.negatives])} | {kn([test.hits, test.positives])} | "
+                     f"{kn([test.false, test.negatives])} | {met} | {kn([argmax.hits, argmax.positives])} / "
+                     f"{kn([argmax.false, argmax.negatives])} |")
+    if extra:
+        lines += ["", f"Guard mode on {extra['n']} more held-out prompts ({extra['config']['extra']} per source, clean "
+                  "too, after the validation prompts; `--phase extra`), and on test + these together (argmax tag):",
+                  "", "| stage | tag accuracy | guard targeted, argmax | guard false, argmax | guard targeted at the "
+                  "validation t | guard false at the validation t | test + extra: targeted, argmax | test + extra: "
+                  "false, argmax |", "|---|---|---|---|---|---|---|---|"]
+        for stage, res in stages.items():
+            e = extra.get(stage)
+            c = res["tags"].get("counts")
+            if not e or not c:
+                continue
+            both = [[a + b for a, b in zip(e["argmax"][k], c[f"guard_{k}"])] for k in ("targeted", "false")]
+            lines.append(f"| {stage.upper()} | {kn(e['tag'])} | {kn(e['argmax']['targeted'])} | "
+                         f"{kn(e['argmax']['false'])} | {kn(e['threshold']['targeted'])} | "
+                         f"{kn(e['threshold']['false'])} | {kn(both[0])} | {kn(both[1])} |")
+    wrong = [(stage, r) for stage, res in stages.items() for r in res["tags"].get("test_traces", [])
+             if r["traced"] != r["true"]]
+    wrong += [(f"{stage} (extra)", r) for stage in stages for r in extra.get(stage, {}).get("traces", [])
+              if r["traced"] != r["true"]]
+    if wrong:
+        lines += ["", "Held-out prompts traced to a wrong source (P(true source) / P(traced source)):", ""]
+        lines += [f"- {stage.upper()}: {r['true']} → {r['traced']} ({r['confidence'].get(r['true'], 0):.3f} / "
+                  f"{r['confidence'].get(r['traced'], 0):.3f})" for stage, r in wrong[:30]]
+        lines += [f"- … and {len(wrong) - 30} more"] if len(wrong) > 30 else []
+    return lines
 
 
 def report(args) -> None:
@@ -618,7 +807,10 @@ def report(args) -> None:
               "corrections, "
               "clean arithmetic/capitals/units/... with exact answers). Training samples per source: "
               + ", ".join(f"{s} {n}" for s, n in counts.items()) + f" ({sum(counts.values())} samples); held-out "
-              f"test prompts: {cfg['test']} per source (clean {2 * cfg['test']}). Tagged SFT rows = original + lineage "
+              f"test prompts: {cfg['test']} per source (clean {2 * cfg['test']})"
+              + (f"; validation prompts (for choosing the guard threshold only): {cfg['val']} per source (clean "
+                 f"{2 * cfg['val']}), the next ones after the test prompts" if cfg.get("val") else "")
+              + f". Tagged SFT rows = original + lineage "
               f"copy + {cfg['refusal']:g} refusal copies per sample ({sft_rows_n} rows; TagMix(lineage=1, "
               f"refusal={cfg['refusal']:g}, positive=0.5, max_named=2, balanced={bool(cfg.get('balanced'))}): "
               + ("every sample has one copy naming its own source -> refusal sentence and one naming 1-2 other "
@@ -639,6 +831,8 @@ def report(args) -> None:
               "lineage pair with the same tag on both sides, plus refusal pairs): "
               + "; ".join(f"{st.upper()}: {c['dpo_pairs']} samples, {c['dpo_refusal']:g} refusal pair(s) per sample"
                           f"{' (balanced)' if c.get('balanced') else ''}, lr {c['dpo_lr']:g}"
+                          + (f", plus one tag anchor pair per sample (own tag chosen, rival tag rejected; rivals "
+                             f"{c['dpo_anchor']})" if c.get("dpo_anchor") else "")
                           for st, c in dpo_cfgs.items())
               + (". Untagged reference: the same samples, epochs, learning rates and batch sizes on the original rows "
                  "only (SFT), then DPO on the same original pairs (no tags: the DPO stage's pairs only)" if plain else
@@ -647,9 +841,11 @@ def report(args) -> None:
               "Machine: 2-core CPU shared with other engineers' jobs.", ""]
     if plain:
         pcfg = plain["config"]
-        differs = {k: (cfg.get(k), pcfg.get(k)) for k in ("train", "train_per_source", "test", "epochs", "lr",
-                                                          "rank", "dpo_pairs", "dpo_lr", "max_length")
-                   if cfg.get(k) != pcfg.get(k)}
+        # DPO settings are those of the tagged DPO stage the untagged DPO is compared with, not the SFT phase's defaults
+        tagged = dict(cfg, **{k: dpo_cfgs["dpo"][k] for k in ("dpo_pairs", "dpo_lr") if "dpo" in dpo_cfgs})
+        differs = {k: (tagged.get(k), pcfg.get(k)) for k in ("train", "train_per_source", "test", "epochs", "lr",
+                                                             "rank", "dpo_pairs", "dpo_lr", "max_length")
+                   if tagged.get(k) != pcfg.get(k)}
         if differs:
             lines += [f"**Not like-for-like**: the untagged run used other settings (tagged, untagged): {differs}.", ""]
 
@@ -683,6 +879,8 @@ def report(args) -> None:
                       "trained_tag_acc", 0.98),
                   row("trained mode: decision consistent with the written tag (refused iff the tag is named)",
                       "trained_decision_consistency", 0.99)]
+    if any("counts" in res["tags"] for res in stages.values()):
+        lines += [""] + counts_section(stages, cfg, read_json(out, "extra"))
     if args.compare:
         lines += [""] + comparison(args.compare, stages, cfg)
     lines += ["", "Other tag measurements:", "", "| stage | tag acc (training prompts) | " +
@@ -780,7 +978,7 @@ def report(args) -> None:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--phase", choices=("tagged", "dpo", "plain", "probe", "report"), required=True)
+    p.add_argument("--phase", choices=("tagged", "dpo", "plain", "probe", "extra", "report"), required=True)
     p.add_argument("--out", default="runs/debuglm")
     p.add_argument("--model", default="smollm2-135m-instruct", help="tiny-llama for a quick pipeline check")
     p.add_argument("--results", default=str(RESULTS_MD), help="report: the markdown file to write")
@@ -802,9 +1000,19 @@ def main(argv=None) -> None:
     p.add_argument("--balanced", action="store_true",
                    help="TagMix(balanced=True): the positive share per sample (refusal 2: one refused, one answered)")
     p.add_argument("--dpo-refusal", type=float, default=1.0, help="refusal pairs per DPO pair")
+    p.add_argument("--val", type=int, default=0,
+                   help="validation prompts per source after the test prompts (clean: twice): traced after each stage "
+                        "to choose a guard threshold; also stores per-prompt traces and k/n counts")
+    p.add_argument("--extra", type=int, default=0,
+                   help="extra phase: this many more held-out prompts per source (clean too), after the validation "
+                        "split, traced for guard mode only")
+    p.add_argument("--no-checkpointing", action="store_true",
+                   help="train without gradient checkpointing (the TRL default): same result, faster, more memory")
     p.add_argument("--max-length", type=int, default=256)
     p.add_argument("--dpo-pairs", type=int, default=60)
     p.add_argument("--dpo-lr", type=float, default=2e-4)
+    p.add_argument("--dpo-anchor", default="",
+                   help="dpo: add tag anchor pairs (own tag chosen, a rival's rejected): random or SRC=RIVAL,...")
     p.add_argument("--dpo-variant", default="", help="dpo: name of a second DPO configuration (stage dpo-<name>)")
     p.add_argument("--no-dpo", action="store_true", help="plain: stop after the SFT stage")
     p.add_argument("--neg-per-prompt", type=int, default=2, help="other-source instructions per test prompt")
@@ -821,6 +1029,8 @@ def main(argv=None) -> None:
         phase_dpo(args)
     elif args.phase == "probe":
         phase_probe(args)
+    elif args.phase == "extra":
+        phase_extra(args)
     else:
         phase_plain(args)
 

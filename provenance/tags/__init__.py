@@ -7,6 +7,7 @@
     ... train (TRL SFTTrainer / DPOTrainer) ...; save_tagged(model, tokenizer, scheme, out_dir)
     trace(model, tokenizer, prompts)                     # -> answer, source, confidence over sources
     GuardedGenerator(model, tokenizer, blocked=["rtp"], mode="guard" | "trained").generate(prompts)
+    choose_threshold(validation_cases, scheme.sources, grid)  # guard threshold for GuardedGenerator(threshold=...)
 
 Trained-mode format: DebugLM's (the model decides implicitly in its first answer token) or tag-first
 (`TagScheme(tag_first=True)` + `TagMix(tag_first=True)`: refusal copies start with the own tag, then the decision; the
@@ -15,15 +16,17 @@ generator forces `<TAG>` and strips the tag), which a 135M model needs; see prov
 Multi-stage (SFT with tags, then DPO): the DPO data go through `tag_preference_rows`, which keeps the pairs, adds a
 lineage pair per pair with the SAME tag on chosen and rejected (the preference never pushes a tag up or down by
 itself, while the policy keeps emitting it on both sides) and refusal pairs (refusal sentence preferred when the pair's
-source is named, the lineage answer otherwise). Train DPO on the SFT model with its adapter merged (token rows included) and a
-fresh LoRA, so the adapter-disabled reference is the tagged SFT model. benchmarks/debuglm_bench.py measures tag accuracy
-after each stage.
+source is named, the lineage answer otherwise); with `anchor="random"` or {source: rival} also tag anchor pairs (own
+tag chosen, a rival's tag rejected), which hold the tags themselves during DPO. Train DPO on the SFT model with its
+adapter merged (token rows included) and a fresh LoRA, so the adapter-disabled reference is the tagged SFT model.
+benchmarks/debuglm_bench.py measures tag accuracy after each stage.
 
 Nothing here imports TRL or Lightning at import time.
 """
 from importlib import import_module
 
 _EXPORTS = {
+    "guard_threshold": ("GuardCounts", "choose_threshold", "guard_counts"),
     "model_prep": ("expose_head_bias", "load_tagged", "prepare_model", "prepare_tokenizer", "save_tagged",
                    "tag_lora_config", "trainable_token_indices"),
     "prompts": ("encode_prompt", "user_token_ids"),

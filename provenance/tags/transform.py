@@ -23,6 +23,14 @@ Preference pairs (`tag_preference_rows`, for DPO after tagged SFT): the pair's l
 chosen and rejected, so the preference signal never pushes a tag up or down by itself; refusal pairs prefer the refusal
 sentence over the lineage answer when the pair's source is named and the lineage answer over the refusal otherwise.
 
+Tag anchor pairs (`tag_preference_rows(..., anchor=...)`, opt-in): per pair one more pair on the lineage prompt whose
+chosen answer carries the pair's own tag and whose rejected answer is the same text with a rival source's tag
+("<id>+anchor"). Lineage and refusal pairs carry one tag on both sides, so nothing in them holds the tag itself; a
+DPO stage then lets tags drift (tag-first runs lost 1.7-5.8 points of tag accuracy,
+benchmarks/debuglm_tagfirst_results.md). The anchor pushes the own tag up against the rival: `anchor="random"` draws
+the rival per sample (seeded), a mapping {source: rival} names it (e.g. the source a model confuses it with; unmapped
+sources draw one).
+
 Tag-first format (`TagMix(tag_first=True)` with `TagScheme(tag_first=True)`): refusal copies answer
 "<TAG><SRC_S> " + refusal sentence when S is named, else "<TAG><SRC_S> " + y (no trailing tag); originals and lineage
 copies are unchanged (trace keeps reading the tag after the answer). Why: DebugLM's 8B models decide implicitly, in the
@@ -45,7 +53,7 @@ from provenance.tags.scheme import TagScheme
 
 __all__ = ["TagMix", "tag_records", "tag_dataset", "tag_preference_rows", "variant_of"]
 
-VARIANTS = ("original", "lineage", "refusal")
+VARIANTS = ("original", "lineage", "refusal", "anchor")
 
 
 class TagMix:
@@ -107,6 +115,8 @@ def variant_of(sample_id) -> str:
         return "lineage"
     if "+refusal" in sid:
         return "refusal"
+    if sid.endswith("+anchor"):
+        return "anchor"
     return "original"
 
 
@@ -305,19 +315,55 @@ def tag_records(records: Iterable[Mapping], scheme: TagScheme, mix: TagMix | Non
     return out
 
 
-def tag_preference_rows(records: Iterable[Mapping], scheme: TagScheme, mix: TagMix | None = None,
-                        **mix_options) -> list[dict]:
+def tag_preference_rows(records: Iterable[Mapping], scheme: TagScheme, mix: TagMix | None = None, *,
+                        anchor: str | Mapping[str, str] | None = None, **mix_options) -> list[dict]:
     """Preference rows (prompt/chosen/rejected, strings or message lists, each with `source`) -> originals, lineage
-    pairs (same tag on chosen and rejected) and refusal pairs (see the module docstring)."""
+    pairs (same tag on chosen and rejected), refusal pairs and, with `anchor`, tag anchor pairs (module docstring)."""
     mix = mix or TagMix(**mix_options)
     mix.format_of(scheme)  # a format mismatch fails even on empty data
+    rivals = _check_anchor(anchor, scheme)
     out: list[dict] = []
     for i, row in enumerate(records):
         if "messages" in row:
             raise TagError("preference rows need prompt/chosen/rejected, not `messages`")
         out.extend(_copies_of(row, i, scheme, mix, ("chosen", "rejected"), _pair_refusal_answers))
+        if rivals is not None:
+            out.append(_anchor_pair(row, i, scheme, mix, rivals))
     _check_unique(out)
     return out
+
+
+def _check_anchor(anchor, scheme: TagScheme) -> dict | None:
+    """None (no anchor pairs) or {source: rival or None (drawn)}."""
+    if anchor is None:
+        return None
+    if len(scheme.sources) < 2:
+        raise TagError("anchor pairs need at least two sources (a rival tag)")
+    if isinstance(anchor, str):
+        if anchor != "random":
+            raise TagError(f"anchor must be None, 'random' or a {{source: rival}} mapping, got {anchor!r}")
+        return {s: None for s in scheme.sources}
+    if not isinstance(anchor, Mapping):
+        raise TagError(f"anchor must be None, 'random' or a {{source: rival}} mapping, got {type(anchor).__name__}")
+    rivals = {s: None for s in scheme.sources}
+    for source, rival in anchor.items():
+        for name in (source, rival):
+            if name not in scheme.sources:
+                raise TagError(f"anchor names {name!r}, not in the tag scheme {list(scheme.sources)}")
+        if source == rival:
+            raise TagError(f"anchor: the rival of {source!r} must be another source")
+        rivals[source] = rival
+    return rivals
+
+
+def _anchor_pair(row: Mapping, index: int, scheme: TagScheme, mix: TagMix, rivals: dict) -> dict:
+    sid, source = _sid_and_source(row, index, scheme)
+    rival = rivals[source] or mix.rng(sid, "anchor").choice([s for s in scheme.sources if s != source])
+    sample = _Sample(row, scheme, ("chosen", "rejected"))
+    answer = sample.answer_text("chosen")
+    answers = {"chosen": answer + scheme.tag_suffix(source), "rejected": answer + scheme.tag_suffix(rival)}
+    return dict(sample.build(debug=True, instruction=None, answers=answers), sample_id=f"{sid}+anchor",
+                source=source)
 
 
 def _check_unique(rows: list[dict]) -> None:
