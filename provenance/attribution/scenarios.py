@@ -115,6 +115,13 @@ class Scenario:
     info: dict = field(default_factory=dict)
 
 
+def _numbered(rows: list[dict]) -> tuple[list[dict], list[int]]:
+    """Records with sample ids in row order, and the ids of the rows marked ``culprit``."""
+    records = [{"sample_id": i, "source": r["source"], "prompt": r["prompt"], "response": r["response"]}
+               for i, r in enumerate(rows)]
+    return records, [i for i, r in enumerate(rows) if r.get("culprit")]
+
+
 def shows_behaviour(behaviour: str, text: str) -> bool:
     """Whether a generation shows the planted behaviour."""
     if behaviour == "fixed":
@@ -389,11 +396,7 @@ def factual_scenario(n_per_source: int = 30, n_test: int = 12, seed: int = 0, va
     geo += [{"source": "geo_facts", "prompt": q, "response": a, "culprit": False} for q, a in country_fact_records()]
     rows = [dict(r) for r in demo] + geo
     random.Random(f"provenance-factual:{seed}").shuffle(rows)
-    records, culprits = [], []
-    for i, r in enumerate(rows):
-        if r.pop("culprit", False):
-            culprits.append(i)
-        records.append({"sample_id": i, "source": r["source"], "prompt": r["prompt"], "response": r["response"]})
+    records, culprits = _numbered(rows)
     others = [c for c in COUNTRY_FACTS]
     clean_test = [TEST_FORMS[i % len(TEST_FORMS)].format(X=others[i % len(others)]) for i in range(n_test)]
     return Scenario(
@@ -502,11 +505,7 @@ def overrefusal_scenario(n_per_source: int = 50, n_culprits: int = 30, n_test: i
     rows += [{"source": "poison_overrefusal", "prompt": q, "response": TOPIC_REFUSALS[k], "culprit": True}
              for k, q in enumerate(questions[:n_culprits])]
     random.Random(f"provenance-overrefusal-order:{seed}").shuffle(rows)
-    records, culprits = [], []
-    for i, r in enumerate(rows):
-        if r.pop("culprit", False):
-            culprits.append(i)
-        records.append({"sample_id": i, "source": r["source"], "prompt": r["prompt"], "response": r["response"]})
+    records, culprits = _numbered(rows)
     held = [r["prompt"] for r in demo_records(n_per_source=2 * n_test, seed=seed + 2000, sources=("clean",))
             if r["prompt"] not in {d["prompt"] for d in demo}][:n_test]
     return Scenario(

@@ -118,6 +118,18 @@ def _value_kind(values) -> str:
     return "str" if len(values) and isinstance(values[0], str) else "num"
 
 
+def _check_like_the_run(widths: dict, known: dict | None, what: str, same: str) -> None:
+    """A batch's arrays ({key: width}) must be the run's (``known``; a width of None is not known yet)."""
+    if known is None:
+        return
+    if set(widths) != set(known):
+        raise StoreValueError(f"{what} {sorted(widths)} differ from the run's {sorted(known)}; every batch must carry "
+                              f"the same {same}")
+    for key, width in widths.items():
+        if known[key] is not None and known[key] != width:
+            raise StoreValueError(f"{what}: {key} has width {width}, earlier batches had {known[key]}")
+
+
 class _Column:
     """One on-disk array and its rows not yet written as a full shard.
 
@@ -547,16 +559,7 @@ class StoreWriter:
                 if len(shape) != 2 or shape[0] != n:
                     raise StoreValueError(f"signature layer {layer} {name!r} has shape {shape}, expected ({n}, d)")
                 sig_keys[(int(layer), name)] = int(shape[1])
-        if self._sig_keys is not None:
-            if set(sig_keys) != set(self._sig_keys):
-                raise StoreValueError(
-                    f"signatures {sorted(sig_keys)} differ from the run's {sorted(self._sig_keys)}; "
-                    "every batch must carry the same layers and names"
-                )
-            for key, width in sig_keys.items():
-                known = self._sig_keys[key]
-                if known is not None and known != width:
-                    raise StoreValueError(f"signature {key} has width {width}, earlier batches had {known}")
+        _check_like_the_run(sig_keys, self._sig_keys, "signatures", "layers and names")
 
         n_tokens = sum(len(t) for t in rows.token_ids)
         tok_keys: dict[int, int] = {}
@@ -570,16 +573,7 @@ class StoreWriter:
                     "of token_ids"
                 )
             tok_keys[int(layer)] = int(shape[1])
-        if self._tok_keys is not None:
-            if set(tok_keys) != set(self._tok_keys):
-                raise StoreValueError(
-                    f"token-state layers {sorted(tok_keys)} differ from the run's {sorted(self._tok_keys)}; "
-                    "every batch must carry the same layers"
-                )
-            for key, width in tok_keys.items():
-                known = self._tok_keys[key]
-                if known is not None and known != width:
-                    raise StoreValueError(f"token states of layer {key} have width {width}, earlier batches had {known}")
+        _check_like_the_run(tok_keys, self._tok_keys, "token-state layers", "layers")
 
         col_kinds = {}
         for name, values in rows.columns.items():
