@@ -268,6 +268,6 @@ class TokenMatchMethod:
             return part_means(store, layer, ["h_mean"])["h_mean"].astype(np.float64)
         total, n = 0.0, 0
         for states in self._chunks(att, rows, layer, source):
-            flat = np.concatenate(states).astype(np.float64) if states else np.zeros((0, 1))
+            flat = np.concatenate(states).astype(np.float64)
             total, n = total + flat.sum(0), n + len(flat)
         return np.asarray(total / max(n, 1))

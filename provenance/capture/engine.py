@@ -71,7 +71,7 @@ class _BatchState:
     in_no_grad_call: bool = False                # inside a whole model call made without grad (a reference forward)
     grads: dict = field(default_factory=dict)    # layer -> {"g_last", "g_sum"}
     token_mask: torch.Tensor | None = None       # [nv, T] bool on the model's device: the kept rows' real tokens
-    token_row: torch.Tensor | None = None        # [T_real] which kept row each real token belongs to
+    token_row: torch.Tensor | None = None        # [T_real] which kept row each real token belongs to (model's device)
     token_states: dict = field(default_factory=dict)  # layer -> [T_real, d] hidden states at every real token
     probe_p: torch.Tensor | None = None          # p_y at the probe positions
     softcap_slope: torch.Tensor | None = None    # d(softcapped z)/dz at every flat target, when the model softcaps
@@ -178,7 +178,7 @@ class CaptureEngine:
         if self.token_layers:
             kept = mask[rows]
             token_mask = kept.to(labels.device, non_blocking=True)
-            token_row = torch.repeat_interleave(torch.arange(len(rows)), kept.sum(1))
+            token_row = torch.repeat_interleave(torch.arange(len(rows)), kept.sum(1)).to(labels.device, non_blocking=True)
         prompt_len = (pos.last_prompt.to("cpu") - first_real[rows] + 1).numpy().astype(np.int32)
         self._state = _BatchState(
             pos=pos, sample_ids=[sample_ids[r] for r in rows.tolist()], sources=[sources[r] for r in rows.tolist()],
@@ -228,9 +228,9 @@ class CaptureEngine:
                 out[layer].update(st.ref_hidden[layer])
             for t in out[layer].values():
                 finite &= torch.isfinite(t).all(1)
-        for t in st.token_states.values():
-            bad_tokens = (~torch.isfinite(t).all(1)).to("cpu", torch.long)
-            finite &= (torch.zeros(n_valid, dtype=torch.long).index_add_(0, st.token_row, bad_tokens) == 0).to(finite.device)
+        for t in st.token_states.values():   # on the device: the one host sync stays `keep` below
+            bad_tokens = (~torch.isfinite(t).all(1)).long()
+            finite &= torch.zeros(n_valid, dtype=torch.long, device=t.device).index_add_(0, st.token_row, bad_tokens) == 0
         keep = finite.to("cpu")
         n_bad = int((~keep).sum())
         if n_bad:
@@ -247,8 +247,8 @@ class CaptureEngine:
         sel = idx.tolist()
         token_states = {}
         if st.token_states:
-            at = keep[st.token_row]
-            token_states = {l: _to_host(t[at.to(t.device)]) for l, t in st.token_states.items()}
+            at = finite[st.token_row]
+            token_states = {l: _to_host(t[at]) for l, t in st.token_states.items()}
         return CaptureRows(
             sample_id=[st.sample_ids[i] for i in sel], source=[st.sources[i] for i in sel],
             epoch=st.epoch, step=st.step, loss=loss_host, prompt_len=st.prompt_len[sel],
