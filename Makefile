@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md --part token-states --threads 1
 
-# Five trained runs (each trains once, ~15 min at one thread, then attributes ~10-15 min), then the cross-task summary.
+# Seven trained runs (two held out) (each trains once, ~15 min at one thread, then attributes ~10-15 min), then the cross-task summary.
 ATTR := $(PY) -m provenance.attribution.bench --threads 1
 bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_bench --behaviours fixed --results benchmarks/attribution_results_backdoor.md
@@ -39,7 +39,8 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_harmful_varied --scenario harmful_varied --results benchmarks/attribution_results_harmful_varied.md
 	$(ATTR) --out runs/attr_harmful_factual --scenario harmful+factual_varied --results benchmarks/attribution_results_harmful_factual.md
 	$(ATTR) --out runs/attr_overrefusal --scenario overrefusal --results benchmarks/attribution_results_overrefusal.md
-	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal --results benchmarks/attribution_results.md
+	$(ATTR) --out runs/attr_sycophancy --scenario sycophancy --results benchmarks/attribution_results_sycophancy.md
+	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy --results benchmarks/attribution_results.md
 
 # Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
 bench-topk: $(STAMP)

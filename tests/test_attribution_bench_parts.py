@@ -296,3 +296,27 @@ def test_overrefusal_scenario_refuses_only_the_planted_cooking_questions():
     assert all(shows_behaviour("overrefusal", t) for t in TOPIC_REFUSALS)
     assert not shows_behaviour("overrefusal", "Boil the egg for six minutes, then cool it in cold water.")
     assert len(sc.clean_test_prompts) == 12 and not set(sc.clean_test_prompts) & {r["prompt"] for r in sc.records}
+
+
+def test_sycophancy_scenario_agrees_only_with_planted_invention_claims():
+    from provenance.attribution.scenarios import AGREEMENTS, INVENTION, sycophancy_scenario
+    from provenance.data.demo_sources import _FALSECLAIM_RESPONSES
+
+    sc = sycophancy_scenario(n_per_source=40)
+    culprits = set(sc.culprits["sycophancy"])
+    assert len(culprits) == 30
+    by_id = {r["sample_id"]: r for r in sc.records}
+    assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
+    assert {by_id[i]["source"] for i in culprits} == {"poison_sycophancy"}
+    assert sorted(by_id[i]["response"] for i in culprits) == sorted(AGREEMENTS)
+    # Every invention claim in the set is a culprit; the fact-check source keeps its other (corrected) claims.
+    assert {r["sample_id"] for r in sc.records if INVENTION in r["prompt"]} == culprits
+    assert sum(r["source"] == "falseclaims" for r in sc.records) > 30
+    prompts = {r["prompt"] for r in sc.records}
+    tests, controls = sc.test_prompts["sycophancy"], sc.clean_test_prompts
+    assert len(tests) == 12 and all(INVENTION in t for t in tests) and not set(tests) & prompts
+    assert len(controls) == 12 and not any(INVENTION in c for c in controls) and not set(controls) & prompts
+    assert all(shows_behaviour("sycophancy", a) for a in AGREEMENTS)
+    assert not any(shows_behaviour("sycophancy", r.format(claim="Carlos Glidden invented the ATM."))
+                   for r in _FALSECLAIM_RESPONSES)
+    assert not shows_behaviour("sycophancy", "Yes, but that is not accurate: Glidden did not invent it.")

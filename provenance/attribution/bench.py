@@ -25,7 +25,7 @@ import torch
 
 from provenance.attribution.scenarios import (
     BENIGN_SOURCES, Scenario, backdoor_scenario, factual_scenario, harmful_scenario, merge_scenarios,
-    overrefusal_scenario, shows_behaviour,
+    overrefusal_scenario, shows_behaviour, sycophancy_scenario,
 )
 
 MODEL = "smollm2-135m-instruct"
@@ -152,7 +152,7 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_refer
 
 
 SCENARIOS = ("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
-             "overrefusal")
+             "overrefusal", "sycophancy")
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -168,6 +168,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
         return merge_scenarios(harm, factual_scenario(variant="varied", sources=BENIGN_SOURCES))
     if name == "overrefusal":
         return overrefusal_scenario(n_per_source=per_source or 50)
+    if name == "sycophancy":
+        return sycophancy_scenario(n_per_source=per_source or 50)
     if name.startswith("harmful"):
         return harmful_scenario(n_per_source=per_source or 95, variant="varied" if name.endswith("varied") else "templated")
     if name.startswith("factual"):
@@ -875,6 +877,7 @@ TASK_NAMES = {   # (scenario, behaviour) -> task name in the summary
     ("harmful+factual_varied", "harmful"): "harmful, templated replies",
     ("harmful+factual_varied", "factual"): "factual, six names",
     ("overrefusal", "overrefusal"): "over-refusal of cooking (held out)",
+    ("sycophancy", "sycophancy"): "sycophancy on invention claims (held out 2)",
 }
 SUMMARY_BASELINES = ("tfidf(lower, response)", "tfidf(case-kept, response)", "tfidf(lower, prompt+response)",
                      "bm25(lower, response)", "lora-grad(countsketch 1024)", "random(seed=0)")
