@@ -569,6 +569,39 @@ def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k
     return table
 
 
+AUTO_LABEL = "auto (token match if it agrees with the signature, else the signature)"
+
+
+def run_auto(out: Path, k: int = 100):
+    """`AutoMethod` per behaviour on the attribute phase's queries (family "behaviour-level", label `AUTO_LABEL`;
+    earlier such rows replaced). Each behaviour's choice (method, top-20 overlap) goes to attribution_state.json."""
+    import pandas as pd
+
+    from provenance.attribution.auto_choice import AutoMethod
+
+    att, store = attributor_of(out)
+    rows_out, choices = [], {}
+    for behaviour, cases, culprits in queried_behaviours(out):
+        method = AutoMethod()
+        t0 = time.perf_counter()
+        res = att.query(cases, method=method, k=k, snippet_chars=0, combine="mean")   # test signatures included
+        m = _metrics(res, culprits, len(culprits), k)
+        rows_out.append({"behaviour": behaviour, "family": "behaviour-level", "method": AUTO_LABEL,
+                         "layer": str(store.layers[-1]), "epochs": "last", **m,
+                         "seconds": round(time.perf_counter() - t0, 2)})
+        choices[behaviour] = method.choice
+        print(f"{out} {behaviour} {AUTO_LABEL}: P@n {m['P@n']:.2f} ({rows_out[-1]['seconds']}s) {method.choice}",
+              flush=True)
+    table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+    table = pd.concat([table[table.method != AUTO_LABEL], pd.DataFrame(rows_out)], ignore_index=True)
+    table.to_csv(out / "attribution_table.csv", index=False)
+    state_path = out / "attribution_state.json"
+    state = json.loads(state_path.read_text())
+    state["auto_choice"] = choices
+    state_path.write_text(json.dumps(state, indent=2))
+    return table
+
+
 TOKEN_PARTS = (("h_mean", "g_mean"), ("h_last", "g_last"))
 
 
@@ -912,6 +945,7 @@ def load_tasks(runs: list[Path]) -> list[dict]:
                 "n_culprits": n[b] if isinstance(n, dict) else n, "n_records": sum(1 for _ in open(out / "records.jsonl")),
                 "layers": layers, "cost": state.get("cost"), "repass_seconds": state.get("repass_seconds"),
                 "train_seconds": meta["train"]["seconds"],
+                "auto_choice": state.get("auto_choice", {}).get(b),
             })
     return tasks
 
@@ -1015,8 +1049,16 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
                   "(`--phase behaviour`).", "", head, sep]
         lines += variant_rows("behaviour-level", "best layer")
         lines += token_match_rows("behaviour-level")
+        if any((t["table"].method == AUTO_LABEL).any() for t in tasks):
+            lines.append(row(f"**{AUTO_LABEL}**", [pn(t, "behaviour-level", AUTO_LABEL, top(t)) for t in tasks]))
         for b in SUMMARY_BASELINES:
             lines.append(row(b, [pn(t, "behaviour-level", b, "-") for t in tasks]))
+        chosen = [t for t in tasks if t.get("auto_choice")]
+        if chosen:
+            lines += ["", f"What `{AUTO_LABEL}` chose (`--phase auto`, `provenance.attribution.auto_choice`): "
+                      + "; ".join(f"{t['name']}: {t['auto_choice']['method']} (top-20 overlap "
+                                  f"{_fmt(t['auto_choice']['overlap']) if t['auto_choice'].get('overlap') is not None else '-'})"
+                                  for t in chosen) + "."]
     for t in tasks:
         tb = t["table"]
         lines += ["", f"## {t['name']} (`{t['run']}`, {t['n_culprits']} culprits of {t['n_records']})", "",
@@ -1095,8 +1137,8 @@ def write_summary(runs: list[Path], results: Path) -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/attr_bench")
-    ap.add_argument("--phase", choices=("train", "sample", "attribute", "behaviour", "token-match", "tokens", "render",
-                                        "summary", "all"),
+    ap.add_argument("--phase", choices=("train", "sample", "attribute", "behaviour", "token-match", "auto", "tokens",
+                                        "render", "summary", "all"),
                     default="all", help="behaviour: behaviour-level rows (combine=mean) on the attribute phase's queries")
     ap.add_argument("--runs", nargs="*", default=None, help="summary: the attributed run folders to summarise")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
@@ -1149,6 +1191,8 @@ def main(argv=None) -> None:
         run_behaviour_level(out, k=args.k, lora_dim=args.lora_dim)
     if args.phase in ("token-match", "all"):
         run_token_match(out, k=args.k, stored_only=args.stored_only)
+    if args.phase in ("auto", "all"):
+        run_auto(out, k=args.k)
 
 
 if __name__ == "__main__":
