@@ -304,7 +304,7 @@ def test_sycophancy_scenario_agrees_only_with_planted_invention_claims():
 
     sc = sycophancy_scenario(n_per_source=40)
     culprits = set(sc.culprits["sycophancy"])
-    assert len(culprits) == 30
+    assert len(culprits) == len(AGREEMENTS) == 45
     by_id = {r["sample_id"]: r for r in sc.records}
     assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
     assert {by_id[i]["source"] for i in culprits} == {"poison_sycophancy"}
