@@ -68,6 +68,20 @@ def test_test_signatures_equal_training_time_capture(trained, tok):
         np.testing.assert_array_equal(ids, store.tokens(i))
     # No parameter's .grad was written, and the model's training flag is restored.
     assert all(p.grad is None for p in model.parameters())
+    # Signatures at one layer back-propagate only down to that layer, and equal the all-layer ones.
+    from provenance.capture import find_layout
+
+    reached = []
+    blocks = find_layout(model).blocks
+    hooks = [b.register_full_backward_hook(lambda m, gi, go, i=i: reached.append(i)) for i, b in enumerate(blocks)]
+    try:
+        one = att.signatures([TestCase(r["prompt"], r["response"]) for r in records], [2])
+    finally:
+        for h in hooks:
+            h.remove()
+    assert set(reached) == {2, 3}   # layer 2 is block index 1's output: only the blocks above it are differentiated
+    for part in PARTS:
+        np.testing.assert_allclose(one.arrays[2][part], test.arrays[2][part], rtol=1e-5, atol=1e-12)
 
 
 def test_each_training_sample_as_query_ranks_itself_first(trained, tok):

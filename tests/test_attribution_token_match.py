@@ -214,3 +214,38 @@ def test_stored_token_states_are_scored_without_a_re_read(tmp_path, setup, proje
     assert TokenMatchMethod(layer=2).source_of(att, 2) == "repass"
     with pytest.raises(ValueError, match="states must be one of"):
         TokenMatchMethod(states="disk")
+
+
+def test_the_final_models_states_come_from_the_signatures_pass(tmp_path, setup):
+    att0, base, records, cases = setup
+    plain = att0.signatures(cases, [3])             # no token states: token match runs its own final pass
+    shared = att0.signatures(cases, [3], [3])
+    assert list(shared.token_states) == [3] and not plain.token_states and plain.response_logprobs is None
+    for j, (ids, plen) in enumerate(zip(shared.input_ids, shared.prompt_len.tolist())):
+        h, lp = hand_states(att0.model, ids, plen, 3)
+        assert shared.token_states[3][j].shape == (len(ids), h.shape[1])
+        np.testing.assert_allclose(shared.token_states[3][j][plen:], h, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(shared.response_logprobs[j], lp, rtol=1e-4, atol=1e-5)
+    q0, w0 = finetune_query(att0.model, plain, 3, base=base)
+    q1, w1 = finetune_query(att0.model, shared, 3, base=base)
+    np.testing.assert_allclose(q1, q0, rtol=1e-4, atol=1e-5)
+    for a, b in zip(w1, w0):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    # End to end from raw cases over stored token states: the final model runs once (the signatures' forward and
+    # backward), the base model once, and the ranking is the one of token match's own final pass.
+    path = tmp_path / "tok.zarr"
+    write_captured(path, att0.model, att0.tokenizer, records, LAYERS, token_states=_states_of(att0.model, 3))
+    att = Attributor(open_store(str(path)), att0.model, att0.tokenizer)
+    calls = {"final": 0, "base": 0}
+    hooks = [m.register_forward_pre_hook(lambda *a, who=who: calls.__setitem__(who, calls[who] + 1))
+             for who, m in (("final", att.model), ("base", base))]
+    try:
+        res = att.query(cases, method=TokenMatchMethod(layer=3, base=base), k=len(records), snippet_chars=0)
+    finally:
+        for h in hooks:
+            h.remove()
+    assert calls == {"final": 1, "base": 1}
+    want = att.query(att.signatures(cases, [3]), method=TokenMatchMethod(layer=3, base=base), k=len(records),
+                     snippet_chars=0)
+    np.testing.assert_array_equal(res.rows, want.rows)
+    np.testing.assert_allclose(res.scores, want.scores, atol=1e-5)

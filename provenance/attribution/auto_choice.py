@@ -59,6 +59,13 @@ class AutoMethod:
     def layers_needed(self, att: Attributor) -> list[int]:
         return self.signature.layers_needed(att)
 
+    def token_layers_needed(self, att: Attributor) -> list[int]:
+        layer = self._token_layer(att)
+        return [] if self._why_not_token_match(att, layer) else [layer]
+
+    def _token_layer(self, att: Attributor) -> int:
+        return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
+
     def top_k(self, att: Attributor, test: TestSignatures, k: int):
         self.choice = {"method": self.signature.name, "reason": "per answer: the signature default"}
         return self.signature.top_k(att, test, k)
@@ -73,7 +80,7 @@ class AutoMethod:
         return None
 
     def top_k_combined(self, att: Attributor, test: TestSignatures, k: int):
-        layer = self.token_layer if self.token_layer is not None else default_token_layer(att.model)
+        layer = self._token_layer(att)
         depth = max(k, self.agree_k)
         s_sig, r_sig = self.signature.top_k_combined(att, test, depth)
         why_not = self._why_not_token_match(att, layer)

@@ -67,6 +67,10 @@ class TestSignatures:
     input_ids: list[np.ndarray]
     prompt_len: np.ndarray
     loss: np.ndarray
+    # Read in the same forward when a method asks (`token_layers_needed`): per case, the hidden states of every
+    # token at each token layer ([n_tokens, d], not projected) and the log-probabilities of its response tokens.
+    token_states: dict[int, list[np.ndarray]] = field(default_factory=dict)
+    response_logprobs: list[np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -170,11 +174,12 @@ def tokenize_cases(tokenizer, cases: list[TestCase], *, max_length: int = 512, c
 
 def compute_signatures(model, tokenizer, cases, layers: Sequence[int], *, parts: Sequence[str] = SIGNATURES,
                        projection: dict | None = None, max_length: int = 512, chat: bool = True,
-                       system: str | None = None, batch: int = 8, max_new_tokens: int = 64) -> TestSignatures:
+                       system: str | None = None, batch: int = 8, max_new_tokens: int = 64,
+                       token_layers: Sequence[int] = ()) -> TestSignatures:
     """Test signatures with the training-time engine: begin, forward with labels, backward, end.
 
     Eval mode (dropout off), gradients on, parameters' ``.grad`` untouched. ``projection`` is the run's
-    ``{"seed", "dim"}`` (or None)."""
+    ``{"seed", "dim"}`` (or None); it applies to the signatures, not to the token states of ``token_layers``."""
     cases = as_cases(cases)
     todo = [i for i, c in enumerate(cases) if c.response is None]
     if todo:
@@ -190,8 +195,13 @@ def compute_signatures(model, tokenizer, cases, layers: Sequence[int], *, parts:
         return TestSignatures(cases=cases, arrays={}, input_ids=input_ids, prompt_len=plen,
                               loss=np.full(len(cases), np.nan, np.float32))
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    rows = run_engine(model, feats, layers, parts=parts, pad_token_id=pad, batch=batch)
+    rows = run_engine(model, feats, layers, parts=parts, pad_token_id=pad, batch=batch, token_layers=token_layers,
+                      logprobs=bool(token_layers))
     arrays = {l: {p: rows[l][p] for p in parts} for l in layers}
+    token_states = {}
+    if token_layers:
+        cuts = np.cumsum([len(ids) for ids in input_ids])[:-1]
+        token_states = {l: np.split(x, cuts) for l, x in rows["token_states"].items()}
     if projection:
         mats: dict[int, np.ndarray] = {}
         for l in arrays:
@@ -201,14 +211,15 @@ def compute_signatures(model, tokenizer, cases, layers: Sequence[int], *, parts:
                     mats[d] = projection_matrix(projection["seed"], d, projection["dim"])
                 arrays[l][p] = x @ mats[d]
     return TestSignatures(cases=cases, arrays=arrays, input_ids=input_ids, prompt_len=rows["prompt_len"],
-                          loss=rows["loss"])
+                          loss=rows["loss"], token_states=token_states, response_logprobs=rows.get("response_logprobs"))
 
 
 def run_engine(model, feats: list[dict], layers: Sequence[int], *, parts: Sequence[str] = SIGNATURES,
-               pad_token_id: int = 0, batch: int = 8, token_layers: Sequence[int] = ()) -> dict:
+               pad_token_id: int = 0, batch: int = 8, token_layers: Sequence[int] = (), logprobs: bool = False) -> dict:
     """Drive a `CaptureEngine` over tokenised samples (dicts with input_ids, attention_mask, labels, sample_id):
     ``{layer: {part: [n, d]}, "loss": [n], "prompt_len": [n]}`` in input order, plus ``"token_states": {layer:
-    [total tokens, d]}`` with ``token_layers``. Eval mode, parameters' grads kept."""
+    [total tokens, d]}`` with ``token_layers`` and ``"response_logprobs"`` (per sample, the log-probability of each
+    response token) with ``logprobs``. Eval mode, parameters' grads kept."""
     engine = CaptureEngine(model, list(layers), tuple(parts), token_layers=token_layers).attach()
     emb = find_layout(model).causal_lm.get_input_embeddings()
     # Gradients must reach the hidden states even when no parameter requires grad (a plain, frozen model): make
@@ -223,10 +234,19 @@ def run_engine(model, feats: list[dict], layers: Sequence[int], *, parts: Sequen
             return output
 
     handle = emb.register_forward_hook(_grad_leaf)
+    # The backward only has to reach the lowest captured layer: differentiating towards its output (not the
+    # embeddings) skips every block below it (a query at the top layer back-propagates through one block).
+    low: list[torch.Tensor] = []
+
+    def _keep_low(module, args, output):
+        if torch.is_grad_enabled():
+            low.append(output[0] if isinstance(output, (tuple, list)) else output)
+
+    low_handle = find_layout(model).module_for_layer(min(layers)).register_forward_hook(_keep_low) if layers else None
     collate = SFTCollator(pad_token_id)
     device = next(model.parameters()).device
     out: dict = {l: {p: [] for p in parts} for l in layers}
-    loss, plen, order = [], [], []
+    loss, plen, order, lps = [], [], [], []
     tokens: dict = {l: [] for l in engine.token_layers}
     try:
         with eval_mode(model), torch.enable_grad():
@@ -237,15 +257,18 @@ def run_engine(model, feats: list[dict], layers: Sequence[int], *, parts: Sequen
                 engine.begin(labels=tensors["labels"], input_ids=tensors["input_ids"],
                              attention_mask=tensors["attention_mask"], sample_ids=ids)
                 leaf.clear()
+                low.clear()
                 try:
                     res = model(**tensors)
-                    torch.autograd.grad(res.loss, leaf[:1])
+                    torch.autograd.grad(res.loss, low[:1] if low and low[0].requires_grad else leaf[:1])
                 except BaseException:
                     engine.abort()
                     raise
                 rows = engine.end()
                 if len(rows) != len(ids):
                     raise CaptureInputError(f"capture skipped samples {rows.skipped} in a test batch")
+                if logprobs:
+                    lps += _response_logprobs(res.logits.detach(), tensors["labels"])
                 order += list(rows.sample_id)
                 loss.append(np.asarray(torch.as_tensor(rows.loss).cpu(), np.float32))
                 plen.append(np.asarray(rows.prompt_len, np.int32))
@@ -256,14 +279,28 @@ def run_engine(model, feats: list[dict], layers: Sequence[int], *, parts: Sequen
                     tokens[l].append(torch.as_tensor(rows.token_states[l]).float().cpu().numpy())
     finally:
         handle.remove()
+        if low_handle is not None:
+            low_handle.remove()
         engine.detach()
     result: dict = {l: {p: np.concatenate(v) for p, v in d.items()} for l, d in out.items()}
     result["loss"], result["prompt_len"] = np.concatenate(loss), np.concatenate(plen)
     if tokens:
         result["token_states"] = {l: np.concatenate(v) for l, v in tokens.items()}
+    if logprobs:
+        result["response_logprobs"] = lps
     if order != sorted(order):
         raise RuntimeError("engine rows came back out of order")
     return result
+
+
+def _response_logprobs(logits: torch.Tensor, labels: torch.Tensor) -> list[np.ndarray]:
+    """Per row, log p(label) of each response token (labels != IGNORE_INDEX), read from the previous position."""
+    out = []
+    for i in range(labels.shape[0]):
+        pos = torch.nonzero(labels[i] != IGNORE_INDEX).flatten()
+        lp = torch.log_softmax(logits[i, pos - 1].float(), dim=-1)
+        out.append(lp.gather(1, labels[i, pos, None]).squeeze(1).cpu().numpy())
+    return out
 
 
 def check_model(store: StoreReader, model, allow_model_mismatch: bool = False) -> None:
@@ -300,8 +337,9 @@ class Attributor:
     def default_layer(self) -> int:
         return default_layer(self.store)
 
-    def signatures(self, cases, layers: Sequence[int] | None = None) -> TestSignatures:
-        """Test signatures at ``layers`` (default: every captured layer), projected like the store."""
+    def signatures(self, cases, layers: Sequence[int] | None = None, token_layers: Sequence[int] = ()) -> TestSignatures:
+        """Test signatures at ``layers`` (default: every captured layer), projected like the store; with
+        ``token_layers`` also every token's state there and the response tokens' log-probabilities (same pass)."""
         layers = list(self.store.layers if layers is None else layers)
         for l in layers:
             if l not in self.store.layers:
@@ -309,7 +347,8 @@ class Attributor:
         parts = [p for p in SIGNATURES if p in self.store.signature_names] or list(SIGNATURES)
         return compute_signatures(self.model, self.tokenizer, cases, layers, parts=parts,
                                   projection=self.store.run_attrs.get("projection"), max_length=self.max_length,
-                                  chat=self.chat, system=self.system, max_new_tokens=self.max_new_tokens)
+                                  chat=self.chat, system=self.system, max_new_tokens=self.max_new_tokens,
+                                  token_layers=token_layers)
 
     def query(self, cases, *, method=None, signature=DEFAULT_VARIANT, layer: int | None = None, epochs="last",
               k: int = 100, chunk_rows: int = 8192, snippet_chars: int = 160, backend: str = "local",
@@ -328,7 +367,8 @@ class Attributor:
             test = cases
         else:
             layers = method.layers_needed(self) if hasattr(method, "layers_needed") else []
-            test = self.signatures(cases, layers) if layers else self.text_only(cases)
+            tokens = method.token_layers_needed(self) if hasattr(method, "token_layers_needed") else []
+            test = self.signatures(cases, layers, tokens) if layers else self.text_only(cases)
         if combine == "none":
             scores, rows = method.top_k(self, test, k)
         elif hasattr(method, "top_k_combined"):

@@ -109,9 +109,17 @@ def _base_context(model, base):
 
 def finetune_query(model, test: TestSignatures, layer: int, *, base=None, pad_token_id: int = 0,
                    batch: int = 16) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(q [Q, d], weights per case): each case's response states at ``layer`` weighted by max(0, log-prob gain)."""
+    """(q [Q, d], weights per case): each case's response states at ``layer`` weighted by max(0, log-prob gain).
+
+    The final model's states and log-probabilities come from ``test`` when it read them with its signatures
+    (`Attributor.query` asks for them through ``token_layers_needed``): then only the base model runs here."""
     seqs = [(np.asarray(ids), int(p)) for ids, p in zip(test.input_ids, test.prompt_len.tolist())]
-    states, lp_final = response_states(model, seqs, layer, pad_token_id=pad_token_id, batch=batch, with_logprobs=True)
+    if layer in test.token_states and test.response_logprobs is not None:
+        states = [h[p:] for h, (_, p) in zip(test.token_states[layer], seqs)]
+        lp_final = test.response_logprobs
+    else:
+        states, lp_final = response_states(model, seqs, layer, pad_token_id=pad_token_id, batch=batch,
+                                           with_logprobs=True)
     with _base_context(model, base) as ref:
         _, lp_base = response_states(ref, seqs, layer, pad_token_id=pad_token_id, batch=batch, with_logprobs=True)
     qs, weights = [], []
@@ -177,6 +185,10 @@ class TokenMatchMethod:
 
     def layers_needed(self, att: Attributor) -> list[int]:
         return self.stage1.layers_needed(att) if hasattr(self.stage1, "layers_needed") else []
+
+    def token_layers_needed(self, att: Attributor) -> list[int]:
+        """The token layer: the test signatures' forward reads the final model's states there (no second pass)."""
+        return [self.layer if self.layer is not None else default_token_layer(att.model)]
 
     def top_k_combined(self, att: Attributor, test: TestSignatures, k: int):
         return self.top_k(att, test, k, combine=True)

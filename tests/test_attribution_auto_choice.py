@@ -1,0 +1,110 @@
+"""AutoMethod: per behaviour, token match when its top list agrees with the signature's, else the signature."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from attribution_helpers import tiny_records, write_captured
+from provenance import open_store
+from provenance.attribution import Attributor, SignatureMethod, TestCase
+from provenance.attribution.auto_choice import AutoMethod, top_overlap
+from provenance.attribution.token_match import TokenMatchMethod
+from provenance.models import tiny_causal_lm, tiny_tokenizer
+
+LAYERS = [2, 3]
+
+
+def _states_at(model, layer):
+    def states(feats):
+        out = []
+        with torch.no_grad():
+            for f in feats:
+                ids = torch.as_tensor(np.asarray(f["input_ids"], np.int64))[None]
+                out.append(model(input_ids=ids, output_hidden_states=True).hidden_states[layer][0].numpy())
+        return {layer: np.concatenate(out).astype(np.float32)}
+    return states
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    torch.manual_seed(0)
+    tok = tiny_tokenizer()
+    model = tiny_causal_lm("llama", seed=0).eval()
+    base = tiny_causal_lm("llama", seed=1).eval()
+    records = tiny_records(16)
+    path = tmp_path_factory.mktemp("auto") / "s.zarr"
+    write_captured(path, model, tok, records, LAYERS, token_states=_states_at(model, 3))
+    att = Attributor(open_store(str(path)), model, tok)
+    cases = [TestCase(records[i]["prompt"], records[i]["response"]) for i in (1, 6, 11)]
+    return att, base, records, att.signatures(cases, [3])
+
+
+def test_top_overlap_counts_shared_rows_among_the_first_k():
+    a = np.array([5, 1, 2, 9, -1])
+    b = np.array([2, 7, 5, 1, 0])
+    assert top_overlap(a, b, 2) == 0.0          # {5, 1} vs {2, 7}
+    assert top_overlap(a, b, 3) == 2 / 3        # {5, 1, 2} vs {2, 7, 5}
+    assert top_overlap(a, b, 4) == 3 / 4        # {5, 1, 2, 9} vs {2, 7, 5, 1}
+    assert top_overlap(a, b, 10) == 3 / 4       # padding (-1) ignored: 4 ranked rows, 3 of them in b
+
+
+def _rankings(att, base, test, k):
+    sig = SignatureMethod("h_fused", None, "last").top_k_combined(att, test, k)
+    tm = TokenMatchMethod(3, None, None, "last", base=base, states="store").top_k_combined(att, test, k)
+    return sig, tm
+
+
+def test_behaviour_query_keeps_token_match_only_when_it_agrees(setup):
+    att, base, records, test = setup
+    n = len(records)
+    (s_sig, r_sig), (s_tm, r_tm) = _rankings(att, base, test, n)
+    overlap = top_overlap(r_tm[0], r_sig[0], 5)
+    assert 0.0 < overlap < 1.0 and not np.array_equal(r_sig, r_tm)   # the two methods differ on this store
+    for threshold, follows in ((0.0, "tm"), (overlap, "tm"), (min(1.0, overlap + 1e-6), "sig")):
+        method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=threshold)
+        res = att.query(test, method=method, k=n, snippet_chars=0, combine="mean")
+        want_s, want_r = (s_tm, r_tm) if follows == "tm" else (s_sig, r_sig)
+        np.testing.assert_array_equal(res.rows, want_r)
+        np.testing.assert_allclose(res.scores, want_s, rtol=1e-6)
+        assert method.choice["overlap"] == pytest.approx(overlap)
+        assert method.choice["method"].startswith("token-match@3" if follows == "tm" else "h_fused")
+        assert res.method == method.name and method.choice["reason"] in res.method
+    # k below agree_k: the decision still looks at the top agree_k, the answer is cut to k
+    cut = att.query(test, method=AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0), k=3,
+                    snippet_chars=0, combine="mean")
+    np.testing.assert_array_equal(cut.rows, r_tm[:, :3])
+
+
+def test_per_answer_queries_rank_by_the_signature(setup):
+    att, base, records, test = setup
+    method = AutoMethod(token_layer=3, base=base, min_overlap=0.0)
+    res = att.query(test, method=method, k=len(records), snippet_chars=0)
+    want = att.query(test, method=SignatureMethod("h_fused", None, "last"), k=len(records), snippet_chars=0)
+    np.testing.assert_array_equal(res.rows, want.rows)
+    assert method.choice["reason"] == "per answer: the signature default"
+
+
+def test_falls_back_to_the_signature_when_token_match_cannot_run(setup, tmp_path):
+    att, base, records, test = setup
+    _, r_sig = SignatureMethod("h_fused", None, "last").top_k_combined(att, test, 5)
+    plain_store = tmp_path / "plain.zarr"   # no per-token states
+    write_captured(plain_store, att.model, att.tokenizer, records, LAYERS)
+    no_states = Attributor(open_store(str(plain_store)), att.model, att.tokenizer)
+    cases = [
+        (no_states, AutoMethod(base=base, min_overlap=0.0), "no per-token states at layer 3"),
+        (att, AutoMethod(token_layer=3, min_overlap=0.0), "no base model"),           # a plain model, no base=
+        (att, AutoMethod(token_layer=3, base=base, epochs="mean", min_overlap=0.0), "not epochs='mean'"),
+    ]
+    for attributor, method, reason in cases:
+        res = attributor.query(test, method=method, k=5, snippet_chars=0, combine="mean")
+        assert reason in method.choice["reason"] and method.choice["overlap"] is None
+        if method.epochs == "last":
+            np.testing.assert_array_equal(res.rows, r_sig)
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="agree_k must be >= 1"):
+        AutoMethod(agree_k=0)
+    with pytest.raises(ValueError, match="min_overlap in"):
+        AutoMethod(min_overlap=1.5)
