@@ -148,14 +148,17 @@ def test_query_token_match_with_a_base_model_equals_the_python_api(setup):
     wrong = invoke("query", store, "--model", model_dir, "--method", "bm25", "--base-model", str(base_dir),
                    "--prompt", "p")
     assert wrong.exit_code == 2 and "--base-model applies to --method" in wrong.output
-    # auto (the default) is the signature, for a behaviour too; token match is asked for by name
+    # auto (the default) per behaviour is AutoMethod: on this store, which holds no per-token states, the signature,
+    # and its label says why; --base-model is accepted there (it weighs token match's tokens)
     two = [TestCase(records[i]["prompt"], records[i]["response"]) for i in (2, 7)]
     behaviour = ["query", store, "--model", model_dir, "--top-k", "4", "--json", "--combine", "mean", "--layer", "4",
                  *sum((["--prompt", c.prompt, "--response", c.response] for c in two), [])]
-    plain = invoke(*behaviour)
-    assert plain.exit_code == 0 and json.loads(plain.stdout)["method"] == "h_fused@4/last"
     want = Attributor(open_store(store), model, tok).query(two, method=SignatureMethod("h_fused", 4, "last"), k=4,
                                                            combine="mean")
-    assert [r["sample_id"] for r in json.loads(plain.stdout)["ranking"]] == want.ranking.sample_id.tolist()
-    auto_base = invoke(*behaviour, "--base-model", str(base_dir))
-    assert auto_base.exit_code == 2 and "--base-model applies to --method token-match" in auto_base.output
+    for extra in ([], ["--base-model", str(base_dir)]):
+        got = invoke(*behaviour, *extra)
+        assert got.exit_code == 0, got.output
+        assert json.loads(got.stdout)["method"] == "auto: h_fused@4/last (no per-token states at layer 3 in the store)"
+        assert [r["sample_id"] for r in json.loads(got.stdout)["ranking"]] == want.ranking.sample_id.tolist()
+    per_answer = invoke(*[a for a in behaviour if a not in ("--combine", "mean")], "--base-model", str(base_dir))
+    assert per_answer.exit_code == 2 and "--base-model applies to --method" in per_answer.output

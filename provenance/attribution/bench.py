@@ -602,6 +602,51 @@ def run_auto(out: Path, k: int = 100):
     return table
 
 
+def measure_behaviour_costs(out: Path, repeats: int = 3, lora_dim: int = 1024, k: int = 100) -> list[dict]:
+    """Per queried behaviour, in one process: wall time end to end from the test cases (test signatures included)
+    of a behaviour query (``combine="mean"``) by the signature default, token match over the stored token states and
+    `AutoMethod`, each the median of ``repeats`` interleaved runs, and of the LoRA-gradient baseline: its training
+    side (one gradient per last-epoch row, recomputed in each repeat) plus its query. Saved in
+    attribution_state.json as ``behaviour_cost``."""
+    from provenance.attribution.auto_choice import AutoMethod
+    from provenance.attribution.baselines import CountSketch, LoraGradMethod, trainable_parameters
+    from provenance.attribution.query import SignatureMethod
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.token_match import TokenMatchMethod
+    from provenance.attribution.topk import select_rows
+
+    att, store = attributor_of(out)
+    rows_out = []
+    for behaviour, cases, _ in queried_behaviours(out):
+        times: dict[str, list[float]] = {}
+        for _ in range(repeats):
+            for name, method in (("default", SignatureMethod(DEFAULT_VARIANT, None, "last")),
+                                 ("token match", TokenMatchMethod(None, None, None, "last", states="store")),
+                                 ("auto", AutoMethod())):
+                res = att.query(cases, method=method, k=k, snippet_chars=0, combine="mean")
+                times.setdefault(name, []).append(res.seconds)
+            lora = LoraGradMethod(dim=lora_dim)
+            params = trainable_parameters(att.model)
+            t0 = time.perf_counter()
+            lora.train_gradients(att, CountSketch([p.numel() for _, p in params], lora.dim, lora.seed),
+                                 np.flatnonzero(select_rows(att.samples, lora.epochs)))
+            times.setdefault("lora-grad training side", []).append(time.perf_counter() - t0)
+            res = att.query(cases, method=lora, k=k, snippet_chars=0, combine="mean")
+            times.setdefault("lora-grad query", []).append(res.seconds)
+        med = {name: float(np.median(v)) for name, v in times.items()}
+        lora_total = med["lora-grad training side"] + med["lora-grad query"]
+        row = {"behaviour": behaviour, "queries": len(cases), "repeats": repeats,
+               **{f"{name} s": round(v, 2) for name, v in med.items()},
+               **{f"lora-grad / {name}": round(lora_total / med[name], 1) for name in ("default", "token match", "auto")}}
+        rows_out.append(row)
+        print(f"{out} {behaviour} cost: {row}", flush=True)
+    state_path = out / "attribution_state.json"
+    state = json.loads(state_path.read_text())
+    state["behaviour_cost"] = rows_out
+    state_path.write_text(json.dumps(state, indent=2))
+    return rows_out
+
+
 TOKEN_PARTS = (("h_mean", "g_mean"), ("h_last", "g_last"))
 
 
@@ -946,6 +991,7 @@ def load_tasks(runs: list[Path]) -> list[dict]:
                 "layers": layers, "cost": state.get("cost"), "repass_seconds": state.get("repass_seconds"),
                 "train_seconds": meta["train"]["seconds"],
                 "auto_choice": state.get("auto_choice", {}).get(b),
+                "behaviour_cost": next((c for c in state.get("behaviour_cost", []) if c["behaviour"] == b), None),
             })
     return tasks
 
@@ -1117,6 +1163,21 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
                     ratio = f"{lg / max(ours[0]['seconds'], 1e-9):.0f}x (LoRA-grad total {lg:.0f}s)"
                 lines.append(f"| `{t['run']}` | {r['method']} | {r['part']} | {r['seconds']} | {r['queries'] or '-'} | "
                              f"{per_q} | {r['peak_mb']} | {ratio} |")
+    priced = [t for t in tasks if t.get("behaviour_cost")]
+    if priced:
+        lines += ["", "## Cost of a behaviour query (`--phase cost`: one process per run, medians of interleaved repeats)",
+                  "", "Seconds end to end from the test cases (test signatures included), `combine=\"mean\"`. "
+                  "LoRA-grad = its training side (one sketched LoRA gradient per last-epoch row, recomputed in each "
+                  "repeat) plus its query; the ratios divide that total by each method's time.", "",
+                  "| task | queries | repeats | default | token match | auto | LoRA-grad (training side + query) | "
+                  "LoRA-grad / default | LoRA-grad / token match | LoRA-grad / auto |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for t in priced:
+            c = t["behaviour_cost"]
+            lora = c["lora-grad training side s"] + c["lora-grad query s"]
+            lines.append(f"| {t['name']} | {c['queries']} | {c['repeats']} | {c['default s']} | {c['token match s']} | "
+                         f"{c['auto s']} | {lora:.1f} | {c['lora-grad / default']}x | {c['lora-grad / token match']}x | "
+                         f"{c['lora-grad / auto']}x |")
     lines.append("")
     return "\n".join(lines)
 
@@ -1137,8 +1198,8 @@ def write_summary(runs: list[Path], results: Path) -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/attr_bench")
-    ap.add_argument("--phase", choices=("train", "sample", "attribute", "behaviour", "token-match", "auto", "tokens",
-                                        "render", "summary", "all"),
+    ap.add_argument("--phase", choices=("train", "sample", "attribute", "behaviour", "token-match", "auto", "cost",
+                                        "tokens", "render", "summary", "all"),
                     default="all", help="behaviour: behaviour-level rows (combine=mean) on the attribute phase's queries")
     ap.add_argument("--runs", nargs="*", default=None, help="summary: the attributed run folders to summarise")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
@@ -1154,6 +1215,7 @@ def main(argv=None) -> None:
     ap.add_argument("--all-generations", action="store_true", help="smoke test: query every triggered generation")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (1 avoids oversubscription on a busy machine)")
     ap.add_argument("--lora-dim", type=int, default=1024)
+    ap.add_argument("--cost-repeats", type=int, default=3, help="cost: repeats per method (medians reported)")
     ap.add_argument("--stored-only", action="store_true",
                     help="token-match: compute only the rows from training-time token states (keep the re-read rows)")
     ap.add_argument("--signatures-only", action="store_true",
@@ -1193,6 +1255,8 @@ def main(argv=None) -> None:
         run_token_match(out, k=args.k, stored_only=args.stored_only)
     if args.phase in ("auto", "all"):
         run_auto(out, k=args.k)
+    if args.phase in ("cost", "all"):
+        measure_behaviour_costs(out, repeats=args.cost_repeats, lora_dim=args.lora_dim, k=args.k)
 
 
 if __name__ == "__main__":

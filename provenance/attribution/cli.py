@@ -31,6 +31,7 @@ def _load_cases(prompt: list[str] | None, response: list[str] | None, cases: str
 
 def _method(name: str, signature: str, layer: int | None, epochs: str, backend: str = "local",
             candidates: int | None = None, base=None):
+    from provenance.attribution.auto_choice import AutoMethod
     from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
     from provenance.attribution.query import SignatureMethod
     from provenance.attribution.repass import RepassMethod
@@ -41,6 +42,8 @@ def _method(name: str, signature: str, layer: int | None, epochs: str, backend: 
     ep = int(epochs) if epochs.lstrip("-").isdigit() else epochs
     return {
         "signature": lambda: SignatureMethod(signature, layer, ep, backend=backend),
+        # per behaviour: token match if it agrees with the signature at --layer, else the signature
+        "auto-choice": lambda: AutoMethod(signature, layer, None, ep, base),
         "repass": lambda: RepassMethod(signature, layer),
         # --layer is the token layer here; the candidates come from the default signature at the run's layer
         "token-match": lambda: TokenMatchMethod(layer, candidates, SignatureMethod(signature, None, ep, backend=backend),
@@ -67,12 +70,13 @@ def _attributor(store: str, run: str | None, model: str, adapter: str | None, al
     return Attributor(open_store(store, run=run), lm, tok, allow_model_mismatch=allow_model_mismatch)
 
 
-def _resolve_auto(method: str) -> str:
-    """auto: the signature default, per answer and per behaviour. Token match wins on behaviours carried by a few
-    distinctive tokens (the factual swap: 1.00 vs 0.80 per behaviour) but scored 0.00 on the held-out over-refusal
-    task, where the signature gets 0.83 (benchmarks/attribution_results.md): the default keeps the method whose worst
-    case is mild."""
-    return "signature" if method == "auto" else method
+def _resolve_auto(method: str, combine: str = "none", backend: str = "local") -> str:
+    """auto: per behaviour (--combine mean, local backend) `AutoMethod` (token match when it agrees with the
+    signature default, else the signature: provenance.attribution.auto_choice); per answer the signature default,
+    which beats token match per answer on four of six tasks (benchmarks/attribution_results.md)."""
+    if method != "auto":
+        return method
+    return "auto-choice" if combine == "mean" and backend == "local" else "signature"
 
 def _check_method(method: str, top_k: int) -> None:
     if method not in METHODS:
@@ -112,8 +116,8 @@ PROMPT_OPT = typer.Option(None, help="test prompt (repeatable)")
 RESPONSE_OPT = typer.Option(None, help="the response to explain, one per --prompt; omit to explain the greedy answer")
 CASES_OPT = typer.Option(None, help="JSONL of {prompt, response?, name?}")
 RUN_OPT = typer.Option(None, help="run of the store (default: its only run)")
-METHOD_OPT = typer.Option("auto", help=f"one of {', '.join(METHODS)}; auto: the signature default (token-match is "
-                          "opt-in: best where a behaviour sits in a few distinctive tokens, see the README)")
+METHOD_OPT = typer.Option("auto", help=f"one of {', '.join(METHODS)}; auto: the signature default per answer; with "
+                          "--combine mean, token match when it agrees with the signature, else the signature")
 SIGNATURE_OPT = typer.Option(None, help="signature variant (default: the library's DEFAULT_VARIANT; named variants: see provenance.attribution.signatures.VARIANTS) or parts like h_mean+g_mean")
 LAYER_OPT = typer.Option(None, help="layer (default: the library's default for the run)")
 EPOCHS_OPT = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number")
@@ -143,8 +147,8 @@ def query(
     candidates: int = typer.Option(None, help="--method token-match: rows the signature picks for the token re-rank "
                                    "(default: every row when the store has per-token states at the layer, else 500 "
                                    "re-read by the final model)"),
-    base_model: str = typer.Option(None, help="--method token-match: the model before fine-tuning (default: the "
-                                   "--adapter model with its adapters disabled)"),
+    base_model: str = typer.Option(None, help="--method token-match or auto with --combine mean: the model before "
+                                   "fine-tuning (default: the --adapter model with its adapters disabled)"),
 ) -> None:
     """Which training samples explain a response? Ranked rows and per-source shares.
 
@@ -153,10 +157,10 @@ def query(
     _check_method(method, top_k)
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch)
-    if base_model and method != "token-match":
-        raise typer.BadParameter("--base-model applies to --method token-match only")
+    method = _resolve_auto(method, combine, backend)
+    if base_model and method not in ("token-match", "auto-choice"):
+        raise typer.BadParameter("--base-model applies to --method token-match, or auto with --combine mean")
     base = _load_model(base_model, None)[0] if base_model else None
-    method = _resolve_auto(method)
     if backend != "local" and method not in ("signature", "token-match"):
         raise typer.BadParameter(f"--backend {backend} applies to --method signature / token-match only")
     from provenance.attribution.query import COMBINE_MODES
