@@ -1,4 +1,4 @@
-"""The automatic choice for a behaviour query: token match when it agrees with the signature default, else the signature.
+"""Automatic choice for a behaviour query: token match when it agrees with the signature default, else the signature.
 
 Per behaviour (``combine="mean"``), token match over the training-time per-token states is the best method wherever the
 behaviour sits in tokens the fine-tuning raised (a swapped entity, a fixed target, compliments). It fails when those
@@ -67,7 +67,7 @@ class AutoMethod:
         return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
 
     def top_k(self, att: Attributor, test: TestSignatures, k: int):
-        self.choice = {"method": self.signature.name, "reason": "per answer: the signature default"}
+        self.choice = {"method": self.signature.name, "reason": "per answer: the signature default", "overlap": None}
         return self.signature.top_k(att, test, k)
 
     def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:
