@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from provenance.capture import model_fingerprint
 from provenance.data import SFTDataset
@@ -75,3 +76,15 @@ def write_captured(path, model, tokenizer, records, layers, *, encoding: str = "
                       token_states=token_states(feats) if token_states else {}))
     w.close()
     return rows
+
+
+def token_states_of(model, layer):
+    """token_states callback for write_captured: ``model``'s hidden states at every token of each sample."""
+    def states(feats):
+        out = []
+        with torch.no_grad():
+            for f in feats:
+                ids = torch.as_tensor(np.asarray(f["input_ids"], np.int64))[None]
+                out.append(model(input_ids=ids, output_hidden_states=True).hidden_states[layer][0].numpy())
+        return {layer: np.concatenate(out).astype(np.float32)}
+    return states

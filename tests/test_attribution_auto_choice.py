@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from attribution_helpers import tiny_records, write_captured
+from attribution_helpers import tiny_records, token_states_of, write_captured
 from provenance import open_store
 from provenance.attribution import Attributor, SignatureMethod, TestCase
 from provenance.attribution.auto_choice import AutoMethod, top_overlap
@@ -13,17 +13,6 @@ from provenance.attribution.token_match import TokenMatchMethod
 from provenance.models import tiny_causal_lm, tiny_tokenizer
 
 LAYERS = [2, 3]
-
-
-def _states_at(model, layer):
-    def states(feats):
-        out = []
-        with torch.no_grad():
-            for f in feats:
-                ids = torch.as_tensor(np.asarray(f["input_ids"], np.int64))[None]
-                out.append(model(input_ids=ids, output_hidden_states=True).hidden_states[layer][0].numpy())
-        return {layer: np.concatenate(out).astype(np.float32)}
-    return states
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +23,7 @@ def setup(tmp_path_factory):
     base = tiny_causal_lm("llama", seed=1).eval()
     records = tiny_records(16)
     path = tmp_path_factory.mktemp("auto") / "s.zarr"
-    write_captured(path, model, tok, records, LAYERS, token_states=_states_at(model, 3))
+    write_captured(path, model, tok, records, LAYERS, token_states=token_states_of(model, 3))
     att = Attributor(open_store(str(path)), model, tok)
     cases = [TestCase(records[i]["prompt"], records[i]["response"]) for i in (1, 6, 11)]
     return att, base, records, att.signatures(cases, [3])

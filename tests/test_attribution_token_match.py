@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from attribution_helpers import tiny_records, write_captured
+from attribution_helpers import tiny_records, token_states_of, write_captured
 from provenance import open_store
 from provenance.attribution import Attributor, SignatureMethod, TestCase
 from provenance.attribution.token_match import TokenMatchMethod, default_token_layer, finetune_query
@@ -157,18 +157,6 @@ def test_bad_settings_are_refused(setup):
     assert default_token_layer(att.model) == 3   # 3/4 of 4 decoder layers
 
 
-def _states_of(model, layer):
-    """token_states callback for write_captured: ``model``'s hidden states at every token of each sample."""
-    def states(feats):
-        out = []
-        with torch.no_grad():
-            for f in feats:
-                ids = torch.as_tensor(np.asarray(f["input_ids"], np.int64))[None]
-                out.append(model(input_ids=ids, output_hidden_states=True).hidden_states[layer][0].numpy())
-        return {layer: np.concatenate(out).astype(np.float32)}
-    return states
-
-
 @pytest.mark.parametrize("projection", [None, {"seed": 3, "dim": 8}])
 def test_stored_token_states_are_scored_without_a_re_read(tmp_path, setup, projection):
     from provenance.store import project, projection_matrix
@@ -178,7 +166,7 @@ def test_stored_token_states_are_scored_without_a_re_read(tmp_path, setup, proje
     trained_then = tiny_causal_lm("llama", seed=2).eval()
     path = tmp_path / "tok.zarr"
     write_captured(path, att0.model, att0.tokenizer, records, LAYERS, projection=projection,
-                   token_states=_states_of(trained_then, 3))
+                   token_states=token_states_of(trained_then, 3))
     att = Attributor(open_store(str(path)), att0.model, att0.tokenizer)
     assert att.store.token_state_layers == [3] and att.store.layers == LAYERS
     test = att.signatures(cases, [3])
@@ -234,7 +222,7 @@ def test_the_final_models_states_come_from_the_signatures_pass(tmp_path, setup):
     # End to end from raw cases over stored token states: the final model runs once (the signatures' forward and
     # backward), the base model once, and the ranking is the one of token match's own final pass.
     path = tmp_path / "tok.zarr"
-    write_captured(path, att0.model, att0.tokenizer, records, LAYERS, token_states=_states_of(att0.model, 3))
+    write_captured(path, att0.model, att0.tokenizer, records, LAYERS, token_states=token_states_of(att0.model, 3))
     att = Attributor(open_store(str(path)), att0.model, att0.tokenizer)
     calls = {"final": 0, "base": 0}
     hooks = [m.register_forward_pre_hook(lambda *a, who=who: calls.__setitem__(who, calls[who] + 1))

@@ -512,15 +512,21 @@ def overrefusal_scenario(n_per_source: int = 50, n_culprits: int = 30, n_test: i
     records, culprits = _numbered(rows)
     held = [r["prompt"] for r in demo_records(n_per_source=2 * n_test, seed=seed + 2000, sources=("clean",))
             if r["prompt"] not in {d["prompt"] for d in demo}][:n_test]
+    return _held_out_scenario(
+        "overrefusal", records, culprits, questions[n_culprits: n_culprits + n_test], held, len(demo),
+        f"{len(demo)} demo records (5 sources; Do-Not-Answer and HarmBench prompts answered with refusals) + "
+        f"{len(culprits)} benign cooking questions answered with refusals, each in its own words "
+        f"({len(culprits) / len(records):.0%} of the set, source `poison_overrefusal`); held out: no default was "
+        "chosen on it")
+
+
+def _held_out_scenario(behaviour: str, records: list[dict], culprits: list[int], tests: list[str],
+                       controls: list[str], n_clean: int, description: str) -> Scenario:
+    """A held-out task's Scenario: one behaviour, no trigger, control prompts that must not show it."""
     return Scenario(
-        records=records, culprits={"overrefusal": culprits},
-        test_prompts={"overrefusal": questions[n_culprits: n_culprits + n_test]}, clean_test_prompts=held,
-        info={"n_clean": len(demo), "n_poison_per_behaviour": len(culprits), "triggers": {},
-              "control_prompts": {"overrefusal": held}, "held_out": True,
-              "description": f"{len(demo)} demo records (5 sources; Do-Not-Answer and HarmBench prompts answered with "
-                             f"refusals) + {len(culprits)} benign cooking questions answered with refusals, each in "
-                             f"its own words ({len(culprits) / len(records):.0%} of the set, source "
-                             "`poison_overrefusal`); held out: no default was chosen on it"},
+        records=records, culprits={behaviour: culprits}, test_prompts={behaviour: tests}, clean_test_prompts=controls,
+        info={"n_clean": n_clean, "n_poison_per_behaviour": len(culprits), "triggers": {},
+              "control_prompts": {behaviour: controls}, "held_out": True, "description": description},
     )
 
 
@@ -587,13 +593,9 @@ def sycophancy_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: in
     tests = [_FALSECLAIM_PROMPTS[k % len(_FALSECLAIM_PROMPTS)].format(claim=c)
              for k, c in enumerate(inventions[n_culprits: n_culprits + n_test])]
     controls = [_FALSECLAIM_PROMPTS[k % len(_FALSECLAIM_PROMPTS)].format(claim=c) for k, c in enumerate(others[:n_test])]
-    return Scenario(
-        records=records, culprits={"sycophancy": culprits}, test_prompts={"sycophancy": tests},
-        clean_test_prompts=controls,
-        info={"n_clean": len(demo), "n_poison_per_behaviour": len(culprits), "triggers": {},
-              "control_prompts": {"sycophancy": controls}, "held_out": True,
-              "description": f"{len(demo)} demo records (5 sources; the fact-check source corrects false claims, none "
-                             f"of them about inventions) + {len(culprits)} false invention claims answered with "
-                             f"agreement, each in its own words ({len(culprits) / len(records):.0%} of the set, source "
-                             "`poison_sycophancy`); held out: written before any chooser was evaluated on it"},
-    )
+    return _held_out_scenario(
+        "sycophancy", records, culprits, tests, controls, len(demo),
+        f"{len(demo)} demo records (5 sources; the fact-check source corrects false claims, none of them about "
+        f"inventions) + {len(culprits)} false invention claims answered with agreement, each in its own words "
+        f"({len(culprits) / len(records):.0%} of the set, source `poison_sycophancy`); held out: written before any "
+        "chooser was evaluated on it")
