@@ -65,6 +65,17 @@ def test_behaviour_query_keeps_token_match_only_when_it_agrees(setup):
     np.testing.assert_array_equal(cut.rows, r_tm[:, :3])
 
 
+def test_candidates_limit_token_match_to_the_signatures_top_rows(setup):
+    att, base, records, test = setup
+    want = TokenMatchMethod(3, 6, SignatureMethod("h_fused", None, "last"), "last", base=base,
+                            states="store").top_k_combined(att, test, 6)
+    _, r_sig = SignatureMethod("h_fused", None, "last").top_k_combined(att, test, 6)
+    method = AutoMethod(token_layer=3, base=base, min_overlap=0.0, candidates=6)
+    res = att.query(test, method=method, k=len(records), snippet_chars=0, combine="mean")
+    assert res.rows.shape == (1, 6) and set(res.rows[0].tolist()) == set(r_sig[0].tolist())
+    np.testing.assert_array_equal(res.rows, want[1])
+
+
 def test_per_answer_queries_rank_by_the_signature(setup):
     att, base, records, test = setup
     method = AutoMethod(token_layer=3, base=base, min_overlap=0.0)
