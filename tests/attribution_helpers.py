@@ -88,3 +88,20 @@ def token_states_of(model, layer):
                 out.append(model(input_ids=ids, output_hidden_states=True).hidden_states[layer][0].numpy())
         return {layer: np.concatenate(out).astype(np.float32)}
     return states
+
+
+def tuned_and_base(path, n: int, layers, token_layer: int | None = None):
+    """(Attributor over a store of ``n`` tiny records captured at ``layers`` by a tiny llama, a "base" llama with
+    other weights and the same shapes, the records); with ``token_layer`` the store also holds per-token states."""
+    from provenance import open_store
+    from provenance.attribution import Attributor
+    from provenance.models import tiny_causal_lm, tiny_tokenizer
+
+    torch.manual_seed(0)
+    tok = tiny_tokenizer()
+    model = tiny_causal_lm("llama", seed=0).eval()
+    base = tiny_causal_lm("llama", seed=1).eval()   # "before fine-tuning": other weights, same shapes
+    records = tiny_records(n)
+    states = token_states_of(model, token_layer) if token_layer is not None else None
+    write_captured(path, model, tok, records, layers, token_states=states)
+    return Attributor(open_store(str(path)), model, tok), base, records

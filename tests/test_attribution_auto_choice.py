@@ -3,28 +3,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from attribution_helpers import tiny_records, token_states_of, write_captured
+from attribution_helpers import tuned_and_base, write_captured
 from provenance import open_store
 from provenance.attribution import Attributor, SignatureMethod, TestCase
 from provenance.attribution.auto_choice import AutoMethod, top_overlap
 from provenance.attribution.token_match import TokenMatchMethod
-from provenance.models import tiny_causal_lm, tiny_tokenizer
 
 LAYERS = [2, 3]
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    torch.manual_seed(0)
-    tok = tiny_tokenizer()
-    model = tiny_causal_lm("llama", seed=0).eval()
-    base = tiny_causal_lm("llama", seed=1).eval()
-    records = tiny_records(16)
-    path = tmp_path_factory.mktemp("auto") / "s.zarr"
-    write_captured(path, model, tok, records, LAYERS, token_states=token_states_of(model, 3))
-    att = Attributor(open_store(str(path)), model, tok)
+    att, base, records = tuned_and_base(tmp_path_factory.mktemp("auto") / "s.zarr", 16, LAYERS, token_layer=3)
     cases = [TestCase(records[i]["prompt"], records[i]["response"]) for i in (1, 6, 11)]
     return att, base, records, att.signatures(cases, [3])
 

@@ -7,25 +7,18 @@ import numpy as np
 import pytest
 import torch
 
-from attribution_helpers import tiny_records, token_states_of, write_captured
+from attribution_helpers import token_states_of, tuned_and_base, write_captured
 from provenance import open_store
 from provenance.attribution import Attributor, SignatureMethod, TestCase
 from provenance.attribution.token_match import TokenMatchMethod, default_token_layer, finetune_query
-from provenance.models import tiny_causal_lm, tiny_tokenizer
+from provenance.models import tiny_causal_lm
 
 LAYERS = [2, 3]
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    torch.manual_seed(0)
-    tok = tiny_tokenizer()
-    model = tiny_causal_lm("llama", seed=0).eval()
-    base = tiny_causal_lm("llama", seed=1).eval()   # "before fine-tuning": other weights, same shapes
-    records = tiny_records(10)
-    path = tmp_path_factory.mktemp("tm") / "s.zarr"
-    write_captured(path, model, tok, records, LAYERS)
-    att = Attributor(open_store(str(path)), model, tok)
+    att, base, records = tuned_and_base(tmp_path_factory.mktemp("tm") / "s.zarr", 10, LAYERS)
     cases = [TestCase(records[i]["prompt"], records[i]["response"]) for i in (1, 6)] + \
         [TestCase("Tell me about rivers.", "The garden is number 3.")]
     return att, base, records, cases
