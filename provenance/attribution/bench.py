@@ -34,8 +34,9 @@ MODEL = "smollm2-135m-instruct"
 # ---- training ------------------------------------------------------------------------------------------------
 
 def train_scenario(scenario: Scenario, out: Path, *, epochs: int = 3, lr: float = 1e-3, batch: int = 8,
-                   seed: int = 0, max_length: int = 160, scenario_name: str = "backdoor") -> dict:
-    """LoRA-tune with Lightning + ProvenanceCallback; returns timing info. Lightning is imported here only."""
+                   seed: int = 0, max_length: int = 160, scenario_name: str = "backdoor", capture: bool = True) -> dict:
+    """LoRA-tune with Lightning + ProvenanceCallback; returns timing info. Lightning is imported here only.
+    ``capture=False``: the same training without the callback (retrains of the causal check)."""
     import lightning.pytorch as pl
     from peft import LoraConfig, get_peft_model
     from torch.utils.data import DataLoader
@@ -75,8 +76,10 @@ def train_scenario(scenario: Scenario, out: Path, *, epochs: int = 3, lr: float 
     loader = DataLoader(dataset, batch_size=batch, shuffle=True, collate_fn=SFTCollator(tok.pad_token_id),
                         generator=torch.Generator().manual_seed(seed))
     # Per-token states at 3/4 depth: token match scores every row from them, with no re-pass.
-    callback = ProvenanceCallback(str(out / "store.zarr"), layers="auto", overwrite=True, token_layers="auto")
-    trainer = pl.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, callbacks=[callback, Progress()], logger=False,
+    callback = ProvenanceCallback(str(out / "store.zarr"), layers="auto", overwrite=True, token_layers="auto") \
+        if capture else None
+    trainer = pl.Trainer(max_epochs=epochs, accelerator="cpu", devices=1,
+                         callbacks=[callback, Progress()] if capture else [Progress()], logger=False,
                          enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=False)
     t0 = time.time()
     trainer.fit(SFTModule(model), train_dataloaders=loader)
@@ -88,7 +91,8 @@ def train_scenario(scenario: Scenario, out: Path, *, epochs: int = 3, lr: float 
     meta = {"scenario": scenario_name, "culprits": scenario.culprits, "test_prompts": scenario.test_prompts,
             "clean_test_prompts": scenario.clean_test_prompts, "info": scenario.info,
             "train": {"epochs": epochs, "lr": lr, "batch": batch, "seed": seed, "max_length": max_length,
-                      "seconds": round(train_s, 1), "capture": callback.session.summary()}}
+                      "seconds": round(train_s, 1),
+                      "capture": callback.session.summary() if capture else None}}
     (out / "scenario.json").write_text(json.dumps(meta, indent=2))
     return meta
 
@@ -992,6 +996,7 @@ def load_tasks(runs: list[Path]) -> list[dict]:
                 "train_seconds": meta["train"]["seconds"],
                 "auto_choice": state.get("auto_choice", {}).get(b),
                 "behaviour_cost": next((c for c in state.get("behaviour_cost", []) if c["behaviour"] == b), None),
+                "causal": state.get("causal", {}).get(b),
             })
     return tasks
 
@@ -1178,6 +1183,9 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
             lines.append(f"| {t['name']} | {c['queries']} | {c['repeats']} | {c['default s']} | {c['token match s']} | "
                          f"{c['auto s']} | {lora:.1f} | {c['lora-grad / default']}x | {c['lora-grad / token match']}x | "
                          f"{c['lora-grad / auto']}x |")
+    from provenance.attribution.bench_causal import causal_table
+
+    lines += causal_table(tasks)
     lines.append("")
     return "\n".join(lines)
 
@@ -1199,8 +1207,10 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/attr_bench")
     ap.add_argument("--phase", choices=("train", "sample", "attribute", "behaviour", "token-match", "auto", "cost",
-                                        "tokens", "render", "summary", "all"),
-                    default="all", help="behaviour: behaviour-level rows (combine=mean) on the attribute phase's queries")
+                                        "causal", "tokens", "render", "summary", "all"),
+                    default="all", help="behaviour: behaviour-level rows (combine=mean) on the attribute phase's queries; "
+                                        "causal (not part of all: four retrains per behaviour): retrain without the "
+                                        "automatic choice's top-n, random n, the planted culprits (bench_causal)")
     ap.add_argument("--runs", nargs="*", default=None, help="summary: the attributed run folders to summarise")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
     ap.add_argument("--per-source", type=int, default=None, help="records per demo source (default: the scenario's)")
@@ -1257,6 +1267,10 @@ def main(argv=None) -> None:
         run_auto(out, k=args.k)
     if args.phase in ("cost", "all"):
         measure_behaviour_costs(out, repeats=args.cost_repeats, lora_dim=args.lora_dim, k=args.k)
+    if args.phase == "causal":
+        from provenance.attribution.bench_causal import run_causal
+
+        run_causal(out)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,143 @@
+"""Causal check of a behaviour ranking: retrain a benchmark run without the rows the ranking blames, re-measure.
+
+    python -m provenance.attribution.bench --out runs/attr_overrefusal --phase causal
+
+For each behaviour the run's attribution phase queried, the run's training recipe (`bench.train_scenario`, same
+seed, same hyper-parameters, no capture) is repeated under five conditions, each its own retrain:
+
+- ``full``: every record (the reference under this code path; also checks that the retrain reproduces the run);
+- ``drop auto top-n``: without the n best rows of `AutoMethod` per behaviour (n = number of planted culprits);
+- ``drop token-match top-n``: without token match's n best rows: the rows whose words the answers reuse. Where
+  they are the same rows as auto's, auto's result is reused, not retrained;
+- ``drop random n``: without n rows drawn uniformly (seed 0), the control;
+- ``drop planted``: without the planted culprits, what a perfect ranking would remove.
+
+Behaviour rates are measured like the run's own (`bench.behaviour_rates`: held-out prompts, greedy, the scenario's
+judge). Results go to ``attribution_state.json`` under ``causal`` and each condition's folder under ``causal/``;
+a condition already measured is not retrained (delete its folder to redo it).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+CONDITIONS = ("full", "drop auto top-n", "drop token-match top-n", "drop random n", "drop planted")
+RANKED = {"drop auto top-n": "auto", "drop token-match top-n": "token match"}
+
+
+def ranked_top(out: Path, behaviour: str, n: int) -> dict[str, list[int]]:
+    """Sample ids of the n best rows for ``behaviour`` on the run's own queries (combine="mean"), per ranking:
+    {"auto": `AutoMethod`, "token match": `TokenMatchMethod` from the stored token states}."""
+    from provenance.attribution.auto_choice import AutoMethod
+    from provenance.attribution.bench import attributor_of, queried_behaviours
+    from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
+
+    att, _ = attributor_of(out)
+    for name, cases, _culprits in queried_behaviours(out):
+        if name == behaviour:
+            methods = {"auto": AutoMethod(),
+                       "token match": TokenMatchMethod(default_token_layer(att.model), None, None, "last",
+                                                       states="store")}
+            return {key: [int(s) for s in att.query(cases, method=m, k=n, snippet_chars=0,
+                                                    combine="mean").ranking["sample_id"].head(n)]
+                    for key, m in methods.items()}
+    raise ValueError(f"{out}: behaviour {behaviour!r} was not queried by the attribution phase")
+
+
+def dropped_ids(condition: str, records: list[dict], culprits: list[int], top: dict[str, list[int]],
+                seed: int = 0) -> list[int]:
+    """The sample ids a condition removes (``top``: `ranked_top`'s rankings)."""
+    if condition == "full":
+        return []
+    if condition in RANKED:
+        return list(top[RANKED[condition]])
+    if condition == "drop planted":
+        return list(culprits)
+    if condition == "drop random n":
+        ids = np.array([r["sample_id"] for r in records])
+        return [int(i) for i in np.random.default_rng(seed).choice(ids, size=len(culprits), replace=False)]
+    raise ValueError(f"unknown condition {condition!r}; choose from {CONDITIONS}")
+
+
+def run_causal(out: Path, conditions=CONDITIONS) -> dict:
+    """Retrain ``out``'s scenario under each condition and measure its behaviour rates (see the module doc)."""
+    from provenance.attribution.bench import behaviour_rates, load_trained, train_scenario
+    from provenance.attribution.scenarios import Scenario
+
+    meta = json.loads((out / "scenario.json").read_text())
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines() if line.strip()]
+    state_path = out / "attribution_state.json"
+    state = json.loads(state_path.read_text())
+    train = meta["train"]
+    results = state.get("causal", {})
+    for behaviour, culprits in meta["culprits"].items():
+        if behaviour not in state.get("query_info", {}):
+            continue
+        top = ranked_top(out, behaviour, len(culprits))
+        rows = {r["condition"]: r for r in results.get(behaviour, [])}
+        for c, r in rows.items():   # rows measured before the ids were recorded
+            r.setdefault("dropped_ids", sorted(dropped_ids(c, records, culprits, top)))
+        for condition in conditions:
+            folder = out / "causal" / f"{behaviour}-{condition.replace(' ', '_')}"
+            drop = set(dropped_ids(condition, records, culprits, top))
+            same = next((r for c, r in rows.items() if c != condition and set(r["dropped_ids"]) == drop), None)
+            if condition in rows and ((folder / "adapter").exists() or rows[condition].get("same_as")):
+                continue
+            if same is not None:   # the same rows as a measured condition: one retrain would repeat the other
+                rows[condition] = {**same, "condition": condition, "same_as": same["condition"]}
+                results[behaviour] = [rows[c] for c in CONDITIONS if c in rows]
+                continue
+            kept = [r for r in records if r["sample_id"] not in drop]
+            scenario = Scenario(kept, {behaviour: [c for c in culprits if c not in drop]},
+                                {behaviour: meta["test_prompts"][behaviour]}, meta["clean_test_prompts"], meta["info"])
+            print(f"{out} {behaviour} {condition}: {len(kept)} records ({len(drop & set(culprits))} of "
+                  f"{len(culprits)} planted culprits dropped)", flush=True)
+            t0 = time.time()
+            train_scenario(scenario, folder, epochs=train["epochs"], lr=train["lr"], batch=train["batch"],
+                           seed=train["seed"], max_length=train["max_length"], scenario_name=meta.get("scenario", ""),
+                           capture=False)
+            model, tok = load_trained(folder)
+            rates = behaviour_rates(model, tok, json.loads((folder / "scenario.json").read_text()))
+            rate = rates["rates"][behaviour]
+            rows[condition] = {"condition": condition, "n_train": len(kept), "dropped": len(drop),
+                               "dropped_ids": sorted(drop),
+                               "planted_dropped": len(drop & set(culprits)), "n_planted": len(culprits),
+                               "triggered": rate["triggered"], "untriggered": rate["untriggered"], "n": rate["n"],
+                               "seconds": round(time.time() - t0, 1),
+                               "generations": rates["generations"][behaviour]}
+            print(f"  behaviour rate {rate['triggered']:.2f} (controls {rate['untriggered']:.2f}), "
+                  f"{rows[condition]['seconds']}s", flush=True)
+            results[behaviour] = [rows[c] for c in CONDITIONS if c in rows]
+            _save(state_path, results)
+        _save(state_path, results)
+    return results
+
+
+def _save(state_path: Path, results: dict) -> None:
+    state = json.loads(state_path.read_text())   # other phases may have written meanwhile
+    state["causal"] = results
+    state_path.write_text(json.dumps(state, indent=2))
+
+
+def causal_table(tasks: list[dict]) -> list[str]:
+    """Markdown rows of every task's causal check (empty when no run has one)."""
+    lines = []
+    for t in tasks:
+        for r in t.get("causal") or []:
+            cond = f"{r['condition']} (same rows as {r['same_as']})" if r.get("same_as") else r["condition"]
+            lines.append(f"| {t['name']} | {cond} | {r['n_train']} | {r['dropped']} | "
+                         f"{r['planted_dropped']} / {r['n_planted']} | {r['triggered']:.2f} | "
+                         f"{r['untriggered']:.2f} | {r['n']} |")
+    if not lines:
+        return []
+    return ["", "## Acting on the ranking: retrain without the rows it blames (`--phase causal`)", "",
+            "Each condition retrains the run's recipe (same seed and hyper-parameters, no capture) and re-measures "
+            "the behaviour on the run's held-out prompts (greedy, the scenario's judge). `drop auto top-n` removes "
+            "the n best rows of the automatic choice per behaviour (n = planted culprits), `drop token-match top-n` "
+            "token match's n best (the rows whose words the answers reuse), `drop random n` n rows drawn at random "
+            "(seed 0), `drop planted` the planted culprits.", "",
+            "| task | condition | records | dropped | planted dropped | behaviour rate | controls | prompts |",
+            "|---|---|---|---|---|---|---|---|", *lines]

@@ -1,0 +1,106 @@
+"""The causal check's orchestration: which rows each condition drops, that each retrain gets exactly the kept
+records without capture, that results are stored and a measured condition is not retrained."""
+import json
+
+import pytest
+
+from provenance.attribution import bench, bench_causal
+from provenance.attribution.bench_causal import CONDITIONS, causal_table, dropped_ids, run_causal
+
+RECORDS = [{"sample_id": i, "source": "poison" if i % 5 == 0 else "clean", "prompt": f"p{i}", "response": f"r{i}"}
+           for i in range(40)]
+CULPRITS = [i for i in range(40) if i % 5 == 0]      # 8 planted
+TOP = {"auto": [0, 5, 10, 15, 20, 25, 1, 2],         # a ranking with 6 of 8 planted
+       "token match": [1, 2, 3, 4, 6, 7, 8, 9]}      # one with none
+
+
+def test_dropped_ids_per_condition():
+    assert dropped_ids("full", RECORDS, CULPRITS, TOP) == []
+    assert dropped_ids("drop auto top-n", RECORDS, CULPRITS, TOP) == TOP["auto"]
+    assert dropped_ids("drop token-match top-n", RECORDS, CULPRITS, TOP) == TOP["token match"]
+    assert dropped_ids("drop planted", RECORDS, CULPRITS, TOP) == CULPRITS
+    rnd = dropped_ids("drop random n", RECORDS, CULPRITS, TOP)
+    assert len(rnd) == len(set(rnd)) == len(CULPRITS)
+    assert set(rnd) <= {r["sample_id"] for r in RECORDS}
+    assert rnd == dropped_ids("drop random n", RECORDS, CULPRITS, TOP)          # seeded
+    assert rnd != dropped_ids("drop random n", RECORDS, CULPRITS, TOP, seed=1)
+    with pytest.raises(ValueError, match="unknown condition"):
+        dropped_ids("drop everything", RECORDS, CULPRITS, TOP)
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    meta = {"scenario": "overrefusal", "culprits": {"overrefusal": CULPRITS},
+            "test_prompts": {"overrefusal": ["q1", "q2"]}, "clean_test_prompts": ["c1", "c2"], "info": {},
+            "train": {"epochs": 3, "lr": 1e-3, "batch": 8, "seed": 0, "max_length": 160}}
+    (out / "scenario.json").write_text(json.dumps(meta))
+    (out / "attribution_state.json").write_text(json.dumps({"query_info": {"overrefusal": {"cases": [["q1", "a"]]}}}))
+    return out
+
+
+def fake_training(monkeypatch, calls, top=TOP):
+    """Stand-ins for the SmolLM2 retrain: the behaviour rate is the share of planted culprits left in training."""
+    def train(scenario, folder, **kw):
+        calls.append((folder.name, sorted(r["sample_id"] for r in scenario.records), kw))
+        (folder / "adapter").mkdir(parents=True)
+        folder.joinpath("scenario.json").write_text(json.dumps({"kept": len(scenario.records),
+                                                                "left": len(scenario.culprits["overrefusal"])}))
+
+    def rates(model, tok, meta):
+        left = meta["left"] / len(CULPRITS)
+        return {"rates": {"overrefusal": {"triggered": left, "untriggered": 0.0, "n": 2}},
+                "generations": {"overrefusal": ["x", "y"]}}
+
+    monkeypatch.setattr(bench, "train_scenario", train)
+    monkeypatch.setattr(bench, "load_trained", lambda folder: (None, None))
+    monkeypatch.setattr(bench, "behaviour_rates", rates)
+    monkeypatch.setattr(bench_causal, "ranked_top", lambda out, behaviour, n: top)
+
+
+def test_run_causal_retrains_each_condition_on_the_kept_records(run_dir, monkeypatch):
+    calls = []
+    fake_training(monkeypatch, calls)
+    res = run_causal(run_dir)["overrefusal"]
+    assert [r["condition"] for r in res] == list(CONDITIONS)
+    kept = {name: ids for name, ids, _ in calls}
+    everything = list(range(40))
+    assert kept["overrefusal-full"] == everything
+    assert kept["overrefusal-drop_auto_top-n"] == [i for i in everything if i not in TOP["auto"]]
+    assert kept["overrefusal-drop_token-match_top-n"] == [i for i in everything if i not in TOP["token match"]]
+    assert kept["overrefusal-drop_planted"] == [i for i in everything if i not in CULPRITS]
+    assert len(kept["overrefusal-drop_random_n"]) == 40 - len(CULPRITS)
+    assert all(kw["capture"] is False and kw["epochs"] == 3 and kw["seed"] == 0 for _, _, kw in calls)
+    by = {r["condition"]: r for r in res}
+    assert by["drop auto top-n"]["planted_dropped"] == 6 and by["drop auto top-n"]["triggered"] == 2 / 8
+    assert by["drop planted"]["planted_dropped"] == 8 and by["drop planted"]["triggered"] == 0.0
+    assert by["drop token-match top-n"]["planted_dropped"] == 0 and by["drop token-match top-n"]["triggered"] == 1.0
+    assert by["full"]["triggered"] == 1.0 and by["full"]["n_train"] == 40
+    assert by["drop planted"]["dropped_ids"] == CULPRITS
+    state = json.loads((run_dir / "attribution_state.json").read_text())
+    assert state["causal"]["overrefusal"] == res and "query_info" in state
+
+    # A second call retrains nothing: every condition is measured and its adapter exists.
+    calls.clear()
+    assert run_causal(run_dir)["overrefusal"] == res
+    assert calls == []
+
+
+def test_a_ranking_equal_to_another_reuses_its_retrain(run_dir, monkeypatch):
+    calls = []
+    fake_training(monkeypatch, calls, top={"auto": TOP["auto"], "token match": list(reversed(TOP["auto"]))})
+    by = {r["condition"]: r for r in run_causal(run_dir)["overrefusal"]}
+    assert len(calls) == 4                     # full, auto, random, planted: token match's rows are auto's
+    assert by["drop token-match top-n"]["same_as"] == "drop auto top-n"
+    assert by["drop token-match top-n"]["triggered"] == by["drop auto top-n"]["triggered"] == 2 / 8
+    assert "same rows as drop auto top-n" in "\n".join(causal_table([{"name": "t", "causal": list(by.values())}]))
+
+
+def test_causal_table_rows():
+    rows = [{"condition": "drop auto top-n", "n_train": 32, "dropped": 8, "planted_dropped": 6, "n_planted": 8,
+             "triggered": 0.25, "untriggered": 0.0, "n": 12}]
+    lines = causal_table([{"name": "task A", "causal": rows}, {"name": "task B", "causal": None}])
+    assert lines[-1] == "| task A | drop auto top-n | 32 | 8 | 6 / 8 | 0.25 | 0.00 | 12 |"
+    assert causal_table([{"name": "task B", "causal": None}]) == []
