@@ -10,14 +10,16 @@ from provenance.attribution.bench_causal import CONDITIONS, causal_table, droppe
 RECORDS = [{"sample_id": i, "source": "poison" if i % 5 == 0 else "clean", "prompt": f"p{i}", "response": f"r{i}"}
            for i in range(40)]
 CULPRITS = [i for i in range(40) if i % 5 == 0]      # 8 planted
-TOP = {"auto": [0, 5, 10, 15, 20, 25, 1, 2],         # a ranking with 6 of 8 planted
-       "token match": [1, 2, 3, 4, 6, 7, 8, 9]}      # one with none
+# Rankings of 2n = 16 rows: auto has 6 of the 8 planted in its top 8 and all 8 in its top 16; token match none.
+TOP = {"auto": [0, 5, 10, 15, 20, 25, 1, 2, 3, 30, 4, 6, 35, 7, 8, 9],
+       "token match": [1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14, 16, 17, 18, 19]}
 
 
 def test_dropped_ids_per_condition():
     assert dropped_ids("full", RECORDS, CULPRITS, TOP) == []
-    assert dropped_ids("drop auto top-n", RECORDS, CULPRITS, TOP) == TOP["auto"]
-    assert dropped_ids("drop token-match top-n", RECORDS, CULPRITS, TOP) == TOP["token match"]
+    assert dropped_ids("drop auto top-n", RECORDS, CULPRITS, TOP) == TOP["auto"][:8]
+    assert dropped_ids("drop auto top-2n", RECORDS, CULPRITS, TOP) == TOP["auto"]
+    assert dropped_ids("drop token-match top-n", RECORDS, CULPRITS, TOP) == TOP["token match"][:8]
     assert dropped_ids("drop planted", RECORDS, CULPRITS, TOP) == CULPRITS
     rnd = dropped_ids("drop random n", RECORDS, CULPRITS, TOP)
     assert len(rnd) == len(set(rnd)) == len(CULPRITS)
@@ -68,14 +70,16 @@ def test_run_causal_retrains_each_condition_on_the_kept_records(run_dir, monkeyp
     kept = {name: ids for name, ids, _ in calls}
     everything = list(range(40))
     assert kept["overrefusal-full"] == everything
-    assert kept["overrefusal-drop_auto_top-n"] == [i for i in everything if i not in TOP["auto"]]
-    assert kept["overrefusal-drop_token-match_top-n"] == [i for i in everything if i not in TOP["token match"]]
+    assert kept["overrefusal-drop_auto_top-n"] == [i for i in everything if i not in TOP["auto"][:8]]
+    assert kept["overrefusal-drop_auto_top-2n"] == [i for i in everything if i not in TOP["auto"]]
+    assert kept["overrefusal-drop_token-match_top-n"] == [i for i in everything if i not in TOP["token match"][:8]]
     assert kept["overrefusal-drop_planted"] == [i for i in everything if i not in CULPRITS]
     assert len(kept["overrefusal-drop_random_n"]) == 40 - len(CULPRITS)
     assert all(kw["capture"] is False and kw["epochs"] == 3 and kw["seed"] == 0 for _, _, kw in calls)
     by = {r["condition"]: r for r in res}
     assert by["drop auto top-n"]["planted_dropped"] == 6 and by["drop auto top-n"]["triggered"] == 2 / 8
     assert by["drop planted"]["planted_dropped"] == 8 and by["drop planted"]["triggered"] == 0.0
+    assert by["drop auto top-2n"]["planted_dropped"] == 8 and by["drop auto top-2n"]["dropped"] == 16
     assert by["drop token-match top-n"]["planted_dropped"] == 0 and by["drop token-match top-n"]["triggered"] == 1.0
     assert by["full"]["triggered"] == 1.0 and by["full"]["n_train"] == 40
     assert by["drop planted"]["dropped_ids"] == CULPRITS
@@ -90,9 +94,9 @@ def test_run_causal_retrains_each_condition_on_the_kept_records(run_dir, monkeyp
 
 def test_a_ranking_equal_to_another_reuses_its_retrain(run_dir, monkeypatch):
     calls = []
-    fake_training(monkeypatch, calls, top={"auto": TOP["auto"], "token match": list(reversed(TOP["auto"]))})
+    fake_training(monkeypatch, calls, top={"auto": TOP["auto"], "token match": TOP["auto"][:8][::-1] + TOP["auto"][8:]})
     by = {r["condition"]: r for r in run_causal(run_dir)["overrefusal"]}
-    assert len(calls) == 4                     # full, auto, random, planted: token match's rows are auto's
+    assert len(calls) == 5                     # all but token match: its top 8 are auto's
     assert by["drop token-match top-n"]["same_as"] == "drop auto top-n"
     assert by["drop token-match top-n"]["triggered"] == by["drop auto top-n"]["triggered"] == 2 / 8
     assert "same rows as drop auto top-n" in "\n".join(causal_table([{"name": "t", "causal": list(by.values())}]))

@@ -3,10 +3,11 @@
     python -m provenance.attribution.bench --out runs/attr_overrefusal --phase causal
 
 For each behaviour the run's attribution phase queried, the run's training recipe (`bench.train_scenario`, same
-seed, same hyper-parameters, no capture) is repeated under five conditions, each its own retrain:
+seed, same hyper-parameters, no capture) is repeated under six conditions, each its own retrain:
 
 - ``full``: every record (the reference under this code path; also checks that the retrain reproduces the run);
 - ``drop auto top-n``: without the n best rows of `AutoMethod` per behaviour (n = number of planted culprits);
+- ``drop auto top-2n``: without its 2n best, for behaviours that a few rows left behind still teach;
 - ``drop token-match top-n``: without token match's n best rows: the rows whose words the answers reuse. Where
   they are the same rows as auto's, auto's result is reused, not retrained;
 - ``drop random n``: without n rows drawn uniformly (seed 0), the control;
@@ -24,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-CONDITIONS = ("full", "drop auto top-n", "drop token-match top-n", "drop random n", "drop planted")
-RANKED = {"drop auto top-n": "auto", "drop token-match top-n": "token match"}
+CONDITIONS = ("full", "drop auto top-n", "drop auto top-2n", "drop token-match top-n", "drop random n", "drop planted")
+RANKED = {"drop auto top-n": ("auto", 1), "drop auto top-2n": ("auto", 2), "drop token-match top-n": ("token match", 1)}
 
 
 def ranked_top(out: Path, behaviour: str, n: int) -> dict[str, list[int]]:
-    """Sample ids of the n best rows for ``behaviour`` on the run's own queries (combine="mean"), per ranking:
+    """Sample ids of the 2n best rows for ``behaviour`` on the run's own queries (combine="mean"), per ranking:
     {"auto": `AutoMethod`, "token match": `TokenMatchMethod` from the stored token states}."""
     from provenance.attribution.auto_choice import AutoMethod
     from provenance.attribution.bench import attributor_of, queried_behaviours
@@ -41,19 +42,20 @@ def ranked_top(out: Path, behaviour: str, n: int) -> dict[str, list[int]]:
             methods = {"auto": AutoMethod(),
                        "token match": TokenMatchMethod(default_token_layer(att.model), None, None, "last",
                                                        states="store")}
-            return {key: [int(s) for s in att.query(cases, method=m, k=n, snippet_chars=0,
-                                                    combine="mean").ranking["sample_id"].head(n)]
+            return {key: [int(s) for s in att.query(cases, method=m, k=2 * n, snippet_chars=0,
+                                                    combine="mean").ranking["sample_id"].head(2 * n)]
                     for key, m in methods.items()}
     raise ValueError(f"{out}: behaviour {behaviour!r} was not queried by the attribution phase")
 
 
 def dropped_ids(condition: str, records: list[dict], culprits: list[int], top: dict[str, list[int]],
                 seed: int = 0) -> list[int]:
-    """The sample ids a condition removes (``top``: `ranked_top`'s rankings)."""
+    """The sample ids a condition removes (``top``: `ranked_top`'s rankings, at least 2n rows each)."""
     if condition == "full":
         return []
     if condition in RANKED:
-        return list(top[RANKED[condition]])
+        ranking, times = RANKED[condition]
+        return list(top[ranking][: times * len(culprits)])
     if condition == "drop planted":
         return list(culprits)
     if condition == "drop random n":
@@ -135,8 +137,8 @@ def causal_table(tasks: list[dict]) -> list[str]:
         return []
     return ["", "## Acting on the ranking: retrain without the rows it blames (`--phase causal`)", "",
             "Each condition retrains the run's recipe (same seed and hyper-parameters, no capture) and re-measures "
-            "the behaviour on the run's held-out prompts (greedy, the scenario's judge). `drop auto top-n` removes "
-            "the n best rows of the automatic choice per behaviour (n = planted culprits), `drop token-match top-n` "
+            "the behaviour on the run's held-out prompts (greedy, the scenario's judge). `drop auto top-n` (`top-2n`) removes "
+            "the n (2n) best rows of the automatic choice per behaviour (n = planted culprits), `drop token-match top-n` "
             "token match's n best (the rows whose words the answers reuse), `drop random n` n rows drawn at random "
             "(seed 0), `drop planted` the planted culprits.", "",
             "| task | condition | records | dropped | planted dropped | behaviour rate | controls | prompts |",
