@@ -50,6 +50,13 @@ def test_behaviour_query_keeps_token_match_only_when_it_agrees(setup):
         assert method.choice["overlap"] == pytest.approx(overlap)
         assert method.choice["method"].startswith("token-match@3" if follows == "tm" else "h_fused")
         assert res.method == method.name and method.choice["reason"] in res.method
+        if follows == "tm":   # token match ranked: no second list
+            assert method.wording is None and res.wording is None
+        else:                 # overruled: its ranking comes back as the rows whose words the answers reuse
+            np.testing.assert_array_equal(res.wording["row"].to_numpy(), r_tm[0])
+            np.testing.assert_allclose(res.wording["score"].to_numpy(), s_tm[0], rtol=1e-6)
+            assert set(res.wording["query"]) == {"behaviour"}
+            assert list(res.wording.columns) == list(res.ranking.columns)
     # k below agree_k: the decision still looks at the top agree_k, the answer is cut to k
     cut = att.query(test, method=AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0), k=3,
                     snippet_chars=0, combine="mean")
@@ -69,8 +76,11 @@ def test_candidates_limit_token_match_to_the_signatures_top_rows(setup):
 
 def test_per_answer_queries_rank_by_the_signature(setup):
     att, base, records, test = setup
-    method = AutoMethod(token_layer=3, base=base, min_overlap=0.0)
+    method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=1.0)
+    att.query(test, method=method, k=len(records), snippet_chars=0, combine="mean")
+    assert method.wording is not None          # overruled per behaviour ...
     res = att.query(test, method=method, k=len(records), snippet_chars=0)
+    assert method.wording is None and res.wording is None   # ... then per answer: no stale second list
     want = att.query(test, method=SignatureMethod("h_fused", None, "last"), k=len(records), snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
     assert method.choice["reason"] == "per answer: the signature default"
@@ -90,6 +100,7 @@ def test_falls_back_to_the_signature_when_token_match_cannot_run(setup, tmp_path
     for attributor, method, reason in cases:
         res = attributor.query(test, method=method, k=5, snippet_chars=0, combine="mean")
         assert reason in method.choice["reason"] and method.choice["overlap"] is None
+        assert res.wording is None
         if method.epochs == "last":
             np.testing.assert_array_equal(res.rows, r_sig)
 

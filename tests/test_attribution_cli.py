@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from attribution_helpers import tiny_records, write_captured
 from provenance import open_store
-from provenance.attribution import Attributor, TestCase
+from provenance.attribution import Attributor, SignatureMethod, TestCase
 from provenance.cli import app
 from provenance.errors import StoreMismatchError
 from provenance.models import tiny_causal_lm, tiny_tokenizer
@@ -75,6 +75,29 @@ def test_query_table_shows_ranks_sources_ids_snippets_and_shares(setup):
     assert "Tell me about" in out and "→" in out   # snippet: prompt → response
     shares = ", ".join(f"{s} {v:.0%} ({c})" for s, v, c in zip(api.sources.source, api.sources.share, api.sources["count"]))
     assert f"sources of the top-3: {shares}" in out
+
+
+def test_query_table_prints_the_wording_rows_under_the_ranking(setup, capsys):
+    """When auto overrules token match, the CLI prints its rows as a second table (the rows whose words the answers
+    reuse), after the ranking and its source shares."""
+    from dataclasses import replace
+
+    from provenance.attribution.cli import print_ranking
+
+    model, tok, records, store, _, _ = setup
+    case = TestCase(records[5]["prompt"], records[5]["response"])
+    att = Attributor(open_store(store), model, tok)
+    res = att.query([case], k=3)
+    other = att.query([case], method=SignatureMethod("g_mean", None, "last"), k=3)
+    print_ranking(replace(res, wording=other.ranking), 3)
+    out = capsys.readouterr().out
+    assert out.index("sources of the top-3") < out.index("rows whose words the answers reuse")
+    tail = out[out.index("rows whose words the answers reuse"):]
+    lines = [ln for ln in tail.splitlines() if re.match(r"^[│┃|]\s*\d\s*[│┃|]", ln)]
+    assert [[c.strip() for c in re.split(r"[│┃|]", ln)[1:-1]][3] for ln in lines] == \
+        [str(x) for x in other.ranking.sample_id]
+    print_ranking(res, 3)
+    assert "rows whose words" not in capsys.readouterr().out
 
 
 def test_report_command_writes_the_html_report(setup):
@@ -160,5 +183,6 @@ def test_query_token_match_with_a_base_model_equals_the_python_api(setup):
         assert got.exit_code == 0, got.output
         assert json.loads(got.stdout)["method"] == "auto: h_fused@4/last (no per-token states at layer 3 in the store)"
         assert [r["sample_id"] for r in json.loads(got.stdout)["ranking"]] == want.ranking.sample_id.tolist()
+        assert json.loads(got.stdout)["wording"] is None   # token match did not run: nothing overruled
     per_answer = invoke(*[a for a in behaviour if a not in ("--combine", "mean")], "--base-model", str(base_dir))
     assert per_answer.exit_code == 2 and "--base-model applies to --method" in per_answer.output

@@ -15,6 +15,12 @@ signature alone.
 
 Without per-token states at the token layer, or without a base model to weigh tokens against (a PEFT model can disable
 its adapters; otherwise pass ``base``), the signature ranks, and ``choice`` says why.
+
+When the two disagree, token match's ranking is still an answer, to another question: which rows' words the answers
+reuse. On the over-refusal task 10 of the 12 answers are, word for word, refusals of the Do-Not-Answer and HarmBench
+sources, so the answers' wording comes from those rows and the decision to refuse cooking from the planted ones.
+``wording`` keeps that ranking (None when token match ranked or did not run); `Attributor.query` returns it as
+``AttributionResult.wording`` and the CLI prints it under the ranking.
 """
 from __future__ import annotations
 
@@ -52,6 +58,7 @@ class AutoMethod:
         # on a large store, ``candidates`` limits it to the signature's top rows.
         self.candidates = candidates
         self.choice: dict | None = None
+        self.wording: tuple[np.ndarray, np.ndarray] | None = None   # token match's (scores, rows) when overruled
 
     @property
     def name(self) -> str:
@@ -72,6 +79,7 @@ class AutoMethod:
 
     def top_k(self, att: Attributor, test: TestSignatures, k: int):
         self.choice = {"method": self.signature.name, "reason": "per answer: the signature default", "overlap": None}
+        self.wording = None
         return self.signature.top_k(att, test, k)
 
     def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:
@@ -87,6 +95,7 @@ class AutoMethod:
         layer = self._token_layer(att)
         depth = max(k, self.agree_k)
         s_sig, r_sig = self.signature.top_k_combined(att, test, depth)
+        self.wording = None
         why_not = self._why_not_token_match(att, layer)
         if why_not is not None:
             self.choice = {"method": self.signature.name, "reason": why_not, "overlap": None}
@@ -100,4 +109,7 @@ class AutoMethod:
             "reason": f"top-{self.agree_k} overlap of token match and the signature {overlap:.2f} "
                       f"{'>=' if agrees else '<'} {self.min_overlap}",
         }
-        return (s_tm[:, :k], r_tm[:, :k]) if agrees else (s_sig[:, :k], r_sig[:, :k])
+        if agrees:
+            return s_tm[:, :k], r_tm[:, :k]
+        self.wording = (s_tm[:, :k], r_tm[:, :k])
+        return s_sig[:, :k], r_sig[:, :k]

@@ -94,8 +94,9 @@ def print_ranking(res, top_k: int, snippet_chars: int = 70) -> None:
     from provenance.attribution.report import user_text
 
     console = Console()
-    for q, g in res.ranking.groupby("query", sort=False):
-        table = Table(title=f"{q}: {res.method}")
+
+    def table_of(title, g):
+        table = Table(title=title)
         for col in ("rank", "score", "source", "sample id", "epoch", "snippet (prompt → response)"):
             table.add_column(col, overflow="fold")
         for _, r in g.head(top_k).iterrows():
@@ -103,10 +104,17 @@ def print_ranking(res, top_k: int, snippet_chars: int = 70) -> None:
             snippet = f"{prompt[-snippet_chars // 2:]} → {resp[:snippet_chars]}"
             table.add_row(str(r["rank"]), f"{r['score']:.4f}", escape(str(r["source"])), escape(str(r["sample_id"])),
                           str(r["epoch"]), escape(snippet))
-        console.print(table)
+        return table
+
+    for q, g in res.ranking.groupby("query", sort=False):
+        console.print(table_of(f"{q}: {res.method}", g))
         shares = res.sources[res.sources["query"] == q]
         console.print(f"sources of the top-{len(g)}: " + ", ".join(f"{escape(str(s))} {v:.0%} ({c})" for s, v, c
                                                                in zip(shares.source, shares.share, shares["count"])))
+    if res.wording is not None:
+        for q, g in res.wording.groupby("query", sort=False):
+            console.print(table_of(f"{q}: rows whose words the answers reuse (token match; not the ranking above: "
+                                   "it disagrees with the signature)", g))
 
 
 STORE_ARG = typer.Argument(..., help="store path or fsspec URL")
@@ -138,7 +146,8 @@ def query(
     epochs: str = EPOCHS_OPT,
     top_k: int = typer.Option(20, "--top-k", "-k", help="rows per test case"),
     allow_model_mismatch: bool = MISMATCH_OPT,
-    out: str = typer.Option(None, help="write the ranking to OUT.csv and the source shares to OUT.sources.csv"),
+    out: str = typer.Option(None, help="write the ranking to OUT.csv and the source shares to OUT.sources.csv "
+                             "(and, when auto overrules token match, its ranking to OUT.wording.csv)"),
     as_json: bool = typer.Option(False, "--json", help="print the ranking and source shares as JSON"),
     backend: str = typer.Option("local", help="signature scoring: local (streamed), index (the store's query index, "
                                 "see `provenance topk-index`), dask or dask-index"),
@@ -172,10 +181,14 @@ def query(
     if out:
         res.ranking.to_csv(f"{out}.csv", index=False)
         res.sources.to_csv(f"{out}.sources.csv", index=False)
+        if res.wording is not None:
+            res.wording.to_csv(f"{out}.wording.csv", index=False)
     if as_json:
         typer.echo(json.dumps({"method": res.method, "seconds": res.seconds,
                                "ranking": res.ranking.to_dict(orient="records"),
-                               "sources": res.sources.to_dict(orient="records")}, indent=2, default=str))
+                               "sources": res.sources.to_dict(orient="records"),
+                               "wording": None if res.wording is None else res.wording.to_dict(orient="records")},
+                              indent=2, default=str))
         return
     print_ranking(res, top_k)
 

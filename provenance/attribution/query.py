@@ -87,6 +87,9 @@ class AttributionResult:
     seconds: float
     scores: np.ndarray = field(repr=False)   # [Q, k'] best first
     rows: np.ndarray = field(repr=False)     # [Q, k'] global store rows
+    # Rows whose words the answers reuse, when that is not the ranking (`AutoMethod` overruled token match);
+    # same columns as ``ranking``.
+    wording: pd.DataFrame | None = None
 
     def summary(self) -> pd.DataFrame:
         """Share of the top-k per source over all queries."""
@@ -379,12 +382,15 @@ class Attributor:
             full_scores, full_rows = method.top_k(self, test, len(self.samples))
             scores, rows = mean_of_rankings(full_scores, full_rows, k)
         seconds = time.perf_counter() - t0
+        names = [BEHAVIOUR_QUERY] if combine == "mean" else None
         ranking = self.describe(test, scores, rows, snippet_chars=snippet_chars,
-                                aggregated=getattr(method, "epochs", None) == "mean",
-                                names=[BEHAVIOUR_QUERY] if combine == "mean" else None,
+                                aggregated=getattr(method, "epochs", None) == "mean", names=names,
                                 table=method.row_table(self, rows) if hasattr(method, "row_table") else None)
+        wording = getattr(method, "wording", None)
+        if wording is not None:
+            wording = self.describe(test, *wording, snippet_chars=snippet_chars, names=names)
         return AttributionResult(ranking=ranking, sources=source_shares(ranking), method=method_label(method),
-                                 seconds=seconds, scores=scores, rows=rows)
+                                 seconds=seconds, scores=scores, rows=rows, wording=wording)
 
     def text_only(self, cases) -> TestSignatures:
         """Test cases for methods that need no model pass (greedy generation still runs for prompt-only cases)."""
