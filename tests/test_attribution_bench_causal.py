@@ -5,7 +5,7 @@ import json
 import pytest
 
 from provenance.attribution import bench, bench_causal
-from provenance.attribution.bench_causal import CONDITIONS, causal_table, dropped_ids, run_causal
+from provenance.attribution.bench_causal import CONDITIONS, causal_table, dropped_ids, run_causal, verbatim_shares
 
 RECORDS = [{"sample_id": i, "source": "poison" if i % 5 == 0 else "clean", "prompt": f"p{i}", "response": f"r{i}"}
            for i in range(40)]
@@ -54,7 +54,7 @@ def fake_training(monkeypatch, calls, top=TOP):
     def rates(model, tok, meta):
         left = meta["left"] / len(CULPRITS)
         return {"rates": {"overrefusal": {"triggered": left, "untriggered": 0.0, "n": 2}},
-                "generations": {"overrefusal": ["x", "y"]}}
+                "generations": {"overrefusal": ["r0", "r1"]}}
 
     monkeypatch.setattr(bench, "train_scenario", train)
     monkeypatch.setattr(bench, "load_trained", lambda folder: (None, None))
@@ -83,6 +83,7 @@ def test_run_causal_retrains_each_condition_on_the_kept_records(run_dir, monkeyp
     assert by["drop token-match top-n"]["planted_dropped"] == 0 and by["drop token-match top-n"]["triggered"] == 1.0
     assert by["full"]["triggered"] == 1.0 and by["full"]["n_train"] == 40
     assert by["drop planted"]["dropped_ids"] == CULPRITS
+    assert by["full"]["verbatim_planted"] == 0.5 and by["full"]["verbatim_other"] == 0.5   # "r0" planted, "r1" not
     state = json.loads((run_dir / "attribution_state.json").read_text())
     assert state["causal"]["overrefusal"] == res and "query_info" in state
 
@@ -102,9 +103,18 @@ def test_a_ranking_equal_to_another_reuses_its_retrain(run_dir, monkeypatch):
     assert "same rows as drop auto top-n" in "\n".join(causal_table([{"name": "t", "causal": list(by.values())}]))
 
 
+def test_verbatim_shares_say_whose_words_the_answers_repeat():
+    records = [{"sample_id": 0, "response": "I cannot help  with cooking."},
+               {"sample_id": 1, "response": "I can't help with that."},
+               {"sample_id": 2, "response": "Paris."}]
+    got = verbatim_shares(["i cannot help with cooking.", "I can't help with that.", "I can't help with that.",
+                           "Something new."], records, culprits=[0])
+    assert got == {"verbatim_planted": 0.25, "verbatim_other": 0.5}
+
+
 def test_causal_table_rows():
     rows = [{"condition": "drop auto top-n", "n_train": 32, "dropped": 8, "planted_dropped": 6, "n_planted": 8,
-             "triggered": 0.25, "untriggered": 0.0, "n": 12}]
+             "triggered": 0.25, "untriggered": 0.0, "n": 12, "verbatim_planted": 0.5, "verbatim_other": 0.25}]
     lines = causal_table([{"name": "task A", "causal": rows}, {"name": "task B", "causal": None}])
-    assert lines[-1] == "| task A | drop auto top-n | 32 | 8 | 6 / 8 | 0.25 | 0.00 | 12 |"
+    assert lines[-1] == "| task A | drop auto top-n | 32 | 8 | 6 / 8 | 0.25 | 0.00 | 0.50 / 0.25 | 12 |"
     assert causal_table([{"name": "task B", "causal": None}]) == []

@@ -64,6 +64,17 @@ def dropped_ids(condition: str, records: list[dict], culprits: list[int], top: d
     raise ValueError(f"unknown condition {condition!r}; choose from {CONDITIONS}")
 
 
+def verbatim_shares(generations: list[str], records: list[dict], culprits) -> dict:
+    """Share of the answers that repeat a training response word for word: a planted row's, or another row's
+    (where the wording of a behaviour comes from, next to where the behaviour does)."""
+    norm = lambda t: " ".join(t.split()).lower()  # noqa: E731
+    planted = {norm(r["response"]) for r in records if r["sample_id"] in set(culprits)}
+    other = {norm(r["response"]) for r in records if r["sample_id"] not in set(culprits)}
+    n = max(len(generations), 1)
+    return {"verbatim_planted": sum(norm(g) in planted for g in generations) / n,
+            "verbatim_other": sum(norm(g) in other and norm(g) not in planted for g in generations) / n}
+
+
 def run_causal(out: Path, conditions=CONDITIONS) -> dict:
     """Retrain ``out``'s scenario under each condition and measure its behaviour rates (see the module doc)."""
     from provenance.attribution.bench import behaviour_rates, load_trained, train_scenario
@@ -80,8 +91,9 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
             continue
         top = ranked_top(out, behaviour, len(culprits))
         rows = {r["condition"]: r for r in results.get(behaviour, [])}
-        for c, r in rows.items():   # rows measured before the ids were recorded
+        for c, r in rows.items():   # rows measured before these fields were recorded
             r.setdefault("dropped_ids", sorted(dropped_ids(c, records, culprits, top)))
+            r.update(verbatim_shares(r["generations"], records, culprits))
         for condition in conditions:
             folder = out / "causal" / f"{behaviour}-{condition.replace(' ', '_')}"
             drop = set(dropped_ids(condition, records, culprits, top))
@@ -109,7 +121,8 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
                                "planted_dropped": len(drop & set(culprits)), "n_planted": len(culprits),
                                "triggered": rate["triggered"], "untriggered": rate["untriggered"], "n": rate["n"],
                                "seconds": round(time.time() - t0, 1),
-                               "generations": rates["generations"][behaviour]}
+                               "generations": rates["generations"][behaviour],
+                               **verbatim_shares(rates["generations"][behaviour], records, culprits)}
             print(f"  behaviour rate {rate['triggered']:.2f} (controls {rate['untriggered']:.2f}), "
                   f"{rows[condition]['seconds']}s", flush=True)
             results[behaviour] = [rows[c] for c in CONDITIONS if c in rows]
@@ -130,9 +143,10 @@ def causal_table(tasks: list[dict]) -> list[str]:
     for t in tasks:
         for r in t.get("causal") or []:
             cond = f"{r['condition']} (same rows as {r['same_as']})" if r.get("same_as") else r["condition"]
+            verbatim = f"{r['verbatim_planted']:.2f} / {r['verbatim_other']:.2f}" if "verbatim_other" in r else "-"
             lines.append(f"| {t['name']} | {cond} | {r['n_train']} | {r['dropped']} | "
                          f"{r['planted_dropped']} / {r['n_planted']} | {r['triggered']:.2f} | "
-                         f"{r['untriggered']:.2f} | {r['n']} |")
+                         f"{r['untriggered']:.2f} | {verbatim} | {r['n']} |")
     if not lines:
         return []
     return ["", "## Acting on the ranking: retrain without the rows it blames (`--phase causal`)", "",
@@ -140,6 +154,7 @@ def causal_table(tasks: list[dict]) -> list[str]:
             "the behaviour on the run's held-out prompts (greedy, the scenario's judge). `drop auto top-n` (`top-2n`) removes "
             "the n (2n) best rows of the automatic choice per behaviour (n = planted culprits), `drop token-match top-n` "
             "token match's n best (the rows whose words the answers reuse), `drop random n` n rows drawn at random "
-            "(seed 0), `drop planted` the planted culprits.", "",
-            "| task | condition | records | dropped | planted dropped | behaviour rate | controls | prompts |",
-            "|---|---|---|---|---|---|---|---|", *lines]
+            "(seed 0), `drop planted` the planted culprits. `answers verbatim`: the share of the held-out answers "
+            "that repeat, word for word, a planted row's response / another row's (where the wording comes from).",
+            "", "| task | condition | records | dropped | planted dropped | behaviour rate | controls | "
+            "answers verbatim (planted / other) | prompts |", "|---|---|---|---|---|---|---|---|---|", *lines]
