@@ -1010,6 +1010,24 @@ def behaviour_taken(task: dict) -> bool:
     return sm.get("triggered", 0.0) >= 0.1 and sm.get("triggered", 0.0) > 3 * sm.get("untriggered", 0.0)
 
 
+def caused_by_planted(task: dict) -> bool | None:
+    """Whether the planted rows cause the behaviour, by the causal check (`bench_causal`): retrained without them,
+    the behaviour rate falls to at most half of the full retrain's. None when the run has no such check."""
+    rows = {r["condition"]: r for r in task.get("causal") or []}
+    if "full" not in rows or "drop planted" not in rows:
+        return None
+    return rows["drop planted"]["triggered"] <= 0.5 * rows["full"]["triggered"]
+
+
+def task_status(task: dict) -> str:
+    """'' for a task that counts; else why not: the behaviour did not take, or the planted rows do not cause it."""
+    if not behaviour_taken(task):
+        return "not taken"
+    if caused_by_planted(task) is False:
+        return "not caused by the planted rows"
+    return ""
+
+
 def render_summary(tasks: list[dict], findings: str = "") -> str:
     """The cross-task results file: tasks, P@n of every variant on every task, per-task tables, token level, cost."""
     import pandas as pd
@@ -1043,13 +1061,14 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
                        & (t["table"].epochs == epochs)][col]
         return float(v.iloc[0]) if len(v) else float("nan")
 
-    taken = np.array([behaviour_taken(t) for t in tasks])
-    head = "| method | " + " | ".join(t["name"] + ("" if ok else " (not taken)") for t, ok in zip(tasks, taken)) \
+    status = [task_status(t) for t in tasks]
+    taken = np.array([not why for why in status])
+    head = "| method | " + " | ".join(t["name"] + (f" ({why})" if why else "") for t, why in zip(tasks, status)) \
         + " | mean | min |"
     sep = "|---|" + "---|" * (len(tasks) + 2)
     lines += ["", "## P@n on every task (training-time captures, last epoch, layer L-1 = 29 unless named)", "",
-              "Mean and min over the tasks whose behaviour took (see `behaviour_taken`); '-' = not measured in that "
-              "run's table.", "", head, sep]
+              "Mean and min over the tasks whose behaviour took and, where the run has a causal check, is caused "
+              "by the planted rows (see `task_status`); '-' = not measured in that run's table.", "", head, sep]
 
     def row(label, vals):
         vals = np.array(vals, float)
