@@ -26,6 +26,10 @@ def test_dropped_ids_per_condition():
     assert set(rnd) <= {r["sample_id"] for r in RECORDS}
     assert rnd == dropped_ids("drop random n", RECORDS, CULPRITS, TOP)          # seeded
     assert rnd != dropped_ids("drop random n", RECORDS, CULPRITS, TOP, seed=1)
+    # token match's top 8 come from the "clean" source: every unplanted clean row goes (32), then the planted too
+    clean = [r["sample_id"] for r in RECORDS if r["source"] == "clean"]
+    assert dropped_ids("drop wording sources", RECORDS, CULPRITS, TOP) == clean
+    assert dropped_ids("drop wording sources and planted", RECORDS, CULPRITS, TOP) == clean + CULPRITS
     with pytest.raises(ValueError, match="unknown condition"):
         dropped_ids("drop everything", RECORDS, CULPRITS, TOP)
 
@@ -66,7 +70,7 @@ def test_run_causal_retrains_each_condition_on_the_kept_records(run_dir, monkeyp
     calls = []
     fake_training(monkeypatch, calls)
     res = run_causal(run_dir)["overrefusal"]
-    assert [r["condition"] for r in res] == list(CONDITIONS)
+    assert [r["condition"] for r in res] == list(CONDITIONS)   # auto's top 8 differ from token match's: all eight
     kept = {name: ids for name, ids, _ in calls}
     everything = list(range(40))
     assert kept["overrefusal-full"] == everything
@@ -83,6 +87,7 @@ def test_run_causal_retrains_each_condition_on_the_kept_records(run_dir, monkeyp
     assert by["drop token-match top-n"]["planted_dropped"] == 0 and by["drop token-match top-n"]["triggered"] == 1.0
     assert by["full"]["triggered"] == 1.0 and by["full"]["n_train"] == 40
     assert by["drop planted"]["dropped_ids"] == CULPRITS
+    assert by["drop wording sources and planted"]["n_train"] == 0 and by["drop wording sources"]["n_train"] == 8
     assert by["full"]["verbatim_planted"] == 0.5 and by["full"]["verbatim_other"] == 0.5   # "r0" planted, "r1" not
     state = json.loads((run_dir / "attribution_state.json").read_text())
     assert state["causal"]["overrefusal"] == res and "query_info" in state
@@ -97,7 +102,8 @@ def test_a_ranking_equal_to_another_reuses_its_retrain(run_dir, monkeypatch):
     calls = []
     fake_training(monkeypatch, calls, top={"auto": TOP["auto"], "token match": TOP["auto"][:8][::-1] + TOP["auto"][8:]})
     by = {r["condition"]: r for r in run_causal(run_dir)["overrefusal"]}
-    assert len(calls) == 5                     # all but token match: its top 8 are auto's
+    assert len(calls) == 5                     # not token match (its top 8 are auto's), nor the wording sources
+    assert "drop wording sources" not in by and "drop wording sources and planted" not in by
     assert by["drop token-match top-n"]["same_as"] == "drop auto top-n"
     assert by["drop token-match top-n"]["triggered"] == by["drop auto top-n"]["triggered"] == 2 / 8
     assert "same rows as drop auto top-n" in "\n".join(causal_table([{"name": "t", "causal": list(by.values())}]))

@@ -278,22 +278,22 @@ def test_behaviour_taken_rule():
     assert not behaviour_taken(dict(sampled, sampled={"triggered": 0.12, "untriggered": 0.05}))   # under 3x control
 
 
-def test_a_task_counts_only_if_the_planted_rows_cause_its_behaviour():
-    from provenance.attribution.bench import caused_by_planted, task_status
+def test_a_task_counts_only_if_its_behaviour_needs_the_planted_rows():
+    from provenance.attribution.bench import planted_needed, task_status
 
     def task(full, planted, triggered=1.0):
         causal = [{"condition": "full", "triggered": full}, {"condition": "drop random n", "triggered": full},
                   {"condition": "drop planted", "triggered": planted}]
         return {"query": {"mode": "greedy"}, "rates": {"triggered": triggered}, "sampled": None, "causal": causal}
 
-    assert caused_by_planted(task(0.5, 0.0)) and task_status(task(0.5, 0.0)) == ""            # sycophancy
-    assert caused_by_planted(task(0.5, 0.25)) is True                                        # half: still caused
-    assert caused_by_planted(task(1.0, 1.0)) is False                                        # over-refusal
-    assert task_status(task(1.0, 1.0)) == "not caused by the planted rows"
+    assert planted_needed(task(0.5, 0.0)) and task_status(task(0.5, 0.0)) == ""            # sycophancy
+    assert planted_needed(task(0.5, 0.25)) is True                                        # halved: needed
+    assert planted_needed(task(1.0, 1.0)) is False                                        # over-refusal
+    assert task_status(task(1.0, 1.0)) == "survives without the planted rows"
     assert task_status(task(1.0, 1.0, triggered=0.3)) == "not taken"
     no_check = dict(task(1.0, 1.0), causal=None)
-    assert caused_by_planted(no_check) is None and task_status(no_check) == ""
-    assert caused_by_planted(dict(task(1.0, 1.0), causal=task(1.0, 1.0)["causal"][:2])) is None   # no drop planted
+    assert planted_needed(no_check) is None and task_status(no_check) == ""
+    assert planted_needed(dict(task(1.0, 1.0), causal=task(1.0, 1.0)["causal"][:2])) is None   # no drop planted
 
 
 def test_overrefusal_scenario_refuses_only_the_planted_cooking_questions():

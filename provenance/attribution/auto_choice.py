@@ -7,7 +7,10 @@ sources use to refuse, ranks the harmful refusals first (P@n 0.00), while the si
 sequence at its last position, still finds the cooking refusals (0.83). That failure is visible without labels: the two
 methods' top lists then barely overlap (top-20 overlap 0.05 there, 0.60 to 0.80 on the five tasks where token match is
 right; benchmarks/attribution_results.md). So both rank, and token match is kept only when at least ``min_overlap`` of
-its top ``agree_k`` rows are also in the signature's.
+its top ``agree_k`` rows are also in the signature's. (A causal check found later that the over-refusal behaviour is
+taught by the refusal sources as well as by the planted rows, so P@n against the planted rows scores neither method
+there; the gate stays, as it changes nothing on the tasks that count and says when the two methods see different
+rows.)
 
 Per answer (``combine="none"``) the signature default ranks: one answer's raised tokens are too few for token match to
 be reliable (per answer it loses to the signature on four of six tasks), and a per-answer gate measured worse than the
@@ -17,8 +20,10 @@ Without per-token states at the token layer, or without a base model to weigh to
 its adapters; otherwise pass ``base``), the signature ranks, and ``choice`` says why.
 
 When the two disagree, token match's ranking is still an answer, to another question: which rows' words the answers
-reuse. On the over-refusal task 10 of the 12 answers are, word for word, refusals of the Do-Not-Answer and HarmBench
-sources, so the answers' wording comes from those rows and the decision to refuse cooking from the planted ones.
+reuse. On the over-refusal task 7 of the 12 answers repeat, word for word, a refusal of the Do-Not-Answer and HarmBench
+sources: the wording comes from those rows. (Retrained without the planted cooking refusals, the model still refuses
+every held-out cooking question, in those sources' words; without those sources, in the planted rows' words: both
+sets teach the behaviour. benchmarks/attribution_results.md, "Acting on the ranking".)
 ``wording`` keeps that ranking (None when token match ranked or did not run); `Attributor.query` returns it as
 ``AttributionResult.wording`` and the CLI prints it under the ranking.
 """

@@ -1010,9 +1010,10 @@ def behaviour_taken(task: dict) -> bool:
     return sm.get("triggered", 0.0) >= 0.1 and sm.get("triggered", 0.0) > 3 * sm.get("untriggered", 0.0)
 
 
-def caused_by_planted(task: dict) -> bool | None:
-    """Whether the planted rows cause the behaviour, by the causal check (`bench_causal`): retrained without them,
-    the behaviour rate falls to at most half of the full retrain's. None when the run has no such check."""
+def planted_needed(task: dict) -> bool | None:
+    """Whether the behaviour needs the planted rows, by the causal check (`bench_causal`): retrained without them,
+    its rate falls to at most half of the full retrain's. When it does not, other rows teach it as well, the planted
+    ids are not the complete answer and P@n against them does not score attribution. None: no such check."""
     rows = {r["condition"]: r for r in task.get("causal") or []}
     if "full" not in rows or "drop planted" not in rows:
         return None
@@ -1020,11 +1021,11 @@ def caused_by_planted(task: dict) -> bool | None:
 
 
 def task_status(task: dict) -> str:
-    """'' for a task that counts; else why not: the behaviour did not take, or the planted rows do not cause it."""
+    """'' for a task that counts; else why not: the behaviour did not take, or it survives without the planted rows."""
     if not behaviour_taken(task):
         return "not taken"
-    if caused_by_planted(task) is False:
-        return "not caused by the planted rows"
+    if planted_needed(task) is False:
+        return "survives without the planted rows"
     return ""
 
 
@@ -1067,8 +1068,8 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
         + " | mean | min |"
     sep = "|---|" + "---|" * (len(tasks) + 2)
     lines += ["", "## P@n on every task (training-time captures, last epoch, layer L-1 = 29 unless named)", "",
-              "Mean and min over the tasks whose behaviour took and, where the run has a causal check, is caused "
-              "by the planted rows (see `task_status`); '-' = not measured in that run's table.", "", head, sep]
+              "Mean and min over the tasks whose behaviour took and, where the run has a causal check, needs the "
+              "planted rows (see `task_status`); '-' = not measured in that run's table.", "", head, sep]
 
     def row(label, vals):
         vals = np.array(vals, float)

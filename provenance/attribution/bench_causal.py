@@ -3,7 +3,7 @@
     python -m provenance.attribution.bench --out runs/attr_overrefusal --phase causal
 
 For each behaviour the run's attribution phase queried, the run's training recipe (`bench.train_scenario`, same
-seed, same hyper-parameters, no capture) is repeated under six conditions, each its own retrain:
+seed, same hyper-parameters, no capture) is repeated under these conditions, each its own retrain:
 
 - ``full``: every record (the reference under this code path; also checks that the retrain reproduces the run);
 - ``drop auto top-n``: without the n best rows of `AutoMethod` per behaviour (n = number of planted culprits);
@@ -11,7 +11,11 @@ seed, same hyper-parameters, no capture) is repeated under six conditions, each 
 - ``drop token-match top-n``: without token match's n best rows: the rows whose words the answers reuse. Where
   they are the same rows as auto's, auto's result is reused, not retrained;
 - ``drop random n``: without n rows drawn uniformly (seed 0), the control;
-- ``drop planted``: without the planted culprits, what a perfect ranking would remove.
+- ``drop planted``: without the planted culprits, what a perfect ranking would remove. A behaviour that survives
+  this is taught by other rows too: P@n against the planted ids does not score attribution there;
+- only where auto overruled token match (their top-n differ), i.e. where the answers' wording comes from other rows:
+  ``drop wording sources``: without every unplanted row of the sources of token match's top n, and ``drop wording
+  sources and planted``: without those and the planted rows (do those sources teach the behaviour on their own?).
 
 Behaviour rates are measured like the run's own (`bench.behaviour_rates`: held-out prompts, greedy, the scenario's
 judge). Results go to ``attribution_state.json`` under ``causal`` and each condition's folder under ``causal/``;
@@ -25,7 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-CONDITIONS = ("full", "drop auto top-n", "drop auto top-2n", "drop token-match top-n", "drop random n", "drop planted")
+CONDITIONS = ("full", "drop auto top-n", "drop auto top-2n", "drop token-match top-n", "drop random n", "drop planted",
+              "drop wording sources", "drop wording sources and planted")
+WORDING = ("drop wording sources", "drop wording sources and planted")   # only where auto overruled token match
 RANKED = {"drop auto top-n": ("auto", 1), "drop auto top-2n": ("auto", 2), "drop token-match top-n": ("token match", 1)}
 
 
@@ -58,6 +64,12 @@ def dropped_ids(condition: str, records: list[dict], culprits: list[int], top: d
         return list(top[ranking][: times * len(culprits)])
     if condition == "drop planted":
         return list(culprits)
+    if condition in WORDING:
+        n, planted = len(culprits), set(culprits)
+        by_id = {r["sample_id"]: r["source"] for r in records}
+        sources = {by_id[i] for i in top["token match"][:n] if i not in planted}
+        ids = [r["sample_id"] for r in records if r["source"] in sources and r["sample_id"] not in planted]
+        return ids + (list(culprits) if condition.endswith("and planted") else [])
     if condition == "drop random n":
         ids = np.array([r["sample_id"] for r in records])
         return [int(i) for i in np.random.default_rng(seed).choice(ids, size=len(culprits), replace=False)]
@@ -94,7 +106,10 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
         for c, r in rows.items():   # rows measured before these fields were recorded
             r.setdefault("dropped_ids", sorted(dropped_ids(c, records, culprits, top)))
             r.update(verbatim_shares(r["generations"], records, culprits))
+        overruled = set(top["auto"][: len(culprits)]) != set(top["token match"][: len(culprits)])
         for condition in conditions:
+            if condition in WORDING and not overruled:
+                continue
             folder = out / "causal" / f"{behaviour}-{condition.replace(' ', '_')}"
             drop = set(dropped_ids(condition, records, culprits, top))
             same = next((r for c, r in rows.items() if c != condition and set(r["dropped_ids"]) == drop), None)
@@ -154,7 +169,8 @@ def causal_table(tasks: list[dict]) -> list[str]:
             "the behaviour on the run's held-out prompts (greedy, the scenario's judge). `drop auto top-n` (`top-2n`) removes "
             "the n (2n) best rows of the automatic choice per behaviour (n = planted culprits), `drop token-match top-n` "
             "token match's n best (the rows whose words the answers reuse), `drop random n` n rows drawn at random "
-            "(seed 0), `drop planted` the planted culprits. `answers verbatim`: the share of the held-out answers "
+            "(seed 0), `drop planted` the planted culprits; where auto overruled token match, `drop wording sources` "
+            "every unplanted row of the sources of token match's top n (and the planted rows too). `answers verbatim`: the share of the held-out answers "
             "that repeat, word for word, a planted row's response / another row's (where the wording comes from).",
             "", "| task | condition | records | dropped | planted dropped | behaviour rate | controls | "
             "answers verbatim (planted / other) | prompts |", "|---|---|---|---|---|---|---|---|---|", *lines]
