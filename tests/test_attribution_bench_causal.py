@@ -118,6 +118,14 @@ def test_verbatim_shares_say_whose_words_the_answers_repeat():
     assert got == {"verbatim_planted": 0.25, "verbatim_other": 0.5}
 
 
+def test_without_token_states_the_token_match_conditions_are_skipped(run_dir, monkeypatch):
+    calls = []
+    fake_training(monkeypatch, calls, top={"auto": TOP["auto"]})
+    got = [r["condition"] for r in run_causal(run_dir)["overrefusal"]]
+    assert got == ["full", "drop auto top-n", "drop auto top-2n", "drop random n", "drop planted"]
+    assert len(calls) == 5
+
+
 def test_causal_table_rows():
     rows = [{"condition": "drop auto top-n", "n_train": 32, "dropped": 8, "planted_dropped": 6, "n_planted": 8,
              "triggered": 0.25, "untriggered": 0.0, "n": 12, "verbatim_planted": 0.5, "verbatim_other": 0.25}]

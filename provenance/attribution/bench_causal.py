@@ -37,7 +37,8 @@ RANKED = {"drop auto top-n": ("auto", 1), "drop auto top-2n": ("auto", 2), "drop
 
 def ranked_top(out: Path, behaviour: str, n: int) -> dict[str, list[int]]:
     """Sample ids of the 2n best rows for ``behaviour`` on the run's own queries (combine="mean"), per ranking:
-    {"auto": `AutoMethod`, "token match": `TokenMatchMethod` from the stored token states}."""
+    {"auto": `AutoMethod`, "token match": `TokenMatchMethod` from the stored token states (only when the store
+    has them)}."""
     from provenance.attribution.auto_choice import AutoMethod
     from provenance.attribution.bench import attributor_of, queried_behaviours
     from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
@@ -45,9 +46,10 @@ def ranked_top(out: Path, behaviour: str, n: int) -> dict[str, list[int]]:
     att, _ = attributor_of(out)
     for name, cases, _culprits in queried_behaviours(out):
         if name == behaviour:
-            methods = {"auto": AutoMethod(),
-                       "token match": TokenMatchMethod(default_token_layer(att.model), None, None, "last",
-                                                       states="store")}
+            methods = {"auto": AutoMethod()}
+            layer = default_token_layer(att.model)
+            if layer in att.store.token_state_layers:   # else no token match: its conditions are skipped
+                methods["token match"] = TokenMatchMethod(layer, None, None, "last", states="store")
             return {key: [int(s) for s in att.query(cases, method=m, k=2 * n, snippet_chars=0,
                                                     combine="mean").ranking["sample_id"].head(2 * n)]
                     for key, m in methods.items()}
@@ -106,9 +108,10 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
         for c, r in rows.items():   # rows measured before these fields were recorded
             r.setdefault("dropped_ids", sorted(dropped_ids(c, records, culprits, top)))
             r.update(verbatim_shares(r["generations"], records, culprits))
-        overruled = set(top["auto"][: len(culprits)]) != set(top["token match"][: len(culprits)])
+        matched = "token match" in top
+        overruled = matched and set(top["auto"][: len(culprits)]) != set(top["token match"][: len(culprits)])
         for condition in conditions:
-            if condition in WORDING and not overruled:
+            if (condition in WORDING and not overruled) or (condition == "drop token-match top-n" and not matched):
                 continue
             folder = out / "causal" / f"{behaviour}-{condition.replace(' ', '_')}"
             drop = set(dropped_ids(condition, records, culprits, top))
