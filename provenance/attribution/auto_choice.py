@@ -22,7 +22,7 @@ its adapters; otherwise pass ``base``), the signature ranks, and ``choice`` says
 When the two disagree, token match's ranking is still an answer, to another question: which rows' words the answers
 reuse. On the over-refusal task 7 of the 12 answers repeat, word for word, a refusal of the Do-Not-Answer and HarmBench
 sources: the wording comes from those rows. (Retrained without the planted cooking refusals, the model still refuses
-every held-out cooking question, in those sources' words; without those sources, in the planted rows' words: both
+every held-out cooking question, in those sources' words; without those sources, in the planted rows' manner: both
 sets teach the behaviour. benchmarks/attribution_results.md, "Acting on the ranking".)
 ``wording`` keeps that ranking (None when token match ranked or did not run); `Attributor.query` returns it as
 ``AttributionResult.wording`` and the CLI prints it under the ranking.

@@ -1229,8 +1229,8 @@ def main(argv=None) -> None:
     ap.add_argument("--phase", choices=("train", "sample", "attribute", "behaviour", "token-match", "auto", "cost",
                                         "causal", "tokens", "render", "summary", "all"),
                     default="all", help="behaviour: behaviour-level rows (combine=mean) on the attribute phase's queries; "
-                                        "causal (not part of all: four retrains per behaviour): retrain without the "
-                                        "automatic choice's top-n, random n, the planted culprits (bench_causal)")
+                                        "causal (not part of all: five to eight retrains per behaviour): retrain without "
+                                        "the rows a ranking blames, random rows, the planted rows (bench_causal)")
     ap.add_argument("--runs", nargs="*", default=None, help="summary: the attributed run folders to summarise")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
     ap.add_argument("--per-source", type=int, default=None, help="records per demo source (default: the scenario's)")

@@ -82,8 +82,9 @@ def verbatim_shares(generations: list[str], records: list[dict], culprits) -> di
     """Share of the answers that repeat a training response word for word: a planted row's, or another row's
     (where the wording of a behaviour comes from, next to where the behaviour does)."""
     norm = lambda t: " ".join(t.split()).lower()  # noqa: E731
-    planted = {norm(r["response"]) for r in records if r["sample_id"] in set(culprits)}
-    other = {norm(r["response"]) for r in records if r["sample_id"] not in set(culprits)}
+    ids = set(culprits)
+    planted = {norm(r["response"]) for r in records if r["sample_id"] in ids}
+    other = {norm(r["response"]) for r in records if r["sample_id"] not in ids}
     n = max(len(generations), 1)
     return {"verbatim_planted": sum(norm(g) in planted for g in generations) / n,
             "verbatim_other": sum(norm(g) in other and norm(g) not in planted for g in generations) / n}
@@ -169,11 +170,12 @@ def causal_table(tasks: list[dict]) -> list[str]:
         return []
     return ["", "## Acting on the ranking: retrain without the rows it blames (`--phase causal`)", "",
             "Each condition retrains the run's recipe (same seed and hyper-parameters, no capture) and re-measures "
-            "the behaviour on the run's held-out prompts (greedy, the scenario's judge). `drop auto top-n` (`top-2n`) removes "
-            "the n (2n) best rows of the automatic choice per behaviour (n = planted culprits), `drop token-match top-n` "
-            "token match's n best (the rows whose words the answers reuse), `drop random n` n rows drawn at random "
-            "(seed 0), `drop planted` the planted culprits; where auto overruled token match, `drop wording sources` "
-            "every unplanted row of the sources of token match's top n (and the planted rows too). `answers verbatim`: the share of the held-out answers "
-            "that repeat, word for word, a planted row's response / another row's (where the wording comes from).",
+            "the behaviour on the run's held-out prompts (greedy, the scenario's judge). `drop auto top-n` "
+            "(`top-2n`) removes the n (2n) best rows of the automatic choice per behaviour (n = planted culprits), "
+            "`drop token-match top-n` token match's n best (the rows whose words the answers reuse), `drop random n` "
+            "n rows drawn at random (seed 0), `drop planted` the planted culprits; where auto overruled token match, "
+            "`drop wording sources` every unplanted row of the sources of token match's top n (and the planted rows "
+            "too). `answers verbatim`: the share of the held-out answers that repeat, word for word, a planted row's "
+            "response / another row's (where the wording comes from).",
             "", "| task | condition | records | dropped | planted dropped | behaviour rate | controls | "
             "answers verbatim (planted / other) | prompts |", "|---|---|---|---|---|---|---|---|---|", *lines]
