@@ -89,6 +89,7 @@ def test_query_table_prints_the_wording_rows_under_the_ranking(setup, capsys):
     att = Attributor(open_store(store), model, tok)
     res = att.query([case], k=3)
     other = att.query([case], method=SignatureMethod("g_mean", None, "last"), k=3)
+    assert other.ranking.sample_id.tolist() != res.ranking.sample_id.tolist()   # the two tables can be told apart
     print_ranking(replace(res, wording=other.ranking), 3)
     out = capsys.readouterr().out
     assert out.index("sources of the top-3") < out.index("rows whose words the answers reuse")
