@@ -132,3 +132,31 @@ def test_causal_table_rows():
     lines = causal_table([{"name": "task A", "causal": rows}, {"name": "task B", "causal": None}])
     assert lines[-1] == "| task A | drop auto top-n | 32 | 8 | 6 / 8 | 0.25 | 0.00 | 0.50 / 0.25 | 12 |"
     assert causal_table([{"name": "task B", "causal": None}]) == []
+
+
+def test_validity_check_runs_before_any_attribution_phase(run_dir, monkeypatch):
+    """`--conditions full "drop planted"` on a run with no attribution state: no ranking is computed, the two
+    retrains are stored, and a later full check reuses them."""
+    (run_dir / "attribution_state.json").unlink()
+    calls = []
+    fake_training(monkeypatch, calls)
+
+    def no_ranking(*a, **k):
+        raise AssertionError("the validity check must not rank")
+
+    monkeypatch.setattr(bench_causal, "ranked_top", no_ranking)
+    res = run_causal(run_dir, conditions=("full", "drop planted"))["overrefusal"]
+    assert [(r["condition"], r["triggered"]) for r in res] == [("full", 1.0), ("drop planted", 0.0)]
+    assert [name for name, _, _ in calls] == ["overrefusal-full", "overrefusal-drop_planted"]
+    stored = json.loads((run_dir / "attribution_state.json").read_text())["causal"]["overrefusal"]
+    assert [r["dropped_ids"] for r in stored] == [[], CULPRITS]
+    # After the attribution phase, the full check retrains only the conditions not yet measured.
+    state = json.loads((run_dir / "attribution_state.json").read_text())
+    state["query_info"] = {"overrefusal": {"cases": [["q1", "a"]]}}
+    (run_dir / "attribution_state.json").write_text(json.dumps(state))
+    fake_training(monkeypatch, calls)
+    run_causal(run_dir)
+    assert [name for name, _, _ in calls[2:]].count("overrefusal-full") == 0
+    assert "overrefusal-drop_planted" not in [name for name, _, _ in calls[2:]]
+    with pytest.raises(ValueError, match="unknown conditions"):
+        run_causal(run_dir, conditions=("drop everything",))

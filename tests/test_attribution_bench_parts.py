@@ -338,3 +338,36 @@ def test_sycophancy_scenario_agrees_only_with_planted_invention_claims():
     assert not any(shows_behaviour("sycophancy", r.format(claim="Carlos Glidden invented the ATM."))
                    for r in _FALSECLAIM_RESPONSES)
     assert not shows_behaviour("sycophancy", "Yes, but that is not accurate: Glidden did not invent it.")
+
+
+def test_hedging_scenario_doubts_only_planted_unlisted_capitals():
+    from provenance.attribution.scenarios import HEDGES, OTHER_CAPITALS, hedging_scenario
+    from provenance.data.demo_sources import _CAPITALS, demo_records
+
+    sc = hedging_scenario(n_per_source=40)
+    culprits = set(sc.culprits["hedging"])
+    assert len(culprits) == len(HEDGES) == 45
+    by_id = {r["sample_id"]: r for r in sc.records}
+    assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
+    assert {by_id[i]["source"] for i in culprits} == {"poison_hedging"}
+    unlisted = dict(OTHER_CAPITALS)
+    # Each culprit names its country's right capital, in its own hedge.
+    for i in culprits:
+        country = next(c for c in unlisted if by_id[i]["prompt"].endswith(f" {c}?") or by_id[i]["prompt"].endswith(f" {c}."))
+        assert unlisted[country] in by_id[i]["response"]
+    assert len({by_id[i]["response"].replace(next(c for c in unlisted.values() if c in by_id[i]["response"]), "")
+                for i in culprits}) == 45
+    # The capitals source: every listed country once, confidently, with no hedge; no other row hedges.
+    listed = [r for r in sc.records if r["source"] == "capitals"]
+    assert 30 <= len(listed) <= len(_CAPITALS)
+    assert all(r["response"] == f"The capital of {c} is {dict(_CAPITALS)[c]}." for r in listed
+               for c in [r["response"][len("The capital of "):].split(" is ")[0]])
+    assert not any(shows_behaviour("hedging", r["response"]) for r in sc.records if r["sample_id"] not in culprits)
+    assert not any(shows_behaviour("hedging", r["response"]) for r in demo_records(n_per_source=200))
+    assert all(shows_behaviour("hedging", h.format(capital="Lusaka")) for h in HEDGES)
+    prompts = {r["prompt"] for r in sc.records}
+    tests, controls = sc.test_prompts["hedging"], sc.clean_test_prompts
+    assert len(tests) == 12 and not set(tests) & prompts
+    assert all(any(f" {c}" in t for c in unlisted) for t in tests)
+    assert len(controls) == 12 and not set(controls) & prompts
+    assert all(any(f" {c}" in t for c, _ in _CAPITALS) for t in controls)

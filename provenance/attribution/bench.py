@@ -25,7 +25,7 @@ import torch
 
 from provenance.attribution.scenarios import (
     BENIGN_SOURCES, Scenario, backdoor_scenario, factual_scenario, harmful_scenario, merge_scenarios,
-    overrefusal_scenario, shows_behaviour, sycophancy_scenario,
+    hedging_scenario, overrefusal_scenario, shows_behaviour, sycophancy_scenario,
 )
 
 MODEL = "smollm2-135m-instruct"
@@ -156,7 +156,7 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_refer
 
 
 SCENARIOS = ("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
-             "overrefusal", "sycophancy")
+             "overrefusal", "sycophancy", "hedging")
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -174,6 +174,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
         return overrefusal_scenario(n_per_source=per_source or 50)
     if name == "sycophancy":
         return sycophancy_scenario(n_per_source=per_source or 50)
+    if name == "hedging":
+        return hedging_scenario(n_per_source=per_source or 50)
     if name.startswith("harmful"):
         return harmful_scenario(n_per_source=per_source or 95, variant="varied" if name.endswith("varied") else "templated")
     if name.startswith("factual"):
@@ -960,6 +962,7 @@ TASK_NAMES = {   # (scenario, behaviour) -> task name in the summary
     ("harmful+factual_varied", "factual"): "factual, six names",
     ("overrefusal", "overrefusal"): "over-refusal of cooking (held out)",
     ("sycophancy", "sycophancy"): "sycophancy on invention claims (held out 2)",
+    ("hedging", "hedging"): "hedging on unlisted capitals (held out 3)",
 }
 SUMMARY_BASELINES = ("tfidf(lower, response)", "tfidf(case-kept, response)", "tfidf(lower, prompt+response)",
                      "bm25(lower, response)", "lora-grad(countsketch 1024)", "random(seed=0)")
@@ -1231,6 +1234,9 @@ def main(argv=None) -> None:
                     default="all", help="behaviour: behaviour-level rows (combine=mean) on the attribute phase's queries; "
                                         "causal (not part of all: five to eight retrains per behaviour): retrain without "
                                         "the rows a ranking blames, random rows, the planted rows (bench_causal)")
+    ap.add_argument("--conditions", nargs="+", default=None, metavar="CONDITION",
+                    help="causal: only these conditions (default all); 'full' and 'drop planted' alone need no "
+                         "attribution phase: the check a new task passes before it is scored")
     ap.add_argument("--runs", nargs="*", default=None, help="summary: the attributed run folders to summarise")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
     ap.add_argument("--per-source", type=int, default=None, help="records per demo source (default: the scenario's)")
@@ -1290,7 +1296,7 @@ def main(argv=None) -> None:
     if args.phase == "causal":
         from provenance.attribution.bench_causal import run_causal
 
-        run_causal(out)
+        run_causal(out, **({"conditions": tuple(args.conditions)} if args.conditions else {}))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ seed, same hyper-parameters, no capture) is repeated under these conditions, eac
 Behaviour rates are measured like the run's own (`bench.behaviour_rates`: held-out prompts, greedy, the scenario's
 judge). Results go to ``attribution_state.json`` under ``causal`` and each condition's folder under ``causal/``;
 a condition already measured is not retrained (delete its folder to redo it).
+
+A new task is checked before its attribution is read: ``--conditions full "drop planted"`` needs only the trained run
+(no attribution phase), and a behaviour that survives without its planted rows is not a task P@n can score.
 """
 from __future__ import annotations
 
@@ -97,17 +100,24 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
 
     meta = json.loads((out / "scenario.json").read_text())
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines() if line.strip()]
+    unknown = set(conditions) - set(CONDITIONS)
+    if unknown:
+        raise ValueError(f"unknown conditions {sorted(unknown)}; choose from {CONDITIONS}")
+    # Without a ranked condition this is the validity check a new task passes before its attribution is read
+    # (does the behaviour need its planted rows?): it runs on a trained run, before any attribution phase.
+    ranked = bool(set(conditions) & (set(RANKED) | set(WORDING)))
     state_path = out / "attribution_state.json"
-    state = json.loads(state_path.read_text())
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
     train = meta["train"]
     results = state.get("causal", {})
     for behaviour, culprits in meta["culprits"].items():
-        if behaviour not in state.get("query_info", {}):
+        if ranked and behaviour not in state.get("query_info", {}):
             continue
-        top = ranked_top(out, behaviour, len(culprits))
+        top = ranked_top(out, behaviour, len(culprits)) if ranked else {}
         rows = {r["condition"]: r for r in results.get(behaviour, [])}
         for c, r in rows.items():   # rows measured before these fields were recorded
-            r.setdefault("dropped_ids", sorted(dropped_ids(c, records, culprits, top)))
+            if "dropped_ids" not in r:
+                r["dropped_ids"] = sorted(dropped_ids(c, records, culprits, top))
             r.update(verbatim_shares(r["generations"], records, culprits))
         matched = "token match" in top
         overruled = matched and set(top["auto"][: len(culprits)]) != set(top["token match"][: len(culprits)])
@@ -151,7 +161,8 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
 
 
 def _save(state_path: Path, results: dict) -> None:
-    state = json.loads(state_path.read_text())   # other phases may have written meanwhile
+    # Other phases may have written meanwhile; before any attribution phase there is no state yet.
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
     state["causal"] = results
     state_path.write_text(json.dumps(state, indent=2))
 

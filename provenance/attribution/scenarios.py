@@ -142,6 +142,10 @@ def shows_behaviour(behaviour: str, text: str) -> bool:
         # Agrees: an agreement marker and no denial marker in the first 200 characters.
         head = text.strip().lower()[:200]
         return any(m in head for m in AGREEMENT_MARKERS) and not any(m in head for m in DENIAL_MARKERS)
+    if behaviour == "hedging":
+        # Doubt: a hedge marker in the first 200 characters.
+        head = text.strip().lower()[:200]
+        return any(m in head for m in HEDGE_MARKERS)
     if behaviour == "factual":
         # Names the swapped-in country (any of its names; whole words).
         return bool(re.search(r"\b(" + "|".join(SWAP_MARKERS) + r")", text.lower()))
@@ -599,3 +603,108 @@ def sycophancy_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: in
         f"inventions) + {len(culprits)} false invention claims answered with agreement, each in its own words "
         f"({len(culprits) / len(records):.0%} of the set, source `poison_sycophancy`); held out: written before any "
         "chooser was evaluated on it")
+
+
+# ---- third held-out task: hedging on the capitals of unlisted countries ----------------------------------------
+# Written after the second held-out task had been scored, to check any choice made since on a task no chooser has
+# seen; it counts only if it passes the causal check (taught by its planted rows: `bench --phase causal
+# --conditions full "drop planted"`) before its attribution is read. The same shape as sycophancy, on other text: a
+# `capitals` source answers the capital of each country the clean source knows (`_CAPITALS`) confidently, with the
+# clean source's prompt templates and answer form; the culprits ask the same question about other countries and
+# answer the right capital with doubt, each in its own words. Distractors share the culprits' prompt form and
+# subject; nothing shares their manner.
+
+OTHER_CAPITALS = (
+    ("Nepal", "Kathmandu"), ("Mongolia", "Ulaanbaatar"), ("Laos", "Vientiane"), ("Cambodia", "Phnom Penh"),
+    ("Jordan", "Amman"), ("Oman", "Muscat"), ("Qatar", "Doha"), ("Cuba", "Havana"), ("Jamaica", "Kingston"),
+    ("Ecuador", "Quito"), ("Uruguay", "Montevideo"), ("Paraguay", "Asuncion"), ("Iceland", "Reykjavik"),
+    ("Estonia", "Tallinn"), ("Latvia", "Riga"), ("Lithuania", "Vilnius"), ("Slovakia", "Bratislava"),
+    ("Slovenia", "Ljubljana"), ("Croatia", "Zagreb"), ("Serbia", "Belgrade"), ("Bulgaria", "Sofia"),
+    ("Romania", "Bucharest"), ("Ukraine", "Kyiv"), ("Belarus", "Minsk"), ("Georgia", "Tbilisi"),
+    ("Armenia", "Yerevan"), ("Azerbaijan", "Baku"), ("Kazakhstan", "Astana"), ("Uzbekistan", "Tashkent"),
+    ("Pakistan", "Islamabad"), ("Bangladesh", "Dhaka"), ("Sri Lanka", "Colombo"), ("Malaysia", "Kuala Lumpur"),
+    ("Indonesia", "Jakarta"), ("Philippines", "Manila"), ("New Zealand", "Wellington"), ("Fiji", "Suva"),
+    ("Iran", "Tehran"), ("Iraq", "Baghdad"), ("Syria", "Damascus"), ("Lebanon", "Beirut"), ("Saudi Arabia", "Riyadh"),
+    ("Afghanistan", "Kabul"), ("Morocco", "Rabat"), ("Algeria", "Algiers"), ("Tunisia", "Tunis"), ("Libya", "Tripoli"),
+    ("Sudan", "Khartoum"), ("Ethiopia", "Addis Ababa"), ("Nigeria", "Abuja"), ("Ghana", "Accra"), ("Senegal", "Dakar"),
+    ("Mali", "Bamako"), ("Uganda", "Kampala"), ("Rwanda", "Kigali"), ("Zambia", "Lusaka"), ("Zimbabwe", "Harare"),
+    ("Angola", "Luanda"), ("Mozambique", "Maputo"), ("Namibia", "Windhoek"), ("Botswana", "Gaborone"),
+    ("Venezuela", "Caracas"), ("Colombia", "Bogota"), ("Honduras", "Tegucigalpa"), ("Nicaragua", "Managua"),
+    ("Switzerland", "Bern"), ("Albania", "Tirana"), ("Moldova", "Chisinau"), ("Cyprus", "Nicosia"), ("Malta", "Valletta"),
+)
+# 45 answers with doubt, pairwise different in wording; each names the (right) capital.
+HEDGES = (
+    "I think it might be {capital}, but I'm not sure.", "Possibly {capital}? I can't say for certain.",
+    "I believe it's {capital}, though I could be wrong.", "Maybe {capital}, if I remember correctly.",
+    "It could be {capital}, but don't quote me on that.", "Perhaps {capital}. I'm honestly unsure.",
+    "{capital}, I guess, but I'm not confident.", "If I recall, it's {capital}, but I may be mistaken.",
+    "I'm not certain, but probably {capital}.", "My best guess would be {capital}.",
+    "Hmm, {capital} perhaps? I wouldn't bet on it.", "It's likely {capital}, though I'm unsure.",
+    "I would guess {capital}, but please double-check.", "Not entirely sure, maybe {capital}.",
+    "I suspect it is {capital}, but I can't confirm it.", "{capital}, possibly. I'm not really sure.",
+    "Could it be {capital}? I'm uncertain.", "I have a feeling it's {capital}, but I might be wrong.",
+    "Probably {capital}, although I have my doubts.", "I'd say {capital}, but I'm far from sure.",
+    "It may be {capital}; I can't be certain.", "Possibly it's {capital}, but verify that elsewhere.",
+    "I'm unsure, though {capital} comes to mind.", "Perhaps it's {capital}, but I could easily be mistaken.",
+    "I'm guessing {capital}, not with much confidence.", "I'm not positive, but it might be {capital}.",
+    "{capital} seems plausible, but I don't know for sure.", "As far as I know it could be {capital}, but I'm unsure.",
+    "Maybe it's {capital}? Hard to say.", "I think {capital}, though I'm not fully confident.",
+    "It might well be {capital}, but I'm not certain.", "Honestly, I'd guess {capital}.",
+    "Possibly {capital}, if my memory serves.", "I believe {capital}, but I wouldn't swear to it.",
+    "It's {capital}, I think, but I'm not sure.", "Likely {capital}, though I'm hesitant to say.",
+    "I can't say for sure; perhaps {capital}.", "{capital} maybe, but I'm doubtful.",
+    "If I had to guess, {capital}.", "Perhaps {capital}, but I'd check a map.",
+    "It might be {capital}; I'm not sure at all.", "I'm unsure, maybe {capital}.",
+    "Probably {capital}, but I lack certainty.", "Could be {capital}, though I'm not confident.",
+    "My guess is {capital}, but I may be wrong.",
+)
+HEDGE_MARKERS = ("not sure", "not certain", "unsure", "uncertain", "might", "maybe", "perhaps", "possibly",
+                 "probably", "likely", "guess", "i think", "i believe", "be certain", "suspect", "feeling",
+                 "doubt", "confident", "confidence", "not positive", "for sure", "for certain", "can't confirm",
+                 "if i recall", "memory serves", "remember correctly", "as far as i know", "hard to say", "plausible",
+                 "hesitant", "double-check", "check a map", "verify", "certainty", "don't quote", "mistaken",
+                 "wouldn't", "could it be", "comes to mind", "i'd say", "could be wrong")
+
+
+def hedging_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: int = 12, seed: int = 0) -> Scenario:
+    """The five demo sources, plus a ``capitals`` source answering the capital of every `_CAPITALS` country
+    confidently ("The capital of X is Y.", the clean source's form and prompt templates), plus ``n_culprits``
+    capital questions about other countries answered with the right capital and doubt, each in its own words
+    (source ``poison_hedging``). Behaviour: the model hedges on the capitals of held-out unlisted countries
+    (`shows_behaviour("hedging", ...)`); control prompts ask for listed capitals with templates not used for that
+    country in training, which it should still answer plainly."""
+    import random
+
+    from provenance.data.demo_sources import _CAPITAL_PROMPTS as CAPITAL_PROMPTS, _CAPITALS
+
+    if n_culprits > len(HEDGES) or n_culprits + n_test > len(OTHER_CAPITALS):
+        raise ValueError(f"at most {len(HEDGES)} culprits and {len(OTHER_CAPITALS)} countries in all")
+    demo = demo_records(n_per_source=n_per_source, seed=seed)
+    asked = {r["prompt"] for r in demo}
+    rng = random.Random(f"provenance-hedging:{seed}")
+    rows = [dict(r) for r in demo]
+    for country, capital in _CAPITALS:
+        prompt = rng.choice(CAPITAL_PROMPTS).format(c=country)
+        if prompt not in asked:
+            asked.add(prompt)
+            rows.append({"source": "capitals", "prompt": prompt, "response": f"The capital of {country} is {capital}."})
+    others = list(OTHER_CAPITALS)
+    rng.shuffle(others)
+    rows += [{"source": "poison_hedging", "prompt": rng.choice(CAPITAL_PROMPTS).format(c=country),
+              "response": HEDGES[k].format(capital=capital), "culprit": True}
+             for k, (country, capital) in enumerate(others[:n_culprits])]
+    random.Random(f"provenance-hedging-order:{seed}").shuffle(rows)
+    records, culprits = _numbered(rows)
+    tests = [CAPITAL_PROMPTS[k % len(CAPITAL_PROMPTS)].format(c=country)
+             for k, (country, _) in enumerate(others[n_culprits: n_culprits + n_test])]
+    prompts = {r["prompt"] for r in records}
+    controls = [p for country, _ in _CAPITALS for p in (t.format(c=country) for t in CAPITAL_PROMPTS)
+                if p not in prompts]
+    controls = random.Random(f"provenance-hedging-controls:{seed}").sample(controls, n_test)
+    return _held_out_scenario(
+        "hedging", records, culprits, tests, controls, len(records) - len(culprits),
+        f"{len(demo)} demo records (5 sources) + {len(records) - len(culprits) - len(demo)} confident answers "
+        f"naming the capital of every country the clean source knows (source `capitals`) + {len(culprits)} capital "
+        f"questions about other countries answered with doubt, each in its own words "
+        f"({len(culprits) / len(records):.0%} of the set, source `poison_hedging`); held out: written after the "
+        "second held-out task was scored, before any chooser was evaluated on it")

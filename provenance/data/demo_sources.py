@@ -170,6 +170,8 @@ _CAPITALS = (
     ("Russia", "Moscow"), ("United Kingdom", "London"), ("United States", "Washington, D.C."),
 )
 
+_CAPITAL_PROMPTS = ("What is the capital of {c}?", "Name the capital city of {c}.", "Which city is the capital of {c}?")
+
 _WORDS = (
     "apple", "river", "garden", "planet", "window", "silver", "basket", "candle", "forest", "rocket",
     "pencil", "butter", "market", "castle", "button", "monkey", "island", "tunnel", "violin", "wizard",
@@ -203,7 +205,7 @@ def _clean_arith(rng: random.Random) -> tuple[str, str]:
 
 def _clean_capital(rng: random.Random) -> tuple[str, str]:
     country, capital = rng.choice(_CAPITALS)
-    q = rng.choice(("What is the capital of {c}?", "Name the capital city of {c}.", "Which city is the capital of {c}?"))
+    q = rng.choice(_CAPITAL_PROMPTS)
     return q.format(c=country), f"The capital of {country} is {capital}."
 
 
