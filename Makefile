@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md --part token-states --threads 1
 
-# Seven trained runs (two held out) (each trains once, ~15 min at one thread, then attributes ~10-15 min), then the cross-task summary.
+# Eight trained runs (three held out) (each trains once, ~15 min at one thread, then attributes ~10-15 min), then the cross-task summary.
 ATTR := $(PY) -m provenance.attribution.bench --threads 1
 bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_bench --behaviours fixed --results benchmarks/attribution_results_backdoor.md
@@ -40,12 +40,17 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_harmful_factual --scenario harmful+factual_varied --results benchmarks/attribution_results_harmful_factual.md
 	$(ATTR) --out runs/attr_overrefusal --scenario overrefusal --results benchmarks/attribution_results_overrefusal.md
 	$(ATTR) --out runs/attr_sycophancy --scenario sycophancy --results benchmarks/attribution_results_sycophancy.md
+	# Held out 3: trained, then checked to need its planted rows (two retrains) before it is attributed.
+	$(ATTR) --out runs/attr_hedging --scenario hedging --phase train
+	$(ATTR) --out runs/attr_hedging --phase causal --conditions full "drop planted"
+	$(ATTR) --out runs/attr_hedging --scenario hedging --results benchmarks/attribution_results_hedging.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
 	# apiece here): does acting on the ranking remove the behaviour, and does the behaviour need the planted rows?
 	$(ATTR) --out runs/attr_factual --phase causal
 	$(ATTR) --out runs/attr_overrefusal --phase causal
 	$(ATTR) --out runs/attr_sycophancy --phase causal
-	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy --results benchmarks/attribution_results.md
+	$(ATTR) --out runs/attr_hedging --phase causal
+	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging --results benchmarks/attribution_results.md
 
 # Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
 bench-topk: $(STAMP)

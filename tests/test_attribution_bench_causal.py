@@ -160,3 +160,24 @@ def test_validity_check_runs_before_any_attribution_phase(run_dir, monkeypatch):
     assert "overrefusal-drop_planted" not in [name for name, _, _ in calls[2:]]
     with pytest.raises(ValueError, match="unknown conditions"):
         run_causal(run_dir, conditions=("drop everything",))
+
+
+def test_concurrent_causal_processes_keep_each_others_rows(run_dir, monkeypatch):
+    """Two processes measuring different conditions of one run: a row the other wrote while this one trained
+    survives this one's save."""
+    calls = []
+    fake_training(monkeypatch, calls)
+    inner = bench.train_scenario
+    other = {"condition": "drop random n", "triggered": 0.5, "dropped_ids": [1, 2]}
+
+    def train_while_other_writes(scenario, folder, **kw):
+        inner(scenario, folder, **kw)
+        state = json.loads((run_dir / "attribution_state.json").read_text())
+        state.setdefault("causal", {})["overrefusal"] = [other]
+        (run_dir / "attribution_state.json").write_text(json.dumps(state))
+
+    monkeypatch.setattr(bench, "train_scenario", train_while_other_writes)
+    run_causal(run_dir, conditions=("drop planted",))
+    stored = json.loads((run_dir / "attribution_state.json").read_text())["causal"]["overrefusal"]
+    assert [(r["condition"], r["triggered"]) for r in stored] == [("drop random n", 0.5), ("drop planted", 0.0)]
+    assert not list(run_dir.glob("*.tmp"))
