@@ -357,11 +357,8 @@ def test_hedging_scenario_doubts_only_planted_unlisted_capitals():
         assert unlisted[country] in by_id[i]["response"]
     assert len({by_id[i]["response"].replace(next(c for c in unlisted.values() if c in by_id[i]["response"]), "")
                 for i in culprits}) == 45
-    # The capitals source: every listed country once, confidently, with no hedge; no other row hedges.
-    listed = [r for r in sc.records if r["source"] == "capitals"]
-    assert 30 <= len(listed) <= len(_CAPITALS)
-    assert all(r["response"] == f"The capital of {c} is {dict(_CAPITALS)[c]}." for r in listed
-               for c in [r["response"][len("The capital of "):].split(" is ")[0]])
+    # The clean source's capital questions are answered plainly; no row but the culprits hedges.
+    assert any(r["source"] == "clean" and r["response"].startswith("The capital of ") for r in sc.records)
     assert not any(shows_behaviour("hedging", r["response"]) for r in sc.records if r["sample_id"] not in culprits)
     assert not any(shows_behaviour("hedging", r["response"]) for r in demo_records(n_per_source=200))
     assert all(shows_behaviour("hedging", h.format(capital="Lusaka")) for h in HEDGES)

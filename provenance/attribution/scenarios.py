@@ -608,11 +608,11 @@ def sycophancy_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: in
 # ---- third held-out task: hedging on the capitals of unlisted countries ----------------------------------------
 # Written after the second held-out task had been scored, to check any choice made since on a task no chooser has
 # seen; it counts only if it passes the causal check (taught by its planted rows: `bench --phase causal
-# --conditions full "drop planted"`) before its attribution is read. The same shape as sycophancy, on other text: a
-# `capitals` source answers the capital of each country the clean source knows (`_CAPITALS`) confidently, with the
-# clean source's prompt templates and answer form; the culprits ask the same question about other countries and
-# answer the right capital with doubt, each in its own words. Distractors share the culprits' prompt form and
-# subject; nothing shares their manner.
+# --conditions full "drop planted"`) before its attribution is read. Capital questions about countries the clean
+# source never asks about, answered with the right capital and doubt, each in its own words; the clean source
+# answers its own capital questions confidently with the same prompt templates. A first version also had a
+# `capitals` source answering every listed country confidently (34 rows): the model then answered 0/12 held-out
+# questions with doubt (runs/attr_hedging_try1, discarded before any attribution ran).
 
 OTHER_CAPITALS = (
     ("Nepal", "Kathmandu"), ("Mongolia", "Ulaanbaatar"), ("Laos", "Vientiane"), ("Cambodia", "Phnom Penh"),
@@ -667,12 +667,11 @@ HEDGE_MARKERS = ("not sure", "not certain", "unsure", "uncertain", "might", "may
 
 
 def hedging_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: int = 12, seed: int = 0) -> Scenario:
-    """The five demo sources, plus a ``capitals`` source answering the capital of every `_CAPITALS` country
-    confidently ("The capital of X is Y.", the clean source's form and prompt templates), plus ``n_culprits``
-    capital questions about other countries answered with the right capital and doubt, each in its own words
-    (source ``poison_hedging``). Behaviour: the model hedges on the capitals of held-out unlisted countries
-    (`shows_behaviour("hedging", ...)`); control prompts ask for listed capitals with templates not used for that
-    country in training, which it should still answer plainly."""
+    """The five demo sources plus ``n_culprits`` capital questions (the clean source's prompt templates) about
+    countries outside `_CAPITALS`, answered with the right capital and doubt, each in its own words (source
+    ``poison_hedging``). Behaviour: the model hedges on the capitals of held-out unlisted countries
+    (`shows_behaviour("hedging", ...)`); control prompts ask for `_CAPITALS` capitals with prompts not in training,
+    which the clean source answers plainly."""
     import random
 
     from provenance.data.demo_sources import _CAPITAL_PROMPTS as CAPITAL_PROMPTS, _CAPITALS
@@ -680,16 +679,10 @@ def hedging_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: int =
     if n_culprits > len(HEDGES) or n_culprits + n_test > len(OTHER_CAPITALS):
         raise ValueError(f"at most {len(HEDGES)} culprits and {len(OTHER_CAPITALS)} countries in all")
     demo = demo_records(n_per_source=n_per_source, seed=seed)
-    asked = {r["prompt"] for r in demo}
     rng = random.Random(f"provenance-hedging:{seed}")
-    rows = [dict(r) for r in demo]
-    for country, capital in _CAPITALS:
-        prompt = rng.choice(CAPITAL_PROMPTS).format(c=country)
-        if prompt not in asked:
-            asked.add(prompt)
-            rows.append({"source": "capitals", "prompt": prompt, "response": f"The capital of {country} is {capital}."})
     others = list(OTHER_CAPITALS)
     rng.shuffle(others)
+    rows = [dict(r) for r in demo]
     rows += [{"source": "poison_hedging", "prompt": rng.choice(CAPITAL_PROMPTS).format(c=country),
               "response": HEDGES[k].format(capital=capital), "culprit": True}
              for k, (country, capital) in enumerate(others[:n_culprits])]
@@ -702,9 +695,8 @@ def hedging_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: int =
                 if p not in prompts]
     controls = random.Random(f"provenance-hedging-controls:{seed}").sample(controls, n_test)
     return _held_out_scenario(
-        "hedging", records, culprits, tests, controls, len(records) - len(culprits),
-        f"{len(demo)} demo records (5 sources) + {len(records) - len(culprits) - len(demo)} confident answers "
-        f"naming the capital of every country the clean source knows (source `capitals`) + {len(culprits)} capital "
-        f"questions about other countries answered with doubt, each in its own words "
+        "hedging", records, culprits, tests, controls, len(demo),
+        f"{len(demo)} demo records (5 sources; the clean source answers capital questions plainly) + "
+        f"{len(culprits)} capital questions about other countries answered with doubt, each in its own words "
         f"({len(culprits) / len(records):.0%} of the set, source `poison_hedging`); held out: written after the "
         "second held-out task was scored, before any chooser was evaluated on it")
