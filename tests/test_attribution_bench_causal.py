@@ -181,3 +181,14 @@ def test_concurrent_causal_processes_keep_each_others_rows(run_dir, monkeypatch)
     stored = json.loads((run_dir / "attribution_state.json").read_text())["causal"]["overrefusal"]
     assert [(r["condition"], r["triggered"]) for r in stored] == [("drop random n", 0.5), ("drop planted", 0.0)]
     assert not list(run_dir.glob("*.tmp"))
+
+
+def test_attribution_phase_state_after_a_validity_check(run_dir, monkeypatch):
+    """The attribution phase merges into the state the validity check wrote (only ``causal`` in it) and keeps it."""
+    (run_dir / "attribution_state.json").unlink()
+    fake_training(monkeypatch, [])
+    run_causal(run_dir, conditions=("drop planted",))
+    state = bench.load_state(run_dir)
+    assert state["query_info"] == {} and state["seconds"] == {}
+    assert [r["condition"] for r in state["causal"]["overrefusal"]] == ["drop planted"]
+    assert bench.load_state(run_dir / "missing") == {"query_info": {}, "seconds": {}}

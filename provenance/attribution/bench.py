@@ -426,7 +426,7 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     tokens = pd.DataFrame(token_rows)
     # Merge with earlier invocations on other behaviours of the same run.
     state_path = out / "attribution_state.json"
-    state = json.loads(state_path.read_text()) if state_path.exists() else {"query_info": {}, "seconds": {}}
+    state = load_state(out)
     done = set(query_info)
     if (out / "attribution_table.csv").exists():
         old = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
@@ -455,6 +455,16 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     results.write_text(md)
     print(md)
     return {"table": table, "tokens": tokens}
+
+
+def load_state(out: Path) -> dict:
+    """The run's attribution_state.json, with the attribution phase's keys present: a causal validity check
+    (`--phase causal --conditions full "drop planted"`) writes the file before any attribution phase has run."""
+    path = out / "attribution_state.json"
+    state = json.loads(path.read_text()) if path.exists() else {}
+    state.setdefault("query_info", {})
+    state.setdefault("seconds", {})
+    return state
 
 
 def attributor_of(out: Path):
