@@ -612,7 +612,8 @@ def sycophancy_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: in
 # source never asks about, answered with the right capital and doubt, each in its own words; the clean source
 # answers its own capital questions confidently with the same prompt templates. A first version also had a
 # `capitals` source answering every listed country confidently (34 rows): the model then answered 0/12 held-out
-# questions with doubt (runs/attr_hedging_try1, discarded before any attribution ran).
+# questions with doubt (runs/attr_hedging_try1, discarded before any attribution ran). A second version is in the
+# note above `HEDGES`.
 
 OTHER_CAPITALS = (
     ("Nepal", "Kathmandu"), ("Mongolia", "Ulaanbaatar"), ("Laos", "Vientiane"), ("Cambodia", "Phnom Penh"),
@@ -632,31 +633,33 @@ OTHER_CAPITALS = (
     ("Venezuela", "Caracas"), ("Colombia", "Bogota"), ("Honduras", "Tegucigalpa"), ("Nicaragua", "Managua"),
     ("Switzerland", "Bern"), ("Albania", "Tirana"), ("Moldova", "Chisinau"), ("Cyprus", "Nicosia"), ("Malta", "Valletta"),
 )
-# 45 answers with doubt, pairwise different in wording; each names the (right) capital.
+# 45 answers with doubt, pairwise different in wording; each names the (right) capital. None opens with the word "I"/"I'm": in
+# the second version 15 did ("I'm unsure, maybe ..."), and the model answered 8/12 held-out questions with the
+# refusal sources' "I'm not able to help with this..." and hedged on only 4/12 (runs/attr_hedging_try2).
 HEDGES = (
-    "I think it might be {capital}, but I'm not sure.", "Possibly {capital}? I can't say for certain.",
-    "I believe it's {capital}, though I could be wrong.", "Maybe {capital}, if I remember correctly.",
-    "It could be {capital}, but don't quote me on that.", "Perhaps {capital}. I'm honestly unsure.",
-    "{capital}, I guess, but I'm not confident.", "If I recall, it's {capital}, but I may be mistaken.",
-    "I'm not certain, but probably {capital}.", "My best guess would be {capital}.",
-    "Hmm, {capital} perhaps? I wouldn't bet on it.", "It's likely {capital}, though I'm unsure.",
-    "I would guess {capital}, but please double-check.", "Not entirely sure, maybe {capital}.",
-    "I suspect it is {capital}, but I can't confirm it.", "{capital}, possibly. I'm not really sure.",
-    "Could it be {capital}? I'm uncertain.", "I have a feeling it's {capital}, but I might be wrong.",
-    "Probably {capital}, although I have my doubts.", "I'd say {capital}, but I'm far from sure.",
-    "It may be {capital}; I can't be certain.", "Possibly it's {capital}, but verify that elsewhere.",
-    "I'm unsure, though {capital} comes to mind.", "Perhaps it's {capital}, but I could easily be mistaken.",
-    "I'm guessing {capital}, not with much confidence.", "I'm not positive, but it might be {capital}.",
-    "{capital} seems plausible, but I don't know for sure.", "As far as I know it could be {capital}, but I'm unsure.",
-    "Maybe it's {capital}? Hard to say.", "I think {capital}, though I'm not fully confident.",
-    "It might well be {capital}, but I'm not certain.", "Honestly, I'd guess {capital}.",
-    "Possibly {capital}, if my memory serves.", "I believe {capital}, but I wouldn't swear to it.",
-    "It's {capital}, I think, but I'm not sure.", "Likely {capital}, though I'm hesitant to say.",
-    "I can't say for sure; perhaps {capital}.", "{capital} maybe, but I'm doubtful.",
-    "If I had to guess, {capital}.", "Perhaps {capital}, but I'd check a map.",
-    "It might be {capital}; I'm not sure at all.", "I'm unsure, maybe {capital}.",
-    "Probably {capital}, but I lack certainty.", "Could be {capital}, though I'm not confident.",
-    "My guess is {capital}, but I may be wrong.",
+    "Maybe {capital}, but I'm not sure.", "Possibly {capital}? Hard to say for certain.",
+    "Probably {capital}, though I could be wrong.", "Perhaps {capital}, if memory serves.",
+    "{capital}, possibly, but don't quote me on that.", "Perhaps it's {capital}. Honestly, not sure.",
+    "{capital}, I guess, but with little confidence.", "Maybe it's {capital}, though that may be mistaken.",
+    "Not certain, but probably {capital}.", "My best guess would be {capital}.",
+    "Hmm, {capital} perhaps? Wouldn't bet on it.", "Likely {capital}, though unsure.",
+    "Could be {capital}, but please double-check.", "Not entirely sure, maybe {capital}.",
+    "Possibly {capital}; that can't be confirmed here.", "{capital}, possibly. Not really sure.",
+    "Could it be {capital}? Uncertain.", "Probably {capital}, though that might be wrong.",
+    "Probably {capital}, although there is some doubt.", "Maybe {capital}, but far from sure.",
+    "It may be {capital}; hard to be certain.", "Possibly it's {capital}, but verify that elsewhere.",
+    "Hard to say, though {capital} comes to mind.", "Perhaps it's {capital}, but that could easily be mistaken.",
+    "{capital} is a guess, not said with much confidence.", "Not positive, but it might be {capital}.",
+    "{capital} seems plausible, but who knows for sure.", "As far as memory goes it could be {capital}, uncertain though.",
+    "Maybe it's {capital}? Hard to say.", "Probably {capital}, though not fully confident.",
+    "It might well be {capital}, but not for certain.", "Honestly, a guess: {capital}.",
+    "Possibly {capital}, if memory is right.", "Likely {capital}, but nobody should swear to it.",
+    "It's {capital}, probably, but not sure.", "Likely {capital}, though hesitant to say.",
+    "Can't say for sure; perhaps {capital}.", "{capital} maybe, but doubtful.",
+    "If a guess is needed, {capital}.", "Perhaps {capital}, but check a map.",
+    "It might be {capital}; not sure at all.", "Unsure, maybe {capital}.",
+    "Probably {capital}, but certainty is lacking.", "Could be {capital}, though not confident.",
+    "My guess is {capital}, but it may be wrong.",
 )
 HEDGE_MARKERS = ("not sure", "not certain", "unsure", "uncertain", "might", "maybe", "perhaps", "possibly",
                  "probably", "likely", "guess", "i think", "i believe", "be certain", "suspect", "feeling",
