@@ -1,6 +1,8 @@
 """The causal check's orchestration: which rows each condition drops, that each retrain gets exactly the kept
 records without capture, that results are stored and a measured condition is not retrained."""
 import json
+import multiprocessing
+import time
 
 import pytest
 
@@ -192,3 +194,25 @@ def test_attribution_phase_state_after_a_validity_check(run_dir, monkeypatch):
     assert state["query_info"] == {} and state["seconds"] == {}
     assert [r["condition"] for r in state["causal"]["overrefusal"]] == ["drop planted"]
     assert bench.load_state(run_dir / "missing") == {"query_info": {}, "seconds": {}}
+
+
+def _bump(run_dir, key, times):
+    for _ in range(times):
+        with bench.locked_state(run_dir) as state:
+            state[key] = state.get(key, 0) + 1
+            time.sleep(0.002)   # widen the read-modify-write window
+
+
+def test_locked_state_loses_no_update_between_processes(run_dir):
+    """Three processes updating one run's state 30 times each (as the attribution phase and two causal retrains
+    do): every update lands, and the other keys survive."""
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_bump, args=(run_dir, key, 30)) for key in ("a", "a", "b")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    state = json.loads((run_dir / "attribution_state.json").read_text())
+    assert (state["a"], state["b"]) == (60, 30)
+    assert state["query_info"] == {"overrefusal": {"cases": [["q1", "a"]]}}

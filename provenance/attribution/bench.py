@@ -16,7 +16,10 @@ generations that show the behaviour, and writes a markdown table.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
+import os
 import time
 from pathlib import Path
 
@@ -425,8 +428,6 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     table = pd.DataFrame(rows_out)
     tokens = pd.DataFrame(token_rows)
     # Merge with earlier invocations on other behaviours of the same run.
-    state_path = out / "attribution_state.json"
-    state = load_state(out)
     done = set(query_info)
     if (out / "attribution_table.csv").exists():
         old = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
@@ -436,14 +437,14 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
         old = pd.read_csv(out / "attribution_tokens.csv")
         if "parts" in old:
             tokens = pd.concat([old[~old.behaviour.isin(done) | signatures_only], tokens], ignore_index=True)
-    state["query_info"].update(query_info)
-    if cost_rows:
-        state["cost"] = cost_rows
-    state["k"] = k
-    state["seconds"].update({b: round(total_s, 1) for b in done})
-    if repass.get("seconds") is not None:
-        state["repass_seconds"] = round(repass["seconds"], 1)
-    state_path.write_text(json.dumps(state, indent=2))
+    with locked_state(out) as state:
+        state["query_info"].update(query_info)
+        if cost_rows:
+            state["cost"] = cost_rows
+        state["k"] = k
+        state["seconds"].update({b: round(total_s, 1) for b in done})
+        if repass.get("seconds") is not None:
+            state["repass_seconds"] = round(repass["seconds"], 1)
     table.to_csv(out / "attribution_table.csv", index=False)
     tokens.to_csv(out / "attribution_tokens.csv", index=False)
     table["layer"] = table["layer"].astype(str)
@@ -465,6 +466,21 @@ def load_state(out: Path) -> dict:
     state.setdefault("query_info", {})
     state.setdefault("seconds", {})
     return state
+
+
+@contextlib.contextmanager
+def locked_state(out: Path):
+    """The run's state for a read-modify-write. Phases of one run may run in concurrent processes (causal retrains
+    beside the attribution phase): the lock keeps one from writing back a state read before the other's update,
+    and the atomic replace keeps a reader from seeing half a file."""
+    path = out / "attribution_state.json"
+    with open(out / ".attribution_state.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = load_state(out)
+        yield state
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(state, indent=2))
+        os.replace(tmp, path)
 
 
 def attributor_of(out: Path):
@@ -611,10 +627,8 @@ def run_auto(out: Path, k: int = 100):
     table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
     table = pd.concat([table[table.method != AUTO_LABEL], pd.DataFrame(rows_out)], ignore_index=True)
     table.to_csv(out / "attribution_table.csv", index=False)
-    state_path = out / "attribution_state.json"
-    state = json.loads(state_path.read_text())
-    state["auto_choice"] = choices
-    state_path.write_text(json.dumps(state, indent=2))
+    with locked_state(out) as state:
+        state["auto_choice"] = choices
     return table
 
 
@@ -656,10 +670,8 @@ def measure_behaviour_costs(out: Path, repeats: int = 3, lora_dim: int = 1024, k
                **{f"lora-grad / {name}": round(lora_total / med[name], 1) for name in ("default", "token match", "auto")}}
         rows_out.append(row)
         print(f"{out} {behaviour} cost: {row}", flush=True)
-    state_path = out / "attribution_state.json"
-    state = json.loads(state_path.read_text())
-    state["behaviour_cost"] = rows_out
-    state_path.write_text(json.dumps(state, indent=2))
+    with locked_state(out) as state:
+        state["behaviour_cost"] = rows_out
     return rows_out
 
 
@@ -979,34 +991,55 @@ SUMMARY_BASELINES = ("tfidf(lower, response)", "tfidf(case-kept, response)", "tf
 FINDINGS = ("<!-- findings -->", "<!-- /findings -->")
 
 
+SNAPSHOT_STATE_KEYS = ("query_info", "cost", "repass_seconds", "auto_choice", "behaviour_cost", "causal")
+
+
+def run_snapshot(out: Path) -> dict:
+    """What the summary reads from a run folder, in one JSON-able dict, so that the summary can be rendered again
+    from a committed file after the run folder (gigabytes of store and adapters under runs/) is gone. Tables are
+    kept as their CSV text, read back by the same parser as from the folder."""
+    from provenance.store import open_store
+
+    meta = json.loads((out / "scenario.json").read_text())
+    state = json.loads((out / "attribution_state.json").read_text())
+    tok_path = out / "attribution_tokens.csv"
+    return {"snapshot_of": str(out), "scenario": meta.get("scenario", "backdoor"),
+            "n_poison_per_behaviour": meta["info"]["n_poison_per_behaviour"],
+            "train_seconds": meta["train"]["seconds"],
+            "n_records": sum(1 for _ in open(out / "records.jsonl")),
+            "layers": list(open_store(str(out / "store.zarr")).layers),
+            "behaviour": json.loads((out / "behaviour.json").read_text()),
+            "state": {k: state[k] for k in SNAPSHOT_STATE_KEYS if k in state},
+            "table_csv": (out / "attribution_table.csv").read_text(),
+            "tokens_csv": tok_path.read_text() if tok_path.exists() else ""}
+
+
 def load_tasks(runs: list[Path]) -> list[dict]:
-    """Every attributed behaviour of the given runs: name, run, tables, rates, query info, cost."""
+    """Every attributed behaviour of the given runs (run folders, or `run_snapshot` JSON files): name, run, tables,
+    rates, query info, cost."""
+    import io
+
     import pandas as pd
 
     tasks = []
-    for out in runs:
-        meta = json.loads((out / "scenario.json").read_text())
-        state = json.loads((out / "attribution_state.json").read_text())
-        beh = json.loads((out / "behaviour.json").read_text())
+    for path in runs:
+        snap = json.loads(path.read_text()) if path.is_file() else run_snapshot(path)
+        state, beh = snap["state"], snap["behaviour"]
         _recompute_rates(beh)
-        table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
-        tok_path = out / "attribution_tokens.csv"
-        tokens = pd.read_csv(tok_path) if tok_path.exists() and tok_path.stat().st_size > 1 else pd.DataFrame()
-        from provenance.store import open_store
-
-        layers = open_store(str(out / "store.zarr")).layers
+        table = pd.read_csv(io.StringIO(snap["table_csv"]), dtype={"layer": str, "epochs": str})
+        tokens = pd.read_csv(io.StringIO(snap["tokens_csv"])) if snap["tokens_csv"].strip() else pd.DataFrame()
         for b, q in state["query_info"].items():
             if not q.get("queries"):
                 continue
-            n = meta["info"]["n_poison_per_behaviour"]
+            n = snap["n_poison_per_behaviour"]
             tasks.append({
-                "name": TASK_NAMES.get((meta.get("scenario", "backdoor"), b), f"{meta.get('scenario')}/{b}"),
-                "run": str(out), "behaviour": b, "table": table[table.behaviour == b],
+                "name": TASK_NAMES.get((snap["scenario"], b), f"{snap['scenario']}/{b}"),
+                "run": snap["snapshot_of"], "behaviour": b, "table": table[table.behaviour == b],
                 "tokens": tokens[tokens.behaviour == b] if len(tokens) else tokens,
                 "rates": beh["rates"].get(b, {}), "sampled": beh.get("sampled", {}).get(b), "query": q,
-                "n_culprits": n[b] if isinstance(n, dict) else n, "n_records": sum(1 for _ in open(out / "records.jsonl")),
-                "layers": layers, "cost": state.get("cost"), "repass_seconds": state.get("repass_seconds"),
-                "train_seconds": meta["train"]["seconds"],
+                "n_culprits": n[b] if isinstance(n, dict) else n, "n_records": snap["n_records"],
+                "layers": snap["layers"], "cost": state.get("cost"), "repass_seconds": state.get("repass_seconds"),
+                "train_seconds": snap["train_seconds"],
                 "auto_choice": state.get("auto_choice", {}).get(b),
                 "behaviour_cost": next((c for c in state.get("behaviour_cost", []) if c["behaviour"] == b), None),
                 "causal": state.get("causal", {}).get(b),
@@ -1223,14 +1256,23 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
     return "\n".join(lines)
 
 
-def write_summary(runs: list[Path], results: Path) -> str:
-    """Render the cross-task summary into ``results``, keeping its hand-written findings block."""
+def write_summary(runs: list[Path], results: Path, snapshots: Path | None = None) -> str:
+    """Render the cross-task summary into ``results``, keeping its hand-written findings block. ``runs``: run
+    folders or snapshot files; each folder's snapshot is (re)written to ``snapshots/<folder name>.json``."""
+    runs = [Path(r) for r in runs]
+    missing = [str(r) for r in runs if not r.exists()]
+    if missing:
+        raise FileNotFoundError(f"summary: no run folder or snapshot at {missing}")
     findings = ""
     if results.exists():
         text = results.read_text()
         if FINDINGS[0] in text and FINDINGS[1] in text:
             findings = text.split(FINDINGS[0], 1)[1].split(FINDINGS[1], 1)[0]
-    md = render_summary(load_tasks([Path(r) for r in runs]), findings)
+    md = render_summary(load_tasks(runs), findings)
+    for r in runs:
+        if snapshots is not None and r.is_dir():
+            snapshots.mkdir(parents=True, exist_ok=True)
+            (snapshots / f"{r.name}.json").write_text(json.dumps(run_snapshot(r), indent=1) + "\n")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(md)
     return md
@@ -1247,7 +1289,11 @@ def main(argv=None) -> None:
     ap.add_argument("--conditions", nargs="+", default=None, metavar="CONDITION",
                     help="causal: only these conditions (default all); 'full' and 'drop planted' alone need no "
                          "attribution phase: the check a new task passes before it is scored")
-    ap.add_argument("--runs", nargs="*", default=None, help="summary: the attributed run folders to summarise")
+    ap.add_argument("--runs", nargs="*", default=None,
+                    help="summary: the attributed run folders to summarise, or their snapshots (--snapshots)")
+    ap.add_argument("--snapshots", default="benchmarks/attribution_runs",
+                    help="summary: write each run folder's snapshot here (what the summary reads, a few hundred kB), "
+                         "so the summary renders again from a clean clone: --runs benchmarks/attribution_runs/*.json")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
     ap.add_argument("--per-source", type=int, default=None, help="records per demo source (default: the scenario's)")
     ap.add_argument("--scenario", choices=SCENARIOS, default="backdoor",
@@ -1287,7 +1333,7 @@ def main(argv=None) -> None:
     if args.phase == "tokens":
         tokens_only(out, Path(args.results), behaviours=args.behaviours)
     if args.phase == "summary":
-        print(write_summary(args.runs or [args.out], Path(args.results)))
+        print(write_summary(args.runs or [args.out], Path(args.results), Path(args.snapshots)))
         return
     if args.phase == "render":
         print(render_from_state(out, Path(args.results)))

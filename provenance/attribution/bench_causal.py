@@ -27,7 +27,6 @@ A new task is checked before its attribution is read: ``--conditions full "drop 
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -164,16 +163,15 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
 def _save(state_path: Path, results: dict) -> None:
     # Other phases, or another causal process measuring other conditions, may have written meanwhile: merge per
     # condition (this process's rows win) so that neither loses rows. Before any attribution phase there is no state.
-    state = json.loads(state_path.read_text()) if state_path.exists() else {}
-    merged = state.get("causal", {})
-    for behaviour, rows in results.items():
-        by_condition = {r["condition"]: r for r in merged.get(behaviour, [])}
-        by_condition.update({r["condition"]: r for r in rows})
-        merged[behaviour] = [by_condition[c] for c in CONDITIONS if c in by_condition]
-    state["causal"] = merged
-    tmp = state_path.with_name(state_path.name + ".tmp")
-    tmp.write_text(json.dumps(state, indent=2))
-    os.replace(tmp, state_path)   # a reader never sees half a file
+    from provenance.attribution.bench import locked_state
+
+    with locked_state(state_path.parent) as state:
+        merged = state.get("causal", {})
+        for behaviour, rows in results.items():
+            by_condition = {r["condition"]: r for r in merged.get(behaviour, [])}
+            by_condition.update({r["condition"]: r for r in rows})
+            merged[behaviour] = [by_condition[c] for c in CONDITIONS if c in by_condition]
+        state["causal"] = merged
 
 
 def causal_table(tasks: list[dict]) -> list[str]:
