@@ -50,6 +50,9 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_overrefusal --phase causal
 	$(ATTR) --out runs/attr_sycophancy --phase causal
 	$(ATTR) --out runs/attr_hedging --phase causal
+	# The summaries also write each run's snapshot (what they read of it) to benchmarks/attribution_runs/RUN.json:
+	# `--phase summary --runs benchmarks/attribution_runs/*.json` renders them again without runs/.
+	$(ATTR) --phase summary --runs runs/attr_sycophancy runs/attr_hedging --results benchmarks/attribution_results_heldout.md
 	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging --results benchmarks/attribution_results.md
 
 # Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
