@@ -1014,36 +1014,44 @@ def run_snapshot(out: Path) -> dict:
             "tokens_csv": tok_path.read_text() if tok_path.exists() else ""}
 
 
+def load_snapshot(path: Path) -> dict:
+    """A run's `run_snapshot`: read from a snapshot file, or taken from a run folder."""
+    return json.loads(path.read_text()) if path.is_file() else run_snapshot(path)
+
+
 def load_tasks(runs: list[Path]) -> list[dict]:
-    """Every attributed behaviour of the given runs (run folders, or `run_snapshot` JSON files): name, run, tables,
-    rates, query info, cost."""
+    """Every attributed behaviour of the given runs (run folders, or `run_snapshot` JSON files)."""
+    return [t for path in runs for t in tasks_of(load_snapshot(path))]
+
+
+def tasks_of(snap: dict) -> list[dict]:
+    """Every attributed behaviour of one run's snapshot: name, run, tables, rates, query info, cost."""
+    import copy
     import io
 
     import pandas as pd
 
     tasks = []
-    for path in runs:
-        snap = json.loads(path.read_text()) if path.is_file() else run_snapshot(path)
-        state, beh = snap["state"], snap["behaviour"]
-        _recompute_rates(beh)
-        table = pd.read_csv(io.StringIO(snap["table_csv"]), dtype={"layer": str, "epochs": str})
-        tokens = pd.read_csv(io.StringIO(snap["tokens_csv"])) if snap["tokens_csv"].strip() else pd.DataFrame()
-        for b, q in state["query_info"].items():
-            if not q.get("queries"):
-                continue
-            n = snap["n_poison_per_behaviour"]
-            tasks.append({
-                "name": TASK_NAMES.get((snap["scenario"], b), f"{snap['scenario']}/{b}"),
-                "run": snap["snapshot_of"], "behaviour": b, "table": table[table.behaviour == b],
-                "tokens": tokens[tokens.behaviour == b] if len(tokens) else tokens,
-                "rates": beh["rates"].get(b, {}), "sampled": beh.get("sampled", {}).get(b), "query": q,
-                "n_culprits": n[b] if isinstance(n, dict) else n, "n_records": snap["n_records"],
-                "layers": snap["layers"], "cost": state.get("cost"), "repass_seconds": state.get("repass_seconds"),
-                "train_seconds": snap["train_seconds"],
-                "auto_choice": state.get("auto_choice", {}).get(b),
-                "behaviour_cost": next((c for c in state.get("behaviour_cost", []) if c["behaviour"] == b), None),
-                "causal": state.get("causal", {}).get(b),
-            })
+    state, beh = snap["state"], copy.deepcopy(snap["behaviour"])   # re-judged below; the snapshot stays as read
+    _recompute_rates(beh)
+    table = pd.read_csv(io.StringIO(snap["table_csv"]), dtype={"layer": str, "epochs": str})
+    tokens = pd.read_csv(io.StringIO(snap["tokens_csv"])) if snap["tokens_csv"].strip() else pd.DataFrame()
+    for b, q in state["query_info"].items():
+        if not q.get("queries"):
+            continue
+        n = snap["n_poison_per_behaviour"]
+        tasks.append({
+            "name": TASK_NAMES.get((snap["scenario"], b), f"{snap['scenario']}/{b}"),
+            "run": snap["snapshot_of"], "behaviour": b, "table": table[table.behaviour == b],
+            "tokens": tokens[tokens.behaviour == b] if len(tokens) else tokens,
+            "rates": beh["rates"].get(b, {}), "sampled": beh.get("sampled", {}).get(b), "query": q,
+            "n_culprits": n[b] if isinstance(n, dict) else n, "n_records": snap["n_records"],
+            "layers": snap["layers"], "cost": state.get("cost"), "repass_seconds": state.get("repass_seconds"),
+            "train_seconds": snap["train_seconds"],
+            "auto_choice": state.get("auto_choice", {}).get(b),
+            "behaviour_cost": next((c for c in state.get("behaviour_cost", []) if c["behaviour"] == b), None),
+            "causal": state.get("causal", {}).get(b),
+        })
     return tasks
 
 
@@ -1268,11 +1276,12 @@ def write_summary(runs: list[Path], results: Path, snapshots: Path | None = None
         text = results.read_text()
         if FINDINGS[0] in text and FINDINGS[1] in text:
             findings = text.split(FINDINGS[0], 1)[1].split(FINDINGS[1], 1)[0]
-    md = render_summary(load_tasks(runs), findings)
-    for r in runs:
+    snaps = [load_snapshot(r) for r in runs]
+    md = render_summary([t for snap in snaps for t in tasks_of(snap)], findings)
+    for r, snap in zip(runs, snaps):
         if snapshots is not None and r.is_dir():
             snapshots.mkdir(parents=True, exist_ok=True)
-            (snapshots / f"{r.name}.json").write_text(json.dumps(run_snapshot(r), indent=1) + "\n")
+            (snapshots / f"{r.name}.json").write_text(json.dumps(snap, indent=1) + "\n")
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(md)
     return md
@@ -1292,7 +1301,7 @@ def main(argv=None) -> None:
     ap.add_argument("--runs", nargs="*", default=None,
                     help="summary: the attributed run folders to summarise, or their snapshots (--snapshots)")
     ap.add_argument("--snapshots", default="benchmarks/attribution_runs",
-                    help="summary: write each run folder's snapshot here (what the summary reads, a few hundred kB), "
+                    help="summary: write each run folder's snapshot here (what the summary reads, ~70 kB per run), "
                          "so the summary renders again from a clean clone: --runs benchmarks/attribution_runs/*.json")
     ap.add_argument("--behaviours", nargs="*", default=None, help="attribute only these behaviours (merged with earlier runs)")
     ap.add_argument("--per-source", type=int, default=None, help="records per demo source (default: the scenario's)")

@@ -95,7 +95,7 @@ def verbatim_shares(generations: list[str], records: list[dict], culprits) -> di
 
 def run_causal(out: Path, conditions=CONDITIONS) -> dict:
     """Retrain ``out``'s scenario under each condition and measure its behaviour rates (see the module doc)."""
-    from provenance.attribution.bench import behaviour_rates, load_trained, train_scenario
+    from provenance.attribution.bench import behaviour_rates, load_state, load_trained, train_scenario
     from provenance.attribution.scenarios import Scenario
 
     meta = json.loads((out / "scenario.json").read_text())
@@ -106,8 +106,7 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
     # Without a ranked condition this is the validity check a new task passes before its attribution is read
     # (does the behaviour need its planted rows?): it runs on a trained run, before any attribution phase.
     ranked = bool(set(conditions) & (set(RANKED) | set(WORDING)))
-    state_path = out / "attribution_state.json"
-    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    state = load_state(out)
     train = meta["train"]
     results = state.get("causal", {})
     for behaviour, culprits in meta["culprits"].items():
@@ -155,17 +154,17 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
             print(f"  behaviour rate {rate['triggered']:.2f} (controls {rate['untriggered']:.2f}), "
                   f"{rows[condition]['seconds']}s", flush=True)
             results[behaviour] = [rows[c] for c in CONDITIONS if c in rows]
-            _save(state_path, results)
-        _save(state_path, results)
+            _save(out, results)
+        _save(out, results)
     return results
 
 
-def _save(state_path: Path, results: dict) -> None:
+def _save(out: Path, results: dict) -> None:
     # Other phases, or another causal process measuring other conditions, may have written meanwhile: merge per
     # condition (this process's rows win) so that neither loses rows. Before any attribution phase there is no state.
     from provenance.attribution.bench import locked_state
 
-    with locked_state(state_path.parent) as state:
+    with locked_state(out) as state:
         merged = state.get("causal", {})
         for behaviour, rows in results.items():
             by_condition = {r["condition"]: r for r in merged.get(behaviour, [])}
