@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md --part token-states --threads 1
 
-# Eight trained runs (three held out) (each trains once, ~15 min at one thread, then attributes ~10-15 min), then the cross-task summary.
+# Eight trained runs (three held out), then the causal checks and the summaries. Measured with two jobs on 2 cores, one thread each: a run takes 31-49 min (training 8-11 min, then attribution with its cost phase), a causal retrain 5-8 min.
 ATTR := $(PY) -m provenance.attribution.bench --threads 1
 bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_bench --behaviours fixed --results benchmarks/attribution_results_backdoor.md
