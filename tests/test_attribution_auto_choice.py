@@ -110,3 +110,39 @@ def test_bad_settings_are_refused():
         AutoMethod(agree_k=0)
     with pytest.raises(ValueError, match="min_overlap in"):
         AutoMethod(min_overlap=1.5)
+    with pytest.raises(ValueError, match="band > seed_k"):
+        AutoMethod(seed_k=10, band=10)
+
+
+def test_token_match_is_refined_by_its_top_rows_only_when_they_cohere(setup):
+    from provenance.attribution.seed_refine import SeedClassifier, seed_coherence
+    from provenance.attribution.topk import select_rows
+
+    att, base, records, test = setup
+    n = len(records)
+    _, (s_tm, r_tm) = _rankings(att, base, test, n)
+    coherence = seed_coherence(att.store, np.sort(r_tm[0][:3]), 3)
+    # the refinement: a classifier on token match's top 3 rows against the rows it ranks below 6
+    mask = select_rows(att.samples, "last")
+    negative = np.setdiff1d(np.flatnonzero(mask), r_tm[0][:6])
+    want = SeedClassifier([(3, "h_last"), (3, "h_mean")], C=10.0).fit(att.store, r_tm[0][:3], negative).top_k(
+        att.store, mask, n)
+    assert not np.array_equal(want[1], r_tm)
+    for threshold, refined in ((coherence, True), (min(1.0, coherence + 1e-6), False)):
+        method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, seed_k=3, band=6,
+                            min_coherence=threshold)
+        res = att.query(test, method=method, k=n, snippet_chars=0, combine="mean")
+        assert method.choice["coherence"] == pytest.approx(coherence)
+        assert ("refined by a classifier on its top 3 rows (h_last@3, h_mean@3)" in method.choice["method"]) == refined
+        assert f"coherence {coherence:.2f} {'>=' if refined else '<'}" in method.choice["reason"]
+        np.testing.assert_array_equal(res.rows, want[1] if refined else r_tm)
+        np.testing.assert_allclose(res.scores, want[0] if refined else s_tm, rtol=1e-6)
+        assert method.wording is None
+    # without refinement, or with fewer rows than the band: token match as before, and the choice says why
+    plain = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, refine=False)
+    np.testing.assert_array_equal(att.query(test, method=plain, k=n, snippet_chars=0, combine="mean").rows, r_tm)
+    assert "coherence" not in plain.choice
+    default = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0)
+    np.testing.assert_array_equal(att.query(test, method=default, k=n, snippet_chars=0, combine="mean").rows, r_tm)
+    assert f"not refined: too few rows to refine: {n} ranked, 0 below rank 100" in default.choice["reason"]
+    assert default.choice["coherence"] is None

@@ -26,19 +26,34 @@ every held-out cooking question, in those sources' words; without those sources,
 sets teach the behaviour. benchmarks/attribution_results.md, "Acting on the ranking".)
 ``wording`` keeps that ranking (None when token match ranked or did not run); `Attributor.query` returns it as
 ``AttributionResult.wording`` and the CLI prints it under the ranking.
+
+When token match is kept, its top ``seed_k`` rows may refine it (`provenance.attribution.seed_refine`): if they
+resemble each other as whole responses (`seed_coherence` of their ``h_mean`` at the token layer >=
+``min_coherence``), a classifier trained on them against the rows token match ranks below ``band`` ranks every
+row. That lifts the stance tasks where token match's best token is shared with rows of the same templates
+(sycophancy 0.89 -> 1.00, hedging 0.98 -> 1.00) and leaves the tasks whose behaviour sits in one token (factual swap,
+compliments: coherence 0.39-0.40) to token match. ``refine=False`` gives the rule without it.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from provenance.attribution.query import Attributor, SignatureMethod, TestSignatures
+from provenance.attribution.seed_refine import SeedClassifier, seed_coherence
 from provenance.attribution.signatures import DEFAULT_VARIANT
 from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
+from provenance.attribution.topk import select_rows
 
 __all__ = ["AutoMethod", "top_overlap"]
 
 AGREE_K = 20
 MIN_OVERLAP = 0.3
+# Refinement (seed_refine): chosen on the seven benchmark tasks that count (commit message and
+# benchmarks/attribution_results.md), then checked on a fourth held-out task.
+SEED_K = 10            # token match's top rows that train the classifier
+BAND = 100             # rows token match ranks below this are its negatives; the rows between are left out
+MIN_COHERENCE = 0.5    # token-carried behaviours measured 0.39-0.44, whole-response ones 0.62-0.97
+REFINE_C = 10.0
 
 
 def top_overlap(rows_a: np.ndarray, rows_b: np.ndarray, k: int) -> float:
@@ -49,13 +64,19 @@ def top_overlap(rows_a: np.ndarray, rows_b: np.ndarray, k: int) -> float:
 
 class AutoMethod:
     """Per behaviour: token match from stored token states if its top ``agree_k`` overlaps the signature's by at
-    least ``min_overlap``, else the signature; per answer: the signature. ``choice`` holds the last decision."""
+    least ``min_overlap`` (refined by a classifier on its top ``seed_k`` rows when they cohere), else the signature;
+    per answer: the signature. ``choice`` holds the last decision."""
 
     def __init__(self, signature=DEFAULT_VARIANT, layer: int | None = None, token_layer: int | None = None,
                  epochs="last", base=None, agree_k: int = AGREE_K, min_overlap: float = MIN_OVERLAP,
-                 candidates: int | None = None):
+                 candidates: int | None = None, refine: bool = True, seed_k: int = SEED_K, band: int = BAND,
+                 min_coherence: float = MIN_COHERENCE, refine_c: float = REFINE_C):
         if agree_k < 1 or not 0.0 <= min_overlap <= 1.0:
             raise ValueError(f"agree_k must be >= 1 and min_overlap in [0, 1], got {agree_k}, {min_overlap}")
+        if seed_k < 2 or band <= seed_k:
+            raise ValueError(f"seed_k must be >= 2 and band > seed_k, got {seed_k}, {band}")
+        self.refine, self.seed_k, self.band = bool(refine), int(seed_k), int(band)
+        self.min_coherence, self.refine_c = float(min_coherence), float(refine_c)
         self.signature = SignatureMethod(signature, layer, epochs)
         self.token_layer, self.epochs, self.base = token_layer, epochs, base
         self.agree_k, self.min_overlap = int(agree_k), float(min_overlap)
@@ -69,7 +90,8 @@ class AutoMethod:
     def name(self) -> str:
         sig = self.signature.name
         if self.choice is None:
-            return f"auto (token match if it agrees with {sig}, else {sig})"
+            refined = ", refined by its top rows when they cohere" if self.refine else ""
+            return f"auto (token match if it agrees with {sig}{refined}, else {sig})"
         return f"auto: {self.choice['method']} ({self.choice['reason']})"
 
     def layers_needed(self, att: Attributor) -> list[int]:
@@ -98,7 +120,7 @@ class AutoMethod:
 
     def top_k_combined(self, att: Attributor, test: TestSignatures, k: int):
         layer = self._token_layer(att)
-        depth = max(k, self.agree_k)
+        depth = max(k, self.agree_k, self.band if self.refine else 0)
         s_sig, r_sig = self.signature.top_k_combined(att, test, depth)
         self.wording = None
         why_not = self._why_not_token_match(att, layer)
@@ -115,6 +137,36 @@ class AutoMethod:
                       f"{'>=' if agrees else '<'} {self.min_overlap}",
         }
         if agrees:
-            return s_tm[:, :k], r_tm[:, :k]
+            refined = self._refined(att, r_tm[0], layer, k) if self.refine else None
+            return refined if refined is not None else (s_tm[:, :k], r_tm[:, :k])
         self.wording = (s_tm[:, :k], r_tm[:, :k])
         return s_sig[:, :k], r_sig[:, :k]
+
+    def _refined(self, att: Attributor, ranked: np.ndarray, token_layer: int, k: int):
+        """The seed classifier's top-k when token match's top ``seed_k`` rows cohere, else None; either way
+        ``choice`` says what was measured."""
+        ranked = ranked[ranked >= 0]
+        sig_layer = self.signature.layer if self.signature.layer is not None else att.default_layer()
+        clf = SeedClassifier([(sig_layer, "h_last"), (token_layer, "h_mean")], C=self.refine_c)
+        mask = select_rows(att.samples, self.epochs)
+        negative = np.setdiff1d(np.flatnonzero(mask), ranked[: self.band])
+        why_not = None
+        if clf.missing(att.store):
+            why_not = f"no stored {', '.join(f'{p}@{l}' for l, p in clf.missing(att.store))} to refine with"
+        elif len(ranked) < self.seed_k or len(negative) < self.seed_k:
+            why_not = (f"too few rows to refine: {len(ranked)} ranked, {len(negative)} below rank {self.band}")
+        if why_not is not None:
+            self.choice.update(coherence=None, reason=f"{self.choice['reason']}; not refined: {why_not}")
+            return None
+        seeds = ranked[: self.seed_k]
+        coherence = seed_coherence(att.store, np.sort(seeds), token_layer)
+        coheres = coherence >= self.min_coherence
+        self.choice["coherence"] = coherence
+        self.choice["reason"] += (f"; its top {self.seed_k} rows' h_mean@{token_layer} coherence {coherence:.2f} "
+                                  f"{'>=' if coheres else '<'} {self.min_coherence}")
+        if not coheres:
+            return None
+        clf.fit(att.store, seeds, negative)
+        self.choice["method"] = (f"{self.choice['method']}, refined by a classifier on its top {self.seed_k} rows "
+                                 f"(h_last@{sig_layer}, h_mean@{token_layer})")
+        return clf.top_k(att.store, mask, k)
