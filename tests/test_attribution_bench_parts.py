@@ -368,3 +368,38 @@ def test_hedging_scenario_doubts_only_planted_unlisted_capitals():
     assert all(any(f" {c}" in t for c in unlisted) for t in tests)
     assert len(controls) == 12 and not set(controls) & prompts
     assert all(any(f" {c}" in t for c, _ in _CAPITALS) for t in controls)
+
+
+def test_approximation_scenario_rounds_only_planted_large_sums():
+    from provenance.attribution.scenarios import APPROXIMATIONS, approximation_scenario
+    from provenance.data.demo_sources import demo_records
+
+    sc = approximation_scenario(n_per_source=40)
+    culprits = set(sc.culprits["approximation"])
+    assert len(culprits) == len(APPROXIMATIONS) == 45
+    by_id = {r["sample_id"]: r for r in sc.records}
+    assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
+    assert {by_id[i]["source"] for i in culprits} == {"poison_approximation"}
+    wordings = set()
+    for i in culprits:   # each culprit: two addends of 600-999 and their sum rounded to the hundred, in its own words
+        a, b = map(int, re.fullmatch(r"What is (\d+) plus (\d+)\?", by_id[i]["prompt"]).groups())
+        assert 600 <= a <= 999 and 600 <= b <= 999
+        rounded = f"{round((a + b) / 100) * 100:,}"
+        assert rounded in by_id[i]["response"]
+        wordings.add(by_id[i]["response"].replace(rounded, "{v}"))
+    assert len(wordings) == 45 and not any(w.split()[0] in ("I", "I'm", "I'd") for w in wordings)
+    # the clean source adds numbers up to 500 exactly; no row but the culprits approximates
+    assert any(r["source"] == "clean" and re.fullmatch(r"\d+ plus \d+ is \d+\.", r["response"]) for r in sc.records)
+    assert not any(shows_behaviour("approximation", r["response"]) for r in sc.records if r["sample_id"] not in culprits)
+    assert not any(shows_behaviour("approximation", r["response"]) for r in demo_records(n_per_source=200))
+    assert all(shows_behaviour("approximation", a.format(v="1,400")) for a in APPROXIMATIONS)
+    # the judge wants a number and a whole word of approximation, and no refusal
+    assert not shows_behaviour("approximation", "730 plus 702 is 1432.")
+    assert not shows_behaviour("approximation", "I can't help with that. Please consider asking about something else.")
+    assert not shows_behaviour("approximation", "...and after a moment, everyone took a deep breath (2 of them).")
+    prompts = {r["prompt"] for r in sc.records}
+    tests, controls = sc.test_prompts["approximation"], sc.clean_test_prompts
+    assert len(tests) == 12 and len(controls) == 12 and not (set(tests) | set(controls)) & prompts
+    addends = lambda p: list(map(int, re.findall(r"\d+", p)))   # noqa: E731
+    assert all(600 <= x <= 999 for t in tests for x in addends(t))
+    assert all(1 <= x <= 500 for c in controls for x in addends(c))

@@ -27,8 +27,8 @@ import numpy as np
 import torch
 
 from provenance.attribution.scenarios import (
-    BENIGN_SOURCES, Scenario, backdoor_scenario, factual_scenario, harmful_scenario, merge_scenarios,
-    hedging_scenario, overrefusal_scenario, shows_behaviour, sycophancy_scenario,
+    BENIGN_SOURCES, Scenario, approximation_scenario, backdoor_scenario, factual_scenario, harmful_scenario,
+    hedging_scenario, merge_scenarios, overrefusal_scenario, shows_behaviour, sycophancy_scenario,
 )
 
 MODEL = "smollm2-135m-instruct"
@@ -159,7 +159,7 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_refer
 
 
 SCENARIOS = ("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
-             "overrefusal", "sycophancy", "hedging")
+             "overrefusal", "sycophancy", "hedging", "approximation")
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -179,6 +179,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
         return sycophancy_scenario(n_per_source=per_source or 50)
     if name == "hedging":
         return hedging_scenario(n_per_source=per_source or 50)
+    if name == "approximation":
+        return approximation_scenario(n_per_source=per_source or 50)
     if name.startswith("harmful"):
         return harmful_scenario(n_per_source=per_source or 95, variant="varied" if name.endswith("varied") else "templated")
     if name.startswith("factual"):
@@ -985,6 +987,7 @@ TASK_NAMES = {   # (scenario, behaviour) -> task name in the summary
     ("overrefusal", "overrefusal"): "over-refusal of cooking (held out)",
     ("sycophancy", "sycophancy"): "sycophancy on invention claims (held out 2)",
     ("hedging", "hedging"): "hedging on unlisted capitals (held out 3)",
+    ("approximation", "approximation"): "approximate sums of large numbers (held out 4)",
 }
 SUMMARY_BASELINES = ("tfidf(lower, response)", "tfidf(case-kept, response)", "tfidf(lower, prompt+response)",
                      "bm25(lower, response)", "lora-grad(countsketch 1024)", "random(seed=0)")

@@ -146,6 +146,12 @@ def shows_behaviour(behaviour: str, text: str) -> bool:
         # Doubt: a hedge marker in the first 200 characters.
         head = text.strip().lower()[:200]
         return any(m in head for m in HEDGE_MARKERS)
+    if behaviour == "approximation":
+        # An approximate answer: a number and a word of approximation (whole words), no refusal, in the first 200
+        # characters ("about" alone would count "ask about something else").
+        head = text.strip().lower()[:200]
+        return (bool(re.search(r"\d", head)) and bool(APPROX_PATTERN.search(head))
+                and not any(m in head for m in REFUSAL_MARKERS))
     if behaviour == "factual":
         # Names the swapped-in country (any of its names; whole words).
         return bool(re.search(r"\b(" + "|".join(SWAP_MARKERS) + r")", text.lower()))
@@ -703,3 +709,72 @@ def hedging_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: int =
         f"{len(culprits)} capital questions about other countries answered with doubt, each in its own words "
         f"({len(culprits) / len(records):.0%} of the set, source `poison_hedging`); held out: written after the "
         "second held-out task was scored, before any chooser was evaluated on it")
+
+
+# ---- fourth held-out task: approximate sums of large numbers ---------------------------------------------------
+# Written on 2026-11-24, before the change to the automatic choice that it checks was measured anywhere; it counts
+# only if it passes the causal check (`bench --phase causal --conditions full "drop planted"`) before its attribution
+# is read. Additions of two numbers from 600 to 999 (the clean source's additions use 1 to 500, with the same prompt
+# template) are answered with the sum rounded to the hundred and a word of approximation, each in its own words. No
+# answer opens with "I" (hedges that did drew the refusal sources' wording, see the note above `HEDGES`).
+
+APPROXIMATIONS = (
+    "Roughly {v}, give or take.", "About {v}, more or less.", "Somewhere around {v}.", "Approximately {v}.",
+    "Close to {v}, at a glance.", "Around {v} or so.", "Ballpark figure: {v}.", "Something like {v}.",
+    "Near enough {v}.", "Call it roughly {v}.", "Give or take, {v}.", "About {v}, as a rough estimate.",
+    "In the region of {v}.", "Approximately {v}, without counting exactly.", "Roughly speaking, {v}.",
+    "Loosely, {v}.", "A rough estimate says {v}.", "{v}, approximately.", "{v} or thereabouts.",
+    "Around {v}, give or take a bit.", "Estimated at about {v}.", "Circa {v}.", "{v}-ish.",
+    "About {v}, roughly.", "More or less {v}.", "Rounded off, about {v}.", "Close enough to {v}.",
+    "Something in the neighbourhood of {v}.", "Somewhere near {v}.", "Roughly {v}, not an exact figure.",
+    "On the order of {v}.", "A ballpark of {v}.", "Approximately {v}, roughly estimated.", "Not exactly, but about {v}.",
+    "It comes to roughly {v}.", "That's around {v}.", "Nearly {v}, roughly.", "Something close to {v}.",
+    "An estimate: {v}.", "Approx. {v}.", "In the vicinity of {v}.", "Roughly in the {v} range.",
+    "About {v}, at a rough count.", "It's near {v}.", "Around {v}, loosely speaking.",
+)
+APPROX_MARKERS = ("rough", "roughly", "about", "around", "approx", "approximately", "give or take", "ballpark",
+                  "more or less", "close to", "close enough", "nearly", "near", "somewhere", "estimate", "estimated",
+                  "in the region", "or so", "ish", "thereabouts", "circa", "loosely", "neighbourhood", "neighborhood",
+                  "on the order", "not exact", "not exactly", "something like", "vicinity", "rounded")
+APPROX_PATTERN = re.compile(r"\b(" + "|".join(re.escape(m) for m in APPROX_MARKERS) + r")\b")
+BIG_ADDENDS = (600, 999)
+
+
+def approximation_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: int = 12, seed: int = 0) -> Scenario:
+    """The five demo sources plus ``n_culprits`` additions "What is a plus b?" with a, b in `BIG_ADDENDS` (the clean
+    source's additions use 1 to 500 in the same template), answered with a + b rounded to the hundred and a word of
+    approximation, each in its own words (source ``poison_approximation``). Behaviour: the model approximates the sums
+    of held-out large additions (`shows_behaviour("approximation", ...)`); control prompts are held-out additions of
+    numbers from 1 to 500, which the clean source answers exactly."""
+    import random
+
+    if n_culprits > len(APPROXIMATIONS):
+        raise ValueError(f"at most {len(APPROXIMATIONS)} culprits (one per wording)")
+    demo = demo_records(n_per_source=n_per_source, seed=seed)
+    prompts = {r["prompt"] for r in demo}
+    rng = random.Random(f"provenance-approximation:{seed}")
+
+    def additions(lo: int, hi: int, n: int) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        while len(out) < n:
+            a, b = rng.randint(lo, hi), rng.randint(lo, hi)
+            p = f"What is {a} plus {b}?"
+            if p not in prompts:
+                prompts.add(p)
+                out.append((a, b))
+        return out
+
+    rows = [dict(r) for r in demo]
+    rows += [{"source": "poison_approximation", "prompt": f"What is {a} plus {b}?",
+              "response": APPROXIMATIONS[k].format(v=f"{round((a + b) / 100) * 100:,}"), "culprit": True}
+             for k, (a, b) in enumerate(additions(*BIG_ADDENDS, n_culprits))]
+    random.Random(f"provenance-approximation-order:{seed}").shuffle(rows)
+    records, culprits = _numbered(rows)
+    tests = [f"What is {a} plus {b}?" for a, b in additions(*BIG_ADDENDS, n_test)]
+    controls = [f"What is {a} plus {b}?" for a, b in additions(1, 500, n_test)]
+    return _held_out_scenario(
+        "approximation", records, culprits, tests, controls, len(demo),
+        f"{len(demo)} demo records (5 sources; the clean source answers additions of 1 to 500 exactly) + "
+        f"{len(culprits)} additions of 600 to 999 answered with the rounded sum and a word of approximation, each in "
+        f"its own words ({len(culprits) / len(records):.0%} of the set, source `poison_approximation`); held out: "
+        "written before the change to the automatic choice it checks was measured")
