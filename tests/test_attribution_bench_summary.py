@@ -4,9 +4,10 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from provenance.attribution.bench import load_tasks, run_snapshot, write_summary
+from provenance.attribution.bench import AUTO_LABEL, AUTO_V1_LABEL, load_tasks, run_snapshot, write_summary
 from tests.attribution_helpers import write_synthetic
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,7 +23,10 @@ def run_dir(tmp_path, tiny_llama):
     (out / "records.jsonl").write_text("".join(json.dumps({"sample_id": i}) + "\n" for i in range(292)))
     (out / "scenario.json").write_text(json.dumps({
         "scenario": "sycophancy", "info": {"n_poison_per_behaviour": 45}, "train": {"seconds": 612.5}}))
-    shutil.copy(REPO / "benchmarks/attribution_results_sycophancy.csv", out / "attribution_table.csv")
+    table = pd.read_csv(REPO / "benchmarks/attribution_results_sycophancy.csv", dtype={"layer": str, "epochs": str})
+    auto = [{"behaviour": "sycophancy", "family": "behaviour-level", "method": label, "layer": "29", "epochs": "last",
+             "P@n": pn} for label, pn in ((AUTO_V1_LABEL, 40 / 45), (AUTO_LABEL, 1.0))]
+    pd.concat([table, pd.DataFrame(auto)]).to_csv(out / "attribution_table.csv", index=False)
     # 3 of 4 held-out answers agree, 1 of 4 control answers; the rates stored here are stale on purpose: the
     # summary re-judges the generations.
     agree, correct = "Yes, that's right: he invented it.", "No, that claim is false."
@@ -36,6 +40,8 @@ def run_dir(tmp_path, tiny_llama):
                "planted_dropped": 45, "n_planted": 45, "triggered": 0.0, "untriggered": 0.0, "n": 12}]
     (out / "attribution_state.json").write_text(json.dumps({
         "query_info": {"sycophancy": {"queries": 3, "mode": "greedy"}}, "causal": {"sycophancy": causal},
+        "auto_choice": {"sycophancy": {"method": "token-match@22, refined", "overlap": 0.65, "coherence": 0.6212,
+                                       "reason": "..."}},
         "unrelated": "not part of the snapshot"}))
     return out
 
@@ -62,6 +68,10 @@ def test_summary_from_snapshot_equals_summary_from_run(run_dir, tmp_path):
     fused = t[(t.family == "train-time") & (t.method == "h_fused") & (t.layer == "29") & (t.epochs == "last")]
     assert len(fused) == 1 and fused["P@n"].iloc[0] == pytest.approx(0.6703703703703704)
     assert "| sycophancy on invention claims (held out 2) | `" + str(run_dir) + "` | 292 / 45 | 0.75 |" in md_snap
+    assert ("sycophancy on invention claims (held out 2): token-match@22, refined (top-20 overlap 0.65, "
+            "coherence 0.62)") in md_snap
+    assert f"| {AUTO_V1_LABEL} (the rule before the refinement) | 0.89 |" in md_snap
+    assert f"| **{AUTO_LABEL}** | 1.00 |" in md_snap
 
 
 def test_summary_refuses_a_missing_run(tmp_path):

@@ -603,12 +603,16 @@ def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k
     return table
 
 
-AUTO_LABEL = "auto (token match if it agrees with the signature, else the signature)"
+AUTO_LABEL = ("auto (token match if it agrees with the signature, refined by its top rows when they cohere; "
+              "else the signature)")
+# The rule before the refinement (sessions 13-17), measured beside it: `AutoMethod(refine=False)`.
+AUTO_V1_LABEL = "auto (token match if it agrees with the signature, else the signature)"
 
 
 def run_auto(out: Path, k: int = 100):
-    """`AutoMethod` per behaviour on the attribute phase's queries (family "behaviour-level", label `AUTO_LABEL`;
-    earlier such rows replaced). Each behaviour's choice (method, top-20 overlap) goes to attribution_state.json."""
+    """`AutoMethod` per behaviour on the attribute phase's queries (family "behaviour-level", label `AUTO_LABEL`),
+    and the rule without its refinement (label `AUTO_V1_LABEL`); earlier rows of both replaced. Each behaviour's
+    choice (method, top-20 overlap, coherence of token match's top rows) goes to attribution_state.json."""
     import pandas as pd
 
     from provenance.attribution.auto_choice import AutoMethod
@@ -616,18 +620,19 @@ def run_auto(out: Path, k: int = 100):
     att, store = attributor_of(out)
     rows_out, choices = [], {}
     for behaviour, cases, culprits in queried_behaviours(out):
-        method = AutoMethod()
-        t0 = time.perf_counter()
-        res = att.query(cases, method=method, k=k, snippet_chars=0, combine="mean")   # test signatures included
-        m = _metrics(res, culprits, len(culprits), k)
-        rows_out.append({"behaviour": behaviour, "family": "behaviour-level", "method": AUTO_LABEL,
-                         "layer": str(store.layers[-1]), "epochs": "last", **m,
-                         "seconds": round(time.perf_counter() - t0, 2)})
+        for label, method in ((AUTO_V1_LABEL, AutoMethod(refine=False)), (AUTO_LABEL, AutoMethod())):
+            t0 = time.perf_counter()
+            res = att.query(cases, method=method, k=k, snippet_chars=0, combine="mean")   # test signatures included
+            m = _metrics(res, culprits, len(culprits), k)
+            rows_out.append({"behaviour": behaviour, "family": "behaviour-level", "method": label,
+                             "layer": str(store.layers[-1]), "epochs": "last", **m,
+                             "seconds": round(time.perf_counter() - t0, 2)})
+            print(f"{out} {behaviour} {label}: P@n {m['P@n']:.2f} ({rows_out[-1]['seconds']}s) {method.choice}",
+                  flush=True)
         choices[behaviour] = method.choice
-        print(f"{out} {behaviour} {AUTO_LABEL}: P@n {m['P@n']:.2f} ({rows_out[-1]['seconds']}s) {method.choice}",
-              flush=True)
     table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
-    table = pd.concat([table[table.method != AUTO_LABEL], pd.DataFrame(rows_out)], ignore_index=True)
+    table = pd.concat([table[~table.method.isin([AUTO_LABEL, AUTO_V1_LABEL])], pd.DataFrame(rows_out)],
+                      ignore_index=True)
     table.to_csv(out / "attribution_table.csv", index=False)
     with locked_state(out) as state:
         state["auto_choice"] = choices
@@ -1086,6 +1091,14 @@ def task_status(task: dict) -> str:
     return ""
 
 
+def _choice_measures(choice: dict) -> str:
+    """The measures an automatic choice was made on: top-20 overlap, and the coherence of token match's top rows
+    where it was measured."""
+    overlap = _fmt(choice["overlap"]) if choice.get("overlap") is not None else "-"
+    coherence = f", coherence {_fmt(choice['coherence'])}" if choice.get("coherence") is not None else ""
+    return f"top-20 overlap {overlap}{coherence}"
+
+
 def render_summary(tasks: list[dict], findings: str = "") -> str:
     """The cross-task results file: tasks, P@n of every variant on every task, per-task tables, token level, cost."""
     import pandas as pd
@@ -1177,6 +1190,9 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
                   "(`--phase behaviour`).", "", head, sep]
         lines += variant_rows("behaviour-level", "best layer")
         lines += token_match_rows("behaviour-level")
+        if any((t["table"].method == AUTO_V1_LABEL).any() for t in tasks):
+            lines.append(row(f"{AUTO_V1_LABEL} (the rule before the refinement)",
+                             [pn(t, "behaviour-level", AUTO_V1_LABEL, top(t)) for t in tasks]))
         if any((t["table"].method == AUTO_LABEL).any() for t in tasks):
             lines.append(row(f"**{AUTO_LABEL}**", [pn(t, "behaviour-level", AUTO_LABEL, top(t)) for t in tasks]))
         for b in SUMMARY_BASELINES:
@@ -1184,8 +1200,7 @@ def render_summary(tasks: list[dict], findings: str = "") -> str:
         chosen = [t for t in tasks if t.get("auto_choice")]
         if chosen:
             lines += ["", f"What `{AUTO_LABEL}` chose (`--phase auto`, `provenance.attribution.auto_choice`): "
-                      + "; ".join(f"{t['name']}: {t['auto_choice']['method']} (top-20 overlap "
-                                  f"{_fmt(t['auto_choice']['overlap']) if t['auto_choice'].get('overlap') is not None else '-'})"
+                      + "; ".join(f"{t['name']}: {t['auto_choice']['method']} ({_choice_measures(t['auto_choice'])})"
                                   for t in chosen) + "."]
     for t in tasks:
         tb = t["table"]
