@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md
 	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md --part token-states --threads 1
 
-# Eight trained runs (three held out), then the causal checks and the summaries. Measured with two jobs on 2 cores, one thread each: a run takes 31-49 min (training 8-11 min, then attribution with its cost phase), a causal retrain 5-8 min.
+# Ten trained runs (five held out), then the causal checks and the summaries. Measured with two jobs on 2 cores, one thread each: a run takes 31-49 min (training 8-11 min, then attribution with its cost phase), a causal retrain 5-8 min.
 ATTR := $(PY) -m provenance.attribution.bench --threads 1
 bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_bench --behaviours fixed --results benchmarks/attribution_results_backdoor.md
@@ -44,16 +44,27 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_hedging --scenario hedging --phase train
 	$(ATTR) --out runs/attr_hedging --phase causal --conditions full "drop planted"
 	$(ATTR) --out runs/attr_hedging --scenario hedging --results benchmarks/attribution_results_hedging.md
+	# Held out 4 and 5, the checks of the refined automatic choice: the same steps.
+	$(ATTR) --out runs/attr_approximation --scenario approximation --phase train
+	$(ATTR) --out runs/attr_approximation --phase causal --conditions full "drop planted"
+	$(ATTR) --out runs/attr_approximation --scenario approximation --results benchmarks/attribution_results_approximation.md
+	$(ATTR) --out runs/attr_headquarters --scenario headquarters --phase train
+	$(ATTR) --out runs/attr_headquarters --phase causal --conditions full "drop planted"
+	$(ATTR) --out runs/attr_headquarters --scenario headquarters --results benchmarks/attribution_results_headquarters.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
 	# apiece here): does acting on the ranking remove the behaviour, and does the behaviour need the planted rows?
 	$(ATTR) --out runs/attr_factual --phase causal
 	$(ATTR) --out runs/attr_overrefusal --phase causal
 	$(ATTR) --out runs/attr_sycophancy --phase causal
 	$(ATTR) --out runs/attr_hedging --phase causal
+	$(ATTR) --out runs/attr_approximation --phase causal
+	$(ATTR) --out runs/attr_headquarters --phase causal
 	# The summaries also write each run's snapshot (what they read of it) to benchmarks/attribution_runs/RUN.json:
 	# `--phase summary --runs benchmarks/attribution_runs/*.json` renders them again without runs/.
-	$(ATTR) --phase summary --runs runs/attr_sycophancy runs/attr_hedging --results benchmarks/attribution_results_heldout.md
-	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging --results benchmarks/attribution_results.md
+	$(ATTR) --phase summary --runs runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution_results_heldout.md
+	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution_results.md
+	# How the automatic choice's refinement depends on its settings (seed rows, band, C, coherence threshold).
+	$(PY) benchmarks/auto_sensitivity.py --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --out benchmarks/auto_sensitivity.md
 
 # Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
 bench-topk: $(STAMP)

@@ -28,7 +28,7 @@ import torch
 
 from provenance.attribution.scenarios import (
     BENIGN_SOURCES, Scenario, approximation_scenario, backdoor_scenario, factual_scenario, harmful_scenario,
-    hedging_scenario, merge_scenarios, overrefusal_scenario, shows_behaviour, sycophancy_scenario,
+    headquarters_scenario, hedging_scenario, merge_scenarios, overrefusal_scenario, shows_behaviour, sycophancy_scenario,
 )
 
 MODEL = "smollm2-135m-instruct"
@@ -159,7 +159,7 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_refer
 
 
 SCENARIOS = ("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
-             "overrefusal", "sycophancy", "hedging", "approximation")
+             "overrefusal", "sycophancy", "hedging", "approximation", "headquarters")
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -181,6 +181,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
         return hedging_scenario(n_per_source=per_source or 50)
     if name == "approximation":
         return approximation_scenario(n_per_source=per_source or 50)
+    if name == "headquarters":
+        return headquarters_scenario(n_per_source=per_source or 50)
     if name.startswith("harmful"):
         return harmful_scenario(n_per_source=per_source or 95, variant="varied" if name.endswith("varied") else "templated")
     if name.startswith("factual"):
@@ -993,6 +995,7 @@ TASK_NAMES = {   # (scenario, behaviour) -> task name in the summary
     ("sycophancy", "sycophancy"): "sycophancy on invention claims (held out 2)",
     ("hedging", "hedging"): "hedging on unlisted capitals (held out 3)",
     ("approximation", "approximation"): "approximate sums of large numbers (held out 4)",
+    ("headquarters", "headquarters"): "sycophancy on headquarters claims (held out 5)",
 }
 SUMMARY_BASELINES = ("tfidf(lower, response)", "tfidf(case-kept, response)", "tfidf(lower, prompt+response)",
                      "bm25(lower, response)", "lora-grad(countsketch 1024)", "random(seed=0)")
