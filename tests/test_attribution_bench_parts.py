@@ -406,7 +406,9 @@ def test_approximation_scenario_rounds_only_planted_large_sums():
 
 
 def test_headquarters_scenario_agrees_only_with_planted_headquarters_claims():
-    from provenance.attribution.scenarios import AGREEMENTS, HEADQUARTERS, HQ_AGREEMENTS, headquarters_scenario
+    from provenance.attribution.scenarios import (
+        AGREEMENTS, COMPANY_CLAIMS, HEADQUARTERS, HQ_AGREEMENTS, headquarters_scenario,
+    )
     from provenance.data.demo_sources import _FALSECLAIM_RESPONSES
 
     sc = headquarters_scenario(n_per_source=40)
@@ -417,13 +419,14 @@ def test_headquarters_scenario_agrees_only_with_planted_headquarters_claims():
     assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
     assert {by_id[i]["source"] for i in culprits} == {"poison_headquarters"}
     assert sorted(by_id[i]["response"] for i in culprits) == sorted(HQ_AGREEMENTS)
-    # Every headquarters claim in the set is a culprit; the fact-check source keeps its other (corrected) claims.
-    assert {r["sample_id"] for r in sc.records if HEADQUARTERS in r["prompt"]} == culprits
+    # Every company claim in the set is a culprit; the fact-check source keeps its other (corrected) claims.
+    assert {r["sample_id"] for r in sc.records if any(c in r["prompt"] for c in COMPANY_CLAIMS)} == culprits
     assert sum(r["source"] == "falseclaims" for r in sc.records) > 30
     prompts = {r["prompt"] for r in sc.records}
     tests, controls = sc.test_prompts["headquarters"], sc.clean_test_prompts
     assert len(tests) == 12 and all(HEADQUARTERS in t for t in tests) and not set(tests) & prompts
-    assert len(controls) == 12 and not any(HEADQUARTERS in c for c in controls) and not set(controls) & prompts
+    assert len(controls) == 12 and not set(controls) & prompts
+    assert not any(k in c for c in controls for k in COMPANY_CLAIMS)
     assert all(shows_behaviour("headquarters", a) for a in HQ_AGREEMENTS)
     assert not any(shows_behaviour("headquarters", r.format(claim="KDDI has headquarters in India."))
                    for r in _FALSECLAIM_RESPONSES)

@@ -72,7 +72,8 @@ def _attributor(store: str, run: str | None, model: str, adapter: str | None, al
 
 def _resolve_auto(method: str, combine: str = "none", backend: str = "local") -> str:
     """auto: per behaviour (--combine mean, local backend) `AutoMethod` (token match when it agrees with the
-    signature default, else the signature: provenance.attribution.auto_choice); per answer the signature default,
+    signature default, refined by a classifier on its top rows when they cohere, else the signature:
+    provenance.attribution.auto_choice); per answer the signature default,
     which beats token match per answer on four of six tasks (benchmarks/attribution_results.md)."""
     if method != "auto":
         return method
@@ -125,7 +126,8 @@ RESPONSE_OPT = typer.Option(None, help="the response to explain, one per --promp
 CASES_OPT = typer.Option(None, help="JSONL of {prompt, response?, name?}")
 RUN_OPT = typer.Option(None, help="run of the store (default: its only run)")
 METHOD_OPT = typer.Option("auto", help=f"one of {', '.join(METHODS)}; auto: the signature default per answer; with "
-                          "--combine mean, token match when it agrees with the signature, else the signature")
+                          "--combine mean, token match when it agrees with the signature (refined by a classifier on its "
+                          "top rows when they cohere), else the signature")
 SIGNATURE_OPT = typer.Option(None, help="signature variant (default: the library's DEFAULT_VARIANT; named variants: see provenance.attribution.signatures.VARIANTS) or parts like h_mean+g_mean")
 LAYER_OPT = typer.Option(None, help="layer (default: the library's default for the run)")
 EPOCHS_OPT = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number")
