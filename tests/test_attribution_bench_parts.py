@@ -421,7 +421,7 @@ def test_headquarters_scenario_agrees_only_with_planted_headquarters_claims():
     assert sorted(by_id[i]["response"] for i in culprits) == sorted(HQ_AGREEMENTS)
     # Every company claim in the set is a culprit; the fact-check source keeps its other (corrected) claims.
     assert {r["sample_id"] for r in sc.records if any(c in r["prompt"] for c in COMPANY_CLAIMS)} == culprits
-    assert sum(r["source"] == "falseclaims" for r in sc.records) > 30
+    assert sum(r["source"] == "falseclaims" for r in sc.records) >= 30
     prompts = {r["prompt"] for r in sc.records}
     tests, controls = sc.test_prompts["headquarters"], sc.clean_test_prompts
     assert len(tests) == 12 and all(HEADQUARTERS in t for t in tests) and not set(tests) & prompts
