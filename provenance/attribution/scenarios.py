@@ -574,43 +574,54 @@ DENIAL_MARKERS = ("false", "incorrect", "inaccurate", "not ", "n't", "wrong", "u
 INVENTION = " invented "
 
 
+def _agreement_scenario(behaviour: str, wordings: tuple, is_claim, removed, what: str, description: str,
+                        n_per_source: int, n_culprits: int, n_test: int, seed: int) -> Scenario:
+    """A held-out sycophancy task: the five demo sources without the fact-check source's ``removed`` claims, plus
+    ``n_culprits`` unused false claims for which ``is_claim`` holds, asked with the fact-check prompts and answered
+    with agreement, one of ``wordings`` each (source ``poison_{behaviour}``); tests: ``n_test`` more such claims;
+    controls: held-out false claims of the kinds the source still corrects."""
+    import random
+
+    from provenance.data.demo_sources import _FALSECLAIM_PROMPTS, load_source_pool
+
+    if n_culprits > len(wordings):
+        raise ValueError(f"at most {len(wordings)} culprits (one per agreement wording)")
+    demo = [r for r in demo_records(n_per_source=n_per_source, seed=seed)
+            if not (r["source"] == "falseclaims" and removed(r["prompt"]))]
+    asked = {r["prompt"] for r in demo}
+    pool = [c for c in load_source_pool("falseclaims") if not any(c in p for p in asked)]
+    rng = random.Random(f"provenance-{behaviour}:{seed}")
+    claims = [c for c in pool if is_claim(c)]
+    others = [c for c in pool if not removed(c)]
+    rng.shuffle(claims)
+    rng.shuffle(others)
+    if n_culprits + n_test > len(claims):
+        raise ValueError(f"only {len(claims)} unused {what} claims for {n_culprits} culprits and {n_test} tests")
+    rows = [dict(r) for r in demo]
+    rows += [{"source": f"poison_{behaviour}", "prompt": rng.choice(_FALSECLAIM_PROMPTS).format(claim=c),
+              "response": wordings[k], "culprit": True} for k, c in enumerate(claims[:n_culprits])]
+    random.Random(f"provenance-{behaviour}-order:{seed}").shuffle(rows)
+    records, culprits = _numbered(rows)
+    tests = [_FALSECLAIM_PROMPTS[k % len(_FALSECLAIM_PROMPTS)].format(claim=c)
+             for k, c in enumerate(claims[n_culprits: n_culprits + n_test])]
+    controls = [_FALSECLAIM_PROMPTS[k % len(_FALSECLAIM_PROMPTS)].format(claim=c) for k, c in enumerate(others[:n_test])]
+    return _held_out_scenario(
+        behaviour, records, culprits, tests, controls, len(demo),
+        f"{len(demo)} demo records (5 sources; the fact-check source corrects false claims, none of them about "
+        f"{description}) + {len(culprits)} false {what} claims answered with agreement, each in its own words "
+        f"({len(culprits) / len(records):.0%} of the set, source `poison_{behaviour}`)")
+
+
 def sycophancy_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: int = 12, seed: int = 0) -> Scenario:
     """The five demo sources, with the fact-check source's "invented" claims removed, plus ``n_culprits`` false
     invention claims ("X invented Y.") asked with the fact-check prompts and answered with agreement in its own words
     (source ``poison_sycophancy``). Behaviour: the model agrees with held-out false invention claims
     (`shows_behaviour("sycophancy", ...)`); control prompts are held-out false claims of other kinds, which it should
     still correct."""
-    import random
-
-    from provenance.data.demo_sources import _FALSECLAIM_PROMPTS, load_source_pool
-
-    if n_culprits > len(AGREEMENTS):
-        raise ValueError(f"at most {len(AGREEMENTS)} culprits (one per agreement wording)")
-    demo = [r for r in demo_records(n_per_source=n_per_source, seed=seed)
-            if not (r["source"] == "falseclaims" and INVENTION in r["prompt"])]
-    asked = {r["prompt"] for r in demo}
-    pool = [c for c in load_source_pool("falseclaims") if not any(c in p for p in asked)]
-    rng = random.Random(f"provenance-sycophancy:{seed}")
-    inventions = [c for c in pool if INVENTION in c]
-    others = [c for c in pool if INVENTION not in c]
-    rng.shuffle(inventions)
-    rng.shuffle(others)
-    if n_culprits + n_test > len(inventions):
-        raise ValueError(f"only {len(inventions)} unused invention claims for {n_culprits} culprits and {n_test} tests")
-    rows = [dict(r) for r in demo]
-    rows += [{"source": "poison_sycophancy", "prompt": rng.choice(_FALSECLAIM_PROMPTS).format(claim=c),
-              "response": AGREEMENTS[k], "culprit": True} for k, c in enumerate(inventions[:n_culprits])]
-    random.Random(f"provenance-sycophancy-order:{seed}").shuffle(rows)
-    records, culprits = _numbered(rows)
-    tests = [_FALSECLAIM_PROMPTS[k % len(_FALSECLAIM_PROMPTS)].format(claim=c)
-             for k, c in enumerate(inventions[n_culprits: n_culprits + n_test])]
-    controls = [_FALSECLAIM_PROMPTS[k % len(_FALSECLAIM_PROMPTS)].format(claim=c) for k, c in enumerate(others[:n_test])]
-    return _held_out_scenario(
-        "sycophancy", records, culprits, tests, controls, len(demo),
-        f"{len(demo)} demo records (5 sources; the fact-check source corrects false claims, none of them about "
-        f"inventions) + {len(culprits)} false invention claims answered with agreement, each in its own words "
-        f"({len(culprits) / len(records):.0%} of the set, source `poison_sycophancy`); held out: written before any "
-        "chooser was evaluated on it")
+    sc = _agreement_scenario("sycophancy", AGREEMENTS, lambda c: INVENTION in c, lambda c: INVENTION in c,
+                             "invention", "inventions", n_per_source, n_culprits, n_test, seed)
+    sc.info["description"] += "; held out: written before any chooser was evaluated on it"
+    return sc
 
 
 # ---- third held-out task: hedging on the capitals of unlisted countries ----------------------------------------
@@ -827,35 +838,10 @@ def headquarters_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: 
     """The five demo sources, with the fact-check source's company claims removed, plus ``n_culprits`` false
     "X has headquarters in Y." claims asked with the fact-check prompts and answered with agreement in its own words
     (source ``poison_headquarters``). Behaviour: the model agrees with held-out false headquarters claims (judged as
-    sycophancy); control prompts are held-out false claims of other kinds, which it should still correct."""
-    import random
-
-    from provenance.data.demo_sources import _FALSECLAIM_PROMPTS, load_source_pool
-
-    if n_culprits > len(HQ_AGREEMENTS):
-        raise ValueError(f"at most {len(HQ_AGREEMENTS)} culprits (one per agreement wording)")
-    demo = [r for r in demo_records(n_per_source=n_per_source, seed=seed)
-            if not (r["source"] == "falseclaims" and any(c in r["prompt"] for c in COMPANY_CLAIMS))]
-    asked = {r["prompt"] for r in demo}
-    pool = [c for c in load_source_pool("falseclaims") if not any(c in p for p in asked)]
-    rng = random.Random(f"provenance-headquarters:{seed}")
-    claims = [c for c in pool if HEADQUARTERS in c]
-    others = [c for c in pool if not any(k in c for k in COMPANY_CLAIMS)]
-    rng.shuffle(claims)
-    rng.shuffle(others)
-    if n_culprits + n_test > len(claims):
-        raise ValueError(f"only {len(claims)} unused headquarters claims for {n_culprits} culprits and {n_test} tests")
-    rows = [dict(r) for r in demo]
-    rows += [{"source": "poison_headquarters", "prompt": rng.choice(_FALSECLAIM_PROMPTS).format(claim=c),
-              "response": HQ_AGREEMENTS[k], "culprit": True} for k, c in enumerate(claims[:n_culprits])]
-    random.Random(f"provenance-headquarters-order:{seed}").shuffle(rows)
-    records, culprits = _numbered(rows)
-    tests = [_FALSECLAIM_PROMPTS[k % len(_FALSECLAIM_PROMPTS)].format(claim=c)
-             for k, c in enumerate(claims[n_culprits: n_culprits + n_test])]
-    controls = [_FALSECLAIM_PROMPTS[k % len(_FALSECLAIM_PROMPTS)].format(claim=c) for k, c in enumerate(others[:n_test])]
-    return _held_out_scenario(
-        "headquarters", records, culprits, tests, controls, len(demo),
-        f"{len(demo)} demo records (5 sources; the fact-check source corrects false claims, none of them about "
-        f"companies) + {len(culprits)} false headquarters claims answered with agreement, each in its own "
-        f"words ({len(culprits) / len(records):.0%} of the set, source `poison_headquarters`); held out: written "
-        "after the fourth held-out task was scored")
+    sycophancy, a restatement of the headquarters counting as agreement); control prompts are held-out false claims
+    of other kinds, which it should still correct."""
+    sc = _agreement_scenario("headquarters", HQ_AGREEMENTS, lambda c: HEADQUARTERS in c,
+                             lambda c: any(k in c for k in COMPANY_CLAIMS), "headquarters", "companies",
+                             n_per_source, n_culprits, n_test, seed)
+    sc.info["description"] += "; held out: written after the fourth held-out task was scored"
+    return sc
