@@ -31,8 +31,10 @@ When token match is kept, its top ``seed_k`` rows may refine it (`provenance.att
 resemble each other as whole responses (`seed_coherence` of their ``h_mean`` at the token layer >=
 ``min_coherence``), a classifier trained on them against the rows token match ranks below ``band`` ranks every
 row. That lifts the stance tasks where token match's best token is shared with rows of the same templates
-(sycophancy 0.89 -> 1.00, hedging 0.98 -> 1.00) and leaves the tasks whose behaviour sits in one token (factual swap,
-compliments: coherence 0.39-0.40) to token match. ``refine=False`` gives the rule without it.
+(sycophancy 0.89 -> 1.00, hedging 0.98 -> 1.00; then, held out, headquarters sycophancy 0.87 -> 1.00) and leaves the
+tasks whose behaviour sits in one token (factual swap, compliments: coherence 0.39-0.40) to token match. It needs
+more culprits than ``seed_k``: a behaviour taught by fewer rows whose top rows cohere is refined from wrong seeds.
+``refine=False`` gives the rule without it.
 """
 from __future__ import annotations
 
@@ -48,8 +50,9 @@ __all__ = ["AutoMethod", "top_overlap"]
 
 AGREE_K = 20
 MIN_OVERLAP = 0.3
-# Refinement (seed_refine): chosen on the seven benchmark tasks that count (commit message and
-# benchmarks/attribution_results.md), then checked on a fourth held-out task.
+# Refinement (seed_refine): chosen on the seven benchmark tasks that count, then checked on two held-out tasks
+# (approximation 1.00 with and without it; headquarters sycophancy 1.00 with it, 0.87 without it:
+# benchmarks/attribution_results.md). benchmarks/auto_sensitivity.md: how P@n depends on these four settings.
 SEED_K = 10            # token match's top rows that train the classifier
 BAND = 100             # rows token match ranks below this are its negatives; the rows between are left out
 MIN_COHERENCE = 0.5    # token-carried behaviours measured 0.39-0.44, whole-response ones 0.62-0.97
