@@ -19,20 +19,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from provenance.attribution.signatures import part_means
+from provenance.attribution.signatures import _unit_rows, part_means
 from provenance.attribution.topk import top_k_rows
 
 __all__ = ["seed_coherence", "SeedClassifier"]
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-30)
-
-
 def _centered(store, layer: int, part: str, block: np.ndarray) -> np.ndarray:
     """Rows of ``part`` at ``layer`` minus the last epoch's mean, unit-norm."""
     mean = part_means(store, layer, [part])[part].astype(np.float64)
-    return _unit(np.asarray(block, np.float64) - mean)
+    return _unit_rows(np.asarray(block, np.float64) - mean)
 
 
 def seed_coherence(store, rows: np.ndarray, layer: int, part: str = "h_mean") -> float:
