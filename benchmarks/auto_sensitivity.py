@@ -20,7 +20,7 @@ from provenance.attribution.auto_choice import AGREE_K, MIN_OVERLAP, AutoMethod,
 from provenance.attribution.bench import attributor_of, load_tasks, queried_behaviours, task_status
 from provenance.attribution.metrics import precision_at
 from provenance.attribution.query import SignatureMethod
-from provenance.attribution.seed_refine import SeedClassifier, seed_coherence
+from provenance.attribution.seed_refine import refine_ranking
 from provenance.attribution.signatures import DEFAULT_VARIANT
 from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
 from provenance.attribution.topk import select_rows
@@ -50,10 +50,10 @@ def measure(run: Path) -> list[dict]:
         row = {"run": str(run), "behaviour": behaviour, "n": len(culprits), "auto_v1": p_at_n(att, (r_tm if agrees else r_sig)[0], culprits)}
         for seed_k, band, c, thr in itertools.product(SEED_KS, BANDS, CS, THRESHOLDS):
             rows = (r_tm if agrees else r_sig)[0]
-            if agrees and seed_coherence(store, np.sort(ranked[:seed_k]), token_layer) >= thr:
-                negative = np.setdiff1d(np.flatnonzero(mask), ranked[:band])
-                clf = SeedClassifier([(sig_layer, "h_last"), (token_layer, "h_mean")], C=c).fit(store, ranked[:seed_k], negative)
-                rows = clf.top_k(store, mask, n_sel)[1][0]
+            if agrees:   # as AutoMethod refines
+                _, top = refine_ranking(store, ranked, mask, [(sig_layer, "h_last"), (token_layer, "h_mean")],
+                                        token_layer, n_sel, seed_k=seed_k, band=band, min_coherence=thr, C=c)
+                rows = rows if top is None else top[1][0]
             row[(seed_k, band, c, thr)] = p_at_n(att, rows, culprits)
         out.append(row)
         print(run, behaviour, f"v1 {row['auto_v1']:.2f}, default {row[(10, 100, 10.0, 0.5)]:.2f}", flush=True)

@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from provenance.attribution.query import Attributor, SignatureMethod, TestSignatures
-from provenance.attribution.seed_refine import SeedClassifier, seed_coherence
+from provenance.attribution.seed_refine import SeedClassifier, refine_ranking
 from provenance.attribution.signatures import DEFAULT_VARIANT
 from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
 from provenance.attribution.topk import select_rows
@@ -150,26 +150,24 @@ class AutoMethod:
         ``choice`` says what was measured."""
         ranked = ranked[ranked >= 0]
         sig_layer = self.signature.layer if self.signature.layer is not None else att.default_layer()
-        clf = SeedClassifier([(sig_layer, "h_last"), (token_layer, "h_mean")], C=self.refine_c)
+        parts = [(sig_layer, "h_last"), (token_layer, "h_mean")]
         mask = select_rows(att.samples, self.epochs)
-        negative = np.setdiff1d(np.flatnonzero(mask), ranked[: self.band])
+        n_negative = int(mask.sum()) - int(mask[ranked[: self.band]].sum())
+        missing = SeedClassifier(parts).missing(att.store)
         why_not = None
-        if clf.missing(att.store):
-            why_not = f"no stored {', '.join(f'{p}@{l}' for l, p in clf.missing(att.store))} to refine with"
-        elif len(ranked) < self.seed_k or len(negative) < self.seed_k:
-            why_not = (f"too few rows to refine: {len(ranked)} ranked, {len(negative)} below rank {self.band}")
+        if missing:
+            why_not = f"no stored {', '.join(f'{p}@{l}' for l, p in missing)} to refine with"
+        elif len(ranked) < self.seed_k or n_negative < self.seed_k:
+            why_not = f"too few rows to refine: {len(ranked)} ranked, {n_negative} below rank {self.band}"
         if why_not is not None:
             self.choice.update(coherence=None, reason=f"{self.choice['reason']}; not refined: {why_not}")
             return None
-        seeds = ranked[: self.seed_k]
-        coherence = seed_coherence(att.store, np.sort(seeds), token_layer)
-        coheres = coherence >= self.min_coherence
+        coherence, top = refine_ranking(att.store, ranked, mask, parts, token_layer, k, seed_k=self.seed_k,
+                                        band=self.band, min_coherence=self.min_coherence, C=self.refine_c)
         self.choice["coherence"] = coherence
         self.choice["reason"] += (f"; its top {self.seed_k} rows' h_mean@{token_layer} coherence {coherence:.2f} "
-                                  f"{'>=' if coheres else '<'} {self.min_coherence}")
-        if not coheres:
-            return None
-        clf.fit(att.store, seeds, negative)
-        self.choice["method"] = (f"{self.choice['method']}, refined by a classifier on its top {self.seed_k} rows "
-                                 f"(h_last@{sig_layer}, h_mean@{token_layer})")
-        return clf.top_k(att.store, mask, k)
+                                  f"{'>=' if top is not None else '<'} {self.min_coherence}")
+        if top is not None:
+            self.choice["method"] = (f"{self.choice['method']}, refined by a classifier on its top {self.seed_k} "
+                                     f"rows (h_last@{sig_layer}, h_mean@{token_layer})")
+        return top

@@ -607,7 +607,7 @@ def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k
 
 AUTO_LABEL = ("auto (token match if it agrees with the signature, refined by its top rows when they cohere; "
               "else the signature)")
-# The rule before the refinement (sessions 13-17), measured beside it: `AutoMethod(refine=False)`.
+# The rule before the refinement (fixed in session 13), measured beside it: `AutoMethod(refine=False)`.
 AUTO_V1_LABEL = "auto (token match if it agrees with the signature, else the signature)"
 
 
@@ -622,7 +622,8 @@ def run_auto(out: Path, k: int = 100):
     att, store = attributor_of(out)
     rows_out, choices = [], {}
     for behaviour, cases, culprits in queried_behaviours(out):
-        for label, method in ((AUTO_V1_LABEL, AutoMethod(refine=False)), (AUTO_LABEL, AutoMethod())):
+        refined = AutoMethod()
+        for label, method in ((AUTO_V1_LABEL, AutoMethod(refine=False)), (AUTO_LABEL, refined)):
             t0 = time.perf_counter()
             res = att.query(cases, method=method, k=k, snippet_chars=0, combine="mean")   # test signatures included
             m = _metrics(res, culprits, len(culprits), k)
@@ -631,7 +632,7 @@ def run_auto(out: Path, k: int = 100):
                              "seconds": round(time.perf_counter() - t0, 2)})
             print(f"{out} {behaviour} {label}: P@n {m['P@n']:.2f} ({rows_out[-1]['seconds']}s) {method.choice}",
                   flush=True)
-        choices[behaviour] = method.choice
+        choices[behaviour] = refined.choice
     table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
     table = pd.concat([table[~table.method.isin([AUTO_LABEL, AUTO_V1_LABEL])], pd.DataFrame(rows_out)],
                       ignore_index=True)

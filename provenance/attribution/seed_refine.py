@@ -22,7 +22,7 @@ import numpy as np
 from provenance.attribution.signatures import _unit_rows, part_means
 from provenance.attribution.topk import top_k_rows
 
-__all__ = ["seed_coherence", "SeedClassifier"]
+__all__ = ["seed_coherence", "SeedClassifier", "refine_ranking"]
 
 
 def _centered(store, layer: int, part: str, block: np.ndarray) -> np.ndarray:
@@ -90,3 +90,16 @@ class SeedClassifier:
         if self.model is None:
             raise ValueError("fit the seed classifier first")
         return top_k_rows(self._blocks(store, chunk_rows), 1, k, mask)
+
+
+def refine_ranking(store, ranked: np.ndarray, mask: np.ndarray, parts: list[tuple[int, str]], coherence_layer: int,
+                   k: int, *, seed_k: int, band: int, min_coherence: float, C: float):
+    """(coherence of ``ranked``'s top ``seed_k`` rows at ``coherence_layer``, the classifier's ([1, k] scores,
+    [1, k] rows) or None when they do not cohere). The classifier is trained on those rows against the rows of
+    ``mask`` outside ``ranked``'s top ``band``."""
+    seeds = ranked[:seed_k]
+    coherence = seed_coherence(store, np.sort(seeds), coherence_layer)
+    if coherence < min_coherence:
+        return coherence, None
+    negative = np.setdiff1d(np.flatnonzero(mask), ranked[:band])
+    return coherence, SeedClassifier(parts, C=C).fit(store, seeds, negative).top_k(store, mask, k)
