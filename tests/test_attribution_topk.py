@@ -87,7 +87,9 @@ def test_streaming_top_k_equals_in_memory(att, store):
             small = SignatureMethod(name, 1, epochs, chunk_rows=7).top_k(att, test, 40)
             big = SignatureMethod(name, 1, epochs, chunk_rows=10**6).top_k(att, test, 40)
             np.testing.assert_array_equal(small[1], big[1])
-            np.testing.assert_array_equal(small[0], big[0])
+            # A 7-row chunk and one 10**6-row chunk are different matmul shapes (BLAS may pick another kernel and
+            # summation order): the float32 cosines agree to 1e-6, the random test data has no ties that close.
+            np.testing.assert_allclose(small[0], big[0], rtol=0, atol=1e-6)
 
 
 def test_k_larger_than_selection_returns_every_selected_row(att, store):

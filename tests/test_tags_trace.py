@@ -12,6 +12,10 @@ from provenance.tags import (GuardedGenerator, SourceTagLogitsProcessor, TagSche
 
 SOURCES = ("a", "b", "c")
 EOS = 3
+# Batched left-padded and one-at-a-time generation multiply matrices of different shapes, so their float32 source
+# probabilities may differ in the last bits (3e-8 seen on an Intel Xeon): compare them to 1e-6, about eight float32
+# ulps at 1.0.
+CONFIDENCE_ATOL = 1e-6
 
 
 from hf_app import single_thread  # noqa: E402,F401
@@ -99,9 +103,13 @@ def test_trace_batched_left_padded_equals_reference_loop(tagged):
         assert res.forced  # a random model never tags by itself: the budget forces <TAG>
         got = torch.tensor([res.confidence[s] for s in SOURCES])
         assert torch.allclose(got, ref_probs, atol=1e-5) and abs(float(got.sum()) - 1) < 1e-6
-    # Batched vs one at a time: identical.
+    # Batched vs one at a time: the same tokens, text and source; confidences to CONFIDENCE_ATOL.
     single = [trace(model, tok, [p], scheme=scheme, max_new_tokens=7)[0] for p in prompts]
-    assert [r.as_dict() for r in single] == [r.as_dict() for r in results]
+    assert len(single) == len(results)
+    for one, batched in zip(single, results):
+        one, batched = one.as_dict(), batched.as_dict()
+        assert one.pop("confidence") == pytest.approx(batched.pop("confidence"), rel=0, abs=CONFIDENCE_ATOL)
+        assert one == batched
 
 
 def test_guard_and_trained_modes(tagged):
