@@ -1,40 +1,33 @@
 """Automatic choice for a behaviour query: token match when it agrees with the signature default, else the signature.
 
-Per behaviour (``combine="mean"``), token match over the training-time per-token states is the best method wherever the
-behaviour sits in tokens the fine-tuning raised (a swapped entity, a fixed target, compliments). It fails when those
-tokens are shared with rows of another context: over-refusal of cooking, answered in the very words the harmful
-sources use to refuse, ranks the harmful refusals first (P@n 0.00), while the signature, which reads the whole
-sequence at its last position, still finds the cooking refusals (0.83). That failure is visible without labels: the two
-methods' top lists then barely overlap (top-20 overlap 0.05 there, 0.60 to 0.80 on the five tasks where token match is
-right; benchmarks/attribution_results.md). So both rank, and token match is kept only when at least ``min_overlap`` of
-its top ``agree_k`` rows are also in the signature's. (A causal check found later that the over-refusal behaviour is
-taught by the refusal sources as well as by the planted rows, so P@n against the planted rows scores neither method
-there; the gate stays, as it changes nothing on the tasks that count and says when the two methods see different
-rows.)
+Per behaviour (``combine="mean"``), token match over the training-time per-token states finds the rows that teach a
+behaviour carried by tokens the fine-tuning raised (a swapped entity, a fixed target text, compliments). It fails when
+those tokens are shared with rows of another context: an answer given in the very words other sources use for another
+purpose ranks those sources' rows first, while the signature, which reads the whole sequence at its last position,
+still separates them. That failure is visible without labels: the two methods' top lists then barely overlap. So both
+rank, and token match is kept only when at least ``min_overlap`` of its top ``agree_k`` rows are also among the
+signature's.
 
-Per answer (``combine="none"``) the signature default ranks: one answer's raised tokens are too few for token match to
-be reliable (per answer it loses to the signature on four of six tasks), and a per-answer gate measured worse than the
-signature alone.
+Per answer (``combine="none"``) the signature default ranks: one answer's raised tokens are too few for token match
+to be reliable.
 
-Without per-token states at the token layer, or without a base model to weigh tokens against (a PEFT model can disable
-its adapters; otherwise pass ``base``), the signature ranks, and ``choice`` says why.
+Without per-token states at the token layer, or without a base model to weigh tokens against (a PEFT model can
+disable its adapters; otherwise pass ``base``), the signature ranks, and ``choice`` says why.
 
-When the two disagree, token match's ranking is still an answer, to another question: which rows' words the answers
-reuse. On the over-refusal task 7 of the 12 answers repeat, word for word, a refusal of the Do-Not-Answer and HarmBench
-sources: the wording comes from those rows. (Retrained without the planted cooking refusals, the model still refuses
-every held-out cooking question, in those sources' words; without those sources, in the planted rows' manner: both
-sets teach the behaviour. benchmarks/attribution_results.md, "Acting on the ranking".)
+When the two disagree, token match's ranking still answers another question: which rows' words the answers reuse.
 ``wording`` keeps that ranking (None when token match ranked or did not run); `Attributor.query` returns it as
 ``AttributionResult.wording`` and the CLI prints it under the ranking.
 
 When token match is kept, its top ``seed_k`` rows may refine it (`provenance.attribution.seed_refine`): if they
 resemble each other as whole responses (`seed_coherence` of their ``h_mean`` at the token layer >=
-``min_coherence``), a classifier trained on them against the rows token match ranks below ``band`` ranks every
-row. That lifts the stance tasks where token match's best token is shared with rows of the same templates
-(sycophancy 0.89 -> 1.00, hedging 0.98 -> 1.00; then, held out, headquarters sycophancy 0.87 -> 1.00) and leaves the
-tasks whose behaviour sits in one token (factual swap, compliments: coherence 0.39-0.40) to token match. It needs
-more culprits than ``seed_k``: a behaviour taught by fewer rows whose top rows cohere is refined from wrong seeds.
-``refine=False`` gives the rule without it.
+``min_coherence``), a classifier trained on them against the rows token match ranks below ``band`` ranks every row.
+That helps behaviours that are a stance of the whole response, where token match's best token is shared with rows
+of the same templates, and leaves behaviours carried by single tokens (whose top rows do not cohere) to token match.
+It needs more culprits than ``seed_k``: a behaviour taught by fewer rows whose top rows cohere is refined from wrong
+seeds. ``refine=False`` gives the rule without it.
+
+The default settings were chosen on the attribution benchmark; its measurements, and how P@n depends on each
+setting, are in benchmarks/attribution/ (README.md and results/).
 """
 from __future__ import annotations
 
@@ -50,12 +43,11 @@ __all__ = ["AutoMethod", "top_overlap"]
 
 AGREE_K = 20
 MIN_OVERLAP = 0.3
-# Refinement (seed_refine): chosen on the seven benchmark tasks that count, then checked on two held-out tasks
-# (approximation 1.00 with and without it; headquarters sycophancy 1.00 with it, 0.87 without it:
-# benchmarks/attribution_results.md). benchmarks/auto_sensitivity.md: how P@n depends on these four settings.
+# Refinement (seed_refine) settings, chosen on the attribution benchmark and checked on held-out tasks
+# (benchmarks/attribution/README.md; results/auto_sensitivity.md: how P@n depends on each of the four).
 SEED_K = 10            # token match's top rows that train the classifier
 BAND = 100             # rows token match ranks below this are its negatives; the rows between are left out
-MIN_COHERENCE = 0.5    # token-carried behaviours measured 0.39-0.44, whole-response ones 0.62-0.97
+MIN_COHERENCE = 0.5    # between the coherence of token-carried behaviours and of whole-response ones
 REFINE_C = 10.0
 
 
