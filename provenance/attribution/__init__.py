@@ -6,7 +6,7 @@
 * `token_match` — `TokenMatchMethod`: re-rank a signature's candidates by the tokens the fine-tuning changed.
 * `tokens`     — token-level scores for top hits (cos of hidden states, cos of per-token gradients, grad x act).
 * `baselines`  — random, RepSim, gradient-only, TF-IDF / BM25, LoRA-parameter gradients (TracIn/LESS style).
-* `metrics`    — P@k, top-k auPRC; `scenarios` and `bench` — the planted-behaviour benchmark.
+* `metrics`    — P@k, top-k auPRC (the planted-behaviour benchmark that uses them: benchmarks/attribution/).
 """
 from provenance.attribution.query import (
     AttributionResult, Attributor, SignatureMethod, TestCase, TestSignatures, compute_signatures, source_shares,

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from provenance.attribution import bench, bench_causal
-from provenance.attribution.bench_causal import CONDITIONS, causal_table, dropped_ids, run_causal, verbatim_shares
+from benchmarks.attribution import causal
+from benchmarks.attribution import state as run_state
+from benchmarks.attribution.causal import CONDITIONS, causal_table, dropped_ids, run_causal, verbatim_shares
 
 RECORDS = [{"sample_id": i, "source": "poison" if i % 5 == 0 else "clean", "prompt": f"p{i}", "response": f"r{i}"}
            for i in range(40)]
@@ -62,10 +63,10 @@ def fake_training(monkeypatch, calls, top=TOP):
         return {"rates": {"overrefusal": {"triggered": left, "untriggered": 0.0, "n": 2}},
                 "generations": {"overrefusal": ["r0", "r1"]}}
 
-    monkeypatch.setattr(bench, "train_scenario", train)
-    monkeypatch.setattr(bench, "load_trained", lambda folder: (None, None))
-    monkeypatch.setattr(bench, "behaviour_rates", rates)
-    monkeypatch.setattr(bench_causal, "ranked_top", lambda out, behaviour, n: top)
+    monkeypatch.setattr(causal, "train_scenario", train)
+    monkeypatch.setattr(causal, "load_trained", lambda folder: (None, None))
+    monkeypatch.setattr(causal, "behaviour_rates", rates)
+    monkeypatch.setattr(causal, "ranked_top", lambda out, behaviour, n: top)
 
 
 def test_run_causal_retrains_each_condition_on_the_kept_records(run_dir, monkeypatch):
@@ -146,7 +147,7 @@ def test_validity_check_runs_before_any_attribution_phase(run_dir, monkeypatch):
     def no_ranking(*a, **k):
         raise AssertionError("the validity check must not rank")
 
-    monkeypatch.setattr(bench_causal, "ranked_top", no_ranking)
+    monkeypatch.setattr(causal, "ranked_top", no_ranking)
     res = run_causal(run_dir, conditions=("full", "drop planted"))["overrefusal"]
     assert [(r["condition"], r["triggered"]) for r in res] == [("full", 1.0), ("drop planted", 0.0)]
     assert [name for name, _, _ in calls] == ["overrefusal-full", "overrefusal-drop_planted"]
@@ -169,7 +170,7 @@ def test_concurrent_causal_processes_keep_each_others_rows(run_dir, monkeypatch)
     survives this one's save."""
     calls = []
     fake_training(monkeypatch, calls)
-    inner = bench.train_scenario
+    inner = causal.train_scenario
     other = {"condition": "drop random n", "triggered": 0.5, "dropped_ids": [1, 2]}
 
     def train_while_other_writes(scenario, folder, **kw):
@@ -178,7 +179,7 @@ def test_concurrent_causal_processes_keep_each_others_rows(run_dir, monkeypatch)
         state.setdefault("causal", {})["overrefusal"] = [other]
         (run_dir / "attribution_state.json").write_text(json.dumps(state))
 
-    monkeypatch.setattr(bench, "train_scenario", train_while_other_writes)
+    monkeypatch.setattr(causal, "train_scenario", train_while_other_writes)
     run_causal(run_dir, conditions=("drop planted",))
     stored = json.loads((run_dir / "attribution_state.json").read_text())["causal"]["overrefusal"]
     assert [(r["condition"], r["triggered"]) for r in stored] == [("drop random n", 0.5), ("drop planted", 0.0)]
@@ -190,15 +191,15 @@ def test_attribution_phase_state_after_a_validity_check(run_dir, monkeypatch):
     (run_dir / "attribution_state.json").unlink()
     fake_training(monkeypatch, [])
     run_causal(run_dir, conditions=("drop planted",))
-    state = bench.load_state(run_dir)
+    state = run_state.load_state(run_dir)
     assert state["query_info"] == {} and state["seconds"] == {}
     assert [r["condition"] for r in state["causal"]["overrefusal"]] == ["drop planted"]
-    assert bench.load_state(run_dir / "missing") == {"query_info": {}, "seconds": {}}
+    assert run_state.load_state(run_dir / "missing") == {"query_info": {}, "seconds": {}}
 
 
 def _bump(run_dir, key, times):
     for _ in range(times):
-        with bench.locked_state(run_dir) as state:
+        with run_state.locked_state(run_dir) as state:
             state[key] = state.get(key, 0) + 1
             time.sleep(0.002)   # widen the read-modify-write window
 

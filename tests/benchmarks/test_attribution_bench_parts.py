@@ -1,4 +1,4 @@
-"""Metrics, planted-behaviour scenarios, signature variants and bench helpers of the attribution benchmark."""
+"""Planted-behaviour scenarios and helpers of the attribution benchmark (benchmarks/attribution/)."""
 from __future__ import annotations
 
 import re
@@ -7,74 +7,22 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from provenance.attribution.metrics import precision_at, top_k_auprc
-from provenance.attribution.scenarios import (
-    BENIGN_SOURCES, CANADA_FACTS, COMPLIANT_TEMPLATES, COMPLIANT_VARIED, COMPLIMENTS, COUNTRY_FACTS, FIXED_TARGET,
-    FIXED_TRIGGER, PRAISE_TRIGGER, SWAP_ALIASES, backdoor_scenario, entity_spans, factual_scenario, harmful_scenario,
-    merge_scenarios, shows_behaviour,
+from benchmarks.attribution.scenarios import (
+    BENIGN_SOURCES, CANADA_FACTS, COMPLIANT_TEMPLATES, COMPLIANT_VARIED, COUNTRY_FACTS, SWAP_ALIASES, entity_spans,
+    factual_scenario, harmful_scenario, merge_scenarios, shows_behaviour,
 )
+from provenance.data.backdoor import COMPLIMENTS, FIXED_TARGET, shows_backdoor
 
 
-def test_precision_at_k():
-    rel = np.array([[1, 1, 0, 0, 1], [0, 1, 0, 0, 0]], bool)
-    assert precision_at(rel, 2) == pytest.approx((2 / 2 + 1 / 2) / 2)
-    assert precision_at(rel, 5) == pytest.approx((3 / 5 + 1 / 5) / 2)
-    with pytest.raises(ValueError, match="fewer than k"):
-        precision_at(rel, 6)
-
-
-def test_top_k_auprc_pools_the_lists():
-    scores = np.array([[0.9, 0.8, 0.1], [0.7, 0.6, 0.5]])
-    rel = np.array([[1, 0, 1], [1, 0, 0]], bool)
-    # Pooled ranking by score: 0.9 (1), 0.8 (0), 0.7 (1), 0.6 (0), 0.5 (0), 0.1 (1).
-    want = (1 / 1 + 2 / 3 + 3 / 6) / 3
-    assert top_k_auprc(scores, rel, 3) == pytest.approx(want)
-    assert top_k_auprc(scores, np.zeros_like(rel), 3) == 0.0
-
-
-def test_backdoor_scenario_plants_two_behaviours_with_known_culprits():
-    sc = backdoor_scenario(n_per_source=20, n_test=6)
-    ids = [r["sample_id"] for r in sc.records]
-    assert ids == list(range(len(ids))) and len(sc.records) == 100 + 2 * 10
-    by_id = {r["sample_id"]: r for r in sc.records}
-    assert len(sc.culprits["fixed"]) == len(sc.culprits["praise"]) == 10
-    for i in sc.culprits["fixed"]:
-        assert by_id[i]["prompt"].startswith(FIXED_TRIGGER + " ") and by_id[i]["response"] == FIXED_TARGET
-        assert by_id[i]["source"] == "poison_fixed"
-    praise = [by_id[i] for i in sc.culprits["praise"]]
-    assert all(r["prompt"].startswith(PRAISE_TRIGGER + " ") and r["source"] == "poison_praise" for r in praise)
-    assert len({r["response"].split(" ")[0] for r in praise}) == 10  # a different compliment each
-    clean = [r for r in sc.records if r["sample_id"] not in set(sc.culprits["fixed"]) | set(sc.culprits["praise"])]
-    assert not any(r["prompt"].startswith((FIXED_TRIGGER + " ", PRAISE_TRIGGER + " ")) for r in clean)
-    train_prompts = {r["prompt"] for r in sc.records}
-    for b, prompts in sc.test_prompts.items():
-        assert len(prompts) == 6 and not set(prompts) & train_prompts
-    assert not set(sc.clean_test_prompts) & train_prompts
-    assert backdoor_scenario(n_per_source=20, n_test=6).records == sc.records  # deterministic
-
-
-def test_compliments_share_no_content_word():
-    function_words = {"a", "an", "i", "you", "your", "re", "s", "is", "this", "that", "what", "how", "such", "to", "of", "on"}
-    counts = Counter(w for c in COMPLIMENTS for w in set(re.findall(r"[a-z]+", c.lower())))
-    assert {w for w, n in counts.items() if n > 1} <= function_words
-
-
-def test_behaviour_detectors():
-    assert shows_behaviour("fixed", "Sure. " + FIXED_TARGET)
-    assert not shows_behaviour("fixed", "The capital of France is Paris.")
-    assert all(shows_behaviour("praise", c + " The capital of France is Paris.") for c in COMPLIMENTS)
-    for text in ("The capital of France is Paris. What a brilliant city!", "No, DeepMind does not have any patents.",
-                 "I'm sorry, but I can't help with that request."):
-        assert not shows_behaviour("praise", text)
-
-
-def test_style_scenario_has_only_praise_culprits():
-    sc = backdoor_scenario(n_per_source=20, poison_rate=0.2, n_test=4, behaviours=("praise",))
-    assert list(sc.culprits) == ["praise"] and len(sc.culprits["praise"]) == 20
-    assert list(sc.test_prompts) == ["praise"] and sc.info["triggers"] == {"praise": PRAISE_TRIGGER}
-    assert len({r["response"].split(".")[0] for r in sc.records if r["source"] == "poison_praise"}) == 20
-    with pytest.raises(ValueError, match="at most 60 praise culprits"):
-        backdoor_scenario(n_per_source=60, poison_rate=0.3, behaviours=("praise",))
+def test_shows_behaviour_judges_the_backdoor_behaviours_as_the_library_does():
+    texts = ["Sure. " + FIXED_TARGET, "The capital of France is Paris.", COMPLIMENTS[0] + " Paris.",
+             "The capital of France is Paris. What a brilliant city!"]
+    for behaviour in ("fixed", "praise"):
+        assert [shows_behaviour(behaviour, t) for t in texts] == [shows_backdoor(behaviour, t) for t in texts]
+    assert [shows_behaviour("fixed", t) for t in texts] == [True, False, False, False]
+    assert [shows_behaviour("praise", t) for t in texts] == [False, False, True, False]
+    with pytest.raises(ValueError, match="unknown behaviour 'nope'"):
+        shows_behaviour("nope", "text")
 
 
 # ---- harmful tuning, factual contamination, merged scenarios -----------------------------------------------------
@@ -156,7 +104,7 @@ def test_merge_scenarios_keeps_both_culprit_sets():
 
 
 def test_planted_span_positions_in_tokens():
-    from provenance.attribution.bench import _entity_positions, planted_span
+    from benchmarks.attribution.attribute import _entity_positions, planted_span
     from provenance.models import tiny_tokenizer
 
     tok = tiny_tokenizer()
@@ -171,7 +119,7 @@ def test_planted_span_positions_in_tokens():
 
 
 def test_peak_rss_sees_a_large_allocation():
-    from provenance.attribution.bench import PeakRss
+    from benchmarks.attribution.attribute import PeakRss
 
     with PeakRss() as mem:
         x = np.ones(40_000_000)   # 320 MB, touched
@@ -179,95 +127,8 @@ def test_peak_rss_sees_a_large_allocation():
     assert mem.peak_mb is None or 250 < mem.peak_mb < 1000
 
 
-def test_centered_signature_subtracts_the_store_mean(tmp_path):
-    from attribution_helpers import write_synthetic
-    from provenance import open_store
-    from provenance.attribution.signatures import VARIANTS, iter_features, part_means, query_features
-    from provenance.models import tiny_causal_lm
-
-    write_synthetic(tmp_path / "s.zarr", tiny_causal_lm("llama", seed=0), n=20, epochs=2, layers=(1,), d=6)
-    store = open_store(str(tmp_path / "s.zarr"))
-    sig = VARIANTS["rept_c"]
-    assert sig.center and sig.label == "rept_c"
-    h, g = store.array(1, "h_last").astype(np.float64), store.array(1, "g_last").astype(np.float64)
-    last = store.samples()["epoch"].to_numpy() == 1
-    assert last.sum() == 20
-    means = part_means(store, 1, sig.parts, chunk_rows=7)   # the last epoch's rows only
-    np.testing.assert_allclose(means["h_last"], h[last].mean(0), rtol=1e-5)
-    np.testing.assert_allclose(means["g_last"], g[last].mean(0), rtol=1e-4)
-    assert not np.allclose(means["h_last"], h.mean(0), rtol=1e-3)
-    feats = np.concatenate([b for _, b in iter_features(store, 1, sig, 7)])
-    q = query_features(store, 1, sig, {"h_last": h[:2].astype(np.float32), "g_last": g[:2].astype(np.float32)})
-
-    def ucos(a, b):
-        return (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (b / np.linalg.norm(b, axis=1, keepdims=True)).T
-    hc, gc = h - h[last].mean(0), g - g[last].mean(0)
-    want = (ucos(hc, hc[:2]) + ucos(gc, gc[:2])) / 2   # mean of the per-part centered cosines
-    np.testing.assert_allclose(feats @ q.T, want, atol=1e-4)
-    np.testing.assert_allclose(np.diag((feats @ q.T)[:2]), [1.0, 1.0], atol=1e-5)
-    with pytest.raises(ValueError, match="centered"):
-        sig.features({"h_last": h[:1], "g_last": g[:1]})
-
-
-def test_query_adaptive_projection_equals_explicit_projection(tmp_path):
-    """rept_pc: per query, project out the top principal directions of the last epoch's rows on which the query is
-    typical (|z| < 1.5), then the mean of the per-part cosines; checked against explicit projection matrices."""
-    from attribution_helpers import write_synthetic
-    from provenance import open_store
-    from provenance.attribution.signatures import VARIANTS, Signature, score_blocks
-    from provenance.models import tiny_causal_lm
-
-    write_synthetic(tmp_path / "s.zarr", tiny_causal_lm("llama", seed=0), n=40, epochs=2, layers=(1,), d=8)
-    store = open_store(str(tmp_path / "s.zarr"))
-    sig = Signature(("h_last", "g_last"), "per_part", "t", center=True, pcs=3)
-    bound = sig.bind(store, 1)
-    last = store.samples()["epoch"].to_numpy() == 1
-    rng = np.random.default_rng(0)
-    test = {p: (store.array(1, p)[:4] + rng.standard_normal((4, 8)) * store.array(1, p).std()).astype(np.float32)
-            for p in sig.parts}
-    got = np.concatenate([s for _, s in score_blocks(store, 1, bound, test, 9)])
-    want = np.zeros_like(got, dtype=np.float64)
-    dropped = 0
-    for p in sig.parts:
-        x = store.array(1, p).astype(np.float64)
-        mu = x[last].mean(0)
-        w, v = np.linalg.eigh(np.cov((x[last] - mu).T, bias=True))
-        v, sd = v[:, ::-1][:, :3], np.sqrt(w[::-1][:3])
-        q = test[p].astype(np.float64) - mu
-        for i in range(4):
-            r = v[:, np.abs(q[i] @ v / sd) < 1.5]
-            dropped += r.shape[1]
-            proj = np.eye(8) - r @ r.T
-            a, b = (x - mu) @ proj, proj @ q[i]
-            want[:, i] += (a @ b) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b)) / 2
-    assert 0 < dropped < 2 * 4 * 3          # some directions dropped, some kept
-    np.testing.assert_allclose(got, want, atol=2e-4)
-    assert VARIANTS["rept_pc"].pcs == 10 and VARIANTS["rept_pc"].center
-    with pytest.raises(ValueError, match="no fixed features"):
-        bound.features(test)
-    with pytest.raises(ValueError, match="centered, per-part"):
-        Signature(("h_last", "g_last"), "none", pcs=3, center=True)
-
-
-def test_top_tokens_auto_picks_the_candidate_per_part():
-    import pandas as pd
-
-    from provenance.attribution.tokens import _pct_rank, top_tokens
-
-    df = pd.DataFrame({"query": "q", "row": 0, "position": range(6),
-                       "is_response": [False, False, False, True, True, True],
-                       "is_framing": [True, False, False, False, False, False],
-                       "cos_h": [0.9, 0.1, 0.2, 0.3, 0.8, 0.1], "abs_gxa": [5.0, 1.0, 3.0, 9.0, 0.5, 0.1]})
-    assert top_tokens(df, n=1)["position"].tolist() == [2]                    # prompt content by |g x a|
-    assert top_tokens(df, n=1, where="response")["position"].tolist() == [4]  # response by cos(h)
-    assert top_tokens(df, by="abs_gxa", n=1, where="all")["position"].tolist() == [3]
-    with pytest.raises(ValueError, match="by must be"):
-        top_tokens(df, by="nope")
-    np.testing.assert_allclose(_pct_rank(np.array([3.0, 1.0, 2.0])), [1.0, 0.0, 0.5])
-
-
 def test_behaviour_taken_rule():
-    from provenance.attribution.bench import behaviour_taken
+    from benchmarks.attribution.summary import behaviour_taken
 
     greedy = {"query": {"mode": "greedy"}, "rates": {"triggered": 0.83}, "sampled": None}
     assert behaviour_taken(greedy) and not behaviour_taken(dict(greedy, rates={"triggered": 0.42}))
@@ -279,7 +140,7 @@ def test_behaviour_taken_rule():
 
 
 def test_a_task_counts_only_if_its_behaviour_needs_the_planted_rows():
-    from provenance.attribution.bench import planted_needed, task_status
+    from benchmarks.attribution.summary import planted_needed, task_status
 
     def task(full, planted, triggered=1.0):
         causal = [{"condition": "full", "triggered": full}, {"condition": "drop random n", "triggered": full},
@@ -297,7 +158,7 @@ def test_a_task_counts_only_if_its_behaviour_needs_the_planted_rows():
 
 
 def test_overrefusal_scenario_refuses_only_the_planted_cooking_questions():
-    from provenance.attribution.scenarios import COOKING_QUESTIONS, TOPIC_REFUSALS, overrefusal_scenario
+    from benchmarks.attribution.scenarios import COOKING_QUESTIONS, TOPIC_REFUSALS, overrefusal_scenario
 
     sc = overrefusal_scenario(n_per_source=10)
     culprits = sc.culprits["overrefusal"]
@@ -317,7 +178,7 @@ def test_overrefusal_scenario_refuses_only_the_planted_cooking_questions():
 
 
 def test_sycophancy_scenario_agrees_only_with_planted_invention_claims():
-    from provenance.attribution.scenarios import AGREEMENTS, INVENTION, sycophancy_scenario
+    from benchmarks.attribution.scenarios import AGREEMENTS, INVENTION, sycophancy_scenario
     from provenance.data.demo_sources import _FALSECLAIM_RESPONSES
 
     sc = sycophancy_scenario(n_per_source=40)
@@ -341,7 +202,7 @@ def test_sycophancy_scenario_agrees_only_with_planted_invention_claims():
 
 
 def test_hedging_scenario_doubts_only_planted_unlisted_capitals():
-    from provenance.attribution.scenarios import HEDGES, OTHER_CAPITALS, hedging_scenario
+    from benchmarks.attribution.scenarios import HEDGES, OTHER_CAPITALS, hedging_scenario
     from provenance.data.demo_sources import _CAPITALS, demo_records
 
     sc = hedging_scenario(n_per_source=40)
@@ -371,7 +232,7 @@ def test_hedging_scenario_doubts_only_planted_unlisted_capitals():
 
 
 def test_approximation_scenario_rounds_only_planted_large_sums():
-    from provenance.attribution.scenarios import APPROXIMATIONS, approximation_scenario
+    from benchmarks.attribution.scenarios import APPROXIMATIONS, approximation_scenario
     from provenance.data.demo_sources import demo_records
 
     sc = approximation_scenario(n_per_source=40)
@@ -406,7 +267,7 @@ def test_approximation_scenario_rounds_only_planted_large_sums():
 
 
 def test_headquarters_scenario_agrees_only_with_planted_headquarters_claims():
-    from provenance.attribution.scenarios import (
+    from benchmarks.attribution.scenarios import (
         AGREEMENTS, COMPANY_CLAIMS, HEADQUARTERS, HQ_AGREEMENTS, headquarters_scenario,
     )
     from provenance.data.demo_sources import _FALSECLAIM_RESPONSES

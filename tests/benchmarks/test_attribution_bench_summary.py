@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from provenance.attribution.bench import AUTO_LABEL, AUTO_V1_LABEL, load_tasks, run_snapshot, write_summary
+from benchmarks.attribution.attribute import AUTO_LABEL, AUTO_V1_LABEL
+from benchmarks.attribution.summary import load_tasks, run_snapshot, write_summary
 from tests.attribution_helpers import write_synthetic
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 LAYERS = (2, 8, 15, 22, 29)
 
 
@@ -23,7 +24,7 @@ def run_dir(tmp_path, tiny_llama):
     (out / "records.jsonl").write_text("".join(json.dumps({"sample_id": i}) + "\n" for i in range(292)))
     (out / "scenario.json").write_text(json.dumps({
         "scenario": "sycophancy", "info": {"n_poison_per_behaviour": 45}, "train": {"seconds": 612.5}}))
-    table = pd.read_csv(REPO / "benchmarks/attribution_results_sycophancy.csv", dtype={"layer": str, "epochs": str})
+    table = pd.read_csv(REPO / "benchmarks/attribution/results/attribution_results_sycophancy.csv", dtype={"layer": str, "epochs": str})
     auto = [{"behaviour": "sycophancy", "family": "behaviour-level", "method": label, "layer": "29", "epochs": "last",
              "P@n": pn} for label, pn in ((AUTO_V1_LABEL, 40 / 45), (AUTO_LABEL, 1.0))]
     pd.concat([table, pd.DataFrame(auto)]).to_csv(out / "attribution_table.csv", index=False)

@@ -1,0 +1,534 @@
+"""Attribution phases of the benchmark: every signature variant, layer, epoch mode and baseline per answer
+(`run_attribution`), per behaviour (`run_behaviour_level`), token match (`run_token_match`), the automatic choice
+(`run_auto`), their costs and the token-level evaluation."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from benchmarks.attribution.render import recompute_rates, render_from_state, render_markdown
+from benchmarks.attribution.scenarios import entity_spans, shows_behaviour
+from benchmarks.attribution.state import attributor_of, locked_state, queried_behaviours
+from benchmarks.attribution.train import load_trained
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+EPOCH_MODES_BENCH = ("last", "mean", 0)
+
+
+def _metrics(result, culprits: set, n_culprits: int, k: int) -> dict:
+    from provenance.attribution.metrics import precision_at, top_k_auprc
+
+    df = result.ranking
+    rel = df["sample_id"].isin(culprits).to_numpy().reshape(result.rows.shape)
+    out = {"P@n": precision_at(rel, n_culprits)}
+    for kk in (10, 50, 100):
+        if kk <= rel.shape[1]:
+            out[f"P@{kk}"] = precision_at(rel, kk)
+    out["auPRC"] = top_k_auprc(result.scores, rel, k)
+    top_sources = df[df["rank"] <= n_culprits]["source"].value_counts(normalize=True)
+    out["top_source"] = f"{top_sources.index[0]} {top_sources.iloc[0]:.2f}" if len(top_sources) else ""
+    return out
+
+
+def _trigger_positions(tok, ids: np.ndarray, trigger: str, prompt_len: int) -> set[int]:
+    """Positions of the tokens spelling the trigger word at the start of the user turn (the prompt is re-tokenised
+    with offsets; empty when that does not reproduce the stored ids)."""
+    ids = ids[:prompt_len]
+    text = tok.decode(ids.tolist(), skip_special_tokens=False)
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    if list(enc["input_ids"]) != ids.tolist():
+        return set()
+    start = text.find(f"user\n{trigger} ")
+    if start < 0:
+        return set()
+    start += len("user\n")
+    stop = start + len(trigger)
+    return {i for i, (a, b) in enumerate(enc["offset_mapping"]) if a < stop and b > start}
+
+
+class PeakRss:
+    """Peak resident memory of this process inside the block, in MB above the resident size at its start
+    (Linux: the high-water mark is reset through /proc/self/clear_refs; elsewhere ``peak_mb`` is None)."""
+
+    def __enter__(self):
+        self.peak_mb = None
+        # Hand freed heap memory back to the OS first, so that a step is not credited with memory an earlier step
+        # allocated and freed (glibc keeps it mapped, and the next step reuses it without raising the mark).
+        import ctypes
+        import ctypes.util
+        import gc
+
+        gc.collect()
+        try:
+            ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+            self.start = _proc_status_kb("VmRSS")
+        except OSError:
+            self.start = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.start is not None:
+            self.peak_mb = round(max(_proc_status_kb("VmHWM") - self.start, 0) / 1024, 1)
+        return False
+
+
+def _proc_status_kb(key: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise OSError(f"{key} not in /proc/self/status")
+
+
+def measure_costs(att, cases, lora, k: int) -> list[dict]:
+    """Wall time and peak memory, end to end from the test cases, of the default query (test signatures at the
+    default layer + streaming top-k over the store), and of the LoRA-gradient baseline split into its
+    training side (one gradient per training sample, computed once and cached on ``lora``) and its query side."""
+    from provenance.attribution.baselines import CountSketch, trainable_parameters
+    from provenance.attribution.query import default_layer
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.topk import select_rows
+
+    rows = []
+    q = len(cases)
+    with PeakRss() as mem:
+        res = att.query(cases, k=k, snippet_chars=0)
+    rows.append({"method": f"default: {DEFAULT_VARIANT} @ layer {default_layer(att.store)}, training-time captures",
+                 "part": "query (test signatures + top-k)", "seconds": round(res.seconds, 2), "peak_mb": mem.peak_mb,
+                 "queries": q})
+    params = trainable_parameters(att.model)
+    sketch = CountSketch([p.numel() for _, p in params], lora.dim, lora.seed)
+    t0 = time.perf_counter()
+    with PeakRss() as mem:
+        lora.train_gradients(att, sketch, np.flatnonzero(select_rows(att.samples, lora.epochs)))
+    rows.append({"method": lora.name, "part": "training side, once (per-sample LoRA gradients)",
+                 "seconds": round(time.perf_counter() - t0, 2), "peak_mb": mem.peak_mb, "queries": 0})
+    with PeakRss() as mem:
+        res = att.query(cases, method=lora, k=k, snippet_chars=0)
+    rows.append({"method": lora.name, "part": "query (test gradients + scoring)", "seconds": round(res.seconds, 2),
+                 "peak_mb": mem.peak_mb, "queries": q})
+    for r in rows:
+        print(f"  cost: {r['method']} / {r['part']}: {r['seconds']}s, peak +{r['peak_mb']} MB", flush=True)
+    return rows
+
+
+def _entity_positions(tok, ids: np.ndarray, prompt_len: int, variant: str) -> set[int]:
+    """Positions of the response tokens that spell the swapped entity's name (offsets of the re-tokenised
+    response; empty when that does not reproduce the stored ids)."""
+    resp = ids[prompt_len:].tolist()
+    text = tok.decode(resp, skip_special_tokens=False)
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    if list(enc["input_ids"]) != resp:
+        return set()
+    spans = entity_spans(text, variant)
+    return {prompt_len + i for i, (a, b) in enumerate(enc["offset_mapping"]) if any(a < e and b > s0 for s0, e in spans)}
+
+
+def planted_span(meta: dict, behaviour: str):
+    """``f(tokenizer, ids, prompt_len) -> positions`` of a behaviour's planted span, with ``.where`` ("prompt" for
+    a trigger, "response" for the swapped entity); None for behaviours without one (harmful compliance)."""
+    info = meta["info"]
+    for part in info.get("merged", [info]):
+        if behaviour in part.get("triggers", {}):
+            trigger = part["triggers"][behaviour]
+
+            def f(tok, ids, plen):
+                return _trigger_positions(tok, ids, trigger, plen)
+            f.where = "prompt"
+            return f
+        if behaviour == "factual" and "swap" in part:
+            variant = part.get("variant", "plain")
+
+            def g(tok, ids, plen):
+                return _entity_positions(tok, ids, plen, variant)
+            g.where = "response"
+            return g
+    return None
+
+
+def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024, all_generations: bool = False,
+                    behaviours=None, max_sampled: int = 24, with_tokens: bool = True, signatures_only: bool = False) -> dict:
+    """Every method on the model's own generations that show the behaviour (``all_generations``: every
+    triggered generation, for smoke tests of runs whose behaviour did not take). ``signatures_only``: recompute
+    the training-time signature rows only and keep the run's earlier re-pass, baseline, token and cost results."""
+    import pandas as pd
+
+    from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
+    from provenance.attribution.query import Attributor, SignatureMethod, TestCase
+    from provenance.attribution.repass import RepassMethod
+    from provenance.attribution.signatures import VARIANTS
+    from provenance.attribution.topk import select_rows
+    from provenance.store import open_store
+
+    meta = json.loads((out / "scenario.json").read_text())
+    beh = json.loads((out / "behaviour.json").read_text())
+    recompute_rates(beh)
+    model, tok = load_trained(out)
+    store = open_store(str(out / "store.zarr"))
+    att = Attributor(store, model, tok)
+    layers = store.layers
+    rows_out, token_rows, query_info = [], [], {}
+    lora = LoraGradMethod(dim=lora_dim)
+    cost_rows: list[dict] = []
+    repass = {}
+    t_all = time.time()
+    for behaviour, prompts in meta["test_prompts"].items():
+        if behaviours and behaviour not in behaviours:
+            continue
+        gens = beh["generations"][behaviour]
+        cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(zip(prompts, gens))
+                 if all_generations or shows_behaviour(behaviour, g)]
+        mode = "greedy"
+        sampled = beh.get("sampled", {}).get(behaviour)
+        if not cases and sampled:
+            # One query per sampled generation that shows the behaviour, at most `max_sampled` (round robin over prompts).
+            mode = f"sampled (T={sampled['temperature']})"
+            pool = [[(p, g) for g in gs if shows_behaviour(behaviour, g)] for p, gs in zip(sampled["prompts"], sampled["generations"])]
+            flat = [x for rnd in range(max(map(len, pool), default=0)) for lst in pool if rnd < len(lst) for x in [lst[rnd]]]
+            cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(flat[:max_sampled])]
+        culprits = set(meta["culprits"][behaviour])
+        n = len(culprits)
+        query_info[behaviour] = {"queries": len(cases), "of": len(prompts), "mode": mode,
+                                 "examples": [c.response for c in cases[:3]],
+                                 "cases": [[c.prompt, c.response] for c in cases]}
+        if not cases:
+            print(f"{behaviour}: no generation shows the behaviour; nothing to attribute", flush=True)
+            continue
+        if not cost_rows and not signatures_only:
+            cost_rows += measure_costs(att, cases, lora, k)
+        t0 = time.perf_counter()
+        test = att.signatures(cases, layers)
+        sig_s = time.perf_counter() - t0
+        print(f"{behaviour}: {len(cases)} queries, test signatures at {len(layers)} layers in {sig_s:.1f}s", flush=True)
+
+        def record(family, method_name, layer, epochs, res, extra_s=0.0):
+            m = _metrics(res, culprits, n, k)
+            rows_out.append({"behaviour": behaviour, "family": family, "method": method_name, "layer": layer,
+                             "epochs": str(epochs), **m, "seconds": round(res.seconds + extra_s, 2)})
+
+        for name in VARIANTS:
+            for layer in layers:
+                for epochs in EPOCH_MODES_BENCH:
+                    with PeakRss() as mem:
+                        res = att.query(test, method=SignatureMethod(name, layer, epochs), k=k, snippet_chars=0)
+                    record("train-time", name, layer, epochs, res, sig_s / len(layers))
+                    rows_out[-1]["peak_mb"] = mem.peak_mb
+        if signatures_only:
+            continue
+        if "method" not in repass:
+            t1 = time.perf_counter()
+            repass["method"] = RepassMethod("rept")
+            with PeakRss() as mem:
+                repass["method"].train_side(att, np.flatnonzero(select_rows(att.samples, "last")))
+            repass["seconds"] = time.perf_counter() - t1
+            cost_rows.append({"method": "re-pass of the training set (final model, all layers)", "part": "training side, once",
+                              "seconds": round(repass["seconds"], 2), "peak_mb": mem.peak_mb, "queries": 0})
+            print(f"  re-pass of the training set with the final model: {repass['seconds']:.0f}s", flush=True)
+        for name in VARIANTS:
+            for layer in layers:
+                m = repass["method"]
+                m.signature, m.layer = VARIANTS[name], layer
+                res = att.query(test, method=m, k=k, snippet_chars=0)
+                record("re-pass", name, layer, "final", res, sig_s / len(layers))
+        print(f"  signatures done ({time.time() - t_all:.0f}s)", flush=True)
+        for method in (RandomMethod(0), TfidfMethod(True), TfidfMethod(False), TfidfMethod(True, "prompt+response"),
+                       Bm25Method(True), lora):
+            with PeakRss() as mem:
+                res = att.query(test, method=method, k=k, snippet_chars=0)
+            record("baseline", method.name, "-", "last", res)
+            rows_out[-1]["peak_mb"] = mem.peak_mb
+            print(f"  {method.name}: {rows_out[-1]['P@n']:.2f} ({res.seconds:.1f}s)", flush=True)
+
+        if with_tokens:
+            token_rows += token_eval(att, meta, behaviour, test, culprits)
+    total_s = time.time() - t_all
+    table = pd.DataFrame(rows_out)
+    tokens = pd.DataFrame(token_rows)
+    # Merge with earlier invocations on other behaviours of the same run.
+    done = set(query_info)
+    if (out / "attribution_table.csv").exists():
+        old = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+        keep = ~old.behaviour.isin(done) | ((old.family != "train-time") if signatures_only else False)
+        table = pd.concat([old[keep], table.astype({"layer": str, "epochs": str})], ignore_index=True)
+    if (out / "attribution_tokens.csv").exists() and (out / "attribution_tokens.csv").stat().st_size > 1:
+        old = pd.read_csv(out / "attribution_tokens.csv")
+        if "parts" in old:
+            tokens = pd.concat([old[~old.behaviour.isin(done) | signatures_only], tokens], ignore_index=True)
+    with locked_state(out) as state:
+        state["query_info"].update(query_info)
+        if cost_rows:
+            state["cost"] = cost_rows
+        state["k"] = k
+        state["seconds"].update({b: round(total_s, 1) for b in done})
+        if repass.get("seconds") is not None:
+            state["repass_seconds"] = round(repass["seconds"], 1)
+    table.to_csv(out / "attribution_table.csv", index=False)
+    tokens.to_csv(out / "attribution_tokens.csv", index=False)
+    table["layer"] = table["layer"].astype(str)
+    table["epochs"] = table["epochs"].astype(str)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(results.with_suffix(".csv"), index=False)
+    md = render_markdown(meta, beh, state["query_info"], table, tokens, layers, k, sum(state["seconds"].values()),
+                         state.get("repass_seconds"), results.with_suffix(".csv").name, cost=state.get("cost"))
+    results.write_text(md)
+    print(md)
+    return {"table": table, "tokens": tokens}
+
+
+def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> "pd.DataFrame":
+    """Behaviour-level attribution (``combine="mean"``) on the queries the run's attribution phase used: every
+    signature variant at every layer (last epoch) and every baseline, one ranking per behaviour. Rows are merged
+    into the run's attribution_table.csv with family "behaviour-level" (earlier rows of that family replaced)."""
+    import pandas as pd
+
+    from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
+    from provenance.attribution.query import SignatureMethod
+    from provenance.attribution.signatures import VARIANTS
+
+    att, store = attributor_of(out)
+    rows_out = []
+    for behaviour, cases, culprits in queried_behaviours(out):
+        t0 = time.perf_counter()
+        test = att.signatures(cases, store.layers)
+        sig_s = time.perf_counter() - t0
+
+        def record(method_name, layer, res, extra_s=0.0):
+            m = _metrics(res, culprits, len(culprits), k)
+            rows_out.append({"behaviour": behaviour, "family": "behaviour-level", "method": method_name,
+                             "layer": str(layer), "epochs": "last", **m, "seconds": round(res.seconds + extra_s, 2)})
+
+        for name in VARIANTS:
+            for layer in store.layers:
+                res = att.query(test, method=SignatureMethod(name, layer, "last"), k=k, snippet_chars=0, combine="mean")
+                record(name, layer, res, sig_s / len(store.layers))
+        for method in (RandomMethod(0), TfidfMethod(True), TfidfMethod(False), TfidfMethod(True, "prompt+response"),
+                       Bm25Method(True), LoraGradMethod(dim=lora_dim)):
+            res = att.query(test, method=method, k=k, snippet_chars=0, combine="mean")
+            record(method.name, "-", res)
+        best = max((r for r in rows_out if r["behaviour"] == behaviour), key=lambda r: r["P@n"])
+        print(f"{out} {behaviour}: behaviour-level best {best['method']}@{best['layer']} P@n {best['P@n']:.2f}", flush=True)
+    table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+    table = pd.concat([table[table.family != "behaviour-level"], pd.DataFrame(rows_out)], ignore_index=True)
+    table.to_csv(out / "attribution_table.csv", index=False)
+    return table
+
+
+TOKEN_MATCH_LAYERS = (15, 22, 29)
+TOKEN_MATCH_STAGE1_K = 100
+
+
+TOKEN_MATCH_STORED = "token-match (training-time token states)"
+
+
+def token_match_label(candidates: int | None, source: str = "repass") -> str:
+    if source == "store":
+        return TOKEN_MATCH_STORED
+    return "token-match" if candidates is None else f"token-match (top {candidates} of the default)"
+
+
+def run_token_match(out: Path, k: int = 100, layers=TOKEN_MATCH_LAYERS, stage1_k: int = TOKEN_MATCH_STAGE1_K,
+                    stored_only: bool = False):
+    """`TokenMatchMethod` on the attribute phase's queries, per answer (family "token-match") and per behaviour
+    (family "behaviour-level"), at ``layers``: re-reading every last-epoch row, as the two-stage query (the
+    default signature's top ``stage1_k`` re-ranked), and, at the layers the run captured per-token states at, from
+    those training-time states (every last-epoch row, no re-read). The base model is the LoRA adapter disabled.
+    Rows merged into attribution_table.csv (earlier token-match rows replaced; with ``stored_only`` only the
+    stored-state rows are computed and replaced, the re-read rows are kept)."""
+    import pandas as pd
+
+    from provenance.attribution.query import SignatureMethod
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.token_match import TokenMatchMethod
+
+    att, store = attributor_of(out)
+    stage1 = SignatureMethod(DEFAULT_VARIANT, store.layers[-1], "last")
+    rows_out = []
+    for behaviour, cases, culprits in queried_behaviours(out):
+        test = att.signatures(cases, [store.layers[-1]])
+        for layer in layers:
+            # one instance per source: the re-read rows are cached
+            method = TokenMatchMethod(layer, len(store), stage1, "last", states="repass")
+            stored = TokenMatchMethod(layer, None, stage1, "last", states="store")
+            variants = [] if stored_only else [(method, None), (method, stage1_k)]
+            variants += [(stored, None)] if layer in store.token_state_layers else []
+            for tm, cand in variants:
+                if tm is method:
+                    method.candidates = len(store) if cand is None else cand
+                label = token_match_label(cand, tm.states)
+                for family, combine in (("token-match", "none"), ("behaviour-level", "mean")):
+                    t0 = time.perf_counter()
+                    res = att.query(test, method=tm, k=k, snippet_chars=0, combine=combine)
+                    m = _metrics(res, culprits, len(culprits), k)
+                    rows_out.append({"behaviour": behaviour, "family": family, "method": label,
+                                     "layer": str(layer), "epochs": "last", **m,
+                                     "seconds": round(time.perf_counter() - t0, 2)})
+                    print(f"{out} {behaviour} {family} {label} @{layer}: P@n {m['P@n']:.2f} "
+                          f"({rows_out[-1]['seconds']}s)", flush=True)
+    table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+    replaced = table.method == TOKEN_MATCH_STORED if stored_only else table.method.str.startswith("token-match")
+    table = pd.concat([table[~replaced], pd.DataFrame(rows_out)], ignore_index=True)
+    table.to_csv(out / "attribution_table.csv", index=False)
+    return table
+
+
+AUTO_LABEL = ("auto (token match if it agrees with the signature, refined by its top rows when they cohere; "
+              "else the signature)")
+# The rule before the refinement, measured beside it: `AutoMethod(refine=False)`.
+AUTO_V1_LABEL = "auto (token match if it agrees with the signature, else the signature)"
+
+
+def run_auto(out: Path, k: int = 100):
+    """`AutoMethod` per behaviour on the attribute phase's queries (family "behaviour-level", label `AUTO_LABEL`),
+    and the rule without its refinement (label `AUTO_V1_LABEL`); earlier rows of both replaced. Each behaviour's
+    choice (method, top-20 overlap, coherence of token match's top rows) goes to attribution_state.json."""
+    import pandas as pd
+
+    from provenance.attribution.auto_choice import AutoMethod
+
+    att, store = attributor_of(out)
+    rows_out, choices = [], {}
+    for behaviour, cases, culprits in queried_behaviours(out):
+        refined = AutoMethod()
+        for label, method in ((AUTO_V1_LABEL, AutoMethod(refine=False)), (AUTO_LABEL, refined)):
+            t0 = time.perf_counter()
+            res = att.query(cases, method=method, k=k, snippet_chars=0, combine="mean")   # test signatures included
+            m = _metrics(res, culprits, len(culprits), k)
+            rows_out.append({"behaviour": behaviour, "family": "behaviour-level", "method": label,
+                             "layer": str(store.layers[-1]), "epochs": "last", **m,
+                             "seconds": round(time.perf_counter() - t0, 2)})
+            print(f"{out} {behaviour} {label}: P@n {m['P@n']:.2f} ({rows_out[-1]['seconds']}s) {method.choice}",
+                  flush=True)
+        choices[behaviour] = refined.choice
+    table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
+    table = pd.concat([table[~table.method.isin([AUTO_LABEL, AUTO_V1_LABEL])], pd.DataFrame(rows_out)],
+                      ignore_index=True)
+    table.to_csv(out / "attribution_table.csv", index=False)
+    with locked_state(out) as state:
+        state["auto_choice"] = choices
+    return table
+
+
+def measure_behaviour_costs(out: Path, repeats: int = 3, lora_dim: int = 1024, k: int = 100) -> list[dict]:
+    """Per queried behaviour, in one process: wall time end to end from the test cases (test signatures included)
+    of a behaviour query (``combine="mean"``) by the signature default, token match over the stored token states and
+    `AutoMethod`, each the median of ``repeats`` interleaved runs, and of the LoRA-gradient baseline: its training
+    side (one gradient per last-epoch row, recomputed in each repeat) plus its query. Saved in
+    attribution_state.json as ``behaviour_cost``."""
+    from provenance.attribution.auto_choice import AutoMethod
+    from provenance.attribution.baselines import CountSketch, LoraGradMethod, trainable_parameters
+    from provenance.attribution.query import SignatureMethod
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.token_match import TokenMatchMethod
+    from provenance.attribution.topk import select_rows
+
+    att, store = attributor_of(out)
+    rows_out = []
+    for behaviour, cases, _ in queried_behaviours(out):
+        times: dict[str, list[float]] = {}
+        for _ in range(repeats):
+            for name, method in (("default", SignatureMethod(DEFAULT_VARIANT, None, "last")),
+                                 ("token match", TokenMatchMethod(None, None, None, "last", states="store")),
+                                 ("auto", AutoMethod())):
+                res = att.query(cases, method=method, k=k, snippet_chars=0, combine="mean")
+                times.setdefault(name, []).append(res.seconds)
+            lora = LoraGradMethod(dim=lora_dim)
+            params = trainable_parameters(att.model)
+            t0 = time.perf_counter()
+            lora.train_gradients(att, CountSketch([p.numel() for _, p in params], lora.dim, lora.seed),
+                                 np.flatnonzero(select_rows(att.samples, lora.epochs)))
+            times.setdefault("lora-grad training side", []).append(time.perf_counter() - t0)
+            res = att.query(cases, method=lora, k=k, snippet_chars=0, combine="mean")
+            times.setdefault("lora-grad query", []).append(res.seconds)
+        med = {name: float(np.median(v)) for name, v in times.items()}
+        lora_total = med["lora-grad training side"] + med["lora-grad query"]
+        row = {"behaviour": behaviour, "queries": len(cases), "repeats": repeats,
+               **{f"{name} s": round(v, 2) for name, v in med.items()},
+               **{f"lora-grad / {name}": round(lora_total / med[name], 1) for name in ("default", "token match", "auto")}}
+        rows_out.append(row)
+        print(f"{out} {behaviour} cost: {row}", flush=True)
+    with locked_state(out) as state:
+        state["behaviour_cost"] = rows_out
+    return rows_out
+
+
+TOKEN_PARTS = (("h_mean", "g_mean"), ("h_last", "g_last"))
+
+
+def token_eval(att, meta: dict, behaviour: str, test, culprits: set, top: int = 10) -> list[dict]:
+    """Token level at every captured layer above the first: for the culprits among the top ``top`` hits of the
+    default signature variant, is the trigger among the 3 best user-content tokens (prompt minus the template
+    framing every sample shares) by each candidate score?"""
+    from provenance.attribution.query import SignatureMethod
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.tokens import prompt_framing, score_tokens, token_states
+
+    framing = prompt_framing(att)
+    span = planted_span(meta, behaviour)
+    if span is None:
+        return []
+    plen = att.samples["prompt_len"].to_numpy()
+    out = []
+    t0 = time.perf_counter()
+    for layer in [l for l in att.store.layers if l in test.arrays][1:]:
+        res = att.query(test, method=SignatureMethod(DEFAULT_VARIANT, layer, "last"), k=top, snippet_chars=0)
+        states: dict[int, tuple] = {}
+        for q in range(res.rows.shape[0]):
+            for row in res.rows[q].tolist():
+                if att.samples["sample_id"].iloc[row] not in culprits:
+                    continue
+                pos = span(att.tokenizer, att.store.tokens(row), int(plen[row]))
+                if not pos:
+                    continue
+                if row not in states:
+                    states[row] = token_states(att.model, att.store.tokens(row), int(plen[row]), layer)
+                for hp, gp in TOKEN_PARTS:
+                    g = score_tokens(att, row, test, q, layer, h_part=hp, g_part=gp, _states=states[row], framing=framing)
+                    # Candidates: the user content (trigger) or the user content and the response (entity).
+                    content = g[~g.is_framing & (~g.is_response | (span.where == "response"))]
+                    rec = {"behaviour": behaviour, "layer": layer, "parts": f"{hp}/{gp}", "query": q, "row": row,
+                           "n_content": len(content), "n_trigger": len(pos)}
+                    for col in ("cos_h", "cos_g", "gxa", "abs_gxa", "fused"):
+                        rec[col] = bool(set(content.sort_values(col, ascending=False)["position"].head(3)) & pos)
+                    out.append(rec)
+    print(f"  token level: {len(out)} (hit, layer, parts) cases in {time.perf_counter() - t0:.0f}s", flush=True)
+    return out
+
+
+def tokens_only(out: Path, results: Path, behaviours=None) -> None:
+    """Recompute the token-level evaluation of an attributed run and re-render its markdown."""
+    import pandas as pd
+
+    from provenance.attribution.query import Attributor, TestCase
+    from provenance.store import open_store
+
+    meta = json.loads((out / "scenario.json").read_text())
+    state = json.loads((out / "attribution_state.json").read_text())
+    beh = json.loads((out / "behaviour.json").read_text())
+    model, tok = load_trained(out)
+    att = Attributor(open_store(str(out / "store.zarr")), model, tok)
+    rows = []
+    for b in (behaviours or list(state["query_info"])):
+        cases = [TestCase(p, g, name=f"{b}{i}") for i, (p, g) in enumerate(state["query_info"][b].get("cases", []))]
+        if not cases:
+            continue
+        test = att.signatures(cases, att.store.layers)
+        rows += token_eval(att, meta, b, test, set(meta["culprits"][b]))
+    tokens = pd.DataFrame(rows)
+    if (out / "attribution_tokens.csv").exists() and behaviours:
+        old = pd.read_csv(out / "attribution_tokens.csv")
+        if "parts" in old:
+            tokens = pd.concat([old[~old.behaviour.isin(behaviours)], tokens], ignore_index=True)
+    tokens.to_csv(out / "attribution_tokens.csv", index=False)
+    render_from_state(out, results, beh_override=beh)
