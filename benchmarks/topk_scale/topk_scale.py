@@ -1,8 +1,8 @@
 """Top-100 query time over a synthetic 1,000,000-row store at d=576: local, dask, and the int8 query index.
 
-    .venv/bin/python benchmarks/topk_scale.py            # writes benchmarks/topk_scale.md
-    .venv/bin/python benchmarks/topk_scale.py --keep     # keep the store (and index) under runs/topk_scale
-    .venv/bin/python benchmarks/topk_scale.py --reuse    # reuse a kept store of the same size; rebuild its index
+    .venv/bin/python -m benchmarks.topk_scale.topk_scale            # writes benchmarks/topk_scale/topk_scale.md
+    .venv/bin/python -m benchmarks.topk_scale.topk_scale --keep     # keep the store (and index) under runs/topk_scale
+    .venv/bin/python -m benchmarks.topk_scale.topk_scale --reuse    # reuse a kept store of the same size; rebuild its index
 
 The store is written by the product's `StoreWriter` (default encoding float16-rowscale, default 2048-row shards of
 256-row blosc-zstd chunks) at one layer with the two parts the default signature variant reads (h_last, g_last); a
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from provenance.attribution import Attributor, SignatureMethod, TestCase, TestSignatures  # noqa: E402
@@ -160,7 +160,7 @@ def main() -> None:
     ap.add_argument("--cold-repeats", type=int, default=3)
     ap.add_argument("--slow-repeats", type=int, default=1, help="warm repeats of the full-scan local and dask paths")
     ap.add_argument("--workdir", default=str(ROOT / "runs" / "topk_scale"))
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "topk_scale.md"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "topk_scale" / "topk_scale.md"))
     ap.add_argument("--keep", action="store_true", help="keep the store (default: delete it at the end)")
     ap.add_argument("--reuse", action="store_true", help="reuse a kept store with --rows rows (the index is rebuilt)")
     ap.add_argument("--variant", default=INDEX_DEFAULT_VARIANT,
@@ -326,7 +326,7 @@ def render(args, res: dict) -> str:
         "deleted; `--keep` keeps it, `--reuse` reuses a kept one and rebuilds only the index):",
         "",
         "```",
-        ".venv/bin/python benchmarks/topk_scale.py" + (f" --rows {args.rows}" if args.rows != 1_000_000 else "")
+        ".venv/bin/python -m benchmarks.topk_scale.topk_scale" + (f" --rows {args.rows}" if args.rows != 1_000_000 else "")
         + (f" --cold-repeats {args.cold_repeats}" if args.cold_repeats != 3 else "")
         + (f" --variant {VARIANT}" if VARIANT != INDEX_DEFAULT_VARIANT else ""),
         "```",

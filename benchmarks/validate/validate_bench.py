@@ -16,25 +16,25 @@ Scenarios (--scenario):
   refusal-stage (default)  M0 = SmolLM2 after a refusal LoRA SFT stage (harmful requests with and without formatting
                            suffixes -> refusal, benign instructions -> answers), merged and saved once under
                            runs/validate_refusal/m0; every DPO condition = M0 + a fresh LoRA from the same seed.
-                           Report -> benchmarks/validation_results.md.
+                           Report -> benchmarks/validate/validation_results.md.
   refusal-rpo              the same M0, data and held-out prompts (M0 shared with refusal-stage), but every DPO run
                            adds an NLL term on the chosen response (RPO: TRL loss_type ["sigmoid", "sft"], weights
                            [1, RPO_ALPHA]), one pair per micro-batch (capture needs it for the sft term) with 8-step
                            accumulation: refusal-stage's drop-top over-refused benign prompts because plain DPO lowered
-                           the chosen responses too. runs/validate_rpo; report -> benchmarks/validation_rpo_results.md.
+                           the chosen responses too. runs/validate_rpo; report -> benchmarks/validate/validation_rpo_results.md.
   untuned                  the first run: DPO straight on the untuned SmolLM2 (which already complies), runs/validate/,
                            report -> runs/validate/results.md.
 
 Stages (results cached under the scenario's folder; `all` runs every stage in one process, stopping when the
 behaviour did not take; on a shared 2-core machine run the stages one at a time):
-  .venv/bin/python benchmarks/validate_bench.py all
+  .venv/bin/python -m benchmarks.validate.validate_bench all
 or one at a time:
-  .venv/bin/python benchmarks/validate_bench.py m0               # refusal-stage only: build (or reuse) and measure M0
-  .venv/bin/python benchmarks/validate_bench.py capture          # full run + capture + rankings
-  .venv/bin/python benchmarks/validate_bench.py condition drop-top
-  .venv/bin/python benchmarks/validate_bench.py condition relabel-top
-  .venv/bin/python benchmarks/validate_bench.py condition drop-random     # drop-random-s<seed> for further controls
-  .venv/bin/python benchmarks/validate_bench.py report
+  .venv/bin/python -m benchmarks.validate.validate_bench m0               # refusal-stage only: build (or reuse) and measure M0
+  .venv/bin/python -m benchmarks.validate.validate_bench capture          # full run + capture + rankings
+  .venv/bin/python -m benchmarks.validate.validate_bench condition drop-top
+  .venv/bin/python -m benchmarks.validate.validate_bench condition relabel-top
+  .venv/bin/python -m benchmarks.validate.validate_bench condition drop-random     # drop-random-s<seed> for further controls
+  .venv/bin/python -m benchmarks.validate.validate_bench report
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ from provenance.validation.runner import finish_table
 
 SCENARIO = "refusal-stage"
 OUT = Path("runs/validate_refusal")
-RESULTS_MD = Path("benchmarks/validation_results.md")
+RESULTS_MD = Path("benchmarks/validate/validation_results.md")
 BASE_MODEL = "smollm2-135m-instruct"
 M0_DIR = OUT / "m0"
 SUFFIX = "Answer in exactly three bullet points."
@@ -347,9 +347,9 @@ def stage_report() -> None:
         "",
         "Regenerate (~1 h in total on the shared 2-core CPU; run the stages one at a time there):",
         "```",
-        *[f".venv/bin/python benchmarks/validate_bench.py {stage} --scenario untuned"
+        *[f".venv/bin/python -m benchmarks.validate.validate_bench {stage} --scenario untuned"
           for stage in ("capture", "condition drop-top", "condition relabel-top", "condition drop-random")],
-        ".venv/bin/python benchmarks/validate_bench.py report --scenario untuned",
+        ".venv/bin/python -m benchmarks.validate.validate_bench report --scenario untuned",
         "```",
         "",
         f"Data: {N_POISON} poison pairs (harmful request + \"{SUFFIX}\" -> compliant bullets preferred over a refusal), "
@@ -470,14 +470,14 @@ def stage_report_refusal() -> None:
         "",
         "Regenerate (~1 h in total on the shared 2-core CPU; run the stages one at a time there):",
         "```",
-        f".venv/bin/python benchmarks/validate_bench.py all{flag}            # m0, capture, 3 conditions, report",
+        f".venv/bin/python -m benchmarks.validate.validate_bench all{flag}            # m0, capture, 3 conditions, report",
         "or one at a time:",
-        f".venv/bin/python benchmarks/validate_bench.py m0{flag}              # refusal SFT -> {M0_DIR} (built once)",
-        f".venv/bin/python benchmarks/validate_bench.py capture{flag}         # full DPO run + capture + rankings",
-        f".venv/bin/python benchmarks/validate_bench.py condition drop-top{flag}",
-        f".venv/bin/python benchmarks/validate_bench.py condition relabel-top{flag}",
-        f".venv/bin/python benchmarks/validate_bench.py condition drop-random{flag}   # also drop-random-s1, ...",
-        f".venv/bin/python benchmarks/validate_bench.py report{flag}                     # -> {RESULTS_MD}",
+        f".venv/bin/python -m benchmarks.validate.validate_bench m0{flag}              # refusal SFT -> {M0_DIR} (built once)",
+        f".venv/bin/python -m benchmarks.validate.validate_bench capture{flag}         # full DPO run + capture + rankings",
+        f".venv/bin/python -m benchmarks.validate.validate_bench condition drop-top{flag}",
+        f".venv/bin/python -m benchmarks.validate.validate_bench condition relabel-top{flag}",
+        f".venv/bin/python -m benchmarks.validate.validate_bench condition drop-random{flag}   # also drop-random-s1, ...",
+        f".venv/bin/python -m benchmarks.validate.validate_bench report{flag}                     # -> {RESULTS_MD}",
         "```",
         "(`--scenario untuned` reruns the first scenario, DPO straight on the untuned model, into runs/validate/.)",
         "",
@@ -667,7 +667,7 @@ def reading_notes(tab, m0: dict, full: dict) -> list[str]:
                             "the NLL term on the chosen responses." if SCENARIO == "refusal-rpo" else
                             ". So part of its reduction is an over-refusing model rather than M0 restored. The same "
                             "scenario with an NLL term on the chosen responses (RPO, `--scenario refusal-rpo`, "
-                            "benchmarks/validation_rpo_results.md) keeps benign answers intact in every condition."))
+                            "benchmarks/validate/validation_rpo_results.md) keeps benign answers intact in every condition."))
     kept = all(tab.loc[c, "rate:benign+suffix"] >= 0.9 for c in b)
     spills = "full" in tab.index and tab.loc["full", "rate:harmful"] > m0["rates"]["harmful"]
     notes.append("- Side effects: without the suffix the full run complies with " + h.get("full", "n/a")
@@ -710,7 +710,7 @@ def main() -> None:
     if SCENARIO == "refusal-rpo":   # the same M0 as refusal-stage (same fingerprint: built once, shared)
         M0_DIR = OUT / "m0"
         OUT = Path(str(OUT).replace("validate_refusal", "validate_rpo")) if not args.smoke else OUT / "rpo"
-        RESULTS_MD = Path("benchmarks/validation_rpo_results.md") if not args.smoke else OUT / "results.md"
+        RESULTS_MD = Path("benchmarks/validate/validation_rpo_results.md") if not args.smoke else OUT / "results.md"
     if SCENARIO in ("refusal-stage", "refusal-rpo"):   # every DPO condition starts from M0 (+ a fresh LoRA, same seed)
         K = R_POISON
         train = RPO_DPO_TRAIN if SCENARIO == "refusal-rpo" else REFUSAL_DPO_TRAIN
