@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.provenance-installed
 
-.PHONY: demo test bench bench-attribution bench-topk bench-behaviour bench-detect bench-validate bench-tags setup clean
+.PHONY: demo test bench bench-attribution bench-topk bench-behaviour bench-detect bench-validate bench-tags bench-lds bergson-venv setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -116,3 +116,16 @@ bench-tags: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .cache runs
+
+# bergson 2.5.1 in its own environment (benchmarks/bergson/README.md): --no-deps next to the project's torch, its
+# runtime deps pinned in benchmarks/bergson/requirements.txt. Rebuilt only when that file changes.
+BERGSON_VENV := .venv-bergson
+BERGSON_STAMP := $(BERGSON_VENV)/.bergson-installed
+$(BERGSON_STAMP): benchmarks/bergson/requirements.txt
+	test -x $(BERGSON_VENV)/bin/python || $(PYTHON) -m venv $(BERGSON_VENV)
+	$(BERGSON_VENV)/bin/python -m pip install -q torch==2.13.0
+	$(BERGSON_VENV)/bin/python -m pip install -q --no-deps bergson==2.5.1
+	$(BERGSON_VENV)/bin/python -m pip install -q -r benchmarks/bergson/requirements.txt
+	touch $(BERGSON_STAMP)
+
+bergson-venv: $(BERGSON_STAMP)
