@@ -2,18 +2,17 @@
 
 Token match scores a row by its one response token closest to the behaviour's raised tokens. When the behaviour is
 a stance that the culprit answers carry as a whole (agreeing with a false claim, doubt about a capital), that token
-is often the end-of-turn token, whose state rows of the same prompt templates share: on the sycophancy task 5 of
-token match's top 45 are fact-check corrections in the culprits' templates, and on the hedging task plain capital
-answers sit among the hedges (benchmarks/attribution_results.md). The culprits of such a behaviour resemble each
-other as whole responses, so a linear classifier trained on the ranking's top rows (positive) against the rows it
-ranks far below (negative), over each row's stored sequence states (``h_last`` at the signature layer, ``h_mean``
-at the token layer, each centered and unit-norm), ranks the remaining rows by what the top rows share.
+is often the end-of-turn token, whose state rows of the same prompt templates share, so rows of those templates that
+do not show the behaviour rank among the culprits. The culprits of such a behaviour resemble each other as whole
+responses, so a linear classifier trained on the ranking's top rows (positive) against the rows it ranks far below
+(negative), over each row's stored sequence states (``h_last`` at the signature layer, ``h_mean`` at the token
+layer, each centered and unit-norm), ranks the remaining rows by what the top rows share.
 
 When the behaviour sits in one token of otherwise unrelated responses (a swapped entity, a compliment before varied
-content), the top rows do not resemble each other as responses, and such a classifier learns their content instead
-(factual swap: P@n 0.80 against token match's 1.00). `seed_coherence` tells the two apart without labels: the mean
-pairwise cosine of the top rows' centered ``h_mean``. On the benchmark's tasks it is 0.39-0.44 where the behaviour
-sits in a token and 0.62-0.97 where it is a whole-response stance or text.
+content), the top rows do not resemble each other as responses, and such a classifier learns their content instead.
+`seed_coherence` tells the two apart without labels: the mean pairwise cosine of the top rows' centered ``h_mean``,
+low where the behaviour sits in a token and high where it is a whole-response stance or text (the attribution
+benchmark's measurements: benchmarks/attribution/README.md).
 """
 from __future__ import annotations
 

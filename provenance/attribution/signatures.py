@@ -159,14 +159,10 @@ VARIANTS: dict[str, Signature] = {
     # mean the content words (measured: each fails where the other holds; the mean holds on both).
     "h_fused": Signature(("h_last", "h_mean"), name="h_fused", center=True, pcs=10, pcs_parts=("h_last",)),
 }
-# Default, from benchmarks/attribution_results.md (SmolLM2-135M LoRA, training-time captures of the last epoch, at
-# the last block output L-1; fixed-text backdoor / compliment style / Canada->Korea facts / harmful compliance with
-# varied and templated replies). Per answer: h_fused 1.00 / 0.75 / 0.51 / 0.79 / 0.88 (mean 0.79), h_last_pc
-# 0.96 / 0.97 / 0.54 / 0.59 / 0.71 (mean 0.75). Per behaviour (combine="mean"): h_fused 1.00 / 0.97 / 0.80 / 1.00 /
-# 1.00, the best worst case and mean of every variant; h_last_pc 1.00 / 0.98 / 0.73 / 0.87 / 0.93. No variant
-# reaches 0.98 on every task (the factual swap is the gap; BM25 solves it, the swapped word being unique to the
-# culprits). Scored on the local backend only (the projection depends on the query); for the dask / index
-# backends use h_last_c (the index default: the best variant with fixed features).
+# Default: the variant with the best worst case and the best mean over the attribution benchmark's tasks, per answer
+# and per behaviour (training-time captures of the last epoch at L-1; scores in benchmarks/attribution/README.md).
+# Its projection depends on the query, so only the local backend scores it; the dask and index backends use
+# h_last_c (the index default: the best variant with fixed features).
 DEFAULT_VARIANT = "h_fused"
 
 

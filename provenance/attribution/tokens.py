@@ -136,10 +136,9 @@ def token_attribution(att: Attributor, result, test: TestSignatures, layer: int,
 
 def top_tokens(scores: pd.DataFrame, by: str = "auto", n: int = 3, where: str = "content") -> pd.DataFrame:
     """The ``n`` highest-scoring tokens per (query, row); ``where``: "all", "response", "prompt" or "content"
-    (the prompt without the template framing). ``by="auto"`` picks the candidate measured best for that part of a
-    sample (benchmarks/attribution_results.md, planted span among the top 3 at L-1): |grad x act| for prompt
-    tokens (a trigger: 0.89 fixed text, 0.59 style; cos(h) 0.00 on the fixed text) and cos(h(t), H_test) for
-    response tokens (a swapped entity: 0.57 with the h_mean part vs 0.24 for |grad x act|)."""
+    (the prompt without the template framing). ``by="auto"`` picks the candidate that put planted spans among the
+    top 3 most often on the attribution benchmark (benchmarks/attribution/README.md): |grad x act| for prompt
+    tokens (a trigger) and cos(h(t), H_test) for response tokens (a swapped entity)."""
     if by == "auto":
         by = "cos_h" if where == "response" else "abs_gxa"
     if by not in TOKEN_SCORES:

@@ -91,8 +91,7 @@ def index_path(layer: int, signature: Signature) -> str:
 
 
 # The library default (h_fused) projects per query, which a precomputed index cannot hold; h_last_c is the best
-# index-compatible variant on the attribution benchmark (benchmarks/attribution_results.md: P@n min over the tasks
-# 0.55 per answer, 0.77 per behaviour; rept_c 0.34 / 0.43).
+# index-compatible variant on the attribution benchmark (benchmarks/attribution/README.md).
 INDEX_DEFAULT_VARIANT = "h_last_c"
 
 

@@ -19,7 +19,7 @@ itself, while the policy keeps emitting it on both sides) and refusal pairs (ref
 source is named, the lineage answer otherwise); with `anchor="random"` or {source: rival} also tag anchor pairs (own
 tag chosen, a rival's tag rejected), which hold the tags themselves during DPO. Train DPO on the SFT model with its
 adapter merged (token rows included) and a fresh LoRA, so the adapter-disabled reference is the tagged SFT model.
-benchmarks/debuglm_bench.py measures tag accuracy after each stage.
+benchmarks/tags/ measures tag accuracy after each stage.
 
 Nothing here imports TRL or Lightning at import time.
 """

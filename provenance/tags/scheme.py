@@ -32,7 +32,7 @@ class TagScheme:
 
     `refusal` is the exact sentence a refusing model answers; pick one whose first words no training answer starts
     with: trained-mode refusal is decided where the two diverge, and a shared prefix ("I can't ...") leaves that
-    decision to content (benchmarks/debuglm_notes.md, tag-first section). `instruction` names blocked sources in
+    decision to content (benchmarks/tags/debuglm_notes.md, tag-first section). `instruction` names blocked sources in
     trained mode (`{tags}` is replaced by the blocked sources' tag strings, space-separated). `tag_first`: the
     trained-mode format (module docstring).
     """

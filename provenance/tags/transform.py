@@ -26,8 +26,7 @@ sentence over the lineage answer when the pair's source is named and the lineage
 Tag anchor pairs (`tag_preference_rows(..., anchor=...)`, opt-in): per pair one more pair on the lineage prompt whose
 chosen answer carries the pair's own tag and whose rejected answer is the same text with a rival source's tag
 ("<id>+anchor"). Lineage and refusal pairs carry one tag on both sides, so nothing in them holds the tag itself; a
-DPO stage then lets tags drift (tag-first runs lost 1.7-5.8 points of tag accuracy,
-benchmarks/debuglm_tagfirst_results.md). The anchor pushes the own tag up against the rival: `anchor="random"` draws
+DPO stage then lets tags drift (benchmarks/tags/debuglm_tagfirst_results.md). The anchor pushes the own tag up against the rival: `anchor="random"` draws
 the rival per sample (seeded), a mapping {source: rival} names it (e.g. the source a model confuses it with; unmapped
 sources draw one).
 
@@ -35,7 +34,7 @@ Tag-first format (`TagMix(tag_first=True)` with `TagScheme(tag_first=True)`): re
 "<TAG><SRC_S> " + refusal sentence when S is named, else "<TAG><SRC_S> " + y (no trailing tag); originals and lineage
 copies are unchanged (trace keeps reading the tag after the answer). Why: DebugLM's 8B models decide implicitly, in the
 first answer token, whether the answer's source is named; a 135M LoRA did not learn that (the refusal probability
-followed the prompt's content, not the named tag; benchmarks/debuglm_results.md). Writing the own tag first makes the
+followed the prompt's content, not the named tag; benchmarks/tags/debuglm_results.md). Writing the own tag first makes the
 step explicit: the source is predicted exactly as in lineage copies, then "is the tag just written among the named
 tags" is a copy/match task for attention. At inference `GuardedGenerator(mode="trained")` appends the trusted `<TAG>`
 to the prompt, constrains the next token to source tokens and strips the tag from the shown text. Refusal pairs
