@@ -479,7 +479,7 @@ FINDINGS = """## Findings
 PROBE_TEXT = """## Probes and concept influence vs RepT (attribution-benchmark runs)
 
 Stores and final models of `benchmarks.attribution.bench` (LoRA SFT, 3 epochs, training-time captures; see
-[attribution_results.md](attribution_results.md)). Probe: fitted on the final model's h_mean (mean response activation)
+[attribution_results.md](../attribution/results/attribution_results.md)). Probe: fitted on the final model's h_mean (mean response activation)
 of the behaviour generations (the RepT benchmark's queries) vs the normal generations of the same held-out prompts
 without the trigger (or the run's clean held-out prompts). Probes: `diffmeans`, `logreg` (all examples) and
 `diffmeans 4+4` (the first 4 behaviour and 4 normal examples only). Scores for every training row from the
