@@ -16,6 +16,18 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The documentation site into site/ (mkdocs.yml), offline; --strict turns a broken link, cross-reference or API
+# reference into a failure. The docs extra installs into .venv/ once (its own stamp, redone when pyproject.toml or
+# constraints.txt change).
+DOCS_STAMP := $(VENV)/.provenance-docs-installed
+$(DOCS_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(PY) -m pip install -q -c constraints.txt -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+.PHONY: docs
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
