@@ -6,6 +6,7 @@ The page holds a marker line, ``<!-- cli-reference -->``; at build time it is re
 """
 from __future__ import annotations
 
+import html
 from typing import Any
 
 MARKER = "<!-- cli-reference -->"
@@ -24,8 +25,13 @@ def _type_name(param: Any) -> str:
     return getattr(annotation, "__name__", str(annotation or "")).upper()
 
 
+def _text(text: Any) -> str:
+    """Help text as Markdown that shows it literally: no HTML (`contains:<text>`), no attribute lists (`{prompt}`)."""
+    return html.escape(str(text), quote=False).replace("{", "\\{").replace("}", "\\}")
+
+
 def _cell(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return " ".join(_text(text).split()).replace("|", "\\|")
 
 
 def _default(param: Any) -> str:
@@ -63,9 +69,9 @@ def _section(command: Any, path: list[str], level: int) -> list[str]:
     usage = " ".join(path + ["[OPTIONS]"] + [p.name.upper() for p in arguments])
     lines += [f"    {usage}", ""]
     if command.help:
-        lines += [command.help.strip(), ""]
+        lines += [_text(command.help.strip()), ""]
     if getattr(command, "epilog", None):
-        lines += [command.epilog.strip(), ""]
+        lines += [_text(command.epilog.strip()), ""]
     params = [p for p in command.params if not getattr(p, "hidden", False)]
     if params:
         lines += ["| argument / option | meaning | default |", "|---|---|---|"]
