@@ -35,14 +35,22 @@ and the run records `reference_activations = "policy_first_visit"`: use `h_mean`
 The `loss` column of DPO rows is the row's mean response cross-entropy under the policy.
 
 Resume: the trainer's checkpoint already holds the global step; every checkpoint save first commits the rows captured
-so far, and `train(resume_from_checkpoint=...)` keeps exactly the rows captured before the checkpoint's step.
+so far, and `train(resume_from_checkpoint=...)` keeps exactly the rows captured before the checkpoint's step. The
+Trainer's own resume continues the epoch exactly (it skips the trained batches with accelerate's
+`skip_first_batches`); with `ignore_data_skip=True` it restarts the epoch, whose first batch then repeats stored
+(sample, epoch) rows and is refused (`ResumeMismatchError`), or recorded with `on_resume_mismatch="record"` (see
+`provenance.session`).
+
+Ids: a `datasets.Dataset` with repeated `sample_id`s is refused when the trainer is built; any dataset (a torch
+Dataset, a streaming one) is also checked batch by batch: an id that comes twice in one epoch on a rank is refused
+with the ids and the epoch. A DPO pair's chosen and rejected rows share the pair's id and are told apart by `role`.
 """
 from __future__ import annotations
 
 import inspect
 import logging
 import math
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 import torch
 from transformers import Trainer, TrainerCallback
@@ -79,11 +87,13 @@ class ProvenanceTrainerCallback(TrainerCallback):
                  signatures: Sequence[str] = SIGNATURES, encoding: str = "float16-rowscale",
                  projection_dim: int | None = None, projection_seed: int = 0, probe_prompts: int = 8,
                  overwrite: bool = False, storage_options: dict | None = None, shard_rows: int = 2048,
-                 chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None):
+                 chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None,
+                 on_resume_mismatch: Literal["refuse", "record"] = "refuse"):
         self.session = CaptureSession(
             store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
             projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
             storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows, token_layers=token_layers,
+            on_resume_mismatch=on_resume_mismatch,
         )
         self.trainer: Trainer | None = None
         self.is_dpo = False
@@ -159,6 +169,8 @@ class ProvenanceTrainerCallback(TrainerCallback):
             self.commit(state.global_step)
 
     def on_epoch_end(self, args, state, control, **kwargs):
+        # The epoch's size is not known here: a resumed epoch's never-trained samples are logged, not counted.
+        self.session.end_epoch(None)
         if control.should_save:
             self.commit(state.global_step)
 
@@ -187,9 +199,9 @@ class ProvenanceTrainerCallback(TrainerCallback):
         batch, scale = self._capture_batch(trainer, inputs, meta)
         state = trainer.state
         epoch = int(math.floor(state.epoch or 0.0))
-        self.session.start_batch(batch, epoch=epoch, step=int(state.global_step), broadcast=_broadcast_fn(trainer),
-                                 scale=scale)
         try:
+            self.session.start_batch(batch, epoch=epoch, step=int(state.global_step),
+                                     broadcast=_broadcast_fn(trainer), scale=scale)
             loss = original(model, inputs, *args, **kwargs)
         except BaseException:
             self.session.abort_batch()

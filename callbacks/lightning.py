@@ -1,12 +1,13 @@
 """`ProvenanceCallback`: capture per-sample representations and their gradients from a Lightning training loop."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.utilities import rank_zero_info
 from torch import nn
+from torch.utils.data import BatchSampler, DataLoader
 
 from provenance.capture import SIGNATURES
 from provenance.errors import CaptureConfigError
@@ -18,21 +19,40 @@ class ProvenanceCallback(Callback):
 
     Works with an unmodified LightningModule holding a transformers causal LM (PEFT-wrapped or not; found
     automatically, or named by `model_attr`) whose training batches are dicts with `input_ids`, `attention_mask`,
-    `labels` and `sample_id` (optionally `source`). Each rank writes its own group; `Trainer.fit(ckpt_path=...)`
-    resumes the store exactly at the checkpoint. `token_layers` ("auto": 3/4 of the depth, or layer numbers) also
-    stores the hidden state at every token there, for token-level matching (`TokenMatchMethod`) from the store.
+    `labels` and `sample_id` (optionally `source`). Each rank writes its own group. `token_layers` ("auto": 3/4 of
+    the depth, or layer numbers) also stores the hidden state at every token there, for token-level matching
+    (`TokenMatchMethod`) from the store.
+
+    Every `sample_id` must come once per epoch on a rank: a batch repeating one is refused (`CaptureInputError`
+    naming the ids and the epoch) before it trains. The check is per rank.
+
+    Resume: `Trainer.fit(ckpt_path=...)` keeps the rows captured before the checkpoint and captures the rest again.
+    That is exactly once when the loader continues where the checkpoint left the epoch: torchdata's
+    `StatefulDataLoader` (Lightning checkpoints its position), or any checkpoint at an epoch boundary. A plain
+    `torch.utils.data.DataLoader` resumed mid-epoch restarts the epoch (Lightning warns "your dataloader is not
+    resumable"): its batches repeat samples stored before the checkpoint and the epoch's last samples are never
+    trained. With `on_resume_mismatch="refuse"` (default) the first such batch raises `ResumeMismatchError` with the
+    counts and the fix; with `"record"` training goes on and the store holds what the model trained on: a second row
+    of the epoch for each repeated sample, and the samples the epoch never trained counted in `skipped` as
+    "not_trained_after_resume" (shown by `provenance inspect`).
+
+    Args:
+        on_resume_mismatch: what a resumed epoch whose loader repeats stored samples does: "refuse" (raise
+            `ResumeMismatchError` before the first such batch trains) or "record" (train on, store what is trained).
     """
 
     def __init__(self, store: str, *, layers: str | int | Sequence[int] = "auto", run: str = "default",
                  signatures: Sequence[str] = SIGNATURES, model_attr: str | None = None,
                  encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
                  probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
-                 shard_rows: int = 2048, chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None):
+                 shard_rows: int = 2048, chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None,
+                 on_resume_mismatch: Literal["refuse", "record"] = "refuse"):
         self.model_attr = model_attr
         self.session = CaptureSession(
             store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
             projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
             storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows, token_layers=token_layers,
+            on_resume_mismatch=on_resume_mismatch,
         )
         self._trainer: pl.Trainer | None = None
         self._in_batch = False
@@ -62,6 +82,11 @@ class ProvenanceCallback(Callback):
             self._in_batch = False
             self.session.finish_batch()
 
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # Only an epoch whose loader ran to its end can say which samples it never trained (max_steps may cut one).
+        if self.session.ledger.resumed_epoch is not None and _epoch_complete(trainer):
+            self.session.end_epoch(_samples_per_epoch(trainer))
+
     def state_dict(self) -> dict[str, Any]:
         step = self._trainer.global_step if self._trainer is not None else 0
         return self.session.checkpoint_state(step)
@@ -85,6 +110,28 @@ class ProvenanceCallback(Callback):
     def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if stage == "fit" and self.session.writer is not None:
             self.session.close()
+
+
+def _epoch_complete(trainer: pl.Trainer) -> bool:
+    batches = trainer.num_training_batches
+    return batches != float("inf") and trainer.fit_loop.epoch_loop.batch_progress.current.ready >= batches
+
+
+def _samples_per_epoch(trainer: pl.Trainer) -> int | None:
+    """Samples this rank's loader yields in one epoch, when a `BatchSampler` over a sized sampler makes it knowable."""
+    loader = trainer.train_dataloader
+    batch_sampler = getattr(loader, "batch_sampler", None)
+    if not isinstance(loader, DataLoader) or not isinstance(batch_sampler, BatchSampler):
+        return None
+    try:
+        n = len(batch_sampler.sampler)
+        full_batches = len(batch_sampler)
+    except TypeError:
+        return None
+    size = batch_sampler.batch_size
+    full = (n // size) * size if batch_sampler.drop_last else n
+    batches = trainer.num_training_batches  # limit_train_batches can cut the epoch
+    return full if batches >= full_batches else int(batches) * size
 
 
 def find_causal_lm(pl_module: nn.Module, attr: str | None = None) -> nn.Module:

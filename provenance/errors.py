@@ -84,3 +84,11 @@ class TagError(ProvenanceError, ValueError):
 
 
 __all__.append("TagError")
+
+
+class ResumeMismatchError(CaptureInputError):
+    """A resumed training run's data loader did not continue where its checkpoint left the epoch: its batches repeat
+    (sample, epoch) rows already stored before the checkpoint."""
+
+
+__all__.append("ResumeMismatchError")

@@ -21,8 +21,8 @@ from typing import Any
 
 from provenance.errors import CaptureConfigError
 
-__all__ = ["META_KEYS", "ProvenanceDataCollator", "check_unique_ids", "derive_sample_id", "repeated_ids",
-           "with_sample_ids"]
+__all__ = ["META_KEYS", "ProvenanceDataCollator", "check_unique_ids", "derive_sample_id", "describe_repeats",
+           "repeated_ids", "with_sample_ids"]
 
 ID_COLUMN = "sample_id"
 SOURCE_COLUMN = "source"
@@ -51,13 +51,18 @@ def repeated_ids(ids: Sequence) -> list[tuple[Any, int]]:
     return [(k, c) for k, c in Counter(ids).items() if c > 1]
 
 
+def describe_repeats(repeats: Sequence[tuple[Any, int]], limit: int = 5) -> str:
+    """``"101 x2, 'b' x3, ..."``: the first `limit` (id, count) pairs of `repeated_ids`, for error messages."""
+    shown = ", ".join(f"{k!r} x{c}" for k, c in repeats[:limit])
+    return shown + (", ..." if len(repeats) > limit else "")
+
+
 def check_unique_ids(ids: Sequence, what: str = "dataset") -> None:
     """Raise `CaptureConfigError` naming the first duplicates: every training row needs its own id."""
     dup = repeated_ids(ids)
     if dup:
-        shown = ", ".join(f"{k!r} x{c}" for k, c in dup[:5])
         raise CaptureConfigError(
-            f"{what}: `{ID_COLUMN}` must be unique, but {len(dup)} id(s) repeat ({shown}{', ...' if len(dup) > 5 else ''}). "
+            f"{what}: `{ID_COLUMN}` must be unique, but {len(dup)} id(s) repeat ({describe_repeats(dup)}). "
             "Fix the ids, or drop the column and let provenance.hf.with_sample_ids derive index+hash ids"
         )
 

@@ -2,15 +2,29 @@
 
 The Lightning and Hugging Face adapters only translate their framework's events into these calls:
 `setup` (fail fast, before training), `start_batch` / `finish_batch` around every micro-batch's forward and
-backward, `checkpoint_state` / `restore` for exact resume, `close` at the end.
+backward, `checkpoint_state` / `restore` for exact resume, `end_epoch` when an epoch's loader is exhausted, `close` at
+the end.
+
+Exactly-once resume. A resume keeps the rows committed before the checkpoint's step and captures the rest again, so
+the store is exact when the data loader continues where the checkpoint left the epoch: torchdata's
+`StatefulDataLoader` under Lightning (which checkpoints its position), the Hugging Face Trainer's own resume (it skips
+the epoch's trained batches with accelerate's `skip_first_batches`), or any checkpoint at an epoch boundary. A plain
+`torch.utils.data.DataLoader` resumed mid-epoch restarts the epoch: its batches bring again (sample, epoch) rows stored
+before the checkpoint, and the epoch's last samples are never reached. The session knows the stored rows of the
+resumed epoch (read from the store at the first batch) and checks every batch of that epoch against them:
+`on_resume_mismatch="refuse"` (the default) raises `ResumeMismatchError` before the first repeating batch trains;
+`"record"` trains on as the loader gives and stores what the model trains on: the repeated samples get a second row
+of the epoch (told apart by their step), and when the epoch ends the samples it never trained are counted in the
+run's `skipped` under "not_trained_after_resume" (where the adapter knows the epoch's size) and logged.
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections import Counter
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Literal, Mapping, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -19,7 +33,8 @@ from provenance.capture import (
     LAYER_CONVENTION, SIGNATURES, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint,
     resolve_token_layers,
 )
-from provenance.errors import CaptureConfigError, CaptureInputError, StoreNotFoundError
+from provenance.epoch_ledger import EpochLedger, row_keys, show_keys
+from provenance.errors import CaptureConfigError, CaptureInputError, ResumeMismatchError, StoreNotFoundError
 from provenance.store import CaptureRows, StoreWriter, check_store_compatible, committed_rows_before_step
 
 log = logging.getLogger(__name__)
@@ -28,13 +43,19 @@ MISSING_ID_HELP = (
     "training batches need a `sample_id` entry (one id per row) so captured rows can be traced back to data: add "
     "it in your Dataset's __getitem__ and keep it in your collate_fn (provenance.data.SFTCollator does both)"
 )
+ON_RESUME_MISMATCH = ("refuse", "record")
+# The `skipped` reason of samples that a resumed epoch never trained because its loader restarted the epoch.
+NOT_TRAINED_AFTER_RESUME = "not_trained_after_resume"
 
 
 class CaptureSession:
     def __init__(self, store: str, *, run: str = "default", layers="auto", signatures: Sequence[str] = SIGNATURES,
                  encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
                  probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
-                 shard_rows: int = 2048, chunk_rows: int = 256, token_layers=None):
+                 shard_rows: int = 2048, chunk_rows: int = 256, token_layers=None,
+                 on_resume_mismatch: Literal["refuse", "record"] = "refuse"):
+        if on_resume_mismatch not in ON_RESUME_MISMATCH:
+            raise CaptureConfigError(f"on_resume_mismatch must be one of {ON_RESUME_MISMATCH}, got {on_resume_mismatch!r}")
         if layers != "auto" and not (isinstance(layers, int) or (isinstance(layers, Sequence) and layers and all(isinstance(l, int) for l in layers))):
             raise CaptureConfigError(f"layers must be 'auto', an int or a non-empty list of ints, got {layers!r}")
         self.store, self.run, self.layers_spec = str(store), run, layers
@@ -55,6 +76,10 @@ class CaptureSession:
         self.rows_written = 0
         self.skipped: Counter = Counter()
         self.capture_seconds = 0.0
+        self.on_resume_mismatch = on_resume_mismatch
+        self.ledger = EpochLedger()
+        self.replayed_rows = 0  # rows of a resumed epoch trained a second time ("record")
+        self._batch_keys: list = []
         # Set by adapters before the first batch: the engine's reference ("self", a module or None; see
         # CaptureEngine) and run attributes that describe what the adapter captures (e.g. DPO's loss scale).
         self.reference = None
@@ -64,6 +89,7 @@ class CaptureSession:
     def setup(self, model: nn.Module, *, rank: int = 0, world_size: int = 1) -> None:
         """Check everything that can be checked before the first step, so a bad configuration fails in seconds."""
         self.model, self.rank, self.world_size = model, rank, world_size
+        self.ledger.rank = rank
         layout = find_layout(model)
         if self.layers_spec != "auto":
             layout.check_layers([self.layers_spec] if isinstance(self.layers_spec, int) else list(self.layers_spec))
@@ -95,8 +121,13 @@ class CaptureSession:
             if key not in batch:
                 raise CaptureInputError(f"training batches need `{key}` for capture (labels: -100 on prompt and padding)")
         _refuse_packing(batch)
+        keys = row_keys(batch)
         if self.engine is None:
-            self._open(batch, broadcast)
+            self._open(batch, broadcast, epoch)
+        replayed = self.ledger.admit(keys, epoch=epoch, step=step)
+        if replayed:
+            self._resume_mismatch(replayed, epoch, step)
+        self._batch_keys = keys
         columns = {k: batch[k] for k in ("pair_id", "role") if k in batch}
         self.engine.begin(labels=batch["labels"], input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask"),
                           sample_ids=batch["sample_id"], sources=batch.get("source"), epoch=epoch, step=step, columns=columns,
@@ -109,6 +140,9 @@ class CaptureSession:
         if rows is not None and "pair_id" in rows.columns:
             rows = _complete_pairs(rows)
         if rows is not None:
+            if len(rows) < len(self._batch_keys):
+                stored = zip(rows.sample_id, rows.columns["role"]) if "role" in rows.columns else rows.sample_id
+                self.ledger.note_unstored(self._batch_keys, stored)
             self.writer.put(rows)  # raises here if the background writer failed: training stops with its error
             self.rows_written += len(rows)
             self.skipped.update(rows.skipped)
@@ -119,9 +153,37 @@ class CaptureSession:
         """Flush so every row captured before this checkpoint is committed; the step marks where a resume cuts."""
         committed = self.writer.flush() if self.writer is not None else 0
         state = {"run": self.run, "global_step": int(global_step), "committed": committed}
+        if self.ledger.epoch is not None:
+            state["epoch_ledger"] = self.ledger.state()
         if self.choice is not None:
             state["layer_choice"] = self.choice.to_attrs()
         return state
+
+    def end_epoch(self, samples_per_epoch: int | None = None) -> None:
+        """The current epoch's loader is exhausted. For an epoch a resume started in, count its samples never trained.
+
+        Args:
+            samples_per_epoch: the rows (sample ids; pair rows for preference data) this rank's loader yields in a
+                whole epoch, when the adapter knows it; None leaves samples never trained uncounted (logged).
+        """
+        ledger = self.ledger
+        if ledger.resumed_epoch is None or ledger.resumed_epoch != ledger.epoch:
+            return
+        ledger.end_resumed_epoch()
+        epoch, replayed = ledger.epoch, len(ledger.replayed)
+        missing = None if samples_per_epoch is None else int(samples_per_epoch) - ledger.distinct
+        if missing is not None and missing > 0 and self.writer is not None:
+            self.writer.put(CaptureRows(sample_id=[], source=[], epoch=epoch, step=0, loss=np.zeros(0, np.float32),
+                                        prompt_len=np.zeros(0, np.int32), token_ids=[], signatures={},
+                                        skipped={NOT_TRAINED_AFTER_RESUME: missing}))
+            self.skipped[NOT_TRAINED_AFTER_RESUME] += missing
+            log.warning("provenance: rank %d, epoch %d (resumed): %d of its %d samples were never trained, counted as "
+                        "skipped %r; %d were trained twice and have two rows of the epoch", self.rank, epoch, missing,
+                        samples_per_epoch, NOT_TRAINED_AFTER_RESUME, replayed)
+        elif replayed and missing is None:
+            log.warning("provenance: rank %d, epoch %d (resumed): %d samples were trained twice (two rows of the "
+                        "epoch); the samples the epoch never trained could not be counted (the loader's size is "
+                        "unknown)", self.rank, epoch, replayed)
 
     def abort_batch(self) -> None:
         """Forget the declared micro-batch (its step raised); nothing of it is stored."""
@@ -136,11 +198,49 @@ class CaptureSession:
             writer.close()
 
     def summary(self) -> dict:
-        return {"rows_written": self.rows_written, "skipped": dict(self.skipped),
+        return {"rows_written": self.rows_written, "skipped": dict(self.skipped), "replayed_rows": self.replayed_rows,
                 "layers": self.choice.layers if self.choice else None, "capture_seconds": round(self.capture_seconds, 3)}
 
     # ---- internals ------------------------------------------------------------------------------------------
-    def _open(self, batch: Mapping, broadcast) -> None:
+    def _resume_mismatch(self, replayed: list, epoch: int, step: int) -> None:
+        """A batch of a resumed epoch brings again rows stored before the checkpoint: refuse, or record and say so."""
+        ledger = self.ledger
+        where = (f"resumed run {self.run!r} rank {self.rank} at step {self._resume['global_step']} (epoch {epoch}): "
+                 f"batch {ledger.batches_since_resume} after the resume (step {step}) brings again "
+                 f"{len(replayed)} of the {len(ledger.stored_before)} samples of epoch {epoch} stored before the "
+                 f"checkpoint (sample_id {show_keys(replayed)})")
+        if self.on_resume_mismatch == "refuse":
+            trained = ledger.batches_since_resume - 1
+            kept = ("The store is kept as at the checkpoint" if not trained else
+                    f"The store keeps its rows up to the checkpoint, and those of the {trained} batch(es) trained "
+                    f"since the resume, which a resume from the checkpoint drops")
+            raise ResumeMismatchError(
+                f"{where}. The data loader restarted the epoch instead of continuing after the checkpoint (a plain "
+                f"DataLoader does; so does the Hugging Face Trainer with ignore_data_skip=True), or the data repeats "
+                f"sample ids: training on would train samples twice in epoch {epoch} and never train as many "
+                f"others. {kept}. Fix: resume from a checkpoint at an epoch "
+                f"boundary, and train with torchdata.stateful_dataloader.StatefulDataLoader so that mid-epoch "
+                f"checkpoints resume exactly; or pass on_resume_mismatch='record' to train on and store what is "
+                f"trained (a second row of the epoch per repeated sample, never-trained samples counted as skipped "
+                f"{NOT_TRAINED_AFTER_RESUME!r})."
+            )
+        if len(ledger.replayed) == len(replayed):  # the first repeating batch of this epoch
+            log.warning("provenance: %s; on_resume_mismatch='record': storing the rows the model trains on (a second "
+                        "row of the epoch for each repeated sample)", where)
+        self.replayed_rows += len(replayed)
+
+    def _stored_keys(self, rows: int, epoch: int) -> list:
+        """Keys of this rank's first `rows` committed rows that belong to `epoch` (the resumed epoch)."""
+        from provenance.store import open_store
+
+        df = open_store(self.store, run=self.run, storage_options=self.storage_options).samples()
+        df = df[df["rank"] == self.rank].iloc[:rows]
+        df = df[df["epoch"] == epoch]
+        if "role" in df.columns:
+            return list(zip(df["sample_id"].tolist(), df["role"].tolist()))
+        return df["sample_id"].tolist()
+
+    def _open(self, batch: Mapping, broadcast, epoch: int) -> None:
         layout = find_layout(self.model)
         attrs = None
         if self._resume is not None:
@@ -162,6 +262,8 @@ class CaptureSession:
                                                      storage_options=self.storage_options)
             log.info("provenance: resuming run %r rank %d at %d committed rows (step < %d)",
                      self.run, self.rank, resume_rows, self._resume["global_step"])
+            self.ledger.resume(epoch, self._stored_keys(resume_rows, epoch) if resume_rows else [],
+                               EpochLedger.unstored_of(self._resume.get("epoch_ledger"), epoch))
         engine = CaptureEngine(self.model, self.choice.layers, self.signatures, reference=self.reference,
                                token_layers=self.token_layers)
         run_attrs = {
