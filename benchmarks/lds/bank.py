@@ -61,33 +61,71 @@ def subset_path(out: Path, j: int) -> Path:
     return out / "bank" / f"subset_{j:03d}.json"
 
 
-def run_bank(out: Path, worker: int = 0, workers: int = 1, log=print) -> int:
-    """Retrain the subsets ``j`` with ``j % workers == worker`` that have no result yet; returns how many ran."""
-    if not 0 <= worker < workers:
-        raise ValueError(f"worker must be in [0, workers={workers}), got {worker}")
+def _claim(path: Path) -> bool:
+    """Claim a subset for this process (a ``.claim`` file created atomically, holding the pid). A claim whose
+    process is gone (killed bank) is stale and taken over."""
+    claim = path.with_suffix(".claim")
+    for _ in range(2):
+        try:
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(claim.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _alive(pid):
+                return False
+            claim.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_bank(out: Path, reverse: bool = False, log=print) -> int:
+    """Retrain the subsets that have no result yet and that no live process has claimed; returns how many ran.
+    Any number of processes may run this on one bank at once (each claims a subset before training it);
+    ``reverse`` walks the subsets from the last one."""
     cfg = load_config(out)
     setting = Setting.from_json(cfg["setting"])
     records, cases = train_records(setting), heldout_cases(setting)
     masks = sample_subsets(len(records), cfg["n_subsets"], fraction=cfg["fraction"], seed=cfg["subset_seed"])
     (out / "bank").mkdir(exist_ok=True)
     done = 0
-    for j in range(cfg["n_subsets"]):
+    order = range(cfg["n_subsets"] - 1, -1, -1) if reverse else range(cfg["n_subsets"])
+    for j in order:
         path = subset_path(out, j)
-        if j % workers != worker or path.exists():
+        if path.exists() or not _claim(path):
             continue
-        t0 = time.perf_counter()
-        kept = np.flatnonzero(masks[j])
-        model, tok, info = train_model([records[i] for i in kept], setting)
-        t1 = time.perf_counter()
-        losses = case_losses(model, tok, cases, setting)
-        write_json(path, {"index": j, "kept": kept.tolist(), "losses": losses.tolist(),
-                          "train_seconds": info["seconds"], "steps": info["steps"],
-                          "eval_seconds": round(time.perf_counter() - t1, 2),
-                          "total_seconds": round(time.perf_counter() - t0, 2), "config": cfg})
-        done += 1
-        log(f"subset {j}: {len(kept)} rows, {info['steps']} steps, train {info['seconds']:.0f}s, "
-            f"total {time.perf_counter() - t0:.0f}s, mean test loss {losses.mean():.4f}")
-        del model
+        try:
+            if path.exists():   # finished by another process between the check and the claim
+                continue
+            t0 = time.perf_counter()
+            kept = np.flatnonzero(masks[j])
+            model, tok, info = train_model([records[i] for i in kept], setting)
+            t1 = time.perf_counter()
+            losses = case_losses(model, tok, cases, setting)
+            write_json(path, {"index": j, "kept": kept.tolist(), "losses": losses.tolist(),
+                              "train_seconds": info["seconds"], "steps": info["steps"],
+                              "eval_seconds": round(time.perf_counter() - t1, 2),
+                              "total_seconds": round(time.perf_counter() - t0, 2), "config": cfg})
+            done += 1
+            log(f"subset {j}: {len(kept)} rows, {info['steps']} steps, train {info['seconds']:.0f}s, "
+                f"total {time.perf_counter() - t0:.0f}s, mean test loss {losses.mean():.4f}")
+            del model
+        finally:
+            path.with_suffix(".claim").unlink(missing_ok=True)
     return done
 
 

@@ -1,6 +1,6 @@
 """The LDS bank benchmark (``make bench-lds``).
 
-    python -m benchmarks.lds.run --out runs/lds --phase bank --worker 0 --workers 2   # retrains (resumable)
+    python -m benchmarks.lds.run --out runs/lds --phase bank [--reverse]   # retrains (resumable; run several at once)
     python -m benchmarks.lds.run --out runs/lds --phase full                          # all rows, capture on
     python -m benchmarks.lds.run --out runs/lds --phase attribute                     # every method's scores
     python -m benchmarks.lds.run --out runs/lds --phase report --results benchmarks/lds/results.md
@@ -34,8 +34,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--per-source", type=int, default=Setting.n_per_source, help="training rows per demo source")
     p.add_argument("--test-per-source", type=int, default=Setting.n_test_per_source)
     p.add_argument("--max-length", type=int, default=Setting.max_length)
-    p.add_argument("--worker", type=int, default=0, help="bank phase: this process's share (j %% workers == worker)")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--reverse", action="store_true", help="bank phase: walk the subsets from the last one")
     p.add_argument("--threads", type=int, default=1, help="intra-op threads of this process (default 1)")
     p.add_argument("--methods", nargs="*", default=None, help="attribute phase: only these methods")
     p.add_argument("--results", type=Path, default=Path("benchmarks/lds/results.md"), help="report phase: output")
@@ -50,8 +49,8 @@ def main(argv=None) -> int:
     if args.phase in ("bank", "full"):
         init_bank(args.out, setting, args.subsets, args.fraction, args.subset_seed)
     if args.phase == "bank":
-        n = run_bank(args.out, args.worker, args.workers, log=_log)
-        _log(f"worker {args.worker}/{args.workers}: {n} retrains run")
+        n = run_bank(args.out, args.reverse, log=_log)
+        _log(f"this process ran {n} retrains")
     elif args.phase == "full":
         run_full(args.out, log=_log)
     elif args.phase == "attribute":

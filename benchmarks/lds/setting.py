@@ -10,6 +10,7 @@ train without it.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -190,6 +191,6 @@ def case_losses(model, tok, cases: list[dict], setting: Setting, batch: int = 8)
 
 def write_json(path: Path, obj) -> None:
     """Write atomically (a killed process never leaves half a result file)."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")   # per process: several may write one file
     tmp.write_text(json.dumps(obj, indent=1))
     tmp.replace(path)

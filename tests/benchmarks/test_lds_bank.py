@@ -75,3 +75,18 @@ def test_full_matrix_places_scores_by_sample_id():
     res.scores = res.scores[:, :2]
     with pytest.raises(RuntimeError, match="2 \\(query, row\\) pairs were not scored"):
         full_matrix(att, res, 2)
+
+
+def test_claims_keep_processes_off_each_others_subsets(tmp_path):
+    import subprocess
+    import sys
+
+    from benchmarks.lds.bank import _claim
+
+    path = tmp_path / "subset_003.json"
+    assert _claim(path)                                  # free: claimed
+    assert path.with_suffix(".claim").read_text() == str(__import__("os").getpid())
+    assert not _claim(path)                              # held by a live process (this one)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    path.with_suffix(".claim").write_text(dead.stdout.strip())
+    assert _claim(path)                                  # its process is gone: stale, taken over
