@@ -92,3 +92,16 @@ class ResumeMismatchError(CaptureInputError):
 
 
 __all__.append("ResumeMismatchError")
+
+
+class StoreLockedError(StoreError, BlockingIOError):
+    """Another writer that may still be running owns the run's rank group (the message names its process, host
+    and last heartbeat, and how to proceed)."""
+
+
+class StoreCorruptError(StoreError, ValueError):
+    """Committed data or metadata of the store is missing or unreadable (the message names the file or array and
+    the rows)."""
+
+
+__all__ += ["StoreLockedError", "StoreCorruptError"]

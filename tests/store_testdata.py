@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from pathlib import Path
 
 import numpy as np
 
@@ -129,6 +131,216 @@ def _exit_without_close(url: str) -> None:
 
     writer = StoreWriter(url, "noclose", model=MODEL, run_attrs=RUN_ATTRS, shard_rows=128, chunk_rows=32)
     writer.put(make_rows(0, 200))  # no flush, no close: the atexit hook must commit these
+
+
+# ---- fault injection: SIGKILL points and contending writers (tests/reliability) --------------------------------
+# Both run in one helper process that imports the store once and forks a child per writer: the parent never does
+# store I/O (zarr's event-loop thread must not exist at fork), so each child is a fresh single-threaded writer.
+
+KILL_RUN = "killed"
+KILL_EVENTS = ("shard-before", "shard-during", "shard-after", "meta-during",
+               "commit-before", "commit-during", "commit-after", "beat-during")
+KILL_WRITER = dict(shard_rows=16, chunk_rows=8, shard_tokens=256, heartbeat_s=0.01)
+
+
+def _kill_workload(url: str, log_path: str, event: str | None = None, at: int = 0) -> dict:
+    """A seeded stream of batches with flushes, SIGKILLed at the ``at``-th ``event`` of the writer thread.
+
+    Events: a shard write (before / during: the temporary file written, not yet renamed to its key / after),
+    an array metadata write (during), a commit (before / during / after) and a heartbeat (during).  LOG gets
+    ``done N`` after each commit landed, ``flush N`` after each flush returned and ``kill EVENT AT``.
+    Returns the event counts when nothing was killed (the dry run).
+    """
+    import signal
+    import uuid
+    from collections import Counter
+
+    import zarr.storage._local as local_store
+
+    from provenance.store import StoreWriter
+    from provenance.store import ownership
+    from provenance.store import writer as writer_mod
+
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    counts: Counter = Counter()
+    in_commit = [False]
+
+    def log(line: str) -> None:
+        os.write(fd, (line + "\n").encode())
+
+    def hit(name: str, partial=None) -> None:
+        counts[name] += 1
+        if name == event and counts[name] == at:
+            if partial is not None:  # what a kill in the middle of the write leaves: a half-written temporary
+                stray, data = partial
+                stray.parent.mkdir(parents=True, exist_ok=True)
+                stray.write_bytes(bytes(data)[: len(data) // 2])
+            log(f"kill {name} {at}")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    put = local_store._put
+
+    def instrumented_put(path, value, exclusive=False):
+        key = path.as_posix()
+        kind = ("shard-during" if "/c/" in key else "commit-during" if in_commit[0]
+                else "meta-during" if f"/{KILL_RUN}/rank-0/" in key and not key.endswith("/rank-0/zarr.json")
+                else None)
+        if kind is not None:  # zarr's LocalStore writes <key>.<uuid>.partial, then renames it to the key
+            hit(kind, (path.with_suffix(f".{uuid.uuid4().hex}.partial"), value.as_buffer_like()))
+        return put(path, value, exclusive=exclusive)
+
+    write_shard = writer_mod._Column._write_shard
+
+    def instrumented_write_shard(self, block):
+        hit("shard-before")
+        write_shard(self, block)
+        hit("shard-after")
+
+    write_commit = StoreWriter._write_commit
+
+    def instrumented_commit(self, n, n_tokens, skipped):
+        hit("commit-before")
+        in_commit[0] = True
+        write_commit(self, n, n_tokens, skipped)
+        in_commit[0] = False
+        log(f"done {n}")
+        hit("commit-after")
+
+    replace = ownership._LocalFiles.replace
+
+    def instrumented_replace(self, key, data):
+        path = self.root / key  # the owner record's writer uses .<name>.<uuid>.tmp, then renames it
+        hit("beat-during", (path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp"), data))
+        replace(self, key, data)
+
+    local_store._put = instrumented_put
+    writer_mod._Column._write_shard = instrumented_write_shard
+    StoreWriter._write_commit = instrumented_commit
+    ownership._LocalFiles.replace = instrumented_replace
+
+    writer = StoreWriter(url, KILL_RUN, model=MODEL, run_attrs=RUN_ATTRS, **KILL_WRITER)
+    rng = np.random.default_rng(1234)
+    i = 0
+    for batch in range(12):
+        n = int(rng.integers(1, 13))
+        writer.put(make_rows(i, n, step=batch + 1))
+        i += n
+        if batch % 3 == 2:
+            log(f"flush {writer.flush()}")
+            time.sleep(0.03)  # the writer thread idles: heartbeats
+    writer.close()
+    return dict(counts)
+
+
+def run_kill_points(root: str, points_json: str) -> None:
+    """Dry-run the workload once to count its events, then run one forked writer per point of
+    ``[[seed, event], ...]``, each killed at a seeded occurrence of its event; writes ``root/points.json``."""
+    import json
+
+    root_path = Path(root)
+
+    def in_child(fn) -> int:
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                fn()
+            except BaseException:  # noqa: BLE001 - reported through the exit status
+                import traceback
+
+                traceback.print_exc()
+                code = 3
+            os._exit(code)
+        return os.waitpid(pid, 0)[1]
+
+    dry = root_path / "dry"
+    status = in_child(lambda: (root_path / "counts.json").write_text(json.dumps(
+        _kill_workload(str(dry / "store"), str(dry.with_suffix(".log"))))))
+    if status != 0:
+        raise SystemExit(f"dry run failed with status {status}")
+    counts = json.loads((root_path / "counts.json").read_text())
+    out = []
+    for seed, event in json.loads(points_json):
+        # heartbeats depend on timing: only the first few are certain to happen in every run
+        cap = min(counts[event], 3) if event == "beat-during" else counts[event]
+        at = int(np.random.default_rng(seed).integers(1, cap + 1))
+        where = root_path / f"point-{seed}"
+        status = in_child(lambda: _kill_workload(str(where / "store"), str(where.with_suffix(".log")), event, at))
+        out.append({"seed": seed, "event": event, "at": at, "of": counts[event], "store": str(where / "store"),
+                    "log": str(where.with_suffix(".log")),
+                    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+                    "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None})
+    (root_path / "points.json").write_text(json.dumps(out))
+
+
+def _contender(url: str, run: str, index: int, go: str, owned: str, out: str, batches: int, pause_s: float,
+               overwrite: bool) -> None:
+    """One writer of a contention test: waits for GO, takes the run (or is refused), writes ``batches`` batches of
+    5 rows (ids ``index * 1000 + k``) with pauses, and records what happened in OUT as JSON."""
+    import json
+
+    from provenance.errors import StoreError
+    from provenance.store import StoreWriter
+
+    while not os.path.exists(go):
+        time.sleep(0.001)
+    try:
+        writer = StoreWriter(url, run, model=MODEL, run_attrs=RUN_ATTRS, shard_rows=16, chunk_rows=8,
+                             shard_tokens=256, overwrite=overwrite)
+    except StoreError as exc:
+        Path(out).write_text(json.dumps({"pid": os.getpid(), "refused": type(exc).__name__, "message": str(exc)}))
+        return
+    writer.put(make_rows(index * 1000, 5, step=1))
+    writer.flush()
+    Path(owned).write_text(str(os.getpid()))
+    try:
+        for b in range(1, batches):
+            time.sleep(pause_s)
+            writer.put(make_rows(index * 1000 + 5 * b, 5, step=b + 1))
+        wrote = writer.close()
+    except StoreError as exc:
+        Path(out).write_text(json.dumps({"pid": os.getpid(), "failed": type(exc).__name__, "message": str(exc),
+                                         "cause": repr(exc.__cause__)}))
+        return
+    Path(out).write_text(json.dumps({"pid": os.getpid(), "wrote": wrote}))
+
+
+def run_contenders(url: str, run: str, root: str, plan_json: str) -> None:
+    """Fork one contender per entry of ``[{"start": "now"|"after-owned", "batches", "pause_s", "overwrite"}]``.
+
+    "now" contenders are released together (one GO file after all have forked); "after-owned" ones start once
+    the first contender owns the run.  Waits for all; their outcomes are in ``root/contender-<i>.json``.
+    """
+    import json
+
+    plan = json.loads(plan_json)
+    base = Path(root)
+    go_now, go_later = base / "go-now", base / "go-later"
+    pids = []
+    for i, spec in enumerate(plan):
+        go = go_now if spec["start"] == "now" else go_later
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _contender(url, run, i, str(go), str(base / f"owned-{i}"), str(base / f"contender-{i}.json"),
+                           spec["batches"], spec["pause_s"], spec.get("overwrite", False))
+            except BaseException:  # noqa: BLE001
+                import traceback
+
+                traceback.print_exc()
+                code = 3
+            os._exit(code)
+        pids.append(pid)
+    go_now.touch()
+    deadline = time.monotonic() + 60
+    while not any((base / f"owned-{i}").exists() for i in range(len(plan))) and time.monotonic() < deadline:
+        if all((base / f"contender-{i}.json").exists() for i in range(len(plan)) if plan[i]["start"] == "now"):
+            break
+        time.sleep(0.002)
+    go_later.touch()
+    for pid in pids:
+        os.waitpid(pid, 0)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from provenance.store.encoding import (
 from provenance.store.reader import StoreReader, committed_rows_before_step, list_runs, open_store
 from provenance.store.rows import CaptureRows
 from provenance.store.schema import SCHEMA_VERSION, check_store_compatible
+from provenance.store.verify import StoreProblem, verify_store
 from provenance.store.writer import StoreWriter
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_ENCODING",
     "ENCODINGS",
     "SCHEMA_VERSION",
+    "StoreProblem",
     "StoreReader",
     "StoreWriter",
     "check_store_compatible",
@@ -30,4 +32,5 @@ __all__ = [
     "open_store",
     "project",
     "projection_matrix",
+    "verify_store",
 ]

@@ -3,6 +3,10 @@
 A reader is a snapshot: it reads each rank's ``committed`` counts when opened
 (``refresh()`` re-reads them) and slices every array to them, so rows being
 written concurrently never show up half-written.
+
+Reads verify what they touch (``provenance.store.verify``): a committed row
+whose shard is missing or cannot be decoded raises ``StoreCorruptError``
+naming the array and the rows, and a broken ``zarr.json`` is named by path.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ import pandas as pd
 import zarr
 from zarr.errors import NodeNotFoundError
 
-from provenance.errors import StoreNotFoundError
+from provenance.errors import StoreCorruptError, StoreNotFoundError
 from provenance.store.encoding import decode, get_encoding
 from provenance.store.schema import (
     BASE_COLUMNS,
+    EVERY_SHARD_STORED,
     LAYER_PREFIX,
     RANK_PREFIX,
     ROOT_ATTR,
@@ -28,6 +33,7 @@ from provenance.store.schema import (
     TOKENS_END,
     TOKENS_IDS,
     check_root,
+    is_token_aligned,
     open_zarr_store,
     parse_prefixed_int,
     scale_path,
@@ -35,15 +41,31 @@ from provenance.store.schema import (
     signature_path,
     token_state_path,
 )
+from provenance.store.verify import CheckedArray, metadata_guard, raise_for_problems, verify_store
 
 
-def open_store(url: str, run: str | None = None, storage_options: dict | None = None) -> StoreReader:
+def open_store(url: str, run: str | None = None, storage_options: dict | None = None, *,
+               verify: bool = False) -> StoreReader:
     """Open ``run`` of the store at ``url`` (a path or an fsspec URL) for reading.
 
-    ``run=None`` picks the only run of the store; with several runs it raises
-    and lists them.
+    Args:
+        url: path or fsspec URL of the store.
+        run: the run to read; None picks the only run of the store (with several runs it raises and lists them).
+        storage_options: fsspec options for remote stores.
+        verify: scan the run up front (every metadata file parsed, every committed shard present and decoded
+            once) instead of only the parts each read touches.
+
+    Returns:
+        A snapshot reader of the run's committed rows.
+
+    Raises:
+        StoreNotFoundError: no provenance store, or no such run.
+        StoreCorruptError: a metadata file cannot be parsed, or (with ``verify``) any committed data is damaged.
     """
-    return StoreReader(url, run=run, storage_options=storage_options)
+    reader = StoreReader(url, run=run, storage_options=storage_options)
+    if verify:
+        raise_for_problems(reader.url, verify_store(reader.url, run=reader.run, storage_options=storage_options))
+    return reader
 
 
 def list_runs(url: str, storage_options: dict | None = None) -> list[str]:
@@ -58,14 +80,18 @@ def committed_rows_before_step(url: str, run: str, rank: int, global_step: int,
     Rows are stored in training order, so they form a prefix; 0 when the run or rank has none.
     """
     store = open_zarr_store(url, storage_options, read_only=True)
-    try:
-        group = zarr.open_group(store, path=f"{run}/{RANK_PREFIX}{int(rank)}", mode="r")
-    except (NodeNotFoundError, FileNotFoundError):
-        return 0
-    committed = int(group.attrs.get("committed", 0) or 0)
-    if committed == 0:
-        return 0
-    later = np.flatnonzero(np.asarray(group["step"][:committed]) >= global_step)
+    path = f"{run}/{RANK_PREFIX}{int(rank)}"
+    with metadata_guard(store, str(url), path):
+        try:
+            group = zarr.open_group(store, path=path, mode="r")
+        except (NodeNotFoundError, FileNotFoundError):
+            return 0
+        committed = int(group.attrs.get("committed", 0) or 0)
+        if committed == 0:
+            return 0
+        step = CheckedArray(group["step"], url=str(url), limit=committed,
+                            every_shard_stored=bool(group.attrs.get(EVERY_SHARD_STORED, False)))
+    later = np.flatnonzero(np.asarray(step[:committed]) >= global_step)
     return int(later[0]) if len(later) else committed
 
 
@@ -76,14 +102,30 @@ class _Rank:
     committed: int
     committed_tokens: int
     skipped: dict
+    url: str = ""
+    every_shard_stored: bool = False
     arrays: dict = field(default_factory=dict)
     ends: np.ndarray | None = None
     some_ends: dict = field(default_factory=dict)   # token ends read one by one (`tokens_of`), by local row
 
-    def array(self, path: str):
+    def array(self, path: str) -> CheckedArray:
+        """The array at ``path`` of this rank group; its reads check the committed rows they touch."""
         if path not in self.arrays:
-            self.arrays[path] = self.group[path]
+            with metadata_guard(self.group.store, self.url, self.group.path):
+                raw = self.group[path]
+            limit = self.committed_tokens if is_token_aligned(path) else self.committed
+            self.arrays[path] = CheckedArray(raw, url=self.url, limit=limit,
+                                             every_shard_stored=self.every_shard_stored, token_rows=self._token_rows)
         return self.arrays[path]
+
+    def _token_rows(self, lo: int, hi: int) -> tuple[int, int] | None:
+        """Rows holding tokens lo..hi, for messages; None when the token ends cannot be read either."""
+        try:
+            ends = self.token_ends()
+        except StoreCorruptError:
+            return None
+        return (int(np.searchsorted(ends, lo, side="right")),
+                min(int(np.searchsorted(ends, hi, side="right")), self.committed - 1))
 
     def has(self, path: str) -> bool:
         try:
@@ -102,6 +144,10 @@ class StoreReader:
     def __init__(self, url: str, run: str | None = None, storage_options: dict | None = None) -> None:
         self.url = str(url)
         self._root, self.runs = self._open_root(self.url, storage_options)
+        with metadata_guard(self._root.store, self.url):
+            self._open_run(run)
+
+    def _open_run(self, run: str | None) -> None:
         self._store = self._root.store
         meta = self._root.attrs[ROOT_ATTR]
         self.schema_version: int = int(meta["schema_version"])
@@ -125,20 +171,25 @@ class StoreReader:
     def _open_root(url: str, storage_options: dict | None):
         """(root group, sorted run names) of a provenance store; clear errors otherwise."""
         store = open_zarr_store(url, storage_options, read_only=True)
-        try:
-            root = zarr.open_group(store, mode="r")
-        except (NodeNotFoundError, FileNotFoundError):
-            raise StoreNotFoundError(f"no provenance store at {url}") from None
-        meta = root.attrs.get(ROOT_ATTR)
-        if meta is None:
-            raise StoreNotFoundError(f"{url} is a Zarr group but not a provenance store")
-        check_root(meta)
-        return root, sorted(name for name, g in root.groups() if RUN_ATTR in g.attrs)
+        with metadata_guard(store, url):
+            try:
+                root = zarr.open_group(store, mode="r")
+            except (NodeNotFoundError, FileNotFoundError):
+                raise StoreNotFoundError(f"no provenance store at {url}") from None
+            meta = root.attrs.get(ROOT_ATTR)
+            if meta is None:
+                raise StoreNotFoundError(f"{url} is a Zarr group but not a provenance store")
+            check_root(meta)
+            return root, sorted(name for name, g in root.groups() if RUN_ATTR in g.attrs)
 
     # ---- metadata ---------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Re-read the committed counts: rows committed since opening become visible."""
+        with metadata_guard(self._store, self.url, self.run):
+            self._refresh()
+
+    def _refresh(self) -> None:
         ranks = []
         for name in self._run_group.group_keys():
             r = parse_prefixed_int(name, RANK_PREFIX)
@@ -151,6 +202,7 @@ class StoreReader:
                 committed=int(attrs.get("committed", 0)),
                 committed_tokens=int(attrs.get("committed_tokens", 0)),
                 skipped=dict(attrs.get("skipped") or {}),
+                url=self.url, every_shard_stored=bool(attrs.get(EVERY_SHARD_STORED, False)),
             ))
         self._ranks = sorted(ranks, key=lambda x: x.rank)
         self._offsets = np.cumsum([0] + [r.committed for r in self._ranks])
@@ -220,7 +272,9 @@ class StoreReader:
                 cols[name] = _plain(rk.array(name)[:n])
             cols["rank"] = np.full(n, rk.rank, dtype=np.int64)
             cols["n_tokens"] = np.diff(rk.token_ends(), prepend=0)
-            for name in sorted(rk.group.array_keys()):
+            with metadata_guard(self._store, self.url, rk.group.path):
+                extra = sorted(rk.group.array_keys())
+            for name in extra:
                 if name not in BASE_COLUMNS:
                     cols[name] = _plain(rk.array(name)[:n])
             frames.append(pd.DataFrame(cols))

@@ -4,7 +4,9 @@
 
     <root>/                      attrs {"provenance": {"schema_version", "library_version", "model"}}
       <run>/                     attrs {"provenance_run": {...caller's run attrs, "encoding", "projection"}}
-        rank-<r>/                attrs {"committed": N, "committed_tokens": T, "skipped": {...}}
+        owner-rank-<r>/          attrs {"provenance_owner": {pid, host, token, heartbeat...}} while a writer owns rank-<r>
+        rank-<r>/                attrs {"committed": N, "committed_tokens": T, "skipped": {...},
+                                        "every_shard_stored": true}
           sample_id source epoch step loss prompt_len [extra columns]   [N]
           layer-<l>/<name>       [N, D]   encoded payload
           layer-<l>/<name>_scale [N]      per-row scale (scaled encodings only)
@@ -14,7 +16,9 @@
           tokens/end             [N]      int64, cumulative end offsets into tokens/ids
 
 Rows are visible only up to ``committed`` (``committed_tokens`` for tokens/ids and the token-aligned h_tok
-arrays); arrays may be physically longer.
+arrays); arrays may be physically longer.  In a rank group marked ``every_shard_stored`` (all groups written by
+this version) every shard covering committed rows is a stored object, so a missing one is damage, not zeros;
+groups written before hold no object for a shard of fill values only.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ SCHEMA_VERSION = 1
 LIBRARY_VERSION = "0.1.0"
 
 ROOT_ATTR = "provenance"
+EVERY_SHARD_STORED = "every_shard_stored"
 RUN_ATTR = "provenance_run"
 
 RANK_PREFIX = "rank-"
@@ -228,12 +233,23 @@ def shard_length(array) -> int:
 # ---- compatibility check before training -------------------------------------------------
 
 def check_store_compatible(url: str, *, model: dict, run: str, resuming: bool = False,
-                           overwrite: bool = False, storage_options: dict | None = None) -> None:
+                           overwrite: bool = False, storage_options: dict | None = None,
+                           rank: int | None = None) -> None:
     """Fail fast, before training, where a StoreWriter would fail later; reads only.
 
-    Raises ``StoreMismatchError`` for another model or a newer schema, and
-    ``StoreExistsError`` when ``run`` already holds committed rows and neither
-    ``resuming`` nor ``overwrite`` is set.  A missing store is fine.
+    Args:
+        url: path or fsspec URL of the store (a missing store is fine).
+        model: the model fingerprint the writer will record.
+        run: run name.
+        resuming: the run continues from a training checkpoint.
+        overwrite: the run will be replaced.
+        storage_options: fsspec options for remote stores.
+        rank: also refuse when a live writer owns this rank's group (skipped with ``overwrite``).
+
+    Raises:
+        StoreMismatchError: the store holds another model or a newer schema.
+        StoreExistsError: ``run`` already holds committed rows and neither ``resuming`` nor ``overwrite`` is set.
+        StoreLockedError: (with ``rank``) another writer that may still be running owns the rank's group.
     """
     store = open_zarr_store(url, storage_options, read_only=True)
     try:
@@ -243,6 +259,10 @@ def check_store_compatible(url: str, *, model: dict, run: str, resuming: bool = 
     meta = root.attrs.get(ROOT_ATTR)
     if meta is not None:
         check_root(meta, model)
+    if rank is not None and not overwrite:
+        from provenance.store.ownership import check_not_owned  # ownership builds on this module
+
+        check_not_owned(store, run, rank, url=str(url))
     if resuming or overwrite or run not in root.group_keys():
         return
     committed = {}

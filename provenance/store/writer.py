@@ -10,7 +10,12 @@ shard is rewritten whole, from memory, when it fills.
 Crash consistency: data shards are written first, then the rank group's attrs
 (``committed``, ``committed_tokens``, ``skipped``) in one metadata write.
 Readers see only committed rows, so a killed process leaves the store at its
-last commit.
+last commit.  Every shard is stored, even one holding only fill values, so a
+reader can tell a missing shard (damage) from an all-zero one.
+
+One writer per (store, run, rank): the writer takes ownership of its rank
+group before touching the store (``provenance.store.ownership``), refreshes
+its heartbeat from the writer thread and gives ownership back on ``close``.
 """
 
 from __future__ import annotations
@@ -22,22 +27,26 @@ import queue
 import threading
 import time
 import weakref
+from pathlib import Path
 
 import numpy as np
 import zarr
-from zarr.errors import NodeNotFoundError
+from zarr.errors import ContainsGroupError, NodeNotFoundError
 
 from provenance.errors import (
     StoreExistsError,
+    StoreLockedError,
     StoreMismatchError,
     StoreNotFoundError,
     StoreValueError,
     StoreWriteError,
 )
 from provenance.store.encoding import DEFAULT_ENCODING, encode, get_encoding, project, projection_matrix
+from provenance.store.ownership import HEARTBEAT_S, Ownership, acquire
 from provenance.store.rows import CaptureRows
 from provenance.store.schema import (
     BASE_COLUMNS,
+    EVERY_SHARD_STORED,
     LAYER_PREFIX,
     RANK_PREFIX,
     RESERVED_NAMES,
@@ -68,6 +77,8 @@ from provenance.store.schema import (
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.2
+# Arrays write every shard, even all fill values: a reader tells a missing shard (damage) from an all-zero one.
+_DENSE = {"write_empty_chunks": True}
 
 
 class _Flush:
@@ -209,6 +220,13 @@ class StoreWriter:
     ``resume_committed`` (the row count a training checkpoint recorded) drops
     the rows after it and continues from there.  The rank's ``skipped``
     counts are kept as last committed (they cannot be split by row).
+
+    The writer owns its rank group from construction to ``close``: another
+    writer of the same store, run and rank is refused with
+    ``StoreLockedError`` unless this one is provably gone (its process died,
+    or no heartbeat for 12 ``heartbeat_s`` periods) or it passes
+    ``overwrite=True``.  A crash leaves the owner record behind; the resuming
+    writer takes over from the dead process.
     """
 
     def __init__(
@@ -231,8 +249,11 @@ class StoreWriter:
         queue_size: int = 32,
         storage_options: dict | None = None,
         wait_for_run_s: float = 120.0,
+        heartbeat_s: float = HEARTBEAT_S,
     ) -> None:
         check_name(run, "run")
+        if not heartbeat_s > 0:
+            raise StoreValueError(f"heartbeat_s must be > 0, got {heartbeat_s!r}")
         if not 0 <= rank < world_size:
             raise StoreValueError(f"rank {rank} is outside world_size {world_size}")
         if chunk_rows <= 0 or shard_rows % chunk_rows:
@@ -277,11 +298,20 @@ class StoreWriter:
             "encoding": self._encoding.attrs(),
             "projection": self._projection,
         }
-        if self.rank == 0:
-            self._setup_root_and_run(run_meta, overwrite)
-        else:
-            self._wait_for_run(run_meta, wait_for_run_s)
-        self._group = self._setup_rank_group(resume_committed, overwrite)
+        # Ownership first: a refused writer must not have touched the run's metadata or arrays.
+        self._ownership: Ownership = acquire(self._store, run, self.rank, url=self.url, overwrite=overwrite,
+                                             heartbeat_s=heartbeat_s)
+        self._heartbeat_s = float(heartbeat_s)
+        self._next_beat = time.monotonic() + self._heartbeat_s
+        try:
+            if self.rank == 0:
+                self._setup_root_and_run(run_meta, overwrite)
+            else:
+                self._wait_for_run(run_meta, wait_for_run_s)
+            self._group = self._setup_rank_group(resume_committed, overwrite)
+        except BaseException:
+            self._ownership.release()
+            raise
 
         self._queue: queue.Queue = queue.Queue(maxsize=max(1, queue_size))
         self._thread = threading.Thread(
@@ -325,10 +355,13 @@ class StoreWriter:
     def close(self) -> int:
         if not self._closed:
             self._closed = True
-            self._enqueue(_Flush())
-            self._enqueue(_STOP)
-            self._thread.join()
-            _OPEN_WRITERS.discard(self)
+            try:
+                self._enqueue(_Flush())
+                self._enqueue(_STOP)
+                self._thread.join()
+            finally:
+                _OPEN_WRITERS.discard(self)
+                self._ownership.release()  # deletes the owner record only while it is still this writer's
         self._raise_if_failed()
         return self._committed
 
@@ -367,7 +400,10 @@ class StoreWriter:
     def _setup_root_and_run(self, run_meta: dict, overwrite: bool) -> None:
         root = self._open_group(None)
         if root is None:
-            root = zarr.create_group(self._store, attributes={ROOT_ATTR: root_attrs(self._model)})
+            try:
+                root = zarr.create_group(self._store, attributes={ROOT_ATTR: root_attrs(self._model)})
+            except ContainsGroupError:  # a writer of another run created it at the same moment
+                root = self._open_group(None)
         meta = root.attrs.get(ROOT_ATTR)
         if meta is None:
             root.update_attributes({ROOT_ATTR: root_attrs(self._model)})
@@ -404,6 +440,24 @@ class StoreWriter:
             if r is not None:
                 yield r, g
 
+    def _remove_partial_files(self, path: str) -> None:
+        """Temporaries of zarr writes cut short by the crash (``*.partial``, never data): listings stay clean."""
+        if not isinstance(self._store, zarr.storage.LocalStore):
+            return
+        group_dir = Path(self._store.root) / path
+        strays = list(group_dir.rglob("*.partial"))
+        if self.rank == 0:
+            strays += list(group_dir.parent.glob("*.partial"))  # the run's zarr.json is written by rank 0 only
+        for stray in strays:
+            stray.unlink(missing_ok=True)
+        if strays:
+            log.info("provenance store %s: removed %d temporary files left by the crashed writer of %s",
+                     self.url, len(strays), path)
+
+    @staticmethod
+    def _holds_nodes(group) -> bool:
+        return any(True for _ in group.array_keys()) or any(True for _ in group.group_keys())
+
     @staticmethod
     def _committed_of(group) -> int:
         return int(group.attrs.get("committed", 0) or 0)
@@ -437,7 +491,7 @@ class StoreWriter:
     def _fresh_rank_group(self, path: str):
         return zarr.create_group(
             self._store, path=path, overwrite=True,
-            attributes={"committed": 0, "committed_tokens": 0, "skipped": {}},
+            attributes={"committed": 0, "committed_tokens": 0, "skipped": {}, EVERY_SHARD_STORED: True},
         )
 
     def _setup_rank_group(self, resume: int | None, overwrite: bool):
@@ -449,9 +503,25 @@ class StoreWriter:
                     f"cannot resume {path} at row {resume}: the store has no rows for it"
                 )
             return self._fresh_rank_group(path)
+        if self._ownership.took_over_crashed:
+            self._remove_partial_files(path)
         committed = self._committed_of(group)
-        if overwrite or committed == 0:
-            return self._fresh_rank_group(path)  # nothing visible is lost when committed == 0
+        if overwrite:
+            log.info("provenance store %s: overwrite=True replaces %s (%d committed rows)", self.url, path, committed)
+            return self._fresh_rank_group(path)
+        if committed == 0:
+            if resume is not None or not self._holds_nodes(group):
+                return self._fresh_rank_group(path)  # empty, or a checkpoint that asks to restart at row 0
+            if self._ownership.took_over_crashed:
+                log.warning("provenance store %s: %s holds arrays but no committed rows, left by a writer that "
+                            "crashed before its first commit (%s); recreating it", self.url, path,
+                            self._ownership.previous_gone)
+                return self._fresh_rank_group(path)
+            raise StoreExistsError(
+                f"{self.url}: {path} holds arrays but no committed rows, and no crashed writer left them (no stale "
+                "owner record): another writer may be creating them. Use a new run name, or pass overwrite=True "
+                "to replace them."
+            )
         if resume is None:
             raise StoreExistsError(
                 f"{self.url}: run {self.run!r} rank {self.rank} already holds {committed} committed rows. "
@@ -476,7 +546,7 @@ class StoreWriter:
         # Truncate first: if we crash while reloading, readers still see a consistent prefix.
         group.update_attributes({"committed": n, "committed_tokens": n_tokens})
         for path, array in arrays.items():
-            col = _Column(array)
+            col = _Column(array.with_config(_DENSE))
             upto = n_tokens if is_token_aligned(path) else n
             start = upto // col.shard * col.shard
             col.load(start, array[start:upto])
@@ -616,7 +686,13 @@ class StoreWriter:
 
     def _loop(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=max(0.0, self._next_beat - time.monotonic()))
+            except queue.Empty:
+                self._heartbeat()
+                continue
+            if time.monotonic() >= self._next_beat:
+                self._heartbeat()
             if item is _STOP:
                 return
             try:
@@ -631,6 +707,18 @@ class StoreWriter:
             finally:
                 if isinstance(item, _Flush):
                     item.done.set()
+
+    def _heartbeat(self) -> None:
+        """Refresh the owner record's heartbeat (writer thread); losing the group stops all writing."""
+        self._next_beat = time.monotonic() + self._heartbeat_s
+        try:
+            self._ownership.heartbeat()
+        except StoreLockedError as exc:
+            if self._error is None:
+                self._error = exc
+        except OSError as exc:  # a transient storage error: the next beat retries, well before the stale timeout
+            log.warning("provenance store %s: heartbeat of run %r rank %d failed: %s", self.url, self.run,
+                        self.rank, exc)
 
     def _process(self, rows: CaptureRows) -> None:
         if rows.ready is not None:
@@ -753,12 +841,12 @@ class StoreWriter:
             dtype = "str" if block.dtype == object else block.dtype.name
             width = block.shape[1] if block.ndim == 2 else None
             kwargs = row_array_kwargs(dtype, width, self._shard_rows, self._chunk_rows)
-            self._cols[path] = _Column(g.create_array(path, **kwargs))
+            self._cols[path] = _Column(g.create_array(path, **kwargs, config=_DENSE))
         for path, block in tok_data.items():
             width = block.shape[1] if block.ndim == 2 else None
-            self._tok_states[path] = _Column(g.create_array(path, **token_state_array_kwargs(block.dtype.name, width,
-                                                                                       self._shard_token_states)))
-        self._tok = _Column(g.create_array(TOKENS_IDS, **token_array_kwargs(self._shard_tokens)))
+            kwargs = token_state_array_kwargs(block.dtype.name, width, self._shard_token_states)
+            self._tok_states[path] = _Column(g.create_array(path, **kwargs, config=_DENSE))
+        self._tok = _Column(g.create_array(TOKENS_IDS, **token_array_kwargs(self._shard_tokens), config=_DENSE))
 
     def _commit(self) -> None:
         """Publish the longest prefix of rows whose data (and tokens) are all on disk."""
@@ -791,5 +879,7 @@ class StoreWriter:
         self._committed, self._committed_tokens, self._skipped = n, n_tokens, skipped
 
     def _write_commit(self, n: int, n_tokens: int, skipped: dict) -> None:
+        # A writer whose group was taken over (overwrite=True elsewhere) must not publish rows into it.
+        self._ownership.check()
         # One zarr.json write; it replaces the file atomically on local disk.
         self._group.update_attributes({"committed": n, "committed_tokens": n_tokens, "skipped": skipped})
