@@ -1,4 +1,10 @@
-"""`provenance` command line."""
+"""`provenance` command line.
+
+Errors: every command runs under `provenance.cli_errors.ProvenanceGroup`, which prints the project's errors and bad
+input as one ``error: ...`` line on stderr (exit status 2: fix the command or its input; 1: the command ran and
+failed, e.g. a damaged store or problems found by ``inspect --check``) and a bug as its last traceback frames and
+a line saying it is a bug (exit 1). ``provenance --debug ...`` or ``PROVENANCE_DEBUG=1`` shows full tracebacks.
+"""
 from __future__ import annotations
 
 import json
@@ -7,23 +13,34 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="Training-time data provenance for LLM fine-tuning.", no_args_is_help=True, add_completion=False)
+from provenance.cli_errors import DEBUG_ENV, EXIT_FAILURE, ProvenanceGroup, set_debug
+from provenance.cli_input import open_store_named, reading_store
+
+app = typer.Typer(help="Training-time data provenance for LLM fine-tuning.", no_args_is_help=True, add_completion=False,
+                  cls=ProvenanceGroup)
 
 
-@app.callback()
-def _root() -> None:
+@app.callback(epilog=f"Exit status: 0 success; 1 the command ran and failed (a damaged store, problems found by "
+              f"inspect --check, a bug); 2 bad options or input. Errors print one line; --debug or {DEBUG_ENV}=1 "
+              "shows the full traceback.")
+def _root(ctx: typer.Context,
+          debug: bool = typer.Option(False, "--debug", help=f"show the full traceback of an error (or set {DEBUG_ENV}=1)"),
+          ) -> None:
     """Training-time data provenance for LLM fine-tuning."""
+    set_debug(ctx, debug)
 
 
 def store_summary(url: str, run: str | None = None) -> dict:
     """Everything `inspect` shows, as plain data."""
-    from provenance.store import list_runs, open_store
+    from provenance.store import list_runs
 
-    runs = [run] if run is not None else list_runs(url)
+    with reading_store(url):
+        runs = [run] if run is not None else list_runs(url)
     out = {"store": url, "runs": {}}
     for name in runs:
-        reader = open_store(url, run=name)
-        df = reader.samples()
+        reader = open_store_named(url, run=name)
+        with reading_store(url):
+            df = reader.samples()
         attrs = reader.run_attrs
         out["schema_version"] = reader.schema_version
         out["model"] = reader.model
@@ -46,11 +63,50 @@ def store_summary(url: str, run: str | None = None) -> dict:
     return out
 
 
+def check_store(url: str, run: str | None = None) -> dict:
+    """What ``inspect --check`` reports, as plain data: the committed rows of the checked runs and the problems
+    `provenance.store.verify_store` found (each ``{"path", "rows", "what"}``; ``rows`` is the first and last
+    affected row of the rank group, or None)."""
+    from provenance.store import list_runs, verify_store
+
+    problems = verify_store(url, run=run)
+    out = {"store": url, "ok": not problems, "rows": None,
+           "problems": [{"path": p.path, "rows": None if p.rows is None else [int(r) for r in p.rows], "what": p.what}
+                        for p in problems]}
+    if not problems:
+        runs = [run] if run is not None else list_runs(url)
+        out["rows"] = sum(len(open_store_named(url, run=name)) for name in runs)
+    return out
+
+
+def _problem_line(problem: dict) -> str:
+    rows = problem["rows"]
+    where = problem["path"] if rows is None else f"{problem['path']} rows {rows[0]}-{rows[1]}"
+    return f"{where}: {problem['what']}"
+
+
 @app.command()
 def inspect(store: str = typer.Argument(..., help="store path or fsspec URL"),
             run: str = typer.Option(None, help="only this run"),
-            as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+            as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+            check: bool = typer.Option(False, "--check", help="read every metadata file and every committed row's "
+                                       "data: prints 'ok: N rows verified', or one line per damaged part and exits 1")
+            ) -> None:
     """Rows, sources, layers, schema version and committed counts per rank of a capture store."""
+    if check:
+        result = check_store(store, run)
+        if as_json:
+            typer.echo(json.dumps(result, indent=2))
+        elif result["ok"]:
+            typer.echo(f"ok: {result['rows']} rows verified")
+        else:
+            for problem in result["problems"]:
+                typer.echo(_problem_line(problem))
+        if not result["ok"]:
+            typer.echo(f"error: {len(result['problems'])} damaged part(s) in {store}: restore them from a copy or "
+                       "capture the run again", err=True)
+            raise typer.Exit(EXIT_FAILURE)
+        return
     summary = store_summary(store, run)
     if as_json:
         typer.echo(json.dumps(summary, indent=2, default=str))
@@ -114,9 +170,8 @@ def topk_index(store: str = typer.Argument(..., help="store path or fsspec URL")
                run: str = typer.Option(None, help="run (default: the store's only run)")) -> None:
     """Build the int8 query index of one signature for fast exact top-k (SignatureMethod(backend="index"))."""
     from provenance.attribution.topk_index import build_topk_index
-    from provenance.store import open_store
 
-    typer.echo(f"query index written: {build_topk_index(open_store(store, run=run), layer, signature)}")
+    typer.echo(f"query index written: {build_topk_index(open_store_named(store, run=run), layer, signature)}")
 
 
 def main() -> None:

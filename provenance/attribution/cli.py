@@ -7,19 +7,24 @@ import json
 
 import typer
 
+DEFAULT_MAX_LENGTH = 512   # `Attributor`'s default: test cases are cut like training samples of that length
 METHODS = ("auto", "signature", "repass", "token-match", "tfidf", "tfidf-case", "bm25", "random", "lora-grad")
 
 
 def _load_cases(prompt: list[str] | None, response: list[str] | None, cases: str | None) -> list:
+    """Test cases of --cases (validated line by line: errors name the file and line) then of --prompt/--response."""
     from provenance.attribution import TestCase
+    from provenance.cli_input import TEST_CASE_LINE, InputFileError, read_jsonl
 
     out = []
     if cases:
-        with open(cases) as f:
-            for line in f:
-                if line.strip():
-                    d = json.loads(line)
-                    out.append(TestCase(d["prompt"], d.get("response"), d.get("name")))
+        for n, d in read_jsonl(cases, TEST_CASE_LINE, option="--cases"):
+            if not d["prompt"].strip():
+                raise InputFileError(f"{cases}:{n}: 'prompt' is empty")
+            if d.get("response") is not None and not d["response"].strip():
+                raise InputFileError(f"{cases}:{n}: 'response' is empty: give the text to explain, or leave the key "
+                                     "out (or null) to explain the model's greedy answer")
+            out.append(TestCase(d["prompt"], d.get("response"), d.get("name")))
     prompt, response = list(prompt or []), list(response or [])
     if response and len(response) != len(prompt):
         raise typer.BadParameter("give one --response per --prompt, or none (explain the model's greedy answers)")
@@ -62,12 +67,14 @@ def _load_model(model: str, adapter: str | None):
     return load_for_inference(model, adapter)
 
 
-def _attributor(store: str, run: str | None, model: str, adapter: str | None, allow_model_mismatch: bool):
+def _attributor(store: str, run: str | None, model: str, adapter: str | None, allow_model_mismatch: bool,
+                max_length: int = DEFAULT_MAX_LENGTH):
     from provenance.attribution import Attributor
-    from provenance.store import open_store
+    from provenance.cli_input import open_store_named
 
+    reader = open_store_named(store, run=run)   # before the model loads: a wrong store fails fast
     lm, tok = _load_model(model, adapter)
-    return Attributor(open_store(store, run=run), lm, tok, allow_model_mismatch=allow_model_mismatch)
+    return Attributor(reader, lm, tok, allow_model_mismatch=allow_model_mismatch, max_length=max_length)
 
 
 def _resolve_auto(method: str, combine: str = "none", backend: str = "local") -> str:
@@ -132,6 +139,9 @@ SIGNATURE_OPT = typer.Option(None, help="signature variant (default: the library
 LAYER_OPT = typer.Option(None, help="layer (default: the library's default for the run)")
 EPOCHS_OPT = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number")
 MISMATCH_OPT = typer.Option(False, help="query even if the model's config hash differs from the store's")
+MAX_LENGTH_OPT = typer.Option(DEFAULT_MAX_LENGTH, "--max-length", min=1,
+                              help="tokens of a test case (prompt + response, cut on the right like a training "
+                              "sample); a warning names each case cut")
 
 
 def query(
@@ -160,6 +170,7 @@ def query(
                                    "re-read by the final model)"),
     base_model: str = typer.Option(None, help="--method token-match or auto with --combine mean: the model before "
                                    "fine-tuning (default: the --adapter model with its adapters disabled)"),
+    max_length: int = MAX_LENGTH_OPT,
 ) -> None:
     """Which training samples explain a response? Ranked rows and per-source shares.
 
@@ -167,7 +178,7 @@ def query(
     sample id, snippet) and each source's share of the top-k."""
     _check_method(method, top_k)
     test_cases = _load_cases(prompt, response, cases)
-    att = _attributor(store, run, model, adapter, allow_model_mismatch)
+    att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
     method = _resolve_auto(method, combine, backend)
     if base_model and method not in ("token-match", "auto-choice"):
         raise typer.BadParameter("--base-model applies to --method token-match, or auto with --combine mean")
@@ -214,6 +225,7 @@ def report(
     allow_model_mismatch: bool = MISMATCH_OPT,
     title: str = typer.Option("Forensic attribution report", help="title of the report"),
     out: str = typer.Option(..., "--out", help="the HTML file to write"),
+    max_length: int = MAX_LENGTH_OPT,
 ) -> None:
     """The query as a self-contained HTML report with token heat-maps.
 
@@ -228,7 +240,7 @@ def report(
     if top_hits < 0:
         raise typer.BadParameter(f"--top-hits must be >= 0, got {top_hits}")
     test_cases = _load_cases(prompt, response, cases)
-    att = _attributor(store, run, model, adapter, allow_model_mismatch)
+    att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
     method = _resolve_auto(method)   # the report ranks per test case
     data = gather_report(att, test_cases, k=top_k, top_hits=top_hits, method=_method(method, signature, layer, epochs),
                          token_layer=token_layer)

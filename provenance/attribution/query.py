@@ -23,6 +23,8 @@ those that share its topic and wording; rows that are near every example are the
 """
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +45,8 @@ from provenance.capture.engine import SIGNATURES
 from provenance.data import IGNORE_INDEX, SFTCollator, tokenize_sft
 from provenance.errors import CaptureInputError, StoreMismatchError
 from provenance.store import StoreReader, open_store, projection_matrix
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -156,23 +160,51 @@ def greedy_responses(model, tokenizer, prompts: Sequence[str], *, max_new_tokens
 
 def tokenize_cases(tokenizer, cases: list[TestCase], *, max_length: int = 512, chat: bool = True,
                    system: str | None = None) -> list[dict]:
-    """Tokenise test cases exactly like training samples; a case without response tokens is an error."""
+    """Tokenise test cases exactly like training samples (`tokenize_sft`: cut on the right at ``max_length``).
+
+    A case longer than ``max_length`` tokens is cut like a training sample and logged as a warning naming the case
+    and its original and kept token counts. A case without response tokens is an error: an empty response, or a
+    prompt of ``max_length`` tokens or more (the cut leaves no response token: raise ``max_length``)."""
     feats = []
     for i, c in enumerate(cases):
+        label = _case_label(i, c)
         if c.response is None or not str(c.response).strip():
             raise CaptureInputError(
-                f"test case {i} ({c.prompt[:40]!r}) has an empty response: pass the response text to explain, or "
+                f"test case {label} has an empty response: pass the response text to explain, or "
                 "response=None to explain the model's own greedy answer"
             )
-        enc = tokenize_sft(tokenizer, c.prompt, c.response, max_length=max_length, chat=chat, system=system)
+        whole = tokenize_sft(tokenizer, c.prompt, c.response, max_length=sys.maxsize, chat=chat, system=system)
+        n_tokens = len(whole["input_ids"])
+        n_prompt = sum(1 for l in whole["labels"] if l == IGNORE_INDEX)
+        if n_prompt >= max_length:
+            raise CaptureInputError(
+                f"test case {label}: the prompt alone is {n_prompt} tokens, so cutting the case at max_length "
+                f"{max_length} leaves no response token; raise max_length (--max-length) above {n_prompt} or "
+                "shorten the prompt"
+            )
+        enc = whole
+        if n_tokens > max_length:
+            enc = tokenize_sft(tokenizer, c.prompt, c.response, max_length=max_length, chat=chat, system=system)
+            log.warning("test case %s truncated to max_length %d: %d of its %d tokens kept (prompt %d, response %d "
+                        "of %d); raise max_length (--max-length) to keep it whole", label, max_length,
+                        len(enc["input_ids"]), n_tokens, n_prompt, len(enc["input_ids"]) - n_prompt,
+                        n_tokens - n_prompt)
         n_resp = sum(1 for l in enc["labels"] if l != IGNORE_INDEX)
         if n_resp == 0:
             raise CaptureInputError(
-                f"test case {i}: the response {c.response[:40]!r} tokenises to no response token "
-                f"(prompt {len(enc['input_ids'])} tokens, max_length {max_length})"
+                f"test case {label}: the response {c.response[:40]!r} tokenises to no response token "
+                f"(prompt {n_prompt} tokens, max_length {max_length})"
             )
         feats.append(dict(enc, sample_id=i, source="query"))
     return feats
+
+
+def _case_label(i: int, case: TestCase) -> str:
+    """A case as messages name it: its query name (as in the ranking) and the start of its prompt."""
+    name = case.name if case.name is not None else f"q{i}"
+    prompt = " ".join(case.prompt.split())
+    shown = prompt if len(prompt) <= 40 else prompt[:40] + "..."
+    return f"{name} ({shown!r})"
 
 
 def compute_signatures(model, tokenizer, cases, layers: Sequence[int], *, parts: Sequence[str] = SIGNATURES,

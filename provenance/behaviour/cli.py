@@ -32,9 +32,23 @@ def _load(model: str, adapter: str | None):
     return load_for_inference(model, adapter)
 
 
-def _read_jsonl(path: str) -> list[dict]:
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+def _read_jsonl(path: str, schema, option: str) -> list[dict]:
+    """The rows of a JSON-lines input, validated line by line (errors name the file and line)."""
+    from provenance.cli_input import read_jsonl
+
+    return [row for _, row in read_jsonl(path, schema, option=option)]
+
+
+def _example_line():
+    from provenance.cli_input import LineSchema
+
+    return LineSchema("behaviour example", {"prompt": (str,)}, {"r1": (str, type(None)), "r0": (str, type(None))})
+
+
+def _labelled_line():
+    from provenance.cli_input import LineSchema
+
+    return LineSchema("labelled example", {"prompt": (str,), "response": (str,)})
 
 
 def _print_df(df, title: str) -> None:
@@ -70,9 +84,9 @@ def dpo_attribute(
 ) -> None:
     """Rank a DPO store's preference pairs by cos(v_b, v_d): which pairs taught the behaviour of the examples?"""
     from provenance.behaviour import behaviour_vector, pair_texts, pair_vectors, rank_pairs, source_summary
-    from provenance.store import open_store
+    from provenance.cli_input import open_store_named, reading_store
 
-    items = _read_jsonl(examples) if examples else []
+    items = _read_jsonl(examples, _example_line(), "--examples") if examples else []
     prompt, r1, r0 = list(prompt or []), list(r1 or []), list(r0 or [])
     for name, vals in (("--r1", r1), ("--r0", r0)):
         if vals and len(vals) != len(prompt):
@@ -82,8 +96,9 @@ def dpo_attribute(
         raise typer.BadParameter("no behaviour example: pass --prompt [--r1 --r0] or --examples FILE.jsonl")
     if top_k < 1:
         raise typer.BadParameter(f"--top-k must be at least 1, got {top_k}")
-    reader = open_store(store, run=run)
-    pv = pair_vectors(reader, layer)
+    reader = open_store_named(store, run=run)
+    with reading_store(store):
+        pv = pair_vectors(reader, layer)
     lm, tok = _load(model, adapter)
     ref = _load(ref_model, None)[0] if ref_model else None
     bv = behaviour_vector(lm, tok, items, [pv.layer], ref_model=ref, chat=chat)
@@ -130,11 +145,11 @@ def probe(
     first-order concept influence."""
     from provenance.attribution.query import TestCase, default_layer
     from provenance.behaviour import case_activations, concept_scores, fit_probe
-    from provenance.store import open_store
+    from provenance.cli_input import open_store_named
 
-    reader = open_store(store, run=run)
+    pos, neg = _read_jsonl(positive, _labelled_line(), "--positive"), _read_jsonl(negative, _labelled_line(), "--negative")
+    reader = open_store_named(store, run=run)
     layer = default_layer(reader) if layer is None else layer
-    pos, neg = _read_jsonl(positive), _read_jsonl(negative)
     lm, tok = _load(model, adapter)
     cases = [TestCase(d["prompt"], d["response"]) for d in pos + neg]
     X = case_activations(lm, tok, cases, layer)
@@ -173,10 +188,11 @@ def discover_command(
     """Cluster a DPO store's pairs by their activation differences; each cluster with its dominant sources,
     distinctive chosen / rejected tokens and example pairs."""
     from provenance.behaviour import discover
-    from provenance.store import open_store
+    from provenance.cli_input import open_store_named
 
+    reader = open_store_named(store, run=run)
     tok = _load(model, None)[1] if model else None
-    found = discover(open_store(store, run=run), tok, layer=layer, k=k, k_max=k_max, method=method)
+    found = discover(reader, tok, layer=layer, k=k, k_max=k_max, method=method)
     if out:
         found.assignments.to_csv(f"{out}.csv", index=False)
     if html:

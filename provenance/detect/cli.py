@@ -16,13 +16,29 @@ def _load_model(model: str, adapter: str | None):
     return load_for_inference(model, adapter)
 
 
-def _read_jsonl(path: str) -> list[dict]:
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+def _read_jsonl(path: str, schema, option: str) -> list[dict]:
+    """The rows of a JSON-lines input, validated line by line (errors name the file and line)."""
+    from provenance.cli_input import read_jsonl
+
+    return [row for _, row in read_jsonl(path, schema, option=option)]
+
+
+def _labelled_rows(path: str) -> list[dict]:
+    """--data rows: {prompt, label (0 or 1), response?}."""
+    from provenance.cli_input import InputFileError, LineSchema, read_jsonl
+
+    schema = LineSchema("labelled prompt", {"prompt": (str,), "label": (int,)}, {"response": (str,)})
+    rows = read_jsonl(path, schema, option="--data")
+    for n, row in rows:
+        if row["label"] not in (0, 1):
+            raise InputFileError(f"{path}:{n}: 'label' must be 0 or 1 (1 = undesirable), got {row['label']!r}")
+    return [row for _, row in rows]
 
 
 def _texts(prompt: list[str] | None, response: list[str] | None, cases: str | None) -> tuple[list[str], list[str] | None]:
-    rows = _read_jsonl(cases) if cases else []
+    from provenance.cli_input import TEST_CASE_LINE
+
+    rows = _read_jsonl(cases, TEST_CASE_LINE, "--cases") if cases else []
     prompts = [r["prompt"] for r in rows] + list(prompt or [])
     responses = [r.get("response") for r in rows] + list(response or [])
     if not prompts:
@@ -56,7 +72,7 @@ def train(
     from provenance.detect.detector import feature_meta
 
     if data:
-        rows = _read_jsonl(data)
+        rows = _labelled_rows(data)
         prompts, labels = [r["prompt"] for r in rows], np.array([int(r["label"]) for r in rows])
         responses = [r["response"] for r in rows] if rows and all("response" in r for r in rows) else None
     else:
@@ -93,8 +109,8 @@ def apply(
     """P(undesirable) per text."""
     from provenance.detect import SplineDetector
 
+    prompts, responses = _texts(prompt, response, cases)   # bad input fails before anything loads
     det = SplineDetector.load(detector)
-    prompts, responses = _texts(prompt, response, cases)
     lm, tok = _load_model(model, adapter)
     scores = det.score_texts(lm, tok, prompts, responses)
     rows = [{"prompt": p, "score": float(s), "flagged": bool(s >= threshold)} for p, s in zip(prompts, scores)]
@@ -123,13 +139,14 @@ def attribute(
 ) -> None:
     """Flag generations with the detector, attribute the flagged ones, report the harmful sources' share."""
     from provenance.attribution import Attributor
+    from provenance.cli_input import open_store_named
     from provenance.detect import POSITIVE_SOURCES, SplineDetector, detect_then_attribute
-    from provenance.store import open_store
 
+    prompts, responses = _texts(prompt, response, cases)   # bad input fails before anything loads
     det = SplineDetector.load(detector)
-    prompts, responses = _texts(prompt, response, cases)
+    reader = open_store_named(store, run=run)
     lm, tok = _load_model(model, adapter)
-    att = Attributor(open_store(store, run=run), lm, tok)
+    att = Attributor(reader, lm, tok)
     res = detect_then_attribute(det, att, prompts, generations=responses, k=k, threshold=threshold,
                                 harmful_sources=tuple(harmful_source or POSITIVE_SOURCES))
     if out:

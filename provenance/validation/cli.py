@@ -10,7 +10,6 @@ is the behaviour, further sets are reported alongside (e.g. the same prompts wit
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -24,13 +23,11 @@ def read_prompts(path: str | Path) -> dict[str, list[str]]:
         raise ValidationInputError(f"prompt file {path} does not exist")
     sets: dict[str, list[str]] = {}
     if path.suffix == ".jsonl":
-        for n, line in enumerate(path.read_text().splitlines(), 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if "prompt" not in row:
-                raise ValidationInputError(f"{path}:{n}: a prompt row needs a `prompt` field")
-            sets.setdefault(str(row.get("set", "heldout")), []).append(str(row["prompt"]))
+        from provenance.cli_input import LineSchema, read_jsonl
+
+        schema = LineSchema("held-out prompt", {"prompt": (str,)}, {"set": (str, int)})
+        for _, row in read_jsonl(path, schema, option="--prompts"):
+            sets.setdefault(str(row.get("set", "heldout")), []).append(row["prompt"])
     else:
         sets["heldout"] = [line.strip() for line in path.read_text().splitlines() if line.strip()]
     if not sets or not any(sets.values()):
