@@ -184,3 +184,12 @@ bench-lds: $(STAMP) $(BERGSON_STAMP)
 	$(LDS) --phase full & f=$$!; $(LDS) --phase bank & b=$$!; $(LDS) --phase bank --reverse; s=$$?; wait $$f && wait $$b && test $$s -eq 0
 	$(LDS) --phase attribute
 	$(LDS) --phase report --results benchmarks/lds/results.md
+
+# RepT's own datasets (benchmarks/rept/README.md): every dataset in REPT_DATA (a folder in RepT's layout, e.g. a
+# clone's RepT/datasets), trained with capture, generated, judged and attributed; then benchmarks/rept/results.md.
+# Resumable: rerun the same command. CPU reduction by default (about 40 single-core minutes of training per dataset).
+.PHONY: bench-rept
+REPT_DATA ?=
+bench-rept: $(STAMP) $(BERGSON_STAMP)
+	@test -n "$(REPT_DATA)" || (echo "usage: make bench-rept REPT_DATA=<folder in RepT's layout, e.g. ../RepT/datasets>"; exit 2)
+	OMP_NUM_THREADS=1 $(PY) -m benchmarks.rept.run --data $(REPT_DATA) --out runs/rept --threads 1 --results benchmarks/rept/results.md

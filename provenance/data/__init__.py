@@ -13,3 +13,6 @@ __all__ = [
     "load_source_pool",
     "tokenize_sft",
 ]
+
+from .rept import ReptDataset, ReptFormatError, read_rept_dataset, read_rept_folder  # noqa: E402  (RepT-format folders)
+__all__ += ["ReptDataset", "ReptFormatError", "read_rept_dataset", "read_rept_folder"]
