@@ -4,6 +4,7 @@ provenance/cli.py; heavy imports happen inside the commands."""
 from __future__ import annotations
 
 import json
+import os
 
 import typer
 
@@ -85,6 +86,14 @@ def _resolve_auto(method: str, combine: str = "none", backend: str = "local") ->
     if method != "auto":
         return method
     return "auto-choice" if combine == "mean" and backend == "local" else "signature"
+
+def _check_out(out: str | None, option: str = "--out") -> None:
+    """The folder of an output path must exist: checked before the query runs, not after."""
+    if out:
+        folder = os.path.dirname(os.path.abspath(out))
+        if not os.path.isdir(folder):
+            raise typer.BadParameter(f"{option} {out}: folder {folder} does not exist")
+
 
 def _check_method(method: str, top_k: int) -> None:
     if method not in METHODS:
@@ -177,6 +186,7 @@ def query(
     Prints per test case (or, with --combine mean, for the behaviour the cases show) a table (rank, score, source,
     sample id, snippet) and each source's share of the top-k."""
     _check_method(method, top_k)
+    _check_out(out)
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
     method = _resolve_auto(method, combine, backend)
@@ -235,6 +245,7 @@ def report(
     from provenance.attribution.tokens import TOKEN_SCORES
 
     _check_method(method, top_k)
+    _check_out(out)
     if token_score not in TOKEN_SCORES:
         raise typer.BadParameter(f"--token-score must be one of {TOKEN_SCORES}")
     if top_hits < 0:

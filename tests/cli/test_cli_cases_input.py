@@ -183,3 +183,10 @@ def test_tokenize_cases_cuts_like_training_and_logs_it(caplog):
 
 def test_line_schema_example():
     assert LineSchema("x", {"a": (str,)}, {"b": (int,)}).example() == '{"a": ..., "b": ...optional}'
+
+
+def test_an_out_path_in_a_missing_folder_fails_before_the_query(tmp_path):
+    for cmd in ("query", "report"):
+        result = invoke(cmd, "no-store.zarr", "--model", "no-model", "--prompt", "p", "--out", tmp_path / "no" / "x")
+        assert result.exit_code == 2
+        assert f"folder {tmp_path / 'no'} does not exist" in " ".join(result.stderr.replace("│", " ").split())
