@@ -11,6 +11,7 @@ sys.path.insert(0, str(HERE.parent))
 import lightning.pytorch as pl  # noqa: E402
 import torch  # noqa: E402
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint  # noqa: E402
+from torch.utils.data import DataLoader  # noqa: E402
 from torchdata.stateful_dataloader import StatefulDataLoader  # noqa: E402
 
 from capture_reference import collate, random_samples  # noqa: E402
@@ -42,11 +43,14 @@ def main():
     ap.add_argument("--sleep", type=float, default=0.0)
     ap.add_argument("--resume", default=None)
     ap.add_argument("--progress", default=None)
+    ap.add_argument("--loader", choices=["stateful", "plain"], default="stateful",
+                    help="plain: torch.utils.data.DataLoader, which cannot restore its position mid-epoch")
     args = ap.parse_args()
 
     torch.manual_seed(0)
     samples = random_samples(args.samples, seed=11)
-    loader = StatefulDataLoader(ListDataset(samples), batch_size=args.batch, collate_fn=collate, shuffle=False)
+    loader_cls = StatefulDataLoader if args.loader == "stateful" else DataLoader
+    loader = loader_cls(ListDataset(samples), batch_size=args.batch, collate_fn=collate, shuffle=False)
     module = CausalLMModule(tiny_causal_lm("llama", seed=0), lr=1e-2, step_sleep=args.sleep)
     callbacks = [
         ProvenanceCallback(args.store, layers=[1, 3]),
