@@ -38,11 +38,11 @@ def compute_table(out: Path) -> tuple[list[dict], dict]:
     cases = heldout_cases(setting)
     sources = np.array([c["source"] for c in cases])
     scores = load_scores(out)
-    lora_s = scores["lora_grad"][1]["seconds"] if "lora_grad" in scores else None
+    lora_s = scores["lora_grad"][1]["cpu_seconds"] if "lora_grad" in scores else None
     rows = []
     for name, (mat, info) in scores.items():
         row = {"method": name, "label": LABELS.get(name, name), "seconds": info["seconds"],
-               "cost_vs_lora": info["seconds"] / lora_s if lora_s else None}
+               "cpu_seconds": info["cpu_seconds"], "cost_vs_lora": info["cpu_seconds"] / lora_s if lora_s else None}
         if len(idx) >= MIN_SUBSETS:
             r = lds(mat, masks, benefit)
             row.update(lds=r.mean, lo=r.ci_low, hi=r.ci_high, undefined=len(r.undefined),
@@ -95,19 +95,20 @@ def render(rows: list[dict], bank: dict, command: str) -> str:
         "loss); mean over test cases; 95 % bootstrap interval over test cases (2,000 resamples). bergson's "
         "`evaluate_retrained` (bergson/validate.py) computes the same statistic on left-out sets "
         "(see benchmarks/lds/README.md).",
-        "- Cost: seconds of each method's scoring in one process, one thread (test signatures, any re-pass of the "
-        "training rows, scoring), relative to LoRA-gradient.",
+        "- Cost: CPU seconds of each method's scoring in one process, one thread (test signatures, any re-pass of "
+        "the training rows, scoring; bergson's subprocess included), relative to LoRA-gradient's; wall seconds "
+        "depend on the other jobs sharing the machine.",
         "",
         "## LDS per method",
         "",
-        "| method | LDS | 95 % CI | cases | seconds | cost vs LoRA-grad |",
-        "| --- | ---: | :---: | ---: | ---: | ---: |",
+        "| method | LDS | 95 % CI | cases | CPU s | wall s | cost vs LoRA-grad |",
+        "| --- | ---: | :---: | ---: | ---: | ---: | ---: |",
     ]
     order = sorted(rows, key=lambda r: -r.get("lds", -9))
     for r in order:
         cases = bank["n_test"] - r.get("undefined", 0) if "lds" in r else None
         lines.append(f"| {r['label']} | {_f(r.get('lds'))} | [{_f(r.get('lo'))}, {_f(r.get('hi'))}] | "
-                     f"{_f(cases, '{}')} | {r['seconds']:.1f} | {_f(r['cost_vs_lora'], '{:.2f}x')} |")
+                     f"{_f(cases, '{}')} | {r['cpu_seconds']:.1f} | {r['seconds']:.1f} | {_f(r['cost_vs_lora'], '{:.2f}x')} |")
     srcs = list(next((r["per_source"] for r in rows if "per_source" in r), {}) or {})
     if srcs:
         lines += ["", "## LDS per test-case source (mean over its cases)", "",
