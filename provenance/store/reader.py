@@ -41,7 +41,7 @@ from provenance.store.schema import (
     signature_path,
     token_state_path,
 )
-from provenance.store.verify import CheckedArray, metadata_guard, raise_for_problems, verify_store
+from provenance.store.verify import FIX_HINT, CheckedArray, metadata_guard, raise_for_problems, verify_store
 
 
 def open_store(url: str, run: str | None = None, storage_options: dict | None = None, *,
@@ -111,9 +111,18 @@ class _Rank:
     def array(self, path: str) -> CheckedArray:
         """The array at ``path`` of this rank group; its reads check the committed rows they touch."""
         if path not in self.arrays:
-            with metadata_guard(self.group.store, self.url, self.group.path):
-                raw = self.group[path]
             limit = self.committed_tokens if is_token_aligned(path) else self.committed
+            with metadata_guard(self.group.store, self.url, self.group.path):
+                try:
+                    raw = self.group[path]
+                except KeyError:
+                    if limit == 0:
+                        raise
+                    # Every array of a run holds every committed row: its metadata file has gone.
+                    raise StoreCorruptError(
+                        f"{self.url.rstrip('/')}/{self.group.path}/{path}: the array is missing (no zarr.json) but "
+                        f"{'tokens' if is_token_aligned(path) else 'rows'} 0-{limit - 1} are committed. "
+                        f"{FIX_HINT}") from None
             self.arrays[path] = CheckedArray(raw, url=self.url, limit=limit,
                                              every_shard_stored=self.every_shard_stored, token_rows=self._token_rows)
         return self.arrays[path]

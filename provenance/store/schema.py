@@ -252,6 +252,10 @@ def check_store_compatible(url: str, *, model: dict, run: str, resuming: bool = 
         StoreLockedError: (with ``rank``) another writer that may still be running owns the rank's group.
     """
     store = open_zarr_store(url, storage_options, read_only=True)
+    if rank is not None and not overwrite:  # (a writer owns its group from before it creates the store's root)
+        from provenance.store.ownership import check_not_owned  # ownership builds on this module
+
+        check_not_owned(store, run, rank, url=str(url))
     try:
         root = zarr.open_group(store, mode="r")
     except (zarr.errors.NodeNotFoundError, FileNotFoundError):
@@ -259,10 +263,6 @@ def check_store_compatible(url: str, *, model: dict, run: str, resuming: bool = 
     meta = root.attrs.get(ROOT_ATTR)
     if meta is not None:
         check_root(meta, model)
-    if rank is not None and not overwrite:
-        from provenance.store.ownership import check_not_owned  # ownership builds on this module
-
-        check_not_owned(store, run, rank, url=str(url))
     if resuming or overwrite or run not in root.group_keys():
         return
     committed = {}

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import zarr
@@ -76,11 +78,31 @@ def _list_dir(store, prefix: str) -> list[str]:
     return sync(collect())
 
 
-def _list_prefix(store, prefix: str) -> set[str]:
-    async def collect() -> set[str]:
-        return {key async for key in store.list_prefix(prefix)}
+def _sizes_under(store, prefix: str) -> dict[str, int]:
+    """{key: size in bytes} of every object under ``prefix``, from one listing where the backend gives sizes.
 
-    return sync(collect())
+    Sizes matter: zarr reads an empty (0-byte) shard object as a missing one, i.e. as fill values."""
+    prefix = prefix.rstrip("/")
+    if isinstance(store, zarr.storage.LocalStore):
+        base = Path(store.root)
+        sizes = {}
+        for folder, _, files in os.walk(base / prefix):
+            for name in files:
+                full = Path(folder) / name
+                with contextlib.suppress(FileNotFoundError):
+                    sizes[full.relative_to(base).as_posix()] = full.stat().st_size
+        return sizes
+    if isinstance(store, zarr.storage.FsspecStore):
+        async def find() -> dict:
+            return await store.fs._find(f"{store.path}/{prefix}", detail=True, maxdepth=None, withdirs=False)
+
+        return {path.removeprefix(f"{store.path}/"): int(info.get("size") or 0)
+                for path, info in sync(find()).items()}
+
+    async def each() -> dict[str, int]:
+        return {key: await store.getsize(key) async for key in store.list_prefix(prefix + "/")}
+
+    return sync(each())
 
 
 def _get_bytes(store, key: str) -> bytes | None:
@@ -176,7 +198,7 @@ class CheckedArray:
         self.path = array.store_path.path
         self.shard = shard_length(array)
         self.unit = "tokens" if is_token_aligned(self.path.split("/", 2)[-1]) else "rows"
-        self._present: set[str] | None = None
+        self._sizes: dict[str, int] | None = None
 
     # What the reader and dask use of a zarr array.
     shape = property(lambda self: self.array.shape)
@@ -225,10 +247,18 @@ class CheckedArray:
     def shard_key(self, index: int) -> str:
         return f"{self.path}/{self.array.metadata.encode_chunk_key((int(index),) + (0,) * (self.array.ndim - 1))}"
 
-    def present_shards(self) -> set[str]:
-        if self._present is None:
-            self._present = _list_prefix(self.array.store_path.store, f"{self.path}/c/")
-        return self._present
+    def stored_sizes(self) -> dict[str, int]:
+        """{shard key: bytes} of the array's stored shards (one listing, kept: a reader is a snapshot)."""
+        if self._sizes is None:
+            self._sizes = _sizes_under(self.array.store_path.store, f"{self.path}/c")
+        return self._sizes
+
+    def shard_problem(self, index: int) -> str | None:
+        """What is wrong with the stored object of shard ``index`` before decoding it, or None."""
+        size = self.stored_sizes().get(self.shard_key(index))
+        if size is None:
+            return "is missing" if self.every_shard_stored else None
+        return "is empty (0 bytes)" if size == 0 else None
 
     def span(self, index: int) -> tuple[int, int]:
         """First and last committed position (row or token) held by shard ``index``."""
@@ -236,8 +266,8 @@ class CheckedArray:
 
     def finding(self, lo: int, hi: int, what: str) -> StoreProblem:
         """A StoreProblem of positions lo..hi: rows as such, tokens named in ``what`` and mapped to rows."""
-        span, rows = self.describe_span(lo, hi)
-        return StoreProblem(self.path, rows, what if self.unit == "rows" else f"{span}: {what}")
+        _, rows = self.describe_span(lo, hi)
+        return StoreProblem(self.path, rows, what if self.unit == "rows" else f"tokens {lo}-{hi}: {what}")
 
     def describe_span(self, lo: int, hi: int) -> tuple[str, tuple[int, int] | None]:
         """('rows 8-15' or 'tokens 0-4095 (rows 0-190)', the rows) of positions lo..hi."""
@@ -246,11 +276,12 @@ class CheckedArray:
         rows = self.token_rows(lo, hi) if self.token_rows is not None else None
         return f"tokens {lo}-{hi}" + (f" (rows {rows[0]}-{rows[1]})" if rows else ""), rows
 
-    def missing_message(self, index: int) -> str:
+    def missing_message(self, index: int, problem: str) -> str:
         span, _ = self.describe_span(*self.span(index))
+        why = "deleted, or lost in a copy" if problem == "is missing" else "cut short"
         return (f"{_url_join(self.url, self.path)}: committed {span} have no stored shard "
-                f"({self.shard_key(index)} is missing: deleted, or lost in a copy); reading them would give fill "
-                f"values (zeros). {FIX_HINT}")
+                f"({self.shard_key(index)} {problem}: {why}); reading them would give fill values (zeros). "
+                f"{FIX_HINT}")
 
     def undecodable_message(self, index: int | None, exc: BaseException, lo: int, hi: int) -> str:
         span, _ = self.describe_span(*self.span(index)) if index is not None else self.describe_span(lo, hi)
@@ -259,12 +290,10 @@ class CheckedArray:
                 f"{type(exc).__name__}: {exc}. The stored file is damaged (truncated?). {FIX_HINT}")
 
     def check_present(self, shards: np.ndarray) -> None:
-        if not self.every_shard_stored or not len(shards):
-            return
-        present = self.present_shards()
         for index in shards.tolist():
-            if self.shard_key(index) not in present:
-                raise StoreCorruptError(self.missing_message(index))
+            problem = self.shard_problem(index)
+            if problem is not None:
+                raise StoreCorruptError(self.missing_message(index, problem))
 
     def _read(self, first, read: Callable[[], np.ndarray]) -> np.ndarray:
         shards = self._shards_of(first)
@@ -308,8 +337,11 @@ def verify_store(url: str, *, run: str | None = None, storage_options: dict | No
         StoreNotFoundError: there is no provenance store at ``url``, or no run ``run`` in it.
     """
     url = str(url)
-    store = open_zarr_store(url, storage_options, read_only=True)
-    root_meta = _get_bytes(store, METADATA)
+    try:
+        store = open_zarr_store(url, storage_options, read_only=True)
+        root_meta = _get_bytes(store, METADATA)
+    except FileNotFoundError:
+        root_meta = None
     if root_meta is None:
         raise StoreNotFoundError(f"no provenance store at {url}")
     every = metadata_problems(store, "")  # metadata files only: cheap next to decoding the data
@@ -412,11 +444,11 @@ def _verify_array(checked: CheckedArray, problems: list[StoreProblem]) -> bool:
         problems.append(checked.finding(int(checked.shape[0]), checked.limit - 1,
                                         f"committed but beyond the array's {checked.shape[0]} entries"))
         return True
-    present = checked.present_shards()
     for index in range((checked.limit + checked.shard - 1) // checked.shard):
         lo, hi = checked.span(index)
-        if checked.every_shard_stored and checked.shard_key(index) not in present:
-            problems.append(checked.finding(lo, hi, f"shard {checked.shard_key(index)} is missing"))
+        problem = checked.shard_problem(index)
+        if problem is not None:
+            problems.append(checked.finding(lo, hi, f"shard {checked.shard_key(index)} {problem}"))
             continue
         try:
             checked.array[lo: hi + 1]

@@ -34,6 +34,7 @@ import zarr
 from zarr.errors import ContainsGroupError, NodeNotFoundError
 
 from provenance.errors import (
+    StoreCorruptError,
     StoreExistsError,
     StoreLockedError,
     StoreMismatchError,
@@ -44,6 +45,7 @@ from provenance.errors import (
 from provenance.store.encoding import DEFAULT_ENCODING, encode, get_encoding, project, projection_matrix
 from provenance.store.ownership import HEARTBEAT_S, Ownership, acquire
 from provenance.store.rows import CaptureRows
+from provenance.store.verify import CheckedArray, metadata_guard
 from provenance.store.schema import (
     BASE_COLUMNS,
     EVERY_SHARD_STORED,
@@ -392,10 +394,11 @@ class StoreWriter:
         return {"seed": seed, "dim": dim}
 
     def _open_group(self, path: str | None, mode: str = "r+"):
-        try:
-            return zarr.open_group(self._store, path=path or "", mode=mode)
-        except (NodeNotFoundError, FileNotFoundError):
-            return None
+        with metadata_guard(self._store, self.url, path or ""):  # a broken zarr.json is named by path
+            try:
+                return zarr.open_group(self._store, path=path or "", mode=mode)
+            except (NodeNotFoundError, FileNotFoundError):
+                return None
 
     def _setup_root_and_run(self, run_meta: dict, overwrite: bool) -> None:
         root = self._open_group(None)
@@ -496,7 +499,12 @@ class StoreWriter:
 
     def _setup_rank_group(self, resume: int | None, overwrite: bool):
         path = f"{self.run}/{rank_group(self.rank)}"
-        group = self._open_group(path)
+        try:
+            group = self._open_group(path)
+        except StoreCorruptError:
+            if not overwrite:
+                raise
+            return self._fresh_rank_group(path)  # replacing it anyway
         if group is None:
             if resume:
                 raise StoreMismatchError(
@@ -537,11 +545,15 @@ class StoreWriter:
         return group
 
     def _resume(self, group, n: int) -> None:
-        arrays = self._existing_arrays(group)
+        with metadata_guard(self._store, self.url, group.path):
+            arrays = self._existing_arrays(group)
         missing = [p for p in (*BASE_COLUMNS, TOKENS_IDS, TOKENS_END) if p not in arrays]
         if missing:
             raise StoreMismatchError(f"{self.run}/{group.basename}: arrays {missing} are missing, cannot resume")
-        ends = arrays[TOKENS_END]
+        dense = bool(group.attrs.get(EVERY_SHARD_STORED, False))
+        # The rows kept are read back through checked reads: a missing shard must not come back as zeros and be
+        # written again as if it were data.
+        ends = CheckedArray(arrays[TOKENS_END], url=self.url, limit=n, every_shard_stored=dense)
         n_tokens = int(ends[n - 1]) if n else 0
         # Truncate first: if we crash while reloading, readers still see a consistent prefix.
         group.update_attributes({"committed": n, "committed_tokens": n_tokens})
@@ -549,7 +561,7 @@ class StoreWriter:
             col = _Column(array.with_config(_DENSE))
             upto = n_tokens if is_token_aligned(path) else n
             start = upto // col.shard * col.shard
-            col.load(start, array[start:upto])
+            col.load(start, CheckedArray(array, url=self.url, limit=upto, every_shard_stored=dense)[start:upto])
             if path == TOKENS_IDS:
                 self._tok = col
             elif is_token_aligned(path):
@@ -697,6 +709,9 @@ class StoreWriter:
                 return
             try:
                 if self._error is None:  # after a failure, drain without writing
+                    # A writer whose group another writer took over (overwrite=True) must not write into it:
+                    # one small read per batch fences it off before any shard write.
+                    self._ownership.check()
                     if isinstance(item, _Flush):
                         self._flush_now()
                     else:
@@ -879,7 +894,7 @@ class StoreWriter:
         self._committed, self._committed_tokens, self._skipped = n, n_tokens, skipped
 
     def _write_commit(self, n: int, n_tokens: int, skipped: dict) -> None:
-        # A writer whose group was taken over (overwrite=True elsewhere) must not publish rows into it.
+        # Checked again right before publishing: a takeover while this batch's shards were written.
         self._ownership.check()
         # One zarr.json write; it replaces the file atomically on local disk.
         self._group.update_attributes({"committed": n, "committed_tokens": n_tokens, "skipped": skipped})
