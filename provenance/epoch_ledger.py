@@ -130,11 +130,11 @@ class EpochLedger:
         if duplicates:
             raise CaptureInputError(
                 f"rank {self.rank}, epoch {epoch}, step {step}: {len(duplicates)} sample id(s) come more than once in "
-                f"this epoch ({describe_repeats(duplicates)}). A store holds one row per (sample_id, epoch), so the "
-                "rows of different samples, or of one sample drawn twice, would be told apart by nothing: make every "
-                "record's sample_id unique (provenance.hf.with_sample_ids derives unique index+hash ids). A sampler "
-                "that draws with replacement (WeightedRandomSampler) is not supported: repeat such records in the "
-                "dataset under distinct ids (e.g. '<id>#2') instead. (The check is per rank.)"
+                f"this epoch ({describe_repeats(duplicates)}). A store holds one row per (sample_id, epoch): two "
+                "rows under one id could not be told apart. Fix: make every record's sample_id unique "
+                "(provenance.hf.with_sample_ids derives unique index+hash ids). A sampler drawing with replacement "
+                "(WeightedRandomSampler) is not supported: repeat such records in the dataset under distinct ids "
+                "(e.g. '<id>#2') instead. The check is per rank."
             )
         self.replayed.update(replay)
         seen.update(keys)

@@ -36,7 +36,8 @@ def test_lightning_refuses_an_id_repeated_inside_one_batch_before_it_trains(tmp_
     with pytest.raises(CaptureInputError) as info:
         fit_lightning(tmp_path, samples)
     assert str(info.value).startswith("rank 0, epoch 0, step 0: 1 sample id(s) come more than once in this epoch "
-                                      "(101 x2). A store holds one row per (sample_id, epoch)")
+                                      "(101 x2). A store holds one row per (sample_id, epoch): two rows under one id "
+                                      "could not be told apart. Fix: make every record's sample_id unique")
     assert stored_ids(tmp_path) == []
 
 
