@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from provenance.cli_errors import DEBUG_ENV, EXIT_FAILURE, ProvenanceGroup, set_debug
-from provenance.cli_input import open_store_named, reading_store
 
 app = typer.Typer(help="Training-time data provenance for LLM fine-tuning.", no_args_is_help=True, add_completion=False,
                   cls=ProvenanceGroup)
@@ -32,15 +31,13 @@ def _root(ctx: typer.Context,
 
 def store_summary(url: str, run: str | None = None) -> dict:
     """Everything `inspect` shows, as plain data."""
-    from provenance.store import list_runs
+    from provenance.store import list_runs, open_store
 
-    with reading_store(url):
-        runs = [run] if run is not None else list_runs(url)
+    runs = [run] if run is not None else list_runs(url)
     out = {"store": url, "runs": {}}
     for name in runs:
-        reader = open_store_named(url, run=name)
-        with reading_store(url):
-            df = reader.samples()
+        reader = open_store(url, run=name)
+        df = reader.samples()
         attrs = reader.run_attrs
         out["schema_version"] = reader.schema_version
         out["model"] = reader.model
@@ -67,7 +64,7 @@ def check_store(url: str, run: str | None = None) -> dict:
     """What ``inspect --check`` reports, as plain data: the committed rows of the checked runs and the problems
     `provenance.store.verify_store` found (each ``{"path", "rows", "what"}``; ``rows`` is the first and last
     affected row of the rank group, or None)."""
-    from provenance.store import list_runs, verify_store
+    from provenance.store import list_runs, open_store, verify_store
 
     problems = verify_store(url, run=run)
     out = {"store": url, "ok": not problems, "rows": None,
@@ -75,7 +72,7 @@ def check_store(url: str, run: str | None = None) -> dict:
                         for p in problems]}
     if not problems:
         runs = [run] if run is not None else list_runs(url)
-        out["rows"] = sum(len(open_store_named(url, run=name)) for name in runs)
+        out["rows"] = sum(len(open_store(url, run=name)) for name in runs)
     return out
 
 
@@ -170,8 +167,9 @@ def topk_index(store: str = typer.Argument(..., help="store path or fsspec URL")
                run: str = typer.Option(None, help="run (default: the store's only run)")) -> None:
     """Build the int8 query index of one signature for fast exact top-k (SignatureMethod(backend="index"))."""
     from provenance.attribution.topk_index import build_topk_index
+    from provenance.store import open_store
 
-    typer.echo(f"query index written: {build_topk_index(open_store_named(store, run=run), layer, signature)}")
+    typer.echo(f"query index written: {build_topk_index(open_store(store, run=run), layer, signature)}")
 
 
 def main() -> None:

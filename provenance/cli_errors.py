@@ -53,15 +53,8 @@ def set_debug(ctx: typer.Context, debug: bool) -> None:
     ctx.meta[_DEBUG_META] = bool(debug)
 
 
-def _failure_types() -> tuple[type[BaseException], ...]:
-    """Project errors that mean "the command ran and failed" (exit 1) rather than "cannot run as given" (exit 2)."""
-    from provenance.cli_input import StoreUnreadableError
-
-    found: list[type[BaseException]] = [errors.StoreWriteError, StoreUnreadableError]
-    corrupt = getattr(errors, "StoreCorruptError", None)   # the store's verified reads (issue 22)
-    if isinstance(corrupt, type):
-        found.append(corrupt)
-    return tuple(found)
+# Project errors that mean "the command ran and failed" (exit 1) rather than "cannot run as given" (exit 2).
+_FAILURES = (errors.StoreWriteError, errors.StoreCorruptError)
 
 
 def _input_types() -> tuple[type[BaseException], ...]:
@@ -76,7 +69,7 @@ def _input_types() -> tuple[type[BaseException], ...]:
 def classify(exc: BaseException) -> int | None:
     """The exit status for an expected error, or None for a bug (an exception the project does not raise on
     purpose)."""
-    if isinstance(exc, _failure_types()):
+    if isinstance(exc, _FAILURES):
         return EXIT_FAILURE
     if isinstance(exc, (errors.ProvenanceError,) + _input_types()):
         return EXIT_USAGE

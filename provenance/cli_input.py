@@ -1,30 +1,22 @@
-"""Input of the `provenance` commands, checked before any model loads: JSON-lines files validated line by line
-(errors name the file and line), and stores opened so that an unreadable one is named.
+"""JSON-lines inputs of the `provenance` commands, checked line by line before any model loads (errors name the
+file and line).
 
     cases = read_jsonl("cases.jsonl", TEST_CASE_LINE, option="--cases")   # [(line number, row dict)]
-    reader = open_store_named("runs/x/store.zarr", run=None)
 """
 from __future__ import annotations
 
 import difflib
 import json
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
-from provenance.errors import ProvenanceError, StoreError
+from provenance.errors import ProvenanceError
 
 
 class InputFileError(ProvenanceError, ValueError):
     """An input file of a command (test cases, examples, labelled prompts) cannot be used; the message names the
     file and, for a bad line, its line number."""
-
-
-class StoreUnreadableError(StoreError, OSError):
-    """A store's metadata or data could not be read (a metadata file that is not valid JSON, an I/O error); the
-    message names the store and, where it can be found, the file."""
 
 
 _JSON_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
@@ -123,52 +115,3 @@ def read_jsonl(path: str | os.PathLike, schema: LineSchema, *, option: str) -> l
     if not rows:
         raise InputFileError(f"{option} {path}: the file holds no {schema.what} (each line needs {schema.example()})")
     return rows
-
-
-def _is_local(url: str) -> bool:
-    return "://" not in url or url.startswith("file://")
-
-
-def _bad_metadata_file(url: str) -> str | None:
-    """The first metadata file (``zarr.json``) under a local store that is not valid JSON, if any."""
-    root = url[len("file://"):] if url.startswith("file://") else url
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "c")   # chunk folders hold no metadata
-        if "zarr.json" in filenames:
-            path = os.path.join(dirpath, "zarr.json")
-            try:
-                with open(path, "rb") as f:
-                    json.loads(f.read().decode("utf-8"))
-            except (ValueError, OSError):
-                return path
-    return None
-
-
-@contextmanager
-def reading_store(url: str) -> Iterator[None]:
-    """Reads of the store at ``url`` inside this block that fail with a raw JSON or I/O error raise
-    `StoreUnreadableError` naming the store (and the bad metadata file of a local store); the project's own
-    errors pass through unchanged."""
-    try:
-        yield
-    except ProvenanceError:
-        raise
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        bad = _bad_metadata_file(url) if _is_local(url) else None
-        what = f"metadata file {bad}" if bad else "a metadata file (zarr.json)"
-        why = f"{e.msg}: line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else str(e)
-        raise StoreUnreadableError(
-            f"store {url}: {what} is not valid JSON ({why}); the store is damaged: restore the file from a copy or "
-            "write the run again") from e
-    except OSError as e:
-        name = f" {e.filename}" if e.filename is not None else ""
-        raise StoreUnreadableError(f"store {url}: cannot read{name}: {e.strerror or e}") from e
-
-
-def open_store_named(url: str, run: str | None = None, storage_options: dict | None = None):
-    """`provenance.store.open_store`, with raw JSON / I/O errors reported as `StoreUnreadableError` naming the
-    store (see `reading_store`)."""
-    from provenance.store import open_store
-
-    with reading_store(url):
-        return open_store(url, run=run, storage_options=storage_options)

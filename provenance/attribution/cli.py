@@ -71,9 +71,9 @@ def _load_model(model: str, adapter: str | None):
 def _attributor(store: str, run: str | None, model: str, adapter: str | None, allow_model_mismatch: bool,
                 max_length: int = DEFAULT_MAX_LENGTH):
     from provenance.attribution import Attributor
-    from provenance.cli_input import open_store_named
+    from provenance.store import open_store
 
-    reader = open_store_named(store, run=run)   # before the model loads: a wrong store fails fast
+    reader = open_store(store, run=run)   # before the model loads: a wrong store fails fast
     lm, tok = _load_model(model, adapter)
     return Attributor(reader, lm, tok, allow_model_mismatch=allow_model_mismatch, max_length=max_length)
 
@@ -88,7 +88,7 @@ def _resolve_auto(method: str, combine: str = "none", backend: str = "local") ->
     return "auto-choice" if combine == "mean" and backend == "local" else "signature"
 
 def _check_out(out: str | None, option: str = "--out") -> None:
-    """The folder of an output path must exist: checked before the query runs, not after."""
+    """The folder of an output path must exist (the CSVs are written there): checked before the query runs."""
     if out:
         folder = os.path.dirname(os.path.abspath(out))
         if not os.path.isdir(folder):
@@ -245,7 +245,6 @@ def report(
     from provenance.attribution.tokens import TOKEN_SCORES
 
     _check_method(method, top_k)
-    _check_out(out)
     if token_score not in TOKEN_SCORES:
         raise typer.BadParameter(f"--token-score must be one of {TOKEN_SCORES}")
     if top_hits < 0:

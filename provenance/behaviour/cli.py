@@ -84,7 +84,7 @@ def dpo_attribute(
 ) -> None:
     """Rank a DPO store's preference pairs by cos(v_b, v_d): which pairs taught the behaviour of the examples?"""
     from provenance.behaviour import behaviour_vector, pair_texts, pair_vectors, rank_pairs, source_summary
-    from provenance.cli_input import open_store_named, reading_store
+    from provenance.store import open_store
 
     items = _read_jsonl(examples, _example_line(), "--examples") if examples else []
     prompt, r1, r0 = list(prompt or []), list(r1 or []), list(r0 or [])
@@ -96,9 +96,8 @@ def dpo_attribute(
         raise typer.BadParameter("no behaviour example: pass --prompt [--r1 --r0] or --examples FILE.jsonl")
     if top_k < 1:
         raise typer.BadParameter(f"--top-k must be at least 1, got {top_k}")
-    reader = open_store_named(store, run=run)
-    with reading_store(store):
-        pv = pair_vectors(reader, layer)
+    reader = open_store(store, run=run)
+    pv = pair_vectors(reader, layer)
     lm, tok = _load(model, adapter)
     ref = _load(ref_model, None)[0] if ref_model else None
     bv = behaviour_vector(lm, tok, items, [pv.layer], ref_model=ref, chat=chat)
@@ -145,10 +144,10 @@ def probe(
     first-order concept influence."""
     from provenance.attribution.query import TestCase, default_layer
     from provenance.behaviour import case_activations, concept_scores, fit_probe
-    from provenance.cli_input import open_store_named
+    from provenance.store import open_store
 
     pos, neg = _read_jsonl(positive, _labelled_line(), "--positive"), _read_jsonl(negative, _labelled_line(), "--negative")
-    reader = open_store_named(store, run=run)
+    reader = open_store(store, run=run)
     layer = default_layer(reader) if layer is None else layer
     lm, tok = _load(model, adapter)
     cases = [TestCase(d["prompt"], d["response"]) for d in pos + neg]
@@ -188,9 +187,9 @@ def discover_command(
     """Cluster a DPO store's pairs by their activation differences; each cluster with its dominant sources,
     distinctive chosen / rejected tokens and example pairs."""
     from provenance.behaviour import discover
-    from provenance.cli_input import open_store_named
+    from provenance.store import open_store
 
-    reader = open_store_named(store, run=run)
+    reader = open_store(store, run=run)
     tok = _load(model, None)[1] if model else None
     found = discover(reader, tok, layer=layer, k=k, k_max=k_max, method=method)
     if out:

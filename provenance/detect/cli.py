@@ -139,12 +139,12 @@ def attribute(
 ) -> None:
     """Flag generations with the detector, attribute the flagged ones, report the harmful sources' share."""
     from provenance.attribution import Attributor
-    from provenance.cli_input import open_store_named
+    from provenance.store import open_store
     from provenance.detect import POSITIVE_SOURCES, SplineDetector, detect_then_attribute
 
     prompts, responses = _texts(prompt, response, cases)   # bad input fails before anything loads
     det = SplineDetector.load(detector)
-    reader = open_store_named(store, run=run)
+    reader = open_store(store, run=run)
     lm, tok = _load_model(model, adapter)
     att = Attributor(reader, lm, tok)
     res = detect_then_attribute(det, att, prompts, generations=responses, k=k, threshold=threshold,
