@@ -107,7 +107,8 @@ def error_message(exc: BaseException) -> str:
     if isinstance(exc, OSError) and not isinstance(exc, errors.ProvenanceError) and exc.strerror:
         where = f": {exc.filename}" if exc.filename is not None else ""
         return f"{exc.strerror}{where}"
-    text = one_line(str(exc))
+    # A KeyError's str() is the repr of its argument: print the message itself.
+    text = one_line(str(exc.args[0]) if isinstance(exc, KeyError) and len(exc.args) == 1 else str(exc))
     return text or type(exc).__name__
 
 

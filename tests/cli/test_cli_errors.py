@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from attribution_helpers import write_synthetic
 from provenance import errors
 from provenance.cli import app
-from provenance.cli_errors import EXIT_FAILURE, EXIT_USAGE, classify, report
+from provenance.cli_errors import EXIT_FAILURE, EXIT_USAGE, classify, error_message, report
 from provenance.models import tiny_causal_lm
 from provenance.train_recipe import RecipeError
 
@@ -167,6 +167,7 @@ def test_an_os_error_prints_its_reason_and_path(capsys):
     assert capsys.readouterr().err == "error: No space left on device: /out.csv\n"
     assert report(errors.StoreNotFoundError("two\nlines")) == 2
     assert capsys.readouterr().err == "error: two lines\n"
+    assert error_message(KeyError("no layer 9")) == "no layer 9"   # not str(KeyError)'s repr quotes
 
 
 def test_inspect_check_reports_ok_or_each_problem(store, tmp_path):
