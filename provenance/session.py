@@ -53,7 +53,7 @@ class CaptureSession:
                  encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
                  probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
                  shard_rows: int = 2048, chunk_rows: int = 256, token_layers=None,
-                 on_resume_mismatch: Literal["refuse", "record"] = "refuse"):
+                 on_resume_mismatch: Literal["refuse", "record"] = "refuse", watches: Sequence | None = None):
         if on_resume_mismatch not in ON_RESUME_MISMATCH:
             raise CaptureConfigError(f"on_resume_mismatch must be one of {ON_RESUME_MISMATCH}, got {on_resume_mismatch!r}")
         if layers != "auto" and not (isinstance(layers, int) or (isinstance(layers, Sequence) and layers and all(isinstance(l, int) for l in layers))):
@@ -84,6 +84,12 @@ class CaptureSession:
         # CaptureEngine) and run attributes that describe what the adapter captures (e.g. DPO's loss scale).
         self.reference = None
         self.extra_run_attrs: dict = {}
+        # Live provenance watch (provenance.behaviour.watch): pushes of each step's rows along watched directions.
+        self.watch = None
+        if watches:
+            from provenance.behaviour.watch_push import WatchMonitor
+
+            self.watch = WatchMonitor(watches)
 
     # ---- before training -------------------------------------------------------------------------------------
     def setup(self, model: nn.Module, *, rank: int = 0, world_size: int = 1) -> None:
@@ -94,13 +100,18 @@ class CaptureSession:
         if self.layers_spec != "auto":
             layout.check_layers([self.layers_spec] if isinstance(self.layers_spec, int) else list(self.layers_spec))
         self.token_layers = resolve_token_layers(self.token_layers_spec, layout)
+        if self.watch is not None:  # "auto" layers are known at the first batch: checked again then
+            layers = None if self.layers_spec == "auto" else (
+                [self.layers_spec] if isinstance(self.layers_spec, int) else list(self.layers_spec))
+            self.watch.check_setup(hidden_size=layout.hidden_size, layers=layers, signatures=self.signatures)
         self.check_store(resuming=True)  # the model and schema now; the run itself once resume is known
 
     def check_store(self, *, resuming: bool | None = None) -> None:
-        """A store of another model always fails; an existing run fails unless resumed or overwritten."""
+        """A store of another model always fails; an existing run fails unless resumed or overwritten; a rank group
+        that another live writer owns fails unless overwritten."""
         resuming = self._resume is not None if resuming is None else resuming
         check_store_compatible(self.store, model=model_fingerprint(self.model), run=self.run, resuming=resuming,
-                               overwrite=self.overwrite, storage_options=self.storage_options)
+                               overwrite=self.overwrite, storage_options=self.storage_options, rank=self.rank)
 
     def restore(self, state: Mapping) -> None:
         """Resume from a training checkpoint: rows captured after it are dropped and captured again."""
@@ -128,6 +139,8 @@ class CaptureSession:
         if replayed:
             self._resume_mismatch(replayed, epoch, step)
         self._batch_keys = keys
+        if self.watch is not None:
+            self.watch.begin_batch(has_source="source" in batch)
         columns = {k: batch[k] for k in ("pair_id", "role") if k in batch}
         self.engine.begin(labels=batch["labels"], input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask"),
                           sample_ids=batch["sample_id"], sources=batch.get("source"), epoch=epoch, step=step, columns=columns,
@@ -143,6 +156,8 @@ class CaptureSession:
             if len(rows) < len(self._batch_keys):
                 stored = zip(rows.sample_id, rows.columns["role"]) if "role" in rows.columns else rows.sample_id
                 self.ledger.note_unstored(self._batch_keys, stored)
+            if self.watch is not None:
+                self.watch.observe(rows)
             self.writer.put(rows)  # raises here if the background writer failed: training stops with its error
             self.rows_written += len(rows)
             self.skipped.update(rows.skipped)
@@ -152,6 +167,8 @@ class CaptureSession:
     def checkpoint_state(self, global_step: int) -> dict:
         """Flush so every row captured before this checkpoint is committed; the step marks where a resume cuts."""
         committed = self.writer.flush() if self.writer is not None else 0
+        if self.watch is not None and self.writer is not None:
+            self.watch.commit()
         state = {"run": self.run, "global_step": int(global_step), "committed": committed}
         if self.ledger.epoch is not None:
             state["epoch_ledger"] = self.ledger.state()
@@ -193,9 +210,17 @@ class CaptureSession:
     def close(self) -> None:
         if self.engine is not None:
             self.engine.detach()
+        watch_error = None
+        if self.watch is not None and self.writer is not None:
+            try:  # while the writer still owns the rank group the series sits beside
+                self.watch.close()
+            except Exception as err:  # noqa: BLE001 - the rows are committed first, then the error is raised
+                watch_error = err
         if self.writer is not None:
             writer, self.writer = self.writer, None
             writer.close()
+        if watch_error is not None:
+            raise watch_error
 
     def summary(self) -> dict:
         return {"rows_written": self.rows_written, "skipped": dict(self.skipped), "replayed_rows": self.replayed_rows,
@@ -281,6 +306,11 @@ class CaptureSession:
             chunk_rows=self.chunk_rows, resume_committed=resume_rows, overwrite=self.overwrite and self._resume is None,
             storage_options=self.storage_options,
         )
+        if self.watch is not None:  # before the hooks: a direction from example pairs runs the model at train start
+            self.watch.start(self.model, layers=self.choice.layers, hidden_size=layout.hidden_size,
+                             signatures=self.signatures, store=self.store, run=self.run, rank=self.rank,
+                             world_size=self.world_size, storage_options=self.storage_options,
+                             resume_step=None if self._resume is None else int(self._resume["global_step"]))
         self.engine = engine.attach()
 
     def _stored_layer_choice(self) -> dict | None:
