@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any
 
 from provenance.errors import CaptureInputError
 from provenance.hf import describe_repeats
@@ -118,8 +117,11 @@ class EpochLedger:
         self.epoch = epoch
         self._seen = set()
         self._unstored = set()
-        if self.resumed_epoch is not None and self.resumed_epoch != epoch:
+        if self.resumed_epoch != epoch:  # what a resume stored concerns its own epoch only
             self.resumed_epoch = None
+            self.stored_before = frozenset()
+            self.replayed = set()
+            self.batches_since_resume = 0
 
     def _repeats(self, keys: list[RowKey], epoch: int, step: int) -> list[RowKey]:
         seen, counts = self._seen, Counter(keys)

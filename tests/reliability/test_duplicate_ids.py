@@ -98,3 +98,13 @@ def test_dpo_pair_rows_share_their_id_but_a_repeated_pair_is_refused():
                                                 r"this epoch \(\('pair-1', 'chosen'\) x2, \('pair-1', 'rejected'\) x2\)"):
         ledger.admit(again, epoch=0, step=1)
     assert ledger.admit(first, epoch=1, step=2) == []  # a new epoch
+
+
+def test_after_a_resumed_epoch_a_repeated_id_is_a_duplicate_again():
+    ledger = EpochLedger()
+    ledger.resume(0, stored_keys=[100, 101])
+    assert ledger.admit([100, 102], epoch=0, step=3) == [100]  # a replay of a stored row: the session decides
+    ledger.admit([100, 101], epoch=1, step=4)
+    with pytest.raises(CaptureInputError, match=r"^rank 0, epoch 1, step 5: 1 sample id\(s\) come more than once in "
+                                                r"this epoch \(101 x2\)"):
+        ledger.admit([101], epoch=1, step=5)
