@@ -81,6 +81,12 @@ class ProvenanceTrainerCallback(TrainerCallback):
 
     Same options as `provenance.callbacks.ProvenanceCallback` (Lightning). Each process writes its own rank group
     (`args.process_index` of `args.world_size`); rank 0's automatic layer choice is broadcast.
+
+    Live watch: with `watches`, every training log (`on_log`) gains ``provenance_watch/<watch>/<source>/cum_push``,
+    ``.../push_sum`` and ``.../push_mean`` (see `provenance.behaviour.watch_push`), so the `report_to` integrations
+    (TensorBoard, W&B, ...) and `trainer.state.log_history` receive them: the callback moves itself ahead of the
+    reporting callbacks to add them before those write. An alarm that fires with ``stop=True`` sets
+    ``control.should_training_stop``.
     """
 
     def __init__(self, store: str, *, layers: str | int | Sequence[int] = "auto", run: str = "default",
@@ -88,12 +94,12 @@ class ProvenanceTrainerCallback(TrainerCallback):
                  projection_dim: int | None = None, projection_seed: int = 0, probe_prompts: int = 8,
                  overwrite: bool = False, storage_options: dict | None = None, shard_rows: int = 2048,
                  chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None,
-                 on_resume_mismatch: Literal["refuse", "record"] = "refuse"):
+                 on_resume_mismatch: Literal["refuse", "record"] = "refuse", watches: Sequence | None = None):
         self.session = CaptureSession(
             store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
             projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
             storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows, token_layers=token_layers,
-            on_resume_mismatch=on_resume_mismatch,
+            on_resume_mismatch=on_resume_mismatch, watches=watches,
         )
         self.trainer: Trainer | None = None
         self.is_dpo = False
@@ -128,6 +134,8 @@ class ProvenanceTrainerCallback(TrainerCallback):
         self._collator = collator
         self._hooks.append(trainer.model.register_forward_pre_hook(_strip_meta, with_kwargs=True, prepend=True))
         setattr(trainer, _TRAINER_ATTR, self)
+        if self.session.watch is not None:
+            _log_before_reporters(trainer, self)
         if not getattr(trainer, "_provenance_wrapped", False):
             _wrap_trainer(trainer)
         return self
@@ -165,8 +173,22 @@ class ProvenanceTrainerCallback(TrainerCallback):
         self._training = True
 
     def on_step_end(self, args, state, control, **kwargs):
+        watch = self.session.watch
+        if watch is not None and self._training:
+            watch.end_step()
+            if watch.stop_requested:
+                control.should_training_stop = True
         if control.should_save:
             self.commit(state.global_step)
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        watch = self.session.watch
+        if watch is None or not self._training or logs is None or any(k.startswith(("eval_", "test_")) for k in logs):
+            return
+        metrics = watch.metrics()
+        logs.update(metrics)
+        if state.log_history and state.log_history[-1].get("step") == state.global_step:
+            state.log_history[-1].update(metrics)  # Trainer.log appended this entry just before calling on_log
 
     def on_epoch_end(self, args, state, control, **kwargs):
         # The epoch's size is not known here: a resumed epoch's never-trained samples are logged, not counted.
@@ -318,6 +340,20 @@ def _wrap_trainer(trainer) -> None:
 
         trainer._save_checkpoint = _save_checkpoint
     trainer._provenance_wrapped = True
+
+
+def _log_before_reporters(trainer, callback) -> None:
+    """Move `callback` ahead of the `report_to` integrations, so the values its `on_log` adds reach them."""
+    from transformers.integrations import INTEGRATION_TO_CALLBACK
+
+    reporters = tuple(c for c in INTEGRATION_TO_CALLBACK.values() if isinstance(c, type))
+    callbacks = trainer.callback_handler.callbacks
+    if callback not in callbacks:
+        return
+    first = next((i for i, c in enumerate(callbacks) if isinstance(c, reporters)), None)
+    mine = callbacks.index(callback)
+    if first is not None and first < mine:
+        callbacks.insert(first, callbacks.pop(mine))
 
 
 def _strip_meta(module, args, kwargs):

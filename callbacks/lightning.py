@@ -36,9 +36,16 @@ class ProvenanceCallback(Callback):
     of the epoch for each repeated sample, and the samples the epoch never trained counted in `skipped` as
     "not_trained_after_resume" (shown by `provenance inspect`).
 
+    Live watch: `watches` (`provenance.behaviour.watch.Watch`) get, per step and source, the push -<g_mean, v> of
+    the step's rows along each watched direction, logged with `LightningModule.log` (so every logger of the trainer
+    receives it) as ``provenance_watch/<watch>/<source>/cum_push`` (cumulative), ``.../push_sum`` and
+    ``.../push_mean`` (the latest step), and stored in the run (``provenance watch STORE``). A watch's alarm that
+    fires with ``stop=True`` sets ``trainer.should_stop``. Each rank logs the pushes of its own rows.
+
     Args:
         on_resume_mismatch: what a resumed epoch whose loader repeats stored samples does: "refuse" (raise
             `ResumeMismatchError` before the first such batch trains) or "record" (train on, store what is trained).
+        watches: directions to watch during training (see `provenance.behaviour.watch`); None watches nothing.
     """
 
     def __init__(self, store: str, *, layers: str | int | Sequence[int] = "auto", run: str = "default",
@@ -46,16 +53,17 @@ class ProvenanceCallback(Callback):
                  encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
                  probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
                  shard_rows: int = 2048, chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None,
-                 on_resume_mismatch: Literal["refuse", "record"] = "refuse"):
+                 on_resume_mismatch: Literal["refuse", "record"] = "refuse", watches: Sequence | None = None):
         self.model_attr = model_attr
         self.session = CaptureSession(
             store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
             projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
             storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows, token_layers=token_layers,
-            on_resume_mismatch=on_resume_mismatch,
+            on_resume_mismatch=on_resume_mismatch, watches=watches,
         )
         self._trainer: pl.Trainer | None = None
         self._in_batch = False
+        self._batch_step = 0
 
     @property
     def state_key(self) -> str:
@@ -76,11 +84,24 @@ class ProvenanceCallback(Callback):
         broadcast = (lambda obj: trainer.strategy.broadcast(obj, src=0)) if trainer.world_size > 1 else None
         self.session.start_batch(batch, epoch=trainer.current_epoch, step=trainer.global_step, broadcast=broadcast)
         self._in_batch = True
+        self._batch_step = trainer.global_step
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int) -> None:
         if self._in_batch:
             self._in_batch = False
             self.session.finish_batch()
+            if self.session.watch is not None:
+                self._log_watch(trainer, pl_module, batch)
+
+    def _log_watch(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any) -> None:
+        watch = self.session.watch
+        if trainer.global_step != self._batch_step:  # the optimizer stepped: the step's rows are all in
+            watch.end_step()
+        metrics = watch.metrics()
+        if metrics:
+            pl_module.log_dict(metrics, on_step=True, on_epoch=False, batch_size=len(batch["sample_id"]))
+        if watch.stop_requested:
+            trainer.should_stop = True
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # Only an epoch whose loader ran to its end can say which samples it never trained (max_steps may cut one).
