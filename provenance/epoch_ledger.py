@@ -24,15 +24,17 @@ from provenance.hf import describe_repeats
 RowKey = Hashable
 
 
-def row_keys(batch: Mapping) -> list[RowKey]:
-    """The ledger keys of a batch's rows: its sample ids, paired with their `role` when the batch has one."""
-    ids = batch["sample_id"]
-    ids = ids.tolist() if hasattr(ids, "tolist") else list(ids)
+def as_list(values) -> list:
+    """A batch column (list, tensor or array) as a list of Python values."""
+    return values.tolist() if hasattr(values, "tolist") else list(values)
+
+
+def row_keys(batch: Mapping, ids: list | None = None) -> list[RowKey]:
+    """The ledger keys of a batch's rows: its sample ids (`ids`, when already listed), paired with their `role` when
+    the batch has one."""
+    ids = as_list(batch["sample_id"]) if ids is None else ids
     roles = batch.get("role")
-    if roles is None:
-        return ids
-    roles = roles.tolist() if hasattr(roles, "tolist") else list(roles)
-    return list(zip(ids, roles))
+    return ids if roles is None else list(zip(ids, as_list(roles)))
 
 
 def show_keys(keys: Sequence[RowKey], limit: int = 5) -> str:

@@ -33,7 +33,7 @@ from provenance.capture import (
     LAYER_CONVENTION, SIGNATURES, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint,
     resolve_token_layers,
 )
-from provenance.epoch_ledger import EpochLedger, row_keys, show_keys
+from provenance.epoch_ledger import EpochLedger, as_list, row_keys, show_keys
 from provenance.errors import CaptureConfigError, CaptureInputError, ResumeMismatchError, StoreNotFoundError
 from provenance.store import CaptureRows, StoreWriter, check_store_compatible, committed_rows_before_step
 
@@ -132,7 +132,8 @@ class CaptureSession:
             if key not in batch:
                 raise CaptureInputError(f"training batches need `{key}` for capture (labels: -100 on prompt and padding)")
         _refuse_packing(batch)
-        keys = row_keys(batch)
+        ids = as_list(batch["sample_id"])  # once: a device tensor of ids is copied to the host here only
+        keys = row_keys(batch, ids)
         if self.engine is None:
             self._open(batch, broadcast, epoch)
         replayed = self.ledger.admit(keys, epoch=epoch, step=step)
@@ -143,7 +144,7 @@ class CaptureSession:
             self.watch.begin_batch(has_source="source" in batch)
         columns = {k: batch[k] for k in ("pair_id", "role") if k in batch}
         self.engine.begin(labels=batch["labels"], input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask"),
-                          sample_ids=batch["sample_id"], sources=batch.get("source"), epoch=epoch, step=step, columns=columns,
+                          sample_ids=ids, sources=batch.get("source"), epoch=epoch, step=step, columns=columns,
                           scale=scale)
         self.capture_seconds += time.perf_counter() - t0
 
