@@ -150,6 +150,10 @@ from provenance.behaviour.cli import app as behaviour_app  # noqa: E402  (typer 
 
 app.add_typer(behaviour_app, name="behaviour")
 
+from provenance.behaviour.watch_cli import watch_command  # noqa: E402  (typer only at import)
+
+app.command(name="watch")(watch_command)
+
 from provenance.tags.cli import trace_command  # noqa: E402  (typer only at import; transformers lazily)
 
 app.command(name="trace")(trace_command)
