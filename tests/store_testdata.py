@@ -157,8 +157,7 @@ def _kill_workload(url: str, log_path: str, event: str | None = None, at: int = 
 
     import zarr.storage._local as local_store
 
-    from provenance.store import StoreWriter
-    from provenance.store import ownership
+    from provenance.store import StoreWriter, ownership
     from provenance.store import writer as writer_mod
 
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
@@ -239,12 +238,12 @@ def run_kill_points(root: str, points_json: str) -> None:
 
     root_path = Path(root)
 
-    def in_child(fn) -> int:
+    def in_child(fn, *args) -> int:
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                fn()
+                fn(*args)
             except BaseException:  # noqa: BLE001 - reported through the exit status
                 import traceback
 
@@ -265,7 +264,7 @@ def run_kill_points(root: str, points_json: str) -> None:
         cap = min(counts[event], 3) if event == "beat-during" else counts[event]
         at = int(np.random.default_rng(seed).integers(1, cap + 1))
         where = root_path / f"point-{seed}"
-        status = in_child(lambda: _kill_workload(str(where / "store"), str(where.with_suffix(".log")), event, at))
+        status = in_child(_kill_workload, str(where / "store"), str(where.with_suffix(".log")), event, at)
         out.append({"seed": seed, "event": event, "at": at, "of": counts[event], "store": str(where / "store"),
                     "log": str(where.with_suffix(".log")),
                     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,

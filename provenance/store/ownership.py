@@ -24,6 +24,7 @@ both proceed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -215,18 +216,19 @@ class _LocalFiles:
 
     def create(self, key: str, data: bytes) -> bool:
         path = self.root / key
-        for _ in range(3):  # a release may remove the directory between mkdir and link
+        for _ in range(3):  # a release may remove the directory, or the temporary, between mkdir and link
+            tmp = None
             try:
                 tmp = self._tmp(path, data)
-            except FileNotFoundError:
-                continue
-            try:
                 os.link(tmp, path)
                 return True
             except FileExistsError:
                 return False
+            except FileNotFoundError:
+                continue
             finally:
-                tmp.unlink(missing_ok=True)
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
         raise StoreLockedError(f"{path}: the owner record's directory keeps disappearing; retry")
 
     def replace(self, key: str, data: bytes) -> None:
@@ -243,11 +245,11 @@ class _LocalFiles:
             return False
         try:
             if aside.read_bytes() != seen:  # another writer took over first: put its record back
-                try:
+                with contextlib.suppress(FileExistsError):
                     os.link(aside, path)
-                except FileExistsError:
-                    pass
                 return False
+        except FileNotFoundError:  # removed by a release in between: start again
+            return False
         finally:
             aside.unlink(missing_ok=True)
         return self.create(key, data)
@@ -270,7 +272,9 @@ class _FsspecFiles:
     def __init__(self, fs, root: str) -> None:
         self.fs, self.root = fs, root.rstrip("/")
         self.name = type(fs).__name__
-        self.atomic = _exclusive_create_supported(fs)
+        protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+        self.serialised = "memory" in protocols  # visible to this process only, where _ACQUIRE_LOCK serialises
+        self.atomic = self.serialised or _exclusive_create_supported(fs)
 
     def describe(self, key: str) -> str:
         protocol = self.fs.protocol[0] if isinstance(self.fs.protocol, (tuple, list)) else self.fs.protocol
@@ -308,10 +312,15 @@ class _FsspecFiles:
         self.fs.pipe_file(self._path(key), data)
 
     def take_over(self, key: str, seen: bytes, data: bytes) -> bool:
+        """Delete, then create: not atomic on object stores, so confirmed by a re-read after SETTLE_S (a
+        non-exclusive create confirms itself; memory:// needs no confirmation)."""
         if self.read(key) != seen:
             return False
-        self.fs.rm_file(self._path(key))
-        return self.create(key, data) and (not self.atomic or self._settled(key, data))
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm_file(self._path(key))
+        if not self.create(key, data):
+            return False
+        return self.serialised or not self.atomic or self._settled(key, data)
 
     def delete(self, key: str) -> None:
         path = self._path(key)
@@ -327,8 +336,6 @@ class _FsspecFiles:
 
 def _exclusive_create_supported(fs) -> bool:
     protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
-    if "memory" in protocols:  # one process; serialised by _ACQUIRE_LOCK
-        return True
     if "s3" in protocols or "s3a" in protocols:
         try:
             import s3fs
@@ -421,7 +428,7 @@ def acquire(store, run: str, rank: int, *, url: str, overwrite: bool = False,
         run: run name.
         rank: rank of the group.
         url: the store's URL, for messages.
-        overwrite: take ownership even from a live owner (it fails at its next commit or heartbeat).
+        overwrite: take ownership even from a live owner (it stops with StoreLockedError before its next batch).
         heartbeat_s: how often this writer will refresh its heartbeat.
 
     Returns:
@@ -458,7 +465,7 @@ def acquire(store, run: str, rank: int, *, url: str, overwrite: bool = False,
                     log.warning("provenance store %s: took over from %s: %s", label, who, gone)
                 else:
                     log.warning("provenance store %s: overwrite=True takes ownership from a writer that may still be "
-                                "running (%s); it fails at its next commit", label, who)
+                                "running (%s); it stops before its next batch", label, who)
                 return Ownership(files, key, record, label, current, gone)
         raise StoreLockedError(f"{label}: could not take ownership after 5 attempts; other writers keep changing "
                                f"{files.describe(key)}. Start one writer per run and rank.")

@@ -45,7 +45,6 @@ from provenance.errors import (
 from provenance.store.encoding import DEFAULT_ENCODING, encode, get_encoding, project, projection_matrix
 from provenance.store.ownership import HEARTBEAT_S, Ownership, acquire
 from provenance.store.rows import CaptureRows
-from provenance.store.verify import CheckedArray, metadata_guard
 from provenance.store.schema import (
     BASE_COLUMNS,
     EVERY_SHARD_STORED,
@@ -61,6 +60,7 @@ from provenance.store.schema import (
     TOKENS_IDS,
     check_name,
     check_root,
+    is_token_aligned,
     json_normalise,
     open_zarr_store,
     parse_prefixed_int,
@@ -71,10 +71,10 @@ from provenance.store.schema import (
     shard_length,
     signature_path,
     token_array_kwargs,
-    is_token_aligned,
     token_state_array_kwargs,
     token_state_path,
 )
+from provenance.store.verify import CheckedArray, metadata_guard
 
 log = logging.getLogger(__name__)
 

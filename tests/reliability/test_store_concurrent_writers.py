@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from store_testdata import MODEL, RUN_ATTRS, check_store, make_rows
 
 from provenance.errors import StoreLockedError, StoreWriteError
 from provenance.store import StoreWriter, open_store, verify_store
-from store_testdata import MODEL, RUN_ATTRS, check_store, make_rows
 
 TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent
@@ -151,10 +151,10 @@ trainer.fit(CausalLMModule(tiny_causal_lm("llama", seed=0), lr=1e-2, step_sleep=
 def test_second_lightning_run_into_the_same_store_and_run_is_refused_and_the_first_keeps_its_rows(tmp_path):
     """The issue's reproduction: a second run ~seconds after the first used to recreate its rank group."""
     import lightning.pytorch as pl
-    from torch.utils.data import DataLoader
-
     from capture_reference import collate, random_samples
     from lightning_app import CausalLMModule, ListDataset
+    from torch.utils.data import DataLoader
+
     from provenance.callbacks import ProvenanceCallback
     from provenance.models import tiny_causal_lm
 

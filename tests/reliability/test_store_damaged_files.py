@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from store_testdata import MODEL, RUN_ATTRS, check_store, make_rows, token_lengths
 
 from provenance.errors import StoreCorruptError
 from provenance.store import StoreProblem, StoreWriter, committed_rows_before_step, open_store, verify_store
-from store_testdata import MODEL, RUN_ATTRS, check_store, make_rows, token_lengths
 
 RANK = "default/rank-0"
 

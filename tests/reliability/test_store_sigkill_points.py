@@ -20,12 +20,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from store_testdata import (
+    KILL_EVENTS,
+    KILL_RUN,
+    KILL_WRITER,
+    LAYERS,
+    MODEL,
+    NAMES,
+    RUN_ATTRS,
+    make_rows,
+    signature,
+    token_lengths,
+    tokens,
+)
 
 from provenance.errors import StoreExistsError
 from provenance.store import StoreWriter, open_store, verify_store
-from store_testdata import (
-    KILL_EVENTS, KILL_RUN, KILL_WRITER, LAYERS, MODEL, NAMES, RUN_ATTRS, make_rows, signature, token_lengths, tokens,
-)
 
 TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent

@@ -9,10 +9,10 @@ from collections import Counter
 import numpy as np
 import pytest
 import zarr
+from store_testdata import MODEL, RUN_ATTRS, check_store, make_rows, token_lengths
 
 from provenance.errors import StoreCorruptError, StoreNotFoundError
 from provenance.store import StoreProblem, StoreWriter, open_store, verify_store
-from store_testdata import MODEL, RUN_ATTRS, check_store, make_rows, token_lengths
 
 
 def _write(url, run="run", n=40, **kw):
