@@ -240,7 +240,7 @@ def report(
     """The query as a self-contained HTML report with token heat-maps.
 
     One HTML file (inline CSS and SVG, no script, no external URL): the test case, the ranked samples, a per-source
-    chart of the top-k and token heat-maps of the top hits."""
+    chart of the top-k, token heat-maps of the top hits and, for a run captured with watches, their push curves."""
     from provenance.attribution.report import gather_report, write_report
     from provenance.attribution.tokens import TOKEN_SCORES
 
@@ -256,7 +256,7 @@ def report(
                          token_layer=token_layer)
     info = dict(data.info, model=model + (f" + adapter {adapter}" if adapter else ""))
     path = write_report(out, data.result, data.token_scores, cases=data.test, title=title, score=token_score,
-                        info=info)
+                        info=info, extra_sections=data.sections)
     print_ranking(data.result, min(top_k, 10))
     typer.echo(f"report: {path.resolve()}")
 

@@ -75,6 +75,7 @@ class ReportData:
     layer: int | None
     token_layer: int
     info: dict = field(default_factory=dict)
+    sections: list = field(default_factory=list)  # panels of the run itself (the live watch), for extra_sections
 
 
 def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, method=None, signature=None,
@@ -101,7 +102,17 @@ def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, met
     scores = token_attribution(att, result, test, tl, top=min(top_hits, k)) if top_hits > 0 else pd.DataFrame()
     info = {"store": att.store.url, "run": att.store.run, "rows in store": len(att.store), "method": result.method,
             "top-k": k, "token layer": tl, "query seconds": f"{result.seconds:.2f}"}
-    return ReportData(result, test, scores, needed[0] if needed else None, tl, info)
+    return ReportData(result, test, scores, needed[0] if needed else None, tl, info, sections=run_sections(att.store))
+
+
+def run_sections(store) -> list[ReportSection]:
+    """Panels about the training run itself: the live watch's push curves when the run was captured with watches."""
+    from provenance.behaviour.watch_plot import watch_section
+    from provenance.behaviour.watch_series import has_watch_series, read_watch_series
+
+    if not has_watch_series(store.url, store.run):
+        return []
+    return [watch_section(read_watch_series(store.url, store.run))]
 
 
 # ---- rendering -------------------------------------------------------------------------------------------------
