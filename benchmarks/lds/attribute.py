@@ -16,6 +16,10 @@ Methods:
 * ``bergson_trackstar``: bergson 2.5.1's ``trackstar`` pipeline (Hessians of training and query gradients, mixed,
   as preconditioner; random projection 16 per module side; unit normalisation).
 * ``random``: seeded uniform scores (the chance level, LDS ~ 0).
+* ``bm25``: Okapi BM25 of the test response against each training response (`Bm25Method`).
+* ``same_source``: a control, not a method: 1 where the training row comes from the test case's demo source, else
+  0. The demo sources answer in a few templates each, so much of a test loss's change is how many rows of its own
+  source a subset keeps; this control measures how much of an LDS that alone explains.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ from benchmarks.lds.setting import MODEL, Setting, heldout_cases, train_records,
 
 # Scored in this order: the cheap ones first, so a slow machine has them early.
 METHODS = ("default", "h_last", "g_last", "h_mean", "g_mean", "random", "lora_grad", "rept", "bergson_cosine",
-           "bergson_trackstar")
+           "bergson_trackstar", "bm25", "same_source")
 LABELS = {
     "default": "project default: h_fused @ L-1 (Attributor default)",
     "rept": "RepT as published: concat(h_last, g_last) @ argmin layer, final-model re-pass",
@@ -39,6 +43,8 @@ LABELS = {
     "bergson_cosine": "bergson 2.5.1 gradient cosine (build + score, LoRA modules, no projection)",
     "bergson_trackstar": "bergson 2.5.1 TrackStar (mixed autocorrelation Hessian preconditioner, projection 16, cosine)",
     "random": "random (seeded)",
+    "bm25": "BM25 on responses (text baseline)",
+    "same_source": "control: 1 if the row's demo source is the test case's, else 0 (no model)",
 }
 
 
@@ -76,7 +82,17 @@ def _method(name: str, att):
         return LoraGradMethod(dim=1024)
     if name == "random":
         return RandomMethod(seed=0)
+    if name == "bm25":
+        from provenance.attribution.baselines import Bm25Method
+
+        return Bm25Method()
     raise ValueError(f"unknown method {name!r}; choose from {METHODS}")
+
+
+def same_source_scores(cases: list[dict], records: list[dict]) -> np.ndarray:
+    """``[n_test, n_train]``: 1.0 where the training row's source is the test case's, else 0.0."""
+    return (np.array([c["source"] for c in cases])[:, None] == np.array([r["source"] for r in records])[None, :]
+            ).astype(np.float64)
 
 
 def _cpu_seconds() -> float:
@@ -120,7 +136,9 @@ def run_attribution(out: Path, methods=None, log=print) -> dict:
     seconds = {}
     for name in todo:
         t0, c0 = time.perf_counter(), _cpu_seconds()
-        if name.startswith("bergson_"):
+        if name == "same_source":
+            mat = same_source_scores(cases, records)
+        elif name.startswith("bergson_"):
             from benchmarks.bergson.runner import bergson_scores
 
             mat = bergson_scores(records, cases, full / "adapter", tokenizer=tok, method=name.split("_", 1)[1],

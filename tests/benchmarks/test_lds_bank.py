@@ -90,3 +90,11 @@ def test_claims_keep_processes_off_each_others_subsets(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     path.with_suffix(".claim").write_text(dead.stdout.strip())
     assert _claim(path)                                  # its process is gone: stale, taken over
+
+
+def test_same_source_control():
+    from benchmarks.lds.attribute import same_source_scores
+
+    cases = [{"source": "rtp"}, {"source": "clean"}]
+    records = [{"source": "clean"}, {"source": "rtp"}, {"source": "rtp"}]
+    assert same_source_scores(cases, records).tolist() == [[0, 1, 1], [1, 0, 0]]
