@@ -121,7 +121,7 @@ def _parse_metadata(data: bytes) -> dict:
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text ({exc.reason})") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; "
+        raise ValueError(f"not valid JSON ({exc.msg}: line {exc.lineno} column {exc.colno}; "
                          f"{len(data)} bytes: truncated?)") from None
     if not isinstance(meta, dict) or meta.get("zarr_format") != 3 or meta.get("node_type") not in ("group", "array"):
         raise ValueError("not Zarr v3 node metadata (zarr_format 3, node_type group or array)")
