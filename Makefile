@@ -194,3 +194,10 @@ REPT_DATA ?=
 bench-rept: $(STAMP) $(BERGSON_STAMP)
 	@test -n "$(REPT_DATA)" || (echo "usage: make bench-rept REPT_DATA=<folder in RepT's layout, e.g. ../RepT/datasets>"; exit 2)
 	OMP_NUM_THREADS=1 $(PY) -m benchmarks.rept.run --data $(REPT_DATA) --out runs/rept --threads 1 --results benchmarks/rept/results.md
+
+# Live provenance watch (benchmarks/watch/README.md): a planted curriculum on SmolLM2 + LoRA (a poisoned source joins in
+# the second epoch), 3 seeds with and without it, and the step-time overhead of two watches; then results.md.
+.PHONY: bench-watch
+bench-watch: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m benchmarks.watch.bench --seeds 0 1 2 --threads 1
+	$(PY) -m benchmarks.watch.report

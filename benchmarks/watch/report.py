@@ -1,0 +1,124 @@
+"""Render benchmarks/watch/results.json (written by `python -m benchmarks.watch.bench`) as results.md.
+
+    python -m benchmarks.watch.report [--results benchmarks/watch/results.json] [--out benchmarks/watch/results.md]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+POISON = "poison_fixed"
+
+
+def verdicts(run: dict) -> dict:
+    """The checks of one curriculum run (see the benchmark's docstring)."""
+    second = int(run["epoch_first_step"].get("1", run["epoch_first_step"].get(1, -1)))
+    backdoor = [a for a in run["alarms"] if a["watch"] == "backdoor"]
+    rnd = [a for a in run["alarms"] if a["watch"] == "random"]
+    totals = [t for t in run["totals"] if t["watch"] == "backdoor"]
+    top = max(totals, key=lambda t: t["cum_push"])["source"] if totals else None
+    out = {"second_epoch_step": second, "backdoor_alarms": backdoor, "random_alarms": rnd, "largest": top}
+    if run["poisoned"]:
+        fired = [a for a in backdoor if a["source"] == POISON]
+        out["fires_in_epoch_2"] = bool(fired) and all(int(a["epoch"]) == 1 for a in fired)
+        out["none_before"] = all(int(a["step"]) >= second for a in backdoor)
+        out["only_poison"] = all(a["source"] == POISON for a in backdoor)
+        out["poison_largest"] = top == POISON
+    else:
+        out["clean_quiet"] = not backdoor
+    out["random_quiet"] = not rnd
+    return out
+
+
+def _alarm_text(alarms: list[dict]) -> str:
+    return "; ".join(f"{a['source']} @ step {a['step']} (epoch {int(a['epoch']) + 1})" for a in alarms) or "none"
+
+
+def render(result: dict) -> str:
+    runs = sorted(result.get("runs", []), key=lambda r: (r["seed"], not r["poisoned"]))
+    lines = ["# Live provenance watch: results", "",
+             "Written by `python -m benchmarks.watch.report` from `results.json` (`make bench-watch` runs both). "
+             "What the benchmark does: [README.md](README.md).", "",
+             f"Machine: {result.get('machine')}. Settings: `{json.dumps(result.get('args', {}))}`.", "",
+             "## Planted curriculum", "",
+             "Epochs are numbered from 1; the poisoned source `poison_fixed` joins at the first step of epoch 2.", "",
+             "| seed | poisoned source | steps | epoch 2 starts at step | backdoor-watch alarms | random-watch alarms | "
+             "largest cumulative push (backdoor watch) | checks |",
+             "|---|---|---|---|---|---|---|---|"]
+    for run in runs:
+        v = verdicts(run)
+        if run["poisoned"]:
+            checks = [("fires in epoch 2", v["fires_in_epoch_2"]), ("none before", v["none_before"]),
+                      ("only the poisoned source", v["only_poison"]), ("poisoned source largest", v["poison_largest"])]
+        else:
+            checks = [("no alarm", v["clean_quiet"])]
+        checks.append(("random watch quiet", v["random_quiet"]))
+        check_text = ", ".join(f"{name}: {'yes' if ok else '**no**'}" for name, ok in checks)
+        lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {run['steps']} | "
+                     f"{v['second_epoch_step']} | {_alarm_text(v['backdoor_alarms'])} | "
+                     f"{_alarm_text(v['random_alarms'])} | {v['largest']} | {check_text} |")
+    lines += ["", "### Cumulative push per source at the end of the run (backdoor watch / random watch)", "",
+              "| seed | poisoned source | " + " | ".join(_sources(runs)) + " |",
+              "|---|---|" + "---|" * len(_sources(runs))]
+    for run in runs:
+        cells = []
+        for source in _sources(runs):
+            vals = {t["watch"]: t for t in run["totals"] if t["source"] == source}
+            cells.append(" / ".join(f"{vals[w]['cum_push']:+.3g}" if w in vals else "-" for w in ("backdoor", "random")))
+        lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | " + " | ".join(cells) + " |")
+    lines += ["", "### How close each source came to the relative alarm (for the choice of k)", "",
+              "Largest ratio over steps of a source's windowed push per row to the median of the other sources' "
+              "(absolute values), counting only steps where its standard-error test (z > 5) passed: the alarm fires "
+              "when this ratio exceeds k (default 4). Clean sources first, then the poisoned one.", "",
+              "| seed | poisoned source | watch | largest clean-source ratio (source) | poisoned source's ratio |",
+              "|---|---|---|---|---|"]
+    for run in runs:
+        for watch in ("backdoor", "random"):
+            ratios = run["ratios"].get(watch, {})
+            clean = {s: r for s, r in ratios.items() if s != POISON}
+            worst = max(clean.items(), key=lambda kv: kv[1]) if clean else None
+            poison = ratios.get(POISON)
+            lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {watch} | "
+                         f"{f'{worst[1]:.2f} ({worst[0]})' if worst else '- (none passed z)'} | "
+                         f"{f'{poison:.2f}' if poison is not None else '-'} |")
+    over = result.get("overhead")
+    lines += ["", "## Overhead", ""]
+    if over:
+        lines += [f"Capture alone vs capture + the two watches, {over['steps']} steps each, alternating, "
+                  f"{over['repeats']} repeats, median step time per fit:", "",
+                  "| repeat | capture (ms) | capture + watches (ms) | ratio | time inside the watch (ms / step) |",
+                  "|---|---|---|---|---|"]
+        for i, (c, w, r) in enumerate(zip(over["capture_ms"], over["watches_ms"], over["ratios"])):
+            inside = over["watch_ms_per_step"][i] if i < len(over["watch_ms_per_step"]) else float("nan")
+            lines.append(f"| {i} | {c:.0f} | {w:.0f} | {r:.3f} | {inside:.2f} |")
+        lines += ["", f"Median ratio {over['ratio_median']:.3f}; the watch's own calls take "
+                      f"{100 * over['watch_share_of_step']:.3f} % of a median capture step."]
+    else:
+        lines.append("Not measured in this run.")
+    seeds = sorted({r["seed"] for r in runs})
+    missing = [f"seed {s} {'poisoned' if p else 'clean'}" for s in result.get("args", {}).get("seeds", [])
+               for p in (True, False) if not any(r["seed"] == s and r["poisoned"] == p for r in runs)]
+    lines += ["", "## What did not finish", "", ("none" if not missing and over else
+              "; ".join(missing + ([] if over else ["the overhead part"])) + f" (finished seeds: {seeds})"), ""]
+    return "\n".join(lines)
+
+
+def _sources(runs: list[dict]) -> list[str]:
+    names = sorted({t["source"] for r in runs for t in r["totals"]})
+    return [s for s in names if s != POISON] + ([POISON] if POISON in names else [])
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--results", default=str(HERE / "results.json"))
+    p.add_argument("--out", default=str(HERE / "results.md"))
+    args = p.parse_args(argv)
+    text = render(json.loads(Path(args.results).read_text()))
+    Path(args.out).write_text(text)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
