@@ -206,3 +206,46 @@ def test_hf_alarm_with_stop_sets_should_training_stop(tmp_path):
     assert trainer.state.global_step == 1  # 6 steps without the alarm
     alarms = read_watch_series(str(tmp_path / "s.zarr")).alarms
     assert {(a["watch"], a["step"], a["stop"]) for a in alarms} == {("a", 0, True)}
+
+
+def test_a_resumed_run_continues_the_series_as_if_never_interrupted(tmp_path):
+    from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+
+    class CrashAt(Callback):
+        def on_train_batch_start(self, trainer, *args):
+            if trainer.global_step == 4:
+                raise RuntimeError("killed (simulated)")
+
+    samples = random_samples(12, seed=9)
+    ws = watches(6)
+
+    def trainer_for(store, extra, ckpt_dir=None):
+        callbacks = [ProvenanceCallback(store, layers=[1, 3], encoding="float32", watches=ws), *extra]
+        if ckpt_dir is not None:
+            callbacks.append(ModelCheckpoint(dirpath=ckpt_dir, every_n_epochs=1, save_top_k=-1,
+                                             save_on_train_epoch_end=True))
+        return pl.Trainer(max_epochs=2, accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
+                          enable_model_summary=False, num_sanity_val_steps=0, callbacks=callbacks,
+                          enable_checkpointing=ckpt_dir is not None)
+
+    def loader():
+        return DataLoader(ListDataset(samples), batch_size=4, collate_fn=collate, shuffle=False)
+
+    whole = str(tmp_path / "whole.zarr")
+    trainer_for(whole, []).fit(CausalLMModule(tiny_causal_lm("llama", seed=0), lr=0.05), train_dataloaders=loader())
+    store = str(tmp_path / "resumed.zarr")
+    with pytest.raises(RuntimeError, match="killed"):
+        trainer_for(store, [CrashAt()], tmp_path / "ck").fit(
+            CausalLMModule(tiny_causal_lm("llama", seed=0), lr=0.05), train_dataloaders=loader())
+    # Killed at step 4: the series holds steps 0-3, the checkpoint is at the end of epoch 1 (step 3).
+    assert sorted(read_watch_series(store).records.step.unique()) == [0, 1, 2, 3]
+    ckpt = glob.glob(str(tmp_path / "ck" / "*.ckpt"))
+    assert len(ckpt) == 1
+    trainer_for(store, [], tmp_path / "ck2").fit(CausalLMModule(tiny_causal_lm("llama", seed=0), lr=0.05),
+                                                 train_dataloaders=loader(), ckpt_path=ckpt[0])
+    resumed, reference = read_watch_series(store).combined(), read_watch_series(whole).combined()
+    assert len(resumed) == len(reference) == 6 * 3 * 3
+    for col in ("step", "source", "watch", "rows"):
+        assert resumed[col].tolist() == reference[col].tolist()
+    np.testing.assert_allclose(resumed.cum_push, reference.cum_push, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(resumed.push_sum, hand_series(store, ws).push_sum, rtol=1e-5, atol=1e-9)
