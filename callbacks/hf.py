@@ -7,14 +7,17 @@ Usage (one callback, no other change to the training script)::
     trainer.train()                                                    # or train(resume_from_checkpoint=...)
 
 How it plugs in. `TrainerCallback` events carry neither the batch nor the trainer, so when the trainer finishes its
-`__init__` (`on_init_end`) the callback finds the trainer on the call stack (or is handed it with `cb.bind(trainer)`)
-and:
+`__init__` (`on_init_end`) the callback finds the trainer on the call stack (or is handed it with `cb.bind(trainer)`),
+checks that the installed transformers (and TRL) are versions it supports, and:
 - keeps `sample_id` / `source` through `remove_unused_columns` and wraps the data collator
   (`provenance.hf.ProvenanceDataCollator`) so they survive TRL's collators, which drop unknown keys; a dataset without
   `sample_id` gets index+content-hash ids (`provenance.hf.with_sample_ids`), a dataset with duplicate ids is refused;
 - wraps `trainer.training_step` (forward + backward of one micro-batch): the ids are taken off the inputs, the
   `CaptureSession` micro-batch is declared before and finished after, so the framework-free `CaptureEngine` does all
   capture; a forward pre-hook strips the ids from any other model call (evaluation, DPO's reference precompute);
+- every transformers / TRL internal this takes (the stack walk, the two wrapped trainer methods, TRL's DPO
+  attributes, ...) goes through `provenance.callbacks.compat`, which says why each is needed and which versions it
+  was checked on;
 - fails at trainer construction on what cannot work: packing / padding-free rows, unknown layers, a store of another
   model, a DPO loss that is not a sum of per-pair terms.
 
@@ -47,14 +50,15 @@ with the ids and the epoch. A DPO pair's chosen and rejected rows share the pair
 """
 from __future__ import annotations
 
-import inspect
 import logging
 import math
-from typing import Any, Literal, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import torch
 from transformers import Trainer, TrainerCallback
 
+from provenance.callbacks import compat
 from provenance.capture import SIGNATURES, find_layout
 from provenance.errors import CaptureConfigError, CaptureInputError
 from provenance.hf import META_KEYS, ProvenanceDataCollator, with_sample_ids
@@ -68,7 +72,9 @@ _PAIRWISE_DPO_LOSSES = {"sigmoid", "hinge", "ipo", "exo_pair", "nca_pair", "robu
 # TRL's "sft" term (RPO: an NLL term on the chosen response) is a token mean over every chosen response of the
 # micro-batch, so it is one pair's own term only when a micro-batch holds one pair.
 _ONE_PAIR_DPO_LOSSES = {"sft"}
+# Set on a trainer the callback has bound to: the bound callback, and that its methods are wrapped (once per trainer).
 _TRAINER_ATTR = "_provenance_callback"
+_WRAPPED_ATTR = "_provenance_wrapped"
 
 NOT_BOUND_HELP = (
     "ProvenanceTrainerCallback is not attached to a trainer: pass it at construction (Trainer(..., callbacks=[cb])) "
@@ -109,24 +115,21 @@ class ProvenanceTrainerCallback(TrainerCallback):
         self._finished = False
 
     # ---- attaching ----------------------------------------------------------------------------------------------
-    def bind(self, trainer: Trainer) -> "ProvenanceTrainerCallback":
+    def bind(self, trainer: Trainer) -> ProvenanceTrainerCallback:
         """Attach to `trainer` (done automatically when the callback is passed at construction)."""
         if self.trainer is trainer:
             return self
         if self.trainer is not None:
             raise CaptureConfigError("this ProvenanceTrainerCallback is already bound to another trainer")
+        compat.check_hf_versions(trainer)
         self.trainer = trainer
-        self.is_dpo = _is_dpo_trainer(trainer)
+        self.is_dpo = compat.is_dpo_trainer(trainer)
         args = trainer.args
         _refuse_unsupported(trainer, self.is_dpo)
         # Fail fast: layers and store are checked now, while the trainer is being built.
         self.session.setup(trainer.model, rank=int(args.process_index), world_size=int(args.world_size))
         self._prepare_dataset(trainer)
-        if getattr(args, "remove_unused_columns", False) and hasattr(trainer, "_set_signature_columns_if_needed"):
-            trainer._set_signature_columns_if_needed()
-            for key in ("sample_id", "source"):
-                if key not in trainer._signature_columns:
-                    trainer._signature_columns.append(key)
+        compat.keep_dataset_columns(trainer, ("sample_id", "source"))
         collator = trainer.data_collator
         if not isinstance(collator, ProvenanceDataCollator):
             collator = ProvenanceDataCollator(collator, pairs=self.is_dpo)
@@ -135,13 +138,13 @@ class ProvenanceTrainerCallback(TrainerCallback):
         self._hooks.append(trainer.model.register_forward_pre_hook(_strip_meta, with_kwargs=True, prepend=True))
         setattr(trainer, _TRAINER_ATTR, self)
         if self.session.watch is not None:
-            _log_before_reporters(trainer, self)
-        if not getattr(trainer, "_provenance_wrapped", False):
+            compat.move_before_reporters(trainer, self)
+        if not getattr(trainer, _WRAPPED_ATTR, False):
             _wrap_trainer(trainer)
         return self
 
     def on_init_end(self, args, state, control, **kwargs):
-        trainer = _trainer_on_stack()
+        trainer = compat.trainer_on_stack(self)
         if trainer is not None:
             self.bind(trainer)
 
@@ -153,14 +156,14 @@ class ProvenanceTrainerCallback(TrainerCallback):
                 "the trainer again with a new callback to train again (resume_from_checkpoint keeps the store exact)"
             )
         if self.trainer is None:
-            trainer = _trainer_on_stack()
+            trainer = compat.trainer_on_stack(self)
             if trainer is None:
                 raise CaptureConfigError(NOT_BOUND_HELP)
             self.bind(trainer)
         trainer = self.trainer
         self.session.extra_run_attrs = self._run_attrs(trainer)
         if self.is_dpo:
-            reference = _dpo_reference(trainer)
+            reference = compat.dpo_reference(trainer)
             self.session.reference = reference
             if isinstance(reference, torch.nn.Module):
                 self._hooks.append(reference.register_forward_pre_hook(_strip_meta, with_kwargs=True, prepend=True))
@@ -187,8 +190,7 @@ class ProvenanceTrainerCallback(TrainerCallback):
             return
         metrics = watch.metrics()
         logs.update(metrics)
-        if state.log_history and state.log_history[-1].get("step") == state.global_step:
-            state.log_history[-1].update(metrics)  # Trainer.log appended this entry just before calling on_log
+        compat.add_to_logged_entry(state, metrics)
 
     def on_epoch_end(self, args, state, control, **kwargs):
         # The epoch's size is not known here: a resumed epoch's never-trained samples are logged, not counted.
@@ -244,17 +246,18 @@ class ProvenanceTrainerCallback(TrainerCallback):
             if inputs.get(key) is not None:
                 batch[key] = inputs[key]
         if self.is_dpo:
-            if "completion_mask" not in inputs:
-                raise CaptureInputError("DPO batches need `completion_mask` (TRL's DataCollatorForPreference makes it)")
-            batch["labels"] = ids.masked_fill(inputs["completion_mask"] == 0, -100).to(device)
+            mask_key = compat.DPO_COMPLETION_MASK
+            if mask_key not in inputs:
+                raise CaptureInputError(f"DPO batches need `{mask_key}` (TRL's DataCollatorForPreference makes it)")
+            batch["labels"] = ids.masked_fill(inputs[mask_key] == 0, -100).to(device)
             pairs = int(ids.shape[0]) // 2
-            if pairs > 1 and set(trainer.loss_types) & _ONE_PAIR_DPO_LOSSES:
+            if pairs > 1 and set(compat.dpo_loss(trainer).loss_types) & _ONE_PAIR_DPO_LOSSES:
                 raise CaptureInputError(f"a micro-batch holds {pairs} pairs, but the DPO loss has an 'sft' term that "
                                         f"couples them: train with one pair per micro-batch")
-            scale = 1.0 / (pairs * max(1, int(getattr(trainer, "current_gradient_accumulation_steps", 1) or 1)))
-            scaler = getattr(trainer.accelerator, "scaler", None)
-            if scaler is not None and getattr(scaler, "is_enabled", lambda: True)():
-                scale *= float(scaler.get_scale())
+            scale = 1.0 / (pairs * compat.accumulation_steps_now(trainer))
+            loss_scale = compat.amp_loss_scale(trainer)
+            if loss_scale is not None:
+                scale *= loss_scale
             return batch, scale
         if "labels" not in inputs:
             raise CaptureInputError("training batches need `labels` (-100 on prompt and padding) for capture")
@@ -282,15 +285,15 @@ class ProvenanceTrainerCallback(TrainerCallback):
         if not self.is_dpo:
             attrs["objective"] = "token cross-entropy (SFT)"
             return attrs
+        loss = compat.dpo_loss(trainer)
         attrs.update({
             "objective": "dpo",
-            "dpo": {"beta": float(trainer.beta), "loss_type": list(trainer.loss_types),
-                    "loss_weights": [float(w) for w in trainer.loss_weights]},
+            "dpo": {"beta": loss.beta, "loss_type": list(loss.loss_types), "loss_weights": list(loss.loss_weights)},
             "signature_scale": "gradients of each pair's own DPO loss term (sum over loss types, weighted), per row",
             "loss_column": "the row's mean response-token cross-entropy under the policy",
             "row_layout": "two rows per pair: role 'chosen' and 'rejected', sample_id = pair_id = the example's id",
         })
-        reference = _dpo_reference(trainer)
+        reference = compat.dpo_reference(trainer)
         if reference is None:
             attrs["reference_activations"] = "policy_first_visit"
             attrs["reference_note"] = ("precompute_ref_log_probs=True: no reference forward during training; use h_mean "
@@ -321,39 +324,21 @@ class ProvenanceTrainerCallback(TrainerCallback):
 # ---- helpers ------------------------------------------------------------------------------------------------
 def _wrap_trainer(trainer) -> None:
     """Route `training_step` through the bound callback and commit before every checkpoint is written."""
-    step = trainer.training_step
 
-    def training_step(model, inputs, *args, **kwargs):
+    def training_step(original, model, inputs, *args, **kwargs):
         cb = getattr(trainer, _TRAINER_ATTR, None)
         if cb is None:
-            return step(model, inputs, *args, **kwargs)
-        return cb._training_step(step, model, inputs, *args, **kwargs)
+            return original(model, inputs, *args, **kwargs)
+        return cb._training_step(original, model, inputs, *args, **kwargs)
 
-    trainer.training_step = training_step
-    save = getattr(trainer, "_save_checkpoint", None)
-    if save is not None:
-        def _save_checkpoint(*args, **kwargs):
-            cb = getattr(trainer, _TRAINER_ATTR, None)
-            if cb is not None and cb._training:
-                cb.commit(trainer.state.global_step)
-            return save(*args, **kwargs)
+    def commit_before_save():
+        cb = getattr(trainer, _TRAINER_ATTR, None)
+        if cb is not None and cb._training:
+            cb.commit(trainer.state.global_step)
 
-        trainer._save_checkpoint = _save_checkpoint
-    trainer._provenance_wrapped = True
-
-
-def _log_before_reporters(trainer, callback) -> None:
-    """Move `callback` ahead of the `report_to` integrations, so the values its `on_log` adds reach them."""
-    from transformers.integrations import INTEGRATION_TO_CALLBACK
-
-    reporters = tuple(c for c in INTEGRATION_TO_CALLBACK.values() if isinstance(c, type))
-    callbacks = trainer.callback_handler.callbacks
-    if callback not in callbacks:
-        return
-    first = next((i for i, c in enumerate(callbacks) if isinstance(c, reporters)), None)
-    mine = callbacks.index(callback)
-    if first is not None and first < mine:
-        callbacks.insert(first, callbacks.pop(mine))
+    compat.patch_training_step(trainer, training_step)
+    compat.patch_save_checkpoint(trainer, commit_before_save)
+    setattr(trainer, _WRAPPED_ATTR, True)
 
 
 def _strip_meta(module, args, kwargs):
@@ -362,39 +347,19 @@ def _strip_meta(module, args, kwargs):
     return None
 
 
-def _trainer_on_stack() -> Trainer | None:
-    frame = inspect.currentframe()
-    try:
-        while frame is not None:
-            obj = frame.f_locals.get("self")
-            if isinstance(obj, Trainer):
-                return obj
-            frame = frame.f_back
-    finally:
-        del frame
-    return None
-
-
-def _is_dpo_trainer(trainer) -> bool:
-    try:
-        from trl import DPOTrainer
-    except ImportError:  # pragma: no cover - trl is optional
-        return False
-    return isinstance(trainer, DPOTrainer)
-
-
 def _refuse_unsupported(trainer, is_dpo: bool) -> None:
     args = trainer.args
-    if getattr(args, "packing", False) or getattr(args, "padding_free", False) or getattr(trainer, "padding_free", False):
+    if compat.packs_sequences(trainer):
         raise CaptureConfigError(
             "capture stores one row per training sample, but packing / padding-free training puts several samples in "
             "one sequence: set packing=False and padding_free=False in the config"
         )
-    if getattr(trainer, "_is_vision_dataset", False):
+    if compat.is_vision_dataset(trainer):
         raise CaptureConfigError("capture does not support vision-language datasets yet")
     if is_dpo:
-        bad = sorted(set(trainer.loss_types) - _PAIRWISE_DPO_LOSSES - _ONE_PAIR_DPO_LOSSES)
-        one_pair = sorted(set(trainer.loss_types) & _ONE_PAIR_DPO_LOSSES)
+        loss_types = set(compat.dpo_loss(trainer).loss_types)
+        bad = sorted(loss_types - _PAIRWISE_DPO_LOSSES - _ONE_PAIR_DPO_LOSSES)
+        one_pair = sorted(loss_types & _ONE_PAIR_DPO_LOSSES)
         if one_pair and int(args.per_device_train_batch_size) != 1:
             raise CaptureConfigError(
                 f"DPO loss type(s) {one_pair} average over the tokens of all chosen responses in a micro-batch, so "
@@ -407,19 +372,9 @@ def _refuse_unsupported(trainer, is_dpo: bool) -> None:
                 f"DPO loss type(s) {bad} couple the pairs of a batch (sorting, or a batch-wide token mean), so no pair "
                 f"has a gradient of its own; capture supports {sorted(_PAIRWISE_DPO_LOSSES)}"
             )
-        if getattr(trainer, "aux_loss_enabled", False):
+        if compat.aux_loss_enabled(trainer):
             raise CaptureConfigError("capture does not support DPO with a MoE auxiliary loss (not a per-pair term)")
     find_layout(trainer.model)  # a clear error for a model capture cannot hook
-
-
-def _dpo_reference(trainer):
-    """What gives the reference (M0) activations during training: None, "self" (PEFT) or the ref model module."""
-    if getattr(trainer, "precompute_ref_logps", False):
-        return None
-    ref = getattr(trainer, "ref_model", None)
-    if ref is None:
-        return "self"  # TRL runs the policy with adapters disabled (or its "ref" adapter) without grad
-    return trainer.accelerator.unwrap_model(ref) if hasattr(trainer, "accelerator") else ref
 
 
 def _broadcast_fn(trainer):

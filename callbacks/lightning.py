@@ -1,7 +1,8 @@
 """`ProvenanceCallback`: capture per-sample representations and their gradients from a Lightning training loop."""
 from __future__ import annotations
 
-from typing import Any, Literal, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback
@@ -9,6 +10,7 @@ from lightning.pytorch.utilities import rank_zero_info
 from torch import nn
 from torch.utils.data import BatchSampler, DataLoader
 
+from provenance.callbacks import compat
 from provenance.capture import SIGNATURES
 from provenance.errors import CaptureConfigError
 from provenance.session import CaptureSession
@@ -35,6 +37,9 @@ class ProvenanceCallback(Callback):
     counts and the fix; with `"record"` training goes on and the store holds what the model trained on: a second row
     of the epoch for each repeated sample, and the samples the epoch never trained counted in `skipped` as
     "not_trained_after_resume" (shown by `provenance inspect`).
+
+    Binding: at `setup` ("fit") the installed Lightning is checked against the supported versions
+    (`provenance.callbacks.compat`; `UnsupportedVersionError` names both) before anything else happens.
 
     Live watch: `watches` (`provenance.behaviour.watch.Watch`) get, per step and source, the push -<g_mean, v> of
     the step's rows along each watched direction, logged with `LightningModule.log` (so every logger of the trainer
@@ -67,11 +72,12 @@ class ProvenanceCallback(Callback):
 
     @property
     def state_key(self) -> str:
-        return self._generate_state_key(store=self.session.store, run=self.session.run)
+        return compat.lightning_state_key(self, store=self.session.store, run=self.session.run)
 
     def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if stage != "fit":
             return
+        compat.check_lightning_version()
         self._trainer = trainer
         model = find_causal_lm(pl_module, self.model_attr)
         self.session.setup(model, rank=trainer.global_rank, world_size=trainer.world_size)
@@ -135,7 +141,7 @@ class ProvenanceCallback(Callback):
 
 def _epoch_complete(trainer: pl.Trainer) -> bool:
     batches = trainer.num_training_batches
-    return batches != float("inf") and trainer.fit_loop.epoch_loop.batch_progress.current.ready >= batches
+    return batches != float("inf") and compat.batches_started_this_epoch(trainer) >= batches
 
 
 def _samples_per_epoch(trainer: pl.Trainer) -> int | None:

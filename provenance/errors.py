@@ -105,3 +105,11 @@ class StoreCorruptError(StoreError, ValueError):
 
 
 __all__ += ["StoreLockedError", "StoreCorruptError"]
+
+
+class UnsupportedVersionError(CaptureConfigError):
+    """An installed training framework (transformers, TRL, Lightning) is outside the versions the capture callbacks
+    support (the message names the installed and the supported versions)."""
+
+
+__all__.append("UnsupportedVersionError")
