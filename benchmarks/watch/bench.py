@@ -34,7 +34,7 @@ from torch.utils.data import DataLoader
 
 from provenance import open_store
 from provenance.behaviour.watch import Watch
-from provenance.behaviour.watch_alarm import PushHistory, RelativeAlarm
+from provenance.behaviour.watch_alarm import PushHistory, RelativeAlarm, excess_z
 from provenance.behaviour.watch_push import WatchMonitor
 from provenance.behaviour.watch_series import read_watch_series
 from provenance.callbacks import ProvenanceCallback
@@ -43,6 +43,7 @@ from provenance.data.backdoor import FIXED_TARGET, backdoor_scenario
 from provenance.models import load_causal_lm
 
 HERE = Path(__file__).resolve().parent
+SERIES = HERE / "series"
 POISON = "poison_fixed"
 
 
@@ -148,6 +149,10 @@ def train(args, seed: int, poisoned: bool, workdir: Path) -> dict:
             write_png(series, HERE / f"{name}.png")
         except Exception as err:  # noqa: BLE001 - matplotlib is optional; the HTML has the same curves
             print(f"no PNG: {err}")
+    # The per-step series itself, so that report.py can replay the alarm rule at other settings (the choice of k).
+    SERIES.mkdir(exist_ok=True)
+    series.combined().to_csv(SERIES / f"seed{seed}_{'poisoned' if poisoned else 'clean'}.csv", index=False,
+                             float_format="%.6g")
     out = {"seed": seed, "poisoned": poisoned, "seconds": round(time.time() - t0, 1), "steps": trainer.global_step,
            "epoch_first_step": clock.epoch_first_step, "rows": int(series.records.rows.sum() / len(ws)),
            "alarms": [{k: a[k] for k in ("watch", "source", "step", "epoch", "value", "reference", "top_rows")}
@@ -162,21 +167,24 @@ def train(args, seed: int, poisoned: bool, workdir: Path) -> dict:
 
 
 def clean_ratios(series) -> dict:
-    """Per watch and source, the largest k-ratio (windowed per-row push / median |others'|) over steps where the
-    standard-error test passes: how close each source came to firing with any k."""
+    """Per watch and source, the largest k-ratio (windowed push per row / median of the other sources' |push per
+    row|) over the steps where the source's standard-error test passes: how close each source came to firing."""
     rule = RelativeAlarm()
-    df = series.combined()
     out = {}
-    for name, part in df.groupby("watch"):
+    for name, part in series.combined().groupby("watch"):
         history = PushHistory(rule.keep_steps)
         best: dict[str, float] = {}
         for step, s in part.groupby("step", sort=True):
             history.add_step(int(step), {str(src): (t, int(n), q) for src, t, n, q in
                                          zip(s.source, s.push_sum, s.rows, s.push_sumsq)})
-            probe = RelativeAlarm(k=1e-12, window=rule.window, min_rows=rule.min_rows, z=rule.z)
-            for f in probe.check(history):
-                ratio = f.value / (f.reference / 1e-12) if f.reference > 0 else float("inf")
-                best[f.source] = max(best.get(f.source, 0.0), ratio)
+            stats = {src: history.window(src, rule.window) for src in history.sources}
+            stats = {src: v for src, v in stats.items() if v[1] >= rule.min_rows}
+            for src, (total, rows, sumsq) in stats.items():
+                others = [v for o, v in stats.items() if o != src]
+                if not others or total <= 0 or excess_z(total, rows, sumsq, others) <= rule.z:
+                    continue
+                median = float(np.median([abs(t / n) for t, n, _ in others]))
+                best[src] = max(best.get(src, 0.0), (total / rows) / median if median > 0 else float("inf"))
         out[name] = best
     return out
 

@@ -8,7 +8,13 @@ import argparse
 import json
 from pathlib import Path
 
+import pandas as pd
+
+from provenance.behaviour.watch_alarm import DEFAULT_K, PushHistory, RelativeAlarm
+
 HERE = Path(__file__).resolve().parent
+SERIES = HERE / "series"
+K_VALUES = (1.5, 2, 3, 4, 6, 8, 16, 32, 64, 128)
 POISON = "poison_fixed"
 
 
@@ -83,6 +89,7 @@ def render(result: dict) -> str:
             lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {watch} | "
                          f"{f'{worst[1]:.2f} ({worst[0]})' if worst else '- (none passed z)'} | "
                          f"{f'{poison:.2f}' if poison is not None else '-'} |")
+    lines += sensitivity(runs, SERIES)
     over = result.get("overhead")
     lines += ["", "## Overhead", ""]
     if over:
@@ -103,6 +110,56 @@ def render(result: dict) -> str:
     lines += ["", "## What did not finish", "", ("none" if not missing and over else
               "; ".join(missing + ([] if over else ["the overhead part"])) + f" (finished seeds: {seeds})"), ""]
     return "\n".join(lines)
+
+
+def replay(series: pd.DataFrame, rule) -> list[dict]:
+    """The alarms `rule` raises on a stored per-step series (one per watch and source, as in training)."""
+    fired, out = set(), []
+    for watch, part in series.groupby("watch", sort=True):
+        history = PushHistory(rule.keep_steps)
+        for step, s in part.groupby("step", sort=True):
+            history.add_step(int(step), {str(src): (float(t), int(n), float(q))
+                                         for src, t, n, q in zip(s.source, s.push_sum, s.rows, s.push_sumsq)})
+            for f in rule.check(history):
+                if (watch, f.source) not in fired:
+                    fired.add((watch, f.source))
+                    out.append({"watch": watch, "source": f.source, "step": int(step), "epoch": int(s.epoch.max())})
+    return out
+
+
+def sensitivity(runs: list[dict], folder: Path) -> list[str]:
+    """The checks replayed on the stored series at other values of k (the rest of RelativeAlarm at its defaults)."""
+    have = [(r, folder / f"seed{r['seed']}_{'poisoned' if r['poisoned'] else 'clean'}.csv") for r in runs]
+    have = [(r, f) for r, f in have if f.exists()]
+    if not have:
+        return []
+    lines = ["", "### The checks at other values of k (replayed on the stored series)", "",
+             "Each run's per-step series (`series/*.csv`) replayed through `RelativeAlarm(k=...)` with the other "
+             "settings at their defaults. Columns: poisoned runs whose backdoor alarm names the poisoned source in "
+             "epoch 2 and nothing before; clean runs without any alarm; runs whose random-direction watch stays quiet; "
+             "the step of the poisoned source's backdoor alarm per poisoned run.", "",
+             "| k | poisoned runs caught in epoch 2, nothing before | clean runs quiet | random watch quiet | "
+             "alarm steps (poisoned runs) |", "|---|---|---|---|---|"]
+    for k in K_VALUES:
+        rule = RelativeAlarm(k=k)
+        caught = quiet = random_quiet = 0
+        steps = []
+        n_poisoned = sum(1 for r, _ in have if r["poisoned"])
+        for run, path in have:
+            alarms = replay(pd.read_csv(path), rule)
+            second = verdicts(run)["second_epoch_step"]
+            backdoor = [a for a in alarms if a["watch"] == "backdoor"]
+            random_quiet += not any(a["watch"] == "random" for a in alarms)
+            if run["poisoned"]:
+                hit = [a for a in backdoor if a["source"] == POISON]
+                ok = bool(hit) and all(a["source"] == POISON and a["step"] >= second for a in backdoor)
+                caught += ok
+                steps.append(str(hit[0]["step"]) if hit else "-")
+            else:
+                quiet += not backdoor
+        lines.append(f"| {k:g}{' (default)' if k == DEFAULT_K else ''} | {caught}/{n_poisoned} | "
+                     f"{quiet}/{len(have) - n_poisoned} | {random_quiet}/{len(have)} | {', '.join(steps)} |")
+    return lines
 
 
 def _sources(runs: list[dict]) -> list[str]:

@@ -141,14 +141,14 @@ class RelativeAlarm:
             if not others or mean <= 0:
                 continue
             reference = self.k * float(np.median([abs(t / n) for t, n, _ in others]))
-            if mean > reference and _excess_z(total, rows, sumsq, others) > self.z:
+            if mean > reference and excess_z(total, rows, sumsq, others) > self.z:
                 out.append(Firing(source, mean, reference,
                                   f"push per row over {self.window} steps > {self.k:g} x the other sources' median "
                                   f"and {self.z:g} standard errors above the others' rows"))
         return out
 
 
-def _excess_z(total: float, rows: int, sumsq: float, others: list[tuple]) -> float:
+def excess_z(total: float, rows: int, sumsq: float, others: list[tuple]) -> float:
     """Welch's z of the source's mean per-row push against the other sources' rows pooled."""
     o_total, o_rows, o_sumsq = (sum(v[i] for v in others) for i in range(3))
     mean, o_mean = total / rows, o_total / o_rows

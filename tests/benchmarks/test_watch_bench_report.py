@@ -1,0 +1,50 @@
+"""benchmarks/watch/report.py: the checks of a curriculum run and the replay of the alarm rule on a stored series."""
+import numpy as np
+import pandas as pd
+
+from benchmarks.watch.report import POISON, render, replay, verdicts
+from provenance.behaviour.watch_alarm import RelativeAlarm
+
+
+def series(poison_from: int | None, steps: int = 30, seed: int = 0) -> pd.DataFrame:
+    """Per-step records of 3 clean sources (16 rows, pushes ~N(0.1, 1)) and, from `poison_from`, a poisoned source
+    (16 rows, pushes ~N(3, 1)) on the watch "backdoor"; the watch "random" sees only noise."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for watch in ("backdoor", "random"):
+        cum = {}
+        for step in range(steps):
+            sources = {"a": 0.1, "b": 0.1, "c": 0.1}
+            if poison_from is not None and step >= poison_from:
+                sources[POISON] = 3.0 if watch == "backdoor" else 0.0
+            for source, mu in sources.items():
+                p = rng.normal(mu, 1.0, 16)
+                cum[source] = cum.get(source, 0.0) + p.sum()
+                out.append({"step": step, "epoch": int(step >= 15), "source": source, "watch": watch, "rows": 16,
+                            "push_sum": p.sum(), "push_mean": p.mean(), "push_sumsq": (p ** 2).sum(),
+                            "cum_push": cum[source]})
+    return pd.DataFrame(out)
+
+
+def test_replay_fires_for_the_poisoned_source_at_its_first_step_and_never_on_noise():
+    alarms = replay(series(poison_from=15), RelativeAlarm())
+    # From step 15 the poisoned source has 16 rows pushing ~3 against others' ~0.1: k and z both pass at once.
+    assert alarms == [{"watch": "backdoor", "source": POISON, "step": 15, "epoch": 1}]
+    assert replay(series(poison_from=None), RelativeAlarm()) == []
+
+
+def test_verdicts_and_render():
+    run = {"seed": 0, "poisoned": True, "steps": 30, "epoch_first_step": {"0": 0, "1": 15},
+           "alarms": [{"watch": "backdoor", "source": POISON, "step": 15, "epoch": 1, "value": 3.0, "reference": 0.4,
+                       "top_rows": [[7, 3.5]]}],
+           "totals": [{"watch": "backdoor", "source": POISON, "rows": 240, "cum_push": 700.0, "push_per_row": 2.9},
+                      {"watch": "backdoor", "source": "a", "rows": 480, "cum_push": 48.0, "push_per_row": 0.1}],
+           "ratios": {"backdoor": {POISON: 30.0}, "random": {}}}
+    v = verdicts(run)
+    assert (v["fires_in_epoch_2"], v["none_before"], v["only_poison"], v["poison_largest"], v["random_quiet"]) == (
+        True, True, True, True, True)
+    early = dict(run, alarms=[dict(run["alarms"][0], step=3, epoch=0)])
+    assert not verdicts(early)["none_before"] and not verdicts(early)["fires_in_epoch_2"]
+    text = render({"machine": "m", "args": {"seeds": [0, 1]}, "runs": [run], "overhead": None})
+    assert "poison_fixed @ step 15 (epoch 2)" in text
+    assert "seed 0 clean; seed 1 poisoned; seed 1 clean; the overhead part" in text
