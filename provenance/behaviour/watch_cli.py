@@ -36,12 +36,17 @@ def watch_command(
         typer.echo(f"HTML: {path}", err=True)
     totals = series.totals()
     if as_json:
-        typer.echo(json.dumps({"watches": series.watches, "series": series.combined().to_dict(orient="records"),
-                               "totals": totals.to_dict(orient="records"), "alarms": series.alarms,
+        typer.echo(json.dumps({"watches": series.watches, "series": _records(series.combined()),
+                               "totals": _records(totals), "alarms": series.alarms,
                                "nonfinite": series.nonfinite, "unknown_source_rows": series.unknown_source_rows},
                               indent=2, default=str))
         return
     _print_summary(series, totals)
+
+
+def _records(df) -> list[dict]:
+    """Rows as JSON-ready dicts with plain Python numbers (pandas' own JSON conversion)."""
+    return json.loads(df.to_json(orient="records", double_precision=15))
 
 
 def _print_summary(series, totals) -> None:

@@ -48,6 +48,7 @@ def test_json_output_is_the_series_summed_over_ranks_with_totals_and_alarms(watc
     assert [w["name"] for w in out["watches"]] == ["toward", "other"]
     # Per epoch, batches of 4 hold 4, 3 and 3 sources (the odd source is sample 0 only): 10 x 2 epochs x 2 watches.
     assert len(out["series"]) == len(series.combined()) == 40
+    assert all(isinstance(r["step"], int) and isinstance(r["rows"], int) for r in out["series"])
     last = {(r["watch"], r["source"]): r["cum_push"] for r in out["series"]}
     for t in out["totals"]:
         assert t["cum_push"] == pytest.approx(last[(t["watch"], t["source"])], rel=1e-9)
