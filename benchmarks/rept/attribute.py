@@ -120,8 +120,12 @@ def methods(att, lora_dim: int = 1024) -> list[tuple[str, object]]:
 USES_TEST_SIGNATURES = {"default", "auto", "h_fused", "rept"}   # lora-grad and bergson compute their own gradients
 
 
+AFTER_TUNING = "per answer, fired only after tuning"
+
+
 def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: int = 1024,
-              extra_methods=()) -> tuple[list[dict], float]:
+              extra_methods=(), new_behaviour: list[bool] | None = None,
+              rankings_dir: Path | None = None) -> tuple[list[dict], float]:
     """Every method at both granularities, on one shared pass of test signatures.
 
     Args:
@@ -131,6 +135,10 @@ def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: 
         k: Ranking depth (capped at the number of ranked rows).
         lora_dim: CountSketch dimension of the LoRA-gradient baseline.
         extra_methods: More (key, method) pairs (bergson).
+        new_behaviour: Per case, whether the model before tuning did not show the behaviour on that prompt; when
+            some did, per-answer metrics are also given over the others (granularity `AFTER_TUNING`), from the same
+            rankings.
+        rankings_dir: Where to save each ranking (``GRANULARITY__KEY.npz``: scores, rows) for later analysis.
 
     Returns:
         One dict per (granularity, method) with RepT's metrics and its seconds (query, plus the shared test-signature
@@ -160,6 +168,10 @@ def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: 
             same = next((other for other, rows in rankings.items() if rows.shape == res.rows.shape
                          and np.array_equal(rows, res.rows)), None)
             rankings[key] = res.rows
+            if rankings_dir is not None:
+                rankings_dir.mkdir(parents=True, exist_ok=True)
+                np.savez(rankings_dir / f"{granularity.replace(' ', '_')}__{key.replace(' ', '_')}.npz",
+                         scores=res.scores, rows=res.rows)
             row = {"granularity": granularity, "key": key, "method": res.method, "queries": int(res.rows.shape[0]),
                    "k": k, **rept_metrics(res.scores, rel, KS), "seconds": round(seconds, 2), "same_as": same}
             if key == "default":
@@ -170,6 +182,10 @@ def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: 
             if combine == "mean":
                 row["top10"] = [str(s) for s in att.samples["sample_id"].to_numpy()[res.rows[0, :10]]]
             out.append(row)
+            subset = np.asarray(new_behaviour if new_behaviour is not None else [], bool)
+            if combine == "none" and 0 < subset.sum() < len(subset):
+                out.append({**row, "granularity": AFTER_TUNING, "queries": int(subset.sum()),
+                            **rept_metrics(res.scores[subset], rel[subset], KS)})
             print(f"  {granularity:13s} {key:24s} " + " ".join(f"{m}={row[m]:.2f}" for m in row if m.startswith(("P@", "auPRC@")))
                   + f" ({seconds:.1f}s)", flush=True)
     return out, sig_seconds

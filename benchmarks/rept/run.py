@@ -210,9 +210,12 @@ def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict) -> None
     if bergson is None:
         extra.append(("bergson", BergsonMethod(run_dir / "adapter", workdir=run_dir / "bergson")))
     t0 = time.time()
-    rows, sig_seconds = attribute(att, cases, query_labels, k=cfg.k, lora_dim=cfg.lora_grad_dim, extra_methods=extra)
+    new_behaviour = [not gens["fired_base"][i] for i in fired]
+    rows, sig_seconds = attribute(att, cases, query_labels, k=cfg.k, lora_dim=cfg.lora_grad_dim, extra_methods=extra,
+                                  new_behaviour=new_behaviour, rankings_dir=run_dir / "rankings")
     cost_ratios(rows)
     state["attribute"] = {"status": "scored", "seconds": round(time.time() - t0, 1), "queries": len(cases),
+                          "queries_fired_only_after_tuning": int(sum(new_behaviour)),
                           "fired": int(sum(gens["fired"])), "test_signature_seconds": round(sig_seconds, 2),
                           "bergson": bergson or "run (cosine of LoRA gradients, final model)",
                           "rows": rows}
@@ -273,6 +276,7 @@ def main(argv=None) -> None:
     p.add_argument("--datasets", nargs="*", help="dataset names (default: every one in --data)")
     p.add_argument("--phase", default="all", choices=("all", *PHASES, "summary"))
     p.add_argument("--results", type=Path, default=Path("benchmarks/rept/results.md"))
+    p.add_argument("--snapshots", type=Path, default=SNAPSHOTS, help="where the per-dataset snapshots go (and are read)")
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     p.add_argument("--model", default=RunConfig.model)
     p.add_argument("--rows", type=int, default=None, help="subsample size (0: every row; default: the CPU reduction)")
@@ -312,11 +316,11 @@ def main(argv=None) -> None:
             if args.full:
                 cfg = replace(cfg, **FULL)
             phases = PHASES if args.phase == "all" else (args.phase,)
-            run_dataset(ds, args.out, cfg, phases, command=command)
+            run_dataset(ds, args.out, cfg, phases, snapshots=args.snapshots, command=command)
     if args.phase in ("all", "summary"):
         from benchmarks.rept.report import write_results
 
-        write_results(SNAPSHOTS, args.results, args.out)
+        write_results(args.snapshots, args.results, args.out)
 
 
 if __name__ == "__main__":

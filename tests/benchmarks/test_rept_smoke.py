@@ -170,12 +170,24 @@ def test_harness_end_to_end_on_a_tiny_model(tmp_path, monkeypatch):
     rel = np.isin(df.source.to_numpy()[res.rows], ["harmful"])
     tfidf = next(r for r in rows if r["key"] == "tfidf" and r["granularity"] == "per answer")
     assert tfidf["P@10"] == pytest.approx(rel[:, :10].mean())
+    # Scored again on the answers the model before tuning did not give: the same rankings, restricted to those queries.
+    from benchmarks.rept.attribute import AFTER_TUNING, attribute
+
+    cases = [TestCase(p, g, name=f"a{i}") for i, (p, g) in enumerate(zip(gens["prompts"], gens["tuned"]))]
+    new = [True, False, True, True, False, False]
+    again, _ = attribute(att, cases, [{"harmful"}] * 6, k=100, lora_dim=64, new_behaviour=new,
+                         rankings_dir=tmp_path / "rankings")
+    sub = next(r for r in again if r["key"] == "tfidf" and r["granularity"] == AFTER_TUNING)
+    saved = np.load(tmp_path / "rankings" / "per_answer__tfidf.npz")
+    assert np.array_equal(saved["rows"], res.rows) and sub["queries"] == 3
+    assert sub["P@10"] == pytest.approx(rel[[0, 2, 3], :10].mean())
+    assert not any(r["granularity"] == AFTER_TUNING for r in rows)    # every answer was also the base model's
     # Costs are relative to LoRA-gradient, measured in the same process.
     lora = next(r for r in rows if r["key"] == "lora-grad" and r["granularity"] == "per answer")
     per_answer = [r for r in rows if r["granularity"] == "per answer"]
     assert lora["cost_vs_lora_grad"] == 1.0 and all(r["cost_vs_lora_grad"] > 0 for r in per_answer)
     md = write_results(snaps, tmp_path / "results.md", runs=out)
-    assert "## toy" in md and "| tfidf | tfidf(lower, response) | " in md and "not run (not in the folder given)" in md
+    assert "## toy" in md and "| tfidf | tfidf(lower, response) | " in md and "| backdoor | - | - | - | not run |" in md
 
     # A second call finds every phase done and changes nothing; other settings are refused.
     assert run_dataset(ds, out, tiny_config(), snapshots=snaps)["attribute"] == state["attribute"]
