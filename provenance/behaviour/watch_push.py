@@ -76,7 +76,7 @@ class WatchMonitor:
         self._step: int | None = None
         self._epoch = 0
         self._acc: dict[str, list[np.ndarray]] = {}             # source -> [sums, counts, sums of squares] [W]
-        self._top: dict[tuple[str, str], list] = {}             # (watch, source) -> min-heap of (push, n, sample_id)
+        self._top: dict[tuple[str, str], list] = {}             # (watch, source) -> min-heap of (push, seq, sample_id)
         self._seq = 0
         self._last: dict[tuple[str, str], tuple[float, float]] = {}  # latest step's (push_sum, push_mean)
 
