@@ -52,14 +52,15 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 from transformers import Trainer, TrainerCallback
 
 from provenance.callbacks import compat
-from provenance.capture import SIGNATURES, find_layout
+from provenance.capture import find_layout
+from provenance.capture.config import CaptureConfig, CaptureOptions, Unpack, resolve_config
 from provenance.errors import CaptureConfigError, CaptureInputError
 from provenance.hf import META_KEYS, ProvenanceDataCollator, with_sample_ids
 from provenance.session import CaptureSession
@@ -85,28 +86,39 @@ NOT_BOUND_HELP = (
 class ProvenanceTrainerCallback(TrainerCallback):
     """Stream per-sample `h_last`, `g_last`, `h_mean`, `g_mean` (DPO: plus `h_mean_ref`) at chosen layers into a store.
 
-    Same options as `provenance.callbacks.ProvenanceCallback` (Lightning). Each process writes its own rank group
-    (`args.process_index` of `args.world_size`); rank 0's automatic layer choice is broadcast.
+    Same options as `provenance.callbacks.ProvenanceCallback` (Lightning): a `CaptureConfig` or its fields as keyword
+    arguments. Each process writes its own rank group (`args.process_index` of `args.world_size`); rank 0's automatic
+    layer choice is broadcast.
 
     Live watch: with `watches`, every training log (`on_log`) gains ``provenance_watch/<watch>/<source>/cum_push``,
     ``.../push_sum`` and ``.../push_mean`` (see `provenance.behaviour.watch_push`), so the `report_to` integrations
     (TensorBoard, W&B, ...) and `trainer.state.log_history` receive them: the callback moves itself ahead of the
     reporting callbacks to add them before those write. An alarm that fires with ``stop=True`` sets
     ``control.should_training_stop``.
+
+    Args:
+        store: the store's URL (a local path or any fsspec URL).
+        config: what to capture and how to encode it, as a `CaptureConfig` (or a mapping of its fields); or give
+            its fields as keyword arguments instead (`**options`), not both.
+        run: the run's name in the store.
+        overwrite: replace the run's existing rows (else an existing run is refused unless resumed).
+        storage_options: the fsspec backend's options (credentials, endpoint).
+        watches: directions to watch during training (see `provenance.behaviour.watch`); None watches nothing.
+        **options: the fields of `CaptureConfig` (layers, signatures, token_layers, probe_prompts, encoding,
+            projection_dim, projection_seed, shard_rows, chunk_rows, on_resume_mismatch).
+
+    Raises:
+        CaptureConfigError: an unknown option (the message lists the valid ones), an invalid value, or both
+            `config` and options. When the trainer is built (or at `bind`): an unsupported transformers / TRL
+            (`UnsupportedVersionError`), and whatever cannot work (packing, unknown layers, a store of another
+            model, a DPO loss that couples pairs).
     """
 
-    def __init__(self, store: str, *, layers: str | int | Sequence[int] = "auto", run: str = "default",
-                 signatures: Sequence[str] = SIGNATURES, encoding: str = "float16-rowscale",
-                 projection_dim: int | None = None, projection_seed: int = 0, probe_prompts: int = 8,
-                 overwrite: bool = False, storage_options: dict | None = None, shard_rows: int = 2048,
-                 chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None,
-                 on_resume_mismatch: Literal["refuse", "record"] = "refuse", watches: Sequence | None = None):
-        self.session = CaptureSession(
-            store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
-            projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
-            storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows, token_layers=token_layers,
-            on_resume_mismatch=on_resume_mismatch, watches=watches,
-        )
+    def __init__(self, store: str, config: CaptureConfig | Mapping[str, Any] | None = None, *, run: str = "default",
+                 overwrite: bool = False, storage_options: dict | None = None, watches: Sequence | None = None,
+                 **options: Unpack[CaptureOptions]):
+        self.session = CaptureSession(store, resolve_config(config, options, owner="ProvenanceTrainerCallback"),
+                                      run=run, overwrite=overwrite, storage_options=storage_options, watches=watches)
         self.trainer: Trainer | None = None
         self.is_dpo = False
         self._collator: ProvenanceDataCollator | None = None

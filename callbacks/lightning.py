@@ -1,8 +1,8 @@
 """`ProvenanceCallback`: capture per-sample representations and their gradients from a Lightning training loop."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback
@@ -11,13 +11,20 @@ from torch import nn
 from torch.utils.data import BatchSampler, DataLoader
 
 from provenance.callbacks import compat
-from provenance.capture import SIGNATURES
+from provenance.capture.config import CaptureConfig, CaptureOptions, Unpack, resolve_config
 from provenance.errors import CaptureConfigError
 from provenance.session import CaptureSession
 
 
 class ProvenanceCallback(Callback):
     """Stream per-sample `h_last`, `g_last`, `h_mean`, `g_mean` at chosen layers into a Zarr store.
+
+    Usage::
+
+        trainer = Trainer(callbacks=[ProvenanceCallback("runs/store.zarr", layers=[4, 8])])
+        # or, with one config shared by several runs:
+        config = CaptureConfig(layers=[4, 8], encoding="float32")
+        trainer = Trainer(callbacks=[ProvenanceCallback("runs/store.zarr", config, run="lr-1e-4")])
 
     Works with an unmodified LightningModule holding a transformers causal LM (PEFT-wrapped or not; found
     automatically, or named by `model_attr`) whose training batches are dicts with `input_ids`, `attention_mask`,
@@ -48,24 +55,28 @@ class ProvenanceCallback(Callback):
     fires with ``stop=True`` sets ``trainer.should_stop``. Each rank logs the pushes of its own rows.
 
     Args:
-        on_resume_mismatch: what a resumed epoch whose loader repeats stored samples does: "refuse" (raise
-            `ResumeMismatchError` before the first such batch trains) or "record" (train on, store what is trained).
+        store: the store's URL (a local path or any fsspec URL).
+        config: what to capture and how to encode it, as a `CaptureConfig` (or a mapping of its fields); or give
+            its fields as keyword arguments instead (`**options`), not both.
+        run: the run's name in the store.
+        overwrite: replace the run's existing rows (else an existing run is refused unless resumed).
+        storage_options: the fsspec backend's options (credentials, endpoint).
+        model_attr: the attribute path of the causal LM inside the LightningModule (found automatically when None).
         watches: directions to watch during training (see `provenance.behaviour.watch`); None watches nothing.
+        **options: the fields of `CaptureConfig` (layers, signatures, token_layers, probe_prompts, encoding,
+            projection_dim, projection_seed, shard_rows, chunk_rows, on_resume_mismatch).
+
+    Raises:
+        CaptureConfigError: an unknown option (the message lists the valid ones), an invalid value, or both
+            `config` and options.
     """
 
-    def __init__(self, store: str, *, layers: str | int | Sequence[int] = "auto", run: str = "default",
-                 signatures: Sequence[str] = SIGNATURES, model_attr: str | None = None,
-                 encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
-                 probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
-                 shard_rows: int = 2048, chunk_rows: int = 256, token_layers: str | int | Sequence[int] | None = None,
-                 on_resume_mismatch: Literal["refuse", "record"] = "refuse", watches: Sequence | None = None):
+    def __init__(self, store: str, config: CaptureConfig | Mapping[str, Any] | None = None, *, run: str = "default",
+                 overwrite: bool = False, storage_options: dict | None = None, model_attr: str | None = None,
+                 watches: Sequence | None = None, **options: Unpack[CaptureOptions]):
         self.model_attr = model_attr
-        self.session = CaptureSession(
-            store, run=run, layers=layers, signatures=signatures, encoding=encoding, projection_dim=projection_dim,
-            projection_seed=projection_seed, probe_prompts=probe_prompts, overwrite=overwrite,
-            storage_options=storage_options, shard_rows=shard_rows, chunk_rows=chunk_rows, token_layers=token_layers,
-            on_resume_mismatch=on_resume_mismatch, watches=watches,
-        )
+        self.session = CaptureSession(store, resolve_config(config, options, owner="ProvenanceCallback"), run=run,
+                                      overwrite=overwrite, storage_options=storage_options, watches=watches)
         self._trainer: pl.Trainer | None = None
         self._in_batch = False
         self._batch_step = 0

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from typing import Callable, Literal, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -30,7 +30,7 @@ from torch import nn
 
 from provenance import __version__
 from provenance.capture import (
-    LAYER_CONVENTION, SIGNATURES, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint,
+    LAYER_CONVENTION, CaptureConfig, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint,
     resolve_token_layers,
 )
 from provenance.epoch_ledger import EpochLedger, as_list, row_keys, show_keys
@@ -43,30 +43,34 @@ MISSING_ID_HELP = (
     "training batches need a `sample_id` entry (one id per row) so captured rows can be traced back to data: add "
     "it in your Dataset's __getitem__ and keep it in your collate_fn (provenance.data.SFTCollator does both)"
 )
-ON_RESUME_MISMATCH = ("refuse", "record")
 # The `skipped` reason of samples that a resumed epoch never trained because its loader restarted the epoch.
 NOT_TRAINED_AFTER_RESUME = "not_trained_after_resume"
 
 
 class CaptureSession:
-    def __init__(self, store: str, *, run: str = "default", layers="auto", signatures: Sequence[str] = SIGNATURES,
-                 encoding: str = "float16-rowscale", projection_dim: int | None = None, projection_seed: int = 0,
-                 probe_prompts: int = 8, overwrite: bool = False, storage_options: dict | None = None,
-                 shard_rows: int = 2048, chunk_rows: int = 256, token_layers=None,
-                 on_resume_mismatch: Literal["refuse", "record"] = "refuse", watches: Sequence | None = None):
-        if on_resume_mismatch not in ON_RESUME_MISMATCH:
-            raise CaptureConfigError(f"on_resume_mismatch must be one of {ON_RESUME_MISMATCH}, got {on_resume_mismatch!r}")
-        if layers != "auto" and not (isinstance(layers, int) or (isinstance(layers, Sequence) and layers and all(isinstance(l, int) for l in layers))):
-            raise CaptureConfigError(f"layers must be 'auto', an int or a non-empty list of ints, got {layers!r}")
-        self.store, self.run, self.layers_spec = str(store), run, layers
-        self.signatures = tuple(signatures)
-        self.token_layers_spec = token_layers
-        self.token_layers: list[int] = []
-        self.encoding = encoding
-        self.projection = None if projection_dim is None else {"seed": int(projection_seed), "dim": int(projection_dim)}
-        self.probe_prompts, self.overwrite = probe_prompts, overwrite
+    """One run's capture into one store, driven by a framework adapter.
+
+    Args:
+        store: the store's URL (a local path or any fsspec URL).
+        config: what to capture and how to encode it (default: `CaptureConfig()`).
+        run: the run's name in the store.
+        overwrite: replace the run's existing rows (else an existing run is refused unless resumed).
+        storage_options: the fsspec backend's options (credentials, endpoint).
+        watches: live-watched directions (`provenance.behaviour.watch`); None watches nothing.
+
+    Raises:
+        CaptureConfigError: `config` is not a `CaptureConfig`.
+    """
+
+    def __init__(self, store: str, config: CaptureConfig | None = None, *, run: str = "default",
+                 overwrite: bool = False, storage_options: dict | None = None, watches: Sequence | None = None):
+        config = CaptureConfig() if config is None else config
+        if not isinstance(config, CaptureConfig):
+            raise CaptureConfigError(f"config must be a CaptureConfig, got {type(config).__name__}")
+        self.config = config
+        self.store, self.run, self.overwrite = str(store), run, overwrite
         self.storage_options = storage_options
-        self.shard_rows, self.chunk_rows = shard_rows, chunk_rows
+        self.token_layers: list[int] = []
         self.rank, self.world_size = 0, 1
         self.model: nn.Module | None = None
         self.engine: CaptureEngine | None = None
@@ -76,7 +80,6 @@ class CaptureSession:
         self.rows_written = 0
         self.skipped: Counter = Counter()
         self.capture_seconds = 0.0
-        self.on_resume_mismatch = on_resume_mismatch
         self.ledger = EpochLedger()
         self.replayed_rows = 0  # rows of a resumed epoch trained a second time ("record")
         self._batch_keys: list = []
@@ -97,13 +100,13 @@ class CaptureSession:
         self.model, self.rank, self.world_size = model, rank, world_size
         self.ledger.rank = rank
         layout = find_layout(model)
-        if self.layers_spec != "auto":
-            layout.check_layers([self.layers_spec] if isinstance(self.layers_spec, int) else list(self.layers_spec))
-        self.token_layers = resolve_token_layers(self.token_layers_spec, layout)
+        config = self.config
+        if config.layer_list is not None:
+            layout.check_layers(config.layer_list)
+        self.token_layers = resolve_token_layers(config.token_layers, layout)
         if self.watch is not None:  # "auto" layers are known at the first batch: checked again then
-            layers = None if self.layers_spec == "auto" else (
-                [self.layers_spec] if isinstance(self.layers_spec, int) else list(self.layers_spec))
-            self.watch.check_setup(hidden_size=layout.hidden_size, layers=layers, signatures=self.signatures)
+            self.watch.check_setup(hidden_size=layout.hidden_size, layers=config.layer_list,
+                                   signatures=config.signatures)
         self.check_store(resuming=True)  # the model and schema now; the run itself once resume is known
 
     def check_store(self, *, resuming: bool | None = None) -> None:
@@ -235,7 +238,7 @@ class CaptureSession:
                  f"batch {ledger.batches_since_resume} after the resume (step {step}) brings again "
                  f"{len(replayed)} of the {len(ledger.stored_before)} samples of epoch {epoch} stored before the "
                  f"checkpoint (sample_id {show_keys(replayed)})")
-        if self.on_resume_mismatch == "refuse":
+        if self.config.on_resume_mismatch == "refuse":
             trained = ledger.batches_since_resume - 1
             kept = ("The store is kept as at the checkpoint" if not trained else
                     f"The store keeps its rows up to the checkpoint, and those of the {trained} batch(es) trained "
@@ -278,8 +281,9 @@ class CaptureSession:
                                       cos_curve={int(k): v for k, v in attrs.get("cos_curve", {}).items()},
                                       n_probe_prompts=attrs.get("n_probe_prompts", 0))
         else:
-            prompts = _probe_prompts(batch, self.probe_prompts) if self.layers_spec == "auto" else []
-            choice = choose_layers(self.layers_spec, self.model, layout, prompts)
+            config = self.config
+            prompts = _probe_prompts(batch, config.probe_prompts) if config.layers == "auto" else []
+            choice = choose_layers(config.layers, self.model, layout, prompts)
             # Every rank must capture the same layers: rank 0's choice wins.
             self.choice = broadcast(choice) if broadcast is not None else choice
         resume_rows = None
@@ -290,7 +294,7 @@ class CaptureSession:
                      self.run, self.rank, resume_rows, self._resume["global_step"])
             self.ledger.resume(epoch, self._stored_keys(resume_rows, epoch) if resume_rows else [],
                                EpochLedger.unstored_of(self._resume.get("epoch_ledger"), epoch))
-        engine = CaptureEngine(self.model, self.choice.layers, self.signatures, reference=self.reference,
+        engine = CaptureEngine(self.model, self.choice.layers, self.config.signatures, reference=self.reference,
                                token_layers=self.token_layers)
         run_attrs = {
             "library_version": __version__, "layers": self.choice.layers, "layer_choice": self.choice.to_attrs(),
@@ -303,13 +307,14 @@ class CaptureSession:
         }
         self.writer = StoreWriter(
             self.store, self.run, rank=self.rank, world_size=self.world_size, model=model_fingerprint(self.model),
-            run_attrs=run_attrs, encoding=self.encoding, projection=self.projection, shard_rows=self.shard_rows,
-            chunk_rows=self.chunk_rows, resume_committed=resume_rows, overwrite=self.overwrite and self._resume is None,
+            run_attrs=run_attrs, encoding=self.config.encoding, projection=self.config.projection,
+            shard_rows=self.config.shard_rows, chunk_rows=self.config.chunk_rows, resume_committed=resume_rows,
+            overwrite=self.overwrite and self._resume is None,
             storage_options=self.storage_options,
         )
         if self.watch is not None:  # before the hooks: a direction from example pairs runs the model at train start
             self.watch.start(self.model, layers=self.choice.layers, hidden_size=layout.hidden_size,
-                             signatures=self.signatures, store=self.store, run=self.run, rank=self.rank,
+                             signatures=self.config.signatures, store=self.store, run=self.run, rank=self.rank,
                              world_size=self.world_size, storage_options=self.storage_options,
                              resume_step=None if self._resume is None else int(self._resume["global_step"]))
         self.engine = engine.attach()

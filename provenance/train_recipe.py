@@ -11,7 +11,8 @@ A recipe has five sections (see recipes/sft-lora.yaml and recipes/dpo-lora.yaml)
       source: my-data                 #   DPO: prompt/chosen/rejected); `sample_id`/`source` columns are used when present
     lora: {r: 8, alpha: 16, dropout: 0.0, target_modules: auto}   # omit for full fine-tuning
     train: {output_dir: runs/x, ...}  # any SFTConfig / DPOConfig field
-    provenance: {store: runs/x/store.zarr, layers: auto, ...}     # ProvenanceTrainerCallback options
+    provenance: {store: runs/x/store.zarr, layers: auto, ...}     # where (store, run, overwrite, storage_options)
+                                                                  # + what: any provenance.capture.CaptureConfig field
     tags: {lineage: 1.0, refusal: 1.0, ...}   # optional: DebugLM provenance tags (provenance.tags.recipe)
 
 `--set key.sub=value` overrides any entry, e.g. `--set train.max_steps=10`. Values are parsed as YAML: quote words
@@ -23,11 +24,17 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 import yaml
 
+if TYPE_CHECKING:
+    from provenance.capture.config import CaptureConfig
+
 SECTIONS = {"trainer", "model", "data", "lora", "train", "provenance", "tags"}
+# The `provenance:` keys that say where the rows go; every other key is a CaptureConfig field.
+STORE_KEYS = ("store", "run", "overwrite", "storage_options")
 
 
 class RecipeError(ValueError):
@@ -63,7 +70,32 @@ def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         raise RecipeError(f"{path}: trainer must be 'sft' or 'dpo', got {recipe['trainer']!r}")
     if "store" not in (recipe["provenance"] or {}):
         raise RecipeError(f"{path}: provenance.store (where the capture store goes) is required")
+    capture_section(recipe["provenance"], context=f"{path}: provenance")  # a bad key fails before any model loads
     return recipe
+
+
+def capture_section(section: dict, *, context: str = "provenance") -> tuple[dict, CaptureConfig]:
+    """Split a recipe's `provenance:` section into where the rows go and what is captured.
+
+    Args:
+        section: the section: `STORE_KEYS` plus `CaptureConfig` fields.
+        context: where the section is, for error messages.
+
+    Returns:
+        (the `STORE_KEYS` present, as keyword arguments of the callback; the validated `CaptureConfig`).
+
+    Raises:
+        RecipeError: a key that is neither a store key nor a config field (the message lists the valid keys), or an
+            invalid value.
+    """
+    from provenance.capture.config import CaptureConfig
+    from provenance.errors import CaptureConfigError
+
+    try:
+        config = CaptureConfig.from_dict(section, context=context, also_accepted=STORE_KEYS)
+    except CaptureConfigError as err:
+        raise RecipeError(str(err) if str(err).startswith(context) else f"{context}: {err}") from None
+    return {k: section[k] for k in STORE_KEYS if k in section}, config
 
 
 def _model(name: str):
@@ -162,7 +194,8 @@ def build_trainer(recipe: dict):
                                  lora_dropout=float(lora.get("dropout", 0.0)),
                                  target_modules=lora_target_modules(model) if targets == "auto" else list(targets),
                                  trainable_token_indices=_tag_token_rows(model, tokenizer, scheme))
-    callback = ProvenanceTrainerCallback(**recipe["provenance"])
+    where, config = capture_section(recipe["provenance"])
+    callback = ProvenanceTrainerCallback(config=config, **where)
     trainer_cls = trl.SFTTrainer if kind == "sft" else trl.DPOTrainer
     trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                           callbacks=[callback], peft_config=peft_config)
