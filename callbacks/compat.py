@@ -199,8 +199,9 @@ def patch_save_checkpoint(trainer, before: Callable[[], None]) -> None:
 
     Why: a resume keeps exactly the rows committed before the checkpoint's step, so the rows must be committed
     before the checkpoint files exist. `on_save` fires after they are written, and `control.should_save` can be set
-    by any callback after this one's `on_step_end`; `_save_checkpoint(model, trial)` is the one place every
-    checkpoint goes through. Checked on transformers 5.0-5.23.
+    after this callback's `on_step_end`: by a later callback, or by the trainer itself after evaluating with
+    ``save_strategy="best"``. `_save_checkpoint(model, trial)` is the one place every checkpoint goes through.
+    Checked on transformers 5.0-5.23.
 
     Raises:
         CaptureConfigError: the trainer has no `_save_checkpoint` (a transformers release that renamed it).
