@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from provenance.behaviour.watch_alarm import DEFAULT_K, PushHistory, RelativeAlarm
+from provenance.behaviour.watch_alarm import DEFAULT_K, DEFAULT_Z, PushHistory, RelativeAlarm
 
 HERE = Path(__file__).resolve().parent
 SERIES = HERE / "series"
 K_VALUES = (1.5, 2, 3, 4, 6, 8, 16, 32, 64, 128)
+Z_VALUES = (0, 1, 2, 3, 4, 5, 6, 8)
 POISON = "poison_fixed"
 
 
@@ -128,37 +129,38 @@ def replay(series: pd.DataFrame, rule) -> list[dict]:
 
 
 def sensitivity(runs: list[dict], folder: Path) -> list[str]:
-    """The checks replayed on the stored series at other values of k (the rest of RelativeAlarm at its defaults)."""
+    """The checks replayed on the stored series at other values of k, then of z (the rest at the defaults)."""
     have = [(r, folder / f"seed{r['seed']}_{'poisoned' if r['poisoned'] else 'clean'}.csv") for r in runs]
-    have = [(r, f) for r, f in have if f.exists()]
+    have = [(r, pd.read_csv(f)) for r, f in have if f.exists()]
     if not have:
         return []
-    lines = ["", "### The checks at other values of k (replayed on the stored series)", "",
-             "Each run's per-step series (`series/*.csv`) replayed through `RelativeAlarm(k=...)` with the other "
-             "settings at their defaults. Columns: poisoned runs whose backdoor alarm names the poisoned source in "
-             "epoch 2 and nothing before; clean runs without any alarm; runs whose random-direction watch stays quiet; "
-             "the step of the poisoned source's backdoor alarm per poisoned run.", "",
-             "| k | poisoned runs caught in epoch 2, nothing before | clean runs quiet | random watch quiet | "
+    lines = ["", "### The checks at other settings of the relative alarm (replayed on the stored series)", "",
+             "Each run's per-step series (`series/*.csv`) replayed through `RelativeAlarm` with one setting changed "
+             "and the others at their defaults (k 4, z 5, window 16 steps, 16 rows). Columns: poisoned runs whose "
+             "backdoor alarm names the poisoned source in epoch 2 and nothing before; clean runs without any alarm; "
+             "runs whose random-direction watch stays quiet; the step of the poisoned source's backdoor alarm per "
+             "poisoned run.", "",
+             "| setting | poisoned runs caught in epoch 2, nothing before | clean runs quiet | random watch quiet | "
              "alarm steps (poisoned runs) |", "|---|---|---|---|---|"]
-    for k in K_VALUES:
-        rule = RelativeAlarm(k=k)
+    settings = [(f"k = {k:g}" + (" (default)" if k == DEFAULT_K else ""), RelativeAlarm(k=k)) for k in K_VALUES]
+    settings += [(f"z = {z:g}" + (" (default)" if z == DEFAULT_Z else ""), RelativeAlarm(z=z)) for z in Z_VALUES]
+    n_poisoned = sum(1 for r, _ in have if r["poisoned"])
+    for label, rule in settings:
         caught = quiet = random_quiet = 0
         steps = []
-        n_poisoned = sum(1 for r, _ in have if r["poisoned"])
-        for run, path in have:
-            alarms = replay(pd.read_csv(path), rule)
+        for run, df in have:
+            alarms = replay(df, rule)
             second = verdicts(run)["second_epoch_step"]
             backdoor = [a for a in alarms if a["watch"] == "backdoor"]
             random_quiet += not any(a["watch"] == "random" for a in alarms)
             if run["poisoned"]:
                 hit = [a for a in backdoor if a["source"] == POISON]
-                ok = bool(hit) and all(a["source"] == POISON and a["step"] >= second for a in backdoor)
-                caught += ok
+                caught += bool(hit) and all(a["source"] == POISON and a["step"] >= second for a in backdoor)
                 steps.append(str(hit[0]["step"]) if hit else "-")
             else:
                 quiet += not backdoor
-        lines.append(f"| {k:g}{' (default)' if k == DEFAULT_K else ''} | {caught}/{n_poisoned} | "
-                     f"{quiet}/{len(have) - n_poisoned} | {random_quiet}/{len(have)} | {', '.join(steps)} |")
+        lines.append(f"| {label} | {caught}/{n_poisoned} | {quiet}/{len(have) - n_poisoned} | "
+                     f"{random_quiet}/{len(have)} | {', '.join(steps)} |")
     return lines
 
 
