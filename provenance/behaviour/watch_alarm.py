@@ -4,11 +4,11 @@ Two rules, off unless a watch is given one:
 
 * `RelativeAlarm`: a source's push over the last ``window`` steps, per row, exceeds ``k`` times the median over the
   other sources of theirs (in absolute value), and exceeds the mean push of the other sources' rows by ``z``
-  standard errors (Welch's two-sample z). Per row, so that a large clean source does not outweigh a small poisoned one by its size alone;
-  over a window, so that a source that starts to act late in a run (a poisoned source added in the second epoch)
-  stands out against what the others do at the same time, not against its own past. The ``k`` test asks for a large
-  effect, the ``z`` test for one that noise cannot explain: along a direction no source pushes on (an unrelated
-  direction), the per-row means are noise around zero, their ratios are ratios of noise (heavy-tailed), and only the
+  standard errors (Welch's two-sample z). Per row, so that a large clean source does not outweigh a small poisoned
+  one by its size alone; over a window, so that a source that starts to act late in a run (a poisoned source added
+  in the second epoch) stands out against what the others do at the same time, not against its own past. The ``k``
+  test asks for a large effect, the ``z`` test for one that noise cannot explain: along a direction no source pushes
+  on, the per-row means are noise around zero, their ratios are ratios of noise (heavy-tailed), and only the
   standard-error test keeps them from firing.
 * `ThresholdAlarm`: a source's cumulative push since the start of the run exceeds a fixed value.
 
@@ -17,11 +17,14 @@ the watch, the step and the rows that pushed most, and, when the rule says ``sto
 
 Defaults. ``z`` = 5: under the null (the source's rows push like the others'), a one-sided 5-sigma excess has
 probability 3e-7 per check; a run of ten thousand steps with ten sources makes fewer than 1e4 independent checks
-(overlapping windows are strongly correlated), so a clean run stays quiet with probability above 99.7 %. (A 4-sigma
-test fired on one of the pure-noise series of the tests: 5 sources x 1500 steps are enough for a 4-sigma excursion.) ``k`` = 4: real clean sources do differ systematically along a direction (different
-tasks, lengths, losses); `DEFAULT_K` sits above the largest clean-source ratio measured on the clean runs of the
-watch benchmark (benchmarks/watch/README.md has the numbers), with a margin. ``min_rows`` = 16 rows in the window
-before a source is judged or counts as a reference keeps the standard error itself from being a noisy guess.
+(overlapping windows are strongly correlated), so a clean run stays quiet with probability above 99.7 %. ``k`` = 4:
+the z test alone fires on any real difference once enough rows are seen, and real sources do differ along any
+direction: a source whose rows have large gradients (a high loss, as a poisoned source has at first) also pushes
+visibly along a direction it has nothing to do with. `DEFAULT_K` sits above the largest ratio such a source reached
+along an unrelated (random) direction in the watch benchmark, and far below the poisoned source's ratio along the
+behaviour (benchmarks/watch/README.md has the numbers, and the checks replayed at other k and z). ``min_rows`` = 16
+rows in the window before a source is judged or counts as a reference keeps the standard error itself from being a
+noisy guess.
 """
 from __future__ import annotations
 
