@@ -8,9 +8,10 @@ cd "$(dirname "$0")/../.."
 repo=$PWD
 venv=${1:-.venv-wheel}
 python=${PYTHON:-python3}
-# A user's stack: releases other than constraints.txt's (transformers 5.23.0, TRL 1.16.0), within the supported
-# window. torch comes first and pinned, as in `make setup`: pip takes the CPU build on this machine's disk.
-stack=(transformers==5.22.2 trl==1.14.2)
+# A user's stack: a transformers release other than constraints.txt's 5.23.0, inside the supported window (TRL 1.16.0
+# is the window's only release so far, so it is the one). torch comes first and pinned, as in `make setup`: pip takes
+# the CPU build on this machine's disk.
+stack=(transformers==5.22.2 trl==1.16.0)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

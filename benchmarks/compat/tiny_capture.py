@@ -23,7 +23,15 @@ N_SAMPLES = 8
 
 def main() -> None:
     torch.set_num_threads(1)  # a 32-wide model: more threads only wait on each other
-    out = Path(tempfile.mkdtemp(prefix="provenance-tiny-capture-"))
+    with tempfile.TemporaryDirectory(prefix="provenance-tiny-capture-") as tmp:
+        capture(Path(tmp))
+    print(f"provenance from {Path(provenance.__file__).parent}")
+    print("versions: " + ", ".join(f"{p} {version(p)}" for p in ("provenance", "torch", "transformers", "trl", "peft",
+                                                                   "accelerate", "datasets", "zarr")))
+
+
+def capture(out: Path) -> None:
+    """Train one epoch on N_SAMPLES rows with capture into `out`/store.zarr; exit non-zero unless each row is stored."""
     rows = [{"prompt": [{"role": "user", "content": f"Q{i}: {i} + 1?"}],
              "completion": [{"role": "assistant", "content": f"{i + 1}"}],
              "sample_id": f"s{i}", "source": "ab"[i % 2]} for i in range(N_SAMPLES)]
@@ -42,10 +50,7 @@ def main() -> None:
     got = dict(zip(df.sample_id, df.source))
     if len(df) != N_SAMPLES or got != want:
         raise SystemExit(f"tiny capture: expected one row per sample {want}, the store has {len(df)} rows: {got}")
-    print(f"tiny capture: {len(df)} rows, one per sample, in {out / 'store.zarr'}")
-    print(f"provenance from {Path(provenance.__file__).parent}")
-    print("versions: " + ", ".join(f"{p} {version(p)}" for p in ("provenance", "torch", "transformers", "trl", "peft",
-                                                                   "accelerate", "datasets", "zarr")))
+    print(f"tiny capture: {len(df)} rows, one per sample and with its source")
 
 
 if __name__ == "__main__":
