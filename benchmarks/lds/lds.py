@@ -142,3 +142,48 @@ def lds(scores: np.ndarray, masks: np.ndarray, benefit: np.ndarray, *, n_boot: i
     lo, hi = np.quantile(boots, [(1 - ci) / 2, 1 - (1 - ci) / 2])
     return LdsResult(per_case=per_case, mean=float(ok.mean()), ci_low=float(lo), ci_high=float(hi),
                      undefined=undefined)
+
+
+def partial_lds(scores: np.ndarray, masks: np.ndarray, benefit: np.ndarray, control: np.ndarray, **kw) -> LdsResult:
+    """LDS with a control's prediction partialled out: per test case, the Pearson correlation of the ranks of the
+    predicted and the actual outcomes after each is regressed (least squares, with intercept) on the ranks of the
+    control's predicted outcome (a partial Spearman correlation). Says how much of a method's LDS is not already
+    carried by the control (here: how many rows of the test case's own source a subset keeps).
+
+    Args:
+        scores, masks, benefit: As in `lds`.
+        control: ``[n_queries, n_train]`` scores of the control.
+        **kw: ``n_boot``, ``ci``, ``seed`` as in `lds`.
+
+    Returns:
+        An `LdsResult` of the partial correlations (undefined where a residual is constant, e.g. the control
+        itself).
+    """
+    from scipy.stats import rankdata
+
+    base = lds(scores, masks, benefit, **kw)   # validates the inputs the same way
+    pred = predicted_outcomes(scores, masks)
+    ctrl = predicted_outcomes(np.asarray(control, np.float64), masks)
+    benefit = np.asarray(benefit, np.float64)
+    per_case = np.full(pred.shape[1], np.nan)
+    undefined = []
+    for q in range(pred.shape[1]):
+        design = np.column_stack([np.ones(len(ctrl)), rankdata(ctrl[:, q])])
+        res = []
+        for v in (rankdata(pred[:, q]), rankdata(benefit[:, q])):
+            coef, *_ = np.linalg.lstsq(design, v, rcond=None)
+            res.append(v - design @ coef)
+        if min(np.linalg.norm(r) for r in res) < 1e-9 * len(ctrl):
+            undefined.append(q)
+            continue
+        per_case[q] = float(res[0] @ res[1] / (np.linalg.norm(res[0]) * np.linalg.norm(res[1])))
+    ok = per_case[~np.isnan(per_case)]
+    if len(ok) == 0:
+        return LdsResult(per_case=per_case, mean=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
+                         undefined=undefined)
+    n_boot, ci, seed = kw.get("n_boot", 2000), kw.get("ci", 0.95), kw.get("seed", 0)
+    boots = ok[np.random.default_rng(seed).integers(0, len(ok), (int(n_boot), len(ok)))].mean(1)
+    lo, hi = np.quantile(boots, [(1 - ci) / 2, 1 - (1 - ci) / 2])
+    del base
+    return LdsResult(per_case=per_case, mean=float(ok.mean()), ci_low=float(lo), ci_high=float(hi),
+                     undefined=undefined)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.lds.attribute import LABELS, load_scores
+from benchmarks.lds.attribute import LABELS, load_scores, same_source_scores
 from benchmarks.lds.bank import load_bank, load_config
-from benchmarks.lds.lds import MIN_SUBSETS, lds
+from benchmarks.lds.lds import MIN_SUBSETS, lds, partial_lds
 from benchmarks.lds.setting import Setting, heldout_cases, train_records
 
 
@@ -37,6 +37,7 @@ def compute_table(out: Path) -> tuple[list[dict], dict]:
     benefit = full_loss[None, :] - losses
     cases = heldout_cases(setting)
     sources = np.array([c["source"] for c in cases])
+    control = same_source_scores(cases, train_records(setting))
     scores = load_scores(out)
     lora_s = scores["lora_grad"][1]["cpu_seconds"] if "lora_grad" in scores else None
     rows = []
@@ -45,7 +46,9 @@ def compute_table(out: Path) -> tuple[list[dict], dict]:
                "cpu_seconds": info["cpu_seconds"], "cost_vs_lora": info["cpu_seconds"] / lora_s if lora_s else None}
         if len(idx) >= MIN_SUBSETS:
             r = lds(mat, masks, benefit)
+            p = partial_lds(mat, masks, benefit, control)
             row.update(lds=r.mean, lo=r.ci_low, hi=r.ci_high, undefined=len(r.undefined),
+                       partial=p.mean, plo=p.ci_low, phi=p.ci_high,
                        per_source={s: float(np.nanmean(r.per_case[sources == s])) for s in dict.fromkeys(sources)})
         rows.append(row)
     bank = {"done": len(idx), "planned": cfg["n_subsets"], "fraction": cfg["fraction"], "seed": cfg["subset_seed"],
@@ -95,20 +98,25 @@ def render(rows: list[dict], bank: dict, command: str) -> str:
         "loss); mean over test cases; 95 % bootstrap interval over test cases (2,000 resamples). bergson's "
         "`evaluate_retrained` (bergson/validate.py) computes the same statistic on left-out sets "
         "(see benchmarks/lds/README.md).",
+        "- LDS beyond source: the same per-test-case rank correlation with the control `same_source` partialled "
+        "out (the ranks of the predicted and the actual outcomes each regressed on the ranks of the number of rows "
+        "of the test case's own source that the subset keeps; Pearson correlation of the residuals): how much of "
+        "a method's LDS the source mix alone does not already explain.",
         "- Cost: CPU seconds of each method's scoring in one process, one thread (test signatures, any re-pass of "
         "the training rows, scoring; bergson's subprocess included), relative to LoRA-gradient's; wall seconds "
         "depend on the other jobs sharing the machine.",
         "",
         "## LDS per method",
         "",
-        "| method | LDS | 95 % CI | cases | CPU s | wall s | cost vs LoRA-grad |",
-        "| --- | ---: | :---: | ---: | ---: | ---: | ---: |",
+        "| method | LDS | 95 % CI | cases | CPU s | wall s | cost vs LoRA-grad | LDS beyond source [95 % CI] |",
+        "| --- | ---: | :---: | ---: | ---: | ---: | ---: | :---: |",
     ]
     order = sorted(rows, key=lambda r: -r.get("lds", -9))
     for r in order:
         cases = bank["n_test"] - r.get("undefined", 0) if "lds" in r else None
         lines.append(f"| {r['label']} | {_f(r.get('lds'))} | [{_f(r.get('lo'))}, {_f(r.get('hi'))}] | "
-                     f"{_f(cases, '{}')} | {r['cpu_seconds']:.1f} | {r['seconds']:.1f} | {_f(r['cost_vs_lora'], '{:.2f}x')} |")
+                     f"{_f(cases, '{}')} | {r['cpu_seconds']:.1f} | {r['seconds']:.1f} | {_f(r['cost_vs_lora'], '{:.2f}x')} | "
+                     f"{_f(r.get('partial'))} [{_f(r.get('plo'))}, {_f(r.get('phi'))}] |")
     srcs = list(next((r["per_source"] for r in rows if "per_source" in r), {}) or {})
     if srcs:
         lines += ["", "## LDS per test-case source (mean over its cases)", "",
