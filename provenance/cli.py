@@ -13,7 +13,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from provenance.attribution.cli import index, query, report
+from provenance.attribution.topk_index import build_topk_index
+from provenance.behaviour.cli import app as behaviour_app
+from provenance.behaviour.watch_cli import watch_command
 from provenance.cli_errors import DEBUG_ENV, EXIT_FAILURE, ProvenanceGroup, set_debug
+from provenance.detect.cli import detect_app
+from provenance.store import list_runs, open_store, verify_store
+from provenance.store.summary import store_summary
+from provenance.tags.cli import trace_command
+from provenance.train_recipe import train_command
+from provenance.validation.cli import validate
 
 app = typer.Typer(help="Training-time data provenance for LLM fine-tuning.", no_args_is_help=True, add_completion=False,
                   cls=ProvenanceGroup)
@@ -29,43 +39,10 @@ def _root(ctx: typer.Context,
     set_debug(ctx, debug)
 
 
-def store_summary(url: str, run: str | None = None) -> dict:
-    """Everything `inspect` shows, as plain data."""
-    from provenance.store import list_runs, open_store
-
-    runs = [run] if run is not None else list_runs(url)
-    out = {"store": url, "runs": {}}
-    for name in runs:
-        reader = open_store(url, run=name)
-        df = reader.samples()
-        attrs = reader.run_attrs
-        out["schema_version"] = reader.schema_version
-        out["model"] = reader.model
-        out["runs"][name] = {
-            "rows": len(reader),
-            "committed_per_rank": {str(k): v for k, v in reader.committed.items()},
-            "skipped": reader.skipped,
-            "sources": {str(k): int(v) for k, v in df.source.value_counts().sort_index().items()},
-            "epochs": sorted(int(e) for e in df.epoch.unique()),
-            "unique_samples": int(df.sample_id.nunique()),
-            "layers": reader.layers,
-            "signatures": reader.signature_names,
-            "token_state_layers": reader.token_state_layers,
-            "hidden_size": attrs.get("hidden_size"),
-            "encoding": attrs.get("encoding"),
-            "projection": attrs.get("projection"),
-            "layer_choice": attrs.get("layer_choice"),
-            "layer_convention": attrs.get("layer_convention"),
-        }
-    return out
-
-
 def check_store(url: str, run: str | None = None) -> dict:
     """What ``inspect --check`` reports, as plain data: the committed rows of the checked runs and the problems
     `provenance.store.verify_store` found (each ``{"path", "rows", "what"}``; ``rows`` is the first and last
     affected row of the rank group, or None)."""
-    from provenance.store import list_runs, open_store, verify_store
-
     problems = verify_store(url, run=run)
     out = {"store": url, "ok": not problems, "rows": None,
            "problems": [{"path": p.path, "rows": None if p.rows is None else [int(r) for r in p.rows], "what": p.what}
@@ -129,38 +106,15 @@ def inspect(store: str = typer.Argument(..., help="store path or fsspec URL"),
         console.print(table)
 
 
-from provenance.train_recipe import train_command  # noqa: E402  (typer/yaml only at import; TRL lazily)
-
 app.command(name="train")(train_command)
-
-from provenance.attribution.cli import index, query, report  # noqa: E402  (typer only at import)
-
 app.command(name="query")(query)
 app.command(name="report")(report)
 app.command(name="index")(index)
 app.command(name="attribute", hidden=True)(query)  # the command's first name, kept for existing scripts
-
-
-from provenance.detect.cli import detect_app  # noqa: E402  (typer only at import)
-
 app.add_typer(detect_app, name="detect")
-
-
-from provenance.behaviour.cli import app as behaviour_app  # noqa: E402  (typer only at import)
-
 app.add_typer(behaviour_app, name="behaviour")
-
-from provenance.behaviour.watch_cli import watch_command  # noqa: E402  (typer only at import)
-
 app.command(name="watch")(watch_command)
-
-from provenance.tags.cli import trace_command  # noqa: E402  (typer only at import; transformers lazily)
-
 app.command(name="trace")(trace_command)
-
-
-from provenance.validation.cli import validate  # noqa: E402  (typer only at import; TRL lazily)
-
 app.command(name="validate")(validate)
 
 
@@ -170,9 +124,6 @@ def topk_index(store: str = typer.Argument(..., help="store path or fsspec URL")
                signature: str = typer.Option(None, help="signature variant or parts, e.g. rept_norm, h_mean+g_mean"),
                run: str = typer.Option(None, help="run (default: the store's only run)")) -> None:
     """Build the int8 query index of one signature for fast exact top-k (SignatureMethod(backend="index"))."""
-    from provenance.attribution.topk_index import build_topk_index
-    from provenance.store import open_store
-
     typer.echo(f"query index written: {build_topk_index(open_store(store, run=run), layer, signature)}")
 
 

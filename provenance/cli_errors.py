@@ -25,13 +25,16 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import typer
+import yaml
 from typer.core import TyperGroup
 
 from provenance import errors
+from provenance.train_recipe import RecipeError
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -59,10 +62,6 @@ _FAILURES = (errors.StoreWriteError, errors.StoreCorruptError)
 
 def _input_types() -> tuple[type[BaseException], ...]:
     """Errors outside `ProvenanceError` that still mean "fix the input": recipe and YAML errors."""
-    import yaml
-
-    from provenance.train_recipe import RecipeError
-
     return RecipeError, yaml.YAMLError
 
 

@@ -113,3 +113,11 @@ class UnsupportedVersionError(CaptureConfigError):
 
 
 __all__.append("UnsupportedVersionError")
+
+
+class MissingCaptureError(StoreNotFoundError, ValueError):
+    """A query needs a layer, signature part or per-token state layer the store did not capture (the message names
+    it and the capture option that stores it)."""
+
+
+__all__.append("MissingCaptureError")

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 import typer
 import yaml
 
+from provenance.store.summary import store_summary
+
 if TYPE_CHECKING:
     from provenance.capture.config import CaptureConfig
 
@@ -208,8 +210,6 @@ def build_trainer(recipe: dict):
 
 def run_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = (), resume: bool = False) -> dict:
     """Train as the recipe says; returns what the store then holds (as `provenance inspect --json`)."""
-    from provenance.cli import store_summary
-
     recipe = load_recipe(path, overrides)
     trainer, callback = build_trainer(recipe)
     trainer.train(resume_from_checkpoint=True if resume else None)

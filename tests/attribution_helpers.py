@@ -60,7 +60,7 @@ def write_captured(path, model, tokenizer, records, layers, *, encoding: str = "
                    token_states=None):
     """Store of ``records`` captured by the engine with ``model`` (the same code path as the Attributor);
     ``token_states(feats) -> {layer: [T, d]}`` adds per-token states."""
-    from provenance.attribution.query import run_engine
+    from provenance.attribution.case_signatures import run_engine
 
     ds = SFTDataset(records, tokenizer, max_length=96)
     feats = [ds[i] for i in range(len(ds))]

@@ -47,11 +47,11 @@ def test_behaviour_query_keeps_token_match_only_when_it_agrees(setup):
         want_s, want_r = (s_tm, r_tm) if follows == "tm" else (s_sig, r_sig)
         np.testing.assert_array_equal(res.rows, want_r)
         np.testing.assert_allclose(res.scores, want_s, rtol=1e-6)
-        assert method.choice["overlap"] == pytest.approx(overlap)
-        assert method.choice["method"].startswith("token-match@3" if follows == "tm" else "h_fused")
-        assert res.method == method.name and method.choice["reason"] in res.method
+        assert res.explanation["overlap"] == pytest.approx(overlap)
+        assert res.explanation["method"].startswith("token-match@3" if follows == "tm" else "h_fused")
+        assert res.method == f"auto: {res.explanation['method']} ({res.explanation['reason']})"
         if follows == "tm":   # token match ranked: no second list
-            assert method.wording is None and res.wording is None
+            assert res.wording is None
         else:                 # overruled: its ranking comes back as the rows whose words the answers reuse
             np.testing.assert_array_equal(res.wording["row"].to_numpy(), r_tm[0])
             np.testing.assert_allclose(res.wording["score"].to_numpy(), s_tm[0], rtol=1e-6)
@@ -77,13 +77,13 @@ def test_candidates_limit_token_match_to_the_signatures_top_rows(setup):
 def test_per_answer_queries_rank_by_the_signature(setup):
     att, base, records, test = setup
     method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=1.0)
-    att.query(test, method=method, k=len(records), snippet_chars=0, combine="mean")
-    assert method.wording is not None          # overruled per behaviour ...
+    behaviour = att.query(test, method=method, k=len(records), snippet_chars=0, combine="mean")
+    assert behaviour.wording is not None          # overruled per behaviour ...
     res = att.query(test, method=method, k=len(records), snippet_chars=0)
-    assert method.wording is None and res.wording is None   # ... then per answer: no stale second list
+    assert res.wording is None   # ... then per answer: no stale second list
     want = att.query(test, method=SignatureMethod("h_fused", None, "last"), k=len(records), snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
-    assert method.choice["reason"] == "per answer: the signature default"
+    assert res.explanation["reason"] == "per answer: the signature default"
 
 
 def test_falls_back_to_the_signature_when_token_match_cannot_run(setup, tmp_path):
@@ -99,7 +99,7 @@ def test_falls_back_to_the_signature_when_token_match_cannot_run(setup, tmp_path
     ]
     for attributor, method, reason in cases:
         res = attributor.query(test, method=method, k=5, snippet_chars=0, combine="mean")
-        assert reason in method.choice["reason"] and method.choice["overlap"] is None
+        assert reason in res.explanation["reason"] and res.explanation["overlap"] is None
         assert res.wording is None
         if method.epochs == "last":
             np.testing.assert_array_equal(res.rows, r_sig)
@@ -132,17 +132,19 @@ def test_token_match_is_refined_by_its_top_rows_only_when_they_cohere(setup):
         method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, seed_k=3, band=6,
                             min_coherence=threshold)
         res = att.query(test, method=method, k=n, snippet_chars=0, combine="mean")
-        assert method.choice["coherence"] == pytest.approx(coherence)
-        assert ("refined by a classifier on its top 3 rows (h_last@3, h_mean@3)" in method.choice["method"]) == refined
-        assert f"coherence {coherence:.2f} {'>=' if refined else '<'}" in method.choice["reason"]
+        assert res.explanation["coherence"] == pytest.approx(coherence)
+        assert ("refined by a classifier on its top 3 rows (h_last@3, h_mean@3)" in res.explanation["method"]) == refined
+        assert f"coherence {coherence:.2f} {'>=' if refined else '<'}" in res.explanation["reason"]
         np.testing.assert_array_equal(res.rows, want[1] if refined else r_tm)
         np.testing.assert_allclose(res.scores, want[0] if refined else s_tm, rtol=1e-6)
-        assert method.wording is None
+        assert res.wording is None
     # without refinement, or with fewer rows than the band: token match as before, and the choice says why
     plain = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, refine=False)
-    np.testing.assert_array_equal(att.query(test, method=plain, k=n, snippet_chars=0, combine="mean").rows, r_tm)
-    assert "coherence" not in plain.choice
+    res = att.query(test, method=plain, k=n, snippet_chars=0, combine="mean")
+    np.testing.assert_array_equal(res.rows, r_tm)
+    assert "coherence" not in res.explanation
     default = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0)
-    np.testing.assert_array_equal(att.query(test, method=default, k=n, snippet_chars=0, combine="mean").rows, r_tm)
-    assert f"not refined: too few rows to refine: {n} ranked, 0 below rank 100" in default.choice["reason"]
-    assert default.choice["coherence"] is None
+    res = att.query(test, method=default, k=n, snippet_chars=0, combine="mean")
+    np.testing.assert_array_equal(res.rows, r_tm)
+    assert f"not refined: too few rows to refine: {n} ranked, 0 below rank 100" in res.explanation["reason"]
+    assert res.explanation["coherence"] is None

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from attribution_helpers import PARTS, tiny_records, write_captured, write_synthetic
 from provenance.attribution import Attributor, SignatureMethod, TestCase, TestSignatures
 from provenance.attribution.baselines import RandomMethod
-from provenance.attribution.query import mean_of_rankings
 from provenance.attribution.signatures import VARIANTS, Signature, part_stats, principal_directions
+from provenance.attribution.topk import mean_of_rankings
 from provenance.attribution.topk_index import build_topk_index
 from provenance.models import tiny_causal_lm, tiny_tokenizer
 from provenance.store import open_store

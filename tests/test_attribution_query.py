@@ -12,7 +12,7 @@ from lightning_app import CausalLMModule
 from provenance import open_store
 from provenance.attribution import Attributor, SignatureMethod, TestCase, compute_signatures
 from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod, repsim
-from provenance.attribution.query import greedy_responses
+from provenance.attribution.cases import greedy_responses
 from provenance.attribution.repass import RepassMethod
 from provenance.attribution.tokens import prompt_framing, token_attribution, token_states, top_tokens
 from provenance.callbacks import ProvenanceCallback

@@ -108,7 +108,7 @@ def test_two_stages_rank_only_the_first_stage_candidates(setup):
 
 def test_a_baseline_as_first_stage_of_a_behaviour_query(setup):
     from provenance.attribution.baselines import Bm25Method
-    from provenance.attribution.query import mean_of_rankings
+    from provenance.attribution.topk import mean_of_rankings
 
     att, base, _, cases = setup
     test = att.signatures(cases, [3])

@@ -408,9 +408,10 @@ def run_auto(out: Path, k: int = 100):
             rows_out.append({"behaviour": behaviour, "family": "behaviour-level", "method": label,
                              "layer": str(store.layers[-1]), "epochs": "last", **m,
                              "seconds": round(time.perf_counter() - t0, 2)})
-            print(f"{out} {behaviour} {label}: P@n {m['P@n']:.2f} ({rows_out[-1]['seconds']}s) {method.choice}",
+            print(f"{out} {behaviour} {label}: P@n {m['P@n']:.2f} ({rows_out[-1]['seconds']}s) {res.explanation}",
                   flush=True)
-        choices[behaviour] = refined.choice
+            if method is refined:
+                choices[behaviour] = res.explanation
     table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
     table = pd.concat([table[~table.method.isin([AUTO_LABEL, AUTO_V1_LABEL])], pd.DataFrame(rows_out)],
                       ignore_index=True)

@@ -2,9 +2,9 @@
 
 Methods (each queried per answer and per behaviour, ``combine="mean"``):
 
-* ``default``: what ``provenance query`` runs when no ``--method`` is given (``--combine none`` per answer,
-  ``--combine mean`` per behaviour), resolved at run time from `provenance.attribution.cli`, so the table follows the
-  project default wherever it moves;
+* ``default``: what ``provenance query`` and ``Attributor.query`` run when no method is given (``--combine none``
+  per answer, ``--combine mean`` per behaviour), resolved at run time from `provenance.attribution.registry`, so the
+  table follows the project default wherever it moves;
 * ``auto`` (`AutoMethod`) and ``h_fused`` (the signature variant), reported even when they rank like the default
   (the table then says so);
 * ``rept``: RepT as published: concat(h_last, g_last), un-normalised, cosine, at RepT's argmin-cosine layer, the
@@ -28,16 +28,18 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.rept.metrics import KS, relevance, rept_metrics
+from provenance.attribution.method import AttributionMethod, Ranking
 
 GRANULARITIES = {"per answer": "none", "per behaviour": "mean"}
 
 
 def project_default(combine: str):
-    """(CLI method key, method object) that ``provenance query`` uses by default with ``--combine combine``."""
-    from provenance.attribution import cli
+    """(method name, method object) that ``provenance query`` and ``Attributor.query`` run by default with
+    ``combine``: the registry's default, resolved (``auto`` stands for ``signature`` per answer)."""
+    from provenance.attribution.registry import DEFAULT_METHOD, MethodOptions, build_method, resolve
 
-    key = cli._resolve_auto("auto", combine)
-    return key, cli._method(key, None, None, "last")
+    options = MethodOptions(combine=combine)
+    return resolve(DEFAULT_METHOD, options), build_method(DEFAULT_METHOD, options)
 
 
 def rept_layer(store) -> int:
@@ -46,25 +48,27 @@ def rept_layer(store) -> int:
     return int(choice["argmin_cos"]) if choice.get("argmin_cos") else int(store.layers[-1])
 
 
-class BergsonMethod:
+class BergsonMethod(AttributionMethod):
     """bergson 2.5.1's gradient cosine (its own pipeline, in its own environment, through
-    `benchmarks.bergson.runner.bergson_scores`) on the same interface as the project's methods: the last epoch's
-    stored rows (the exact tokens trained on) against the test answers, LoRA-module gradients of the final model."""
+    `benchmarks.bergson.runner.bergson_scores`) as an attribution method: the last epoch's stored rows (the exact
+    tokens trained on) against the test answers, LoRA-module gradients of the final model."""
 
     def __init__(self, adapter_dir: Path, *, method: str = "cosine", workdir: Path | None = None, threads: int = 1):
         self.adapter_dir, self.method, self.workdir, self.threads = Path(adapter_dir), method, workdir, threads
-        self.name = f"bergson 2.5.1 ({method} of LoRA gradients, final model)"
-        self._cache: dict = {}
 
-    def top_k(self, att, test, k: int):
+    @property
+    def name(self) -> str:
+        return f"bergson 2.5.1 ({self.method} of LoRA gradients, final model)"
+
+    def rank(self, att, test, k: int) -> Ranking:
         from benchmarks.bergson.runner import bergson_scores
         from provenance.attribution.topk import select_rows, top_k_rows
         from provenance.data import IGNORE_INDEX
 
         mask = select_rows(att.samples, "last")
         rows = np.flatnonzero(mask)
-        key = (tuple(rows.tolist()), tuple(tuple(x.tolist()) for x in test.input_ids))
-        if key not in self._cache:
+
+        def scores():
             plen = att.samples["prompt_len"].to_numpy()
             train = []
             for r, ids in zip(rows, att.store.tokens_of([int(x) for x in rows])):
@@ -72,12 +76,14 @@ class BergsonMethod:
                 train.append({"input_ids": ids, "labels": [IGNORE_INDEX] * int(plen[r]) + ids[int(plen[r]):]})
             queries = [{"input_ids": [int(x) for x in ids], "labels": [IGNORE_INDEX] * int(p) + [int(x) for x in ids[int(p):]]}
                        for ids, p in zip(test.input_ids, test.prompt_len.tolist())]
-            scores = bergson_scores(train, queries, self.adapter_dir, method=self.method, workdir=self.workdir,
-                                    threads=self.threads)
-            self._cache = {key: scores}
+            return bergson_scores(train, queries, self.adapter_dir, method=self.method, workdir=self.workdir,
+                                  threads=self.threads)
+
+        # bergson's run over every row is kept by the attributor: the per-behaviour query reuses it
+        key = (self.method, tuple(rows.tolist()), tuple(tuple(x.tolist()) for x in test.input_ids))
         full = np.zeros((len(mask), len(test)), np.float32)
-        full[rows] = self._cache[key].T
-        return top_k_rows([(0, full)], len(test), k, mask)
+        full[rows] = att.cached("bergson: scores", key, scores).T
+        return Ranking(*top_k_rows([(0, full)], len(test), k, mask))
 
 
 def bergson_status(model_name: str) -> str | None:
@@ -176,9 +182,9 @@ def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: 
                    "k": k, **rept_metrics(res.scores, rel, KS), "seconds": round(seconds, 2), "same_as": same}
             if key == "default":
                 row["cli_method"] = default_key
-            choice = getattr(method, "choice", None)
-            if choice:
-                row["choice"] = {kk: v for kk, v in choice.items() if isinstance(v, (str, int, float, type(None)))}
+            if res.explanation:
+                row["choice"] = {kk: v for kk, v in res.explanation.items()
+                                 if isinstance(v, (str, int, float, type(None)))}
             if combine == "mean":
                 row["top10"] = [str(s) for s in att.samples["sample_id"].to_numpy()[res.rows[0, :10]]]
             out.append(row)

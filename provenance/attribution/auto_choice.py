@@ -12,11 +12,11 @@ Per answer (``combine="none"``) the signature default ranks: one answer's raised
 to be reliable.
 
 Without per-token states at the token layer, or without a base model to weigh tokens against (a PEFT model can
-disable its adapters; otherwise pass ``base``), the signature ranks, and ``choice`` says why.
+disable its adapters; otherwise pass ``base``), the signature ranks, and the result's explanation says why.
 
 When the two disagree, token match's ranking still answers another question: which rows' words the answers reuse.
-``wording`` keeps that ranking (None when token match ranked or did not run); `Attributor.query` returns it as
-``AttributionResult.wording`` and the CLI prints it under the ranking.
+The ranking carries it as its wording (none when token match ranked or did not run); `Attributor.query` returns it
+as ``AttributionResult.wording`` and the CLI prints it under the ranking.
 
 When token match is kept, its top ``seed_k`` rows may refine it (`provenance.attribution.seed_refine`): if they
 resemble each other as whole responses (`seed_coherence` of their ``h_mean`` at the token layer >=
@@ -31,13 +31,20 @@ setting, are in benchmarks/attribution/ (README.md and results/).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from provenance.attribution.query import Attributor, SignatureMethod, TestSignatures
+from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.seed_refine import SeedClassifier, refine_ranking
-from provenance.attribution.signatures import DEFAULT_VARIANT
+from provenance.attribution.signature_method import SignatureMethod
+from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
 from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
 from provenance.attribution.topk import select_rows
+
+if TYPE_CHECKING:
+    from provenance.attribution.attributor import Attributor
+    from provenance.attribution.case_signatures import TestSignatures
 
 __all__ = ["AutoMethod", "top_overlap"]
 
@@ -57,52 +64,71 @@ def top_overlap(rows_a: np.ndarray, rows_b: np.ndarray, k: int) -> float:
     return len(np.intersect1d(a, b)) / max(min(k, len(a)), 1)
 
 
-class AutoMethod:
+class AutoMethod(AttributionMethod):
     """Per behaviour: token match from stored token states if its top ``agree_k`` overlaps the signature's by at
     least ``min_overlap`` (refined by a classifier on its top ``seed_k`` rows when they cohere), else the signature;
-    per answer: the signature. ``choice`` holds the last decision."""
+    per answer: the signature.
 
-    def __init__(self, signature=DEFAULT_VARIANT, layer: int | None = None, token_layer: int | None = None,
-                 epochs="last", base=None, agree_k: int = AGREE_K, min_overlap: float = MIN_OVERLAP,
+    What it chose and why is the result's explanation (``method``, ``reason``, ``overlap`` and, when token match
+    ranked and refinement was on, ``coherence``); the result's ``method`` label says it too.
+
+    Args:
+        signature: The signature variant (default `DEFAULT_VARIANT`).
+        layer: The signature's layer (default: the run's default layer).
+        token_layer: Token match's layer (default: `default_token_layer` of the model).
+        epochs: Row selection; "mean" leaves the signature to rank.
+        base: The model before fine-tuning (default: the PEFT model with its adapters disabled).
+        agree_k: Top rows of each method compared.
+        min_overlap: Share of token match's top ``agree_k`` that must be among the signature's for it to rank.
+        candidates: Token match scans only the signature's top ``candidates`` rows (default: every row).
+        refine: Refine token match's ranking by a classifier on its top rows when they cohere.
+        seed_k: Token match's top rows that train the classifier.
+        band: Rows token match ranks below this are the classifier's negatives.
+        min_coherence: Coherence of the top ``seed_k`` rows at which the refinement runs.
+        refine_c: The classifier's inverse regularisation strength.
+        chunk_rows: Rows per streamed block of the signature's scores.
+
+    Raises:
+        ValueError: Settings out of range.
+    """
+
+    def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
+                 token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, agree_k: int = AGREE_K, min_overlap: float = MIN_OVERLAP,
                  candidates: int | None = None, refine: bool = True, seed_k: int = SEED_K, band: int = BAND,
-                 min_coherence: float = MIN_COHERENCE, refine_c: float = REFINE_C):
+                 min_coherence: float = MIN_COHERENCE, refine_c: float = REFINE_C, chunk_rows: int = 8192):
         if agree_k < 1 or not 0.0 <= min_overlap <= 1.0:
             raise ValueError(f"agree_k must be >= 1 and min_overlap in [0, 1], got {agree_k}, {min_overlap}")
         if seed_k < 2 or band <= seed_k:
             raise ValueError(f"seed_k must be >= 2 and band > seed_k, got {seed_k}, {band}")
         self.refine, self.seed_k, self.band = bool(refine), int(seed_k), int(band)
         self.min_coherence, self.refine_c = float(min_coherence), float(refine_c)
-        self.signature = SignatureMethod(signature, layer, epochs)
+        self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.token_layer, self.epochs, self.base = token_layer, epochs, base
         self.agree_k, self.min_overlap = int(agree_k), float(min_overlap)
         # Token match scans every stored token state of the selected rows (0.4 s for ~20k tokens on the benchmark);
         # on a large store, ``candidates`` limits it to the signature's top rows.
         self.candidates = candidates
-        self.choice: dict | None = None
-        self.wording: tuple[np.ndarray, np.ndarray] | None = None   # token match's (scores, rows) when overruled
 
     @property
     def name(self) -> str:
         sig = self.signature.name
-        if self.choice is None:
-            refined = ", refined by its top rows when they cohere" if self.refine else ""
-            return f"auto (token match if it agrees with {sig}{refined}, else {sig})"
-        return f"auto: {self.choice['method']} ({self.choice['reason']})"
+        refined = ", refined by its top rows when they cohere" if self.refine else ""
+        return f"auto (token match if it agrees with {sig}{refined}, else {sig})"
 
-    def layers_needed(self, att: Attributor) -> list[int]:
-        return self.signature.layers_needed(att)
-
-    def token_layers_needed(self, att: Attributor) -> list[int]:
+    def requirements(self, att: Attributor) -> Requirements:
+        # Token match, when it can run, reads the test tokens' states in the signatures' pass; without them the
+        # signature ranks (no stored token states is a reason, not an error).
         layer = self._token_layer(att)
-        return [] if self._why_not_token_match(att, layer) else [layer]
+        tokens = () if self._why_not_token_match(att, layer) else (layer,)
+        return Requirements(layers=(self.signature.layer_of(att),), parts=self.signature.signature.parts,
+                            case_token_layers=tokens)
 
     def _token_layer(self, att: Attributor) -> int:
         return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
 
-    def top_k(self, att: Attributor, test: TestSignatures, k: int):
-        self.choice = {"method": self.signature.name, "reason": "per answer: the signature default", "overlap": None}
-        self.wording = None
-        return self.signature.top_k(att, test, k)
+    def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
+        choice = {"method": self.signature.name, "reason": "per answer: the signature default", "overlap": None}
+        return self._chose(self.signature.rank(att, test, k), choice)
 
     def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:
         if self.epochs == "mean":
@@ -113,35 +139,40 @@ class AutoMethod:
             return "no base model to weigh tokens against"
         return None
 
-    def top_k_combined(self, att: Attributor, test: TestSignatures, k: int):
+    def rank_behaviour(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         layer = self._token_layer(att)
         depth = max(k, self.agree_k, self.band if self.refine else 0)
-        s_sig, r_sig = self.signature.top_k_combined(att, test, depth)
-        self.wording = None
+        sig = self.signature.rank_behaviour(att, test, depth)
+        s_sig, r_sig = sig.scores, sig.rows
         why_not = self._why_not_token_match(att, layer)
         if why_not is not None:
-            self.choice = {"method": self.signature.name, "reason": why_not, "overlap": None}
-            return s_sig[:, :k], r_sig[:, :k]
+            choice = {"method": self.signature.name, "reason": why_not, "overlap": None}
+            return self._chose(Ranking(s_sig[:, :k], r_sig[:, :k], epochs_averaged=sig.epochs_averaged), choice)
         tm = TokenMatchMethod(layer, self.candidates, self.signature, self.epochs, base=self.base, states="store")
         s_tm, r_tm = tm.top_k_combined(att, test, depth)
         overlap = top_overlap(r_tm[0], r_sig[0], self.agree_k)
         agrees = overlap >= self.min_overlap
-        self.choice = {
+        choice = {
             "method": tm.name if agrees else self.signature.name, "overlap": overlap,
             "reason": f"top-{self.agree_k} overlap of token match and the signature {overlap:.2f} "
                       f"{'>=' if agrees else '<'} {self.min_overlap}",
         }
-        if agrees:
-            refined = self._refined(att, r_tm[0], layer, k) if self.refine else None
-            return refined if refined is not None else (s_tm[:, :k], r_tm[:, :k])
-        self.wording = (s_tm[:, :k], r_tm[:, :k])
-        return s_sig[:, :k], r_sig[:, :k]
+        if not agrees:   # token match's ranking still says which rows' words the answers reuse
+            return self._chose(Ranking(s_sig[:, :k], r_sig[:, :k], wording=(s_tm[:, :k], r_tm[:, :k])), choice)
+        refined = self._refined(att, r_tm[0], layer, k, choice) if self.refine else None
+        return self._chose(refined if refined is not None else Ranking(s_tm[:, :k], r_tm[:, :k]), choice)
 
-    def _refined(self, att: Attributor, ranked: np.ndarray, token_layer: int, k: int):
+    @staticmethod
+    def _chose(ranking: Ranking, choice: dict) -> Ranking:
+        ranking.explanation = choice
+        ranking.label = f"auto: {choice['method']} ({choice['reason']})"
+        return ranking
+
+    def _refined(self, att: Attributor, ranked: np.ndarray, token_layer: int, k: int, choice: dict) -> Ranking | None:
         """The seed classifier's top-k when token match's top ``seed_k`` rows cohere, else None; either way
-        ``choice`` says what was measured."""
+        ``choice`` (this query's explanation) is updated with what was measured."""
         ranked = ranked[ranked >= 0]
-        sig_layer = self.signature.layer if self.signature.layer is not None else att.default_layer()
+        sig_layer = self.signature.layer_of(att)
         parts = [(sig_layer, "h_last"), (token_layer, "h_mean")]
         mask = select_rows(att.samples, self.epochs)
         n_negative = int(mask.sum()) - int(mask[ranked[: self.band]].sum())
@@ -152,14 +183,15 @@ class AutoMethod:
         elif len(ranked) < self.seed_k or n_negative < self.seed_k:
             why_not = f"too few rows to refine: {len(ranked)} ranked, {n_negative} below rank {self.band}"
         if why_not is not None:
-            self.choice.update(coherence=None, reason=f"{self.choice['reason']}; not refined: {why_not}")
+            choice.update(coherence=None, reason=f"{choice['reason']}; not refined: {why_not}")
             return None
         coherence, top = refine_ranking(att.store, ranked, mask, parts, token_layer, k, seed_k=self.seed_k,
                                         band=self.band, min_coherence=self.min_coherence, C=self.refine_c)
-        self.choice["coherence"] = coherence
-        self.choice["reason"] += (f"; its top {self.seed_k} rows' h_mean@{token_layer} coherence {coherence:.2f} "
-                                  f"{'>=' if top is not None else '<'} {self.min_coherence}")
-        if top is not None:
-            self.choice["method"] = (f"{self.choice['method']}, refined by a classifier on its top {self.seed_k} "
-                                     f"rows (h_last@{sig_layer}, h_mean@{token_layer})")
-        return top
+        choice["coherence"] = coherence
+        choice["reason"] += (f"; its top {self.seed_k} rows' h_mean@{token_layer} coherence {coherence:.2f} "
+                             f"{'>=' if top is not None else '<'} {self.min_coherence}")
+        if top is None:
+            return None
+        choice["method"] = (f"{choice['method']}, refined by a classifier on its top {self.seed_k} "
+                            f"rows (h_last@{sig_layer}, h_mean@{token_layer})")
+        return Ranking(*top)

@@ -16,25 +16,38 @@ sample's rows alike, so use "last" to rank each sample once).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
-from provenance.attribution.query import Attributor, SignatureMethod, TestSignatures, eval_mode
+from provenance.attribution.cases import eval_mode
+from provenance.attribution.method import AttributionMethod, Ranking
+from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import Signature
 from provenance.attribution.topk import select_rows, top_k_rows
 from provenance.data import IGNORE_INDEX
 
+if TYPE_CHECKING:
+    from provenance.attribution.attributor import Attributor
+    from provenance.attribution.case_signatures import TestSignatures
 
-class RandomMethod:
+
+class RandomMethod(AttributionMethod):
+    """Seeded uniform scores: the chance level of every metric."""
+
     def __init__(self, seed: int = 0, epochs="last"):
         self.seed, self.epochs = seed, epochs
-        self.name = f"random(seed={seed})"
 
-    def top_k(self, att: Attributor, test: TestSignatures, k: int):
+    @property
+    def name(self) -> str:
+        return f"random(seed={self.seed})"
+
+    def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         mask = select_rows(att.samples, self.epochs)
         rng = np.random.default_rng(self.seed)
         scores = rng.random((len(mask), len(test)), dtype=np.float32)
-        return top_k_rows([(0, scores)], len(test), k, mask)
+        return Ranking(*top_k_rows([(0, scores)], len(test), k, mask))
 
 
 def repsim(layer: int | None = None, part: str = "h_mean", epochs="last") -> SignatureMethod:
@@ -68,16 +81,20 @@ def _query_texts(att: Attributor, test: TestSignatures, field: str) -> list[str]
     return [f"{dec(ids[:p])}\n{dec(ids[p:])}" for ids, p in zip(test.input_ids, test.prompt_len.tolist())]
 
 
-class TfidfMethod:
+class TfidfMethod(AttributionMethod):
     """Cosine of TF-IDF vectors (sublinear tf off, l2-normalised) fitted on the selected training texts."""
 
     def __init__(self, lowercase: bool = True, field: str = "response", epochs="last", **vectorizer_kw):
         if field not in ("response", "prompt+response"):
             raise ValueError("field must be 'response' or 'prompt+response'")
         self.lowercase, self.field, self.epochs, self.kw = lowercase, field, epochs, vectorizer_kw
-        self.name = f"tfidf({'lower' if lowercase else 'case-kept'}, {field})"
 
-    def top_k(self, att: Attributor, test: TestSignatures, k: int):
+    @property
+    def name(self) -> str:
+        return f"tfidf({'lower' if self.lowercase else 'case-kept'}, {self.field})"
+
+    def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
+        # scikit-learn is slow to import: loaded when this baseline runs
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         mask = select_rows(att.samples, self.epochs)
@@ -89,17 +106,21 @@ class TfidfMethod:
         scores = np.asarray((x @ q.T).todense(), np.float32)
         full = np.zeros((len(mask), len(test)), np.float32)
         full[rows] = scores
-        return top_k_rows([(0, full)], len(test), k, mask)
+        return Ranking(*top_k_rows([(0, full)], len(test), k, mask))
 
 
-class Bm25Method:
+class Bm25Method(AttributionMethod):
     """Okapi BM25 (k1, b) of the query response's terms over the selected training texts (sklearn tokenisation)."""
 
     def __init__(self, lowercase: bool = True, field: str = "response", epochs="last", k1: float = 1.5, b: float = 0.75):
         self.lowercase, self.field, self.epochs, self.k1, self.b = lowercase, field, epochs, k1, b
-        self.name = f"bm25({'lower' if lowercase else 'case-kept'}, {field})"
 
-    def top_k(self, att: Attributor, test: TestSignatures, k: int):
+    @property
+    def name(self) -> str:
+        return f"bm25({'lower' if self.lowercase else 'case-kept'}, {self.field})"
+
+    def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
+        # scikit-learn is slow to import: loaded when this baseline runs
         from sklearn.feature_extraction.text import CountVectorizer
 
         mask = select_rows(att.samples, self.epochs)
@@ -118,7 +139,7 @@ class Bm25Method:
         scores = np.asarray((weighted.multiply(idf[None, :]) @ q.T).todense(), np.float32)
         full = np.zeros((len(mask), len(test)), np.float32)
         full[rows] = scores
-        return top_k_rows([(0, full)], len(test), k, mask)
+        return Ranking(*top_k_rows([(0, full)], len(test), k, mask))
 
 
 class CountSketch:
@@ -126,7 +147,7 @@ class CountSketch:
 
     def __init__(self, sizes: list[int], dim: int, seed: int = 0):
         g = torch.Generator().manual_seed(int(seed))
-        self.dim = int(dim)
+        self.dim, self.seed = int(dim), int(seed)
         self.buckets = [torch.randint(0, self.dim, (n,), generator=g) for n in sizes]
         self.signs = [torch.randint(0, 2, (n,), generator=g).float() * 2 - 1 for n in sizes]
 
@@ -176,22 +197,25 @@ def _grads(loss, params):
     return [torch.zeros_like(p) if g is None else g for g, p in zip(gs, params)]
 
 
-class LoraGradMethod:
+class LoraGradMethod(AttributionMethod):
     """TracIn/LESS-style cosine of sketched per-sample gradients of the trainable parameters (final model)."""
 
     def __init__(self, dim: int = 1024, seed: int = 0, epochs="last"):
         self.dim, self.seed, self.epochs = dim, seed, epochs
-        self.name = f"lora-grad(countsketch {dim})"
-        self._cache: dict = {}
+
+    @property
+    def name(self) -> str:
+        return f"lora-grad(countsketch {self.dim})"
 
     def train_gradients(self, att: Attributor, sketch: CountSketch, rows: np.ndarray) -> np.ndarray:
-        key = (id(att.model), tuple(rows.tolist()))
-        if key not in self._cache:
-            plen = att.samples["prompt_len"].to_numpy()
-            self._cache = {key: sample_gradients(att.model, [(att.store.tokens(int(r)), int(plen[r])) for r in rows], sketch)}
-        return self._cache[key]
+        """Sketched gradients [len(rows), dim] of the stored ``rows``, computed once per attributor (cached there,
+        so a later query reuses them)."""
+        plen = att.samples["prompt_len"].to_numpy()
+        return att.cached("lora-grad: training gradients", (sketch.dim, sketch.seed, tuple(rows.tolist())),
+                          lambda: sample_gradients(att.model, [(att.store.tokens(int(r)), int(plen[r])) for r in rows],
+                                                   sketch))
 
-    def top_k(self, att: Attributor, test: TestSignatures, k: int):
+    def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         params = trainable_parameters(att.model)
         sketch = CountSketch([p.numel() for _, p in params], self.dim, self.seed)
         mask = select_rows(att.samples, self.epochs)
@@ -200,7 +224,7 @@ class LoraGradMethod:
         q = _unit(sample_gradients(att.model, list(zip(test.input_ids, test.prompt_len.tolist())), sketch))
         full = np.zeros((len(mask), len(test)), np.float32)
         full[rows] = train @ q.T
-        return top_k_rows([(0, full)], len(test), k, mask)
+        return Ranking(*top_k_rows([(0, full)], len(test), k, mask))
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -1,22 +1,49 @@
-"""`provenance query` (rank a store's training samples for test cases; `attribute` is its hidden old name) and
-`provenance report` (the same query as a self-contained HTML report with token heat-maps). Registered in
-provenance/cli.py; heavy imports happen inside the commands."""
+"""`provenance query` (rank a store's training samples for test cases; `attribute` is its hidden old name),
+`provenance report` (the same query as a self-contained HTML report with token heat-maps) and `provenance index`
+(the final model's re-pass of the training rows, as a run). Registered in provenance/cli.py.
+
+Methods come from `provenance.attribution.registry`, the one registry `Attributor.query` uses too: ``--method``
+takes any registered name (a method registered by the user's own code included), and without it the query runs
+the registry's default, as `Attributor.query` does.
+"""
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from provenance.attribution.attributor import COMBINE_MODES, Attributor
+from provenance.attribution.cases import TestCase
+from provenance.attribution.method import AttributionMethod
+from provenance.attribution.registry import (
+    DEFAULT_METHOD,
+    MethodOptionError,
+    MethodOptions,
+    build_method,
+    check_options,
+    method_names,
+    method_spec,
+)
+from provenance.attribution.repass import write_repass
+from provenance.attribution.report import gather_report, user_text, write_report
+from provenance.attribution.tokens import TOKEN_SCORES
+from provenance.cli_input import TEST_CASE_LINE, InputFileError, read_jsonl
+from provenance.models import load_for_inference
+from provenance.store import open_store
 
 DEFAULT_MAX_LENGTH = 512   # `Attributor`'s default: test cases are cut like training samples of that length
-METHODS = ("auto", "signature", "repass", "token-match", "tfidf", "tfidf-case", "bm25", "random", "lora-grad")
+# The command-line flag of each method option, for errors that name it.
+OPTION_FLAGS = {"signature": "--signature", "layer": "--layer", "epochs": "--epochs", "backend": "--backend",
+                "candidates": "--candidates", "base": "--base-model"}
 
 
 def _load_cases(prompt: list[str] | None, response: list[str] | None, cases: str | None) -> list:
     """Test cases of --cases (validated line by line: errors name the file and line) then of --prompt/--response."""
-    from provenance.attribution import TestCase
-    from provenance.cli_input import TEST_CASE_LINE, InputFileError, read_jsonl
-
     out = []
     if cases:
         for n, d in read_jsonl(cases, TEST_CASE_LINE, option="--cases"):
@@ -35,57 +62,39 @@ def _load_cases(prompt: list[str] | None, response: list[str] | None, cases: str
     return out
 
 
-def _method(name: str, signature: str, layer: int | None, epochs: str, backend: str = "local",
-            candidates: int | None = None, base=None):
-    from provenance.attribution.auto_choice import AutoMethod
-    from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
-    from provenance.attribution.query import SignatureMethod
-    from provenance.attribution.repass import RepassMethod
-    from provenance.attribution.signatures import DEFAULT_VARIANT
-    from provenance.attribution.token_match import TokenMatchMethod
-
-    signature = signature or DEFAULT_VARIANT
+def _options(signature: str | None, layer: int | None, epochs: str, backend: str = "local",
+             candidates: int | None = None, base=None, combine: str = "none") -> MethodOptions:
+    """The method options the flags set (``--epochs`` as an int when it is a number)."""
     ep = int(epochs) if epochs.lstrip("-").isdigit() else epochs
-    return {
-        "signature": lambda: SignatureMethod(signature, layer, ep, backend=backend),
-        # per behaviour: token match if it agrees with the signature at --layer, else the signature
-        "auto-choice": lambda: AutoMethod(signature, layer, None, ep, base),
-        "repass": lambda: RepassMethod(signature, layer),
-        # --layer is the token layer here; the candidates come from the default signature at the run's layer
-        "token-match": lambda: TokenMatchMethod(layer, candidates, SignatureMethod(signature, None, ep, backend=backend),
-                                                ep, base),
-        "tfidf": lambda: TfidfMethod(lowercase=True),
-        "tfidf-case": lambda: TfidfMethod(lowercase=False),
-        "bm25": lambda: Bm25Method(),
-        "random": lambda: RandomMethod(0),
-        "lora-grad": lambda: LoraGradMethod(),
-    }[name]()
+    return MethodOptions(signature=signature, layer=layer, epochs=ep, backend=backend, candidates=candidates,
+                         base=base, combine=combine)
+
+
+def _check_options(method: str, options: MethodOptions) -> None:
+    """Refuse, before any model loads, flags the method (``auto``: what it resolves to) does not take."""
+    try:
+        check_options(method, options)
+    except MethodOptionError as e:
+        via = f" (which resolves to {e.method} here)" if e.method != e.given_as else ""
+        raise typer.BadParameter(f"{OPTION_FLAGS.get(e.option, e.option)} applies to --method "
+                                 f"{' / '.join(e.takers)}, not {e.given_as}{via}") from None
+
+
+def _build(method: str, options: MethodOptions) -> AttributionMethod:
+    _check_options(method, options)
+    return build_method(method, options)
 
 
 def _load_model(model: str, adapter: str | None):
-    from provenance.models import load_for_inference
-
     return load_for_inference(model, adapter)
 
 
 def _attributor(store: str, run: str | None, model: str, adapter: str | None, allow_model_mismatch: bool,
                 max_length: int = DEFAULT_MAX_LENGTH):
-    from provenance.attribution import Attributor
-    from provenance.store import open_store
-
     reader = open_store(store, run=run)   # before the model loads: a wrong store fails fast
     lm, tok = _load_model(model, adapter)
     return Attributor(reader, lm, tok, allow_model_mismatch=allow_model_mismatch, max_length=max_length)
 
-
-def _resolve_auto(method: str, combine: str = "none", backend: str = "local") -> str:
-    """auto: per behaviour (--combine mean, local backend) `AutoMethod` (token match when it agrees with the
-    signature default, refined by a classifier on its top rows when they cohere, else the signature:
-    provenance.attribution.auto_choice); per answer the signature default,
-    which beats token match per answer on four of six tasks (benchmarks/attribution_results.md)."""
-    if method != "auto":
-        return method
-    return "auto-choice" if combine == "mean" and backend == "local" else "signature"
 
 def _check_out(out: str | None, option: str = "--out") -> None:
     """The folder of an output path must exist (the CSVs are written there): checked before the query runs."""
@@ -96,20 +105,14 @@ def _check_out(out: str | None, option: str = "--out") -> None:
 
 
 def _check_method(method: str, top_k: int) -> None:
-    if method not in METHODS:
-        raise typer.BadParameter(f"--method must be one of {METHODS}")
+    if method not in method_names():
+        raise typer.BadParameter(f"--method must be one of {method_names()}")
     if top_k < 1:
         raise typer.BadParameter(f"--top-k must be at least 1, got {top_k}")
 
 
 def print_ranking(res, top_k: int, snippet_chars: int = 70) -> None:
     """Per query: a table (rank, score, source, sample id, snippet) and the per-source shares of the top-k."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    from provenance.attribution.report import user_text
-
     console = Console()
 
     def table_of(title, g):
@@ -141,9 +144,9 @@ PROMPT_OPT = typer.Option(None, help="test prompt (repeatable)")
 RESPONSE_OPT = typer.Option(None, help="the response to explain, one per --prompt; omit to explain the greedy answer")
 CASES_OPT = typer.Option(None, help="JSONL of {prompt, response?, name?}")
 RUN_OPT = typer.Option(None, help="run of the store (default: its only run)")
-METHOD_OPT = typer.Option("auto", help=f"one of {', '.join(METHODS)}; auto: the signature default per answer; with "
-                          "--combine mean, token match when it agrees with the signature (refined by a classifier on its "
-                          "top rows when they cohere), else the signature")
+METHOD_OPT = typer.Option(DEFAULT_METHOD, help=f"one of {', '.join(method_names())}, or a method registered with "
+                          f"provenance.attribution.registry.register_method; {DEFAULT_METHOD}: "
+                          f"{method_spec(DEFAULT_METHOD).summary}")
 SIGNATURE_OPT = typer.Option(None, help="signature variant (default: the library's DEFAULT_VARIANT; named variants: see provenance.attribution.signatures.VARIANTS) or parts like h_mean+g_mean")
 LAYER_OPT = typer.Option(None, help="layer (default: the library's default for the run)")
 EPOCHS_OPT = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number")
@@ -187,27 +190,22 @@ def query(
     sample id, snippet) and each source's share of the top-k."""
     _check_method(method, top_k)
     _check_out(out)
-    test_cases = _load_cases(prompt, response, cases)
-    att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
-    method = _resolve_auto(method, combine, backend)
-    if base_model and method not in ("token-match", "auto-choice"):
-        raise typer.BadParameter("--base-model applies to --method token-match, or auto with --combine mean")
-    base = _load_model(base_model, None)[0] if base_model else None
-    if backend != "local" and method not in ("signature", "token-match"):
-        raise typer.BadParameter(f"--backend {backend} applies to --method signature / token-match only")
-    from provenance.attribution.query import COMBINE_MODES
-
     if combine not in COMBINE_MODES:
         raise typer.BadParameter(f"--combine must be one of {COMBINE_MODES}, got {combine!r}")
-    res = att.query(test_cases, method=_method(method, signature, layer, epochs, backend, candidates, base), k=top_k,
-                    combine=combine)
+    # --base-model as given stands in for the model until the options are known to fit the method
+    options = _options(signature, layer, epochs, backend, candidates, base_model, combine)
+    _check_options(method, options)
+    test_cases = _load_cases(prompt, response, cases)
+    att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
+    base = _load_model(base_model, None)[0] if base_model else None
+    res = att.query(test_cases, method=_build(method, replace(options, base=base)), k=top_k, combine=combine)
     if out:
         res.ranking.to_csv(f"{out}.csv", index=False)
         res.sources.to_csv(f"{out}.sources.csv", index=False)
         if res.wording is not None:
             res.wording.to_csv(f"{out}.wording.csv", index=False)
     if as_json:
-        typer.echo(json.dumps({"method": res.method, "seconds": res.seconds,
+        typer.echo(json.dumps({"method": res.method, "seconds": res.seconds, "explanation": res.explanation,
                                "ranking": res.ranking.to_dict(orient="records"),
                                "sources": res.sources.to_dict(orient="records"),
                                "wording": None if res.wording is None else res.wording.to_dict(orient="records")},
@@ -241,18 +239,16 @@ def report(
 
     One HTML file (inline CSS and SVG, no script, no external URL): the test case, the ranked samples, a per-source
     chart of the top-k, token heat-maps of the top hits and, for a run captured with watches, their push curves."""
-    from provenance.attribution.report import gather_report, write_report
-    from provenance.attribution.tokens import TOKEN_SCORES
-
     _check_method(method, top_k)
     if token_score not in TOKEN_SCORES:
         raise typer.BadParameter(f"--token-score must be one of {TOKEN_SCORES}")
     if top_hits < 0:
         raise typer.BadParameter(f"--top-hits must be >= 0, got {top_hits}")
+    options = _options(signature, layer, epochs)   # the report ranks per test case
+    _check_options(method, options)
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
-    method = _resolve_auto(method)   # the report ranks per test case
-    data = gather_report(att, test_cases, k=top_k, top_hits=top_hits, method=_method(method, signature, layer, epochs),
+    data = gather_report(att, test_cases, k=top_k, top_hits=top_hits, method=_build(method, options),
                          token_layer=token_layer)
     info = dict(data.info, model=model + (f" + adapter {adapter}" if adapter else ""))
     path = write_report(out, data.result, data.token_scores, cases=data.test, title=title, score=token_score,
@@ -279,8 +275,6 @@ def index(
 
     Query it like any run: `provenance query STORE --run <run>-final ...`. A killed re-pass resumes where its committed
     rows end."""
-    from provenance.attribution.repass import write_repass
-
     if batch < 1:
         raise typer.BadParameter(f"--batch must be at least 1, got {batch}")
     ep = int(epochs) if epochs.lstrip("-").isdigit() else epochs

@@ -33,7 +33,7 @@ def part_arrays(store, layer: int, signature: Signature) -> list:
 
 def score_array(store, layer: int, signature: Signature, q: np.ndarray):
     """Lazy dask array [N, Q] of cosines against unit-norm queries ``q`` [Q, W]."""
-    import dask.array as da
+    import dask.array as da  # dask is optional (the analysis extra): imported only by the dask backends
 
     arrays = part_arrays(store, layer, signature)
     args = []
@@ -68,7 +68,7 @@ def compute(obj, client=None):
     is active)."""
     if client is not None:
         return client.compute(obj, sync=True)
-    import dask
+    import dask  # optional (the analysis extra)
 
     return dask.compute(obj)[0]
 
@@ -77,7 +77,7 @@ def dask_top_k(store, layer: int, signature: Signature, q: np.ndarray, k: int, e
                *, client=None) -> tuple[np.ndarray, np.ndarray]:
     """(scores [Q, k'], rows [Q, k']) best first: the same as the local path's `top_k_rows` /
     `top_k_mean_over_epochs` over `iter_features`."""
-    import dask
+    import dask  # optional (the analysis extra)
 
     signature = signature.bind(store, layer) if signature.center and signature.means is None else signature
     q = np.asarray(q, np.float32)

@@ -14,6 +14,7 @@ def precision_at(relevant: np.ndarray, k: int) -> float:
 
 def top_k_auprc(scores: np.ndarray, relevant: np.ndarray, k: int) -> float:
     """Average precision over the pooled (score, relevant) pairs of every query's top-k list."""
+    # scikit-learn is slow to import: loaded when used
     from sklearn.metrics import average_precision_score
 
     s = np.asarray(scores)[:, :k].ravel()

@@ -2,21 +2,32 @@
 
 Training-time captures come from the model at each step (free, and per epoch); RepT used the final model. This
 method re-runs the stored token ids of the selected rows (prompt length rebuilds the labels) through the same
-`CaptureEngine` as the test cases, in eval mode, and scores them with a RepT-family signature. The re-pass is
-computed once per (model, rows, layers) and cached on the method object; it costs one forward+backward per sample.
+`CaptureEngine` as the test cases, in eval mode, and scores them with a RepT-family signature. The re-pass costs
+one forward+backward per sample; it is computed once per (rows, layers) and kept by the `Attributor` for the next
+query (`Attributor.cached`).
+
+`write_repass` (``provenance index``) writes such a re-pass as a run of the store schema instead.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from provenance.attribution.query import Attributor, TestSignatures, run_engine
-from dataclasses import replace
-
+from provenance.attribution.case_signatures import run_engine
+from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.signatures import DEFAULT_VARIANT, Signature, get_signature, principal_directions
 from provenance.attribution.topk import select_rows, top_k_rows
+from provenance.capture import find_layout, model_fingerprint, resolve_token_layers
 from provenance.capture.engine import SIGNATURES
 from provenance.data import IGNORE_INDEX
-from provenance.store import projection_matrix
+from provenance.errors import StoreNotFoundError
+from provenance.store import CaptureRows, StoreWriter, open_store, projection_matrix
+
+if TYPE_CHECKING:
+    from provenance.attribution.attributor import Attributor
+    from provenance.attribution.case_signatures import TestSignatures
 
 
 def repass_signatures(att: Attributor, rows: np.ndarray, layers: list[int], batch: int = 8) -> dict:
@@ -46,28 +57,36 @@ def _pad(att: Attributor) -> int:
     return att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
 
 
-class RepassMethod:
-    """Cosine of RepT-family signatures, training side recomputed with the final model."""
+class RepassMethod(AttributionMethod):
+    """Cosine of RepT-family signatures, training side recomputed with the final model.
+
+    Args:
+        signature: The signature variant (default `DEFAULT_VARIANT`).
+        layer: Its layer (default: the run's default layer).
+        epochs: The rows to re-pass: an epoch number or "last" ("mean": the last epoch's rows, each standing for
+            its sample).
+        layers_cached: Layers computed in the one re-pass (default: every captured layer), so that queries at
+            other layers reuse it.
+    """
 
     def __init__(self, signature=DEFAULT_VARIANT, layer: int | None = None, epochs="last", layers_cached=None):
         self.signature: Signature = get_signature(signature)
         self.layer, self.epochs = layer, epochs
-        self.layers_cached = layers_cached   # compute these layers in the one re-pass (default: the store's)
-        self._cache: dict = {}
+        self.layers_cached = layers_cached
 
     @property
     def name(self) -> str:
         return f"repass {self.signature.label}@{self.layer if self.layer is not None else 'default'}"
 
-    def layers_needed(self, att: Attributor) -> list[int]:
-        return [self.layer if self.layer is not None else att.default_layer()]
+    def requirements(self, att: Attributor) -> Requirements:
+        # The re-pass computes every part itself; the test signatures need the layer captured.
+        return Requirements(layers=(self.layer if self.layer is not None else att.default_layer(),))
 
     def train_side(self, att: Attributor, rows: np.ndarray) -> dict:
-        key = (id(att.model), att.store.url, att.store.run, tuple(rows.tolist()))
-        if key not in self._cache:
-            layers = list(self.layers_cached or att.store.layers)
-            self._cache = {key: repass_signatures(att, rows, layers)}
-        return self._cache[key]
+        """``{layer: {part: [len(rows), d]}}`` of the re-passed ``rows``, computed once per attributor."""
+        layers = list(self.layers_cached or att.store.layers)
+        return att.cached("repass: training-side signatures", (tuple(layers), tuple(rows.tolist())),
+                          lambda: repass_signatures(att, rows, layers))
 
     def _bound(self, blocks: dict) -> Signature:
         """The signature centered (and projected) on the re-passed rows themselves: the final model's statistics."""
@@ -82,7 +101,7 @@ class RepassMethod:
                            basis={p: (v, sd) for p, (_, v, sd) in stats.items()})
         return replace(sig, means={p: x[p].mean(0).astype(np.float32) for p in sig.parts})
 
-    def top_k(self, att: Attributor, test: TestSignatures, k: int):
+    def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         layer = self.layer if self.layer is not None else att.default_layer()
         mask = select_rows(att.samples, self.epochs if self.epochs != "mean" else "last")
         rows = np.flatnonzero(mask)
@@ -91,7 +110,7 @@ class RepassMethod:
             raise ValueError(f"re-pass computed layers {sorted(train)}, not {layer}")
         full = np.zeros((len(mask), len(test)), np.float32)
         full[rows] = self._bound(train[layer]).scores(train[layer], test.arrays[layer])
-        return top_k_rows([(0, full)], len(test), k, mask)
+        return Ranking(*top_k_rows([(0, full)], len(test), k, mask), epochs_averaged=self.epochs == "mean")
 
 
 REPASS_ATTR = "repass"
@@ -109,10 +128,6 @@ def write_repass(att: Attributor, *, out_run: str | None = None, out_url: str | 
     run's layers, encoding and projection; the run attribute "repass" records what it was computed from.
     ``token_layers`` ("auto" = 3/4 of the depth, or layer numbers) also writes the final model's per-token states
     there (what token match reads from a store). Returns (url, run, committed rows)."""
-    from provenance.capture import find_layout, model_fingerprint, resolve_token_layers
-    from provenance.errors import StoreNotFoundError
-    from provenance.store import CaptureRows, StoreWriter, open_store
-
     src = att.store
     if epochs == "all" or epochs == "mean":
         raise ValueError("a re-pass computes one row per sample: pass epochs='last' or an epoch number")

@@ -15,54 +15,47 @@ provenance tool (it escapes its own text); it is checked to hold no script and n
 """
 from __future__ import annotations
 
-import html
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from provenance.attribution.query import AttributionResult, Attributor, TestCase, TestSignatures, default_layer
+from provenance.attribution.attributor import Attributor
+from provenance.attribution.case_signatures import TestSignatures
+from provenance.attribution.cases import TestCase
+from provenance.attribution.method import AttributionMethod
+from provenance.attribution.registry import MethodOptions, build_method
+from provenance.attribution.report_page import (  # the page shell and panels, shared with the behaviour tools
+    _UNSAFE_FRAGMENT,  # noqa: F401  (the panel check's pattern, imported from here by existing tests)
+    CSP,
+    CSS,
+    ReportSection,
+    check_sections,
+    page,
+    write_sections_report,
+)
+from provenance.attribution.report_page import escape as _e
+from provenance.attribution.results import AttributionResult
+from provenance.attribution.signatures import default_layer
 from provenance.attribution.tokens import TOKEN_SCORES, token_attribution, top_tokens
+from provenance.behaviour.watch_plot import watch_section
+from provenance.behaviour.watch_series import has_watch_series, read_watch_series
 
 # Colours per source in the chart and the table (cycled, assigned in sorted source-name order).
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d")
 BAR_WIDTH = 400.0  # px of a 100 % bar in the source chart
 SCORE_LABELS = {"abs_gxa": "|grad × activation|", "gxa": "grad × activation", "cos_h": "cos(h(t), H_test)",
                 "cos_g": "cos(G(t), G_test)"}
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-# A trusted section must stay self-contained and script-free, like the report around it.
-_UNSAFE_FRAGMENT = re.compile(r"<\s*script|\bon[a-z]+\s*=|javascript:|(?:src|href)\s*=\s*[\"']?\s*(?:[a-z]+:)?//", re.I)
 
-CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1100px;color:#111827;padding:0 16px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
-h3{font-size:15px;margin:18px 0 6px}.muted{color:#6b7280}.meta td{padding:1px 12px 1px 0}
-.query{background:#f9fafb;border:1px solid #e5e7eb;border-radius:6px;padding:8px 12px;margin:6px 0}
-.query .label{font-weight:600;color:#374151;margin-right:6px}.text{white-space:pre-wrap;word-break:break-word}
-table.ranking{border-collapse:collapse;width:100%;margin:8px 0}
-table.ranking th,table.ranking td{border-bottom:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
-table.ranking th{background:#f3f4f6;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:middle}
-.heat{border:1px solid #e5e7eb;border-radius:6px;padding:8px 12px;margin:8px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
-.heat .head{font-family:system-ui,sans-serif;font-size:13px;margin-bottom:6px}
-.tok{white-space:pre-wrap;border-radius:2px}.tok.frame{color:#9ca3af}.tok.resp{text-decoration:underline dotted #9ca3af}
-.tok.top{outline:2px solid #111827;font-weight:700}.tok sup{font-size:9px;color:#111827;margin-left:1px}
-.sep{display:block;height:6px}.legend{font-size:12px;color:#4b5563}
-"""
-
-
-@dataclass(frozen=True)
-class ReportSection:
-    """An extra panel of the report. ``title`` is plain text (escaped when rendered); ``html`` is a trusted fragment
-    written by another provenance tool (probe or cluster views): it escapes its own text, uses inline CSS/SVG only,
-    and holds no script and no external URL (checked)."""
-
-    title: str
-    html: str
+__all__ = [
+    "BAR_WIDTH", "CSP", "CSS", "PALETTE", "SCORE_LABELS", "ReportData", "ReportSection", "build_report", "gather_report",
+    "ranking_table", "run_sections", "source_chart", "source_colours", "token_heatmap", "user_text", "write_report",
+    "write_sections_report",
+]
 
 
 @dataclass
@@ -82,16 +75,28 @@ def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, met
                   layer: int | None = None, epochs="last", token_layer: int | None = None) -> ReportData:
     """Test signatures, the top-``k`` query and the token scores of the ``top_hits`` best rows of every case.
 
-    ``method``: None (signature cosine with ``signature`` / ``layer`` / ``epochs``) or any attribution method.
     Token scores are computed at ``token_layer``; by default the query's layer (else the store's default layer),
     except the final norm's output L: a gradient there reaches only its own position's logits, so every prompt
-    token (where triggers sit) would score 0; then the highest captured layer below L is used."""
-    from provenance.attribution.query import SignatureMethod
-    from provenance.attribution.signatures import DEFAULT_VARIANT
+    token (where triggers sit) would score 0; then the highest captured layer below L is used.
 
-    if method is None:
-        method = SignatureMethod(signature or DEFAULT_VARIANT, layer, epochs)
-    needed = list(method.layers_needed(att)) if hasattr(method, "layers_needed") else []
+    Args:
+        att: The attributor.
+        cases: Test cases in any form `as_cases` takes.
+        k: Rows per test case.
+        top_hits: Token heat-maps for this many of the best rows per case.
+        method: An `AttributionMethod`, a registered name, or None: the registry's default per answer (the
+            report ranks per test case), built with ``signature`` / ``layer`` / ``epochs``.
+        signature: Signature variant of a method built by name.
+        layer: Its layer.
+        epochs: Its row selection.
+        token_layer: Layer of the token scores.
+
+    Returns:
+        The `ReportData` to render with `write_report`.
+    """
+    if not isinstance(method, AttributionMethod):
+        method = build_method(method, MethodOptions(signature=signature, layer=layer, epochs=epochs))
+    needed = list(method.requirements(att).layers)
     tl = token_layer if token_layer is not None else (needed[0] if needed else default_layer(att.store))
     n_layers = att.store.run_attrs.get("num_layers") or getattr(getattr(att.model, "config", None), "num_hidden_layers", None)
     below = [l for l in att.store.layers if n_layers is not None and l < n_layers]
@@ -107,19 +112,12 @@ def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, met
 
 def run_sections(store) -> list[ReportSection]:
     """Panels about the training run itself: the live watch's push curves when the run was captured with watches."""
-    from provenance.behaviour.watch_plot import watch_section
-    from provenance.behaviour.watch_series import has_watch_series, read_watch_series
-
     if not has_watch_series(store.url, store.run):
         return []
     return [watch_section(read_watch_series(store.url, store.run))]
 
 
 # ---- rendering -------------------------------------------------------------------------------------------------
-
-def _e(x) -> str:
-    return html.escape(str(x), quote=True)
-
 
 def _fmt(x: float) -> str:
     if not math.isfinite(x):
@@ -250,7 +248,7 @@ def build_report(result: AttributionResult, token_scores: pd.DataFrame | None = 
     missing = [n for n in names if cases is not None and n not in by_name]
     if missing:
         raise ValueError(f"the result's queries {missing} have no test case among {list(by_name)}")
-    _check_sections(extra_sections)
+    check_sections(extra_sections)
     colours = source_colours(result.ranking["source"])
     k = int(result.ranking.groupby("query")["rank"].max().max()) if len(result.ranking) else 0
     tok = token_scores if token_scores is not None else pd.DataFrame()
@@ -264,7 +262,7 @@ def build_report(result: AttributionResult, token_scores: pd.DataFrame | None = 
         body.append(f'<section class="query-section" data-query="{_e(name)}"><h2>Query {_e(name)}</h2>')
         body.append(_query_block(name, by_name.get(name)))
         body.append(f"<h3>Sources of the top-{len(rows)}</h3>" + source_chart(shares, colours, len(rows)))
-        body.append(f"<h3>Ranked training samples</h3>" + ranking_table(rows, colours))
+        body.append("<h3>Ranked training samples</h3>" + ranking_table(rows, colours))
         hits = tok[tok["query"] == name] if len(tok) else tok
         if len(hits):
             body.append(f'<h3>Token heat-maps of the top {hits["rank"].nunique()} hits</h3><p class="legend">'
@@ -281,37 +279,7 @@ def build_report(result: AttributionResult, token_scores: pd.DataFrame | None = 
                             f'<div class="head"><b>#{int(rank)}</b> sample {_e(sid)} · {_e(src)}</div>'
                             f'{token_heatmap(t, score, top_marks, where)}</div>')
         body.append("</section>")
-    return _page(title, body, extra_sections)
-
-
-def _check_sections(sections: Sequence[ReportSection]) -> None:
-    for s in sections:
-        if not isinstance(s, ReportSection):
-            raise TypeError(f"extra_sections holds ReportSection objects, got {type(s).__name__}")
-        if _UNSAFE_FRAGMENT.search(s.html):
-            raise ValueError(f"report section {s.title!r} holds a script, an event handler or an external URL; "
-                             "a report section must be self-contained and script-free")
-
-
-def _page(title: str, body: list[str], sections: Sequence[ReportSection]) -> str:
-    body = body + [f'<section class="extra"><h2>{_e(s.title)}</h2>{s.html}</section>' for s in sections]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
-
-
-def write_sections_report(path, sections: Sequence[ReportSection], *, title: str, info: dict | None = None) -> Path:
-    """A report page made only of panels (probe, DPO pair-ranking and cluster views of provenance.behaviour), with
-    the same self-contained shell and safety checks as :func:`build_report`; returns the path."""
-    _check_sections(sections)
-    body = [f"<h1>{_e(title)}</h1>"]
-    if info:
-        body.append('<table class="meta">' + "".join(f'<tr><td class="muted">{_e(a)}</td><td>{_e(b)}</td></tr>'
-                                                       for a, b in info.items()) + "</table>")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_page(title, body, sections), encoding="utf-8")
-    return path
+    return page(title, body, extra_sections)
 
 
 def write_report(path, result: AttributionResult, token_scores: pd.DataFrame | None = None, **kwargs) -> Path:

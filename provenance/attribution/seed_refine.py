@@ -59,7 +59,8 @@ class SeedClassifier:
     def _features(self, store, rows: np.ndarray) -> np.ndarray:
         return np.concatenate([_centered(store, l, p, store.array(l, p, rows)) for l, p in self.parts], axis=1)
 
-    def fit(self, store, positive: np.ndarray, negative: np.ndarray) -> "SeedClassifier":
+    def fit(self, store, positive: np.ndarray, negative: np.ndarray) -> SeedClassifier:
+        # scikit-learn is slow to import: loaded when fitted
         from sklearn.linear_model import LogisticRegression
 
         positive, negative = np.asarray(positive, np.int64), np.asarray(negative, np.int64)

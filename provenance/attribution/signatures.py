@@ -29,9 +29,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from provenance.errors import StoreNotFoundError
+from provenance.errors import MissingCaptureError, StoreNotFoundError
 
 PARTS = ("h_last", "g_last", "h_mean", "g_mean")
+# An epoch selection: an epoch number or one of `EPOCH_MODES`.
+Epochs = int | str
 NORMALIZATIONS = ("none", "per_part")
 EPOCH_MODES = ("last", "all", "mean")
 _EPS = 1e-30
@@ -83,7 +85,7 @@ class Signature:
             return ()
         return self.parts if self.pcs_parts is None else self.pcs_parts
 
-    def bind(self, store, layer: int) -> "Signature":
+    def bind(self, store, layer: int) -> Signature:
         """This signature with the store's per-part means at ``layer`` attached (itself when not centered)."""
         if not self.center:
             return self
@@ -139,6 +141,9 @@ class Signature:
         return _unit_rows(x)
 
 
+# What a signature option accepts (`get_signature`): a variant name, parts, or a Signature.
+SignatureSpec = str | Signature | tuple | list
+
 # Named variants the benchmark and the CLI know. "rept" is the published form.
 VARIANTS: dict[str, Signature] = {
     "rept": Signature(("h_last", "g_last"), "none", "rept"),
@@ -193,17 +198,53 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 
 
 def check_layer(store, layer: int, signature: Signature) -> None:
-    """Clear errors when the store has no rows, or the layer / parts were not captured."""
+    """Clear errors when the store has no rows, or the layer / parts of ``signature`` were not captured."""
+    check_stored(store, layer, signature.parts, needed_by=f"signature {signature.label}")
+
+
+def check_stored(store, layer: int, parts=(), *, needed_by: str) -> None:
+    """Raise unless ``store`` holds rows at ``layer`` with every signature part of ``parts``.
+
+    Args:
+        store: The `StoreReader`.
+        layer: The layer a query reads.
+        parts: Signature parts it reads there.
+        needed_by: Who reads them, for the message (e.g. "signature h_fused").
+
+    Raises:
+        StoreNotFoundError: The store has no committed rows.
+        MissingCaptureError: The layer or a part was not captured (the message names the capture option).
+    """
     if len(store) == 0:
         raise StoreNotFoundError(f"store {store.url} (run {store.run!r}) has no committed rows: nothing to attribute to")
     if layer not in store.layers:
-        raise StoreNotFoundError(f"layer {layer} has no rows in run {store.run!r}; captured layers: {store.layers}")
-    have = set(store._sigs.get(layer, ()))
-    missing = [p for p in signature.parts if p not in have]
-    if missing:
-        raise StoreNotFoundError(
-            f"signature {signature.label} needs {missing} at layer {layer}, but the run stored only {sorted(have)} there"
+        raise MissingCaptureError(
+            f"layer {layer} has no rows in run {store.run!r}; captured layers: {store.layers} ({needed_by} reads "
+            f"layer {layer}: query a captured layer, or capture this one with layers=[..., {layer}])"
         )
+    have = set(store._sigs.get(layer, ()))
+    missing = [p for p in parts if p not in have]
+    if missing:
+        raise MissingCaptureError(
+            f"{needed_by} needs {missing} at layer {layer}, but the run stored only {sorted(have)} there: capture "
+            f"them (signatures={sorted(have | set(missing))}) or choose a signature of the stored parts"
+        )
+
+
+def default_layer(store) -> int:
+    """Default layer of signature queries: the last layer of the run's spread (L-1), else its highest layer.
+
+    The last spread layer is the output of the last decoder block; runs without a spread (explicit layers) use
+    their highest captured layer.
+
+    Raises:
+        StoreNotFoundError: The store has no committed rows.
+    """
+    layers = store.layers
+    if not layers:
+        raise StoreNotFoundError(f"store {store.url} (run {store.run!r}) has no committed rows: nothing to attribute to")
+    spread = (store.run_attrs.get("layer_choice") or {}).get("spread") or layers
+    return int(spread[-1]) if spread[-1] in layers else int(layers[-1])
 
 
 _MEANS: dict[tuple, np.ndarray] = {}

@@ -25,15 +25,23 @@ Position t holds token t (the state that has read y_t), as in `provenance.attrib
 from __future__ import annotations
 
 from contextlib import contextmanager, nullcontext
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from provenance.attribution.query import Attributor, SignatureMethod, TestSignatures, eval_mode, mean_of_rankings
-from provenance.attribution.signatures import DEFAULT_VARIANT, part_means
+from provenance.attribution.cases import eval_mode
+from provenance.attribution.method import AttributionMethod, Ranking, Requirements
+from provenance.attribution.signature_method import SignatureMethod
+from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, part_means
 from provenance.attribution.topk import select_rows, top_k_rows
 from provenance.capture import default_token_layer_index, find_layout
+from provenance.errors import MissingCaptureError
 from provenance.store import project, projection_matrix
+
+if TYPE_CHECKING:
+    from provenance.attribution.attributor import Attributor
+    from provenance.attribution.case_signatures import TestSignatures
 
 __all__ = ["TokenMatchMethod", "finetune_query", "response_states", "default_token_layer"]
 
@@ -93,6 +101,10 @@ def response_states(model, seqs: list[tuple[np.ndarray, int]], layer: int, *, pa
     return (states, logps) if with_logprobs else states
 
 
+NO_BASE = ("token match weighs tokens by log p_final - log p_base: pass base= (the model before fine-tuning, e.g. "
+           "`provenance query --base-model PATH`) or query with the PEFT model whose adapters can be disabled")
+
+
 def _base_context(model, base):
     if base is not None:
         return nullcontext(base)
@@ -102,9 +114,7 @@ def _base_context(model, base):
             with model.disable_adapter():
                 yield model
         return disabled()
-    raise ValueError("token match weighs tokens by log p_final - log p_base: pass base= (the model before "
-                     "fine-tuning, e.g. `provenance query --base-model PATH`) or query with the PEFT model whose "
-                     "adapters can be disabled")
+    raise ValueError(NO_BASE)
 
 
 def finetune_query(model, test: TestSignatures, layer: int, *, base=None, pad_token_id: int = 0,
@@ -112,7 +122,8 @@ def finetune_query(model, test: TestSignatures, layer: int, *, base=None, pad_to
     """(q [Q, d], weights per case): each case's response states at ``layer`` weighted by max(0, log-prob gain).
 
     The final model's states and log-probabilities come from ``test`` when it read them with its signatures
-    (`Attributor.query` asks for them through ``token_layers_needed``): then only the base model runs here."""
+    (`Attributor.query` asks for them through `Requirements.case_token_layers`): then only the base model runs
+    here."""
     seqs = [(np.asarray(ids), int(p)) for ids, p in zip(test.input_ids, test.prompt_len.tolist())]
     if layer in test.token_states and test.response_logprobs is not None:
         states = [h[p:] for h, (_, p) in zip(test.token_states[layer], seqs)]
@@ -140,12 +151,27 @@ STATE_SOURCES = ("auto", "store", "repass")
 REPASS_CANDIDATES = 500
 
 
-class TokenMatchMethod:
+class TokenMatchMethod(AttributionMethod):
     """Fine-tune-weighted query tokens matched against each row's response tokens (see the module doc): from the
-    training-time per-token states in the store, or from a re-read of ``stage1``'s top ``candidates`` rows."""
+    training-time per-token states in the store, or from a re-read of ``stage1``'s top ``candidates`` rows.
 
-    def __init__(self, layer: int | None = None, candidates: int | None = None, stage1=None, epochs="last", base=None,
-                 batch: int = 16, states: str = "auto", chunk_rows: int = 2048):
+    Args:
+        layer: The token layer (default: `default_token_layer` of the model).
+        candidates: Rows of ``stage1``'s ranking that are scored (default: every selected row when the states come
+            from the store, else `REPASS_CANDIDATES`).
+        stage1: The method that picks the candidates (default: the signature default at the run's default layer).
+        epochs: Row selection: an epoch number, "last" or "all" (not "mean": rows are scored one by one).
+        base: The model before fine-tuning (default: the PEFT model with its adapters disabled).
+        batch: Sequences per forward of a re-read or of the base model.
+        states: "store", "repass" or "auto" (the store when it holds token states at the layer, else a re-read).
+        chunk_rows: Rows of stored token states scored at a time.
+
+    Raises:
+        ValueError: Settings out of range.
+    """
+
+    def __init__(self, layer: int | None = None, candidates: int | None = None, stage1: AttributionMethod | None = None,
+                 epochs: Epochs = "last", base: Any = None, batch: int = 16, states: str = "auto", chunk_rows: int = 2048):
         if candidates is not None and int(candidates) < 1:
             raise ValueError(f"candidates must be >= 1, got {candidates}")
         if epochs == "mean":
@@ -156,56 +182,74 @@ class TokenMatchMethod:
         self.layer, self.epochs, self.base, self.batch = layer, epochs, base, batch
         self.candidates = None if candidates is None else int(candidates)
         self.states, self.chunk_rows = states, int(chunk_rows)
-        self.stage1 = stage1 if stage1 is not None else SignatureMethod(DEFAULT_VARIANT, None, epochs)
-        self._states: dict = {}
-        self._resolved: str | None = None   # where "auto" took the states from in the last query (for the label)
+        self.stage1: AttributionMethod = stage1 if stage1 is not None else SignatureMethod(DEFAULT_VARIANT, None, epochs)
 
     @property
     def name(self) -> str:
+        return self._label(self.states if self.states != "auto" else None)
+
+    def _label(self, source: str | None) -> str:
+        """The method's label when its row states come from ``source`` ("store", "repass"; None: not yet known)."""
         where = f"@{self.layer if self.layer is not None else 'default'}"
-        source = self.states if self.states != "auto" else self._resolved
         cand = self.candidates if self.candidates is not None else REPASS_CANDIDATES
-        reread = f"top {cand} of {getattr(self.stage1, 'name', type(self.stage1).__name__)}"
+        reread = f"top {cand} of {self.stage1.name}"
         if source == "store":
             return f"token-match{where} (token states from the store)"
         if source == "repass":
             return f"token-match{where} ({reread})"
         return f"token-match{where} (token states from the store, else the {reread} re-read)"
 
+    def token_layer_of(self, att: Attributor) -> int:
+        """The token layer this method reads through ``att``: its own, else the model's default."""
+        return self.layer if self.layer is not None else default_token_layer(att.model)
+
     def source_of(self, att: Attributor, layer: int) -> str:
-        """Where the row states come from: "store" or "repass"."""
+        """Where the row states come from: "store" or "repass".
+
+        Raises:
+            MissingCaptureError: ``states="store"`` and the store holds no per-token states at ``layer``.
+        """
         if self.states != "auto":
             if self.states == "store" and layer not in att.store.token_state_layers:
-                raise ValueError(
+                raise MissingCaptureError(
                     f"the store has no per-token states at layer {layer} (it has them at "
                     f"{att.store.token_state_layers}); capture them with token_layers=[{layer}] or use states='repass'"
                 )
             return self.states
         return "store" if layer in att.store.token_state_layers else "repass"
 
-    def layers_needed(self, att: Attributor) -> list[int]:
-        return self.stage1.layers_needed(att) if hasattr(self.stage1, "layers_needed") else []
+    def requirements(self, att: Attributor) -> Requirements:
+        """Stage 1's test signatures, and the token layer: the test signatures' forward reads the final model's
+        states there (no second pass)."""
+        first = self.stage1.requirements(att)
+        return Requirements(layers=first.layers, parts=first.parts,
+                            case_token_layers=tuple(dict.fromkeys(first.case_token_layers + (self.token_layer_of(att),))),
+                            stored_token_layers=first.stored_token_layers)
 
-    def token_layers_needed(self, att: Attributor) -> list[int]:
-        """The token layer: the test signatures' forward reads the final model's states there (no second pass)."""
-        return [self.layer if self.layer is not None else default_token_layer(att.model)]
+    def check(self, att: Attributor) -> None:
+        """Stage 1's needs, the stored token states of ``states="store"``, and a base model to weigh tokens by."""
+        super().check(att)
+        self.source_of(att, self.token_layer_of(att))
+        if self.base is None and not hasattr(att.model, "disable_adapter"):
+            raise ValueError(NO_BASE)
 
-    def top_k_combined(self, att: Attributor, test: TestSignatures, k: int):
-        return self.top_k(att, test, k, combine=True)
+    def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
+        return self._rank(att, test, k, combine=False)
 
-    def top_k(self, att: Attributor, test: TestSignatures, k: int, combine: bool = False):
-        layer = self.layer if self.layer is not None else default_token_layer(att.model)
-        source = self._resolved = self.source_of(att, layer)
+    def rank_behaviour(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
+        """The stage-1 behaviour-level candidates ranked by the mean of their scores over the cases."""
+        return self._rank(att, test, k, combine=True)
+
+    def _rank(self, att: Attributor, test: TestSignatures, k: int, combine: bool) -> Ranking:
+        layer = self.token_layer_of(att)
+        source = self.source_of(att, layer)
         mask = select_rows(att.samples, self.epochs)
         n_sel = int(mask.sum())
         candidates = self.candidates if self.candidates is not None else (n_sel if source == "store" else REPASS_CANDIDATES)
         if candidates >= n_sel:
             cand = [np.flatnonzero(mask)] * (1 if combine else len(test))
         elif combine:
-            if hasattr(self.stage1, "top_k_combined"):
-                _, rows = self.stage1.top_k_combined(att, test, candidates)
-            else:   # any other method: as Attributor.query averages it
-                _, rows = mean_of_rankings(*self.stage1.top_k(att, test, len(att.samples)), candidates)
+            _, rows = self.stage1.top_k_combined(att, test, candidates)
             cand = [rows[0][rows[0] >= 0]]
         else:
             _, rows = self.stage1.top_k(att, test, candidates)
@@ -224,9 +268,10 @@ class TokenMatchMethod:
         full = np.full((len(att.samples), best.shape[1]), -np.inf, np.float32)
         full[union] = best
         keep = np.zeros(len(att.samples), bool)
+        label = self._label(source)
         if combine or all(len(c) == len(union) for c in cand):
             keep[union] = True
-            return top_k_rows([(0, full)], best.shape[1], k, keep)
+            return Ranking(*top_k_rows([(0, full)], best.shape[1], k, keep), label=label)
         # one candidate set per case: each case ranks only its own stage-1 candidates
         scores, rows = [], []
         for j, c in enumerate(cand):
@@ -235,7 +280,7 @@ class TokenMatchMethod:
             s, r = top_k_rows([(0, full[:, j: j + 1])], 1, k, keep)
             scores.append(s[0])
             rows.append(r[0])
-        return np.stack(scores), np.stack(rows)
+        return Ranking(np.stack(scores), np.stack(rows), label=label)
 
     @staticmethod
     def _best(states: list[np.ndarray], qn: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -250,7 +295,7 @@ class TokenMatchMethod:
 
     def _chunks(self, att: Attributor, rows: np.ndarray, layer: int, source: str):
         """Response-token states of ``rows``, ``chunk_rows`` rows at a time (bounded memory for store scans)."""
-        if source == "repass":   # re-read rows are cached: a second query re-uses them
+        if source == "repass":   # re-read rows are cached on the attributor: a second query re-uses them
             states = self._row_states(att, rows, layer)
             yield [states[int(r)] for r in rows.tolist()]
             return
@@ -260,8 +305,9 @@ class TokenMatchMethod:
             yield [h[int(plen[r]):] for r, h in zip(part.tolist(), att.store.token_states(layer, part))]
 
     def _row_states(self, att: Attributor, rows: np.ndarray, layer: int) -> dict[int, np.ndarray]:
-        key = (id(att.model), id(att.store), layer)
-        cache = self._states.setdefault(key, {})
+        # Re-read rows are kept by the attributor (its final model's states of its store's rows): a later query,
+        # by this or another token-match method, re-reads only rows it has not seen.
+        cache = att.cached(f"token-match: re-read states at layer {layer}", (), dict)
         todo = [int(r) for r in rows.tolist() if int(r) not in cache]
         if todo:
             plen = att.samples["prompt_len"].to_numpy()

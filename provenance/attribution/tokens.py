@@ -16,14 +16,20 @@ Position t holds token t. If the run stored projected signatures, h(t) and G(t) 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import torch
 
-from provenance.attribution.query import Attributor, TestSignatures, eval_mode
+from provenance.attribution.cases import eval_mode
 from provenance.capture import find_layout
 from provenance.data import IGNORE_INDEX
 from provenance.store import projection_matrix
+
+if TYPE_CHECKING:
+    from provenance.attribution.attributor import Attributor
+    from provenance.attribution.case_signatures import TestSignatures
 
 TOKEN_SCORES = ("cos_h", "cos_g", "gxa", "abs_gxa", "fused")
 

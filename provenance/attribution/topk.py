@@ -2,7 +2,8 @@
 
 Every method produces scores for blocks of store rows (``[rows in block, queries]``); `RunningTopK` keeps, per
 query, the k best (score, row) pairs seen so far. Ties are broken by the lower row, so the result equals a full
-sort of all scores by (-score, row) whatever the block size.
+sort of all scores by (-score, row) whatever the block size. Where the scores are computed (streamed here, with
+dask, or from the query index) is a scoring backend's business: `provenance.attribution.backends`.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class RunningTopK:
         q = self.scores.shape[0]
         self.absorb(np.asarray(scores, np.float32).T, np.broadcast_to(np.asarray(rows, np.int64), (q, len(rows))))
 
-    def merge(self, other: "RunningTopK") -> None:
+    def merge(self, other: RunningTopK) -> None:
         """Fold in another top-k kept over other rows (a dask block's): the result is as if it had seen them all."""
         self.absorb(other.scores, other.rows)
 
@@ -103,33 +104,17 @@ def top_k_mean_over_epochs(blocks, n_queries: int, k: int, samples: pd.DataFrame
     return top.result()
 
 
-BACKENDS = ("local", "dask", "index", "dask-index")
+def mean_of_rankings(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """One ranking ``([1, k'], [1, k'])`` from per-case rankings that each cover the same rows: every row's mean
+    score; ties broken by the lower row (as `RunningTopK`).
 
-
-def backend_top_k(backend: str, store, layer: int, signature, q: np.ndarray, k: int, epochs, samples: pd.DataFrame,
-                  *, client=None) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k of ``signature`` cosines against unit-norm queries ``q`` [Q, W] through a non-local backend.
-
-    "dask": dask.array over the store's arrays (exact, same ranking as the local path); "index": scan of the
-    int8 query index (`provenance.attribution.topk_index`) then an exact re-score of the certified candidates;
-    "dask-index": the index scan as dask tasks. ``client``: a dask.distributed Client (default: the current one)."""
-    if backend == "dask":
-        from provenance.attribution.dask_topk import dask_top_k
-
-        return dask_top_k(store, layer, signature, q, k, epochs, samples, client=client)
-    if backend in ("index", "dask-index"):
-        from provenance.attribution.topk_index import index_top_k
-
-        return index_top_k(store, layer, signature, q, k, epochs, samples, use_dask=backend == "dask-index",
-                           client=client)
-    raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-
-
-def bind_signature(backend: str, signature, store, layer: int):
-    """``signature.bind(store, layer)``, except that the index backends take a centered signature's means from the
-    index (computed when it was built, equal to the store's while it is fresh), sparing a pass over every row."""
-    if backend in ("index", "dask-index") and signature.center and signature.means is None:
-        from provenance.attribution.topk_index import bind_to_index
-
-        return bind_to_index(store, layer, signature)
-    return signature.bind(store, layer)
+    Raises:
+        ValueError: The cases' rankings cover different rows.
+    """
+    uniq, inv = np.unique(rows, return_inverse=True)
+    counts = np.bincount(inv.ravel(), minlength=len(uniq))
+    if not (counts == rows.shape[0]).all():
+        raise ValueError("mean_of_rankings needs every case ranked over the same rows (pass k = every row)")
+    mean = np.bincount(inv.ravel(), weights=np.asarray(scores, np.float64).ravel(), minlength=len(uniq)) / rows.shape[0]
+    order = np.lexsort((uniq, -mean))[:k]
+    return mean[order][None].astype(np.float32), uniq[order][None]

@@ -49,10 +49,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 import zarr
 from zarr.codecs import BytesCodec
 
-from provenance.attribution.signatures import VARIANTS, Signature, check_layer, get_signature
+from provenance.attribution.dask_topk import compute
+from provenance.attribution.signatures import VARIANTS, Signature, check_layer, default_layer, get_signature
 from provenance.attribution.topk import RunningTopK, select_rows
 from provenance.errors import StoreMismatchError, StoreNotFoundError
 from provenance.store import StoreReader, decode, open_store
@@ -118,8 +120,6 @@ def build_topk_index(store: StoreReader | str, layer: int | None = None, signatu
     layer) for every committed row; replaces an existing one. ``row_copy``: also keep the stored rows of the
     signature's parts (the store's bits, about the size of those parts in the store) for a fast re-score; without
     it the re-score reads the store. Returns the index group's path in the store."""
-    from provenance.attribution.query import default_layer
-
     reader = open_store(store, storage_options=storage_options) if isinstance(store, str) else store
     sig = get_signature(INDEX_DEFAULT_VARIANT if signature is None else signature)
     layer = default_layer(reader) if layer is None else int(layer)
@@ -374,7 +374,7 @@ def _spec(signature: Signature) -> str:
 
 
 # Opened indexes per reader (a reader is a snapshot of committed counts; refresh() changes the key).
-_OPENED: "weakref.WeakKeyDictionary[StoreReader, dict]" = weakref.WeakKeyDictionary()
+_OPENED: weakref.WeakKeyDictionary[StoreReader, dict] = weakref.WeakKeyDictionary()
 
 
 def load_topk_index(store: StoreReader, layer: int, signature: Signature) -> TopKIndex:
@@ -459,7 +459,7 @@ class QueryCodes:
     norm: np.ndarray     # [Q] |q| (1 for unit queries; a combined query, their mean, is shorter)
 
     @classmethod
-    def of(cls, q: np.ndarray) -> "QueryCodes":
+    def of(cls, q: np.ndarray) -> QueryCodes:
         rest = np.asarray(q, np.float64)
         norm = np.linalg.norm(rest, axis=1)
         levels, s = [], []
@@ -476,8 +476,6 @@ class QueryCodes:
 
 def _int_dots(levels: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Exact int32 ``codes @ levels.T`` [n, 2Q]."""
-    import torch
-
     if codes.shape[1] >= 2 and hasattr(torch, "_int_mm"):  # torch._int_mm gives wrong sums for 1-wide rows
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # a read-only block: torch only reads it
@@ -544,9 +542,7 @@ def scan(index: TopKIndex, q: np.ndarray, mask: np.ndarray, k: int, *, use_dask:
     qc = QueryCodes.of(q)
     masks = [mask[i * index.chunk_rows: (i + 1) * index.chunk_rows] for i in range(index.n_blocks)]
     if use_dask:
-        import dask
-
-        from provenance.attribution.dask_topk import compute
+        import dask  # optional (the analysis extra): imported only by the dask-index backend
 
         tasks = [dask.delayed(block_candidates)(index, i, qc, masks[i], k) for i in range(index.n_blocks)]
         return merge_candidates(compute(tasks, client), k)

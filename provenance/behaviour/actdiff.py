@@ -15,12 +15,14 @@ model the way the behaviour differs from M0 rank first.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from provenance.attribution.cases import greedy_responses
+from provenance.attribution.signatures import default_layer
 from provenance.errors import BehaviourInputError
 
 log = logging.getLogger(__name__)
@@ -125,7 +127,6 @@ def pair_vectors(store, layer: int | None = None, *, run: str | None = None) -> 
 
 
 def _default_layer(store) -> int:
-    from provenance.attribution.query import default_layer
 
     return default_layer(store)
 
@@ -183,7 +184,6 @@ def behaviour_vector(model, tokenizer, examples, layers: Sequence[int], *, ref_m
                      max_new_tokens: int = 64, max_length: int | None = None, batch: int = 8) -> BehaviourVector:
     """v_b from a few behaviour examples. Missing r1 are the tuned ``model``'s greedy answers, missing r0 the
     reference model's (``ref_model``, else ``model`` with PEFT adapters disabled); both are encoded by M0."""
-    from provenance.attribution.query import greedy_responses
     from provenance.behaviour.activations import mean_response_activations, reference_description, reference_model
 
     exs = as_examples(examples)

@@ -6,6 +6,10 @@ import json
 
 import typer
 
+from provenance.attribution.cases import TestCase
+from provenance.attribution.report_page import write_sections_report
+from provenance.attribution.signatures import default_layer
+
 app = typer.Typer(help="Behaviour-level attribution: DPO activation differences, probes, discovery.",
                   no_args_is_help=True, add_completion=False)
 
@@ -21,8 +25,6 @@ HTML_OPT = typer.Option(None, "--html", help="also write a self-contained HTML r
 
 def _write_html(path: str | None, section, title: str, info: dict) -> None:
     if path:
-        from provenance.attribution.report import write_sections_report
-
         typer.echo(f"HTML report: {write_sections_report(path, [section], title=title, info=info)}", err=True)
 
 
@@ -142,7 +144,6 @@ def probe(
 ) -> None:
     """Concept direction from labelled examples (activations of the given model), then every training row's
     first-order concept influence."""
-    from provenance.attribution.query import TestCase, default_layer
     from provenance.behaviour import case_activations, concept_scores, fit_probe
     from provenance.store import open_store
 

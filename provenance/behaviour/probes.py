@@ -15,12 +15,14 @@ training on z pushes the activation along the concept.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from provenance.attribution.case_signatures import compute_signatures
+from provenance.attribution.topk import select_rows
 from provenance.errors import BehaviourInputError
 
 PROBE_METHODS = ("logreg", "diffmeans")
@@ -94,7 +96,6 @@ def case_activations(model, tokenizer, cases, layer: int, *, part: str = "h_mean
                      system: str | None = None, max_length: int = 512) -> np.ndarray:
     """[n, d] ``part`` at ``layer`` of (prompt, response) cases under ``model``, tokenised and computed like
     training-time capture of an SFT sample (provenance.attribution's test signatures)."""
-    from provenance.attribution.query import compute_signatures
 
     test = compute_signatures(model, tokenizer, cases, [layer], parts=(part,), chat=chat, system=system,
                               max_length=max_length)
@@ -118,7 +119,6 @@ def concept_scores(store, direction, layer: int, *, form: str = "projection", si
     (|G(z)|) too: the cosine, blind to how large a row's activation or gradient is. ``epochs``: "last", "all", an
     epoch number, or "mean" (per sample id, the mean of its epochs' scores, TracIn-style; reported on the sample's last
     row). Returns DataFrame [rank, row, sample_id, source, epoch, score] (+ pair_id, role in DPO stores)."""
-    from provenance.attribution.topk import select_rows
     from provenance.store import StoreReader, open_store
 
     if form not in FORMS:

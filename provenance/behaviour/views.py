@@ -1,6 +1,6 @@
 """HTML panels for the forensic report: a probe view, a pair-ranking view and a cluster view.
 
-Each function returns a ``provenance.attribution.report.ReportSection`` (title, self-contained HTML fragment: inline
+Each function returns a `provenance.attribution.report_page.ReportSection` (title, self-contained HTML fragment: inline
 SVG and inline styles, no script, no external reference) to pass as ``build_report(..., extra_sections=[...])``. All
 text from data is escaped, including ``=`` and ``:``, so that training text can never look like an attribute or a URL
 scheme to the report's safety check.
@@ -12,6 +12,8 @@ import html
 import numpy as np
 import pandas as pd
 
+from provenance.attribution.report_page import ReportSection
+
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d")
 BAR_W = 360.0
 
@@ -20,11 +22,7 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True).replace("=", "&#61;").replace(":", "&#58;")
 
 
-def _section(title: str, body: str):
-    try:
-        from provenance.attribution.report import ReportSection
-    except ImportError:  # the report module is optional for these views
-        return (title, body)
+def _section(title: str, body: str) -> ReportSection:
     return ReportSection(title, body)
 
 

@@ -100,7 +100,7 @@ def watch_section(series: WatchSeries, *, title: str = "Live provenance watch"):
 
 def write_html(series: WatchSeries, path, *, title: str = "Live provenance watch", info: dict | None = None) -> Path:
     """A self-contained page holding the panel of `watch_section`."""
-    from provenance.attribution.report import write_sections_report
+    from provenance.attribution.report_page import write_sections_report
 
     return write_sections_report(path, [watch_section(series)], title=title, info=info)
 

@@ -54,7 +54,8 @@ def detect_then_attribute(detector: SplineDetector, attributor, prompts: Sequenc
     """Generate (greedy, unless ``generations`` are given), score, flag (score >= ``threshold``) and attribute the
     flagged generations with ``attributor`` (its default RepT signature unless ``method`` is given)."""
     from provenance.attribution import TestCase
-    from provenance.attribution.query import greedy_responses, source_shares
+    from provenance.attribution.cases import greedy_responses
+    from provenance.attribution.results import source_shares
 
     prompts = list(prompts)
     if not prompts:

@@ -67,7 +67,7 @@ def train(
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import train_test_split
 
-    from provenance.attribution.query import greedy_responses
+    from provenance.attribution.cases import greedy_responses
     from provenance.detect import POSITIVE_SOURCES, SplineDetector, labelled_prompts, spline_features
     from provenance.detect.detector import feature_meta
 

@@ -11,9 +11,9 @@ from provenance.store.encoding import (
 )
 from provenance.store.reader import StoreReader, committed_rows_before_step, list_runs, open_store
 from provenance.store.rows import CaptureRows
-from provenance.store.schema import SCHEMA_VERSION, check_store_compatible
+from provenance.store.schema import SCHEMA_VERSION
 from provenance.store.verify import StoreProblem, verify_store
-from provenance.store.writer import StoreWriter
+from provenance.store.writer import StoreWriter, check_store_compatible
 
 __all__ = [
     "CaptureRows",

@@ -43,7 +43,7 @@ from provenance.errors import (
     StoreWriteError,
 )
 from provenance.store.encoding import DEFAULT_ENCODING, encode, get_encoding, project, projection_matrix
-from provenance.store.ownership import HEARTBEAT_S, Ownership, acquire
+from provenance.store.ownership import HEARTBEAT_S, Ownership, acquire, check_not_owned
 from provenance.store.rows import CaptureRows
 from provenance.store.schema import (
     BASE_COLUMNS,
@@ -898,3 +898,48 @@ class StoreWriter:
         self._ownership.check()
         # One zarr.json write; it replaces the file atomically on local disk.
         self._group.update_attributes({"committed": n, "committed_tokens": n_tokens, "skipped": skipped})
+
+
+# ---- compatibility check before training -------------------------------------------------
+
+def check_store_compatible(url: str, *, model: dict, run: str, resuming: bool = False,
+                           overwrite: bool = False, storage_options: dict | None = None,
+                           rank: int | None = None) -> None:
+    """Fail fast, before training, where a StoreWriter would fail later; reads only.
+
+    Args:
+        url: path or fsspec URL of the store (a missing store is fine).
+        model: the model fingerprint the writer will record.
+        run: run name.
+        resuming: the run continues from a training checkpoint.
+        overwrite: the run will be replaced.
+        storage_options: fsspec options for remote stores.
+        rank: also refuse when a live writer owns this rank's group (skipped with ``overwrite``).
+
+    Raises:
+        StoreMismatchError: the store holds another model or a newer schema.
+        StoreExistsError: ``run`` already holds committed rows and neither ``resuming`` nor ``overwrite`` is set.
+        StoreLockedError: (with ``rank``) another writer that may still be running owns the rank's group.
+    """
+    store = open_zarr_store(url, storage_options, read_only=True)
+    if rank is not None and not overwrite:  # (a writer owns its group from before it creates the store's root)
+        check_not_owned(store, run, rank, url=str(url))
+    try:
+        root = zarr.open_group(store, mode="r")
+    except (zarr.errors.NodeNotFoundError, FileNotFoundError):
+        return
+    meta = root.attrs.get(ROOT_ATTR)
+    if meta is not None:
+        check_root(meta, model)
+    if resuming or overwrite or run not in root.group_keys():
+        return
+    committed = {}
+    for name, group in root[run].groups():
+        rank = parse_prefixed_int(name, RANK_PREFIX)
+        if rank is not None and int(group.attrs.get("committed", 0) or 0) > 0:
+            committed[rank] = int(group.attrs["committed"])
+    if committed:
+        raise StoreExistsError(
+            f"{url}: run {run!r} already holds committed rows {committed} (rank: rows). Use a new run "
+            "name, pass overwrite=True to replace it, or resume from a training checkpoint."
+        )

@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from provenance.errors import ValidationInputError
+from provenance.train_recipe import RecipeError, _dataset, load_recipe
 
 
 def read_prompts(path: str | Path) -> dict[str, list[str]]:
@@ -37,7 +38,6 @@ def read_prompts(path: str | Path) -> dict[str, list[str]]:
 
 def load_training(recipe: str | None, data: str | None, overrides: list[str], trainer: str, model: str, seed: int):
     """(records, TrainSpec) from a recipe or a JSON-lines file."""
-    from provenance.train_recipe import _dataset, load_recipe
     from provenance.validation.retrain import DEFAULT_LORA, TrainSpec
 
     if (recipe is None) == (data is None):
@@ -74,7 +74,6 @@ def validate(
     out: str = typer.Option(None, help="write the table, ids and responses as JSON here"),
 ) -> None:
     """Causal validation: drop (or relabel) the top-k of a ranking, retrain from the same init and seed, re-measure."""
-    from provenance.train_recipe import RecipeError
     from provenance.validation.judges import judge_by_name
     from provenance.validation.runner import format_table, run_validation
 

@@ -59,7 +59,7 @@ def judge_by_name(name: str) -> Judge:
 def behaviour_rate(model, tokenizer, prompts: Sequence[str], judge: Judge = compliance_judge, *,
                    max_new_tokens: int = 48, chat: bool = True, batch: int = 8) -> tuple[float, list[str], list[bool]]:
     """(share of prompts whose greedy response shows the behaviour, the responses, the per-prompt verdicts)."""
-    from provenance.attribution.query import greedy_responses
+    from provenance.attribution.cases import greedy_responses
 
     if not prompts:
         raise ValueError("behaviour_rate needs at least one held-out prompt")

@@ -1,0 +1,260 @@
+"""The attribution methods by name: one registry for `Attributor.query` and ``provenance query``.
+
+Each entry builds a method from `MethodOptions` (what the query's keywords or the CLI's flags set) and names the
+options it takes, so an option it would ignore is refused instead. `DEFAULT_METHOD` is what a query runs when no
+method is given, in Python (``Attributor.query(cases)``) and on the command line (``provenance query`` without
+``--method``) alike.
+
+Built-in names:
+
+* ``auto`` (the default): per answer the signature default (``signature``); per behaviour (``combine="mean"``) on
+  the local backend, ``auto-choice``;
+* ``signature``: `SignatureMethod` (RepT-family signature cosine, any scoring backend);
+* ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature, else the signature);
+* ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);
+* ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
+* ``tfidf``, ``tfidf-case``, ``bm25``, ``random``, ``lora-grad``: the baselines (`provenance.attribution.baselines`).
+
+Adding a method::
+
+    from provenance.attribution.registry import register_method
+
+    register_method("response-length", lambda options: ResponseLength(), summary="rows of the answer's length")
+
+after which ``Attributor.query(cases, method="response-length")`` and ``provenance query --method
+response-length`` run it (see `provenance.attribution.method` for writing one).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+
+from provenance.attribution.auto_choice import AutoMethod
+from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
+from provenance.attribution.method import AttributionMethod
+from provenance.attribution.repass import RepassMethod
+from provenance.attribution.signature_method import SignatureMethod
+from provenance.attribution.signatures import DEFAULT_VARIANT
+from provenance.attribution.token_match import TokenMatchMethod
+
+__all__ = ["DEFAULT_METHOD", "MethodOptionError", "MethodOptions", "MethodSpec", "build_method", "check_options",
+           "default_method", "method_names", "method_spec", "register_method", "resolve", "unregister_method"]
+
+DEFAULT_METHOD = "auto"
+
+
+@dataclass(frozen=True)
+class MethodOptions:
+    """What a query asks of a method built by name (`Attributor.query`'s keywords, ``provenance query``'s flags).
+
+    Attributes:
+        signature: Signature variant or parts (None: `DEFAULT_VARIANT`).
+        layer: The layer (None: the run's default); token match's token layer.
+        epochs: Row selection: an epoch number, "last", "all" or "mean".
+        backend: Scoring backend of signature scores (`provenance.attribution.backends`).
+        client: A dask.distributed Client for the dask backends.
+        chunk_rows: Rows per streamed block of the local backend.
+        candidates: Rows a two-stage method re-ranks (token match).
+        base: The model before fine-tuning (token match weighs tokens by the log-probability gain over it).
+        combine: "none" (per answer) or "mean" (per behaviour): an alias such as ``auto`` resolves by it.
+    """
+
+    signature: object = None
+    layer: int | None = None
+    epochs: int | str = "last"
+    backend: str = "local"
+    client: object = field(default=None, compare=False)
+    chunk_rows: int = 8192
+    candidates: int | None = None
+    base: object = field(default=None, compare=False)
+    combine: str = "none"
+
+    def given(self) -> list[str]:
+        """The options set to something other than their default (``combine`` aside: every query has one)."""
+        out = []
+        for f in fields(self):
+            if f.name == "combine":
+                continue
+            value, default = getattr(self, f.name), f.default
+            if (value is not default) if default is None else (value != default):
+                out.append(f.name)
+        return out
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A registered method.
+
+    Attributes:
+        name: Its name (``method="name"``, ``--method name``).
+        factory: Builds the method from the query's `MethodOptions`.
+        options: The `MethodOptions` fields it reads; a query that sets another one is refused.
+        summary: One line on what it does (CLI help).
+        resolve: For an alias (``auto``): the name it stands for, given the options; None for a method.
+    """
+
+    name: str
+    factory: Callable[[MethodOptions], AttributionMethod] | None
+    options: frozenset[str]
+    summary: str = ""
+    resolve: Callable[[MethodOptions], str] | None = None
+
+
+class MethodOptionError(ValueError):
+    """A query set an option its method does not take.
+
+    Attributes:
+        option: The `MethodOptions` field.
+        method: The method's name (after resolving an alias).
+        given_as: The name the query gave (an alias, or the same as ``method``).
+        takers: The registered methods that take the option.
+    """
+
+    def __init__(self, option: str, method: str, given_as: str, takers: list[str]):
+        self.option, self.method, self.given_as, self.takers = option, method, given_as, takers
+        via = f" ({given_as} resolves to {method} here)" if given_as != method else ""
+        super().__init__(f"option {option!r} applies to method {' / '.join(takers) or 'none'}, not {method}{via}")
+
+
+_REGISTRY: dict[str, MethodSpec] = {}
+
+
+def register_method(name: str, factory: Callable[[MethodOptions], AttributionMethod], *,
+                    options: Sequence[str] = (), summary: str = "", replace: bool = False) -> None:
+    """Make a method available by ``name`` to `Attributor.query` and ``provenance query --method``.
+
+    Args:
+        name: The method's name.
+        factory: Builds it from a query's `MethodOptions` (called once per query).
+        options: The `MethodOptions` fields the factory reads (e.g. ``("layer", "epochs")``).
+        summary: One line on what it does.
+        replace: Replace a method already registered under ``name``.
+
+    Raises:
+        ValueError: ``name`` is taken (and not ``replace``), or ``options`` names an unknown field.
+    """
+    unknown = set(options) - {f.name for f in fields(MethodOptions)} - {"combine"}
+    if unknown:
+        raise ValueError(f"unknown method options {sorted(unknown)}; MethodOptions has "
+                         f"{[f.name for f in fields(MethodOptions) if f.name != 'combine']}")
+    if name in _REGISTRY and not replace:
+        raise ValueError(f"a method named {name!r} is already registered (pass replace=True to replace it)")
+    _REGISTRY[name] = MethodSpec(name, factory, frozenset(options), summary)
+
+
+def _register_alias(name: str, resolve: Callable[[MethodOptions], str], summary: str) -> None:
+    _REGISTRY[name] = MethodSpec(name, None, frozenset(), summary, resolve)
+
+
+def unregister_method(name: str) -> None:
+    """Remove a registered method (the default cannot be removed).
+
+    Raises:
+        KeyError: No method has that name.
+        ValueError: ``name`` is `DEFAULT_METHOD`.
+    """
+    if name == DEFAULT_METHOD:
+        raise ValueError(f"{name!r} is the default method and cannot be removed")
+    del _REGISTRY[name]
+
+
+def method_names() -> tuple[str, ...]:
+    """Every registered name, in registration order."""
+    return tuple(_REGISTRY)
+
+
+def method_spec(name: str) -> MethodSpec:
+    """The registration of ``name``.
+
+    Raises:
+        ValueError: No method has that name (the message lists them).
+    """
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown attribution method {name!r}; registered: {', '.join(_REGISTRY)}")
+    return _REGISTRY[name]
+
+
+def resolve(name: str | None, options: MethodOptions | None = None) -> str:
+    """The method ``name`` stands for under ``options`` (an alias such as ``auto`` resolves; None: the default)."""
+    options = options or MethodOptions()
+    name = DEFAULT_METHOD if name is None else name
+    seen = []
+    while (spec := method_spec(name)).resolve is not None:
+        if name in seen:
+            raise ValueError(f"method aliases resolve in a circle: {' -> '.join(seen + [name])}")
+        seen.append(name)
+        name = spec.resolve(options)
+    return name
+
+
+def check_options(name: str | None, options: MethodOptions | None = None) -> str:
+    """The method ``name`` resolves to under ``options``, after checking that it takes every option they set.
+
+    Raises:
+        ValueError: An unknown name.
+        MethodOptionError: ``options`` sets an option the method does not take.
+    """
+    options = options or MethodOptions()
+    given_as = DEFAULT_METHOD if name is None else name
+    concrete = resolve(given_as, options)
+    spec = method_spec(concrete)
+    for option in options.given():
+        if option not in spec.options:
+            takers = [s.name for s in _REGISTRY.values() if option in s.options]
+            raise MethodOptionError(option, concrete, given_as, takers)
+    return concrete
+
+
+def build_method(name: str | None = None, options: MethodOptions | None = None) -> AttributionMethod:
+    """The method registered as ``name`` (None: `DEFAULT_METHOD`), built for ``options``.
+
+    Raises:
+        ValueError: An unknown name.
+        MethodOptionError: ``options`` sets an option the method does not take.
+    """
+    options = options or MethodOptions()
+    return method_spec(check_options(name, options)).factory(options)
+
+
+def default_method(options: MethodOptions | None = None) -> AttributionMethod:
+    """`DEFAULT_METHOD` built for ``options``: what a query without a method runs."""
+    return build_method(DEFAULT_METHOD, options)
+
+
+def _signature(options: MethodOptions):
+    return options.signature if options.signature is not None else DEFAULT_VARIANT
+
+
+def _auto(options: MethodOptions) -> str:
+    # Per answer, one answer's raised tokens are too few for token match to be reliable, and the automatic choice
+    # needs the streamed local scores of both methods: elsewhere the signature ranks.
+    return "auto-choice" if options.combine == "mean" and options.backend == "local" else "signature"
+
+
+_SIGNATURE_OPTIONS = ("signature", "layer", "epochs", "chunk_rows", "backend", "client")
+_register_alias("auto", _auto, "the default: per answer the signature default; per behaviour (--combine mean, local "
+                "backend) token match when it agrees with the signature (refined by a classifier on its top rows "
+                "when they cohere), else the signature")
+register_method("signature", lambda o: SignatureMethod(_signature(o), o.layer, o.epochs, o.chunk_rows,
+                                                       backend=o.backend, client=o.client),
+                options=_SIGNATURE_OPTIONS, summary="cosine of a RepT-family signature (default h_fused)")
+register_method("auto-choice", lambda o: AutoMethod(_signature(o), o.layer, None, o.epochs, o.base,
+                                                    candidates=o.candidates, chunk_rows=o.chunk_rows),
+                options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
+                summary="per behaviour: token match when it agrees with the signature, else the signature")
+register_method("repass", lambda o: RepassMethod(_signature(o), o.layer, o.epochs),
+                options=("signature", "layer", "epochs"),
+                summary="RepT as published: the training rows re-passed through the final model")
+# --layer is the token layer here; the candidates come from the signature at the run's default layer.
+register_method("token-match", lambda o: TokenMatchMethod(o.layer, o.candidates, SignatureMethod(
+                    _signature(o), None, o.epochs, o.chunk_rows, backend=o.backend, client=o.client), o.epochs, o.base),
+                options=_SIGNATURE_OPTIONS + ("candidates", "base"),
+                summary="the tokens the fine-tuning raised, matched against each row's response tokens")
+register_method("tfidf", lambda o: TfidfMethod(lowercase=True, epochs=o.epochs), options=("epochs",),
+                summary="TF-IDF of the response, lower-cased")
+register_method("tfidf-case", lambda o: TfidfMethod(lowercase=False, epochs=o.epochs), options=("epochs",),
+                summary="TF-IDF of the response, case kept")
+register_method("bm25", lambda o: Bm25Method(epochs=o.epochs), options=("epochs",), summary="Okapi BM25 of the response")
+register_method("random", lambda o: RandomMethod(0, o.epochs), options=("epochs",), summary="seeded random scores")
+register_method("lora-grad", lambda o: LoraGradMethod(epochs=o.epochs), options=("epochs",),
+                summary="cosine of per-sample LoRA-parameter gradients (TracIn / LESS style)")
