@@ -85,7 +85,7 @@ def render(rows: list[dict], bank: dict, command: str) -> str:
         f"seed {s.data_seed + 1}, none a training prompt); outcome = each test case's mean response cross-entropy.",
         f"- Bank: {bank['done']} of {bank['planned']} planned retrains on random {bank['fraction']:.0%} subsets "
         f"(subset j = first half of a permutation seeded by ({bank['seed']}, j)); "
-        + (f"{bank['steps']} steps each, training {np.median(tr):.0f} s median (min {min(tr):.0f}, max {max(tr):.0f}), "
+        + (f"{'/'.join(map(str, bank['steps']))} optimizer steps each, training {np.median(tr):.0f} s median (min {min(tr):.0f}, max {max(tr):.0f}), "
            f"{np.median(bank['total_s']):.0f} s per retrain with loading and test losses." if tr else "none finished yet.")
         + (f" Wall time of the bank: {bank['wall']}." if bank.get("wall") else ""),
         f"- Full run (all rows, capture on through `ProvenanceCallback`, layers auto): {full['steps']} steps, "
