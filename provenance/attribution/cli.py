@@ -177,11 +177,11 @@ def query(
                                 "see `provenance topk-index`), dask or dask-index"),
     combine: str = typer.Option("none", help="none: one ranking per test case; mean: the cases are examples of one "
                                 "behaviour, ranked by each row's mean score over them"),
-    candidates: int = typer.Option(None, help="--method token-match: rows the signature picks for the token re-rank "
-                                   "(default: every row when the store has per-token states at the layer, else 500 "
-                                   "re-read by the final model)"),
-    base_model: str = typer.Option(None, help="--method token-match or auto with --combine mean: the model before "
-                                   "fine-tuning (default: the --adapter model with its adapters disabled)"),
+    candidates: int = typer.Option(None, help="--method token-match (and auto-choice): rows the signature picks for "
+                                   "the token re-rank (default: every row when the store has per-token states at the "
+                                   "layer, else 500 re-read by the final model)"),
+    base_model: str = typer.Option(None, help="--method token-match, auto-choice, or auto with --combine mean: the "
+                                   "model before fine-tuning (default: the --adapter model with its adapters disabled)"),
     max_length: int = MAX_LENGTH_OPT,
 ) -> None:
     """Which training samples explain a response? Ranked rows and per-source shares.
