@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from attribution_helpers import PARTS, tiny_records, write_captured, write_synthetic
-from provenance.attribution import Attributor, SignatureMethod, TestCase, TestSignatures
+from provenance.attribution import Attributor, TestCase, TestSignatures
 from provenance.attribution.baselines import RandomMethod
 from provenance.attribution.signatures import VARIANTS, Signature, part_stats, principal_directions
 from provenance.attribution.topk import mean_of_rankings
