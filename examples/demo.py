@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader
 
 from provenance import open_store
 from provenance.attribution import Attributor, TestCase
-from provenance.attribution.query import greedy_responses
+from provenance.attribution.cases import greedy_responses
 from provenance.attribution.report import gather_report, write_report
 from provenance.attribution.tokens import prompt_framing, top_tokens
 from provenance.callbacks import ProvenanceCallback
