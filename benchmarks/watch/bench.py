@@ -34,7 +34,7 @@ from torch.utils.data import DataLoader
 
 from provenance import open_store
 from provenance.behaviour.watch import Watch
-from provenance.behaviour.watch_alarm import PushHistory, RelativeAlarm, excess_z
+from provenance.behaviour.watch_alarm import RelativeAlarm
 from provenance.behaviour.watch_push import WatchMonitor
 from provenance.behaviour.watch_series import read_watch_series
 from provenance.callbacks import ProvenanceCallback
@@ -157,35 +157,11 @@ def train(args, seed: int, poisoned: bool, workdir: Path) -> dict:
            "epoch_first_step": clock.epoch_first_step, "rows": int(series.records.rows.sum() / len(ws)),
            "alarms": [{k: a[k] for k in ("watch", "source", "step", "epoch", "value", "reference", "top_rows")}
                       for a in series.alarms],
-           "totals": totals.to_dict(orient="records"), "ratios": clean_ratios(series),
-           "skipped": open_store(store).skipped}
+           "totals": totals.to_dict(orient="records"), "skipped": open_store(store).skipped}
     poison_ids = {r["sample_id"] for r in poison}
     for a in out["alarms"]:
         a["top_rows_poisoned"] = sum(1 for sid, _ in a["top_rows"] if sid in poison_ids)
     print(json.dumps({k: out[k] for k in ("seed", "poisoned", "seconds", "steps", "alarms")}, default=str), flush=True)
-    return out
-
-
-def clean_ratios(series) -> dict:
-    """Per watch and source, the largest k-ratio (windowed push per row / median of the other sources' |push per
-    row|) over the steps where the source's standard-error test passes: how close each source came to firing."""
-    rule = RelativeAlarm()
-    out = {}
-    for name, part in series.combined().groupby("watch"):
-        history = PushHistory(rule.keep_steps)
-        best: dict[str, float] = {}
-        for step, s in part.groupby("step", sort=True):
-            history.add_step(int(step), {str(src): (t, int(n), q) for src, t, n, q in
-                                         zip(s.source, s.push_sum, s.rows, s.push_sumsq)})
-            stats = {src: history.window(src, rule.window) for src in history.sources}
-            stats = {src: v for src, v in stats.items() if v[1] >= rule.min_rows}
-            for src, (total, rows, sumsq) in stats.items():
-                others = [v for o, v in stats.items() if o != src]
-                if not others or total <= 0 or excess_z(total, rows, sumsq, others) <= rule.z:
-                    continue
-                median = float(np.median([abs(t / n) for t, n, _ in others]))
-                best[src] = max(best.get(src, 0.0), (total / rows) / median if median > 0 else float("inf"))
-        out[name] = best
     return out
 
 

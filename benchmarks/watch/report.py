@@ -1,29 +1,106 @@
-"""Render benchmarks/watch/results.json (written by `python -m benchmarks.watch.bench`) as results.md.
+"""Render benchmarks/watch/results.json and series/*.csv (written by `python -m benchmarks.watch.bench`) as results.md.
 
     python -m benchmarks.watch.report [--results benchmarks/watch/results.json] [--out benchmarks/watch/results.md]
+
+Alarms do not change training unless a rule says ``stop=True`` (the benchmark's do not), so the alarms a rule raises
+on a run are a function of the run's stored per-step series: `replay` feeds the series through the rule exactly as
+the `WatchMonitor` does during training. The tables use it to show the checks at the default settings and at others.
 """
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from provenance.behaviour.watch_alarm import DEFAULT_K, DEFAULT_Z, PushHistory, RelativeAlarm
+from provenance.behaviour.watch_alarm import DEFAULT_EFFECT, DEFAULT_Z, Firing, PushHistory, RelativeAlarm, compare_rows
 
 HERE = Path(__file__).resolve().parent
 SERIES = HERE / "series"
-K_VALUES = (1.5, 2, 3, 4, 6, 8, 16, 32, 64, 128)
-Z_VALUES = (0, 1, 2, 3, 4, 5, 6, 8)
 POISON = "poison_fixed"
+EFFECT_VALUES = (0, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5)
+Z_VALUES = (0, 1, 2, 3, 4, 5, 6, 8)
+K_VALUES = (2, 4, 8, 16, 32, 64)
 
 
-def verdicts(run: dict) -> dict:
-    """The checks of one curriculum run (see the benchmark's docstring)."""
+@dataclass(frozen=True)
+class MedianMultiple:
+    """The rule first tried and not kept: a source's windowed push per row > k x the median over the other sources
+    of |theirs|, and z > `z` (kept here to show why)."""
+
+    k: float
+    z: float = DEFAULT_Z
+    window: int = 16
+    min_rows: int = 16
+
+    @property
+    def keep_steps(self) -> int:
+        return self.window
+
+    def check(self, history: PushHistory) -> list[Firing]:
+        stats = {s: history.window(s, self.window) for s in history.sources}
+        stats = {s: v for s, v in stats.items() if v[1] >= self.min_rows}
+        out = []
+        for source, (total, rows, sumsq) in stats.items():
+            others = [v for s, v in stats.items() if s != source]
+            if not others or total <= 0:
+                continue
+            reference = self.k * float(np.median([abs(t / n) for t, n, _ in others]))
+            if total / rows > reference and compare_rows(total, rows, sumsq, others)[1] > self.z:
+                out.append(Firing(source, total / rows, reference, f"{self.k:g} x median"))
+        return out
+
+
+def replay(series: pd.DataFrame, rule) -> list[dict]:
+    """The alarms `rule` raises on a stored per-step series (one per watch and source, as in training)."""
+    fired, out = set(), []
+    for watch, part in series.groupby("watch", sort=True):
+        history = PushHistory(rule.keep_steps)
+        for step, s in part.groupby("step", sort=True):
+            history.add_step(int(step), {str(src): (float(t), int(n), float(q))
+                                         for src, t, n, q in zip(s.source, s.push_sum, s.rows, s.push_sumsq)})
+            for f in rule.check(history):
+                if (watch, f.source) not in fired:
+                    fired.add((watch, f.source))
+                    out.append({"watch": watch, "source": f.source, "step": int(step), "epoch": int(s.epoch.max())})
+    return out
+
+
+def extremes(series: pd.DataFrame, window: int = 16, min_rows: int = 16, z: float = DEFAULT_Z) -> dict:
+    """Per watch and source, over the steps where its z test passes: the largest effect size (Cohen's d against
+    the other sources' rows) and the largest multiple of the other sources' median |push per row|."""
+    out: dict = {}
+    for watch, part in series.groupby("watch", sort=True):
+        history = PushHistory(window)
+        best: dict[str, list[float]] = {}
+        for step, s in part.groupby("step", sort=True):
+            history.add_step(int(step), {str(src): (float(t), int(n), float(q))
+                                         for src, t, n, q in zip(s.source, s.push_sum, s.rows, s.push_sumsq)})
+            stats = {src: history.window(src, window) for src in history.sources}
+            stats = {src: v for src, v in stats.items() if v[1] >= min_rows}
+            for src, (total, rows, sumsq) in stats.items():
+                others = [v for o, v in stats.items() if o != src]
+                if not others or total <= 0:
+                    continue
+                d, zz = compare_rows(total, rows, sumsq, others)
+                if zz <= z:
+                    continue
+                median = float(np.median([abs(t / n) for t, n, _ in others]))
+                ratio = (total / rows) / median if median > 0 else float("inf")
+                prev = best.get(src, [0.0, 0.0])
+                best[src] = [max(prev[0], d), max(prev[1], ratio)]
+        out[watch] = best
+    return out
+
+
+def verdicts(run: dict, alarms: list[dict]) -> dict:
+    """The checks of one curriculum run (see the benchmark's docstring) on a list of alarms."""
     second = int(run["epoch_first_step"].get("1", run["epoch_first_step"].get(1, -1)))
-    backdoor = [a for a in run["alarms"] if a["watch"] == "backdoor"]
-    rnd = [a for a in run["alarms"] if a["watch"] == "random"]
+    backdoor = [a for a in alarms if a["watch"] == "backdoor"]
+    rnd = [a for a in alarms if a["watch"] == "random"]
     totals = [t for t in run["totals"] if t["watch"] == "backdoor"]
     top = max(totals, key=lambda t: t["cum_push"])["source"] if totals else None
     out = {"second_epoch_step": second, "backdoor_alarms": backdoor, "random_alarms": rnd, "largest": top}
@@ -43,19 +120,30 @@ def _alarm_text(alarms: list[dict]) -> str:
     return "; ".join(f"{a['source']} @ step {a['step']} (epoch {int(a['epoch']) + 1})" for a in alarms) or "none"
 
 
-def render(result: dict) -> str:
+def _kind(run: dict) -> str:
+    return "poisoned" if run["poisoned"] else "clean"
+
+
+def render(result: dict, folder: Path = SERIES) -> str:
     runs = sorted(result.get("runs", []), key=lambda r: (r["seed"], not r["poisoned"]))
+    series = {(r["seed"], r["poisoned"]): pd.read_csv(folder / f"seed{r['seed']}_{_kind(r)}.csv")
+              for r in runs if (folder / f"seed{r['seed']}_{_kind(r)}.csv").exists()}
     lines = ["# Live provenance watch: results", "",
-             "Written by `python -m benchmarks.watch.report` from `results.json` (`make bench-watch` runs both). "
-             "What the benchmark does: [README.md](README.md).", "",
+             "Written by `python -m benchmarks.watch.report` from `results.json` and `series/*.csv` "
+             "(`make bench-watch` runs both). What the benchmark does: [README.md](README.md).", "",
              f"Machine: {result.get('machine')}. Settings: `{json.dumps(result.get('args', {}))}`.", "",
              "## Planted curriculum", "",
-             "Epochs are numbered from 1; the poisoned source `poison_fixed` joins at the first step of epoch 2.", "",
+             "Epochs are numbered from 1; the poisoned source `poison_fixed` joins at the first step of epoch 2. "
+             f"Alarms of the default rule (`RelativeAlarm()`: effect {DEFAULT_EFFECT:g}, z {DEFAULT_Z:g}, window 16 "
+             "steps, 16 rows) on each run's series; the alarms raised live during the run, by the rule the run was "
+             "started with (in `results.json`), are the last column when they differ.", "",
              "| seed | poisoned source | steps | epoch 2 starts at step | backdoor-watch alarms | random-watch alarms | "
-             "largest cumulative push (backdoor watch) | checks |",
-             "|---|---|---|---|---|---|---|---|"]
+             "largest cumulative push (backdoor watch) | checks | live alarms |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for run in runs:
-        v = verdicts(run)
+        df = series.get((run["seed"], run["poisoned"]))
+        alarms = replay(df, RelativeAlarm()) if df is not None else run["alarms"]
+        v = verdicts(run, alarms)
         if run["poisoned"]:
             checks = [("fires in epoch 2", v["fires_in_epoch_2"]), ("none before", v["none_before"]),
                       ("only the poisoned source", v["only_poison"]), ("poisoned source largest", v["poison_largest"])]
@@ -63,9 +151,17 @@ def render(result: dict) -> str:
             checks = [("no alarm", v["clean_quiet"])]
         checks.append(("random watch quiet", v["random_quiet"]))
         check_text = ", ".join(f"{name}: {'yes' if ok else '**no**'}" for name, ok in checks)
+        live = sorted((a["watch"], a["source"], a["step"]) for a in run["alarms"])
+        same = live == sorted((a["watch"], a["source"], a["step"]) for a in alarms)
+        live_text = "same" if same else "; ".join(f"{w}: {s} @ step {t}" for w, s, t in live) or "none"
         lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {run['steps']} | "
                      f"{v['second_epoch_step']} | {_alarm_text(v['backdoor_alarms'])} | "
-                     f"{_alarm_text(v['random_alarms'])} | {v['largest']} | {check_text} |")
+                     f"{_alarm_text(v['random_alarms'])} | {v['largest']} | {check_text} | {live_text} |")
+    tops = [(r["seed"], a) for r in runs for a in r["alarms"] if a["watch"] == "backdoor" and a["source"] == POISON]
+    if tops:
+        lines += ["", "Rows named by the live backdoor alarms (the five largest pushes of the poisoned source in the "
+                  "alarm's window): " + "; ".join(f"seed {s}: {a.get('top_rows_poisoned', '?')} of "
+                                                  f"{len(a['top_rows'])} are poisoned rows" for s, a in tops) + "."]
     lines += ["", "### Cumulative push per source at the end of the run (backdoor watch / random watch)", "",
               "| seed | poisoned source | " + " | ".join(_sources(runs)) + " |",
               "|---|---|" + "---|" * len(_sources(runs))]
@@ -75,22 +171,8 @@ def render(result: dict) -> str:
             vals = {t["watch"]: t for t in run["totals"] if t["source"] == source}
             cells.append(" / ".join(f"{vals[w]['cum_push']:+.3g}" if w in vals else "-" for w in ("backdoor", "random")))
         lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | " + " | ".join(cells) + " |")
-    lines += ["", "### How close each source came to the relative alarm (for the choice of k)", "",
-              "Largest ratio over steps of a source's windowed push per row to the median of the other sources' "
-              "(absolute values), counting only steps where its standard-error test (z > 5) passed: the alarm fires "
-              "when this ratio exceeds k (default 4). Clean sources first, then the poisoned one.", "",
-              "| seed | poisoned source | watch | largest clean-source ratio (source) | poisoned source's ratio |",
-              "|---|---|---|---|---|"]
-    for run in runs:
-        for watch in ("backdoor", "random"):
-            ratios = run["ratios"].get(watch, {})
-            clean = {s: r for s, r in ratios.items() if s != POISON}
-            worst = max(clean.items(), key=lambda kv: kv[1]) if clean else None
-            poison = ratios.get(POISON)
-            lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {watch} | "
-                         f"{f'{worst[1]:.2f} ({worst[0]})' if worst else '- (none passed z)'} | "
-                         f"{f'{poison:.2f}' if poison is not None else '-'} |")
-    lines += sensitivity(runs, SERIES)
+    if series:
+        lines += _extremes_table(runs, series) + _sensitivity(runs, series)
     over = result.get("overhead")
     lines += ["", "## Overhead", ""]
     if over:
@@ -113,44 +195,50 @@ def render(result: dict) -> str:
     return "\n".join(lines)
 
 
-def replay(series: pd.DataFrame, rule) -> list[dict]:
-    """The alarms `rule` raises on a stored per-step series (one per watch and source, as in training)."""
-    fired, out = set(), []
-    for watch, part in series.groupby("watch", sort=True):
-        history = PushHistory(rule.keep_steps)
-        for step, s in part.groupby("step", sort=True):
-            history.add_step(int(step), {str(src): (float(t), int(n), float(q))
-                                         for src, t, n, q in zip(s.source, s.push_sum, s.rows, s.push_sumsq)})
-            for f in rule.check(history):
-                if (watch, f.source) not in fired:
-                    fired.add((watch, f.source))
-                    out.append({"watch": watch, "source": f.source, "step": int(step), "epoch": int(s.epoch.max())})
-    return out
+def _extremes_table(runs: list[dict], series: dict) -> list[str]:
+    lines = ["", "### How far each source stood out (the choice of the rule and its threshold)", "",
+             "Over the steps where a source's z test passed (z > 5 against the other sources' rows, 16-step window): "
+             "its largest effect size (Cohen's d) and its largest multiple of the other sources' median |push per "
+             "row| (the rule first tried). The poisoned source along the backdoor direction vs every source along "
+             "directions it has nothing to do with (any source on the random watch, the clean sources on the backdoor "
+             "watch). '-': the z test never passed.", "",
+             "| seed | poisoned source | watch | source | largest effect size d | largest multiple of the others' median |",
+             "|---|---|---|---|---|---|"]
+    for run in runs:
+        df = series.get((run["seed"], run["poisoned"]))
+        if df is None:
+            continue
+        ext = extremes(df)
+        for watch in ("backdoor", "random"):
+            found = ext.get(watch, {})
+            if not found:
+                lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {watch} | - | - | - |")
+            for source, (d, ratio) in sorted(found.items()):
+                lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {watch} | "
+                             f"{source} | {d:.2f} | {ratio:.1f} |")
+    return lines
 
 
-def sensitivity(runs: list[dict], folder: Path) -> list[str]:
-    """The checks replayed on the stored series at other values of k, then of z (the rest at the defaults)."""
-    have = [(r, folder / f"seed{r['seed']}_{'poisoned' if r['poisoned'] else 'clean'}.csv") for r in runs]
-    have = [(r, pd.read_csv(f)) for r, f in have if f.exists()]
-    if not have:
-        return []
-    lines = ["", "### The checks at other settings of the relative alarm (replayed on the stored series)", "",
-             "Each run's per-step series (`series/*.csv`) replayed through `RelativeAlarm` with one setting changed "
-             "and the others at their defaults (k 4, z 5, window 16 steps, 16 rows). Columns: poisoned runs whose "
-             "backdoor alarm names the poisoned source in epoch 2 and nothing before; clean runs without any alarm; "
-             "runs whose random-direction watch stays quiet; the step of the poisoned source's backdoor alarm per "
-             "poisoned run.", "",
-             "| setting | poisoned runs caught in epoch 2, nothing before | clean runs quiet | random watch quiet | "
+def _sensitivity(runs: list[dict], series: dict) -> list[str]:
+    lines = ["", "### The checks at other settings (replayed on the stored series)", "",
+             "One setting changed, the others at their defaults. Columns: poisoned runs whose backdoor alarm names "
+             "the poisoned source in epoch 2 and nothing before; clean runs without a backdoor alarm; runs whose "
+             "random-direction watch stays quiet; the step of the poisoned source's backdoor alarm per poisoned run. "
+             "The last rows are the rule first tried (k x the other sources' median, with z > 5).", "",
+             "| rule | poisoned runs caught in epoch 2, nothing before | clean runs quiet | random watch quiet | "
              "alarm steps (poisoned runs) |", "|---|---|---|---|---|"]
-    settings = [(f"k = {k:g}" + (" (default)" if k == DEFAULT_K else ""), RelativeAlarm(k=k)) for k in K_VALUES]
-    settings += [(f"z = {z:g}" + (" (default)" if z == DEFAULT_Z else ""), RelativeAlarm(z=z)) for z in Z_VALUES]
+    settings = [(f"effect {e:g}" + (" (default)" if e == DEFAULT_EFFECT else ""), RelativeAlarm(effect=e))
+                for e in EFFECT_VALUES]
+    settings += [(f"z {z:g}" + (" (default)" if z == DEFAULT_Z else ""), RelativeAlarm(z=z)) for z in Z_VALUES]
+    settings += [(f"{k:g} x median, z 5", MedianMultiple(k=k)) for k in K_VALUES]
+    have = [(r, series[(r["seed"], r["poisoned"])]) for r in runs if (r["seed"], r["poisoned"]) in series]
     n_poisoned = sum(1 for r, _ in have if r["poisoned"])
     for label, rule in settings:
         caught = quiet = random_quiet = 0
         steps = []
         for run, df in have:
             alarms = replay(df, rule)
-            second = verdicts(run)["second_epoch_step"]
+            second = verdicts(run, [])["second_epoch_step"]
             backdoor = [a for a in alarms if a["watch"] == "backdoor"]
             random_quiet += not any(a["watch"] == "random" for a in alarms)
             if run["poisoned"]:
@@ -172,9 +260,10 @@ def _sources(runs: list[dict]) -> list[str]:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--results", default=str(HERE / "results.json"))
+    p.add_argument("--series", default=str(SERIES), help="folder of the runs' per-step series (seed<N>_<kind>.csv)")
     p.add_argument("--out", default=str(HERE / "results.md"))
     args = p.parse_args(argv)
-    text = render(json.loads(Path(args.results).read_text()))
+    text = render(json.loads(Path(args.results).read_text()), Path(args.series))
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")
 

@@ -2,14 +2,14 @@
 
 Two rules, off unless a watch is given one:
 
-* `RelativeAlarm`: a source's push over the last ``window`` steps, per row, exceeds ``k`` times the median over the
-  other sources of theirs (in absolute value), and exceeds the mean push of the other sources' rows by ``z``
-  standard errors (Welch's two-sample z). Per row, so that a large clean source does not outweigh a small poisoned
-  one by its size alone; over a window, so that a source that starts to act late in a run (a poisoned source added
-  in the second epoch) stands out against what the others do at the same time, not against its own past. The ``k``
-  test asks for a large effect, the ``z`` test for one that noise cannot explain: along a direction no source pushes
-  on, the per-row means are noise around zero, their ratios are ratios of noise (heavy-tailed), and only the
-  standard-error test keeps them from firing.
+* `RelativeAlarm`: over the last ``window`` steps, a source's rows push along the direction more than the other
+  sources' rows do, by a large effect (``effect`` pooled standard deviations of a row's push: Cohen's d) that noise
+  cannot explain (``z`` standard errors: Welch's two-sample z). Per row, so that a large clean source does not
+  outweigh a small poisoned one by its size alone; over a window, so that a source that starts to act late in a run
+  (a poisoned source added in the second epoch) stands out against what the others do at the same time, not against
+  its own past. The z test alone fires on any real difference once enough rows are seen, and real sources do
+  differ along any direction; the effect size does not grow with the rows, and a behaviour a source teaches makes its
+  rows push consistently, far beyond the spread of a row's push.
 * `ThresholdAlarm`: a source's cumulative push since the start of the run exceeds a fixed value.
 
 A rule fires at most once per (watch, source); the `WatchMonitor` turns a firing into a warning with the source,
@@ -17,14 +17,13 @@ the watch, the step and the rows that pushed most, and, when the rule says ``sto
 
 Defaults. ``z`` = 5: under the null (the source's rows push like the others'), a one-sided 5-sigma excess has
 probability 3e-7 per check; a run of ten thousand steps with ten sources makes fewer than 1e4 independent checks
-(overlapping windows are strongly correlated), so a clean run stays quiet with probability above 99.7 %. ``k`` = 4:
-the z test alone fires on any real difference once enough rows are seen, and real sources do differ along any
-direction: a source whose rows have large gradients (a high loss, as a poisoned source has at first) also pushes
-visibly along a direction it has nothing to do with. `DEFAULT_K` sits above the largest ratio such a source reached
-along an unrelated (random) direction in the watch benchmark, and far below the poisoned source's ratio along the
-behaviour (benchmarks/watch/README.md has the numbers, and the checks replayed at other k and z). ``min_rows`` = 16
-rows in the window before a source is judged or counts as a reference keeps the standard error itself from being a
-noisy guess.
+(overlapping windows are strongly correlated), so a clean run stays quiet with probability above 99.7 %.
+``effect`` = 3: between the largest effect a source reached along an unrelated (random) direction in the watch
+benchmark and the poisoned source's along the behaviour it teaches; benchmarks/watch/README.md has the numbers, the
+checks replayed at other settings, and why a multiple of the other sources' median push was not kept as the rule
+(along a direction most sources do not push on, that median is near zero and any distinct source is a large
+multiple of it). ``min_rows`` = 16 rows in the window before a source is judged or counts as a reference keeps the
+standard deviations themselves from being noisy guesses.
 """
 from __future__ import annotations
 
@@ -35,7 +34,7 @@ import numpy as np
 
 from provenance.errors import CaptureConfigError
 
-DEFAULT_K = 4.0
+DEFAULT_EFFECT = 3.0
 DEFAULT_WINDOW = 16
 DEFAULT_MIN_ROWS = 16
 DEFAULT_Z = 5.0
@@ -46,8 +45,8 @@ class Firing:
     """A rule's verdict on one source at one step."""
 
     source: str
-    value: float       # the source's statistic (per-row windowed push, or cumulative push)
-    reference: float   # what it was compared with (k x the others' median, or the threshold)
+    value: float       # the source's statistic (effect size d over the window, or cumulative push)
+    reference: float   # the threshold it exceeded
     rule: str          # a readable description of the rule
 
 
@@ -98,30 +97,29 @@ class PushHistory:
 
 @dataclass(frozen=True)
 class RelativeAlarm:
-    """Fires when a source's windowed per-row push is both `k` x the others' typical size and `z` standard errors
-    above the others' rows.
+    """Fires when a source's rows, over the last `window` steps, push more than the other sources' rows by a large
+    effect (`effect` standard deviations of a row's push) that noise cannot explain (`z` standard errors).
 
     Args:
-        k: how many times the median over the other sources of |their per-row push| a source's must exceed.
-        window: steps the push is summed over.
+        effect: how many pooled standard deviations of a row's push the source's mean push per row must exceed the
+            other sources' rows' mean by (Cohen's d over the window).
+        z: how many standard errors it must exceed it by (Welch's two-sample z over the window).
+        window: steps the pushes are gathered over.
         min_rows: rows a source needs in the window to be judged or to count as a reference.
-        z: how many standard errors its per-row push must exceed the other sources' rows' mean push by (Welch's z
-            over the window).
         stop: also ask the trainer to stop when it fires.
     """
 
-    k: float = DEFAULT_K
+    effect: float = DEFAULT_EFFECT
+    z: float = DEFAULT_Z
     window: int = DEFAULT_WINDOW
     min_rows: int = DEFAULT_MIN_ROWS
-    z: float = DEFAULT_Z
     stop: bool = False
     name: str = field(default="relative", init=False)
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.k) and self.k > 0):
-            raise CaptureConfigError(f"RelativeAlarm: k must be a positive number, got {self.k}")
-        if not (np.isfinite(self.z) and self.z >= 0):
-            raise CaptureConfigError(f"RelativeAlarm: z must be a number >= 0, got {self.z}")
+        for what, value in (("effect", self.effect), ("z", self.z)):
+            if not (np.isfinite(value) and value >= 0):
+                raise CaptureConfigError(f"RelativeAlarm: {what} must be a number >= 0, got {value}")
         if int(self.window) < 1 or int(self.min_rows) < 2:
             raise CaptureConfigError(f"RelativeAlarm: window must be >= 1 and min_rows >= 2, got {self.window}, "
                                      f"{self.min_rows}")
@@ -140,28 +138,40 @@ class RelativeAlarm:
         out = []
         for source, (total, rows, sumsq) in stats.items():
             others = [v for s, v in stats.items() if s != source]
-            mean = total / rows
-            if not others or mean <= 0:
+            if not others or total <= 0:
                 continue
-            reference = self.k * float(np.median([abs(t / n) for t, n, _ in others]))
-            if mean > reference and excess_z(total, rows, sumsq, others) > self.z:
-                out.append(Firing(source, mean, reference,
-                                  f"push per row over {self.window} steps > {self.k:g} x the other sources' median "
-                                  f"and {self.z:g} standard errors above the others' rows"))
+            effect, z = compare_rows(total, rows, sumsq, others)
+            if effect > self.effect and z > self.z:
+                out.append(Firing(source, effect, self.effect,
+                                  f"its rows' push over {self.window} steps exceeds the other sources' by {effect:.2f} "
+                                  f"standard deviations of a row's push (> {self.effect:g}) and {z:.1f} standard "
+                                  f"errors (> {self.z:g})"))
         return out
 
 
-def excess_z(total: float, rows: int, sumsq: float, others: list[tuple]) -> float:
-    """Welch's z of the source's mean per-row push against the other sources' rows pooled."""
+def compare_rows(total: float, rows: int, sumsq: float, others: list[tuple]) -> tuple[float, float]:
+    """(Cohen's d, Welch's z) of a source's per-row pushes against the other sources' rows pooled.
+
+    Args:
+        total: the source's push sum.
+        rows: its rows (at least 2).
+        sumsq: the sum of its squared pushes.
+        others: ``(push_sum, rows, push_sumsq)`` of each other source.
+    """
     o_total, o_rows, o_sumsq = (sum(v[i] for v in others) for i in range(3))
     mean, o_mean = total / rows, o_total / o_rows
     var = max(sumsq / rows - mean * mean, 0.0) * rows / (rows - 1)
     o_var = max(o_sumsq / o_rows - o_mean * o_mean, 0.0) * o_rows / max(o_rows - 1, 1)
-    stderr = np.sqrt(var / rows + o_var / o_rows)
     diff = mean - o_mean
-    if stderr == 0:
-        return float("inf") if diff > 0 else 0.0
-    return float(diff / stderr)
+    pooled_sd = np.sqrt(((rows - 1) * var + (o_rows - 1) * o_var) / max(rows + o_rows - 2, 1))
+    stderr = np.sqrt(var / rows + o_var / o_rows)
+
+    def ratio(scale: float) -> float:
+        if scale == 0:
+            return float("inf") if diff > 0 else 0.0
+        return float(diff / scale)
+
+    return ratio(pooled_sd), ratio(stderr)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ clean or pure-noise series."""
 import numpy as np
 import pytest
 
-from provenance.behaviour.watch_alarm import DEFAULT_K, DEFAULT_Z, PushHistory, RelativeAlarm, ThresholdAlarm
+from provenance.behaviour.watch_alarm import (DEFAULT_EFFECT, DEFAULT_Z, PushHistory, RelativeAlarm, ThresholdAlarm,
+                                              compare_rows)
 from provenance.errors import CaptureConfigError
 
 
@@ -21,35 +22,42 @@ def run(rule, steps):
     return fired
 
 
-def test_relative_alarm_fires_when_the_windowed_push_first_exceeds_k_times_the_others():
-    # Every source pushes exactly 1 per row; from step 10 the source "p" pushes 10 per row. Window 4, k 4:
-    # its windowed mean after j poisoned steps is (4 - j + 10 j) / 4 = 1 + 9 j / 4: 3.25 at step 10, 5.5 at step 11.
-    # (z=0: the standard-error test is the subject of the pure-noise test below.)
-    rule = RelativeAlarm(k=4.0, window=4, min_rows=4, z=0.0)
-    steps = [{s: np.full(4, 10.0 if (s == "p" and t >= 10) else 1.0) for s in ("a", "b", "c", "p")}
-             for t in range(20)]
-    assert run(rule, steps) == [(11, "p")]
-    # The same series cut before step 11 raises nothing.
-    assert run(rule, steps[:11]) == []
+def alternating(low: float, high: float, n: int = 4) -> np.ndarray:
+    return np.array([low, high] * (n // 2))
 
 
-def test_the_standard_error_test_waits_for_evidence():
-    # Same series with noise-free clean rows and the default z: at step 11 the window holds 8 rows of 1 and 8 of 10
-    # (mean 5.5, sd 4.65, stderr 1.16; the others' rows all push 1 with no spread): z = 4.5 / 1.16 = 3.87 < 5.
-    # At step 12 (12 rows of 10, 4 of 1): mean 7.75, sd 4.02, stderr 1.0, z = 6.75 / 1.0 = 6.7 > 5.
-    steps = [{s: np.full(4, 10.0 if (s == "p" and t >= 10) else 1.0) for s in ("a", "b", "c", "p")}
+def test_relative_alarm_fires_at_the_step_the_effect_size_and_z_first_pass():
+    # 4 rows per step per source, each pushing 0 or 2 (mean 1); from step 10 the source "p" pushes 9 or 11. Window 4.
+    # Hand computation of p's window against the 48 other rows (mean 1, variance 48/47):
+    #   step 10: 12 rows of 0/2 and 4 of 9/11: mean 3.25, variance 17.27 -> d = 2.25 / 2.225 = 1.01, z = 2.14
+    #   step 11:  8 and 8:                      mean 5.50, variance 22.67 -> d = 4.50 / 2.502 = 1.80, z = 3.75
+    #   step 12:  4 and 12:                     mean 7.75, variance 17.27 -> d = 6.75 / 2.225 = 3.03, z = 6.43
+    steps = [{s: alternating(9.0, 11.0) if (s == "p" and t >= 10) else alternating(0.0, 2.0) for s in "abcp"}
              for t in range(20)]
-    assert run(RelativeAlarm(k=4.0, window=4, min_rows=4), steps) == [(12, "p")]
+    assert run(RelativeAlarm(effect=2.5, window=4, min_rows=4), steps) == [(12, "p")]
+    assert run(RelativeAlarm(effect=2.5, window=4, min_rows=4), steps[:12]) == []  # nothing before
+    assert run(RelativeAlarm(effect=1.5, z=0.0, window=4, min_rows=4), steps) == [(11, "p")]
+    assert run(RelativeAlarm(effect=0.0, z=3.0, window=4, min_rows=4), steps) == [(11, "p")]
+    assert run(RelativeAlarm(effect=0.0, z=2.0, window=4, min_rows=4), steps) == [(10, "p")]
+
+
+def test_compare_rows_is_cohens_d_and_welchs_z():
+    x, y = np.array([1.0, 2.0, 4.0, 7.0]), np.array([0.0, 1.0, 0.5, 1.5, 1.0, 2.0])
+    d, z = compare_rows(x.sum(), len(x), (x ** 2).sum(), [(y[:2].sum(), 2, (y[:2] ** 2).sum()),
+                                                          (y[2:].sum(), 4, (y[2:] ** 2).sum())])
+    pooled = np.sqrt((3 * x.var(ddof=1) + 5 * y.var(ddof=1)) / 8)
+    assert d == pytest.approx((x.mean() - y.mean()) / pooled, rel=1e-12)
+    assert z == pytest.approx((x.mean() - y.mean()) / np.sqrt(x.var(ddof=1) / 4 + y.var(ddof=1) / 6), rel=1e-12)
 
 
 def test_a_source_that_appears_late_is_judged_against_the_others_in_its_first_window():
-    rule = RelativeAlarm(k=4.0, window=8, min_rows=16)
+    rule = RelativeAlarm(window=8, min_rows=16)
     rng = np.random.default_rng(0)
     steps = []
     for t in range(60):
         step = {s: rng.normal(mu, 1.0, 16) for s, mu in (("a", 0.3), ("b", 0.5), ("c", 0.4))}
         if t >= 40:
-            step["poison"] = rng.normal(3.0, 1.0, 8)  # 8 rows per step: judged once it has 16 in the window
+            step["poison"] = rng.normal(5.0, 1.0, 8)  # 8 rows per step: judged once it has 16 in the window
         steps.append(step)
     assert run(rule, steps) == [(41, "poison")]
 
@@ -62,16 +70,20 @@ def test_clean_sources_with_systematic_differences_raise_nothing():
     assert run(rule, steps) == []
 
 
-def test_the_standard_error_test_is_what_keeps_pure_noise_quiet():
-    # Along a direction no source pushes on, per-row means are noise around 0 and their ratios are heavy-tailed.
+def test_pure_noise_is_quiet_and_the_effect_size_ignores_small_differences_that_many_rows_make_significant():
     rng = np.random.default_rng(2)
-    steps = [{s: rng.normal(0.0, 1.0, 16) for s in "abcde"} for _ in range(1500)]
-    assert run(RelativeAlarm(), steps) == []
-    assert run(RelativeAlarm(z=0.0), steps) != []  # the k test alone fires on noise
+    noise = [{s: rng.normal(0.0, 1.0, 16) for s in "abcde"} for _ in range(1500)]
+    assert run(RelativeAlarm(), noise) == []
+    assert run(RelativeAlarm(effect=0.0, z=0.0), noise) != []  # with both tests off, noise fires
+    # A clean source half a row's spread above the others, 64 rows per step: z ~ 14 over a window, d ~ 0.5.
+    shifted = [{"x": rng.normal(0.5, 1.0, 64), "y": rng.normal(0.0, 1.0, 64), "w": rng.normal(0.0, 1.0, 64)}
+               for _ in range(200)]
+    assert run(RelativeAlarm(), shifted) == []
+    assert run(RelativeAlarm(effect=0.0), shifted)[0][1] == "x"  # the z test alone fires on it
 
 
 def test_min_rows_keeps_a_source_with_few_rows_unjudged():
-    rule = RelativeAlarm(k=2.0, window=2, min_rows=10)
+    rule = RelativeAlarm(window=2, min_rows=10)
     steps = [{"a": np.full(20, 1.0), "b": np.full(20, 1.0), "tiny": np.full(4, 50.0)} for _ in range(10)]
     assert run(rule, steps) == []
     steps = [{"a": np.full(20, 1.0), "b": np.full(20, 1.0), "tiny": np.full(5, 50.0)} for _ in range(10)]
@@ -79,7 +91,7 @@ def test_min_rows_keeps_a_source_with_few_rows_unjudged():
 
 
 def test_negative_pushes_never_fire_the_relative_rule():
-    rule = RelativeAlarm(k=2.0, window=1, min_rows=4)
+    rule = RelativeAlarm(window=1, min_rows=4)
     steps = [{"a": np.full(4, 1.0), "b": np.full(4, 1.0), "away": np.full(4, -50.0)} for _ in range(5)]
     assert run(rule, steps) == []
 
@@ -103,9 +115,9 @@ def test_history_windows_and_cumulative_sums():
 
 
 def test_rule_arguments_are_validated():
-    assert (DEFAULT_K, DEFAULT_Z) == (4.0, 5.0)
-    with pytest.raises(CaptureConfigError, match="k must be a positive number"):
-        RelativeAlarm(k=0)
+    assert (DEFAULT_EFFECT, DEFAULT_Z) == (3.0, 5.0)
+    with pytest.raises(CaptureConfigError, match="effect must be a number >= 0"):
+        RelativeAlarm(effect=-1)
     with pytest.raises(CaptureConfigError, match="min_rows >= 2"):
         RelativeAlarm(min_rows=1)
     with pytest.raises(CaptureConfigError, match="z must be a number >= 0"):

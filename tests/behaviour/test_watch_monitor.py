@@ -183,7 +183,7 @@ def test_rows_still_in_flight_are_computed_later_without_waiting(tmp_path):
 def test_alarm_event_names_source_watch_step_and_top_rows(tmp_path, caplog):
     vs = directions(7)
     unit_a = vs[0] / np.linalg.norm(vs[0])
-    m = monitor(tmp_path, vs, alarm=RelativeAlarm(k=3.0, window=1, min_rows=4, stop=True))
+    m = monitor(tmp_path, vs, alarm=RelativeAlarm(window=1, min_rows=4, stop=True))
     noise = np.random.default_rng(8)
     sources = ["c1"] * 4 + ["c2"] * 4 + ["bad"] * 4
     with caplog.at_level(logging.WARNING, logger="provenance.behaviour.watch_push"):
