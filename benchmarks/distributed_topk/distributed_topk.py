@@ -94,6 +94,7 @@ def queries(store, n_queries: int, seed: int = 0) -> np.ndarray:
 
 
 def store_bytes(path: str | Path) -> int:
+    """Bytes of every file under ``path``."""
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
 
@@ -169,7 +170,9 @@ def cluster_top_k(path: str | Path, q: np.ndarray, k: int, *, n_workers: int = 2
                       limit, restarts)
 
 
-def local_top_k(path: str | Path, q: np.ndarray, k: int, chunk_rows: int = 65536) -> tuple[np.ndarray, np.ndarray, float]:
+def local_top_k(path: str | Path, q: np.ndarray, k: int,
+                chunk_rows: int = 65536) -> tuple[np.ndarray, np.ndarray, float]:
+    """The local streaming path's (scores, rows) and the seconds it took, in this process."""
     store = open_store(str(path))
     t0 = time.perf_counter()
     scores, rows = get_backend("local").top_k_features(store, LAYER, VARIANTS[VARIANT], q, k, epochs="all",
@@ -188,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--queries", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--memory-limit", default="1GiB", help="per worker (a worker that imports the library starts at ~300-350 MiB)")
+    ap.add_argument("--memory-limit", default="1GiB",
+                    help="per worker (a worker that has imported the library starts at ~320 MiB)")
     ap.add_argument("--sample-s", type=float, default=0.1)
     ap.add_argument("--keep", action="store_true", help="keep the store under runs/distributed_topk")
     ap.add_argument("--reuse", action="store_true", help="reuse a kept store of the same size")
