@@ -86,6 +86,12 @@ def test_pairs_direction_is_the_mean_activation_difference_with_the_model_now(ti
     np.testing.assert_allclose(v, expected / np.linalg.norm(expected), rtol=1e-5, atol=1e-6)
     assert v.shape == (32,) and np.linalg.norm(v) == pytest.approx(1.0)
     assert tiny_llama.training  # restored after the eval-mode forward
+    # Modules the training loop keeps in eval mode stay so (a frozen block), the others stay in train mode.
+    frozen = tiny_llama.model.layers[0]
+    frozen.eval()
+    w.resolve(tiny_llama)
+    assert not any(m.training for m in frozen.modules())
+    assert tiny_llama.training and tiny_llama.model.layers[1].training
     assert w.direction is None and "pairs (2 bad vs good answers" in w.origin
 
 
