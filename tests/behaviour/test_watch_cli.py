@@ -119,3 +119,11 @@ def test_forensic_report_gets_the_watch_panel(watched_store):
                               scores=np.zeros((0, 0)), rows=np.zeros((0, 0), np.int64))
     page = build_report(empty, extra_sections=sections)
     assert "<h2>Live provenance watch</h2>" in page and "<polyline" in page
+
+
+def test_the_series_group_beside_the_rows_leaves_the_store_verified(watched_store):
+    from provenance.store import verify_store
+
+    assert verify_store(watched_store) == []
+    result = CliRunner().invoke(app, ["inspect", watched_store, "--check"])
+    assert result.exit_code == 0 and "ok: 24 rows verified" in result.output
