@@ -152,6 +152,7 @@ def _kill_workload(url: str, log_path: str, event: str | None = None, at: int = 
     Returns the event counts when nothing was killed (the dry run).
     """
     import signal
+    import threading
     import uuid
     from collections import Counter
 
@@ -163,13 +164,18 @@ def _kill_workload(url: str, log_path: str, event: str | None = None, at: int = 
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     counts: Counter = Counter()
     in_commit = [False]
+    # zarr writes an array's metadata and its parents' concurrently from worker threads: counting and the
+    # at-th check must be one step, or two writes at once could both miss (or both take) the at-th event.
+    counting = threading.Lock()
 
     def log(line: str) -> None:
         os.write(fd, (line + "\n").encode())
 
     def hit(name: str, partial=None) -> None:
-        counts[name] += 1
-        if name == event and counts[name] == at:
+        with counting:
+            counts[name] += 1
+            fire = name == event and counts[name] == at
+        if fire:
             if partial is not None:  # what a kill in the middle of the write leaves: a half-written temporary
                 stray, data = partial
                 stray.parent.mkdir(parents=True, exist_ok=True)
@@ -270,6 +276,87 @@ def run_kill_points(root: str, points_json: str) -> None:
                     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                     "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None})
     (root_path / "points.json").write_text(json.dumps(out))
+
+
+def _kill_in_array_creation(url: str, directory: str | None) -> list[str]:
+    """The kill workload's writer, SIGKILLed while it creates its arrays: at the first metadata write into
+    ``directory`` (store-relative, "" for the root) that creates a parent group "if it does not exist", right
+    after that write's temporary file is on disk.
+
+    zarr creates an array by writing its zarr.json and, concurrently, such a write of every ancestor group's
+    zarr.json; on a local disk each one writes ``zarr.<uuid>.partial`` next to its key and then links it to the
+    key (or drops it: the group exists).  Returns the directories those ancestor writes went to, in order (the
+    dry run: ``directory`` None)."""
+    import signal
+    import threading
+    import uuid
+
+    import zarr.storage._local as local_store
+
+    from provenance.store import StoreWriter
+
+    root = Path(url).resolve()
+    seen: list[str] = []
+    armed = [False]
+    lock = threading.Lock()
+    put = local_store._put
+
+    def instrumented_put(path, value, exclusive=False):
+        if exclusive and armed[0]:
+            where = Path(path).resolve().parent.relative_to(root).as_posix()
+            where = "" if where == "." else where
+            with lock:
+                first = where not in seen
+                if first:
+                    seen.append(where)
+                if first and where == directory:  # what zarr's _put has done at this point: folder, temporary
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    Path(path).with_suffix(f".{uuid.uuid4().hex}.partial").write_bytes(bytes(value.as_buffer_like()))
+                    os.kill(os.getpid(), signal.SIGKILL)
+        return put(path, value, exclusive=exclusive)
+
+    local_store._put = instrumented_put
+    writer = StoreWriter(url, KILL_RUN, model=MODEL, run_attrs=RUN_ATTRS, **KILL_WRITER)
+    armed[0] = True  # after setup: the writer thread's first batch creates the arrays
+    writer.put(make_rows(0, 20))
+    writer.close()
+    return seen
+
+
+def run_creation_kill_points(root: str) -> None:
+    """Dry-run ``_kill_in_array_creation`` to list the directories array creation writes parent metadata into,
+    then kill one forked writer in each; writes ``root/creation-points.json``:
+    ``{"dirs": [...], "points": [{"dir", "store", "signal"}, ...]}``."""
+    import json
+
+    root_path = Path(root)
+
+    def in_child(fn) -> int:
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                fn()
+            except BaseException:  # noqa: BLE001 - reported through the exit status
+                import traceback
+
+                traceback.print_exc()
+                code = 3
+            os._exit(code)
+        return os.waitpid(pid, 0)[1]
+
+    listing = root_path / "dirs.json"
+    status = in_child(lambda: listing.write_text(json.dumps(_kill_in_array_creation(str(root_path / "dry"), None))))
+    if status != 0:
+        raise SystemExit(f"dry run failed with status {status}")
+    dirs = json.loads(listing.read_text())
+    points = []
+    for i, directory in enumerate(dirs):
+        store = root_path / f"point-{i}"
+        status = in_child(lambda: _kill_in_array_creation(str(store), directory))  # noqa: B023 - runs at once
+        points.append({"dir": directory, "store": str(store),
+                       "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None})
+    (root_path / "creation-points.json").write_text(json.dumps({"dirs": dirs, "points": points}))
 
 
 def _contender(url: str, run: str, index: int, go: str, owned: str, out: str, batches: int, pause_s: float,

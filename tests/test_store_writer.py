@@ -41,13 +41,14 @@ def _put_range(w, i0, i1, rng, **kw):
 
 
 @pytest.fixture
-def store_writes(monkeypatch):
-    """Count LocalStore.set calls per key (what actually reaches the disk)."""
+def store_writes(monkeypatch, tmp_path):
+    """Count LocalStore.set calls per key of a store at ``tmp_path`` (what actually reaches the disk; the writer
+    writes a rank group through a store rooted at it)."""
     counts: Counter = Counter()
     original = zarr.storage.LocalStore.set
 
     async def counting_set(self, key, value):
-        counts[key] += 1
+        counts[(self.root / key).relative_to(tmp_path).as_posix()] += 1
         return await original(self, key, value)
 
     monkeypatch.setattr(zarr.storage.LocalStore, "set", counting_set)

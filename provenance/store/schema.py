@@ -128,6 +128,23 @@ def open_zarr_store(url: str, storage_options: dict | None = None, read_only: bo
     return zarr.storage.LocalStore(path, read_only=read_only)
 
 
+def sub_store(store, path: str):
+    """The same storage as ``store``, rooted at its ``path``.
+
+    zarr creates a node by also writing the metadata of every ancestor group up to its store's root "if it
+    does not exist" (on a local disk through a temporary file beside it, even when it exists).  Nodes created
+    through a store rooted at a group touch nothing above that group, so a writer killed meanwhile leaves its
+    temporaries only in the folder it owns.
+    """
+    path = path.strip("/")
+    if isinstance(store, zarr.storage.LocalStore):
+        return zarr.storage.LocalStore(store.root / path, read_only=store.read_only)
+    if isinstance(store, zarr.storage.FsspecStore):
+        return zarr.storage.FsspecStore(store.fs, path=f"{store.path.rstrip('/')}/{path}",
+                                        read_only=store.read_only, allowed_exceptions=store.allowed_exceptions)
+    raise TypeError(f"no sub-store of a {type(store).__name__}")
+
+
 def json_normalise(obj: Any) -> Any:
     """What ``obj`` looks like after a trip through zarr.json (tuples -> lists, int keys -> str)."""
     return json.loads(json.dumps(obj))

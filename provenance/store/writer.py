@@ -24,6 +24,7 @@ import atexit
 import concurrent.futures.thread  # noqa: F401  (registers its exit hook before ours, see below)
 import logging
 import queue
+import re
 import threading
 import time
 import weakref
@@ -70,6 +71,7 @@ from provenance.store.schema import (
     scale_path,
     shard_length,
     signature_path,
+    sub_store,
     token_array_kwargs,
     token_state_array_kwargs,
     token_state_path,
@@ -79,6 +81,11 @@ from provenance.store.verify import CheckedArray, metadata_guard
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.2
+# zarr's temporary files on a local disk (``<name>.<uuid hex>.partial``, renamed or linked to their key once
+# written).  One older than this in a folder other writers share was left by a killed process: a live write moves
+# its temporary within milliseconds.
+_ZARR_TEMPORARY = re.compile(r"^[^/]+\.[0-9a-f]{32}\.partial$")
+_STALE_TEMPORARY_S = 60.0
 # Arrays write every shard, even all fill values: a reader tells a missing shard (damage) from an all-zero one.
 _DENSE = {"write_empty_chunks": True}
 
@@ -308,6 +315,7 @@ class StoreWriter:
         try:
             if self.rank == 0:
                 self._setup_root_and_run(run_meta, overwrite)
+                self._remove_stale_shared_temporaries()
             else:
                 self._wait_for_run(run_meta, wait_for_run_s)
             self._group = self._setup_rank_group(resume_committed, overwrite)
@@ -415,7 +423,8 @@ class StoreWriter:
 
         run_group = self._open_group(self.run)
         if run_group is None:
-            root.create_group(self.run, attributes={RUN_ATTR: run_meta})
+            # Through a store rooted at the run: creating it writes nothing at the root (see sub_store).
+            zarr.create_group(sub_store(self._store, self.run), attributes={RUN_ATTR: run_meta})
             return
         old = run_group.attrs.get(RUN_ATTR) or {}
         if not overwrite and old and self._layout_of(old) != self._layout_of(run_meta):
@@ -444,18 +453,39 @@ class StoreWriter:
                 yield r, g
 
     def _remove_partial_files(self, path: str) -> None:
-        """Temporaries of zarr writes cut short by the crash (``*.partial``, never data): listings stay clean."""
+        """Temporaries of zarr writes the crashed writer of this rank group left (``*.partial``, never data), so
+        that listings stay clean.  The group is this writer's alone: all of them are the dead writer's."""
         if not isinstance(self._store, zarr.storage.LocalStore):
             return
-        group_dir = Path(self._store.root) / path
-        strays = list(group_dir.rglob("*.partial"))
-        if self.rank == 0:
-            strays += list(group_dir.parent.glob("*.partial"))  # the run's zarr.json is written by rank 0 only
+        strays = [p for p in (Path(self._store.root) / path).rglob("*.partial") if _ZARR_TEMPORARY.match(p.name)]
         for stray in strays:
             stray.unlink(missing_ok=True)
         if strays:
             log.info("provenance store %s: removed %d temporary files left by the crashed writer of %s",
                      self.url, len(strays), path)
+
+    def _remove_stale_shared_temporaries(self) -> None:
+        """Rank 0 at start: zarr temporaries in the run's folder and the store's root that a killed process left.
+
+        Those folders are shared (rank 0 writes the run's metadata, any run's first writer the root's, and other
+        code may create groups beside the ranks'), so a temporary there may be a live writer's: only those older
+        than ``_STALE_TEMPORARY_S`` are removed.
+        """
+        if not isinstance(self._store, zarr.storage.LocalStore):
+            return
+        now = time.time()
+        removed = 0
+        for folder in (Path(self._store.root), Path(self._store.root) / self.run):
+            for stray in folder.glob("*.partial"):
+                try:
+                    stale = _ZARR_TEMPORARY.match(stray.name) and now - stray.stat().st_mtime > _STALE_TEMPORARY_S
+                except FileNotFoundError:  # moved into place or removed meanwhile
+                    continue
+                if stale:
+                    stray.unlink(missing_ok=True)
+                    removed += 1
+        if removed:
+            log.info("provenance store %s: removed %d temporary files left by killed writers", self.url, removed)
 
     @staticmethod
     def _holds_nodes(group) -> bool:
@@ -492,8 +522,10 @@ class StoreWriter:
             time.sleep(_POLL_S)
 
     def _fresh_rank_group(self, path: str):
+        # Rooted at the rank group: it and the arrays created in it later write nothing in the folders other
+        # writers share, so what a crash leaves is in this group, which the next owner cleans (see sub_store).
         return zarr.create_group(
-            self._store, path=path, overwrite=True,
+            sub_store(self._store, path), overwrite=True,
             attributes={"committed": 0, "committed_tokens": 0, "skipped": {}, EVERY_SHARD_STORED: True},
         )
 
