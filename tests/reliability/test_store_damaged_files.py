@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from store_testdata import MODEL, RUN_ATTRS, check_store, make_rows, token_lengths
 
 from provenance.errors import StoreCorruptError
 from provenance.store import StoreProblem, StoreWriter, committed_rows_before_step, open_store, verify_store
+from store_testdata import MODEL, RUN_ATTRS, check_store, make_rows, token_lengths
 
 RANK = "default/rank-0"
 
@@ -149,6 +149,20 @@ def test_a_damaged_metadata_file_is_named_by_path(store, damage, meta):
     assert problems[0].path == meta and problems[0].rows is None
     assert problems[0].what.startswith("metadata file cannot be read: ")
     assert len(problems) == 1
+
+
+def test_a_truncated_metadata_file_quotes_the_parse_error_once(store):
+    """A truncated zarr.json: the message quotes the JSON error as Python prints it ("msg: line L column C"; it
+    once read "starting at at line")."""
+    meta = f"{RANK}/layer-3/g_last/zarr.json"
+    (store / meta).write_bytes(b'{\n  "zarr_format": 3,\n  "node_type": "gro')  # cut inside a string: 41 bytes
+    what = "not valid JSON (Unterminated string starting at: line 3 column 16; 41 bytes: truncated?)"
+    with pytest.raises(StoreCorruptError) as info:
+        open_store(store).array(3, "g_last")
+    assert str(info.value) == (f"{store}/{meta}: {what}. The store's structure cannot be read. Restore the store "
+                               "from a copy or capture the run again; `provenance inspect --check` lists every "
+                               "damaged part")
+    assert verify_store(store) == [StoreProblem(meta, None, f"metadata file cannot be read: {what}")]
 
 
 @pytest.mark.filterwarnings("ignore:Object at loss is not recognized")  # zarr's own notice of the bare folder
