@@ -9,7 +9,7 @@ from provenance.store.encoding import (
     project,
     projection_matrix,
 )
-from provenance.store.reader import StoreReader, committed_rows_before_step, list_runs, open_store
+from provenance.store.reader import StoreReader, committed_rows_before_step, list_runs, open_store, rank_rows
 from provenance.store.rows import CaptureRows
 from provenance.store.schema import SCHEMA_VERSION
 from provenance.store.verify import StoreProblem, verify_store
@@ -32,5 +32,6 @@ __all__ = [
     "open_store",
     "project",
     "projection_matrix",
+    "rank_rows",
     "verify_store",
 ]

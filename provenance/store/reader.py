@@ -11,7 +11,7 @@ naming the array and the rows, and a broken ``zarr.json`` is named by path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +19,7 @@ import pandas as pd
 import zarr
 from zarr.errors import NodeNotFoundError
 
-from provenance.errors import StoreCorruptError, StoreNotFoundError
+from provenance.errors import StoreCorruptError, StoreNotFoundError, StoreValueError
 from provenance.store.encoding import decode, get_encoding
 from provenance.store.schema import (
     BASE_COLUMNS,
@@ -41,7 +41,14 @@ from provenance.store.schema import (
     signature_path,
     token_state_path,
 )
-from provenance.store.verify import FIX_HINT, CheckedArray, metadata_guard, raise_for_problems, verify_store
+from provenance.store.verify import (
+    FIX_HINT,
+    CheckedArray,
+    _list_dir,
+    metadata_guard,
+    raise_for_problems,
+    verify_store,
+)
 
 
 def open_store(url: str, run: str | None = None, storage_options: dict | None = None, *,
@@ -93,6 +100,85 @@ def committed_rows_before_step(url: str, run: str, rank: int, global_step: int,
                             every_shard_stored=bool(group.attrs.get(EVERY_SHARD_STORED, False)))
     later = np.flatnonzero(np.asarray(step[:committed]) >= global_step)
     return int(later[0]) if len(later) else committed
+
+
+def rank_rows(url: str, run: str, rank: int, n_rows: int, *, columns: Sequence[str] = ("sample_id", "epoch"),
+              optional_columns: Sequence[str] = ("role",), storage_options: dict | None = None) -> pd.DataFrame:
+    """A few columns of the first ``n_rows`` committed rows of one rank: what a resume check needs.
+
+    Opens only that rank's group and reads only the requested columns up to ``n_rows`` (verified like every
+    read), where ``open_store(...).samples()`` reads every column of every rank.
+
+    Args:
+        url: path or fsspec URL of the store.
+        run: run name.
+        rank: the rank whose rows to read.
+        n_rows: how many of its first committed rows; at most its committed count.
+        columns: row columns to read (``samples()`` names: base columns or extra columns such as ``pair_id``).
+        optional_columns: row columns read only where the run stores them (``role`` of preference pairs).
+        storage_options: fsspec options for remote stores.
+
+    Returns:
+        One row per stored row (index = the rank's row 0 .. n_rows - 1), with ``columns`` then those of
+        ``optional_columns`` the run stores, valued as in ``samples()``.
+
+    Raises:
+        StoreValueError: a bad ``n_rows`` or column name.
+        StoreNotFoundError: the rank has fewer than ``n_rows`` committed rows, or does not store a column of
+            ``columns``.
+        StoreCorruptError: a metadata file cannot be parsed, or a shard of the rows read is missing or damaged.
+    """
+    if not _is_count(n_rows):
+        raise StoreValueError(f"n_rows must be an int >= 0, got {n_rows!r}")
+    wanted = list(dict.fromkeys([*columns, *optional_columns]))
+    for name in wanted:
+        if (not isinstance(name, str) or not name or "/" in name or name in _NOT_ROW_COLUMNS
+                or name.startswith((LAYER_PREFIX, RANK_PREFIX))):
+            raise StoreValueError(f"{name!r} is not a stored row column; columns are samples() columns such as "
+                                  f"{list(BASE_COLUMNS)} or extra ones (rank and n_tokens are computed, not stored)")
+    required = set(columns)
+    url = str(url)
+    store = open_zarr_store(url, storage_options, read_only=True)
+    path = f"{run}/{RANK_PREFIX}{int(rank)}"
+    with metadata_guard(store, url, path):
+        try:
+            group = zarr.open_group(store, path=path, mode="r")
+        except (NodeNotFoundError, FileNotFoundError):
+            group = None
+        if group is None:
+            if n_rows:
+                raise StoreNotFoundError(f"{url}: run {run!r} has no rows of rank {rank} (no {path} group); "
+                                         f"asked for its first {n_rows}")
+            return pd.DataFrame({name: [] for name in columns})
+        attrs = group.attrs.asdict()
+        rk = _Rank(rank=int(rank), group=group, committed=int(attrs.get("committed", 0) or 0),
+                   committed_tokens=int(attrs.get("committed_tokens", 0) or 0), skipped={}, url=url,
+                   every_shard_stored=bool(attrs.get(EVERY_SHARD_STORED, False)))
+        if n_rows > rk.committed:
+            raise StoreNotFoundError(f"{url}: run {run!r} rank {rank} has {rk.committed} committed rows; asked for "
+                                     f"its first {n_rows}")
+        if n_rows == 0:
+            return pd.DataFrame({name: [] for name in columns})
+        stored = set(_list_dir(store, path))  # names of folders, with or without their zarr.json
+        out: dict[str, np.ndarray] = {}
+        for name in wanted:
+            if name not in stored and name not in BASE_COLUMNS:
+                if name in required:
+                    listed = sorted(n for n in stored if n not in _NOT_ROW_COLUMNS and n != "zarr.json"
+                                    and not n.startswith(LAYER_PREFIX))
+                    raise StoreNotFoundError(f"{url}: run {run!r} rank {rank} stores no column {name!r}; "
+                                             f"columns: {listed}")
+                continue
+            # A base column, or a stored folder: a missing zarr.json is damage (StoreCorruptError from the array).
+            out[name] = _plain(rk.array(name)[:n_rows])
+    return pd.DataFrame(out)
+
+
+_NOT_ROW_COLUMNS = frozenset({"tokens", "rank", "n_tokens"})  # token arrays' group; samples()' computed columns
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= 0
 
 
 @dataclass
