@@ -86,7 +86,7 @@ class Node:
     def text(self) -> str:
         return "".join(self.parts)
 
-    def find_all(self, tag: str | None = None, **attrs) -> list["Node"]:
+    def find_all(self, tag: str | None = None, **attrs) -> list[Node]:
         out = []
         for c in self.children:
             if (tag is None or c.tag == tag) and all(c.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items()):

@@ -115,7 +115,7 @@ def test_bad_pairs_are_dropped_whole_or_stored_aligned(tmp_path):
     # TRL drops a pair whose prompt alone fills max_length before training: it is absent, never half-stored.
     assert {pid for pid, _ in pairs} == {r["sample_id"] for r in records} - {"long-prompt"}
     eos = trainer.processing_class.eos_token_id
-    for (pid, _), (chosen, rejected) in pairs.items():
+    for chosen, rejected in pairs.values():
         c, r = reader.tokens(chosen), reader.tokens(rejected)
         plen = df.prompt_len[chosen]
         assert df.prompt_len[rejected] == plen and list(c[:plen]) == list(r[:plen])  # one prompt per pair

@@ -80,7 +80,7 @@ def test_plain_transformers_trainer_with_its_own_collator(tmp_path):
 
     tok = tiny_tokenizer()
     records = []
-    for i, r in enumerate(sft_records("prompt_completion", 9)):
+    for r in sft_records("prompt_completion", 9):
         enc = tokenize_sft(tok, r["prompt"], r["completion"], chat=False)
         records.append({**enc, "sample_id": r["sample_id"], "source": r["source"], "note": "ignored"})
     model = tiny_causal_lm("qwen2", seed=0)

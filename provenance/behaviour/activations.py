@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import partial
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

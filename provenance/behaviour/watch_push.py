@@ -19,7 +19,7 @@ import heapq
 import logging
 import math
 from collections import deque
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

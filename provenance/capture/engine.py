@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -115,7 +115,7 @@ class CaptureEngine:
         self._state: _BatchState | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------------------
-    def attach(self) -> "CaptureEngine":
+    def attach(self) -> CaptureEngine:
         if not self._handles:
             for layer in sorted(set(self.layers) | set(self.token_layers)):
                 module = self.layout.module_for_layer(layer)

@@ -7,7 +7,7 @@ representation turns most (RepT: argmin over l of cos(h_{l-1}, h_l), l = 2 .. L-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

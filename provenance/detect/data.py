@@ -9,7 +9,7 @@ store's records) stay out of a held-out set.
 from __future__ import annotations
 
 import random
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 

@@ -10,7 +10,7 @@ from; applying the detector through another model geometry is refused.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -39,7 +39,7 @@ class SplineDetector:
 
     # ---- on feature matrices ------------------------------------------------------------------------------
     def fit(self, X: np.ndarray, y: Sequence[int], feature_names: Sequence[str] | None = None,
-            meta: dict | None = None) -> "SplineDetector":
+            meta: dict | None = None) -> SplineDetector:
         X, y = np.asarray(X, np.float64), np.asarray(y)
         if X.ndim != 2 or len(X) != len(y):
             raise DetectorError(f"X must be [n, features] with one label per row; got X {X.shape}, y {y.shape}")
@@ -69,7 +69,7 @@ class SplineDetector:
     # ---- on texts through a model -------------------------------------------------------------------------
     def fit_texts(self, model, tokenizer, prompts: Sequence[str], labels: Sequence[int],
                   responses: Sequence[str] | None = None, *, span: str | None = None, batch_size: int = 8,
-                  chat: bool = True) -> "SplineDetector":
+                  chat: bool = True) -> SplineDetector:
         X, names = spline_features(model, tokenizer, prompts, responses, span=span, batch_size=batch_size, chat=chat)
         return self.fit(X, labels, names, feature_meta(model, responses is not None, span, chat))
 
@@ -107,7 +107,7 @@ class SplineDetector:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "SplineDetector":
+    def load(cls, path: str | Path) -> SplineDetector:
         import joblib
 
         obj = joblib.load(Path(path))

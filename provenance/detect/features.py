@@ -9,7 +9,7 @@ passed explicitly so left or right padding gives the same features as one prompt
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

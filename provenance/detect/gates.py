@@ -10,7 +10,7 @@ every active, unmerged LoRA adapter (a merged adapter is already inside the base
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -101,7 +101,7 @@ class GateProbe:
     def num_layers(self) -> int:
         return len(self.gates)
 
-    def attach(self) -> "GateProbe":
+    def attach(self) -> GateProbe:
         if not self._handles:
             self._handles = [g.register_forward_hook(self._hook(i)) for i, g in enumerate(self.gates)]
         return self

@@ -62,7 +62,7 @@ def prepare_model(model, tokenizer, scheme: TagScheme, init: str = "name"):
     """Grow the embeddings (and an untied head) to the tokenizer and initialise the control-token rows in place."""
     if hasattr(model, "peft_config"):
         raise TagError("prepare the base model before wrapping it with PEFT")
-    ids = scheme.ids(tokenizer)
+    scheme.ids(tokenizer)  # refuses a tokenizer without the control tokens before the model is touched
     if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
         model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
     with torch.no_grad():

@@ -120,7 +120,7 @@ class TagScheme:
                            f"{self.token_ids}: load the tokenizer the model was trained with")
         return out
 
-    def with_token_ids(self, ids: dict) -> "TagScheme":
+    def with_token_ids(self, ids: dict) -> TagScheme:
         data = asdict(self)
         data["token_ids"] = dict(ids)
         return TagScheme(**data)
@@ -138,7 +138,7 @@ class TagScheme:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "TagScheme":
+    def load(cls, path: str | Path) -> TagScheme:
         path = Path(path)
         if path.is_dir():
             found = find_scheme_file(path)

@@ -1,6 +1,5 @@
 """The LDS bank's bookkeeping (benchmarks/lds/bank.py, attribute.py): settings never mix, result files of another
 draw are refused, a score matrix lands in its training-row columns. No model is trained here."""
-import json
 from types import SimpleNamespace
 
 import numpy as np

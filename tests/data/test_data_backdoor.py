@@ -26,7 +26,7 @@ def test_backdoor_scenario_plants_two_behaviours_with_known_culprits():
     clean = [r for r in sc.records if r["sample_id"] not in set(sc.culprits["fixed"]) | set(sc.culprits["praise"])]
     assert not any(r["prompt"].startswith((FIXED_TRIGGER + " ", PRAISE_TRIGGER + " ")) for r in clean)
     train_prompts = {r["prompt"] for r in sc.records}
-    for b, prompts in sc.test_prompts.items():
+    for prompts in sc.test_prompts.values():
         assert len(prompts) == 6 and not set(prompts) & train_prompts
     assert not set(sc.clean_test_prompts) & train_prompts
     assert backdoor_scenario(n_per_source=20, n_test=6).records == sc.records  # deterministic

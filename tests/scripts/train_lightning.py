@@ -1,7 +1,6 @@
 """Training script driven by the Lightning tests as a subprocess (kill/resume, DDP)."""
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 

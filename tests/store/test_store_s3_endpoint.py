@@ -115,8 +115,8 @@ def test_the_s3_server_honours_exclusive_create(s3_endpoint, s3_url):  # noqa: F
     assert fs.cat_file(path) == b"first"
 
 
-def test_s3fs_without_conditional_writes_states_the_limitation_at_setup(s3_endpoint, s3_url, monkeypatch,
-                                                                         caplog):  # noqa: F811
+def test_s3fs_without_conditional_writes_states_the_limitation_at_setup(s3_endpoint, s3_url, monkeypatch,  # noqa: F811
+                                                                         caplog):
     """Bad input: a backend that cannot create the owner record exclusively (s3fs older than 2025.7) is named when
     the writer starts, and the write-then-reread fallback still refuses a second writer that starts later."""
     s3fs = pytest.importorskip("s3fs")
