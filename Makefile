@@ -38,8 +38,8 @@ demo: $(STAMP)
 # One intra-op thread: the tests run tiny models, where a second thread costs more than it gives.
 # Debian's chromium renders the HTML report in tests/test_attribution_report.py; installing it needs root, and
 # without it that test skips with its reason (shown by -ra).
-# LINT=1 runs ruff first ([tool.ruff] in pyproject.toml). Off by default until the codebase's findings are fixed.
-LINT ?= 0
+# ruff runs first ([tool.ruff] in pyproject.toml); LINT=0 skips it.
+LINT ?= 1
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed (needs root): the HTML report browser tests will be skipped"
 ifeq ($(LINT),1)

@@ -287,7 +287,7 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     return {"table": table, "tokens": tokens}
 
 
-def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> "pd.DataFrame":
+def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> pd.DataFrame:
     """Behaviour-level attribution (``combine="mean"``) on the queries the run's attribution phase used: every
     signature variant at every layer (last epoch) and every baseline, one ranking per behaviour. Rows are merged
     into the run's attribution_table.csv with family "behaviour-level" (earlier rows of that family replaced)."""

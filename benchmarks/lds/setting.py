@@ -61,7 +61,7 @@ class Setting:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, d: dict) -> "Setting":
+    def from_json(cls, d: dict) -> Setting:
         return cls(**d)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from provenance.data.rept import ReptDataset
 from provenance.validation import is_refusal, judge_by_name

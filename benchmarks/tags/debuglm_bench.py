@@ -317,7 +317,7 @@ def tag_eval(model, tokenizer, scheme, test, train_probe, args, val=None) -> dic
     def refused(cases):
         flags = []
         by_block: dict = {}
-        for i, (p, b) in enumerate(cases):
+        for i, (_, b) in enumerate(cases):
             by_block.setdefault(tuple(b), []).append(i)
         flags = [False] * len(cases)
         for b, idx in by_block.items():
@@ -822,7 +822,7 @@ def report(args) -> None:
                  "and the tag is stripped from the shown text. DPO refusal pairs carry the same tag on both sides. "
                  if cfg.get("tag_first") else "")
               + (f"Refusal sentence: \"{cfg['refusal_sentence']}\". " if cfg.get("refusal_sentence") else "")
-              + 
+              +
               f"LoRA r={cfg['rank']} (alpha {2 * cfg['rank']}) on all linear layers plus trainable control-token rows, "
               f"{cfg['epochs']:g} epochs, lr {cfg['lr']:g} (linear decay, 5 warm-up steps), batch 8, max length "
               f"{cfg['max_length']}. DPO stages (each on the merged tagged SFT model with a fresh LoRA "
