@@ -36,7 +36,7 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 # One intra-op thread: the tests run tiny models, where a second thread costs more than it gives.
-# Debian's chromium renders the HTML report in tests/test_attribution_report.py; installing it needs root, and
+# Debian's chromium renders the HTML report in tests/attribution/test_attribution_report.py; installing it needs root, and
 # without it that test skips with its reason (shown by -ra).
 # ruff runs first ([tool.ruff] in pyproject.toml); LINT=0 skips it.
 LINT ?= 1
@@ -54,8 +54,7 @@ endif
 COMPAT := .venv-compat
 COMPAT_PY := $(COMPAT)/bin/python
 COMPAT_STAMP := $(COMPAT)/.provenance-installed
-COMPAT_TESTS = $(wildcard tests/test_capture_*.py tests/test_store_*.py tests/test_lightning_callback.py \
-	tests/test_hf_*.py tests/capture tests/store tests/callbacks)
+COMPAT_TESTS = tests/capture tests/store tests/callbacks
 $(COMPAT_STAMP): pyproject.toml setup.py constraints-lowest.txt
 	rm -rf $(COMPAT)
 	$(PYTHON) -m venv $(COMPAT)

@@ -472,7 +472,7 @@ FINDINGS = """## Findings
   behaviour). From the few tuned answers that show them: ALL CAPS pairs P@30 1.00 at every layer (2 examples; lexical
   0.77), flattery 0.83 at layer 29 (1 example; lexical 0.13, chance 0.20); harmful compliance 0.03-0.17 (lexical
   0.50): where M0 already complies, r1 - r0 carries little of the pairs' direction. The code path is also exercised
-  by tests/test_behaviour_actdiff.py (generation by the tuned model and M0 on a tiny model).
+  by tests/behaviour/test_behaviour_actdiff.py (generation by the tuned model and M0 on a tiny model).
 """
 
 

@@ -389,7 +389,7 @@ def stage_report() -> None:
         "one, and this M0 has almost no refusal to raise. The per-condition answers are in runs/validate/*.json.",
         f"- One seed, {N_HELDOUT} prompts per set: one prompt is {100 / N_HELDOUT:.1f} points. Without the suffix the "
         "rates move by a few prompts between conditions, with no ordering that favours the ranking.",
-        "- The pipeline itself recovers a cause when there is one: in tests/test_validation_retrain.py (tiny Llama, "
+        "- The pipeline itself recovers a cause when there is one: in tests/validation/test_validation_retrain.py (tiny Llama, "
         "SFT, 8 of 40 samples answer \"ZZ\" to a \"!\" trigger) dropping the ranked 8 takes the behaviour from 100% "
         "to 0% (-100%), while dropping 8 random samples (seeds 0, 1: 1 and 4 planted samples hit) leaves 100% and 50%.",
         "- What a conclusive run needs: a reference model M0 that refuses (an SFT refusal stage before DPO, as in the "

@@ -12,7 +12,7 @@ import torch
 
 from provenance import open_store
 
-SCRIPT = Path(__file__).parent / "scripts" / "train_lightning.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_lightning.py"
 pytestmark = pytest.mark.slow
 
 

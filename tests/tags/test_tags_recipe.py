@@ -11,7 +11,7 @@ from provenance.tags import TagScheme, variant_of
 from provenance.train_recipe import run_recipe
 
 pytestmark = pytest.mark.usefixtures("single_thread")
-RECIPES = Path(__file__).resolve().parent.parent / "recipes"
+RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 
 
 def tiny(tmp_path, **extra):

@@ -11,7 +11,7 @@ from provenance import open_store
 from provenance.train_recipe import RecipeError, load_recipe, run_recipe, train_command
 
 pytestmark = pytest.mark.usefixtures("single_thread")
-RECIPES = Path(__file__).resolve().parent.parent / "recipes"
+RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 
 
 def tiny(tmp_path, **extra):

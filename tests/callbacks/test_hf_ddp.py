@@ -8,7 +8,7 @@ import pytest
 
 from provenance import open_store
 
-SCRIPT = Path(__file__).parent / "scripts" / "train_hf.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_hf.py"
 pytestmark = pytest.mark.slow
 
 

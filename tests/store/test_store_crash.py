@@ -16,7 +16,7 @@ import zarr
 from provenance.store import StoreWriter, open_store
 from store_testdata import MODEL, RUN_ATTRS, check_store, make_rows, token_lengths
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")

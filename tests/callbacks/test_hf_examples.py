@@ -10,7 +10,7 @@ from provenance import open_store
 from provenance.models import tiny_causal_lm, tiny_tokenizer
 
 pytestmark = pytest.mark.usefixtures("single_thread")
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
