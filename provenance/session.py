@@ -35,7 +35,9 @@ from provenance.capture import (
 )
 from provenance.epoch_ledger import EpochLedger, as_list, row_keys, show_keys
 from provenance.errors import CaptureConfigError, CaptureInputError, ResumeMismatchError, StoreNotFoundError
-from provenance.store import CaptureRows, StoreWriter, check_store_compatible, committed_rows_before_step
+from provenance.store import (
+    CaptureRows, StoreWriter, check_store_compatible, committed_rows_before_step, open_store, rank_rows,
+)
 
 log = logging.getLogger(__name__)
 
@@ -260,10 +262,8 @@ class CaptureSession:
 
     def _stored_keys(self, rows: int, epoch: int) -> list:
         """Keys of this rank's first `rows` committed rows that belong to `epoch` (the resumed epoch)."""
-        from provenance.store import open_store
-
-        df = open_store(self.store, run=self.run, storage_options=self.storage_options).samples()
-        df = df[df["rank"] == self.rank].iloc[:rows]
+        # Only this rank's rows up to the checkpoint, two or three columns: a resume of a large DDP run stays cheap.
+        df = rank_rows(self.store, self.run, self.rank, rows, storage_options=self.storage_options)
         df = df[df["epoch"] == epoch]
         if "role" in df.columns:
             return list(zip(df["sample_id"].tolist(), df["role"].tolist()))
@@ -320,8 +320,6 @@ class CaptureSession:
         self.engine = engine.attach()
 
     def _stored_layer_choice(self) -> dict | None:
-        from provenance.store import open_store
-
         try:
             return open_store(self.store, run=self.run, storage_options=self.storage_options).run_attrs.get("layer_choice")
         except StoreNotFoundError:
