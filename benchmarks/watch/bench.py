@@ -67,7 +67,8 @@ class Curriculum(pl.LightningDataModule):
                  system: str | None):
         super().__init__()
         self.clean = SFTDataset(clean, tokenizer, max_length=max_length, system=system)
-        self.mixed = SFTDataset(clean + poison, tokenizer, max_length=max_length, system=system) if poison else self.clean
+        self.mixed = (SFTDataset(clean + poison, tokenizer, max_length=max_length, system=system) if poison
+                      else self.clean)
         self.collate = SFTCollator(tokenizer.pad_token_id)
         self.batch, self.poison_from, self.seed = batch, poison_from, seed
 
@@ -174,7 +175,8 @@ def overhead(args, workdir: Path) -> dict:
         order = ("capture", "capture+watches") if r % 2 == 0 else ("capture+watches", "capture")
         for kind in order:
             model, tok = lora_model(args.lora_from, 0)
-            ws = watches(scenario, tok, args.layer, model.config.hidden_size, 0, args.pairs) if "watches" in kind else None
+            ws = (watches(scenario, tok, args.layer, model.config.hidden_size, 0, args.pairs)
+                  if "watches" in kind else None)
             spent = [0.0]
             originals = {}
             if ws:  # time every call into the watch (observe, end_step, metrics, commit)

@@ -120,6 +120,10 @@ def _alarm_text(alarms: list[dict]) -> str:
     return "; ".join(f"{a['source']} @ step {a['step']} (epoch {int(a['epoch']) + 1})" for a in alarms) or "none"
 
 
+def _presence(run: dict) -> str:
+    return "from epoch 2" if run["poisoned"] else "absent"
+
+
 def _kind(run: dict) -> str:
     return "poisoned" if run["poisoned"] else "clean"
 
@@ -137,7 +141,8 @@ def render(result: dict, folder: Path = SERIES) -> str:
              f"Alarms of the default rule (`RelativeAlarm()`: effect {DEFAULT_EFFECT:g}, z {DEFAULT_Z:g}, window 16 "
              "steps, 16 rows) on each run's series; the alarms raised live during the run, by the rule the run was "
              "started with (in `results.json`), are the last column when they differ.", "",
-             "| seed | poisoned source | steps | epoch 2 starts at step | backdoor-watch alarms | random-watch alarms | "
+             "| seed | poisoned source | steps | epoch 2 starts at step | backdoor-watch alarms | "
+             "random-watch alarms | "
              "largest cumulative push (backdoor watch) | checks | live alarms |",
              "|---|---|---|---|---|---|---|---|---|"]
     for run in runs:
@@ -169,8 +174,9 @@ def render(result: dict, folder: Path = SERIES) -> str:
         cells = []
         for source in _sources(runs):
             vals = {t["watch"]: t for t in run["totals"] if t["source"] == source}
-            cells.append(" / ".join(f"{vals[w]['cum_push']:+.3g}" if w in vals else "-" for w in ("backdoor", "random")))
-        lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | " + " | ".join(cells) + " |")
+            cells.append(" / ".join(f"{vals[w]['cum_push']:+.3g}" if w in vals else "-"
+                                    for w in ("backdoor", "random")))
+        lines.append(f"| {run['seed']} | {_presence(run)} | " + " | ".join(cells) + " |")
     if series:
         lines += _extremes_table(runs, series) + _sensitivity(runs, series)
     over = result.get("overhead")
@@ -202,7 +208,8 @@ def _extremes_table(runs: list[dict], series: dict) -> list[str]:
              "row| (the rule first tried). The poisoned source along the backdoor direction vs every source along "
              "directions it has nothing to do with (any source on the random watch, the clean sources on the backdoor "
              "watch). '-': the z test never passed.", "",
-             "| seed | poisoned source | watch | source | largest effect size d | largest multiple of the others' median |",
+             "| seed | poisoned source | watch | source | largest effect size d | "
+             "largest multiple of the others' median |",
              "|---|---|---|---|---|---|"]
     for run in runs:
         df = series.get((run["seed"], run["poisoned"]))
@@ -212,7 +219,7 @@ def _extremes_table(runs: list[dict], series: dict) -> list[str]:
         for watch in ("backdoor", "random"):
             found = ext.get(watch, {})
             if not found:
-                lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {watch} | - | - | - |")
+                lines.append(f"| {run['seed']} | {_presence(run)} | {watch} | - | - | - |")
             for source, (d, ratio) in sorted(found.items()):
                 lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {watch} | "
                              f"{source} | {d:.2f} | {ratio:.1f} |")

@@ -59,7 +59,8 @@ def _print_summary(series, totals) -> None:
     last = int(df["step"].max()) if len(df) else None
     table = Table(title=f"Cumulative push per source (steps 0..{last})")
     for col in ("watch", "layer", "source", "rows", "cumulative push", "push per row"):
-        table.add_column(col, justify="right" if col in ("rows", "cumulative push", "push per row", "layer") else "left")
+        numeric = col in ("rows", "cumulative push", "push per row", "layer")
+        table.add_column(col, justify="right" if numeric else "left")
     layers = {w["name"]: w.get("layer") for w in series.watches}
     for row in totals.itertuples(index=False):
         table.add_row(escape(row.watch), str(layers.get(row.watch, "")), escape(str(row.source)), str(int(row.rows)),

@@ -2,8 +2,8 @@
 
 ::
 
-    <run>/watch-rank-<r>/    attrs {"provenance_watch": {committed, watches, hidden_size, nonfinite, unknown_source_rows,
-                                                         alarms}}
+    <run>/watch-rank-<r>/    attrs {"provenance_watch": {committed, watches, hidden_size, nonfinite,
+                                                         unknown_source_rows, alarms}}
       step epoch source watch rows push_sum push_mean push_sumsq cum_push   [N]  a record per (step, source, watch)
       directions                                                  [W, hidden_size] float32, the unit directions
 
@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 WATCH_PREFIX = "watch-rank-"
 WATCH_ATTR = "provenance_watch"
 COLUMNS: dict[str, str] = {"step": "int64", "epoch": "int32", "source": "str", "watch": "str", "rows": "int64",
-                           "push_sum": "float64", "push_mean": "float64", "push_sumsq": "float64", "cum_push": "float64"}
+                           "push_sum": "float64", "push_mean": "float64", "push_sumsq": "float64",
+                           "cum_push": "float64"}
 _CHUNK = 4096
 
 
