@@ -2,34 +2,16 @@
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-import torch
+
+from lightning_script import newest_loadable_checkpoint as _newest_loadable_checkpoint
+from lightning_script import run_training as _run
 
 from provenance import open_store
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_lightning.py"
 pytestmark = pytest.mark.slow
-
-
-def _run(args, **kw):
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.Popen([sys.executable, str(SCRIPT), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
-
-
-def _newest_loadable_checkpoint(ckpt_dir: Path) -> Path:
-    ckpts = sorted(ckpt_dir.glob("*.ckpt"), key=lambda p: int(p.stem.split("step=")[1]), reverse=True)
-    for path in ckpts:
-        try:
-            torch.load(path, map_location="cpu", weights_only=False)
-            return path
-        except Exception:  # a checkpoint cut short by the kill
-            continue
-    raise AssertionError(f"no loadable checkpoint in {ckpt_dir}")
 
 
 def test_sigkill_mid_epoch_then_resume_keeps_each_sample_epoch_once(tmp_path):

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from provenance import open_store
-from test_lightning_resume_ddp import _newest_loadable_checkpoint, _run
+from lightning_script import newest_loadable_checkpoint as _newest_loadable_checkpoint
+from lightning_script import run_training as _run
 
 pytestmark = pytest.mark.slow
 
