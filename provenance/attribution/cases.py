@@ -79,13 +79,18 @@ def case_names(cases: Sequence[TestCase]) -> list[str]:
 
 @contextmanager
 def eval_mode(model) -> Iterator:
-    """``model`` in eval mode (dropout off) for the block, then back in the mode it was in."""
-    was = model.training
+    """``model`` in eval mode (dropout off) for the block, then every module back in its own mode.
+
+    Each module's mode is restored rather than calling ``model.train(was)``: a whole-model ``.train()`` would switch
+    on modules a training loop keeps in eval mode (e.g. a frozen base model under an adapter).
+    """
+    modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
         yield model
     finally:
-        model.train(was)
+        for module, training in modes:
+            module.training = training
 
 
 @torch.no_grad()

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from provenance.attribution.cases import eval_mode
 from provenance.capture import find_layout
 from provenance.errors import BehaviourInputError
 
@@ -100,27 +101,25 @@ def mean_response_activations(model, tokenizer, prompts: Sequence[str], response
     handles = [layout.module_for_layer(l).register_forward_hook(partial(hook, l)) for l in layers]
     device = next(model.parameters()).device
     out: dict[int, list[np.ndarray]] = {l: [] for l in layers}
-    was = model.training
-    model.eval()
     try:
-        for i in range(0, len(seqs), batch):
-            chunk = seqs[i: i + batch]
-            width = max(len(ids) for ids, _ in chunk)
-            ids = torch.zeros(len(chunk), width, dtype=torch.long)
-            attn = torch.zeros(len(chunk), width, dtype=torch.long)
-            mask = torch.zeros(len(chunk), width)
-            for r, (toks, plen) in enumerate(chunk):
-                ids[r, : len(toks)] = torch.tensor(toks)
-                attn[r, : len(toks)] = 1
-                mask[r, plen - 1: len(toks) - 1] = 1.0  # positions predicting response tokens
-            grabbed.clear()
-            model(input_ids=ids.to(device), attention_mask=attn.to(device))
-            m = mask.to(device)
-            for l in layers:
-                h = grabbed[l].float()
-                out[l].append(((m[:, :, None] * h).sum(1) / m.sum(1, keepdim=True)).cpu().numpy())
+        with eval_mode(model):
+            for i in range(0, len(seqs), batch):
+                chunk = seqs[i: i + batch]
+                width = max(len(ids) for ids, _ in chunk)
+                ids = torch.zeros(len(chunk), width, dtype=torch.long)
+                attn = torch.zeros(len(chunk), width, dtype=torch.long)
+                mask = torch.zeros(len(chunk), width)
+                for r, (toks, plen) in enumerate(chunk):
+                    ids[r, : len(toks)] = torch.tensor(toks)
+                    attn[r, : len(toks)] = 1
+                    mask[r, plen - 1: len(toks) - 1] = 1.0  # positions predicting response tokens
+                grabbed.clear()
+                model(input_ids=ids.to(device), attention_mask=attn.to(device))
+                m = mask.to(device)
+                for l in layers:
+                    h = grabbed[l].float()
+                    out[l].append(((m[:, :, None] * h).sum(1) / m.sum(1, keepdim=True)).cpu().numpy())
     finally:
         for h in handles:
             h.remove()
-        model.train(was)
     return {l: np.concatenate(v).astype(np.float32) for l, v in out.items()}

@@ -174,17 +174,10 @@ class Watch:
         from provenance.behaviour.activations import mean_response_activations
 
         p = self.pairs
-        # The forwards run in eval mode; every module's own mode is put back after them (a whole-model .train()
-        # would switch on modules the training loop keeps in eval mode, e.g. a frozen base model's).
-        modes = [(m, m.training) for m in model.modules()]
-        try:
-            bad = mean_response_activations(model, p.tokenizer, p.prompts, p.bad, [self.layer], chat=p.chat,
-                                            max_length=p.max_length)[self.layer]
-            good = mean_response_activations(model, p.tokenizer, p.prompts, p.good, [self.layer], chat=p.chat,
-                                             max_length=p.max_length)[self.layer]
-        finally:
-            for module, training in modes:
-                module.training = training
+        bad = mean_response_activations(model, p.tokenizer, p.prompts, p.bad, [self.layer], chat=p.chat,
+                                        max_length=p.max_length)[self.layer]
+        good = mean_response_activations(model, p.tokenizer, p.prompts, p.good, [self.layer], chat=p.chat,
+                                         max_length=p.max_length)[self.layer]
         return unit((bad.astype(np.float64) - good).mean(0), f"watch {self.name!r} (from {len(p.prompts)} pairs)")
 
 
