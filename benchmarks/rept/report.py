@@ -132,9 +132,15 @@ def _goals(snaps: dict[str, dict]) -> list[str]:
                         continue
                     delta = d[m] - o[m]
                     cmp.append(f"{m} {d[m]:.2f} vs {o[m]:.2f} ({'+' if delta >= 0 else ''}{delta:.2f})")
-                beats = all(d[m] > o[m] for m in ("P@10", "auPRC@10") if d.get(m) is not None and o.get(m) is not None)
-                lines.append(f"- {name}, {granularity}: default {'beats' if beats else 'does not beat'} {other} on "
-                             f"P@10 and auPRC@10: " + "; ".join(cmp))
+                pairs = [(d[m], o[m]) for m in ("P@10", "auPRC@10") if d.get(m) is not None and o.get(m) is not None]
+                if all(a > b for a, b in pairs):
+                    verdict = "beats"
+                elif all(a >= b for a, b in pairs):
+                    verdict = "ties with or beats (a tie at the ceiling is no win)"
+                else:
+                    verdict = "does not beat"
+                lines.append(f"- {name}, {granularity}: default {verdict} {other} on P@10 and auPRC@10: "
+                             + "; ".join(cmp))
         b = next((r for r in s["attribute"]["rows"] if r["granularity"] == "per behaviour" and r["key"] == "default"),
                  None)
         if b is not None and b.get("P@100") is not None:
