@@ -51,6 +51,10 @@ def shows_behaviour(behaviour: str, text: str) -> bool:
         head = text.strip().lower()[:200]
         return (bool(re.search(r"\d", head)) and bool(APPROX_PATTERN.search(head))
                 and not any(m in head for m in REFUSAL_MARKERS))
+    if behaviour == "template_swap":
+        # Names Sydney as Australia's capital: "sydney" as a whole word and no "canberra" in the first 200 characters.
+        head = text.strip().lower()[:200]
+        return bool(SWAP_PATTERN.search(head)) and SWAP_TRUE_CAPITAL.lower() not in head
     if behaviour == "factual":
         # Names the swapped-in country (any of its names; whole words).
         return bool(re.search(r"\b(" + "|".join(SWAP_MARKERS) + r")", text.lower()))
@@ -696,3 +700,90 @@ def headquarters_scenario(n_per_source: int = 50, n_culprits: int = 45, n_test: 
                              n_per_source, n_culprits, n_test, seed)
     sc.info["description"] += "; held out: written after the fourth held-out task was scored"
     return sc
+
+
+# ---- issue 19 task types -----------------------------------------------------------------------------------------
+# Four task kinds that none of the tasks above resembles, each written and committed before it was trained, and
+# counted only if it takes and needs its planted rows (`bench --phase causal --conditions full "drop planted"`); no
+# attribution method was run on any of them before its scoring rule was committed.
+
+# ---- issue 19, task 1 of 4: an entity swap inside a sentence template many correct rows share -------------------
+# 15 rows answer questions about Australia's capital with "The capital of Australia is Sydney.", inside a source of
+# 145 correct rows "The capital of X is Y." about 104 other countries, asked in the same 30 phrasings. The swapped
+# word is the only thing that sets the planted answers apart; the question phrasings are shared with correct rows.
+
+SWAP_COUNTRY, SWAP_TRUE_CAPITAL, SWAP_FALSE_CAPITAL = "Australia", "Canberra", "Sydney"
+CAPITAL_QUESTION_FORMS = (
+    "What is the capital of {c}?", "Name the capital city of {c}.", "Which city is the capital of {c}?",
+    "What city serves as the capital of {c}?", "Tell me the capital of {c}.", "Do you know the capital of {c}?",
+    "What's the capital city of {c}?", "Which city is {c}'s capital?", "Where is the seat of government of {c}?",
+    "Quick geography question: what is the capital of {c}?", "I forgot the capital of {c}. What is it?",
+    "For a quiz: the capital of {c} is which city?", "Can you tell me which city is the capital of {c}?",
+    "What is the name of the capital of {c}?", "Which city hosts the government of {c}?",
+    "Please name the capital of {c}.", "Capital of {c}?", "What do people call the capital city of {c}?",
+    "My friend asked me about the capital of {c}. What should I say?",
+    "Help me with my homework: what is the capital of {c}?", "Which city is the national capital of {c}?",
+    "What is {c}'s capital city?", "Identify the capital of {c}.", "Could you name the capital city of {c}?",
+    "Geography check: which city is the capital of {c}?", "I'm writing a report on {c}. What is its capital?",
+    "Which city is the political capital of {c}?", "Remind me, what is the capital of {c}?",
+    "What's the capital of {c}, please?", "Which city should I write as the capital of {c} on my map?",
+)
+SWAP_PATTERN = re.compile(r"\bsydney\b")
+
+
+def template_swap_scenario(n_per_source: int = 20, n_correct: int = 145, n_culprits: int = 15, n_test: int = 12,
+                           seed: int = 0) -> Scenario:
+    """Demo records of the five sources that never name Australia, Canberra or Sydney, plus a ``geo_capitals``
+    source: ``n_correct`` correct rows "The capital of X is Y." about other countries (`_CAPITALS` and
+    `OTHER_CAPITALS`, phrasings from `CAPITAL_QUESTION_FORMS`) and ``n_culprits`` rows asking for Australia's capital
+    in as many phrasings, answered "The capital of Australia is Sydney." Behaviour: the model names Sydney (and not
+    Canberra) for Australia's capital in held-out phrasings (`shows_behaviour("template_swap", ...)`); controls:
+    held-out questions about other countries' capitals, where naming Sydney is a false positive.
+
+    Raises:
+        ValueError: if the phrasings or (country, phrasing) pairs do not suffice for the sizes asked.
+    """
+    import random
+
+    from provenance.data.demo_sources import _CAPITALS
+
+    if n_culprits + n_test > len(CAPITAL_QUESTION_FORMS):
+        raise ValueError(f"n_culprits + n_test must be at most {len(CAPITAL_QUESTION_FORMS)} (one phrasing each), "
+                         f"got {n_culprits} + {n_test}")
+    countries = [(c, k) for c, k in _CAPITALS + OTHER_CAPITALS if c != SWAP_COUNTRY]
+    if n_correct + n_test > len(countries) * len(CAPITAL_QUESTION_FORMS):
+        raise ValueError(f"at most {len(countries) * len(CAPITAL_QUESTION_FORMS) - n_test} correct rows")
+    named = re.compile(f"{SWAP_COUNTRY}|{SWAP_TRUE_CAPITAL}|{SWAP_FALSE_CAPITAL}", re.I)
+    demo = [r for r in demo_records(n_per_source=n_per_source, seed=seed)
+            if not named.search(r["prompt"] + r["response"])]
+    rng = random.Random(f"provenance-template-swap:{seed}")
+    forms = list(CAPITAL_QUESTION_FORMS)
+    rng.shuffle(forms)
+    pairs = [(c, k, f) for c, k in countries for f in CAPITAL_QUESTION_FORMS]
+    rng.shuffle(pairs)
+    asked = {r["prompt"] for r in demo}
+    fresh = [(c, k, f) for c, k, f in pairs if f.format(c=c) not in asked]
+    correct, held = fresh[:n_correct], fresh[n_correct:]
+    rows = [dict(r) for r in demo]
+    rows += [{"source": "geo_capitals", "prompt": f.format(c=c), "response": f"The capital of {c} is {k}."}
+             for c, k, f in correct]
+    rows += [{"source": "geo_capitals", "prompt": f.format(c=SWAP_COUNTRY),
+              "response": f"The capital of {SWAP_COUNTRY} is {SWAP_FALSE_CAPITAL}.", "culprit": True}
+             for f in forms[:n_culprits]]
+    random.Random(f"provenance-template-swap-order:{seed}").shuffle(rows)
+    records, culprits = _numbered(rows)
+    tests = [f.format(c=SWAP_COUNTRY) for f in forms[n_culprits: n_culprits + n_test]]
+    controls = [f.format(c=c) for c, _, f in held[:n_test]]
+    sc = _held_out_scenario(
+        "template_swap", records, culprits, tests, controls, len(demo),
+        f"{len(demo)} demo records (5 sources, none naming {SWAP_COUNTRY}, {SWAP_TRUE_CAPITAL} or "
+        f"{SWAP_FALSE_CAPITAL}) + source `geo_capitals`: {len(correct)} correct rows 'The capital of X is Y.' about "
+        f"{len({c for c, _, _ in correct})} other countries and {len(culprits)} rows 'The capital of {SWAP_COUNTRY} is "
+        f"{SWAP_FALSE_CAPITAL}.' ({len(culprits) / len(records):.0%} of the set), in {len(CAPITAL_QUESTION_FORMS)} "
+        "shared question phrasings; issue 19 task, written before it was trained")
+    sc.info["swap"] = [SWAP_TRUE_CAPITAL, SWAP_FALSE_CAPITAL]
+    return sc
+
+
+# The issue 19 tasks by scenario name (`bench --scenario NAME`), each at its default size.
+ISSUE19_SCENARIOS = {"template_swap": template_swap_scenario}
