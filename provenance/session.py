@@ -33,6 +33,7 @@ from provenance.capture import (
     LAYER_CONVENTION, CaptureConfig, CaptureEngine, LayerChoice, choose_layers, find_layout, model_fingerprint,
     resolve_token_layers,
 )
+from provenance.capture.sharding import check_model_sharding
 from provenance.epoch_ledger import EpochLedger, as_list, row_keys, show_keys
 from provenance.errors import CaptureConfigError, CaptureInputError, ResumeMismatchError, StoreNotFoundError
 from provenance.store import (
@@ -75,6 +76,7 @@ class CaptureSession:
         self.token_layers: list[int] = []
         self.rank, self.world_size = 0, 1
         self.model: nn.Module | None = None
+        self.sharding: str | None = None  # "fsdp1", "fsdp2" or None: how the model's parameters are sharded
         self.engine: CaptureEngine | None = None
         self.writer: StoreWriter | None = None
         self.choice: LayerChoice | None = None
@@ -98,9 +100,22 @@ class CaptureSession:
 
     # ---- before training -------------------------------------------------------------------------------------
     def setup(self, model: nn.Module, *, rank: int = 0, world_size: int = 1) -> None:
-        """Check everything that can be checked before the first step, so a bad configuration fails in seconds."""
+        """Check everything that can be checked before the first step, so a bad configuration fails in seconds.
+
+        Args:
+            model: the causal LM to hook, as the framework will run it (after FSDP has sharded it, if it does).
+            rank: this process's rank (its store group).
+            world_size: the number of ranks writing the run.
+
+        Raises:
+            CaptureConfigError: the model, layers or options cannot work together, or the model is sharded in a way
+                that splits one sample across ranks (tensor, sequence, context or pipeline parallelism; see
+                `provenance.capture.sharding`).
+        """
         self.model, self.rank, self.world_size = model, rank, world_size
         self.ledger.rank = rank
+        # Sharded parameters are fine (FSDP); a layout that splits one sample across ranks is refused here.
+        self.sharding = check_model_sharding(model)
         layout = find_layout(model)
         config = self.config
         if config.layer_list is not None:
@@ -283,6 +298,10 @@ class CaptureSession:
         else:
             config = self.config
             prompts = _probe_prompts(batch, config.probe_prompts) if config.layers == "auto" else []
+            if broadcast is not None and config.layers == "auto":
+                # Every rank runs rank 0's probe forwards: under FSDP each forward all-gathers parameters, so the
+                # ranks must make the same calls, or the ranks with fewer prompts leave the others waiting forever.
+                prompts = broadcast(prompts)
             choice = choose_layers(config.layers, self.model, layout, prompts)
             # Every rank must capture the same layers: rank 0's choice wins.
             self.choice = broadcast(choice) if broadcast is not None else choice
@@ -299,7 +318,7 @@ class CaptureSession:
         run_attrs = {
             "library_version": __version__, "layers": self.choice.layers, "layer_choice": self.choice.to_attrs(),
             "layer_convention": LAYER_CONVENTION, "hidden_size": layout.hidden_size, "num_layers": layout.num_layers,
-            "signatures": list(engine.stored_signatures), "world_size": self.world_size,
+            "signatures": list(engine.stored_signatures), "world_size": self.world_size, "sharding": self.sharding,
             "token_layers": list(self.token_layers),
             "signature_scale": "gradients of each sample's own mean response-token cross-entropy",
             "created_unix": time.time(),
