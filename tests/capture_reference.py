@@ -1,7 +1,103 @@
-"""Batch-size-1 autograd reference for per-sample signatures, and random SFT batches to test against it."""
+"""Batch-size-1 autograd reference for per-sample signatures, and random SFT batches to test against it.
+
+The exactness tests (tests/capture/test_capture_exactness.py) run where `capture_target()` says: on the CPU in fp32 by
+default; `PROVENANCE_TEST_DEVICE=cuda` (or `cuda:N`) moves models and batches to that GPU, and
+`PROVENANCE_TEST_PRECISION=bf16` runs every forward under bf16 autocast, with the looser tolerances of
+`CaptureTarget.tolerances`. `make gpu-check` (benchmarks/gpu_check) runs them both ways on a GPU.
+"""
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import torch
+
+DEVICE_ENV = "PROVENANCE_TEST_DEVICE"
+PRECISION_ENV = "PROVENANCE_TEST_PRECISION"
+PRECISIONS = ("fp32", "bf16")
+
+# Tolerances per precision, for assert_matches (h_atol, g_cos, g_ratio) and the loss column (loss_rel, relative).
+# fp32: the batched and batch-size-1 forwards differ only in summation order. bf16 autocast keeps ~3 significant
+# digits in every matmul, padding changes the kernels' summation order, and the loss column is read back from the
+# bf16 gradient of the logits (p_y = 1 + dL/dz_y / c), so it carries that gradient's rounding: the bounds below hold
+# on the CPU for the tiny random models with a margin of 2.5x or more (worst cases measured there: h 0.019,
+# g cosine 0.99975, norm ratio 1.4 %, loss 1.9 %; benchmarks/gpu_check/README.md).
+TOLERANCES = {
+    "fp32": {"h_atol": 1e-5, "g_cos": 0.999, "g_ratio": 0.01, "loss_rel": 1e-4},
+    "bf16": {"h_atol": 0.1, "g_cos": 0.99, "g_ratio": 0.05, "loss_rel": 0.05},
+}
+
+
+@dataclass(frozen=True)
+class CaptureTarget:
+    """The device and precision the exactness tests run at."""
+
+    device: torch.device
+    precision: str
+
+    @property
+    def autocast_dtype(self) -> torch.dtype | None:
+        return torch.bfloat16 if self.precision == "bf16" else None
+
+    @property
+    def tolerances(self) -> dict:
+        return dict(TOLERANCES[self.precision])
+
+    def match_tolerances(self) -> dict:
+        """The keyword arguments of assert_matches at this precision."""
+        return {k: v for k, v in TOLERANCES[self.precision].items() if k != "loss_rel"}
+
+    @property
+    def skip_reason(self) -> str | None:
+        """Why tests at this target cannot run on this machine (None: they can)."""
+        if self.device.type != "cuda":
+            return None
+        if not torch.cuda.is_available():
+            return f"{DEVICE_ENV}={self.device} but no CUDA GPU is available here (torch.cuda.is_available() is False)"
+        if self.device.index is not None and self.device.index >= torch.cuda.device_count():
+            return f"{DEVICE_ENV}={self.device} but this machine has {torch.cuda.device_count()} CUDA device(s)"
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.device} {self.precision}"
+
+
+def capture_target(environ: Mapping[str, str] | None = None) -> CaptureTarget:
+    """The target named by PROVENANCE_TEST_DEVICE (cpu, cuda, cuda:N; default cpu) and PROVENANCE_TEST_PRECISION
+    (fp32, bf16 = bf16 autocast; default fp32).
+
+    Args:
+        environ: where to read the variables (default: os.environ).
+
+    Raises:
+        ValueError: a variable names no such device or precision.
+    """
+    environ = os.environ if environ is None else environ
+    raw = environ.get(DEVICE_ENV, "cpu").strip() or "cpu"
+    try:
+        device = torch.device(raw)
+    except RuntimeError:
+        device = None
+    if device is None or device.type not in ("cpu", "cuda"):
+        raise ValueError(f"{DEVICE_ENV}={raw!r} is not a device the exactness tests run on: use cpu, cuda or cuda:N")
+    precision = environ.get(PRECISION_ENV, "fp32").strip().lower() or "fp32"
+    if precision not in PRECISIONS:
+        raise ValueError(f"{PRECISION_ENV}={precision!r} is not a precision: use one of {', '.join(PRECISIONS)} "
+                         "(bf16 = bf16 autocast)")
+    return CaptureTarget(device=device, precision=precision)
+
+
+def autocast_for(device: torch.device, dtype: torch.dtype | None):
+    """bf16 (or other) autocast on `device`'s type, or a context that turns autocast off there."""
+    if dtype is None:
+        return torch.autocast(device.type, enabled=False)
+    return torch.autocast(device.type, dtype=dtype)
+
+
+def to_device(batch: dict, device: torch.device) -> dict:
+    """The batch with its tensors on `device` (ids and sources stay lists)."""
+    return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
 
 
 def random_samples(n: int, *, vocab: int = 128, seed: int = 0, min_len: int = 6, max_len: int = 24, no_response: tuple = ()):
@@ -37,18 +133,19 @@ def collate(samples, *, padding_side: str = "right", pad_id: int = 0):
 
 
 def reference_signatures(model, sample, layers, autocast_dtype=None):
-    """h/g at the last prompt token and pooled over response-predicting positions, from one sample alone."""
-    ids, labels = sample["input_ids"][None], sample["labels"][None]
-    ctx = torch.autocast("cpu", dtype=autocast_dtype) if autocast_dtype else torch.autocast("cpu", enabled=False)
-    with ctx:
+    """h/g at the last prompt token and pooled over response-predicting positions, from one sample alone, on the
+    model's device (results on the CPU)."""
+    device = next(model.parameters()).device
+    ids, labels = sample["input_ids"][None].to(device), sample["labels"][None].to(device)
+    with autocast_for(device, autocast_dtype):
         out = model(input_ids=ids, labels=labels, output_hidden_states=True)
     hs = [out.hidden_states[l] for l in layers]
     grads = torch.autograd.grad(out.loss, hs)
-    predicts = (labels[0, 1:] != -100).nonzero().flatten()
+    predicts = (labels[0, 1:] != -100).nonzero().flatten().cpu()
     p = int(predicts[0])
     res = {}
     for l, h, g in zip(layers, hs, grads):
-        h, g = h[0].detach().float(), g[0].float()
+        h, g = h[0].detach().float().cpu(), g[0].float().cpu()
         res[l] = {"h_last": h[p], "g_last": g[p], "h_mean": h[predicts].mean(0), "g_mean": g[predicts].mean(0)}
     return res, float(out.loss.detach())
 
@@ -56,7 +153,8 @@ def reference_signatures(model, sample, layers, autocast_dtype=None):
 def assert_matches(captured: dict, reference: dict, *, h_atol=1e-5, g_cos=0.999, g_ratio=0.01, label=""):
     for l, ref in reference.items():
         for name, r in ref.items():
-            c = torch.as_tensor(captured[l][name]).float()
+            c = torch.as_tensor(captured[l][name]).float().cpu()
+            r = r.float().cpu()
             if name.startswith("h"):
                 assert torch.allclose(c, r, atol=h_atol, rtol=1e-4), f"{label} layer {l} {name}: max diff {(c - r).abs().max():.3g}"
             else:
