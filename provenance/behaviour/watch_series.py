@@ -8,8 +8,9 @@
       directions                                                  [W, hidden_size] float32, the unit directions
 
 One group per rank, a sibling of the rank's capture group (readers of the rows ignore it), written only by the process
-that owns ``rank-<r>`` (its `StoreWriter` holds the rank's ownership record), from the training thread at commit
-points: when the session commits (every checkpoint), every ``flush_records`` records and at the end. Like the rows,
+that owns ``rank-<r>`` (its `StoreWriter` holds the rank's ownership record, and has created the run), through a
+store rooted at the group (`provenance.store.schema.sub_store`, as the rank groups are), so that creating it and its
+arrays writes nothing in the run or root folders other writers share; from the training thread at commit points: when the session commits (every checkpoint), every ``flush_records`` records and at the end. Like the rows,
 records are visible only up to ``committed``: a killed run keeps its series up to its last commit, and a resumed one
 keeps the records of the steps before the checkpoint's and records the rest again.
 
@@ -30,7 +31,7 @@ import zarr
 from zarr.errors import NodeNotFoundError
 
 from provenance.errors import StoreNotFoundError
-from provenance.store.schema import open_zarr_store, parse_prefixed_int
+from provenance.store.schema import open_zarr_store, parse_prefixed_int, sub_store
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ class WatchSeriesWriter:
         directions: [W, hidden_size] unit directions.
         resume_step: a resumed run keeps the records of steps before this one; None starts a fresh series.
         storage_options: fsspec options.
+
+    Raises:
+        StoreNotFoundError: the run does not exist yet (the capture `StoreWriter` creates it, before this writer).
     """
 
     def __init__(self, url: str, run: str, *, rank: int, world_size: int, watches: Sequence[dict],
@@ -69,6 +73,7 @@ class WatchSeriesWriter:
         self.url, self.run, self.rank = str(url), run, int(rank)
         self._store = open_zarr_store(self.url, storage_options)
         self.path = watch_group(run, rank)
+        self._require_run()
         self.meta = {"committed": 0, "watches": [dict(w) for w in watches], "hidden_size": int(directions.shape[1]),
                      "nonfinite": {}, "unknown_source_rows": 0, "alarms": []}
         self.kept = pd.DataFrame({c: pd.Series(dtype="object" if t == "str" else t) for c, t in COLUMNS.items()})
@@ -133,15 +138,26 @@ class WatchSeriesWriter:
     def _write_attrs(self) -> None:
         self._group.update_attributes({WATCH_ATTR: self.meta})
 
-    def _open_existing(self):
+    def _require_run(self) -> None:
         try:
-            group = zarr.open_group(self._store, path=self.path, mode="r+")
+            zarr.open_group(self._store, path=self.run, mode="r")
+        except (NodeNotFoundError, FileNotFoundError):
+            raise StoreNotFoundError(
+                f"run {self.run!r} does not exist in {self.url}: the watch series is written beside the run's rows, "
+                "so the capture StoreWriter must create the run first") from None
+
+    def _open_existing(self):
+        # Rooted at the series group: opening it, resizing and re-creating its arrays writes nothing above it.
+        try:
+            group = zarr.open_group(sub_store(self._store, self.path), mode="r+")
         except (NodeNotFoundError, FileNotFoundError):
             return None
         return group if WATCH_ATTR in group.attrs else None
 
     def _create(self, directions: np.ndarray):
-        group = zarr.create_group(self._store, path=self.path, overwrite=True)
+        # Through a store rooted at the series group, like the rank groups (see sub_store): the group and the arrays
+        # created in it write nothing in the run or root folders, so what a crash leaves is in this group only.
+        group = zarr.create_group(sub_store(self._store, self.path), overwrite=True)
         for c, dtype in COLUMNS.items():
             if dtype == "str":
                 group.create_array(c, shape=(0,), dtype=str, chunks=(_CHUNK,), fill_value="")

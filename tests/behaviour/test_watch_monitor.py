@@ -1,9 +1,12 @@
 """WatchMonitor without a training framework: pushes against hand computations, steps, sources, the stored series."""
 import logging
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+import zarr
 
 from provenance.behaviour.watch import Watch
 from provenance.behaviour.watch_alarm import RelativeAlarm
@@ -31,7 +34,14 @@ def directions(seed=0):
     return rng.normal(size=(3, D))
 
 
+def make_run(url, run):
+    """The run group the capture StoreWriter creates before the watch starts (these tests run the watch alone)."""
+    if not Path(url, run, "zarr.json").exists():
+        zarr.create_group(url, path=run)
+
+
 def monitor(tmp_path, vs, *, run="r", resume_step=None, alarm=None, flush_records=2048):
+    make_run(str(tmp_path / "s.zarr"), run)
     watches = [Watch.from_vector("a", vs[0] * 3.0, 1, alarm=alarm), Watch.from_vector("b", vs[1], 3),
                Watch.from_vector("c", vs[2], 1)]
     m = WatchMonitor(watches, flush_records=flush_records)
@@ -209,11 +219,46 @@ def test_series_writer_removes_series_of_ranks_beyond_a_new_world_size(tmp_path)
     url = str(tmp_path / "s.zarr")
     meta = [{"name": "a", "layer": 1, "origin": "v"}]
     dirs = np.eye(1, D)
+    make_run(url, "r")
     for rank in (0, 1):
         WatchSeriesWriter(url, "r", rank=rank, world_size=2, watches=meta, directions=dirs).commit(
             nonfinite={}, unknown_source_rows=0, alarms=[])
     assert sorted(read_watch_series(url, run="r").records.columns)  # both present, readable
     WatchSeriesWriter(url, "r", rank=0, world_size=1, watches=meta, directions=dirs)
-    import zarr
-
     assert sorted(zarr.open_group(url, path="r", mode="r").group_keys()) == ["watch-rank-0"]
+
+
+def test_series_writer_writes_only_inside_its_own_group(tmp_path, monkeypatch):
+    """Creating, committing and resuming a series writes files only under <run>/watch-rank-<r>/ (zarr would otherwise
+    rewrite the run's and the root's zarr.json through temporaries beside them, in folders other writers share)."""
+    import zarr.storage._local as local
+
+    url = tmp_path / "s.zarr"
+    make_run(str(url), "r")
+    written = []
+    put = local._put
+
+    def recording_put(path, value, exclusive=False):
+        written.append(Path(path))
+        return put(path, value, exclusive=exclusive)
+
+    monkeypatch.setattr(local, "_put", recording_put)
+    meta = [{"name": "a", "layer": 1, "origin": "v"}, {"name": "b", "layer": 1, "origin": "v"}]
+    dirs = np.eye(2, D)
+    w = WatchSeriesWriter(str(url), "r", rank=0, world_size=1, watches=meta, directions=dirs)
+    w.append({"step": [0, 1], "epoch": [0, 0], "source": ["x", "y"], "watch": ["a", "a"], "rows": [1, 1],
+              "push_sum": [1.0, 2.0], "push_mean": [1.0, 2.0], "push_sumsq": [1.0, 4.0], "cum_push": [1.0, 2.0]})
+    assert w.commit(nonfinite={}, unknown_source_rows=0, alarms=[]) == 2
+    # A resume with one watch fewer: records truncated, the directions array re-created.
+    WatchSeriesWriter(str(url), "r", rank=0, world_size=1, watches=meta[:1], directions=dirs[:1], resume_step=1)
+    own = url / "r" / "watch-rank-0"
+    assert written and all(own in p.parents for p in written), [str(p) for p in written if own not in p.parents]
+    assert len(read_watch_series(str(url), run="r").records) == 1  # the step-0 record, kept by the resume
+
+
+def test_series_writer_refuses_a_run_the_capture_writer_has_not_created(tmp_path):
+    from provenance.errors import StoreNotFoundError
+
+    with pytest.raises(StoreNotFoundError, match="run 'r' does not exist in .*the capture StoreWriter must create"):
+        WatchSeriesWriter(str(tmp_path / "s.zarr"), "r", rank=0, world_size=1,
+                          watches=[{"name": "a", "layer": 1, "origin": "v"}], directions=np.eye(1, D))
