@@ -81,6 +81,30 @@ class _BatchState:
     logp_offset: int = 0                         # leading virtual-token columns of the log_probs tensor
 
 
+@dataclass
+class HostTransfers:
+    """What the engine has brought from the model's device to the host, summed over micro-batches.
+
+    `async_bytes`: the rows handed to the writer (signatures, losses, token states), copied without blocking on a GPU
+    (the writer waits on the rows' CUDA event). `blocking_bytes` / `blocking_copies`: the small reads that wait for
+    the device (the batch's ids, mask and labels in `begin`, the kept-row indices, the finite-row mask in `end`).
+    Counted the same on every device, so the figures are known from a CPU run too: on the CPU none is a copy.
+    """
+
+    async_bytes: int = 0
+    blocking_bytes: int = 0
+    blocking_copies: int = 0
+    batches: int = 0
+
+    def add(self, t: torch.Tensor, *, blocking: bool) -> None:
+        size = t.numel() * t.element_size()
+        if blocking:
+            self.blocking_bytes += size
+            self.blocking_copies += 1
+        else:
+            self.async_bytes += size
+
+
 class CaptureEngine:
     """Attach to a causal LM, then wrap each training micro-batch in `begin(...)` / `end()`.
 
@@ -113,6 +137,7 @@ class CaptureEngine:
         self.softcap = getattr(self.layout.config, "final_logit_softcapping", None)
         self._handles: list = []
         self._state: _BatchState | None = None
+        self.host_transfers = HostTransfers()
 
     # ---- lifecycle -------------------------------------------------------------------------------------------
     def attach(self) -> CaptureEngine:
@@ -172,6 +197,12 @@ class CaptureEngine:
         ids = input_ids.detach().to("cpu")
         mask = torch.ones_like(ids, dtype=torch.bool) if attention_mask is None else attention_mask.detach().to("cpu").bool()
         rows = pos.rows.to("cpu")
+        transfers = self.host_transfers
+        transfers.batches += 1
+        # labels: read on the host by response_positions; rows and last_prompt: read back below.
+        for t in (labels, input_ids, attention_mask, pos.rows, pos.last_prompt):
+            if t is not None:
+                transfers.add(t, blocking=True)
         first_real = mask.int().argmax(1)
         token_ids = [ids[r][mask[r]].numpy().astype(np.int32) for r in rows.tolist()]
         token_mask = token_row = None
@@ -232,23 +263,22 @@ class CaptureEngine:
             bad_tokens = (~torch.isfinite(t).all(1)).long()
             finite &= torch.zeros(n_valid, dtype=torch.long, device=t.device).index_add_(0, st.token_row, bad_tokens) == 0
         keep = finite.to("cpu")
+        self.host_transfers.add(finite, blocking=True)
         n_bad = int((~keep).sum())
         if n_bad:
             skipped["nonfinite"] = n_bad
             log.warning("capture: %d samples with non-finite loss scale or signatures (AMP overflow?); skipped", n_bad)
         idx = torch.nonzero(keep).flatten()
         idx_dev = idx.to(loss.device)
-        sigs = {l: {k: _to_host(v.index_select(0, idx_dev)) for k, v in d.items()} for l, d in out.items()}
-        loss_host = _to_host(loss.index_select(0, idx_dev))
-        ready = None
-        if loss.is_cuda:
-            ready = torch.cuda.Event()
-            ready.record()
+        sigs = {l: {k: self._rows_to_host(v.index_select(0, idx_dev)) for k, v in d.items()} for l, d in out.items()}
+        loss_host = self._rows_to_host(loss.index_select(0, idx_dev))
         sel = idx.tolist()
         token_states = {}
         if st.token_states:
             at = finite[st.token_row]
-            token_states = {l: _to_host(t[at]) for l, t in st.token_states.items()}
+            token_states = {l: self._rows_to_host(t[at]) for l, t in st.token_states.items()}
+        # Recorded after the last copy is queued: the writer reads the rows once this event has passed.
+        ready = _copies_done_event(loss.device)
         return CaptureRows(
             sample_id=[st.sample_ids[i] for i in sel], source=[st.sources[i] for i in sel],
             epoch=st.epoch, step=st.step, loss=loss_host, prompt_len=st.prompt_len[sel],
@@ -256,6 +286,10 @@ class CaptureEngine:
             columns={k: [v[i] for i in sel] for k, v in st.columns.items()}, skipped=skipped, ready=ready,
             token_states=token_states,
         )
+
+    def _rows_to_host(self, t: torch.Tensor) -> torch.Tensor:
+        self.host_transfers.add(t, blocking=False)
+        return _to_host(t)
 
     # ---- hooks ---------------------------------------------------------------------------------------------
     def _on_model_call(self, module, args):
@@ -443,6 +477,16 @@ def _to_host(t: torch.Tensor) -> torch.Tensor:
     if t.is_cuda:
         return t.to("cpu", non_blocking=True)
     return t
+
+
+def _copies_done_event(device: torch.device):
+    """A CUDA event recorded on `device`'s current stream (the one the host copies were queued on); None elsewhere."""
+    if device.type != "cuda":
+        return None
+    event = torch.cuda.Event()
+    # The device's own stream, not the current device's: a model on cuda:1 while cuda:0 is current.
+    event.record(torch.cuda.current_stream(device))
+    return event
 
 
 def _empty_rows(st: _BatchState, skipped: dict) -> CaptureRows:
