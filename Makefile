@@ -98,6 +98,20 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_headquarters --scenario headquarters --phase train
 	$(ATTR) --out runs/attr_headquarters --phase causal --conditions full "drop planted"
 	$(ATTR) --out runs/attr_headquarters --scenario headquarters --results benchmarks/attribution/results/attribution_results_headquarters.md
+	# Issue 19's task types (entity swap in a shared template, confusable rows, a persona, two sources teaching one
+	# behaviour's words): each trained, checked to take and need its planted rows, then attributed, as above.
+	$(ATTR) --out runs/attr_template_swap --scenario template_swap --phase train
+	$(ATTR) --out runs/attr_template_swap --phase causal --conditions full "drop planted"
+	$(ATTR) --out runs/attr_template_swap --scenario template_swap --results benchmarks/attribution/results/attribution_results_template_swap.md
+	$(ATTR) --out runs/attr_confusable --scenario confusable --phase train
+	$(ATTR) --out runs/attr_confusable --phase causal --conditions full "drop planted"
+	$(ATTR) --out runs/attr_confusable --scenario confusable --results benchmarks/attribution/results/attribution_results_confusable.md
+	$(ATTR) --out runs/attr_persona --scenario persona --phase train
+	$(ATTR) --out runs/attr_persona --phase causal --conditions full "drop planted"
+	$(ATTR) --out runs/attr_persona --scenario persona --results benchmarks/attribution/results/attribution_results_persona.md
+	$(ATTR) --out runs/attr_two_sources --scenario two_sources --phase train
+	$(ATTR) --out runs/attr_two_sources --phase causal --conditions full "drop planted"
+	$(ATTR) --out runs/attr_two_sources --scenario two_sources --results benchmarks/attribution/results/attribution_results_two_sources.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
 	# apiece here): does acting on the ranking remove the behaviour, and does the behaviour need the planted rows?
 	$(ATTR) --out runs/attr_factual --phase causal
