@@ -13,6 +13,8 @@ Built-in names:
 * ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature, else the signature);
 * ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);
 * ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
+* ``grad-kernel``: `GradKernelMethod` (the representation-gradient product kernel summed over the captured layers;
+  ``signature`` carries its `KernelSpec` words, e.g. ``"none,equal,response"``; ``layer`` restricts it to one layer);
 * ``tfidf``, ``tfidf-case``, ``bm25``, ``random``, ``lora-grad``: the baselines (`provenance.attribution.baselines`).
 
 Adding a method::
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field, fields
 
 from provenance.attribution.auto_choice import AutoMethod
 from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
+from provenance.attribution.grad_kernel import GradKernelMethod
 from provenance.attribution.method import AttributionMethod
 from provenance.attribution.repass import RepassMethod
 from provenance.attribution.signature_method import SignatureMethod
@@ -242,6 +245,11 @@ register_method("auto-choice", lambda o: AutoMethod(_signature(o), o.layer, None
                                                     candidates=o.candidates, chunk_rows=o.chunk_rows),
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
                 summary="per behaviour: token match when it agrees with the signature, else the signature")
+# --signature carries the kernel's words (normalize, weighting, sides); --layer restricts the sum to one layer.
+register_method("grad-kernel", lambda o: GradKernelMethod(o.signature, o.layer, o.epochs, o.chunk_rows,
+                                                          backend=o.backend, client=o.client),
+                options=_SIGNATURE_OPTIONS, summary="representation-gradient product kernel (pooled TracIn on "
+                "residual-stream maps), summed over the captured layers")
 register_method("repass", lambda o: RepassMethod(_signature(o), o.layer, o.epochs),
                 options=("signature", "layer", "epochs"),
                 summary="RepT as published: the training rows re-passed through the final model")
