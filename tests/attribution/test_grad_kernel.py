@@ -431,3 +431,36 @@ def test_the_kernel_tracks_the_lora_gradient_inner_products(lora_setup, capsys):
         assert got[spec] > measured - 0.05, (spec, got[spec])
     # The product of similarities tracks the LoRA gradients; RepT's concatenation (a sum of similarities) does not.
     assert got["cosine,equal,both"] > max(r for name, r in got.items() if name.startswith("rept"))
+
+
+# ---- the command line runs the same method as the Python API --------------------------------------------------------
+
+@pytest.mark.parametrize("combine", ["none", "mean"])
+def test_the_cli_runs_the_method_the_api_runs(tmp_path, monkeypatch, combine):
+    import json
+
+    from typer.testing import CliRunner
+
+    from attribution_helpers import write_captured
+    from provenance.attribution import cli as attr_cli
+    from provenance.cli import app
+
+    tok, model = tiny_tokenizer(), tiny_causal_lm("llama", seed=0).eval()
+    records = tiny_records(10)
+    write_captured(tmp_path / "s.zarr", model, tok, records, [2, 3])
+    cases = [TestCase(records[i]["prompt"], records[i]["response"]) for i in (1, 4)]
+    api = Attributor(open_store(str(tmp_path / "s.zarr")), model, tok).query(
+        cases, method="grad-kernel", signature="none,standardized,response", epochs="mean", k=5, combine=combine)
+    monkeypatch.setattr(attr_cli, "_load_model", lambda m, a: (model, tok))
+    flags = [x for c in cases for x in ("--prompt", c.prompt, "--response", c.response)]
+    out = CliRunner().invoke(app, ["query", str(tmp_path / "s.zarr"), "--model", "tiny", "--json", "-k", "5", *flags,
+                                   "--method", "grad-kernel", "--signature", "none,standardized,response",
+                                   "--epochs", "mean", "--combine", combine])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.stdout)
+    assert got["method"] == api.method == "grad-kernel(none, standardized, response)@all/mean"
+    assert [r["row"] for r in got["ranking"]] == api.ranking["row"].tolist()
+    np.testing.assert_allclose([r["score"] for r in got["ranking"]], api.ranking["score"], rtol=1e-6)
+    bad = CliRunner().invoke(app, ["query", str(tmp_path / "s.zarr"), "--model", "tiny", "--json", *flags,
+                                   "--method", "grad-kernel", "--signature", "dot"])
+    assert bad.exit_code == 2 and "unknown grad-kernel option 'dot'" in bad.output
