@@ -26,8 +26,12 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from provenance.attribution.answer_check import answer_cases
 from provenance.attribution.case_signatures import TestSignatures, compute_signatures
 from provenance.attribution.cases import CaseInput
+from provenance.attribution.groups import competing_groups
+from provenance.attribution.lexical_floor import is_lexical
+from provenance.attribution.lexical_floor import lexical_floor as text_baseline_check
 from provenance.attribution.method import AttributionMethod, Ranking
 from provenance.attribution.registry import MethodOptions, build_method
 from provenance.attribution.results import AttributionResult, describe_rows, source_shares
@@ -132,10 +136,14 @@ class Attributor:
 
         Raises:
             MissingCaptureError: A layer was not captured.
+            BehaviourNotShownError: A prompt-only case's greedy answer is empty or a refusal (the behaviour did
+                not fire: give the response to explain, or another prompt).
         """
         layers = list(self.store.layers if layers is None else layers)
         for l in layers:
             check_stored(self.store, l, needed_by="the test signatures")
+        cases = answer_cases(self.model, self.tokenizer, cases, max_new_tokens=self.max_new_tokens, chat=self.chat,
+                             system=self.system)
         parts = [p for p in SIGNATURES if p in self.store.signature_names] or list(SIGNATURES)
         return compute_signatures(self.model, self.tokenizer, cases, layers, parts=parts,
                                   projection=self.store.run_attrs.get("projection"), max_length=self.max_length,
@@ -173,7 +181,7 @@ class Attributor:
     def query(self, cases: CaseInput | TestSignatures, *, method: AttributionMethod | str | None = None,
               signature: SignatureSpec | None = None, layer: int | None = None, epochs: Epochs = "last", k: int = 100,
               chunk_rows: int = 8192, snippet_chars: int = 160, backend: str = "local", client: Any = None,
-              combine: str = "none") -> AttributionResult:
+              combine: str = "none", groups: bool = True, lexical_floor: bool = False) -> AttributionResult:
         """Top-k training rows per test case, or for the behaviour the cases show.
 
         Args:
@@ -190,11 +198,17 @@ class Attributor:
             client: A dask.distributed Client for the dask backends.
             combine: "none" (one ranking per case) or "mean" (one ranking of the behaviour the cases show: each
                 row's mean score; query name "behaviour").
+            groups: Look for competing groups among each ranking's top rows (`provenance.attribution.groups`;
+                reads two stored parts of the top rows and a background sample: ~0.05 s at k=20).
+            lexical_floor: Compare each ranking with a text baseline and warn on a sharp disagreement
+                (`provenance.attribution.lexical_floor`; decodes and scores every row of the store, O(rows)).
 
         Returns:
-            The `AttributionResult`: ranking, source shares, the method as it ran, its explanation.
+            The `AttributionResult`: ranking, source shares, the method as it ran, its explanation, competing
+            groups and warnings.
 
         Raises:
+            BehaviourNotShownError: A prompt-only case's greedy answer is empty or a refusal.
             ValueError: A bad ``combine``, or method options that do not fit the method.
             MissingCaptureError: The store lacks a layer, part or token state the method reads (the message says
                 what to capture).
@@ -205,10 +219,10 @@ class Attributor:
         method = self.resolve_method(method, combine=combine, signature=signature, layer=layer, epochs=epochs,
                              chunk_rows=chunk_rows, backend=backend, client=client)
         method.check(self)
+        needs = method.requirements(self)
         if isinstance(cases, TestSignatures):
             test = cases
         else:
-            needs = method.requirements(self)
             test = self.signatures(cases, needs.layers, needs.case_token_layers) if needs.layers else self.text_only(cases)
         ranking = method.rank(self, test, k) if combine == "none" else method.rank_behaviour(self, test, k)
         seconds = time.perf_counter() - t0
@@ -219,9 +233,15 @@ class Attributor:
         wording = None
         if ranking.wording is not None:
             wording = self.describe(test, *ranking.wording, snippet_chars=snippet_chars, names=names)
-        return AttributionResult(ranking=table, sources=source_shares(table), method=_label(method, ranking),
-                                 seconds=seconds, scores=ranking.scores, rows=ranking.rows, wording=wording,
-                                 explanation=dict(ranking.explanation))
+        result = AttributionResult(ranking=table, sources=source_shares(table), method=_label(method, ranking),
+                                   seconds=seconds, scores=ranking.scores, rows=ranking.rows, wording=wording,
+                                   explanation=dict(ranking.explanation))
+        if groups:
+            result.groups, result.checks["groups"] = competing_groups(
+                self, table, layer=needs.layers[0] if needs.layers else None)
+        if lexical_floor and not is_lexical(result.method):
+            result.warnings, result.checks["lexical_floor"] = text_baseline_check(self, test, table, combine=combine)
+        return result
 
     # ---- output ------------------------------------------------------------------------------------------
     def decode_row(self, row: int, prompt_len: int | None = None, ids: np.ndarray | None = None) -> tuple[str, str]:

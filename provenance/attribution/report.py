@@ -16,7 +16,6 @@ provenance tool (it escapes its own text); it is checked to hold no script and n
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,7 @@ from provenance.attribution.report_page import (  # the page shell and panels, s
     write_sections_report,
 )
 from provenance.attribution.report_page import escape as _e
-from provenance.attribution.results import AttributionResult
+from provenance.attribution.results import AttributionResult, user_text
 from provenance.attribution.signatures import default_layer
 from provenance.attribution.tokens import TOKEN_SCORES, token_attribution, top_tokens
 from provenance.behaviour.watch_plot import watch_section
@@ -152,14 +151,6 @@ def source_chart(shares: pd.DataFrame, colours: dict[str, str], k: int) -> str:
             f'<text x="{label_w + w + 6}" y="{y + 16}" font-size="12">{share:.0%} ({count})</text></g>')
     parts.append("</svg>")
     return "".join(parts)
-
-
-def user_text(prompt: str) -> str:
-    """The last user turn of a decoded chat prompt ("...user\n<text>\nassistant\n" once special tokens are
-    dropped), else the prompt with its whitespace collapsed."""
-    text = re.sub(r"\n?assistant\n?$", "", prompt)        # the snippet may be cut before "user\n"
-    starts = [m.end() for m in re.finditer(r"(?:^|\n)user\n", text)]
-    return " ".join(text[starts[-1]:].split()) if starts else " ".join(text.split())
 
 
 def ranking_table(rows: pd.DataFrame, colours: dict[str, str], snippet_chars: int = 140) -> str:

@@ -1,12 +1,18 @@
 """What a query returns: the ranked rows as a table, each source's share of them, and the method's explanation."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["RANKING_COLUMNS", "AttributionResult", "describe_rows", "source_shares"]
+if TYPE_CHECKING:
+    from provenance.attribution.groups import CompetingGroups
+    from provenance.attribution.lexical_floor import LexicalFloorWarning
+
+__all__ = ["RANKING_COLUMNS", "AttributionResult", "describe_rows", "source_shares", "user_text"]
 
 RANKING_COLUMNS = ["query", "rank", "score", "row", "sample_id", "source", "epoch", "prompt", "response"]
 
@@ -26,6 +32,13 @@ class AttributionResult:
         wording: Rows whose words the answers reuse, when that is not the ranking (`AutoMethod` overruled token
             match); same columns as ``ranking``. None otherwise.
         explanation: What the method chose and why (`Ranking.explanation`); empty when it had nothing to choose.
+        groups: Per query whose top rows form two or more distinct groups, a `CompetingGroups` (each group's rows,
+            sources, distinguishing n-grams, which ranks first and why, the command that settles it); empty when
+            every ranking's top rows are one group, or when the check was off (`provenance.attribution.groups`).
+        warnings: Per query whose ranking a text baseline sharply disagrees with, a `LexicalFloorWarning`
+            (`provenance.attribution.lexical_floor`); empty when none does or the check was off.
+        checks: What each check examined per query and its seconds: ``{"groups": {query: {...}},
+            "lexical_floor": {query: {...}}}`` (a check that was off is absent).
     """
 
     ranking: pd.DataFrame
@@ -36,6 +49,9 @@ class AttributionResult:
     rows: np.ndarray = field(repr=False)
     wording: pd.DataFrame | None = None
     explanation: dict = field(default_factory=dict)
+    groups: list[CompetingGroups] = field(default_factory=list)
+    warnings: list[LexicalFloorWarning] = field(default_factory=list)
+    checks: dict = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """Share of the top-k per source over all queries."""
@@ -77,3 +93,11 @@ def describe_rows(names: list[str], scores: np.ndarray, rows: np.ndarray, table:
                 "response": resp[:snippet_chars] if snippet_chars else "",
             })
     return pd.DataFrame.from_records(recs, columns=RANKING_COLUMNS)
+
+
+def user_text(prompt: str) -> str:
+    """The last user turn of a decoded chat prompt ("...user\n<text>\nassistant\n" once special tokens are
+    dropped), else the prompt with its whitespace collapsed."""
+    text = re.sub(r"\n?assistant\n?$", "", prompt)        # the snippet may be cut before "user\n"
+    starts = [m.end() for m in re.finditer(r"(?:^|\n)user\n", text)]
+    return " ".join(text[starts[-1]:].split()) if starts else " ".join(text.split())

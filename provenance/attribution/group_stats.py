@@ -1,0 +1,262 @@
+"""The statistics behind competing-group detection: a divisive 2-means split tested against a Gaussian null
+(SigClust) and a coherence test of each resulting cluster against random rows of the training data.
+
+Pure numpy on feature matrices (one row per ranked training row); `provenance.attribution.groups` builds the
+features from a store and describes the groups. Why these tests:
+
+* **Split test (SigClust; Liu, Hayes, Nobel & Marron 2008, "Statistical significance of clustering for
+  high-dimension, low-sample-size data").** The null hypothesis is that the rows are one group: a single Gaussian
+  with the rows' own covariance. The statistic is the 2-means cluster index CI = W2 / W1 (within-cluster sum of
+  squares of the best 2-means split over the total). Null CIs come from Monte-Carlo draws of N points from
+  N(0, diag(lambda)), lambda the sample covariance eigenvalues, split by the same 2-means; p = (1 + #{CI_null <=
+  CI}) / (draws + 1). Taking the sample eigenvalues as they are (SigClust's conservative variant) lets the null
+  keep the largest spread the data has, so one elongated or heavy-tailed group is not called two; only a split
+  that explains more variance than any Gaussian of that shape allows is accepted. The null is rotation-invariant,
+  so it is drawn in the principal-component basis (rank N - 1 at most): the cost does not grow with the width.
+* **Coherence test.** A split only says the rows are not one Gaussian; a tight group plus scattered rows is also
+  not Gaussian. A cluster is a *group* only when its rows are more alike than rows drawn at random from the
+  training data: its mean squared distance to its centroid is compared with that of ``draws`` random subsets of
+  the same size from a background sample of the store; p as above. Scattered rows (noise) are as spread as the
+  background and are left unassigned.
+
+The split is applied recursively to each accepted side (divisive clustering) while both sides keep at least
+``min_size`` rows. Every test runs at level ``alpha``; the defaults are a conventional 0.01 with 199 Monte-Carlo
+draws (the smallest attainable p is 1/200 = 0.005 < 0.01). Nothing here is fitted on a benchmark: the only
+settings are the significance level, the Monte-Carlo size and the smallest group (3 rows: the fewest for which
+"frequent in the group" says more than one shared pair, and for which a within-group spread has more than one
+distance).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["ALPHA", "DRAWS", "MIN_GROUP_SIZE", "GroupSplit", "coherence_pvalue", "detect_groups", "split_test",
+           "two_means"]
+
+ALPHA = 0.01
+DRAWS = 199
+MIN_GROUP_SIZE = 3
+_MAX_ITER = 100
+_RANDOM_STARTS = 2
+_BATCH = 25   # Monte-Carlo draws per batch (a test stops early once its decision is known)
+
+
+def _centres(y: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per point set, the two cluster means ``[B, 2, r]`` and sizes ``[B, 2]`` of 2-cluster ``labels`` [B, N]."""
+    onehot = np.stack([labels == 0, labels == 1], -1).astype(y.dtype)          # [B, N, 2]
+    n = onehot.sum(1)                                                          # [B, 2]
+    return np.matmul(onehot.transpose(0, 2, 1), y) / np.maximum(n, 1)[..., None], n
+
+
+def _within(y: np.ndarray, sq: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Within-cluster sum of squares of 2-cluster ``labels`` [B, N] on points ``y`` [B, N, r] (``sq``: |y|^2)."""
+    centres, n = _centres(y, labels)
+    return sq.sum(1) - (n * (centres ** 2).sum(-1)).sum(1)
+
+
+def _lloyd(y: np.ndarray, sq: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Lloyd iterations of 2-means from ``labels`` [B, N], each set until its labels stop changing."""
+    labels = labels.copy()
+    active = np.arange(y.shape[0])
+    for _ in range(_MAX_ITER):
+        ya, la = y[active], labels[active]
+        centres, n = _centres(ya, la)
+        # |y - c|^2 = |y|^2 - 2 y.c + |c|^2; an emptied cluster gets no centre (infinite distance), so the split
+        # degenerates to one cluster (cluster index 1) and loses to any other start.
+        d = sq[active][..., None] - 2 * np.matmul(ya, centres.transpose(0, 2, 1)) + (centres ** 2).sum(-1)[:, None, :]
+        d = np.where((n > 0)[:, None, :], d, np.inf)
+        new = np.argmin(d, -1)
+        moved = (new != la).any(1)
+        labels[active] = new
+        active = active[moved]
+        if not len(active):
+            break
+    return labels
+
+
+def two_means(y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The best 2-means split of each point set in ``y`` [B, N, r].
+
+    Starts: the sign of the first principal component (the split 2-means usually converges to) and
+    ``_RANDOM_STARTS`` k-means++ seedings; the split with the smallest within-cluster sum of squares is kept. Data
+    and null draws go through this same function, as the test requires.
+
+    Returns:
+        ``(labels [B, N] in {0, 1}, cluster index W2 / W1 [B])``.
+    """
+    y = y - y.mean(1, keepdims=True)
+    sq = (y ** 2).sum(-1)
+    total = sq.sum(1)
+    b, n_points, _ = y.shape
+    # First principal direction by power iteration (y^T y v, without forming the [B, r, r] scatter).
+    v = rng.standard_normal((b, y.shape[2], 1))
+    yt = y.transpose(0, 2, 1)
+    for _ in range(30):
+        v = np.matmul(yt, np.matmul(y, v))
+        v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
+    starts = [(np.matmul(y, v)[..., 0] > 0).astype(np.int64)]
+    rows = np.arange(b)
+    for _ in range(_RANDOM_STARTS):
+        first = rng.integers(0, n_points, b)
+        d = ((y - y[rows, first][:, None, :]) ** 2).sum(-1)
+        cum = np.cumsum(d, 1)
+        pick = (rng.random(b) * cum[:, -1])[:, None]
+        second = np.minimum((cum < pick).sum(1), n_points - 1)
+        d2 = ((y - y[rows, second][:, None, :]) ** 2).sum(-1)
+        starts.append((d2 < d).astype(np.int64))
+    best_w = np.full(b, np.inf)
+    best = starts[0]
+    for start in starts:
+        labels = _lloyd(y, sq, start)
+        w = _within(y, sq, labels)
+        better = w < best_w
+        best = np.where(better[:, None], labels, best)
+        best_w = np.where(better, w, best_w)
+    return best, best_w / np.maximum(total, 1e-300)
+
+
+def _batches(draws: int, alpha: float):
+    """Sizes of the Monte-Carlo batches of a test with ``draws`` draws, and the exceedance count at which the
+    decision is known to be "not significant" ((1 + count) / (draws + 1) >= alpha): the draws stop there."""
+    stop = max(1, int(np.ceil(alpha * (draws + 1) - 1 - 1e-12)))
+    sizes = [min(_BATCH, draws - i) for i in range(0, draws, _BATCH)]
+    return sizes, stop
+
+
+def _mc_pvalue(stat: float, null_batches, draws: int, alpha: float) -> float:
+    """Monte-Carlo p-value of ``stat`` (small = extreme) against null statistics drawn batch by batch.
+
+    The draws stop as soon as enough null statistics reach ``stat`` that the test cannot be significant at
+    ``alpha``; the p-value is then (1 + count) / (done + 1) over the draws made (>= alpha, the same decision as
+    the full test)."""
+    sizes, stop = _batches(draws, alpha)
+    count = done = 0
+    for size in sizes:
+        null = null_batches(size)
+        count += int((null <= stat).sum())
+        done += size
+        if count >= stop:
+            break
+    return (1 + count) / (done + 1)
+
+
+def split_test(x: np.ndarray, rng: np.random.Generator, draws: int = DRAWS,
+               alpha: float = ALPHA) -> tuple[np.ndarray, float, float]:
+    """SigClust test of the best 2-means split of the rows of ``x`` [N, D] (see the module doc).
+
+    Returns:
+        ``(labels [N], cluster index of the data, p-value)``.
+    """
+    xc = x - x.mean(0)
+    u, s, _ = np.linalg.svd(xc, full_matrices=False)
+    keep = s > s[0] * 1e-7 if s.size and s[0] > 0 else np.zeros_like(s, bool)
+    if not keep.any():
+        return np.zeros(len(x), np.int64), 1.0, 1.0
+    y = (u[:, keep] * s[keep])[None]
+    labels, ci = two_means(y, rng)
+    sd = np.sqrt(s[keep] ** 2 / max(len(x) - 1, 1))
+
+    def null(size: int) -> np.ndarray:
+        return two_means(rng.standard_normal((size, len(x), int(keep.sum()))) * sd, rng)[1]
+
+    return labels[0], float(ci[0]), _mc_pvalue(float(ci[0]), null, draws, alpha)
+
+
+def _spread(x: np.ndarray) -> float:
+    """Mean squared distance of the rows of ``x`` to their centroid."""
+    return float(((x - x.mean(0)) ** 2).sum(1).mean())
+
+
+def coherence_pvalue(group: np.ndarray, background: np.ndarray, rng: np.random.Generator,
+                     draws: int = DRAWS, alpha: float = ALPHA) -> float:
+    """p-value of "the rows of ``group`` are no more alike than random rows": the share of ``draws`` random
+    subsets of ``background`` (of the group's size) whose spread is at most the group's.
+
+    Raises:
+        ValueError: The background has fewer rows than the group.
+    """
+    m = len(group)
+    if len(background) < m:
+        raise ValueError(f"a coherence test of {m} rows needs at least {m} background rows, got {len(background)}")
+
+    def null(size: int) -> np.ndarray:
+        sub = background[np.stack([rng.choice(len(background), m, replace=False) for _ in range(size)])]
+        return ((sub - sub.mean(1, keepdims=True)) ** 2).sum(-1).mean(1)
+
+    return _mc_pvalue(_spread(group), null, draws, alpha)
+
+
+@dataclass
+class GroupSplit:
+    """What `detect_groups` found.
+
+    Attributes:
+        labels: Per row, its group (0, 1, ...; groups numbered by their first row) or -1 (unassigned: in no
+            coherent group).
+        split_p: The p-value of every split test run, in the order they ran (the first is the root split).
+        cluster_index: The cluster index (W2 / W1) of every split test, aligned with ``split_p``.
+        coherence_p: Per group, its coherence p-value.
+        rejected_p: Coherence p-values of the clusters that failed the test (left unassigned).
+    """
+
+    labels: np.ndarray
+    split_p: list[float] = field(default_factory=list)
+    cluster_index: list[float] = field(default_factory=list)
+    coherence_p: list[float] = field(default_factory=list)
+    rejected_p: list[float] = field(default_factory=list)
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.coherence_p)
+
+
+def detect_groups(x: np.ndarray, background: np.ndarray, *, alpha: float = ALPHA, draws: int = DRAWS,
+                  min_size: int = MIN_GROUP_SIZE, seed: int = 0) -> GroupSplit:
+    """Coherent groups among the rows of ``x``: divisive 2-means accepted by `split_test` at ``alpha``, each
+    resulting cluster kept as a group when `coherence_pvalue` against ``background`` is below ``alpha``.
+
+    Args:
+        x: ``[N, D]`` features of the rows (the ranking's top rows).
+        background: ``[M, D]`` features of rows drawn from the training data the same way (M >= N).
+        alpha: Significance level of every test.
+        draws: Monte-Carlo draws of each null.
+        min_size: The smallest group; a split leaving fewer rows on a side is not made.
+        seed: Seed of the Monte-Carlo draws and the 2-means starts (the result is reproducible).
+
+    Raises:
+        ValueError: Bad shapes or settings.
+    """
+    x, background = np.asarray(x, np.float64), np.asarray(background, np.float64)
+    if x.ndim != 2 or background.ndim != 2 or x.shape[1] != background.shape[1]:
+        raise ValueError(f"x [N, D] and background [M, D] must share D; got {x.shape} and {background.shape}")
+    if not 0 < alpha < 1 or draws < 1 or min_size < 2:
+        raise ValueError(f"need 0 < alpha < 1, draws >= 1 and min_size >= 2; got {alpha}, {draws}, {min_size}")
+    rng = np.random.default_rng(seed)
+    out = GroupSplit(labels=np.full(len(x), -1, np.int64))
+    leaves, todo = [], [np.arange(len(x))]
+    while todo:
+        idx = todo.pop(0)
+        if len(idx) < 2 * min_size:
+            leaves.append(idx)
+            continue
+        labels, ci, p = split_test(x[idx], rng, draws, alpha)
+        out.split_p.append(p)
+        out.cluster_index.append(ci)
+        sides = [idx[labels == 0], idx[labels == 1]]
+        if p < alpha and min(len(s) for s in sides) >= min_size:
+            todo += sides
+        else:
+            leaves.append(idx)
+    leaves.sort(key=lambda s: int(s.min()))
+    for leaf in leaves:
+        if len(leaf) < min_size or len(background) < len(leaf):
+            continue
+        p = coherence_pvalue(x[leaf], background, rng, draws, alpha)
+        if p < alpha:
+            out.labels[leaf] = len(out.coherence_p)
+            out.coherence_p.append(p)
+        else:
+            out.rejected_p.append(p)
+    return out
