@@ -13,6 +13,8 @@ A recipe has five sections (see recipes/sft-lora.yaml and recipes/dpo-lora.yaml)
     train: {output_dir: runs/x, ...}  # any SFTConfig / DPOConfig field
     provenance: {store: runs/x/store.zarr, layers: auto, ...}     # where (store, run, overwrite, storage_options)
                                                                   # + what: any provenance.capture.CaptureConfig field
+                                                                  # + watches: live-watched directions and alarms
+                                                                  #   (provenance.behaviour.watch_recipe)
     tags: {lineage: 1.0, refusal: 1.0, ...}   # optional: DebugLM provenance tags (provenance.tags.recipe)
 
 `--set key.sub=value` overrides any entry, e.g. `--set train.max_steps=10`. Values are parsed as YAML: quote words
@@ -32,11 +34,14 @@ import yaml
 from provenance.store.summary import store_summary
 
 if TYPE_CHECKING:
+    from provenance.behaviour.watch_recipe import WatchEntry
     from provenance.capture.config import CaptureConfig
 
 SECTIONS = {"trainer", "model", "data", "lora", "train", "provenance", "tags"}
-# The `provenance:` keys that say where the rows go; every other key is a CaptureConfig field.
+# The `provenance:` keys that say where the rows go; `watches` lists the live-watched directions; every other key is a
+# CaptureConfig field.
 STORE_KEYS = ("store", "run", "overwrite", "storage_options")
+WATCHES_KEY = "watches"
 
 
 class RecipeError(ValueError):
@@ -72,7 +77,9 @@ def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         raise RecipeError(f"{path}: trainer must be 'sft' or 'dpo', got {recipe['trainer']!r}")
     if "store" not in (recipe["provenance"] or {}):
         raise RecipeError(f"{path}: provenance.store (where the capture store goes) is required")
-    capture_section(recipe["provenance"], context=f"{path}: provenance")  # a bad key fails before any model loads
+    # A bad key, value or watch file fails here, before any model loads.
+    _, config = capture_section(recipe["provenance"], context=f"{path}: provenance")
+    watch_section(recipe["provenance"], config, context=f"{path}: provenance")
     return recipe
 
 
@@ -80,7 +87,7 @@ def capture_section(section: dict, *, context: str = "provenance") -> tuple[dict
     """Split a recipe's `provenance:` section into where the rows go and what is captured.
 
     Args:
-        section: the section: `STORE_KEYS` plus `CaptureConfig` fields.
+        section: the section: `STORE_KEYS`, ``watches`` (read by `watch_section`) and `CaptureConfig` fields.
         context: where the section is, for error messages.
 
     Returns:
@@ -94,10 +101,33 @@ def capture_section(section: dict, *, context: str = "provenance") -> tuple[dict
     from provenance.errors import CaptureConfigError
 
     try:
-        config = CaptureConfig.from_dict(section, context=context, also_accepted=STORE_KEYS)
+        config = CaptureConfig.from_dict(section, context=context, also_accepted=(*STORE_KEYS, WATCHES_KEY))
     except CaptureConfigError as err:
         raise RecipeError(str(err) if str(err).startswith(context) else f"{context}: {err}") from None
     return {k: section[k] for k in STORE_KEYS if k in section}, config
+
+
+def watch_section(section: dict, config: CaptureConfig, *, context: str = "provenance") -> list[WatchEntry]:
+    """The ``watches`` of a recipe's `provenance:` section, read (files too) and checked against its capture config.
+
+    Args:
+        section: the section.
+        config: its `CaptureConfig` (the watches' layers must be captured, and ``g_mean`` kept).
+        context: where the section is, for error messages.
+
+    Returns:
+        The entries (`provenance.behaviour.watch_recipe.WatchEntry`); `WatchEntry.to_watch` makes the `Watch`.
+
+    Raises:
+        RecipeError: a bad entry; the message names its key, e.g. ``provenance.watches[0].alarm``.
+    """
+    from provenance.behaviour.watch_recipe import WatchEntryError, read_watch_entries
+
+    try:
+        return read_watch_entries(section.get(WATCHES_KEY), context=f"{context}.{WATCHES_KEY}",
+                                  layers=config.layer_list, signatures=config.signatures)
+    except WatchEntryError as err:
+        raise RecipeError(str(err)) from None
 
 
 def _model(name: str):
@@ -197,7 +227,8 @@ def build_trainer(recipe: dict):
                                  target_modules=lora_target_modules(model) if targets == "auto" else list(targets),
                                  trainable_token_indices=_tag_token_rows(model, tokenizer, scheme))
     where, config = capture_section(recipe["provenance"])
-    callback = ProvenanceTrainerCallback(config=config, **where)
+    watches = [e.to_watch(tokenizer) for e in watch_section(recipe["provenance"], config)]
+    callback = ProvenanceTrainerCallback(config=config, watches=watches or None, **where)
     trainer_cls = trl.SFTTrainer if kind == "sft" else trl.DPOTrainer
     trainer = trainer_cls(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                           callbacks=[callback], peft_config=peft_config)

@@ -12,7 +12,7 @@ from provenance.train_recipe import RecipeError, build_trainer, capture_section,
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 RECIPE = Path(__file__).resolve().parent.parent / "recipes" / "sft-lora.yaml"
-VALID = ("store, run, overwrite, storage_options, layers, signatures, token_layers, probe_prompts, encoding, "
+VALID = ("store, run, overwrite, storage_options, watches, layers, signatures, token_layers, probe_prompts, encoding, "
          "projection_dim, projection_seed, shard_rows, chunk_rows, on_resume_mismatch")
 
 

@@ -9,6 +9,7 @@
         Watch.from_pairs("backdoor", 22, prompts, bad_answers, good_answers, tokenizer,
                          alarm=RelativeAlarm(stop=True)),                       # (b) bad vs good answers
         Watch.from_file("persona", "persona.npy", layer=22),                      # (c) a saved vector
+        Watch.from_labelled("toxic", 22, toxic_examples, benign_examples, tokenizer),   # (a) a probe fitted at start
     ]
     ProvenanceCallback("runs/store.zarr", layers=[22, 29], watches=watches)
 
@@ -19,7 +20,9 @@ positive class, the bad answers).
 
 A direction from example pairs is the mean over pairs of (mean response hidden state of the bad answer - that of the
 good answer) at the layer, computed with the model as it is when training starts (before its first step), tokenised
-as `provenance.behaviour.activations.mean_response_activations` does. Vector files are ``.npy`` (read without
+as `provenance.behaviour.activations.mean_response_activations` does. A direction from labelled examples is the
+direction of a probe (`provenance.behaviour.fit_probe`) fitted on those same mean response activations of (prompt,
+response) examples with the behaviour (positive) and without it, also with the model at train start. Vector files are ``.npy`` (read without
 pickle) or ``.safetensors``.
 """
 from __future__ import annotations
@@ -55,18 +58,33 @@ class ExamplePairs:
 
 
 @dataclass(frozen=True)
+class LabelledExamples:
+    """(prompt, response) examples with (label 1) and without (label 0) the behaviour; a probe fitted on their
+    activations with the model at train start gives the direction."""
+
+    prompts: tuple[str, ...]
+    responses: tuple[str, ...]
+    labels: tuple[int, ...]
+    tokenizer: Any
+    method: str = "diffmeans"
+    chat: bool = True
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
 class Watch:
     """A watched direction.
 
-    Build one with `from_probe`, `from_pairs`, `from_file` or `from_vector` rather than directly.
+    Build one with `from_probe`, `from_labelled`, `from_pairs`, `from_file` or `from_vector` rather than directly.
 
     Args:
         name: the watch's name (letters, digits, ``_``, ``.``, ``-``): metric names and the stored series use it.
         layer: the captured layer whose ``g_mean`` the push is read from.
-        direction: the direction (any norm; normalised when used), or None for a direction from `pairs`.
+        direction: the direction (any norm; normalised when used), or None for a direction computed at train start.
         origin: a short description of where the direction comes from (shown in logs, the store and reports).
         pairs: the example pairs of a direction computed at train start.
         alarm: an alarm rule (`provenance.behaviour.watch_alarm`), or None (the default: no alarm).
+        examples: the labelled examples of a probe direction fitted at train start.
     """
 
     name: str
@@ -75,14 +93,15 @@ class Watch:
     origin: str = "vector"
     pairs: ExamplePairs | None = field(default=None, repr=False)
     alarm: Any = None
+    examples: LabelledExamples | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _NAME_RE.match(self.name):
-            raise CaptureConfigError(f"watch name {self.name!r} is not allowed: use letters, digits, '_', '.', '-'")
+        check_name(self.name)
         if isinstance(self.layer, bool) or not isinstance(self.layer, (int, np.integer)):
             raise CaptureConfigError(f"watch {self.name!r}: layer must be an int, got {self.layer!r}")
-        if (self.direction is None) == (self.pairs is None):
-            raise CaptureConfigError(f"watch {self.name!r}: give exactly one of a direction or example pairs")
+        if sum(x is not None for x in (self.direction, self.pairs, self.examples)) != 1:
+            raise CaptureConfigError(f"watch {self.name!r}: give exactly one of a direction, example pairs or "
+                                     "labelled examples")
         if self.direction is not None:
             object.__setattr__(self, "direction", _as_vector(self.direction, f"watch {self.name!r}"))
         if self.alarm is not None and not callable(getattr(self.alarm, "check", None)):
@@ -166,19 +185,85 @@ class Watch:
         return cls(name, int(layer), pairs=pairs, origin=f"pairs ({len(prompts)} bad vs good answers, model at "
                                                           "train start)", alarm=alarm)
 
+    @classmethod
+    def from_labelled(cls, name: str, layer: int, positive: Sequence[tuple[str, str]],
+                      negative: Sequence[tuple[str, str]], tokenizer, *, method: str = "diffmeans", chat: bool = True,
+                      max_length: int | None = None, alarm=None) -> Watch:
+        """A watch along a probe fitted at train start on (prompt, response) examples with and without the behaviour.
+
+        The probe (`provenance.behaviour.fit_probe`) is fitted on the examples' mean response activations at `layer`
+        with the model as it is when training starts; the direction points to the positive examples.
+
+        Args:
+            name: the watch's name.
+            layer: the layer.
+            positive: (prompt, response) examples showing the behaviour.
+            negative: (prompt, response) examples without it.
+            tokenizer: the training tokenizer (with its chat template when `chat`).
+            method: the probe: "diffmeans" (difference of class means) or "logreg" (logistic regression).
+            chat: tokenise as a chat turn (True) or plain text.
+            max_length: cut longer examples.
+            alarm: an alarm rule or None.
+
+        Raises:
+            CaptureConfigError: a class without examples, an empty response, or an unknown method.
+        """
+        from provenance.behaviour.probes import PROBE_METHODS
+
+        if method not in PROBE_METHODS:
+            raise CaptureConfigError(f"watch {name!r}: probe method must be one of {list(PROBE_METHODS)}, got "
+                                     f"{method!r}")
+        positive, negative = [tuple(map(str, e)) for e in positive], [tuple(map(str, e)) for e in negative]
+        if not positive or not negative:
+            raise CaptureConfigError(f"watch {name!r}: a probe needs examples with and without the behaviour (got "
+                                     f"{len(positive)} positive, {len(negative)} negative)")
+        examples = positive + negative
+        empty = [i for i, (_, r) in enumerate(examples) if not r.strip()]
+        if empty:
+            raise CaptureConfigError(f"watch {name!r}: example(s) {empty[:5]} (positive first) have an empty response")
+        labelled = LabelledExamples(tuple(p for p, _ in examples), tuple(r for _, r in examples),
+                                    (1,) * len(positive) + (0,) * len(negative), tokenizer, method=method, chat=chat,
+                                    max_length=max_length)
+        return cls(name, int(layer), examples=labelled, alarm=alarm,
+                   origin=f"probe ({method}, {len(positive)}+{len(negative)} examples, model at train start)")
+
     # ---- use -------------------------------------------------------------------------------------------------
+    @property
+    def computed_at_start(self) -> bool:
+        """Whether the direction is computed with the model at train start (from pairs or labelled examples)."""
+        return self.direction is None
+
     def resolve(self, model) -> np.ndarray:
-        """The unit direction: the given vector normalised, or the pairs' direction computed with `model` now."""
+        """The unit direction: the given vector normalised, or the pairs' or probe's direction computed with `model`
+        now."""
         if self.direction is not None:
             return unit(self.direction, f"watch {self.name!r}")
         from provenance.behaviour.activations import mean_response_activations
 
+        if self.examples is not None:
+            from provenance.behaviour.probes import fit_probe
+            from provenance.errors import BehaviourInputError
+
+            e = self.examples
+            X = mean_response_activations(model, e.tokenizer, e.prompts, e.responses, [self.layer], chat=e.chat,
+                                          max_length=e.max_length)[self.layer]
+            try:
+                probe = fit_probe(X, e.labels, method=e.method, layer=self.layer)
+            except BehaviourInputError as err:
+                raise CaptureConfigError(f"watch {self.name!r}: no probe direction from its examples: {err}") from None
+            return unit(probe.direction, f"watch {self.name!r} (probe on {len(e.labels)} examples)")
         p = self.pairs
         bad = mean_response_activations(model, p.tokenizer, p.prompts, p.bad, [self.layer], chat=p.chat,
                                         max_length=p.max_length)[self.layer]
         good = mean_response_activations(model, p.tokenizer, p.prompts, p.good, [self.layer], chat=p.chat,
                                          max_length=p.max_length)[self.layer]
         return unit((bad.astype(np.float64) - good).mean(0), f"watch {self.name!r} (from {len(p.prompts)} pairs)")
+
+
+def check_name(name) -> None:
+    """Refuse a watch name outside the safe alphabet (names become metric names and stored values)."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise CaptureConfigError(f"watch name {name!r} is not allowed: use letters, digits, '_', '.', '-'")
 
 
 def check_watches(watches: Sequence[Watch]) -> list[Watch]:

@@ -98,8 +98,8 @@ class WatchMonitor:
             stored = WatchSeriesWriter.peek_directions(store, run, rank, storage_options)
         directions = []
         for w in self.watches:
-            if w.name in stored and w.pairs is not None:
-                directions.append(stored[w.name])   # pairs: the direction of the run's start, not of the resume
+            if w.name in stored and w.computed_at_start:
+                directions.append(stored[w.name])   # pairs, probe: the direction of the run's start, not the resume's
                 continue
             v = w.resolve(model)
             if w.name in stored and float(np.dot(stored[w.name], v)) < _SAME_DIRECTION_COS:

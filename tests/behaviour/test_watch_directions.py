@@ -98,3 +98,25 @@ def test_pairs_direction_is_the_mean_activation_difference_with_the_model_now(ti
 def test_torch_vectors_are_accepted():
     w = Watch.from_vector("t", torch.ones(4, dtype=torch.bfloat16), 0)
     np.testing.assert_allclose(w.resolve(None), np.full(4, 0.5))
+
+
+def test_labelled_direction_is_the_probe_on_activations_with_the_model_now(tiny_llama, tiny_tok):
+    tiny_tok.chat_template = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+                              "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+    positive = [("hello there", "bad answer!"), ("what now", "worse one"), ("why", "awful")]
+    negative = [("hello there", "fine reply"), ("what now", "good one")]
+    w = Watch.from_labelled("probe", 2, positive, negative, tiny_tok, method="diffmeans", alarm=RelativeAlarm())
+    assert w.computed_at_start and w.direction is None and w.origin.startswith("probe (diffmeans, 3+2 examples")
+    v = w.resolve(tiny_llama)
+    h = mean_response_activations(tiny_llama, tiny_tok, [p for p, _ in positive + negative],
+                                  [r for _, r in positive + negative], [2])[2].astype(np.float64)
+    expected = h[:3].mean(0) - h[3:].mean(0)   # diffmeans: toward the positive examples
+    np.testing.assert_allclose(v, expected / np.linalg.norm(expected), rtol=1e-5, atol=1e-6)
+    assert tiny_llama.training
+    with pytest.raises(CaptureConfigError, match=r"a probe needs examples with and without the behaviour \(got 3 "
+                                                 r"positive, 0 negative\)"):
+        Watch.from_labelled("p", 2, positive, [], tiny_tok)
+    with pytest.raises(CaptureConfigError, match=r"probe method must be one of \['logreg', 'diffmeans'\], got 'svm'"):
+        Watch.from_labelled("p", 2, positive, negative, tiny_tok, method="svm")
+    with pytest.raises(CaptureConfigError, match=r"example\(s\) \[3\] \(positive first\) have an empty response"):
+        Watch.from_labelled("p", 2, positive, [("q", " ")], tiny_tok)
