@@ -10,7 +10,8 @@ loader repeats samples. It holds plain values only, so one config can be reused 
 written to a recipe. *Where* the rows go stays with the session and the callbacks: the store URL, the run name,
 `overwrite` (what to do with what is already there) and `storage_options` (the backend's connection settings,
 often credentials, which must not travel with a config that gets logged or shared). Live watches
-(`watches=`) are not config either: their directions are tensors checked against the model.
+(`watches=`) are not config either: their directions are tensors checked against the model; a recipe declares them
+under ``provenance.watches`` (`provenance.behaviour.watch_recipe`), beside these fields.
 """
 from __future__ import annotations
 
