@@ -6,12 +6,14 @@ from typing import Any
 
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.strategies import FSDPStrategy, ModelParallelStrategy, Strategy
 from lightning.pytorch.utilities import rank_zero_info
 from torch import nn
 from torch.utils.data import BatchSampler, DataLoader
 
 from provenance.callbacks import compat
 from provenance.capture.config import CaptureConfig, CaptureOptions, Unpack, resolve_config
+from provenance.capture.sharding import check_mesh
 from provenance.errors import CaptureConfigError
 from provenance.session import CaptureSession
 
@@ -78,6 +80,7 @@ class ProvenanceCallback(Callback):
         self.session = CaptureSession(store, resolve_config(config, options, owner="ProvenanceCallback"), run=run,
                                       overwrite=overwrite, storage_options=storage_options, watches=watches)
         self._trainer: pl.Trainer | None = None
+        self._setup_pending = False  # a sharding strategy: the session is set up at on_fit_start
         self._in_batch = False
         self._batch_step = 0
 
@@ -90,6 +93,19 @@ class ProvenanceCallback(Callback):
             return
         compat.check_lightning_version()
         self._trainer = trainer
+        check_strategy_mesh(trainer.strategy)
+        self._setup_pending = shards_model(trainer.strategy)
+        if not self._setup_pending:
+            self._setup_session(trainer, pl_module)
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # A sharding strategy builds (configure_model) and shards the model after `setup`: find and check it now,
+        # still before the first step.
+        if self._setup_pending:
+            self._setup_pending = False
+            self._setup_session(trainer, pl_module)
+
+    def _setup_session(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         model = find_causal_lm(pl_module, self.model_attr)
         self.session.setup(model, rank=trainer.global_rank, world_size=trainer.world_size)
 
@@ -148,6 +164,30 @@ class ProvenanceCallback(Callback):
     def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         if stage == "fit" and self.session.writer is not None:
             self.session.close()
+
+
+def shards_model(strategy: Strategy) -> bool:
+    """Whether the strategy builds or wraps the model after `setup` (FSDP: `FSDPStrategy`, FSDP2 and tensor
+    parallelism: `ModelParallelStrategy`, whose `configure_model` applies `fully_shard`)."""
+    return isinstance(strategy, (FSDPStrategy, ModelParallelStrategy))
+
+
+def check_strategy_mesh(strategy: Strategy) -> None:
+    """Refuse a strategy whose device mesh splits one sample across ranks, before the model is even built.
+
+    Raises:
+        CaptureConfigError: `ModelParallelStrategy` with `tensor_parallel_size` > 1 (its default on one node is the
+            number of devices), or an `FSDPStrategy` device mesh with a tensor-, sequence-, context- or
+            pipeline-parallel dimension (see `provenance.capture.sharding`).
+    """
+    if isinstance(strategy, ModelParallelStrategy):
+        try:
+            mesh = strategy.device_mesh
+        except RuntimeError:  # processes not initialised yet (a strategy used outside Trainer.fit)
+            return
+        check_mesh(mesh, f"{type(strategy).__name__}'s device mesh")
+    elif isinstance(strategy, FSDPStrategy):
+        check_mesh(strategy.kwargs.get("device_mesh"), f"{type(strategy).__name__}'s device_mesh")
 
 
 def _epoch_complete(trainer: pl.Trainer) -> bool:
