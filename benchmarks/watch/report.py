@@ -24,6 +24,9 @@ POISON = "poison_fixed"
 EFFECT_VALUES = (0, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5)
 Z_VALUES = (0, 1, 2, 3, 4, 5, 6, 8)
 K_VALUES = (2, 4, 8, 16, 32, 64)
+# Seeds first run after the default rule was fixed (RelativeAlarm's defaults as committed in 6569840, chosen on seeds
+# 0-2): their checks score the rule on data it was not chosen on.
+HELD_OUT_SEEDS = (3, 4)
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,38 @@ def _kind(run: dict) -> str:
     return "poisoned" if run["poisoned"] else "clean"
 
 
+def run_checks(run: dict, alarms: list[dict]) -> list[tuple[str, bool]]:
+    """(check, passed) of one curriculum run, in the order the tables list them."""
+    v = verdicts(run, alarms)
+    if run["poisoned"]:
+        checks = [("fires in epoch 2", v["fires_in_epoch_2"]), ("none before", v["none_before"]),
+                  ("only the poisoned source", v["only_poison"]), ("poisoned source largest", v["poison_largest"])]
+    else:
+        checks = [("no alarm", v["clean_quiet"])]
+    return checks + [("random watch quiet", v["random_quiet"])]
+
+
+def held_out_summary(runs: list[dict], series: dict, seeds=HELD_OUT_SEEDS) -> list[str]:
+    """The checks of the seeds run after the rule was fixed, scored with the default rule."""
+    held = [r for r in runs if r["seed"] in seeds]
+    if not held:
+        return []
+    lines = ["", f"### Seeds run after the rule was fixed ({', '.join(map(str, sorted({r['seed'] for r in held})))})",
+             "", "The default rule was chosen on seeds 0-2; these seeds were first run afterwards, with it unchanged "
+             "(their live alarms come from it).", "", "| seed | poisoned source | checks passed | failed checks |",
+             "|---|---|---|---|"]
+    passed = total = 0
+    for run in held:
+        df = series.get((run["seed"], run["poisoned"]))
+        checks = run_checks(run, replay(df, RelativeAlarm()) if df is not None else run["alarms"])
+        ok = sum(c for _, c in checks)
+        passed, total = passed + ok, total + len(checks)
+        failed = ", ".join(name for name, c in checks if not c) or "none"
+        lines.append(f"| {run['seed']} | {_presence(run)} | {ok}/{len(checks)} | {failed} |")
+    lines += ["", f"{passed} of {total} checks pass on these seeds."]
+    return lines
+
+
 def render(result: dict, folder: Path = SERIES) -> str:
     runs = sorted(result.get("runs", []), key=lambda r: (r["seed"], not r["poisoned"]))
     series = {(r["seed"], r["poisoned"]): pd.read_csv(folder / f"seed{r['seed']}_{_kind(r)}.csv")
@@ -149,12 +184,7 @@ def render(result: dict, folder: Path = SERIES) -> str:
         df = series.get((run["seed"], run["poisoned"]))
         alarms = replay(df, RelativeAlarm()) if df is not None else run["alarms"]
         v = verdicts(run, alarms)
-        if run["poisoned"]:
-            checks = [("fires in epoch 2", v["fires_in_epoch_2"]), ("none before", v["none_before"]),
-                      ("only the poisoned source", v["only_poison"]), ("poisoned source largest", v["poison_largest"])]
-        else:
-            checks = [("no alarm", v["clean_quiet"])]
-        checks.append(("random watch quiet", v["random_quiet"]))
+        checks = run_checks(run, alarms)
         check_text = ", ".join(f"{name}: {'yes' if ok else '**no**'}" for name, ok in checks)
         live = sorted((a["watch"], a["source"], a["step"]) for a in run["alarms"])
         same = live == sorted((a["watch"], a["source"], a["step"]) for a in alarms)
@@ -162,6 +192,7 @@ def render(result: dict, folder: Path = SERIES) -> str:
         lines.append(f"| {run['seed']} | {'from epoch 2' if run['poisoned'] else 'absent'} | {run['steps']} | "
                      f"{v['second_epoch_step']} | {_alarm_text(v['backdoor_alarms'])} | "
                      f"{_alarm_text(v['random_alarms'])} | {v['largest']} | {check_text} | {live_text} |")
+    lines += held_out_summary(runs, series)
     tops = [(r["seed"], a) for r in runs for a in r["alarms"] if a["watch"] == "backdoor" and a["source"] == POISON]
     if tops:
         lines += ["", "Rows named by the live backdoor alarms (the five largest pushes of the poisoned source in the "

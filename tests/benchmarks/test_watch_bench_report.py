@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from benchmarks.watch.report import POISON, extremes, render, replay, verdicts
+from benchmarks.watch.report import POISON, extremes, held_out_summary, render, replay, verdicts
 from provenance.behaviour.watch_alarm import RelativeAlarm
 
 
@@ -51,3 +51,16 @@ def test_verdicts_and_render(tmp_path):
     text = render({"machine": "m", "args": {"seeds": [0, 1]}, "runs": [run], "overhead": None}, tmp_path)
     assert "poison_fixed @ step 15 (epoch 2)" in text
     assert "seed 0 clean; seed 1 poisoned; seed 1 clean; the overhead part" in text
+
+
+def test_held_out_summary_scores_only_the_later_seeds_with_the_default_rule():
+    totals = [{"watch": "backdoor", "source": POISON, "rows": 240, "cum_push": 700.0, "push_per_row": 2.9},
+              {"watch": "backdoor", "source": "a", "rows": 480, "cum_push": 48.0, "push_per_row": 0.1}]
+    base = {"steps": 30, "epoch_first_step": {"0": 0, "1": 15}, "alarms": [], "totals": totals}
+    runs = [dict(base, seed=0, poisoned=True), dict(base, seed=3, poisoned=True), dict(base, seed=4, poisoned=False)]
+    # Seed 4's "clean" series holds a source that pushes from step 15: its backdoor alarm fails "no alarm".
+    data = {(0, True): series(15), (3, True): series(15, seed=3), (4, False): series(15, seed=4)}
+    lines = held_out_summary(runs, data)
+    assert "| 3 | from epoch 2 | 5/5 | none |" in lines and "| 4 | absent | 1/2 | no alarm |" in lines
+    assert lines[-1] == "6 of 7 checks pass on these seeds." and not any(line.startswith("| 0 ") for line in lines)
+    assert held_out_summary(runs[:1], data) == []
