@@ -363,6 +363,10 @@ def _complete_pairs(rows: CaptureRows) -> CaptureRows:
 
 
 def _select_rows(rows: CaptureRows, keep: list[int], skipped: dict) -> CaptureRows:
+    # On a GPU the rows' host tensors are still being filled by asynchronous copies (CaptureEngine.end): wait for
+    # them before reading. The selection is then made from complete host data, so it needs no event of its own.
+    if rows.ready is not None:
+        rows.ready.synchronize()
     idx = torch.as_tensor(keep, dtype=torch.long)
 
     def take(x):
@@ -375,7 +379,7 @@ def _select_rows(rows: CaptureRows, keep: list[int], skipped: dict) -> CaptureRo
         step=rows.step, loss=take(rows.loss), prompt_len=take(rows.prompt_len),
         token_ids=[rows.token_ids[i] for i in keep],
         signatures={l: {k: take(v) for k, v in d.items()} for l, d in rows.signatures.items()},
-        columns={k: [v[i] for i in keep] for k, v in rows.columns.items()}, skipped=skipped, ready=rows.ready,
+        columns={k: [v[i] for i in keep] for k, v in rows.columns.items()}, skipped=skipped, ready=None,
         token_states=_take_tokens(rows, keep),
     )
 

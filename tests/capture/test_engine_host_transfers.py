@@ -69,3 +69,32 @@ def test_the_ready_event_is_recorded_after_every_host_copy(monkeypatch):
 
 def test_no_event_off_cuda():
     assert engine_module._copies_done_event(torch.device("cpu")) is None
+
+
+def test_dropping_a_half_pair_reads_the_rows_only_after_their_host_copies():
+    """DPO rows whose pair partner was skipped are dropped on the host: from tensors a GPU may still be filling."""
+    import numpy as np
+
+    from provenance.session import _complete_pairs
+    from provenance.store import CaptureRows
+
+    events = []
+    sig = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+
+    class Ready:
+        def synchronize(self):
+            events.append("synchronize")
+
+    class Watched(torch.Tensor):  # records when the selection reads it
+        def index_select(self, *args, **kwargs):
+            events.append("read")
+            return super().index_select(*args, **kwargs)
+
+    rows = CaptureRows(sample_id=[7, 7, 8], source=["s"] * 3, epoch=0, step=0, loss=sig[:, 0].clone(),
+                       prompt_len=np.ones(3, np.int32), token_ids=[np.ones(2, np.int32)] * 3,
+                       signatures={1: {"g_mean": sig.as_subclass(Watched)}},
+                       columns={"pair_id": [7, 7, 8], "role": ["chosen", "rejected", "chosen"]}, ready=Ready())
+    kept = _complete_pairs(rows)
+    assert events[0] == "synchronize" and events.count("synchronize") == 1 and "read" in events
+    assert kept.ready is None and kept.sample_id == [7, 7] and kept.skipped == {"incomplete_pair": 1}
+    torch.testing.assert_close(torch.as_tensor(kept.signatures[1]["g_mean"]), sig[:2])
