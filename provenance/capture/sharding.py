@@ -41,8 +41,7 @@ _WHY = {
     "pipeline parallelism": "each rank runs only some of the layers, so no rank sees every captured layer and the "
                             "logits",
 }
-_FIX = ("capture needs each sample's tokens whole on one data-parallel rank: shard parameters only (DDP, FSDP, "
-        "FSDP2 fully_shard or HSDP over a data-parallel mesh; e.g. Lightning's "
+_FIX = ("shard parameters only (DDP, FSDP, FSDP2 fully_shard or HSDP over a data-parallel mesh; e.g. Lightning's "
         "ModelParallelStrategy(data_parallel_size=<world size>, tensor_parallel_size=1))")
 
 
@@ -81,8 +80,8 @@ def check_mesh(mesh, where: str) -> None:
         name, size, kind = bad[0]
         dims = ", ".join(f"{n!r} of size {s} ({k})" for n, s, k in bad)
         raise CaptureConfigError(
-            f"{where} has dimension {dims}: per-sample capture is impossible with {kind} because {_WHY[kind]}. "
-            f"Fix: {_FIX}."
+            f"{where} has dimension {dims}: per-sample capture is impossible with {kind} because {_WHY[kind]}, "
+            f"and capture needs each sample's tokens whole on one data-parallel rank. Fix: {_FIX}."
         )
 
 
