@@ -62,7 +62,7 @@ def render(results: dict) -> str:
     notes = []
     for c in results["overhead"]:
         if "skipped" in c:
-            notes.append(f"- {c['model']} {c['tuning']}: not run: {c['skipped']}")
+            notes.append(f"- {c['model']} {c['tuning']}: {c['skipped']}")
             continue
         lag, wait = c["writer_pickup_lag_ms"], c["writer_event_wait_ms"]
         ratios = ", ".join(f"{r:.3f}" for r in c["ratios"])

@@ -44,6 +44,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=None, help="untimed steps per trial (default 3; --smoke: 1)")
     p.add_argument("--steps", type=int, default=None, help="timed steps per trial (default 10; --smoke: 2)")
     p.add_argument("--repeats", type=int, default=None, help="with/without pairs per case (default 3; --smoke: 2)")
+    p.add_argument("--budget-s", type=float, default=420.0,
+                   help="no overhead case starts after this many seconds of the run (default 420: make gpu-check "
+                        "stays within 8 minutes); the cases left are recorded as not run")
     args = p.parse_args(argv)
     smoke = args.smoke
     defaults = {"device": "cpu" if smoke else "cuda", "models": ["tiny-llama"] if smoke else ["llama-1b", "smollm2-135m"],
@@ -52,6 +55,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     for name, value in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
+    if not args.budget_s > 0:
+        p.error(f"--budget-s must be positive, got {args.budget_s}")
     for name in ("batch_size", "seq_len", "warmup", "steps", "repeats"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
@@ -119,10 +124,17 @@ def main(argv=None) -> int:
                 spec = CaseSpec(model=model, tuning=tuning, batch_size=args.batch_size, seq_len=args.seq_len,
                                 warmup=args.warmup, steps=args.steps, repeats=args.repeats)
                 print(f"(b) {model} {tuning}:", flush=True)
+                used = time.perf_counter() - t_start
+                if used > args.budget_s:
+                    reason = f"not started: the run had used {used:.0f} s of its {args.budget_s:g} s budget (--budget-s)"
+                    overhead.append({"model": model, "tuning": tuning, "skipped": reason})
+                    complete = False
+                    print(f"    {reason}", flush=True)
+                    continue
                 try:
                     case = measure_case(spec, args.device, dtype, log=lambda line: print(line, flush=True))
                 except ModelUnavailable as err:
-                    overhead.append({"model": model, "tuning": tuning, "skipped": str(err)})
+                    overhead.append({"model": model, "tuning": tuning, "skipped": f"not run: {err}"})
                     complete = False
                     print(f"    not run: {err}", flush=True)
                     continue

@@ -45,6 +45,17 @@ def test_smoke_mode_writes_the_results_and_their_rendering(tmp_path):
     assert "| cpu | bf16 | 2 | 0 | 0 | 0 |" in md and "| tiny-llama | full |" in md
 
 
+def test_cases_past_the_time_budget_are_recorded_as_not_run(tmp_path):
+    out = tmp_path / "results.json"
+    rc = run.main(["--smoke", "--parts", "overhead", "--budget-s", "1e-9", "--out", str(out)])
+    results = json.loads(out.read_text())
+    assert rc == 1 and results["ok"] is False and results["exactness"] == []
+    assert [(c["model"], c["tuning"]) for c in results["overhead"]] == [("tiny-llama", "lora"), ("tiny-llama", "full")]
+    for c in results["overhead"]:
+        assert c["skipped"].startswith("not started: the run had used 0 s of its 1e-09 s budget (--budget-s)")
+    assert "- tiny-llama full: not started: the run had used" in out.with_suffix(".md").read_text()
+
+
 def test_junit_report_is_counted_with_failures_and_skip_reasons(tmp_path):
     xml = tmp_path / "junit.xml"
     xml.write_text(
