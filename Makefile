@@ -214,3 +214,14 @@ bench-rept: $(STAMP) $(BERGSON_STAMP)
 bench-watch: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m benchmarks.watch.bench --seeds 0 1 2 --threads 1
 	$(PY) -m benchmarks.watch.report
+
+# GPU readiness (benchmarks/gpu_check/README.md): the capture exactness tests on CUDA (fp32, bf16 autocast), the
+# step-time ratio with / without capture on a random ~1B Llama and SmolLM2-135M (bf16, LoRA and full), host bytes per
+# step and the writer's lag -> benchmarks/gpu_check/results-<device>.json and .md; ~3-5 min on one GPU, no network.
+# Not on $(STAMP): `make setup` installs the CPU torch. GPU_PYTHON is an interpreter with a CUDA build of torch and the
+# project's dependencies (README.md there says which); GPU_CHECK_ARGS passes options (--smoke: CPU, tiny model).
+.PHONY: gpu-check
+GPU_PYTHON ?= $(PY)
+GPU_CHECK_ARGS ?=
+gpu-check:
+	$(GPU_PYTHON) -m benchmarks.gpu_check.run $(GPU_CHECK_ARGS)
