@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from provenance.attribution.attributor import COMBINE_MODES, Attributor
 from provenance.attribution.cases import TestCase
+from provenance.attribution.groups import group_lines, safe_name, write_group_ids, write_ids
 from provenance.attribution.method import AttributionMethod
 from provenance.attribution.registry import (
     DEFAULT_METHOD,
@@ -135,6 +137,45 @@ def print_ranking(res, top_k: int, snippet_chars: int = 70) -> None:
         for q, g in res.wording.groupby("query", sort=False):
             console.print(table_of(f"{q}: rows whose words the answers reuse (token match; not the ranking above: "
                                    "it disagrees with the signature)", g))
+    print_checks(res, console)
+
+
+def print_checks(res, console: Console | None = None) -> None:
+    """The competing groups and the lexical-floor warnings of a result (nothing when it has none)."""
+    console = console or Console()
+    for found in res.groups:
+        console.print("[bold]competing groups[/bold] " + escape("\n".join(group_lines(found))))
+    for w in res.warnings:
+        console.print("[bold yellow]warning[/bold yellow] " + escape(w.message))
+        if w.group.command:
+            console.print(escape(f"  settle it: {w.group.command}"))
+
+
+def write_check_ids(res, folder: str) -> list[Path]:
+    """The ranking file of every competing group and of every warning's text group, in ``folder`` (created);
+    fills in their ``provenance validate`` commands. Nothing is written when the result has neither."""
+    paths = write_group_ids(res.groups, folder)
+    if res.warnings:
+        Path(folder).mkdir(exist_ok=True)
+        paths += [write_ids(w.group, Path(folder) / f"{safe_name(w.query)}-text-baseline.csv") for w in res.warnings]
+    return paths
+
+
+def result_json(res) -> dict:
+    """What ``provenance query --json`` prints."""
+    return {"method": res.method, "seconds": res.seconds, "explanation": res.explanation,
+            "ranking": res.ranking.to_dict(orient="records"), "sources": res.sources.to_dict(orient="records"),
+            "wording": None if res.wording is None else res.wording.to_dict(orient="records"),
+            "groups": [g.to_dict() for g in res.groups], "warnings": [w.to_dict() for w in res.warnings],
+            "checks": res.checks}
+
+
+def _groups_dir(groups_dir: str | None, out: str | None) -> str:
+    """Where the group id files go (``--groups-dir``; default ``<out>.groups``, else ./provenance-groups), checked
+    before the query runs."""
+    folder = groups_dir or (f"{out}.groups" if out else "provenance-groups")
+    _check_out(folder, "--groups-dir")
+    return folder
 
 
 STORE_ARG = typer.Argument(..., help="store path or fsspec URL")
@@ -151,6 +192,13 @@ SIGNATURE_OPT = typer.Option(None, help="signature variant (default: the library
 LAYER_OPT = typer.Option(None, help="layer (default: the library's default for the run)")
 EPOCHS_OPT = typer.Option("last", help="last, all, mean (TracIn-style) or an epoch number")
 MISMATCH_OPT = typer.Option(False, help="query even if the model's config hash differs from the store's")
+GROUPS_OPT = typer.Option(True, "--groups/--no-groups", help="look for competing groups among the top rows (same "
+                          "answer in another prompt context, or two sources of the same words)")
+LEXICAL_FLOOR_OPT = typer.Option(True, "--lexical-floor/--no-lexical-floor", help="warn when BM25 on prompt and "
+                                 "response disagrees sharply with the ranking (scores every stored row: O(rows))")
+GROUPS_DIR_OPT = typer.Option(None, help="folder for the ranking files of competing groups (what `provenance "
+                              "validate --ranking` reads; default <--out>.groups, else ./provenance-groups); written "
+                              "only when groups or a warning are reported")
 MAX_LENGTH_OPT = typer.Option(DEFAULT_MAX_LENGTH, "--max-length", min=1,
                               help="tokens of a test case (prompt + response, cut on the right like a training "
                               "sample); a warning names each case cut")
@@ -183,13 +231,19 @@ def query(
     base_model: str = typer.Option(None, help="--method token-match, auto-choice, or auto with --combine mean: the "
                                    "model before fine-tuning (default: the --adapter model with its adapters disabled)"),
     max_length: int = MAX_LENGTH_OPT,
+    groups: bool = GROUPS_OPT,
+    lexical_floor: bool = LEXICAL_FLOOR_OPT,
+    groups_dir: str = GROUPS_DIR_OPT,
 ) -> None:
     """Which training samples explain a response? Ranked rows and per-source shares.
 
     Prints per test case (or, with --combine mean, for the behaviour the cases show) a table (rank, score, source,
-    sample id, snippet) and each source's share of the top-k."""
+    sample id, snippet) and each source's share of the top-k; then, when the top rows form competing groups or a
+    text baseline disagrees sharply, what sets the groups apart and the `provenance validate` command that settles
+    it (each group's ids written to --groups-dir)."""
     _check_method(method, top_k)
     _check_out(out)
+    folder = _groups_dir(groups_dir, out)
     if combine not in COMBINE_MODES:
         raise typer.BadParameter(f"--combine must be one of {COMBINE_MODES}, got {combine!r}")
     # --base-model as given stands in for the model until the options are known to fit the method
@@ -198,18 +252,16 @@ def query(
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
     base = _load_model(base_model, None)[0] if base_model else None
-    res = att.query(test_cases, method=_build(method, replace(options, base=base)), k=top_k, combine=combine)
+    res = att.query(test_cases, method=_build(method, replace(options, base=base)), k=top_k, combine=combine,
+                    groups=groups, lexical_floor=lexical_floor)
+    write_check_ids(res, folder)
     if out:
         res.ranking.to_csv(f"{out}.csv", index=False)
         res.sources.to_csv(f"{out}.sources.csv", index=False)
         if res.wording is not None:
             res.wording.to_csv(f"{out}.wording.csv", index=False)
     if as_json:
-        typer.echo(json.dumps({"method": res.method, "seconds": res.seconds, "explanation": res.explanation,
-                               "ranking": res.ranking.to_dict(orient="records"),
-                               "sources": res.sources.to_dict(orient="records"),
-                               "wording": None if res.wording is None else res.wording.to_dict(orient="records")},
-                              indent=2, default=str))
+        typer.echo(json.dumps(result_json(res), indent=2, default=str))
         return
     print_ranking(res, top_k)
 
@@ -234,6 +286,9 @@ def report(
     title: str = typer.Option("Forensic attribution report", help="title of the report"),
     out: str = typer.Option(..., "--out", help="the HTML file to write"),
     max_length: int = MAX_LENGTH_OPT,
+    groups: bool = GROUPS_OPT,
+    lexical_floor: bool = LEXICAL_FLOOR_OPT,
+    groups_dir: str = GROUPS_DIR_OPT,
 ) -> None:
     """The query as a self-contained HTML report with token heat-maps.
 
@@ -246,10 +301,14 @@ def report(
         raise typer.BadParameter(f"--top-hits must be >= 0, got {top_hits}")
     options = _options(signature, layer, epochs)   # the report ranks per test case
     _check_options(method, options)
+    if groups_dir:
+        _check_out(groups_dir, "--groups-dir")
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
     data = gather_report(att, test_cases, k=top_k, top_hits=top_hits, method=_build(method, options),
-                         token_layer=token_layer)
+                         token_layer=token_layer, groups=groups, lexical_floor=lexical_floor)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)     # as write_report does: the ids go beside the report
+    write_check_ids(data.result, groups_dir or f"{out}.groups")
     info = dict(data.info, model=model + (f" + adapter {adapter}" if adapter else ""))
     path = write_report(out, data.result, data.token_scores, cases=data.test, title=title, score=token_score,
                         info=info, extra_sections=data.sections)

@@ -19,6 +19,14 @@ features from a store and describes the groups. Why these tests:
   the same size from a background sample of the store; p as above. Scattered rows (noise) are as spread as the
   background and are left unassigned.
 
+* **Scattered rows first (before any split).** A few scattered rows among the top rows inflate the covariance
+  the split test's null is drawn with, and hide two real groups. So the rows that cannot belong to any group are
+  set aside first: a row is kept (a *core* row, as in density clustering) only when its ``min_size - 1``-th
+  nearest neighbour among the top rows is closer than the ``alpha`` quantile of that same distance in sets of as
+  many points drawn from a Gaussian with the background rows' covariance (the training data's spread without its
+  clusters; random rows themselves would not do: a store of templated rows has close neighbours everywhere). The
+  threshold is thus a quantile of a null, not a tuned radius; scattered rows are reported as unassigned.
+
 The split is applied recursively to each accepted side (divisive clustering) while both sides keep at least
 ``min_size`` rows. Every test runs at level ``alpha``; the defaults are a conventional 0.01 with 199 Monte-Carlo
 draws (the smallest attainable p is 1/200 = 0.005 < 0.01). Nothing here is fitted on a benchmark: the only
@@ -32,8 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["ALPHA", "DRAWS", "MIN_GROUP_SIZE", "GroupSplit", "coherence_pvalue", "detect_groups", "split_test",
-           "two_means"]
+__all__ = ["ALPHA", "DRAWS", "MIN_GROUP_SIZE", "GroupSplit", "coherence_pvalue", "core_rows", "detect_groups",
+           "split_test", "two_means"]
 
 ALPHA = 0.01
 DRAWS = 199
@@ -188,6 +196,39 @@ def coherence_pvalue(group: np.ndarray, background: np.ndarray, rng: np.random.G
     return _mc_pvalue(_spread(group), null, draws, alpha)
 
 
+def _kth_neighbour(x: np.ndarray, k: int) -> np.ndarray:
+    """Per row of ``x`` [..., n, D], the distance to its ``k``-th nearest other row."""
+    sq = (x ** 2).sum(-1)
+    d2 = sq[..., :, None] + sq[..., None, :] - 2 * np.matmul(x, np.swapaxes(x, -1, -2))
+    n = x.shape[-2]
+    d2[..., np.arange(n), np.arange(n)] = np.inf
+    return np.sqrt(np.maximum(np.sort(d2, -1)[..., k - 1], 0))
+
+
+def core_rows(x: np.ndarray, background: np.ndarray, rng: np.random.Generator, *, alpha: float = ALPHA,
+              min_size: int = MIN_GROUP_SIZE) -> tuple[np.ndarray, float]:
+    """Rows of ``x`` with ``min_size - 1`` neighbours closer than rows of a structureless cloud have theirs (see
+    the module doc).
+
+    The null: sets of ``len(x)`` points drawn from a Gaussian with the background rows' mean and covariance (the
+    training data's spread, without its clusters: a store full of near-duplicate or templated rows would make
+    random *rows* as close as a real group); each point's distance to its ``min_size - 1``-th nearest other point.
+    A row of ``x`` is a core row when its own such distance is below the null's ``alpha`` quantile. Enough sets
+    are drawn for ``10 / alpha`` null distances.
+
+    Returns:
+        ``(mask [N], the distance threshold)``.
+    """
+    n, k = len(x), min_size - 1
+    if n <= k or len(background) < 2:
+        return np.zeros(n, bool), 0.0
+    centred = (background - background.mean(0)) / np.sqrt(len(background) - 1)
+    sets = int(np.ceil(10 / alpha / n))
+    null = _kth_neighbour(rng.standard_normal((sets, n, len(background))) @ centred, k).ravel()
+    eps = float(np.quantile(null, alpha))
+    return _kth_neighbour(x, k) < eps, eps
+
+
 @dataclass
 class GroupSplit:
     """What `detect_groups` found.
@@ -199,9 +240,11 @@ class GroupSplit:
         cluster_index: The cluster index (W2 / W1) of every split test, aligned with ``split_p``.
         coherence_p: Per group, its coherence p-value.
         rejected_p: Coherence p-values of the clusters that failed the test (left unassigned).
+        scattered: Rows left out before splitting: no ``min_size - 1`` neighbours closer than random rows have.
     """
 
     labels: np.ndarray
+    scattered: int = 0
     split_p: list[float] = field(default_factory=list)
     cluster_index: list[float] = field(default_factory=list)
     coherence_p: list[float] = field(default_factory=list)
@@ -214,8 +257,9 @@ class GroupSplit:
 
 def detect_groups(x: np.ndarray, background: np.ndarray, *, alpha: float = ALPHA, draws: int = DRAWS,
                   min_size: int = MIN_GROUP_SIZE, seed: int = 0) -> GroupSplit:
-    """Coherent groups among the rows of ``x``: divisive 2-means accepted by `split_test` at ``alpha``, each
-    resulting cluster kept as a group when `coherence_pvalue` against ``background`` is below ``alpha``.
+    """Coherent groups among the rows of ``x``: the `core_rows`, split by divisive 2-means accepted by
+    `split_test` at ``alpha``, each resulting cluster kept as a group when `coherence_pvalue` against
+    ``background`` is below ``alpha``.
 
     Args:
         x: ``[N, D]`` features of the rows (the ranking's top rows).
@@ -234,8 +278,9 @@ def detect_groups(x: np.ndarray, background: np.ndarray, *, alpha: float = ALPHA
     if not 0 < alpha < 1 or draws < 1 or min_size < 2:
         raise ValueError(f"need 0 < alpha < 1, draws >= 1 and min_size >= 2; got {alpha}, {draws}, {min_size}")
     rng = np.random.default_rng(seed)
-    out = GroupSplit(labels=np.full(len(x), -1, np.int64))
-    leaves, todo = [], [np.arange(len(x))]
+    core, _ = core_rows(x, background, rng, alpha=alpha, min_size=min_size)
+    out = GroupSplit(labels=np.full(len(x), -1, np.int64), scattered=int((~core).sum()))
+    leaves, todo = [], [np.flatnonzero(core)]
     while todo:
         idx = todo.pop(0)
         if len(idx) < 2 * min_size:

@@ -304,6 +304,10 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, layer: int | Non
         l, sides = where
         rows = top["row"].to_numpy(np.int64)
         bg_rows = background_rows(att, top["sample_id"], BACKGROUND_PER_ROW * len(top))
+        if len(bg_rows) < 2 * min_size:     # a ranking of (nearly) the whole store: no random rows to compare with
+            checked[str(query)] = {"rows": len(top), "groups": 0, "skipped": f"{len(bg_rows)} rows outside the ranking",
+                                   "seconds": time.perf_counter() - t0}
+            continue
         x, bg, cols = group_features(att.store, l, sides, rows, bg_rows)
         split = detect_groups(x, bg, alpha=alpha, draws=draws, min_size=min_size, seed=seed)
         info = {"rows": len(top), "layer": l, "split_p": split.split_p[0] if split.split_p else None,

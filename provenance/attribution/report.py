@@ -52,8 +52,8 @@ SCORE_LABELS = {"abs_gxa": "|grad × activation|", "gxa": "grad × activation", 
 
 __all__ = [
     "BAR_WIDTH", "CSP", "CSS", "PALETTE", "SCORE_LABELS", "ReportData", "ReportSection", "build_report", "gather_report",
-    "ranking_table", "run_sections", "source_chart", "source_colours", "token_heatmap", "user_text", "write_report",
-    "write_sections_report",
+    "groups_block", "ranking_table", "run_sections", "source_chart", "source_colours", "token_heatmap", "user_text",
+    "warning_block", "write_report", "write_sections_report",
 ]
 
 
@@ -71,7 +71,8 @@ class ReportData:
 
 
 def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, method=None, signature=None,
-                  layer: int | None = None, epochs="last", token_layer: int | None = None) -> ReportData:
+                  layer: int | None = None, epochs="last", token_layer: int | None = None, groups: bool = True,
+                  lexical_floor: bool = False) -> ReportData:
     """Test signatures, the top-``k`` query and the token scores of the ``top_hits`` best rows of every case.
 
     Token scores are computed at ``token_layer``; by default the query's layer (else the store's default layer),
@@ -89,6 +90,8 @@ def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, met
         layer: Its layer.
         epochs: Its row selection.
         token_layer: Layer of the token scores.
+        groups: Look for competing groups among the top rows (`Attributor.query`).
+        lexical_floor: Compare with the text baseline (`Attributor.query`; O(rows)).
 
     Returns:
         The `ReportData` to render with `write_report`.
@@ -102,7 +105,7 @@ def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, met
     if token_layer is None and tl == n_layers and below:
         tl = max(below)
     test = att.signatures(cases, sorted(set(needed) | {tl}))
-    result = att.query(test, method=method, k=k)
+    result = att.query(test, method=method, k=k, groups=groups, lexical_floor=lexical_floor)
     scores = token_attribution(att, result, test, tl, top=min(top_hits, k)) if top_hits > 0 else pd.DataFrame()
     info = {"store": att.store.url, "run": att.store.run, "rows in store": len(att.store), "method": result.method,
             "top-k": k, "token layer": tl, "query seconds": f"{result.seconds:.2f}"}
@@ -170,6 +173,52 @@ def ranking_table(rows: pd.DataFrame, colours: dict[str, str], snippet_chars: in
             f'<td class="text">{_e(prompt)} <b>→</b> {_e(resp)}</td></tr>')
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def _terms(terms: list[str]) -> str:
+    return ", ".join(f"<q>{_e(t)}</q>" for t in terms) or '<span class="muted">none</span>'
+
+
+def _group_rows(g, extra: str = "") -> str:
+    src = ", ".join(f"{_e(s)} {c}" for s, c in g.sources.items())
+    ranks = ", ".join(str(r) for r in sorted(g.ranks)[:12]) + (", ..." if len(g.ranks) > 12 else "")
+    cmd = f'<div class="cmd"><code>{_e(g.command)}</code></div>' if g.command else ""
+    return (f'<tr class="group" data-group="{_e(g.label)}" data-size="{g.size}"><td><b>{_e(g.label)}</b></td>'
+            f'<td class="num">{g.size}</td><td>{_e(ranks)}</td><td>{src}</td><td class="num">{_fmt(g.mean_score)}</td>'
+            f"<td>{_terms(g.prompt_terms)}</td><td>{_terms(g.response_terms)}</td>"
+            f'<td class="text">{_e(user_text(g.prompt_example)[-70:])} <b>→</b> '
+            f'{_e(" ".join(g.response_example.split())[:70])}{extra}{cmd}</td></tr>')
+
+
+_GROUP_HEAD = ('<table class="ranking groups"><thead><tr><th>group</th><th>rows</th><th>ranks</th><th>sources</th>'
+               '<th>mean score</th><th>prompt n-grams</th><th>response n-grams</th><th>example and the command that '
+               'settles it</th></tr></thead><tbody>')
+
+
+def groups_block(found) -> str:
+    """A query's competing groups (`provenance.attribution.groups.CompetingGroups`): the test, one table row per
+    group (size, ranks, sources, mean score, distinguishing n-grams, an example, its validate command) and which
+    group ranks first and why."""
+    side = {"prompt": "the prompt: the same answer in another context",
+            "response": "the response: other words for the answer"}[found.differs_in]
+    sep = ", ".join(f"{_e(s)} {v:.0%}" for s, v in found.separation.items())
+    return (f'<div class="competing" data-query="{_e(found.query)}" data-groups="{len(found.groups)}">'
+            f"<h3>Competing groups among the top {found.considered} rows</h3><p>The top rows form "
+            f"{len(found.groups)} distinct groups (split p={found.split_p:.3g} &lt; {found.alpha}; each group more "
+            f"alike than random training rows; {found.unassigned} rows in no group). They differ mostly in {_e(side)} "
+            f"(share of variance between the groups at layer {found.layer}: {sep}).</p>" + _GROUP_HEAD
+            + "".join(_group_rows(g) for g in found.groups) + "</tbody></table>"
+            f'<p class="why"><b>First:</b> {_e(found.why)}. Retraining without a group (the command in its row; '
+            f"RECIPE.yaml and HELDOUT_PROMPTS.jsonl stand for your recipe and held-out prompts) settles which group "
+            f"the behaviour comes from.</p></div>")
+
+
+def warning_block(warning) -> str:
+    """A lexical-floor warning (`provenance.attribution.lexical_floor.LexicalFloorWarning`) and the text
+    baseline's top group."""
+    return (f'<div class="warn" data-query="{_e(warning.query)}" data-overlap="{warning.overlap}" '
+            f'data-k="{warning.k}"><b>Warning: below the lexical floor?</b> {_e(warning.message)}'
+            + _GROUP_HEAD + _group_rows(warning.group) + "</tbody></table></div>")
 
 
 def _colour(value: float, scale: float) -> str:
@@ -254,6 +303,8 @@ def build_report(result: AttributionResult, token_scores: pd.DataFrame | None = 
         body.append(_query_block(name, by_name.get(name)))
         body.append(f"<h3>Sources of the top-{len(rows)}</h3>" + source_chart(shares, colours, len(rows)))
         body.append("<h3>Ranked training samples</h3>" + ranking_table(rows, colours))
+        body += [groups_block(g) for g in result.groups if g.query == name]
+        body += [warning_block(w) for w in result.warnings if w.query == name]
         hits = tok[tok["query"] == name] if len(tok) else tok
         if len(hits):
             body.append(f'<h3>Token heat-maps of the top {hits["rank"].nunique()} hits</h3><p class="legend">'

@@ -35,6 +35,9 @@ table.ranking th{background:#f3f4f6;font-weight:600}td.num{text-align:right;font
 .tok{white-space:pre-wrap;border-radius:2px}.tok.frame{color:#9ca3af}.tok.resp{text-decoration:underline dotted #9ca3af}
 .tok.top{outline:2px solid #111827;font-weight:700}.tok sup{font-size:9px;color:#111827;margin-left:1px}
 .sep{display:block;height:6px}.legend{font-size:12px;color:#4b5563}
+.competing{border:1px solid #93c5fd;background:#eff6ff;border-radius:6px;padding:4px 12px;margin:10px 0}
+.warn{border:1px solid #f59e0b;background:#fffbeb;border-radius:6px;padding:8px 12px;margin:10px 0}
+.cmd code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 """
 
 
