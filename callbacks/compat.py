@@ -269,6 +269,63 @@ def packs_sequences(trainer) -> bool:
                 or getattr(trainer, "padding_free", False))
 
 
+def uses_deepspeed(trainer) -> bool:
+    """Whether the trainer trains through DeepSpeed: ``trainer.is_deepspeed_enabled``, ``args.deepspeed`` (a config),
+    or accelerate's state with distributed type DEEPSPEED (``accelerate launch --use_deepspeed``).
+
+    Why: `Trainer.create_accelerator_and_postprocess` sets ``is_deepspeed_enabled`` from accelerate's state; the
+    other two are where that state comes from, read too so a trainer built by other means is still recognised.
+    Checked on transformers 5.0-5.23, accelerate 1.10-1.15.
+    """
+    from accelerate.utils import DistributedType
+
+    if getattr(trainer, "is_deepspeed_enabled", False) or getattr(trainer.args, "deepspeed", None):
+        return True
+    state = getattr(getattr(trainer, "accelerator", None), "state", None)
+    return getattr(state, "distributed_type", None) == DistributedType.DEEPSPEED
+
+
+def fsdp_version(trainer) -> int | None:
+    """The FSDP version accelerate trains the model with (1: `FullyShardedDataParallel`, 2: `fully_shard`), or None
+    without FSDP (``trainer.is_fsdp_enabled``, ``trainer.accelerator.state.fsdp_plugin.fsdp_version``).
+
+    Why: the Trainer keeps whether FSDP is on, and accelerate's plugin which version; no public accessor gives the
+    version. On CPU processes (distributed type MULTI_CPU) accelerate 1.15 never turns FSDP on: the plugin is dropped
+    and the run is DDP, reported here as None. Checked on transformers 5.0-5.23, accelerate 1.10-1.15.
+    """
+    if not getattr(trainer, "is_fsdp_enabled", False):
+        return None
+    plugin = getattr(trainer.accelerator.state, "fsdp_plugin", None)
+    return int(getattr(plugin, "fsdp_version", 1) or 1)
+
+
+def parallelism_sizes(trainer) -> dict[str, int]:
+    """Sizes of the context-, sequence- and tensor-parallel dimensions the trainer runs with, by accelerate's names
+    (``cp``, ``sp``, ``tp``; 1 when unused): its `ParallelismConfig` (``trainer.accelerator.parallelism_config``, else
+    ``args.parallelism_config``) and the tensor-parallel size of a model sharded at load (``model.tp_size``).
+
+    Why: these layouts split one sample's tokens across ranks, or train the same samples on several ranks, and the
+    Trainer reaches them only through these fields (the device mesh exists only once accelerate has built it).
+    Checked on transformers 5.0-5.23, accelerate 1.10-1.15.
+    """
+    config = getattr(getattr(trainer, "accelerator", None), "parallelism_config", None)
+    if config is None:
+        config = getattr(trainer.args, "parallelism_config", None)
+    sizes = {name: int(getattr(config, f"{name}_size", None) or 1) for name in ("cp", "sp", "tp")}
+    sizes["tp"] = max(sizes["tp"], int(getattr(trainer.model, "tp_size", None) or 1))
+    return sizes
+
+
+def unwrap_model(trainer, model):
+    """The model inside accelerate's wrappers (DDP, FSDP1, torch.compile): ``trainer.accelerator.unwrap_model``.
+
+    Why: after `accelerator.prepare` the Trainer's ``model`` can be a wrapper around the module the callback hooked
+    (FSDP2 shards in place and keeps the module). Checked on accelerate 1.10-1.15.
+    """
+    accelerator = getattr(trainer, "accelerator", None)
+    return accelerator.unwrap_model(model, keep_torch_compile=False) if accelerator is not None else model
+
+
 def is_vision_dataset(trainer) -> bool:
     """Whether TRL's trainer found images in the dataset (private ``_is_vision_dataset``). Checked on TRL 1.16."""
     return bool(getattr(trainer, "_is_vision_dataset", False))

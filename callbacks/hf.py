@@ -19,7 +19,7 @@ checks that the installed transformers (and TRL) are versions it supports, and:
   attributes, ...) goes through `provenance.callbacks.compat`, which says why each is needed and which versions it
   was checked on;
 - fails at trainer construction on what cannot work: packing / padding-free rows, unknown layers, a store of another
-  model, a DPO loss that is not a sum of per-pair terms.
+  model, a DPO loss that is not a sum of per-pair terms, and the sharded setups below that it does not support.
 
 SFT (`Trainer`, `SFTTrainer`): the loss is the token cross-entropy of the batch's `labels`; every sample's gradients
 are rescaled to those of its own mean response cross-entropy (see `CaptureEngine`). Which tokens are the "response" is
@@ -47,12 +47,22 @@ Trainer's own resume continues the epoch exactly (it skips the trained batches w
 Ids: a `datasets.Dataset` with repeated `sample_id`s is refused when the trainer is built; any dataset (a torch
 Dataset, a streaming one) is also checked batch by batch: an id that comes twice in one epoch on a rank is refused
 with the ids and the epoch. A DPO pair's chosen and rejected rows share the pair's id and are told apart by `role`.
+
+Sharded training: DDP, and FSDP2 through accelerate (``TrainingArguments(fsdp=True, fsdp_config={"version": 2, ...})``
+or an accelerate config with ``fsdp_version: 2``), with FSDP's activation checkpointing or the Trainer's gradient
+checkpointing. Each rank writes its own store group and rank 0's layer choice is broadcast, as under DDP. accelerate
+shards the model in place when `train()` prepares it; the callback hooks that same module and checks at
+`on_train_begin` that it is still the one that trains (the run records ``sharding = "fsdp2"``). Refused when the
+trainer is built: DeepSpeed (untested, see `DEEPSPEED_REFUSAL`; FSDP2 is the supported alternative), FSDP1, and
+context / sequence / tensor parallelism (`provenance.capture.sharding` says why). accelerate 1.15 turns FSDP on only
+on accelerator devices: on CPU processes it ignores `fsdp=` and trains with DDP.
 """
 from __future__ import annotations
 
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import torch
@@ -61,6 +71,7 @@ from transformers import Trainer, TrainerCallback
 from provenance.callbacks import compat
 from provenance.capture import find_layout
 from provenance.capture.config import CaptureConfig, CaptureOptions, Unpack, resolve_config
+from provenance.capture.sharding import check_mesh, check_model_sharding
 from provenance.errors import CaptureConfigError, CaptureInputError
 from provenance.hf import META_KEYS, ProvenanceDataCollator, with_sample_ids
 from provenance.session import CaptureSession
@@ -77,6 +88,13 @@ _ONE_PAIR_DPO_LOSSES = {"sft"}
 _TRAINER_ATTR = "_provenance_callback"
 _WRAPPED_ATTR = "_provenance_wrapped"
 
+DEEPSPEED_REFUSAL = (
+    "capture does not support DeepSpeed (any ZeRO stage) yet: exact per-sample capture under DeepSpeed's engine "
+    "(ZeRO parameter partitioning, its own backward and loss scaling) has not been tested, because DeepSpeed cannot "
+    "run in provenance's test environment. Use FSDP2, which shards parameters, gradients and optimizer state as "
+    "ZeRO-3 does and is tested: TrainingArguments(fsdp=True, fsdp_config={'version': 2}) or an accelerate config "
+    "with fsdp_version: 2"
+)
 NOT_BOUND_HELP = (
     "ProvenanceTrainerCallback is not attached to a trainer: pass it at construction (Trainer(..., callbacks=[cb])) "
     "so it can wrap the data collator before the dataloader exists, or call cb.bind(trainer) before trainer.train()"
@@ -173,6 +191,7 @@ class ProvenanceTrainerCallback(TrainerCallback):
                 raise CaptureConfigError(NOT_BOUND_HELP)
             self.bind(trainer)
         trainer = self.trainer
+        self._check_prepared_model(trainer)
         self.session.extra_run_attrs = self._run_attrs(trainer)
         if self.is_dpo:
             reference = compat.dpo_reference(trainer)
@@ -277,6 +296,19 @@ class ProvenanceTrainerCallback(TrainerCallback):
         return batch, None
 
     # ---- internals ------------------------------------------------------------------------------------------
+    def _check_prepared_model(self, trainer) -> None:
+        """After `accelerator.prepare` (which under FSDP2 shards the model in place): the trainer must still train
+        the module the callback hooks, and its sharding must keep each sample whole on one rank."""
+        hooked = self.session.model
+        if trainer.model is not hooked and compat.unwrap_model(trainer, trainer.model) is not hooked:
+            raise CaptureConfigError(
+                f"the trainer's model after accelerate prepared it ({type(trainer.model).__name__}) is neither the "
+                f"module the callback hooked when the trainer was built ({type(hooked).__name__}) nor a wrapper of "
+                f"it, so capture would watch a model that does not train: do not replace trainer.model after "
+                f"building the trainer"
+            )
+        self.session.sharding = check_model_sharding(hooked)  # at bind the model was not sharded yet
+
     def _prepare_dataset(self, trainer) -> None:
         dataset = trainer.train_dataset
         if dataset is None:
@@ -361,6 +393,19 @@ def _strip_meta(module, args, kwargs):
 
 def _refuse_unsupported(trainer, is_dpo: bool) -> None:
     args = trainer.args
+    if compat.uses_deepspeed(trainer):
+        raise CaptureConfigError(DEEPSPEED_REFUSAL)
+    version = compat.fsdp_version(trainer)
+    if version is not None and version != 2:
+        raise CaptureConfigError(
+            f"capture supports FSDP2 under the Trainer, but accelerate's FSDP plugin has fsdp_version={version} "
+            f"(FullyShardedDataParallel wraps the model; capture is not tested with it and transformers deprecates "
+            f"it): set fsdp_config={{'version': 2}} (in an accelerate config: fsdp_version: 2)"
+        )
+    sizes = compat.parallelism_sizes(trainer)
+    # The same refusal, and words, as for a device mesh with these dimensions (provenance.capture.sharding).
+    check_mesh(SimpleNamespace(mesh_dim_names=tuple(sizes), shape=tuple(sizes.values())),
+               "the trainer's parallelism (accelerate's ParallelismConfig, or the model's tp_size)")
     if compat.packs_sequences(trainer):
         raise CaptureConfigError(
             "capture stores one row per training sample, but packing / padding-free training puts several samples in "

@@ -1,0 +1,123 @@
+"""`transformers.Trainer` with FSDP2 through accelerate, driven by tests/callbacks/test_hf_fsdp.py as two processes.
+
+Run under `torchrun --nproc_per_node 2` (CPU, gloo). accelerate ignores FSDP on CPU, so the script
+first lets it take its FSDP path there (tests/accelerate_cpu_fsdp.py). The data are
+`capture_reference.random_samples` (ids 100 + i), so a test can rebuild every sample and compare the stored rows with
+the batch-size-1 reference on the unsharded model (`tiny_causal_lm("llama", seed=0)`; learning rate 0 by default, so
+the weights stay those).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import torch  # noqa: E402
+from transformers import Trainer, TrainerCallback, TrainingArguments  # noqa: E402
+
+from accelerate_cpu_fsdp import allow_fsdp_on_cpu  # noqa: E402
+from capture_reference import random_samples  # noqa: E402
+from provenance.callbacks import ProvenanceTrainerCallback  # noqa: E402
+from provenance.capture import find_layout  # noqa: E402
+from provenance.models import tiny_causal_lm  # noqa: E402
+
+
+class Samples(torch.utils.data.Dataset):
+    def __init__(self, n: int):
+        self.items = random_samples(n)
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        s = self.items[i]
+        return {"input_ids": s["input_ids"], "labels": s["labels"], "sample_id": s["sample_id"], "source": s["source"]}
+
+
+def pad_collate(examples):
+    """Right padding; the ids and sources are carried by the callback's collator around this one."""
+    T = max(len(e["input_ids"]) for e in examples)
+    ids = torch.zeros(len(examples), T, dtype=torch.long)
+    labels = torch.full((len(examples), T), -100)
+    mask = torch.zeros(len(examples), T, dtype=torch.long)
+    for i, e in enumerate(examples):
+        n = len(e["input_ids"])
+        ids[i, :n], labels[i, :n], mask[i, :n] = e["input_ids"], e["labels"], 1
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
+class Progress(TrainerCallback):
+    """Writes the global step after every optimizer step (so a test knows when to kill) and slows steps down; each
+    rank writes its process id beside it (torchrun starts every rank in a session of its own, so a test kills them
+    one by one)."""
+
+    def __init__(self, path, sleep):
+        self.path, self.sleep = path, sleep
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if self.path:
+            Path(f"{self.path}.pid{args.process_index}").write_text(str(os.getpid()))
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.sleep:
+            time.sleep(self.sleep)
+        if self.path and state.is_world_process_zero:
+            Path(self.path).write_text(json.dumps({"step": state.global_step, "epoch": state.epoch}))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--store", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--samples", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--accum", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=0.0)
+    ap.add_argument("--layers", default="1,2,4", help="comma-separated layers, or 'auto' (rank 0's choice broadcast)")
+    ap.add_argument("--fsdp-ac", action="store_true", help="fsdp_config activation_checkpointing (FSDP's own)")
+    ap.add_argument("--gc", action="store_true", help="the Trainer's activation_checkpointing (transformers' own)")
+    ap.add_argument("--save-steps", type=int, default=0, help="0: no checkpoints")
+    ap.add_argument("--sleep", type=float, default=0.0)
+    ap.add_argument("--progress", default=None)
+    ap.add_argument("--resume", default=None)
+    ap.add_argument("--encoding", default="float32", help="float32: compare with the reference at fp32 tolerances")
+    ap.add_argument("--no-fsdp", action="store_true", help="the same run without FSDP (DDP when launched)")
+    args = ap.parse_args()
+
+    torch.set_num_threads(1)
+    allow_fsdp_on_cpu()
+    fsdp_config = {"version": 2, "transformer_layer_cls_to_wrap": ["LlamaDecoderLayer"]}
+    if args.fsdp_ac:
+        fsdp_config["activation_checkpointing"] = True
+    training = TrainingArguments(
+        output_dir=args.out, use_cpu=True, report_to="none", disable_tqdm=True, seed=0, data_seed=0,
+        per_device_train_batch_size=args.batch, gradient_accumulation_steps=args.accum, num_train_epochs=args.epochs,
+        learning_rate=args.lr, logging_steps=1000, activation_checkpointing=args.gc,
+        save_strategy="steps" if args.save_steps else "no", save_steps=args.save_steps or 500,
+        fsdp=not args.no_fsdp, fsdp_config=None if args.no_fsdp else fsdp_config,
+    )
+    layers = "auto" if args.layers == "auto" else [int(x) for x in args.layers.split(",")]
+    callback = ProvenanceTrainerCallback(args.store, layers=layers, encoding=args.encoding)
+    trainer = Trainer(model=tiny_causal_lm("llama", seed=0), args=training, train_dataset=Samples(args.samples),
+                      data_collator=pad_collate, callbacks=[callback, Progress(args.progress, args.sleep)])
+    if trainer.is_fsdp_enabled == args.no_fsdp:
+        raise SystemExit("accelerate did not enable FSDP")
+    trainer.train(resume_from_checkpoint=args.resume)
+    if trainer.args.process_index == 0:  # what the test checks ran: the sharded model and the blocks hooked
+        from torch.distributed.fsdp import FSDPModule
+
+        blocks = find_layout(trainer.model).blocks
+        print("RESULT " + json.dumps({
+            "model": type(trainer.model).__name__, "sharding": callback.session.sharding,
+            "block": type(blocks[0]).__name__, "fsdp_blocks": sum(isinstance(b, FSDPModule) for b in blocks),
+            "checkpointing": bool(getattr(blocks[0], "gradient_checkpointing", False)),
+        }))
+
+
+if __name__ == "__main__":
+    main()
