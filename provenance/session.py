@@ -91,6 +91,10 @@ class CaptureSession:
         # CaptureEngine) and run attributes that describe what the adapter captures (e.g. DPO's loss scale).
         self.reference = None
         self.extra_run_attrs: dict = {}
+        # Set by adapters whose model can run only inside a wrapper's forward (FSDP1: the root's parameters are
+        # gathered by the root FullyShardedDataParallel's forward): runs the thunk it is given there and returns its
+        # result. Used for the layer choice's probe forwards; None calls the model directly.
+        self.run_outside_step: Callable[[Callable[[], object]], object] | None = None
         # Live provenance watch (provenance.behaviour.watch): pushes of each step's rows along watched directions.
         self.watch = None
         if watches:
@@ -302,7 +306,10 @@ class CaptureSession:
                 # Every rank runs rank 0's probe forwards: under FSDP each forward all-gathers parameters, so the
                 # ranks must make the same calls, or the ranks with fewer prompts leave the others waiting forever.
                 prompts = broadcast(prompts)
-            choice = choose_layers(config.layers, self.model, layout, prompts)
+            def choose():
+                return choose_layers(config.layers, self.model, layout, prompts)
+
+            choice = choose() if self.run_outside_step is None else self.run_outside_step(choose)
             # Every rank must capture the same layers: rank 0's choice wins.
             self.choice = broadcast(choice) if broadcast is not None else choice
         resume_rows = None
