@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import lightning.pytorch as pl
+import torch
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.strategies import FSDPStrategy, ModelParallelStrategy, Strategy
 from lightning.pytorch.utilities import rank_zero_info
@@ -108,6 +109,7 @@ class ProvenanceCallback(Callback):
     def _setup_session(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         model = find_causal_lm(pl_module, self.model_attr)
         self.session.setup(model, rank=trainer.global_rank, world_size=trainer.world_size)
+        self.session.run_outside_step = fsdp1_root_runner(trainer.strategy, pl_module)
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # Checkpoint state is restored after `setup`: only now is it known whether an existing run is being resumed.
@@ -188,6 +190,42 @@ def check_strategy_mesh(strategy: Strategy) -> None:
         check_mesh(mesh, f"{type(strategy).__name__}'s device mesh")
     elif isinstance(strategy, FSDPStrategy):
         check_mesh(strategy.kwargs.get("device_mesh"), f"{type(strategy).__name__}'s device_mesh")
+
+
+def fsdp1_root_runner(strategy: Strategy, pl_module: pl.LightningModule):
+    """Under `FSDPStrategy` (FSDP1), a runner for model calls made outside a training step, else None.
+
+    FSDP1 keeps the parameters of the root unit (embeddings, final norm, LM head) flat and sharded except while the root
+    `FullyShardedDataParallel`'s forward runs, so the causal LM can only be called from inside it. The runner does what
+    Lightning does for `training_step`: it points the LightningModule's `forward` at the call for one root forward
+    (without grad: only the call's result is wanted), then restores it.
+    """
+    root = strategy.model
+    if not isinstance(strategy, FSDPStrategy) or root is None or root is pl_module:
+        return None
+
+    def run(fn):
+        had_own = "forward" in vars(pl_module)
+        original = pl_module.forward
+
+        def redirected(*_args, **_kwargs):
+            _restore()
+            return fn()
+
+        def _restore():
+            if had_own:
+                pl_module.forward = original
+            else:
+                vars(pl_module).pop("forward", None)
+
+        pl_module.forward = redirected
+        try:
+            with torch.no_grad():
+                return root()
+        finally:
+            _restore()
+
+    return run
 
 
 def _epoch_complete(trainer: pl.Trainer) -> bool:

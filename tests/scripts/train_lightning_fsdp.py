@@ -1,5 +1,12 @@
-"""Training script for the Lightning FSDP tests: two CPU processes (gloo), Lightning's ModelParallelStrategy, and the
-model sharded per decoder layer with FSDP2's `fully_shard` in `configure_model`, as Lightning documents it."""
+"""Training script for the Lightning FSDP tests: two CPU processes (gloo).
+
+`--strategy fsdp2` (default): Lightning's ModelParallelStrategy, the model sharded per decoder layer with FSDP2's
+`fully_shard` in `configure_model`, as Lightning documents it.
+`--strategy fsdp1`: Lightning's FSDPStrategy wrapping each decoder layer (auto_wrap_policy). FSDPStrategy does not run
+on a CPU as shipped: Lightning refuses `accelerator="cpu"` for it, and torch's FullyShardedDataParallel refuses the
+CPU when given no device (Lightning passes `device_id=None` on a CPU). `CPUFSDPStrategy` lifts both, for this test
+only: a subclass passes Lightning's check (it tests the exact type), and it hands FSDP the CPU device explicitly.
+"""
 import argparse
 import json
 import sys
@@ -11,7 +18,7 @@ sys.path.insert(0, str(HERE.parent))
 import lightning.pytorch as pl  # noqa: E402
 import torch  # noqa: E402
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint  # noqa: E402
-from lightning.pytorch.strategies import ModelParallelStrategy  # noqa: E402
+from lightning.pytorch.strategies import FSDPStrategy, ModelParallelStrategy  # noqa: E402
 from torch.utils.data import DistributedSampler  # noqa: E402
 from torchdata.stateful_dataloader import StatefulDataLoader  # noqa: E402
 
@@ -21,12 +28,31 @@ from provenance.callbacks import ProvenanceCallback  # noqa: E402
 from provenance.models import tiny_causal_lm  # noqa: E402
 
 
-class ShardedCausalLMModule(CausalLMModule):
-    """Shards its causal LM with FSDP2 over the data-parallel mesh: each decoder layer, then the whole model."""
+class CPUFSDPStrategy(FSDPStrategy):
+    """Lightning's FSDPStrategy with the CPU allowed (test only; see the module docstring)."""
 
-    def __init__(self, model, *, checkpointing: bool, loader=None, **kw):
+    def _setup_model(self, model):
+        import torch.distributed.fsdp.fully_sharded_data_parallel as fsdp_module
+
+        init_device_handle = fsdp_module._init_device_handle
+
+        def on_cpu(state, module, ignored_params, device_id):
+            return init_device_handle(state, module, ignored_params, torch.device("cpu") if device_id is None else device_id)
+
+        fsdp_module._init_device_handle = on_cpu
+        try:
+            return super()._setup_model(model)
+        finally:
+            fsdp_module._init_device_handle = init_device_handle
+
+
+class ShardedCausalLMModule(CausalLMModule):
+    """FSDP2: shards its causal LM over the data-parallel mesh, each decoder layer, then the whole model. FSDP1: the
+    strategy wraps it."""
+
+    def __init__(self, model, *, checkpointing: bool, fsdp2: bool, loader=None, **kw):
         super().__init__(model, **kw)
-        self.checkpointing = checkpointing
+        self.checkpointing, self.fsdp2 = checkpointing, fsdp2
         self.loader = loader
         self.attention_calls = 0
 
@@ -35,10 +61,11 @@ class ShardedCausalLMModule(CausalLMModule):
 
         if self.checkpointing:  # transformers' own activation checkpointing: each layer's forward runs again in backward
             self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-        mesh = self.device_mesh["data_parallel"]
-        for layer in self.model.model.layers:
-            fully_shard(layer, mesh=mesh)
-        fully_shard(self.model, mesh=mesh)
+        if self.fsdp2:
+            mesh = self.device_mesh["data_parallel"]
+            for layer in self.model.model.layers:
+                fully_shard(layer, mesh=mesh)
+            fully_shard(self.model, mesh=mesh)
         # Counts the calls of one attention module, recomputes included (a pre-hook: a recompute stops early, before
         # a module's forward hooks): the test checks that checkpointing really ran.
         self.model.model.layers[0].self_attn.register_forward_pre_hook(self._count_attention_call)
@@ -69,10 +96,10 @@ class Progress(Callback):
 
     def on_train_end(self, trainer, pl_module):
         if self.report:
-            sharded = type(pl_module.model).__name__
             Path(f"{self.report}.rank{trainer.global_rank}.json").write_text(json.dumps({
                 "attention_calls": pl_module.attention_calls, "batches": trainer.fit_loop.total_batch_idx + 1,
-                "model_class": sharded, "world_size": trainer.world_size,
+                "model_class": type(pl_module.model).__name__,
+                "layer_class": type(pl_module.model.model.layers[0]).__name__, "world_size": trainer.world_size,
             }))
 
 
@@ -86,6 +113,7 @@ def main():
     ap.add_argument("--lr", type=float, default=0.0)
     ap.add_argument("--layers", default="auto", help="'auto' or comma-separated layer numbers")
     ap.add_argument("--checkpointing", action="store_true", help="activation checkpointing on every layer")
+    ap.add_argument("--strategy", choices=["fsdp2", "fsdp1"], default="fsdp2")
     ap.add_argument("--tensor-parallel", type=int, default=1, help="ModelParallelStrategy's tensor_parallel_size")
     ap.add_argument("--every-n-steps", type=int, default=0, help="checkpoint every n steps (0: no checkpoints)")
     ap.add_argument("--sleep", type=float, default=0.0)
@@ -99,16 +127,21 @@ def main():
     torch.manual_seed(0)
     samples = random_samples(args.samples, seed=11)
     loader = StatefulDataLoader(ListDataset(samples), batch_size=args.batch, collate_fn=collate, shuffle=False)
-    module = ShardedCausalLMModule(tiny_causal_lm("llama", seed=0), checkpointing=args.checkpointing, lr=args.lr,
-                                   step_sleep=args.sleep, loader=loader)
+    module = ShardedCausalLMModule(tiny_causal_lm("llama", seed=0), checkpointing=args.checkpointing,
+                                   fsdp2=args.strategy == "fsdp2", lr=args.lr, step_sleep=args.sleep, loader=loader)
     layers = "auto" if args.layers == "auto" else [int(x) for x in args.layers.split(",")]
     callbacks = [ProvenanceCallback(args.store, layers=layers, encoding="float32"), Progress(args.progress, args.report)]
     if args.every_n_steps:
         callbacks.append(ModelCheckpoint(dirpath=args.ckpt_dir, every_n_train_steps=args.every_n_steps, save_top_k=-1,
                                          filename="{epoch}-{step}", save_last=False))
     devices = 2
-    strategy = ModelParallelStrategy(data_parallel_size=devices // args.tensor_parallel,
-                                     tensor_parallel_size=args.tensor_parallel)
+    if args.strategy == "fsdp2":
+        strategy = ModelParallelStrategy(data_parallel_size=devices // args.tensor_parallel,
+                                         tensor_parallel_size=args.tensor_parallel)
+    else:
+        from transformers.models.llama.modeling_llama import LlamaDecoderLayer
+
+        strategy = CPUFSDPStrategy(auto_wrap_policy={LlamaDecoderLayer})
     trainer = pl.Trainer(
         max_epochs=args.epochs, accelerator="cpu", devices=devices, strategy=strategy, callbacks=callbacks,
         logger=False, enable_checkpointing=bool(args.every_n_steps), enable_progress_bar=False,
