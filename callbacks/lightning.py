@@ -48,6 +48,12 @@ class ProvenanceCallback(Callback):
     of the epoch for each repeated sample, and the samples the epoch never trained counted in `skipped` as
     "not_trained_after_resume" (shown by `provenance inspect`).
 
+    Sharded training: under `ModelParallelStrategy` (FSDP2: `fully_shard` applied in `configure_model`) and
+    `FSDPStrategy` (FSDP1) the model is found and hooked at `on_fit_start`, once the strategy has built and sharded it
+    (activation checkpointing included); each rank writes its own group as under DDP. A strategy whose device mesh
+    splits one sample across ranks (`tensor_parallel_size` > 1; a tensor-, sequence-, context- or pipeline-parallel
+    mesh dimension) is refused at `setup` with the reason (`CaptureConfigError`; see `provenance.capture.sharding`).
+
     Binding: at `setup` ("fit") the installed Lightning is checked against the supported versions
     (`provenance.callbacks.compat`; `UnsupportedVersionError` names both) before anything else happens.
 
