@@ -140,20 +140,21 @@ class WindowClock(TrainerCallback):
             self.transfers1 = self._transfers()
 
 
-def training_args(spec: CaseSpec, device: torch.device, out_dir: str) -> TrainingArguments:
+def training_args(spec: CaseSpec, device: torch.device, dtype: torch.dtype, out_dir: str) -> TrainingArguments:
     return TrainingArguments(
         output_dir=out_dir, max_steps=spec.warmup + spec.steps, per_device_train_batch_size=spec.batch_size,
         gradient_accumulation_steps=1, learning_rate=1e-4 if spec.tuning == "lora" else 1e-5,
-        bf16=device.type == "cuda", use_cpu=device.type == "cpu", report_to="none", save_strategy="no",
+        bf16=dtype == torch.bfloat16, use_cpu=device.type == "cpu", report_to="none", save_strategy="no",
         logging_strategy="no", disable_tqdm=True, dataloader_num_workers=0, remove_unused_columns=False, seed=0,
     )
 
 
-def run_trial(model, dataset: Dataset, spec: CaseSpec, device: torch.device, workdir: Path, *, capture: bool) -> dict:
+def run_trial(model, dataset: Dataset, spec: CaseSpec, device: torch.device, dtype: torch.dtype, workdir: Path, *,
+              capture: bool) -> dict:
     """One Trainer run; the timed window's step time, and with capture its transfers, lag and layers."""
     callback = ProvenanceTrainerCallback(str(workdir / "store.zarr"), overwrite=True) if capture else None
     clock = WindowClock(spec, device, callback)
-    trainer = Trainer(model=model, args=training_args(spec, device, str(workdir / "trainer")), train_dataset=dataset,
+    trainer = Trainer(model=model, args=training_args(spec, device, dtype, str(workdir / "trainer")), train_dataset=dataset,
                       data_collator=collate_without_ids, callbacks=[clock] + ([callback] if callback else []))
     trainer.remove_callback(PrinterCallback)  # its end-of-training line per trial is noise here
     trainer.train()
@@ -211,7 +212,7 @@ def measure_case(spec: CaseSpec, device: torch.device, dtype: torch.dtype, log=p
             order = (False, True) if r % 2 == 0 else (True, False)
             got = {}
             for capture in order:
-                got[capture] = run_trial(model, dataset, spec, device, Path(tmp) / f"r{r}_{int(capture)}",
+                got[capture] = run_trial(model, dataset, spec, device, dtype, Path(tmp) / f"r{r}_{int(capture)}",
                                          capture=capture)
                 drains["with" if capture else "without"].append(got[capture]["drain_s"])
             with_s.append(got[True]["step_s"])

@@ -39,6 +39,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--models", nargs="+", choices=("llama-1b", "smollm2-135m", "tiny-llama"), default=None,
                    help="overhead models (default llama-1b smollm2-135m; --smoke: tiny-llama)")
     p.add_argument("--tunings", nargs="+", choices=("lora", "full"), default=["lora", "full"])
+    p.add_argument("--dtype", choices=("bf16", "fp32"), default=None,
+                   help="the models' parameter dtype; bf16 also turns on the Trainer's bf16 autocast (default bf16; "
+                        "--smoke: fp32)")
     p.add_argument("--batch-size", type=int, default=None, help="rows per step (default 8; --smoke: 2)")
     p.add_argument("--seq-len", type=int, default=None, help="tokens per row (default 512; --smoke: 16)")
     p.add_argument("--warmup", type=int, default=None, help="untimed steps per trial (default 3; --smoke: 1)")
@@ -49,7 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "stays within 8 minutes); the cases left are recorded as not run")
     args = p.parse_args(argv)
     smoke = args.smoke
-    defaults = {"device": "cpu" if smoke else "cuda", "models": ["tiny-llama"] if smoke else ["llama-1b", "smollm2-135m"],
+    defaults = {"device": "cpu" if smoke else "cuda", "dtype": "fp32" if smoke else "bf16", "models": ["tiny-llama"] if smoke else ["llama-1b", "smollm2-135m"],
                 "batch_size": 2 if smoke else 8, "seq_len": 16 if smoke else 512, "warmup": 1 if smoke else 3,
                 "steps": 2 if smoke else 10, "repeats": 2 if smoke else 3}
     for name, value in defaults.items():
@@ -118,7 +121,7 @@ def main(argv=None) -> int:
             for failure in result["failures"]:
                 print(f"    {failure}", flush=True)
     if "overhead" in args.parts:
-        dtype = torch.float32 if args.smoke else torch.bfloat16
+        dtype = {"bf16": torch.bfloat16, "fp32": torch.float32}[args.dtype]
         for model in args.models:
             for tuning in args.tunings:
                 spec = CaseSpec(model=model, tuning=tuning, batch_size=args.batch_size, seq_len=args.seq_len,
