@@ -227,9 +227,9 @@ class Attributor:
         ranking = method.rank(self, test, k) if combine == "none" else method.rank_behaviour(self, test, k)
         seconds = time.perf_counter() - t0
         names = [BEHAVIOUR_QUERY] if combine == "mean" else test.names()
+        row_info = method.row_table(self, ranking.rows)
         table = self.describe(test, ranking.scores, ranking.rows, snippet_chars=snippet_chars,
-                              aggregated=ranking.epochs_averaged, names=names,
-                              table=method.row_table(self, ranking.rows))
+                              aggregated=ranking.epochs_averaged, names=names, table=row_info)
         wording = None
         if ranking.wording is not None:
             wording = self.describe(test, *ranking.wording, snippet_chars=snippet_chars, names=names)
@@ -238,7 +238,7 @@ class Attributor:
                                    explanation=dict(ranking.explanation))
         if groups:
             result.groups, result.checks["groups"] = competing_groups(
-                self, table, layer=needs.layers[0] if needs.layers else None)
+                self, table, layer=needs.layers[0] if needs.layers else None, row_info=row_info)
         if lexical_floor and not is_lexical(result.method):
             result.warnings, result.checks["lexical_floor"] = text_baseline_check(self, test, table, combine=combine)
         return result

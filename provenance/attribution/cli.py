@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -151,9 +152,13 @@ def print_checks(res, console: Console | None = None) -> None:
             console.print(escape(f"  settle it: {w.group.command}"))
 
 
-def write_check_ids(res, folder: str) -> list[Path]:
-    """The ranking file of every competing group and of every warning's text group, in ``folder`` (created);
-    fills in their ``provenance validate`` commands. Nothing is written when the result has neither."""
+def write_check_ids(res, folder: str | None) -> list[Path]:
+    """The ranking file of every competing group and of every warning's text group, in ``folder`` (created; None:
+    a fresh temporary folder); fills in their ``provenance validate`` commands. Nothing is written when the result
+    has neither."""
+    if not res.groups and not res.warnings:
+        return []
+    folder = folder or tempfile.mkdtemp(prefix="provenance-groups-")
     paths = write_group_ids(res.groups, folder)
     if res.warnings:
         Path(folder).mkdir(exist_ok=True)
@@ -170,12 +175,13 @@ def result_json(res) -> dict:
             "checks": res.checks}
 
 
-def _groups_dir(groups_dir: str | None, out: str | None) -> str:
-    """Where the group id files go (``--groups-dir``; default ``<out>.groups``, else ./provenance-groups), checked
-    before the query runs."""
-    folder = groups_dir or (f"{out}.groups" if out else "provenance-groups")
-    _check_out(folder, "--groups-dir")
-    return folder
+def _groups_dir(groups_dir: str | None, out: str | None) -> str | None:
+    """Where the group id files go: ``--groups-dir`` (checked before the query runs), else ``<out>.groups``, else
+    None (a fresh temporary folder, made only when something is reported)."""
+    if groups_dir:
+        _check_out(groups_dir, "--groups-dir")
+        return groups_dir
+    return f"{out}.groups" if out else None
 
 
 STORE_ARG = typer.Argument(..., help="store path or fsspec URL")
@@ -197,8 +203,8 @@ GROUPS_OPT = typer.Option(True, "--groups/--no-groups", help="look for competing
 LEXICAL_FLOOR_OPT = typer.Option(True, "--lexical-floor/--no-lexical-floor", help="warn when BM25 on prompt and "
                                  "response disagrees sharply with the ranking (scores every stored row: O(rows))")
 GROUPS_DIR_OPT = typer.Option(None, help="folder for the ranking files of competing groups (what `provenance "
-                              "validate --ranking` reads; default <--out>.groups, else ./provenance-groups); written "
-                              "only when groups or a warning are reported")
+                              "validate --ranking` reads; default <--out>.groups, else a new temporary folder); "
+                              "written only when groups or a warning are reported")
 MAX_LENGTH_OPT = typer.Option(DEFAULT_MAX_LENGTH, "--max-length", min=1,
                               help="tokens of a test case (prompt + response, cut on the right like a training "
                               "sample); a warning names each case cut")

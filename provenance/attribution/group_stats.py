@@ -280,7 +280,7 @@ def detect_groups(x: np.ndarray, background: np.ndarray, *, alpha: float = ALPHA
     rng = np.random.default_rng(seed)
     core, _ = core_rows(x, background, rng, alpha=alpha, min_size=min_size)
     out = GroupSplit(labels=np.full(len(x), -1, np.int64), scattered=int((~core).sum()))
-    leaves, todo = [], [np.flatnonzero(core)]
+    leaves, todo = [], [np.flatnonzero(core)] if core.any() else []
     while todo:
         idx = todo.pop(0)
         if len(idx) < 2 * min_size:

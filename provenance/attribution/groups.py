@@ -202,13 +202,27 @@ def group_features(store, layer: int, sides: list[str], rows: np.ndarray,
     return np.concatenate(top, 1), np.concatenate(bg, 1), cols
 
 
-def background_rows(att: Attributor, exclude_samples, n: int) -> np.ndarray:
-    """``n`` rows spread evenly over the store's row order, outside the samples ``exclude_samples``."""
-    samples = att.samples
-    candidates = np.flatnonzero(~samples["sample_id"].isin(list(exclude_samples)).to_numpy())
+def background_rows(att: Attributor, exclude_rows, n: int) -> np.ndarray:
+    """``n`` store rows spread evenly over the store's row order, outside ``exclude_rows`` (the ranked rows).
+
+    Rows, not samples, are excluded: reading the samples table would cost a large store's index queries the
+    read they are built to avoid; another epoch's row of a ranked sample may be among the ``n`` (a few rows of a
+    sample of many)."""
+    total = len(att.store)
+    keep = np.ones(total, bool)
+    keep[np.asarray(list(exclude_rows), np.int64)] = False
+    candidates = np.flatnonzero(keep)
     if len(candidates) <= n:
         return candidates
     return candidates[np.unique(np.linspace(0, len(candidates) - 1, n).round().astype(np.int64))]
+
+
+def _texts(att: Attributor, rows, row_info: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """(prompt, response) text of store ``rows``, one batched token read; prompt lengths from ``row_info`` (the
+    method's row table) when given, else the samples table."""
+    rows = [int(r) for r in rows]
+    info = att.samples if row_info is None else row_info
+    return [att.decode_row(r, int(info.at[r, "prompt_len"]), ids) for r, ids in zip(rows, att.store.tokens_of(rows))]
 
 
 # ---- description ----------------------------------------------------------------------------------------------
@@ -266,8 +280,8 @@ def _why(groups: list[RowGroup], ranks: dict[str, np.ndarray]) -> str:
 # ---- detection ------------------------------------------------------------------------------------------------
 
 def competing_groups(att: Attributor, ranking: pd.DataFrame, *, layer: int | None = None, max_rows: int = MAX_ROWS,
-                     alpha: float = ALPHA, draws: int = DRAWS, min_size: int = MIN_GROUP_SIZE,
-                     seed: int = 0) -> tuple[list[CompetingGroups], dict]:
+                     alpha: float = ALPHA, draws: int = DRAWS, min_size: int = MIN_GROUP_SIZE, seed: int = 0,
+                     row_info: pd.DataFrame | None = None) -> tuple[list[CompetingGroups], dict]:
     """Competing groups of every query of a ranking table (`provenance.attribution.results.RANKING_COLUMNS`).
 
     Args:
@@ -279,6 +293,8 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, layer: int | Non
         draws: Monte-Carlo draws of each null.
         min_size: The smallest group.
         seed: Seed of the tests' random draws.
+        row_info: prompt_len of the ranked rows (index = row) when the method reads them from elsewhere than the
+            samples table (`AttributionMethod.row_table`); None: the samples table.
 
     Returns:
         ``(found, checked)``: one `CompetingGroups` per query whose top rows form two or more groups, and per
@@ -303,7 +319,7 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, layer: int | Non
             continue
         l, sides = where
         rows = top["row"].to_numpy(np.int64)
-        bg_rows = background_rows(att, top["sample_id"], BACKGROUND_PER_ROW * len(top))
+        bg_rows = background_rows(att, ranking["row"], BACKGROUND_PER_ROW * len(top))
         if len(bg_rows) < 2 * min_size:     # a ranking of (nearly) the whole store: no random rows to compare with
             checked[str(query)] = {"rows": len(top), "groups": 0, "skipped": f"{len(bg_rows)} rows outside the ranking",
                                    "seconds": time.perf_counter() - t0}
@@ -313,7 +329,7 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, layer: int | Non
         info = {"rows": len(top), "layer": l, "split_p": split.split_p[0] if split.split_p else None,
                 "groups": split.n_groups}
         if split.n_groups >= 2:
-            found.append(_describe(att, str(query), top, x, cols, split, l, sides, alpha))
+            found.append(_describe(att, str(query), top, x, cols, split, l, sides, alpha, row_info))
         info["seconds"] = time.perf_counter() - t0
         if split.n_groups >= 2:
             found[-1].seconds = info["seconds"]
@@ -322,8 +338,8 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, layer: int | Non
 
 
 def _describe(att: Attributor, query: str, top: pd.DataFrame, x: np.ndarray, cols: dict[str, slice], split,
-              layer: int, sides: list[str], alpha: float) -> CompetingGroups:
-    texts = [att.decode_row(int(r)) for r in top["row"]]
+              layer: int, sides: list[str], alpha: float, row_info: pd.DataFrame | None) -> CompetingGroups:
+    texts = _texts(att, top["row"], row_info)
     members = [np.flatnonzero(split.labels == g) for g in range(split.n_groups)]
     members.sort(key=lambda m: int(top["rank"].iloc[m].min()))
     labels = [chr(ord("A") + i) if i < 26 else f"G{i}" for i in range(len(members))]

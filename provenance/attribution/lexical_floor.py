@@ -138,7 +138,7 @@ def lexical_floor(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
         overlap = len(set(map(str, text_ids)) & set(map(str, mine["sample_id"])))
         info = {"baseline": baseline.name, "k": n, "overlap": overlap, "coherence_p": None}
         if 2 * overlap < n and n >= 2:
-            bg = background_rows(att, list(text_ids) + mine["sample_id"].tolist(), BACKGROUND_PER_ROW * n)
+            bg = background_rows(att, np.r_[rows, mine["row"].to_numpy()], BACKGROUND_PER_ROW * n)
             text = [att.decode_row(int(r)) for r in rows]
             docs = [f"{p}\n{r}" for p, r in text] + ["\n".join(att.decode_row(int(r))) for r in bg]
             x = _tfidf(docs)
