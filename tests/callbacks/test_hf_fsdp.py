@@ -262,3 +262,17 @@ def test_data_parallel_sizes_pass(tmp_path):
     trainer.args.parallelism_config = ParallelismConfig(dp_replicate_size=2, dp_shard_size=2)
     cb = ProvenanceTrainerCallback(str(tmp_path / "s.zarr"), layers=[1]).bind(trainer)
     assert cb.trainer is trainer
+
+
+def test_the_trainer_and_accelerate_fields_read_for_sharding_exist_and_say_plain_training(tmp_path):
+    """The fields `provenance.callbacks.compat` reads (a rename in transformers or accelerate fails here)."""
+    from provenance.callbacks import compat
+
+    trainer = _trainer(tmp_path)
+    assert trainer.is_deepspeed_enabled is False and trainer.is_fsdp_enabled is False
+    assert trainer.args.deepspeed is None and trainer.args.parallelism_config is None
+    assert trainer.accelerator.parallelism_config is None and trainer.model.tp_size is None
+    assert compat.uses_deepspeed(trainer) is False
+    assert compat.fsdp_version(trainer) is None
+    assert compat.parallelism_sizes(trainer) == {"cp": 1, "sp": 1, "tp": 1}
+    assert compat.unwrap_model(trainer, trainer.model) is trainer.model
