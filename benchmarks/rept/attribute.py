@@ -106,12 +106,15 @@ def methods(att, lora_dim: int = 1024) -> list[tuple[str, object]]:
     from provenance.attribution import SignatureMethod
     from provenance.attribution.auto_choice import AutoMethod
     from provenance.attribution.baselines import Bm25Method, LoraGradMethod, TfidfMethod
+    from provenance.attribution.grad_kernel import GradKernelMethod
     from provenance.attribution.repass import RepassMethod
 
     layer = rept_layer(att.store)
     return [
         ("auto", AutoMethod()),
         ("h_fused", SignatureMethod("h_fused")),
+        # The representation-gradient product kernel (issue 19), committed before it was scored on these datasets.
+        ("grad-kernel", GradKernelMethod()),
         ("rept", RepassMethod("rept", layer, layers_cached=[layer])),
         ("tfidf", TfidfMethod(True)),
         ("tfidf (prompt+response)", TfidfMethod(True, "prompt+response")),
@@ -123,7 +126,7 @@ def methods(att, lora_dim: int = 1024) -> list[tuple[str, object]]:
 
 # Methods that score the test cases' hidden states or representation gradients: they share one pass over the cases
 # (every captured layer, per-token states at the token layers), whose time is charged to each of them.
-USES_TEST_SIGNATURES = {"default", "auto", "h_fused", "rept"}   # lora-grad and bergson compute their own gradients
+USES_TEST_SIGNATURES = {"default", "auto", "h_fused", "grad-kernel", "rept"}   # lora-grad and bergson compute their own gradients
 
 
 AFTER_TUNING = "per answer, fired only after tuning"
