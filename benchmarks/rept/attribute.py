@@ -134,7 +134,7 @@ AFTER_TUNING = "per answer, fired only after tuning"
 
 def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: int = 1024,
               extra_methods=(), new_behaviour: list[bool] | None = None,
-              rankings_dir: Path | None = None) -> tuple[list[dict], float]:
+              rankings_dir: Path | None = None, skip=()) -> tuple[list[dict], float]:
     """Every method at both granularities, on one shared pass of test signatures.
 
     Args:
@@ -148,6 +148,7 @@ def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: 
             some did, per-answer metrics are also given over the others (granularity `AFTER_TUNING`), from the same
             rankings.
         rankings_dir: Where to save each ranking (``GRANULARITY__KEY.npz``: scores, rows) for later analysis.
+        skip: Method keys left out.
 
     Returns:
         One dict per (granularity, method) with RepT's metrics and its seconds (query, plus the shared test-signature
@@ -159,7 +160,7 @@ def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: 
     k = min(k, n_rows)
     row_labels = att.samples["source"].to_numpy()
     behaviour_labels = [set().union(*query_labels)]
-    pairs = methods(att, lora_dim) + list(extra_methods)
+    pairs = [(key, m) for key, m in methods(att, lora_dim) + list(extra_methods) if key not in set(skip)]
     t0 = time.perf_counter()
     test = att.signatures(cases, att.store.layers, token_layers=att.store.token_state_layers)
     sig_seconds = time.perf_counter() - t0

@@ -182,6 +182,10 @@ def render(snaps: dict[str, dict], progress: dict[str, str], notes: str = "") ->
         for granularity in ("per answer", "per behaviour", AFTER_TUNING):
             if any(r["granularity"] == granularity for r in s["attribute"]["rows"]):
                 out += [f"### {name}, {granularity}", ""] + _method_table(s, granularity) + [""]
+        if s["attribute"].get("not_run"):
+            out += [f"Not run on {name} (`--skip-methods`, to end within the session's CPU time): "
+                    + ", ".join(s["attribute"]["not_run"]) + "; so no comparison with them and no cost ratio "
+                    "to LoRA-gradient here.", ""]
         if not any(r["granularity"] == AFTER_TUNING for r in s["attribute"]["rows"]):
             new = s["attribute"].get("queries_fired_only_after_tuning")
             if new == s["attribute"]["queries"]:

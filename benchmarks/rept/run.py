@@ -181,7 +181,9 @@ def phase_generate(dataset, run_dir: Path, cfg: RunConfig, state: dict) -> None:
           f"before tuning {state['generate']['base_rate']:.2f}", flush=True)
 
 
-def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict) -> None:
+def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_methods: tuple[str, ...] = ()) -> None:
+    """Every method on the answers that fired; ``skip_methods`` (keys of `benchmarks.rept.attribute.methods`, or
+    ``bergson``) are left out and listed as not run (a run that must end within a session's CPU time)."""
     from benchmarks.rept.attribute import BergsonMethod, attribute, bergson_status, cost_ratios, store_summary
     from benchmarks.rept.train import load_final
     from provenance.attribution import Attributor, TestCase
@@ -207,18 +209,20 @@ def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict) -> None
     att = Attributor(open_store(str(run_dir / "store.zarr")), model, tok)
     extra = []
     bergson = bergson_status(cfg.model) if cfg.bergson else "not run: --no-bergson"
-    if bergson is None:
+    if bergson is None and "bergson" not in skip_methods:
         extra.append(("bergson", BergsonMethod(run_dir / "adapter", workdir=run_dir / "bergson")))
     t0 = time.time()
     new_behaviour = [not gens["fired_base"][i] for i in fired]
     rows, sig_seconds = attribute(att, cases, query_labels, k=cfg.k, lora_dim=cfg.lora_grad_dim, extra_methods=extra,
-                                  new_behaviour=new_behaviour, rankings_dir=run_dir / "rankings")
+                                  new_behaviour=new_behaviour, rankings_dir=run_dir / "rankings",
+                                  skip=skip_methods)
     cost_ratios(rows)
     state["attribute"] = {"status": "scored", "seconds": round(time.time() - t0, 1), "queries": len(cases),
                           "queries_fired_only_after_tuning": int(sum(new_behaviour)),
                           "fired": int(sum(gens["fired"])), "test_signature_seconds": round(sig_seconds, 2),
-                          "bergson": bergson or "run (cosine of LoRA gradients, final model)",
-                          "rows": rows}
+                          "bergson": bergson or ("not run: --skip-methods" if "bergson" in skip_methods
+                                                 else "run (cosine of LoRA gradients, final model)"),
+                          "not_run": sorted(skip_methods), "rows": rows}
 
 
 def snapshot(name: str, state: dict) -> dict:
@@ -228,8 +232,9 @@ def snapshot(name: str, state: dict) -> dict:
 
 
 def run_dataset(dataset, out: Path, cfg: RunConfig, phases=PHASES, *, snapshots: Path | None = SNAPSHOTS,
-                command: str | None = None) -> dict:
-    """Run (or continue) the phases of one dataset; returns its state. ``snapshots``: where to write its snapshot."""
+                command: str | None = None, skip_methods: tuple[str, ...] = ()) -> dict:
+    """Run (or continue) the phases of one dataset; returns its state. ``snapshots``: where to write its snapshot;
+    ``skip_methods``: methods the attribute phase leaves out (not part of the run's settings: said in the results)."""
     run_dir = out / dataset.name
     cfg = resolve(cfg, dataset)
     state = load_state(run_dir)
@@ -240,7 +245,8 @@ def run_dataset(dataset, out: Path, cfg: RunConfig, phases=PHASES, *, snapshots:
         state["command"] = command
     done = state.setdefault("done", [])
     save_state(run_dir, state)   # the settings, before any phase: a run in progress is visible and keeps them
-    steps = {"train": phase_train, "generate": phase_generate, "attribute": phase_attribute}
+    steps = {"train": phase_train, "generate": phase_generate,
+             "attribute": lambda *a: phase_attribute(*a, skip_methods=tuple(skip_methods))}
     for phase in PHASES:
         if phase not in phases or phase in done:
             continue
@@ -255,6 +261,10 @@ def run_dataset(dataset, out: Path, cfg: RunConfig, phases=PHASES, *, snapshots:
         (snapshots / f"{dataset.name}.json").write_text(json.dumps(snapshot(dataset.name, state), indent=1,
                                                                    default=str))
     return state
+
+
+# Keys `--skip-methods` accepts: the methods whose training side re-passes every training row.
+SKIPPABLE = ("rept", "lora-grad", "bergson")
 
 
 # ---- CLI -----------------------------------------------------------------------------------------------------
@@ -292,6 +302,9 @@ def main(argv=None) -> None:
     p.add_argument("--max-queries", type=int, default=RunConfig.max_queries, help="fired answers attributed (0: all)")
     p.add_argument("--k", type=int, default=RunConfig.k)
     p.add_argument("--no-bergson", action="store_true", help="leave bergson out")
+    p.add_argument("--skip-methods", nargs="*", default=[], choices=SKIPPABLE,
+                   help="methods the attribute phase leaves out, listed in the results as not run (the costly "
+                        "ones re-pass every training row: rept, lora-grad, bergson)")
     p.add_argument("--judge", action="append", default=[], help="NAME=SPEC: compliance, refusal or contains:TEXT")
     args = p.parse_args(argv)
     if args.threads:
@@ -316,7 +329,8 @@ def main(argv=None) -> None:
             if args.full:
                 cfg = replace(cfg, **FULL)
             phases = PHASES if args.phase == "all" else (args.phase,)
-            run_dataset(ds, args.out, cfg, phases, snapshots=args.snapshots, command=command)
+            run_dataset(ds, args.out, cfg, phases, snapshots=args.snapshots, command=command,
+                        skip_methods=tuple(args.skip_methods))
     if args.phase in ("all", "summary"):
         from benchmarks.rept.report import write_results
 

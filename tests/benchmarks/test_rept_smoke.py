@@ -149,7 +149,7 @@ def test_harness_end_to_end_on_a_tiny_model(tmp_path, monkeypatch):
     assert store.token_state_layers                                                 # token_layers="auto"
     assert state["generate"]["fired"] == 6 and state["attribute"]["status"] == "scored"
     rows = state["attribute"]["rows"]
-    keys = {"default", "auto", "h_fused", "rept", "tfidf", "bm25", "lora-grad"}
+    keys = {"default", "auto", "h_fused", "grad-kernel", "rept", "tfidf", "bm25", "lora-grad"}
     for granularity, n_queries in (("per answer", 6), ("per behaviour", 1)):
         got = {r["key"]: r for r in rows if r["granularity"] == granularity}
         assert keys <= set(got)
@@ -182,6 +182,16 @@ def test_harness_end_to_end_on_a_tiny_model(tmp_path, monkeypatch):
     assert np.array_equal(saved["rows"], res.rows) and sub["queries"] == 3
     assert sub["P@10"] == pytest.approx(rel[[0, 2, 3], :10].mean())
     assert not any(r["granularity"] == AFTER_TUNING for r in rows)    # every answer was also the base model's
+    # --skip-methods: the costly methods left out, the others scored as before, the results say which were not run.
+    skipped, _ = attribute(att, cases, [{"harmful"}] * 6, k=100, lora_dim=64, skip=("rept", "lora-grad"))
+    assert {r["key"] for r in skipped} == (keys - {"rept", "lora-grad"}) | {"tfidf (prompt+response)",
+                                                                          "bm25 (prompt+response)"}
+    snap = json.loads((snaps / "toy.json").read_text())
+    snap["attribute"]["not_run"] = ["lora-grad", "rept"]
+    (tmp_path / "snaps_skip").mkdir()
+    (tmp_path / "snaps_skip" / "toy.json").write_text(json.dumps(snap))
+    md_skip = write_results(tmp_path / "snaps_skip", tmp_path / "results_skip.md", runs=None)
+    assert "Not run on toy (`--skip-methods`, to end within the session's CPU time): lora-grad, rept;" in md_skip
     # Costs are relative to LoRA-gradient, measured in the same process.
     lora = next(r for r in rows if r["key"] == "lora-grad" and r["granularity"] == "per answer")
     per_answer = [r for r in rows if r["granularity"] == "per answer"]
