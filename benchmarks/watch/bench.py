@@ -10,7 +10,7 @@ the backdoor alarm fires in the second epoch for the poisoned source and never b
 it; the poisoned source has the largest cumulative push; the random watch raises no alarm.
 
 Then the overhead: capture alone vs capture + the two watches, alternating, median step times (one process), and
-the time spent inside the watch itself (timed around its calls).
+the time spent inside the watch itself (timed around every call into it, its logging included).
 
 Run from the repository root (small, single thread, for a shared 2-core machine):
     nice python -m benchmarks.watch.bench --seeds 0 1 2
@@ -43,6 +43,10 @@ from provenance.data.backdoor import FIXED_TARGET, backdoor_scenario
 from provenance.models import load_causal_lm
 
 HERE = Path(__file__).resolve().parent
+# Every per-step entry into the watch, none nested in another (no time counted twice): the monitor's own calls, and the
+# Lightning callback's _log_watch, which closes the step (end_step), gathers the metrics and logs them (log_dict).
+WATCH_CALLS = ((WatchMonitor, "begin_batch"), (WatchMonitor, "observe"), (WatchMonitor, "commit"),
+               (ProvenanceCallback, "_log_watch"))
 SERIES = HERE / "series"
 POISON = "poison_fixed"
 
@@ -179,18 +183,18 @@ def overhead(args, workdir: Path) -> dict:
                   if "watches" in kind else None)
             spent = [0.0]
             originals = {}
-            if ws:  # time every call into the watch (observe, end_step, metrics, commit)
-                for name in ("observe", "end_step", "metrics", "commit"):
-                    originals[name] = getattr(WatchMonitor, name)
+            if ws:  # time every call into the watch: the monitor's, and the callback's logging of its metrics
+                for owner, name in WATCH_CALLS:
+                    originals[(owner, name)] = getattr(owner, name)
 
-                    def timed(self, *a, _f=originals[name], **k):
+                    def timed(self, *a, _f=originals[(owner, name)], **k):
                         t = time.perf_counter()
                         try:
                             return _f(self, *a, **k)
                         finally:
                             spent[0] += time.perf_counter() - t
 
-                    setattr(WatchMonitor, name, timed)
+                    setattr(owner, name, timed)
             clock = StepClock()
             store = str(workdir / f"overhead_{r}_{kind.replace('+', '_')}.zarr")
             cb = ProvenanceCallback(store, layers=[args.layer], signatures=("h_mean", "g_mean"), watches=ws)
@@ -200,8 +204,8 @@ def overhead(args, workdir: Path) -> dict:
                                  logger=False, enable_checkpointing=False, enable_progress_bar=False,
                                  enable_model_summary=False)
             trainer.fit(SFTModule(model, args.lr), datamodule=data)
-            for name, f in originals.items():
-                setattr(WatchMonitor, name, f)
+            for (owner, name), f in originals.items():
+                setattr(owner, name, f)
             steps = clock.durations()
             timings[kind].append(statistics.median(steps))
             if ws:
