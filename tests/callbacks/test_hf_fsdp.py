@@ -63,16 +63,18 @@ def _assert_rows_match_the_unsharded_reference(reader, df) -> None:
 
 @pytest.mark.slow
 def test_fsdp2_two_processes_store_every_sample_as_the_unsharded_reference(tmp_path):
-    """The Trainer's activation_checkpointing (transformers' per-layer checkpointing of the sharded blocks), fixed
-    layers. FSDP's own checkpointing and layers="auto" run in the resume test below."""
+    """A PEFT LoRA model (accelerate shards the PeftModel), the Trainer's activation_checkpointing (transformers'
+    per-layer checkpointing of the sharded blocks), fixed layers. LoRA's B starts at 0 and the learning rate is 0, so
+    the reference is the base model. Full fine-tuning, FSDP's own checkpointing and layers="auto" run in the resume
+    test below."""
     store = tmp_path / "s.zarr"
     proc = _launch(["--store", str(store), "--out", str(tmp_path / "out"), "--samples", str(N_SAMPLES), "--epochs", "2",
-                    "--gc"])
+                    "--gc", "--lora"])
     output = proc.communicate(timeout=400)[0].decode()
     assert proc.returncode == 0, output[-3000:]
 
     ran = _result(output)
-    assert ran["model"] == "FSDPLlamaForCausalLM" and ran["sharding"] == "fsdp2"  # accelerate's fully_shard ran
+    assert ran["model"] == "FSDPPeftModel" and ran["sharding"] == "fsdp2"  # accelerate's fully_shard ran
     assert ran["fsdp_blocks"] == 4  # every decoder block is its own FSDP unit
     assert ran["block"] == "FSDPLlamaDecoderLayer" and ran["checkpointing"]
 
@@ -140,7 +142,8 @@ def test_fsdp2_sigkill_mid_epoch_then_resume_keeps_each_sample_epoch_once_and_ex
     assert resumed.returncode == 0, output[-3000:]
 
     ran = _result(output)
-    assert ran["block"] == "FSDPCheckpointWrapper" and ran["sharding"] == "fsdp2"  # the hooked blocks: the wrappers
+    assert ran["model"] == "FSDPLlamaForCausalLM" and ran["sharding"] == "fsdp2"
+    assert ran["block"] == "FSDPCheckpointWrapper" and ran["fsdp_blocks"] == 4  # the hooked blocks: the wrappers
     reader = open_store(str(store))
     attrs = reader.run_attrs
     assert attrs["world_size"] == 2 and attrs["sharding"] == "fsdp2"

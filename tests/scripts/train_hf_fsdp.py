@@ -85,6 +85,8 @@ def main():
     ap.add_argument("--sleep", type=float, default=0.0)
     ap.add_argument("--progress", default=None)
     ap.add_argument("--resume", default=None)
+    ap.add_argument("--lora", action="store_true", help="train a PEFT LoRA adapter (B = 0 at the start, so with "
+                    "learning rate 0 the model is the base model)")
     ap.add_argument("--encoding", default="float32", help="float32: compare with the reference at fp32 tolerances")
     ap.add_argument("--no-fsdp", action="store_true", help="the same run without FSDP (DDP when launched)")
     args = ap.parse_args()
@@ -103,7 +105,14 @@ def main():
     )
     layers = "auto" if args.layers == "auto" else [int(x) for x in args.layers.split(",")]
     callback = ProvenanceTrainerCallback(args.store, layers=layers, encoding=args.encoding)
-    trainer = Trainer(model=tiny_causal_lm("llama", seed=0), args=training, train_dataset=Samples(args.samples),
+    model = tiny_causal_lm("llama", seed=0)
+    if args.lora:
+        from peft import LoraConfig, get_peft_model
+
+        from provenance.models import lora_target_modules
+
+        model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=lora_target_modules(model)))
+    trainer = Trainer(model=model, args=training, train_dataset=Samples(args.samples),
                       data_collator=pad_collate, callbacks=[callback, Progress(args.progress, args.sleep)])
     if trainer.is_fsdp_enabled == args.no_fsdp:
         raise SystemExit("accelerate did not enable FSDP")
