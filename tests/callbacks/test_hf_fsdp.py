@@ -16,15 +16,17 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from datasets import Dataset
 from transformers import Trainer, TrainingArguments
 
 from capture_reference import assert_matches, random_samples, reference_signatures
+from hf_app import captured, cpu_args, sft_records, sft_reference
 from provenance import open_store
 from provenance.callbacks import ProvenanceTrainerCallback
 from provenance.callbacks.hf import DEEPSPEED_REFUSAL
 from provenance.errors import CaptureConfigError
-from provenance.models import tiny_causal_lm
+from provenance.models import tiny_causal_lm, tiny_tokenizer
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_hf_fsdp.py"
 SIGS = ("h_last", "g_last", "h_mean", "g_mean")
@@ -62,14 +64,16 @@ def _assert_rows_match_the_unsharded_reference(reader, df) -> None:
 
 
 @pytest.mark.slow
-def test_fsdp2_two_processes_store_every_sample_as_the_unsharded_reference(tmp_path):
-    """A PEFT LoRA model (accelerate shards the PeftModel), the Trainer's activation_checkpointing (transformers'
-    per-layer checkpointing of the sharded blocks), fixed layers. LoRA's B starts at 0 and the learning rate is 0, so
-    the reference is the base model. Full fine-tuning, FSDP's own checkpointing and layers="auto" run in the resume
-    test below."""
+def test_fsdp2_two_processes_trl_sft_lora_store_every_sample_as_the_unsharded_reference(tmp_path):
+    """TRL's SFTTrainer on a PEFT LoRA model (accelerate shards the PeftModel) with the Trainer's
+    activation_checkpointing (transformers' per-layer checkpointing of the sharded blocks), fixed layers. LoRA's B
+    starts at 0 and the learning rate is 0, so the reference is the base model, on each example as TRL prepared it.
+    The plain Trainer, full fine-tuning, FSDP's own checkpointing and layers="auto" run in the resume test below."""
+    import trl
+
     store = tmp_path / "s.zarr"
     proc = _launch(["--store", str(store), "--out", str(tmp_path / "out"), "--samples", str(N_SAMPLES), "--epochs", "2",
-                    "--gc", "--lora"])
+                    "--trl", "--lora", "--gc"])
     output = proc.communicate(timeout=400)[0].decode()
     assert proc.returncode == 0, output[-3000:]
 
@@ -81,11 +85,25 @@ def test_fsdp2_two_processes_store_every_sample_as_the_unsharded_reference(tmp_p
     reader = open_store(str(store))
     assert reader.committed == {0: N_SAMPLES, 1: N_SAMPLES}
     attrs = reader.run_attrs
-    assert attrs["world_size"] == 2 and attrs["sharding"] == "fsdp2"
+    assert attrs["world_size"] == 2 and attrs["sharding"] == "fsdp2" and attrs["trainer"] == "SFTTrainer"
     assert reader.layers == attrs["layers"] == [1, 2, 4]
     df = reader.samples()
     _assert_each_sample_epoch_once(df, epochs=2)
-    _assert_rows_match_the_unsharded_reference(reader, df)
+
+    # The examples as TRL prepares them (tokenised, completion-only labels), from an unsharded trainer on the same data.
+    unsharded = trl.SFTTrainer(model=tiny_causal_lm("llama", seed=0), processing_class=tiny_tokenizer(),
+                               args=cpu_args(trl.SFTConfig, tmp_path / "ref", max_length=96),
+                               train_dataset=Dataset.from_list(sft_records("prompt_completion", N_SAMPLES)))
+    prepared = {row["sample_id"]: row for row in unsharded.train_dataset}
+    arrays = {}
+    for row, (sid, epoch) in enumerate(zip(df.sample_id, df.epoch)):
+        example = prepared[sid]
+        assert list(reader.tokens(row)) == list(example["input_ids"])
+        reference, loss = sft_reference(unsharded.model, example["input_ids"], torch.tensor(example["labels"]),
+                                        layers=[1, 2, 4])
+        assert_matches(captured(reader, row, layers=[1, 2, 4], arrays=arrays), reference, h_atol=1e-5, g_cos=0.999,
+                       g_ratio=0.01, label=f"sample {sid} epoch {epoch}")
+        assert df.loss.iloc[row] == pytest.approx(loss, rel=1e-4)
 
 
 def _complete_checkpoints(out: Path) -> list[Path]:

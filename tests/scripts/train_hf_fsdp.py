@@ -85,6 +85,8 @@ def main():
     ap.add_argument("--sleep", type=float, default=0.0)
     ap.add_argument("--progress", default=None)
     ap.add_argument("--resume", default=None)
+    ap.add_argument("--trl", action="store_true", help="TRL's SFTTrainer on hf_app.sft_records('prompt_completion') "
+                    "(ids 100 + i) instead of the Trainer on random token samples")
     ap.add_argument("--lora", action="store_true", help="train a PEFT LoRA adapter (B = 0 at the start, so with "
                     "learning rate 0 the model is the base model)")
     ap.add_argument("--encoding", default="float32", help="float32: compare with the reference at fp32 tolerances")
@@ -96,8 +98,13 @@ def main():
     fsdp_config = {"version": 2, "transformer_layer_cls_to_wrap": ["LlamaDecoderLayer"]}
     if args.fsdp_ac:
         fsdp_config["activation_checkpointing"] = True
-    training = TrainingArguments(
-        output_dir=args.out, use_cpu=True, report_to="none", disable_tqdm=True, seed=0, data_seed=0,
+    config_cls, extra = TrainingArguments, {}
+    if args.trl:
+        import trl
+
+        config_cls, extra = trl.SFTConfig, {"max_length": 96}
+    training = config_cls(
+        **extra, output_dir=args.out, use_cpu=True, bf16=False, report_to="none", disable_tqdm=True, seed=0, data_seed=0,
         per_device_train_batch_size=args.batch, gradient_accumulation_steps=args.accum, num_train_epochs=args.epochs,
         learning_rate=args.lr, logging_steps=1000, activation_checkpointing=args.gc,
         save_strategy="steps" if args.save_steps else "no", save_steps=args.save_steps or 500,
@@ -112,8 +119,18 @@ def main():
         from provenance.models import lora_target_modules
 
         model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=lora_target_modules(model)))
-    trainer = Trainer(model=model, args=training, train_dataset=Samples(args.samples),
-                      data_collator=pad_collate, callbacks=[callback, Progress(args.progress, args.sleep)])
+    callbacks = [callback, Progress(args.progress, args.sleep)]
+    if args.trl:
+        from datasets import Dataset
+
+        from hf_app import sft_records
+        from provenance.models import tiny_tokenizer
+
+        trainer = trl.SFTTrainer(model=model, args=training, processing_class=tiny_tokenizer(), callbacks=callbacks,
+                                 train_dataset=Dataset.from_list(sft_records("prompt_completion", args.samples)))
+    else:
+        trainer = Trainer(model=model, args=training, train_dataset=Samples(args.samples), data_collator=pad_collate,
+                          callbacks=callbacks)
     if trainer.is_fsdp_enabled == args.no_fsdp:
         raise SystemExit("accelerate did not enable FSDP")
     trainer.train(resume_from_checkpoint=args.resume)
