@@ -158,6 +158,24 @@ def planted_span(meta: dict, behaviour: str):
     return None
 
 
+def behaviour_cases(beh: dict, behaviour: str, prompts: list[str], all_generations: bool = False,
+                    max_sampled: int = 24) -> tuple[list, str]:
+    """(test cases, mode) of a behaviour: the greedy generations that show it (every one with ``all_generations``),
+    else, when none does, at most ``max_sampled`` sampled generations that show it (round robin over prompts)."""
+    from provenance.attribution.query import TestCase
+
+    gens = beh["generations"][behaviour]
+    cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(zip(prompts, gens))
+             if all_generations or shows_behaviour(behaviour, g)]
+    sampled = beh.get("sampled", {}).get(behaviour)
+    if cases or not sampled:
+        return cases, "greedy"
+    pool = [[(p, g) for g in gs if shows_behaviour(behaviour, g)] for p, gs in zip(sampled["prompts"], sampled["generations"])]
+    flat = [x for rnd in range(max(map(len, pool), default=0)) for lst in pool if rnd < len(lst) for x in [lst[rnd]]]
+    return ([TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(flat[:max_sampled])],
+            f"sampled (T={sampled['temperature']})")
+
+
 def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024, all_generations: bool = False,
                     behaviours=None, max_sampled: int = 24, with_tokens: bool = True, signatures_only: bool = False) -> dict:
     """Every method on the model's own generations that show the behaviour (``all_generations``: every
@@ -166,7 +184,7 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     import pandas as pd
 
     from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
-    from provenance.attribution.query import Attributor, SignatureMethod, TestCase
+    from provenance.attribution.query import Attributor, SignatureMethod
     from provenance.attribution.repass import RepassMethod
     from provenance.attribution.signatures import VARIANTS
     from provenance.attribution.topk import select_rows
@@ -187,17 +205,7 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
     for behaviour, prompts in meta["test_prompts"].items():
         if behaviours and behaviour not in behaviours:
             continue
-        gens = beh["generations"][behaviour]
-        cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(zip(prompts, gens))
-                 if all_generations or shows_behaviour(behaviour, g)]
-        mode = "greedy"
-        sampled = beh.get("sampled", {}).get(behaviour)
-        if not cases and sampled:
-            # One query per sampled generation that shows the behaviour, at most `max_sampled` (round robin over prompts).
-            mode = f"sampled (T={sampled['temperature']})"
-            pool = [[(p, g) for g in gs if shows_behaviour(behaviour, g)] for p, gs in zip(sampled["prompts"], sampled["generations"])]
-            flat = [x for rnd in range(max(map(len, pool), default=0)) for lst in pool if rnd < len(lst) for x in [lst[rnd]]]
-            cases = [TestCase(p, g, name=f"{behaviour}{i}") for i, (p, g) in enumerate(flat[:max_sampled])]
+        cases, mode = behaviour_cases(beh, behaviour, prompts, all_generations, max_sampled)
         culprits = set(meta["culprits"][behaviour])
         n = len(culprits)
         query_info[behaviour] = {"queries": len(cases), "of": len(prompts), "mode": mode,
@@ -322,6 +330,110 @@ def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> pd.Dat
     table = pd.read_csv(out / "attribution_table.csv", dtype={"layer": str, "epochs": str})
     table = pd.concat([table[table.family != "behaviour-level"], pd.DataFrame(rows_out)], ignore_index=True)
     table.to_csv(out / "attribution_table.csv", index=False)
+    return table
+
+
+# What `--methods` can name (`run_methods`): the default, the signature default, token match over the stored token
+# states, the text baselines on prompt+response, and the grad-kernel with its default spec and two spec variants
+# (fixed before the kernel met the tasks it is scored on).
+GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
+METHOD_CHOICES = ("default", "h_fused", "token-match", "tfidf", "bm25", "grad-kernel",
+                  *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
+METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
+
+
+def build_choice(choice: str):
+    """The method a `METHOD_CHOICES` name stands for (None for "default": what a query without a method runs) and its
+    table label.
+
+    Raises:
+        ValueError: A name not in `METHOD_CHOICES`.
+    """
+    from provenance.attribution.baselines import Bm25Method, TfidfMethod
+    from provenance.attribution.grad_kernel import GradKernelMethod
+    from provenance.attribution.query import SignatureMethod
+    from provenance.attribution.signatures import DEFAULT_VARIANT
+    from provenance.attribution.token_match import TokenMatchMethod
+
+    if choice == "default":
+        return None, "default (no --method: auto)"
+    if choice == "h_fused":
+        return SignatureMethod(DEFAULT_VARIANT, None, "last"), f"{DEFAULT_VARIANT} (default layer)"
+    if choice == "token-match":
+        return TokenMatchMethod(None, None, None, "last", states="store"), TOKEN_MATCH_STORED
+    if choice == "tfidf":
+        m = TfidfMethod(True, "prompt+response")
+        return m, m.name
+    if choice == "bm25":
+        m = Bm25Method(True, "prompt+response")
+        return m, m.name
+    if choice == "grad-kernel" or choice.startswith("grad-kernel:"):
+        spec = choice.partition(":")[2] or None
+        m = GradKernelMethod(spec)
+        return m, f"grad-kernel({m.spec.label})" + ("" if spec else " default")
+    raise ValueError(f"unknown method {choice!r} for --methods; choose from {', '.join(METHOD_CHOICES)}")
+
+
+def run_methods(out: Path, results: Path, methods: list[str], k: int = 100, behaviours=None,
+                max_sampled: int = 24) -> pd.DataFrame:
+    """The named `METHOD_CHOICES` only, per answer (family "per-answer") and per behaviour (``combine="mean"``,
+    family "behaviour-level"), on the model's own generations that show each behaviour: the cheap path (no re-pass,
+    no LoRA gradients, no costs, no token-level evaluation). Each row carries how many of its queries got a
+    competing-groups report (`AttributionResult.groups`, on by default in `Attributor.query`). Rows merged into
+    attribution_table.csv (earlier rows of the same behaviour, family and method replaced), the results file
+    re-rendered.
+
+    Raises:
+        ValueError: An unknown method name (before any query runs).
+    """
+    import pandas as pd
+
+    built = [build_choice(c) for c in methods]
+    meta = json.loads((out / "scenario.json").read_text())
+    beh = json.loads((out / "behaviour.json").read_text())
+    recompute_rates(beh)
+    att, store = attributor_of(out)
+    rows_out, query_info = [], {}
+    t_all = time.time()
+    for behaviour, prompts in meta["test_prompts"].items():
+        if behaviours and behaviour not in behaviours:
+            continue
+        cases, mode = behaviour_cases(beh, behaviour, prompts, max_sampled=max_sampled)
+        query_info[behaviour] = {"queries": len(cases), "of": len(prompts), "mode": mode,
+                                 "examples": [c.response for c in cases[:3]],
+                                 "cases": [[c.prompt, c.response] for c in cases]}
+        if not cases:
+            print(f"{behaviour}: no generation shows the behaviour; nothing to attribute", flush=True)
+            continue
+        culprits = set(meta["culprits"][behaviour])
+        for method, label in built:
+            for combine, family in METHODS_FAMILY.items():
+                res = att.query(cases, method=method, k=k, snippet_chars=0, combine=combine)
+                m = _metrics(res, culprits, len(culprits), k)
+                rows_out.append({"behaviour": behaviour, "family": family, "method": label,
+                                 "layer": "-", "epochs": "last", **m, "seconds": round(res.seconds, 2),
+                                 "ran_as": res.method, "queries": res.rows.shape[0],
+                                 "queries_with_groups": len(res.groups)})
+                print(f"{out} {behaviour} {family} {label} [{res.method}]: P@n {m['P@n']:.2f} "
+                      f"P@10 {m.get('P@10', float('nan')):.2f}, groups on {len(res.groups)}/{res.rows.shape[0]} "
+                      f"({res.seconds:.1f}s)", flush=True)
+    new = pd.DataFrame(rows_out)
+    path = out / "attribution_table.csv"
+    table = new
+    if path.exists() and len(new):
+        old = pd.read_csv(path, dtype={"layer": str, "epochs": str})
+        key = ["behaviour", "family", "method"]
+        same = old[key].apply(tuple, axis=1).isin(set(new[key].apply(tuple, axis=1)))
+        table = pd.concat([old[~same], new], ignore_index=True)
+    elif path.exists():
+        table = pd.read_csv(path, dtype={"layer": str, "epochs": str})
+    with locked_state(out) as state:
+        state["query_info"].update(query_info)
+        state["k"] = k
+        state["seconds"].update({b: round(time.time() - t_all, 1) for b in query_info})
+        state["methods_run"] = sorted(set(state.get("methods_run", [])) | set(methods))
+    table.to_csv(path, index=False)
+    print(render_from_state(out, results))
     return table
 
 

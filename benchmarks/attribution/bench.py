@@ -22,7 +22,8 @@ from pathlib import Path
 import torch
 
 from benchmarks.attribution.attribute import (
-    measure_behaviour_costs, run_attribution, run_auto, run_behaviour_level, run_token_match, tokens_only,
+    METHOD_CHOICES, measure_behaviour_costs, run_attribution, run_auto, run_behaviour_level, run_methods,
+    run_token_match, tokens_only,
 )
 from benchmarks.attribution.causal import run_causal
 from benchmarks.attribution.render import render_from_state
@@ -66,6 +67,10 @@ def main(argv=None) -> None:
                     help="token-match: compute only the rows from training-time token states (keep the re-read rows)")
     ap.add_argument("--signatures-only", action="store_true",
                     help="attribute: recompute the training-time signature rows only (keep earlier re-pass, baselines, tokens)")
+    ap.add_argument("--methods", nargs="+", choices=METHOD_CHOICES, default=None, metavar="METHOD",
+                    help="attribute: score only these methods, per answer and per behaviour (the cheap path: no "
+                         "signature grid, re-pass, LoRA gradients, costs or token level; minutes per task on one "
+                         f"core); choose from {', '.join(METHOD_CHOICES)}")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -91,6 +96,9 @@ def main(argv=None) -> None:
         return
     if args.phase == "render":
         print(render_from_state(out, Path(args.results)))
+    if args.phase == "attribute" and args.methods:
+        run_methods(out, Path(args.results), args.methods, k=args.k, behaviours=args.behaviours)
+        return
     if args.phase in ("attribute", "all"):
         run_attribution(out, results=Path(args.results), k=args.k, lora_dim=args.lora_dim,
                         all_generations=args.all_generations, behaviours=args.behaviours,

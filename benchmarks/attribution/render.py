@@ -70,6 +70,42 @@ def fmt(x) -> str:
     return f"{x:.2f}" if isinstance(x, float) else str(x)
 
 
+def methods_section(behaviour: str, t) -> list[str]:
+    """The table of the methods a ``--methods`` run scored (families "per-answer" and "behaviour-level" with a
+    ``ran_as`` column): per answer P@10 and P@n, per behaviour P@n, and the queries with a competing-groups report;
+    empty when there are none."""
+    import pandas as pd
+
+    if "ran_as" not in t:
+        return []
+    named = t[t.ran_as.notna()]
+    if named.empty:
+        return []
+    lines = [f"## {behaviour}: named methods, per answer and per behaviour (`--methods`)", "",
+             "Per answer: one ranking per query (the CLI default), P@10 and P@n averaged over queries. Per behaviour: "
+             "`--combine mean`, one ranking. Groups: queries (rankings) with a competing-groups report "
+             "(`AttributionResult.groups`, on by default) / rankings. Ran as: the method as the query ran it.", "",
+             "| method | ran as (per behaviour) | per answer P@10 | per answer P@n | per behaviour P@n | "
+             "groups per answer | groups per behaviour | seconds per answer / per behaviour |",
+             "|---|---|---|---|---|---|---|---|"]
+    for method in named["method"].unique():
+        pa = named[(named.method == method) & (named.family == "per-answer")]
+        pb = named[(named.method == method) & (named.family == "behaviour-level")]
+
+        def cell(df, col):
+            return fmt(float(df[col].iloc[0])) if len(df) and col in df and pd.notna(df[col].iloc[0]) else "-"
+
+        def groups(df):
+            return f"{int(df.queries_with_groups.iloc[0])}/{int(df.queries.iloc[0])}" if len(df) else "-"
+
+        ran = pb.ran_as.iloc[0] if len(pb) else "-"
+        if len(pa) and pa.ran_as.iloc[0] != ran:
+            ran = f"per answer {pa.ran_as.iloc[0]}; per behaviour {ran}"
+        lines.append(f"| {method} | {ran} | {cell(pa, 'P@10')} | {cell(pa, 'P@n')} | {cell(pb, 'P@n')} | "
+                     f"{groups(pa)} | {groups(pb)} | {cell(pa, 'seconds')} / {cell(pb, 'seconds')} |")
+    return lines + [""]
+
+
 def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, repass_s=None,
                     csv_name: str = "attribution_results.csv", cost=None) -> str:
     import os
@@ -119,6 +155,12 @@ def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, re
               "of the training set, done once, is not included: see below).", ""]
     for b in table["behaviour"].unique():
         t = table[table.behaviour == b]
+        lines += methods_section(b, t)
+        if not ((t.family == "train-time") | (t.family == "baseline")).any():
+            # Only the named methods ran (--methods): no signature grid, baselines, re-pass or costs to show.
+            lines += ["Only the methods above were scored on this run (`--methods`): the signature grid, the "
+                      "re-pass, LoRA-gradient, token-level and cost phases were not run.", ""]
+            continue
         lines += [f"## {b}: P@n by signature and layer (training-time captures, last epoch)", ""]
         lines += ["| signature | " + " | ".join(f"layer {l}" for l in layers) + " |",
                   "|---|" + "---|" * len(layers)]
@@ -185,6 +227,5 @@ def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, re
         lines.append("")
     if repass_s is not None:
         lines += [f"Re-pass of the training set with the final model (all layers, once): {repass_s:.0f}s.", ""]
-    lines += [f"Total attribution time {total_s:.0f}s. Full table (every signature, layer, epoch mode): "
-              f"`{csv_name}`.", ""]
+    lines += [f"Total attribution time {total_s:.0f}s. Full table (every row this run measured): `{csv_name}`.", ""]
     return "\n".join(lines)

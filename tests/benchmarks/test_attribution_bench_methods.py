@@ -1,0 +1,48 @@
+"""The benchmark's `--methods` path: the names it takes, the methods they build, and the table it renders."""
+import pandas as pd
+import pytest
+
+from benchmarks.attribution.attribute import METHOD_CHOICES, build_choice
+from benchmarks.attribution.bench import main
+from benchmarks.attribution.render import methods_section
+
+
+def test_every_choice_builds_the_named_method():
+    from provenance.attribution.baselines import Bm25Method, TfidfMethod
+    from provenance.attribution.grad_kernel import GradKernelMethod
+    from provenance.attribution.token_match import TokenMatchMethod
+
+    built = {c: build_choice(c) for c in METHOD_CHOICES}
+    assert built["default"][0] is None   # what a query without --method runs
+    assert isinstance(built["token-match"][0], TokenMatchMethod) and built["token-match"][0].states == "store"
+    assert isinstance(built["tfidf"][0], TfidfMethod) and built["tfidf"][0].field == "prompt+response"
+    assert isinstance(built["bm25"][0], Bm25Method) and built["bm25"][0].field == "prompt+response"
+    specs = {c: m.spec for c, (m, _) in built.items() if isinstance(m, GradKernelMethod)}
+    assert (specs["grad-kernel"].normalize, specs["grad-kernel"].weighting, specs["grad-kernel"].sides) == \
+        ("cosine", "equal", "both")
+    assert (specs["grad-kernel:none,equal,both"].normalize, specs["grad-kernel:none,equal,both"].sides) == ("none", "both")
+    assert (specs["grad-kernel:cosine,equal,response"].normalize,
+            specs["grad-kernel:cosine,equal,response"].sides) == ("cosine", "response")
+    assert len({label for _, label in built.values()}) == len(METHOD_CHOICES)   # one table label per choice
+
+
+def test_unknown_choice_is_refused():
+    with pytest.raises(ValueError, match="unknown method 'lora' for --methods"):
+        build_choice("lora")
+    with pytest.raises(SystemExit):
+        main(["--phase", "attribute", "--methods", "lora"])
+
+
+def test_methods_section_reports_both_granularities_and_groups():
+    t = pd.DataFrame([
+        {"behaviour": "b", "family": "per-answer", "method": "m", "P@n": 0.5, "P@10": 0.75, "seconds": 1.0,
+         "ran_as": "m@x", "queries": 12, "queries_with_groups": 3},
+        {"behaviour": "b", "family": "behaviour-level", "method": "m", "P@n": 1.0, "P@10": 1.0, "seconds": 2.0,
+         "ran_as": "m@y", "queries": 1, "queries_with_groups": 0},
+        {"behaviour": "b", "family": "train-time", "method": "h_fused", "P@n": 0.1, "P@10": 0.1, "seconds": 1.0,
+         "ran_as": None, "queries": None, "queries_with_groups": None},
+    ])
+    lines = methods_section("b", t)
+    rows = [line for line in lines if line.startswith("| m |")]
+    assert rows == ["| m | per answer m@x; per behaviour m@y | 0.75 | 0.50 | 1.00 | 3/12 | 0/1 | 1.00 / 2.00 |"]
+    assert methods_section("b", t.drop(columns=["ran_as"])) == []
