@@ -134,7 +134,7 @@ AFTER_TUNING = "per answer, fired only after tuning"
 
 def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: int = 1024,
               extra_methods=(), new_behaviour: list[bool] | None = None,
-              rankings_dir: Path | None = None, skip=()) -> tuple[list[dict], float]:
+              rankings_dir: Path | None = None, skip=(), only=None) -> tuple[list[dict], float]:
     """Every method at both granularities, on one shared pass of test signatures.
 
     Args:
@@ -149,6 +149,7 @@ def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: 
             rankings.
         rankings_dir: Where to save each ranking (``GRANULARITY__KEY.npz``: scores, rows) for later analysis.
         skip: Method keys left out.
+        only: If given, only these method keys (besides the default, always scored first).
 
     Returns:
         One dict per (granularity, method) with RepT's metrics and its seconds (query, plus the shared test-signature
@@ -160,7 +161,7 @@ def attribute(att, cases, query_labels: list[set[str]], k: int = 100, lora_dim: 
     k = min(k, n_rows)
     row_labels = att.samples["source"].to_numpy()
     behaviour_labels = [set().union(*query_labels)]
-    pairs = [(key, m) for key, m in methods(att, lora_dim) + list(extra_methods) if key not in set(skip)]
+    pairs = [(key, m) for key, m in methods(att, lora_dim) + list(extra_methods) if key not in set(skip) and (only is None or key in set(only))]
     t0 = time.perf_counter()
     test = att.signatures(cases, att.store.layers, token_layers=att.store.token_state_layers)
     sig_seconds = time.perf_counter() - t0

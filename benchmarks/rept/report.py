@@ -186,6 +186,10 @@ def render(snaps: dict[str, dict], progress: dict[str, str], notes: str = "") ->
             out += [f"Not run on {name} (`--skip-methods`, to end within the session's CPU time): "
                     + ", ".join(s["attribute"]["not_run"]) + "; so no comparison with them and no cost ratio "
                     "to LoRA-gradient here.", ""]
+        if s["attribute"].get("added_later"):
+            out += ["Scored after the attribute phase, in a later process (`--add-methods`): "
+                    + ", ".join(s["attribute"]["added_later"]) + "; cost ratios to LoRA-gradient compare seconds "
+                    "measured in two processes.", ""]
         if not any(r["granularity"] == AFTER_TUNING for r in s["attribute"]["rows"]):
             new = s["attribute"].get("queries_fired_only_after_tuning")
             if new == s["attribute"]["queries"]:

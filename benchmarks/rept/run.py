@@ -181,9 +181,11 @@ def phase_generate(dataset, run_dir: Path, cfg: RunConfig, state: dict) -> None:
           f"before tuning {state['generate']['base_rate']:.2f}", flush=True)
 
 
-def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_methods: tuple[str, ...] = ()) -> None:
+def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_methods: tuple[str, ...] = (),
+                    only_methods: tuple[str, ...] = ()) -> None:
     """Every method on the answers that fired; ``skip_methods`` (keys of `benchmarks.rept.attribute.methods`, or
-    ``bergson``) are left out and listed as not run (a run that must end within a session's CPU time)."""
+    ``bergson``) are left out and listed as not run (a run that must end within a session's CPU time).
+    ``only_methods``: score just these (methods an earlier attribute phase skipped) and merge their rows into it."""
     from benchmarks.rept.attribute import BergsonMethod, attribute, bergson_status, cost_ratios, store_summary
     from benchmarks.rept.train import load_final
     from provenance.attribution import Attributor, TestCase
@@ -209,13 +211,23 @@ def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_me
     att = Attributor(open_store(str(run_dir / "store.zarr")), model, tok)
     extra = []
     bergson = bergson_status(cfg.model) if cfg.bergson else "not run: --no-bergson"
-    if bergson is None and "bergson" not in skip_methods:
+    if bergson is None and "bergson" not in skip_methods and (not only_methods or "bergson" in only_methods):
         extra.append(("bergson", BergsonMethod(run_dir / "adapter", workdir=run_dir / "bergson")))
     t0 = time.time()
     new_behaviour = [not gens["fired_base"][i] for i in fired]
     rows, sig_seconds = attribute(att, cases, query_labels, k=cfg.k, lora_dim=cfg.lora_grad_dim, extra_methods=extra,
                                   new_behaviour=new_behaviour, rankings_dir=run_dir / "rankings",
-                                  skip=skip_methods)
+                                  skip=skip_methods, only=only_methods or None)
+    if only_methods:
+        earlier = state["attribute"]
+        earlier["rows"] = [r for r in earlier["rows"] if r["key"] not in only_methods] + \
+            [r for r in rows if r["key"] in only_methods]
+        earlier["not_run"] = sorted(set(earlier.get("not_run", ())) - set(only_methods))
+        earlier["added_later"] = sorted(set(earlier.get("added_later", ())) | set(only_methods))
+        if "bergson" in only_methods:
+            earlier["bergson"] = bergson or "run (cosine of LoRA gradients, final model)"
+        cost_ratios(earlier["rows"])
+        return
     cost_ratios(rows)
     state["attribute"] = {"status": "scored", "seconds": round(time.time() - t0, 1), "queries": len(cases),
                           "queries_fired_only_after_tuning": int(sum(new_behaviour)),
@@ -232,16 +244,20 @@ def snapshot(name: str, state: dict) -> dict:
 
 
 def run_dataset(dataset, out: Path, cfg: RunConfig, phases=PHASES, *, snapshots: Path | None = SNAPSHOTS,
-                command: str | None = None, skip_methods: tuple[str, ...] = ()) -> dict:
+                command: str | None = None, skip_methods: tuple[str, ...] = (),
+                add_methods: tuple[str, ...] = ()) -> dict:
     """Run (or continue) the phases of one dataset; returns its state. ``snapshots``: where to write its snapshot;
-    ``skip_methods``: methods the attribute phase leaves out (not part of the run's settings: said in the results)."""
+    ``skip_methods``: methods the attribute phase leaves out (not part of the run's settings: said in the results);
+    ``add_methods``: methods to score after the attribute phase is done (those it skipped), merged into its rows."""
     run_dir = out / dataset.name
     cfg = resolve(cfg, dataset)
     state = load_state(run_dir)
     check_config(run_dir, state, cfg.as_dict())
     state["config"] = cfg.as_dict()
     state.setdefault("machine", machine())
-    if command:
+    if command and add_methods and state.get("command") and "attribute" in state.get("done", ()):
+        state["command"] += f"; then {command}"      # the run's own command, and the one that added methods to it
+    elif command:
         state["command"] = command
     done = state.setdefault("done", [])
     save_state(run_dir, state)   # the settings, before any phase: a run in progress is visible and keeps them
@@ -255,6 +271,10 @@ def run_dataset(dataset, out: Path, cfg: RunConfig, phases=PHASES, *, snapshots:
             raise SystemExit(f"[{dataset.name}] phase {phase!r} needs {missing} first (run --phase {missing[0]})")
         steps[phase](dataset, run_dir, cfg, state)
         done.append(phase)
+        save_state(run_dir, state)
+    todo = tuple(m for m in add_methods if m in (state.get("attribute") or {}).get("not_run", ()))
+    if todo and "attribute" in done:
+        phase_attribute(dataset, run_dir, cfg, state, only_methods=todo)
         save_state(run_dir, state)
     if snapshots is not None and "attribute" in done:
         snapshots.mkdir(parents=True, exist_ok=True)
@@ -305,6 +325,8 @@ def main(argv=None) -> None:
     p.add_argument("--skip-methods", nargs="*", default=[], choices=SKIPPABLE,
                    help="methods the attribute phase leaves out, listed in the results as not run (the costly "
                         "ones re-pass every training row: rept, lora-grad, bergson)")
+    p.add_argument("--add-methods", nargs="*", default=[], choices=SKIPPABLE,
+                   help="score methods an earlier attribute phase skipped and merge them into its results")
     p.add_argument("--judge", action="append", default=[], help="NAME=SPEC: compliance, refusal or contains:TEXT")
     args = p.parse_args(argv)
     if args.threads:
@@ -330,7 +352,7 @@ def main(argv=None) -> None:
                 cfg = replace(cfg, **FULL)
             phases = PHASES if args.phase == "all" else (args.phase,)
             run_dataset(ds, args.out, cfg, phases, snapshots=args.snapshots, command=command,
-                        skip_methods=tuple(args.skip_methods))
+                        skip_methods=tuple(args.skip_methods), add_methods=tuple(args.add_methods))
     if args.phase in ("all", "summary"):
         from benchmarks.rept.report import write_results
 

@@ -237,3 +237,30 @@ def test_a_behaviour_that_never_fires_is_reported_and_not_scored(tmp_path, monke
     assert state["generate"]["rate"] == 0.0 and state["attribute"] == {"status": "did not take", "rows": []}
     md = write_results(snaps, tmp_path / "results.md", runs=tmp_path / "runs")
     assert "| toy | never | **0.00** (0/6) |" in md and "did not take" in md and "### toy, per answer" not in md
+
+
+def test_skipped_methods_are_added_later_and_merged(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    [ds] = read_rept_folder(write_rept_folder(folder, "toy"))
+    monkeypatch.setattr(judges_module, "judge_for", lambda dataset, override=None: BehaviourJudge("any", lambda p, r: True))
+    out, snaps = tmp_path / "runs", tmp_path / "snaps"
+    state = run_dataset(ds, out, tiny_config(epochs=1), snapshots=snaps, skip_methods=("rept", "lora-grad"),
+                        command="first")
+    keys = {r["key"] for r in state["attribute"]["rows"]}
+    assert not keys & {"rept", "lora-grad"} and state["attribute"]["not_run"] == ["lora-grad", "rept"]
+    before = {(r["granularity"], r["key"]): r for r in state["attribute"]["rows"]}
+    state = run_dataset(ds, out, tiny_config(epochs=1), snapshots=snaps, add_methods=("lora-grad",), command="then")
+    rows = {(r["granularity"], r["key"]): r for r in state["attribute"]["rows"]}
+    # lora-grad joins at both granularities; the earlier rows stay as they were, apart from the new cost ratios.
+    assert ("per answer", "lora-grad") in rows and ("per behaviour", "lora-grad") in rows
+    assert rows[("per answer", "lora-grad")]["cost_vs_lora_grad"] == 1.0
+    for key, row in before.items():
+        assert {m: v for m, v in rows[key].items() if m != "cost_vs_lora_grad"} == \
+            {m: v for m, v in row.items() if m != "cost_vs_lora_grad"}
+    assert len(rows) == len(before) + 2
+    assert state["attribute"]["not_run"] == ["rept"] and state["attribute"]["added_later"] == ["lora-grad"]
+    assert state["command"] == "first; then then"
+    md = write_results(snaps, tmp_path / "results.md", runs=out)
+    assert "Scored after the attribute phase, in a later process (`--add-methods`): lora-grad;" in md
+    assert "Not run on toy (`--skip-methods`, to end within the session's CPU time): rept;" in md
