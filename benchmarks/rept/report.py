@@ -184,8 +184,9 @@ def render(snaps: dict[str, dict], progress: dict[str, str], notes: str = "") ->
                 out += [f"### {name}, {granularity}", ""] + _method_table(s, granularity) + [""]
         if s["attribute"].get("not_run"):
             out += [f"Not run on {name} (`--skip-methods`, to end within the session's CPU time): "
-                    + ", ".join(s["attribute"]["not_run"]) + "; so no comparison with them and no cost ratio "
-                    "to LoRA-gradient here.", ""]
+                    + ", ".join(s["attribute"]["not_run"]) + "; so no comparison with "
+                    + ("them and no cost ratio to LoRA-gradient here." if "lora-grad" in s["attribute"]["not_run"]
+                       else "it here."), ""]
         if s["attribute"].get("added_later"):
             out += ["Scored after the attribute phase, in a later process (`--add-methods`): "
                     + ", ".join(s["attribute"]["added_later"]) + "; cost ratios to LoRA-gradient compare seconds "
