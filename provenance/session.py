@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
@@ -306,9 +307,7 @@ class CaptureSession:
                 # Every rank runs rank 0's probe forwards: under FSDP each forward all-gathers parameters, so the
                 # ranks must make the same calls, or the ranks with fewer prompts leave the others waiting forever.
                 prompts = broadcast(prompts)
-            def choose():
-                return choose_layers(config.layers, self.model, layout, prompts)
-
+            choose = partial(choose_layers, config.layers, self.model, layout, prompts)
             choice = choose() if self.run_outside_step is None else self.run_outside_step(choose)
             # Every rank must capture the same layers: rank 0's choice wins.
             self.choice = broadcast(choice) if broadcast is not None else choice

@@ -132,6 +132,33 @@ def collate(samples, *, padding_side: str = "right", pad_id: int = 0):
             "sample_id": [s["sample_id"] for s in samples], "source": [s["source"] for s in samples]}
 
 
+class SampleDataset(torch.utils.data.Dataset):
+    """`random_samples(n)` as a map-style dataset for a `transformers.Trainer` (ids and sources for the callback)."""
+
+    def __init__(self, n: int):
+        self.items = random_samples(n)
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        s = self.items[i]
+        return {"input_ids": s["input_ids"], "labels": s["labels"], "sample_id": s["sample_id"], "source": s["source"]}
+
+
+def trainer_collate(examples):
+    """Right padding of model inputs only: under `ProvenanceTrainerCallback` the ids and sources are carried by the
+    callback's collator around this one."""
+    T = max(len(e["input_ids"]) for e in examples)
+    ids = torch.zeros(len(examples), T, dtype=torch.long)
+    labels = torch.full((len(examples), T), -100)
+    mask = torch.zeros(len(examples), T, dtype=torch.long)
+    for i, e in enumerate(examples):
+        n = len(e["input_ids"])
+        ids[i, :n], labels[i, :n], mask[i, :n] = e["input_ids"], e["labels"], 1
+    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+
+
 def reference_signatures(model, sample, layers, autocast_dtype=None):
     """h/g at the last prompt token and pooled over response-predicting positions, from one sample alone, on the
     model's device (results on the CPU)."""

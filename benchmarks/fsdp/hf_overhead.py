@@ -33,7 +33,7 @@ from transformers import Trainer, TrainerCallback, TrainingArguments
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from accelerate_cpu_fsdp import allow_fsdp_on_cpu  # noqa: E402
-from capture_reference import random_samples  # noqa: E402
+from capture_reference import SampleDataset, trainer_collate  # noqa: E402
 
 from provenance.callbacks import ProvenanceTrainerCallback  # noqa: E402
 from provenance.models import tiny_causal_lm  # noqa: E402
@@ -55,29 +55,6 @@ class StepClock(TrainerCallback):
         return [b[0] - a[0] for a, b in pairs], [b[1] - a[1] for a, b in pairs]
 
 
-class Samples(torch.utils.data.Dataset):
-    def __init__(self, n: int):
-        self.items = random_samples(n)
-
-    def __len__(self):
-        return len(self.items)
-
-    def __getitem__(self, i):
-        s = self.items[i]
-        return {"input_ids": s["input_ids"], "labels": s["labels"], "sample_id": s["sample_id"], "source": s["source"]}
-
-
-def pad_collate(examples):
-    T = max(len(e["input_ids"]) for e in examples)
-    ids = torch.zeros(len(examples), T, dtype=torch.long)
-    labels = torch.full((len(examples), T), -100)
-    mask = torch.zeros(len(examples), T, dtype=torch.long)
-    for i, e in enumerate(examples):
-        n = len(e["input_ids"])
-        ids[i, :n], labels[i, :n], mask[i, :n] = e["input_ids"], e["labels"], 1
-    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
-
-
 def timed_fit(args, workdir: Path, store: str | None) -> tuple[tuple[list[float], list[float]], float | None, int]:
     """((wall, CPU) step times after the warm-up, the callback's own seconds per step in the training thread or None,
     rank)."""
@@ -94,7 +71,7 @@ def timed_fit(args, workdir: Path, store: str | None) -> tuple[tuple[list[float]
         fsdp=True, fsdp_config={"version": 2, "transformer_layer_cls_to_wrap": ["LlamaDecoderLayer"]},
     )
     trainer = Trainer(model=tiny_causal_lm("llama", seed=0), args=training,
-                      train_dataset=Samples(2 * args.batch * (args.steps + 1)), data_collator=pad_collate,
+                      train_dataset=SampleDataset(2 * args.batch * (args.steps + 1)), data_collator=trainer_collate,
                       callbacks=callbacks)
     if not trainer.is_fsdp_enabled:
         raise SystemExit("accelerate did not enable FSDP")

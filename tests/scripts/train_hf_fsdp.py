@@ -20,34 +20,10 @@ import torch  # noqa: E402
 from transformers import Trainer, TrainerCallback, TrainingArguments  # noqa: E402
 
 from accelerate_cpu_fsdp import allow_fsdp_on_cpu  # noqa: E402
-from capture_reference import random_samples  # noqa: E402
+from capture_reference import SampleDataset, trainer_collate  # noqa: E402
 from provenance.callbacks import ProvenanceTrainerCallback  # noqa: E402
 from provenance.capture import find_layout  # noqa: E402
 from provenance.models import tiny_causal_lm  # noqa: E402
-
-
-class Samples(torch.utils.data.Dataset):
-    def __init__(self, n: int):
-        self.items = random_samples(n)
-
-    def __len__(self):
-        return len(self.items)
-
-    def __getitem__(self, i):
-        s = self.items[i]
-        return {"input_ids": s["input_ids"], "labels": s["labels"], "sample_id": s["sample_id"], "source": s["source"]}
-
-
-def pad_collate(examples):
-    """Right padding; the ids and sources are carried by the callback's collator around this one."""
-    T = max(len(e["input_ids"]) for e in examples)
-    ids = torch.zeros(len(examples), T, dtype=torch.long)
-    labels = torch.full((len(examples), T), -100)
-    mask = torch.zeros(len(examples), T, dtype=torch.long)
-    for i, e in enumerate(examples):
-        n = len(e["input_ids"])
-        ids[i, :n], labels[i, :n], mask[i, :n] = e["input_ids"], e["labels"], 1
-    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
 
 
 class Progress(TrainerCallback):
@@ -129,7 +105,7 @@ def main():
         trainer = trl.SFTTrainer(model=model, args=training, processing_class=tiny_tokenizer(), callbacks=callbacks,
                                  train_dataset=Dataset.from_list(sft_records("prompt_completion", args.samples)))
     else:
-        trainer = Trainer(model=model, args=training, train_dataset=Samples(args.samples), data_collator=pad_collate,
+        trainer = Trainer(model=model, args=training, train_dataset=SampleDataset(args.samples), data_collator=trainer_collate,
                           callbacks=callbacks)
     if trainer.is_fsdp_enabled == args.no_fsdp:
         raise SystemExit("accelerate did not enable FSDP")
