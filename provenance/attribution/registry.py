@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields
 
 from provenance.attribution.auto_choice import AutoMethod
 from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
+from provenance.attribution.contrastive import ContrastiveMethod
 from provenance.attribution.grad_kernel import GradKernelMethod
 from provenance.attribution.method import AttributionMethod
 from provenance.attribution.repass import RepassMethod
@@ -250,6 +251,10 @@ register_method("grad-kernel", lambda o: GradKernelMethod(o.signature, o.layer, 
                                                           backend=o.backend, client=o.client),
                 options=_SIGNATURE_OPTIONS, summary="representation-gradient product kernel (pooled TracIn on "
                 "residual-stream maps), summed over the captured layers")
+register_method("contrastive", lambda o: ContrastiveMethod(_signature(o), o.layer, o.epochs, o.base, o.chunk_rows,
+                                                           backend=o.backend, client=o.client),
+                options=_SIGNATURE_OPTIONS + ("base",),
+                summary="the signature with each answer's response side contrasted with the answer before fine-tuning")
 register_method("repass", lambda o: RepassMethod(_signature(o), o.layer, o.epochs),
                 options=("signature", "layer", "epochs"),
                 summary="RepT as published: the training rows re-passed through the final model")
