@@ -1,0 +1,58 @@
+"""TRL's `DPOTrainer` with FSDP2 through accelerate, driven by tests/callbacks/test_fsdp_dpo.py as two processes.
+
+Run under `torchrun --nproc_per_node 2` (CPU, gloo); tests/accelerate_cpu_fsdp.py lets accelerate take its FSDP path
+on CPU. The trainer, data and weights are `dpo_fsdp_app.dpo_trainer`'s (learning rate 0), so the test rebuilds the
+same policy and reference unsharded and compares every stored row with the batch-size-1 DPO reference.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import torch  # noqa: E402
+
+from accelerate_cpu_fsdp import allow_fsdp_on_cpu  # noqa: E402
+from dpo_fsdp_app import LAYERS, REFERENCES, dpo_trainer, fingerprint  # noqa: E402
+from provenance.callbacks import ProvenanceTrainerCallback  # noqa: E402
+from provenance.capture import find_layout  # noqa: E402
+
+
+def _fsdp_blocks(model) -> int:
+    from torch.distributed.fsdp import FSDPModule
+
+    return sum(isinstance(b, FSDPModule) for b in find_layout(model).blocks)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--store", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--pairs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--reference", choices=REFERENCES, default="adapter")
+    args = ap.parse_args()
+
+    torch.set_num_threads(1)
+    allow_fsdp_on_cpu()
+    callback = ProvenanceTrainerCallback(args.store, layers=LAYERS, encoding="float32")
+    trainer = dpo_trainer(args.out, reference=args.reference, pairs=args.pairs, fsdp=True, callbacks=[callback],
+                          num_train_epochs=args.epochs)
+    if not trainer.is_fsdp_enabled:
+        raise SystemExit("accelerate did not enable FSDP")
+    weights = fingerprint(trainer.model)  # before train() shards it
+    trainer.train()
+    if trainer.args.process_index == 0:  # what the test checks ran: the sharded policy (and reference) hooked
+        ref = trainer.ref_model
+        print("RESULT " + json.dumps({
+            "model": type(trainer.model).__name__, "sharding": callback.session.sharding,
+            "fsdp_blocks": _fsdp_blocks(trainer.model), "weights": weights,
+            "ref_model": None if ref is None else type(ref).__name__,
+            "ref_fsdp_blocks": None if ref is None else _fsdp_blocks(ref),
+        }))
+
+
+if __name__ == "__main__":
+    main()
