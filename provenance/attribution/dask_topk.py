@@ -47,11 +47,16 @@ def _block_scores(*blocks, signature: Signature, q: np.ndarray) -> np.ndarray:
     return signature.features(dict(zip(signature.parts, blocks))) @ q.T
 
 
-def _block_top_k(signature: Signature, q: np.ndarray, k: int, start: int, mask: np.ndarray, *blocks) -> RunningTopK:
+def _block_top_k(signature: Signature, q: np.ndarray, k: int, start: int, packed_mask: np.ndarray | None,
+                 *blocks) -> RunningTopK:
+    """The top k of one block of rows; ``packed_mask``: the selected rows as `np.packbits` bits, None: all."""
     top = RunningTopK(len(q), k)
-    if mask.any():
-        scores = _block_scores(*blocks, signature=signature, q=q)
-        rows = np.arange(start, start + len(scores))
+    scores = _block_scores(*blocks, signature=signature, q=q)
+    rows = np.arange(start, start + len(scores))
+    if packed_mask is None:
+        top.update(rows, scores)
+    else:
+        mask = np.unpackbits(packed_mask, count=len(scores)).astype(bool)
         top.update(rows[mask], scores[mask])
     return top
 
@@ -73,29 +78,62 @@ def compute(obj, client=None):
     return dask.compute(obj)[0]
 
 
+def top_k_graph(store, layer: int, signature: Signature, q: np.ndarray, k: int, mask: np.ndarray):
+    """The lazy top-k over the rows selected by ``mask``: a `dask.delayed` `RunningTopK`, or None when no row
+    is selected.
+
+    The graph's size does not grow with the row count beyond one small task per block: the queries and the
+    signature are one key each (sent to a worker once, not copied into every block's task), a block's row
+    selection travels as None (every row) or as packed bits (1 bit per row), and blocks with no selected row get
+    no task, so they are never read.
+
+    Args:
+        store: The `StoreReader`.
+        layer: The signature's layer.
+        signature: The bound signature.
+        q: Unit-norm query features [Q, W] float32.
+        k: Rows kept per query.
+        mask: Selected rows [N] bool (`select_rows`).
+
+    Raises:
+        ValueError: ``mask`` does not have one entry per stored row.
+    """
+    import dask  # optional (the analysis extra)
+
+    if mask.shape != (len(store),):
+        raise ValueError(f"the row mask has shape {mask.shape}, the store has {len(store)} rows: "
+                         f"build it from this store's samples table (select_rows(store.samples(), epochs))")
+    arrays = part_arrays(store, layer, signature)
+    blocks = [a.to_delayed().ravel() for a in arrays]
+    bounds = np.cumsum((0,) + arrays[0].chunks[0])
+    shared_signature = dask.delayed(signature, traverse=False)
+    shared_q = dask.delayed(q, traverse=False)
+    tops = []
+    for i in range(len(bounds) - 1):
+        selected = mask[bounds[i]: bounds[i + 1]]
+        if not selected.any():
+            continue
+        packed = None if selected.all() else np.packbits(selected)
+        tops.append(dask.delayed(_block_top_k)(shared_signature, shared_q, k, int(bounds[i]), packed,
+                                               *(b[i] for b in blocks)))
+    if not tops:
+        return None
+    while len(tops) > 1:
+        tops = [dask.delayed(_merge)(k, *tops[i: i + MERGE_FAN_IN]) for i in range(0, len(tops), MERGE_FAN_IN)]
+    return tops[0]
+
+
 def dask_top_k(store, layer: int, signature: Signature, q: np.ndarray, k: int, epochs, samples: pd.DataFrame,
                *, client=None) -> tuple[np.ndarray, np.ndarray]:
     """(scores [Q, k'], rows [Q, k']) best first: the same as the local path's `top_k_rows` /
     `top_k_mean_over_epochs` over `iter_features`."""
-    import dask  # optional (the analysis extra)
-
     signature = signature.bind(store, layer) if signature.center and signature.means is None else signature
     q = np.asarray(q, np.float32)
     if epochs == "mean":
         scores = compute(score_array(store, layer, signature, q), client)
         return top_k_mean_over_epochs([(0, scores)], len(q), k, samples)
-    mask = select_rows(samples, epochs)
-    arrays = part_arrays(store, layer, signature)
-    blocks = [a.to_delayed().ravel() for a in arrays]
-    bounds = np.cumsum((0,) + arrays[0].chunks[0])
-    tops = [
-        dask.delayed(_block_top_k)(signature, q, k, int(bounds[i]), mask[bounds[i]: bounds[i + 1]],
-                                   *(b[i] for b in blocks))
-        for i in range(len(bounds) - 1)
-    ]
-    if not tops:
+    graph = top_k_graph(store, layer, signature, q, k, select_rows(samples, epochs))
+    if graph is None:
         return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
-    while len(tops) > 1:
-        tops = [dask.delayed(_merge)(k, *tops[i: i + MERGE_FAN_IN]) for i in range(0, len(tops), MERGE_FAN_IN)]
-    top: RunningTopK = compute(tops[0], client)
+    top: RunningTopK = compute(graph, client)
     return top.result()

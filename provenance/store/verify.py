@@ -210,6 +210,12 @@ class CheckedArray:
     def __len__(self) -> int:
         return int(self.array.shape[0])
 
+    def __getstate__(self) -> dict:
+        # A dask graph over `StoreReader.to_dask` pickles this object into every worker. ``token_rows`` is a bound
+        # method of the rank reader, so pickling it would drag the reader's cached token ends (8 bytes per row:
+        # 80 MB at 10M rows) and tables along; it only words messages, so a pickled copy names tokens without rows.
+        return {**self.__dict__, "token_rows": None}
+
     def __getitem__(self, key):
         return self._read(key[0] if isinstance(key, tuple) and key else key, lambda: self.array[key])
 
