@@ -7,6 +7,11 @@ every stored row with `hf_app.dpo_reference`, the pair's own sigmoid DPO loss on
 autograd: g cosine >= 0.999 and norm ratio within 1 %, h and the reference activations `h_mean_ref` within 1e-5 (fp32
 throughout; the rows are stored as float32), the loss column (the row's mean response cross-entropy) within 1e-4
 relative. Two references: the policy with its LoRA adapter disabled, and a separate `ref_model` that TRL shards too.
+
+bf16 (`bf16=True`: accelerate's FSDP2 MixedPrecisionPolicy with bf16 parameters, reduction and outputs, and bf16
+autocast): every row is compared with one pair alone through TRL's own loss (`compute_loss`, the code the training
+step runs) on the unsharded model computing as the run does (parameters cast to bf16, buffers float32, bf16
+autocast); see that test for the tolerances.
 """
 import json
 import os
@@ -18,6 +23,7 @@ import pytest
 import torch
 
 from capture_reference import assert_matches
+from provenance.capture import find_layout
 from dpo_fsdp_app import BETA, LAYERS, dpo_trainer, fingerprint
 from hf_app import captured, dpo_reference
 from provenance import open_store
@@ -30,11 +36,11 @@ SIGS = ("h_last", "g_last", "h_mean", "g_mean")
 PAIRS, EPOCHS = 8, 2
 
 
-def _train(tmp_path, reference: str) -> dict:
+def _train(tmp_path, reference: str, *extra: str) -> dict:
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", TQDM_DISABLE="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(SCRIPT), "--store",
            str(tmp_path / "s.zarr"), "--out", str(tmp_path / "out"), "--pairs", str(PAIRS), "--epochs", str(EPOCHS),
-           "--reference", reference]
+           "--reference", reference, *extra]
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=400)
     output = proc.stdout.decode(errors="replace")
     assert proc.returncode == 0, output[-3000:]
@@ -104,3 +110,87 @@ def test_fsdp2_dpo_pairs_match_the_unsharded_batch_size_1_reference(tmp_path, re
                            {l: {"h_mean_ref": ref_h[role][l]} for l in LAYERS}, h_atol=1e-5, label=f"{label} M0")
             # The reference is not the policy (else h_mean_ref = h_mean would pass for the wrong reason).
             assert (torch.as_tensor(got[4]["h_mean_ref"]) - torch.as_tensor(got[4]["h_mean"])).abs().max() > 1e-3
+
+
+# bf16 spacing relative to a number's binade (8 significant bits).
+EPS = 2.0 ** -7
+BF16_BETA = 0.05
+
+
+def _trl_pair_reference(trainer, example) -> dict:
+    """{role: {layer: signatures}} of one pair alone through TRL's own DPO loss (batch of one pair), by autograd at
+    the layer outputs, under bf16 autocast as the run's training step."""
+    layout = find_layout(trainer.model)
+    outputs = {}
+
+    def keep(layer, module, args, output):
+        if torch.is_grad_enabled():  # the policy forward, not TRL's reference forward (no grad)
+            hidden = output[0] if isinstance(output, tuple) else output
+            hidden.retain_grad()
+            outputs[layer] = hidden
+
+    handles = [layout.module_for_layer(layer).register_forward_hook(lambda m, a, o, layer=layer: keep(layer, m, a, o))
+               for layer in LAYERS]
+    batch = trainer.data_collator([{k: example[k] for k in ("prompt_ids", "chosen_ids", "rejected_ids")}])
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = trainer.compute_loss(trainer.model, batch)
+        loss.backward()
+    finally:
+        for handle in handles:
+            handle.remove()
+    trainer.model.zero_grad(set_to_none=True)
+    plen = len(example["prompt_ids"])
+    out = {}
+    for i, role in enumerate(("chosen", "rejected")):
+        predicts = torch.arange(plen - 1, plen + len(example[f"{role}_ids"]) - 1)
+        out[role] = {layer: {"h_last": h[i, plen - 1].detach().float(), "g_last": h.grad[i, plen - 1].float(),
+                             "h_mean": h[i, predicts].detach().float().mean(0),
+                             "g_mean": h.grad[i, predicts].float().mean(0)} for layer, h in outputs.items()}
+    return out
+
+
+def test_fsdp2_dpo_in_bf16_matches_one_pair_through_trls_loss_in_bf16(tmp_path):
+    """Tolerances, in bf16 spacings (EPS = 2^-7 relative): h within 2 EPS of the vector's largest entry (the same
+    bf16 arithmetic on a different batch: a few roundings); g cosine >= 0.995 and norm ratio within 5 % (bf16's
+    rounding through up to three blocks of backward, at a single token for g_last); the loss column within 1 % of
+    the float32 reference. beta = 0.05: the pair's factor beta * sigmoid(-beta * m) moves with the margin m, a
+    difference of log-prob sums of size ~50 that bf16 holds to ~0.25, so the batched step and one pair alone see
+    different factors: by up to 7.8 % in the norm ratio at TRL's default beta = 0.5 (measured; the training's own
+    bf16 noise, not capture's), under 0.7 % at 0.05. Measured worst at 0.05 (2-core CPU): h 0.48 EPS, cosine
+    0.99972, norm ratio 1.8 %, loss 0.14 %."""
+    ran = _train(tmp_path, "adapter", "--bf16", "--beta", str(BF16_BETA))
+    assert ran["model"] == "FSDPPeftModel" and ran["sharding"] == "fsdp2" and ran["fsdp_blocks"] == 4
+    assert ran["mixed_precision"] == {"param_dtype": "torch.bfloat16", "reduce_dtype": "torch.bfloat16",
+                                      "output_dtype": "torch.bfloat16"}  # accelerate's bf16 policy for FSDP2
+    reader = open_store(str(tmp_path / "s.zarr"))
+    assert reader.run_attrs["dpo"]["beta"] == BF16_BETA and reader.skipped == {}
+    df = reader.samples()
+    pairs = _pairs(df)
+    assert sorted(pairs) == sorted((f"pair-{i}", e) for i in range(PAIRS) for e in range(EPOCHS))
+
+    unsharded = dpo_trainer(tmp_path / "ref", reference="adapter", pairs=PAIRS, fsdp=False, beta=BF16_BETA)
+    assert fingerprint(unsharded.model) == pytest.approx(ran["weights"], rel=1e-12)
+    prepared = {row["sample_id"]: row for row in unsharded.train_dataset}
+    fp32_nll = {pid: dpo_reference(unsharded.model, unsharded.model.disable_adapter, ex["prompt_ids"],
+                                   ex["chosen_ids"], ex["rejected_ids"], beta=BF16_BETA, layers=LAYERS)[2]
+                for pid, ex in prepared.items()}
+    for param in unsharded.model.parameters():  # as FSDP's MixedPrecisionPolicy gathers them; buffers stay float32
+        param.data = param.data.to(torch.bfloat16)
+    unsharded.model.train()
+    references = {pid: _trl_pair_reference(unsharded, ex) for pid, ex in prepared.items()}
+    arrays = {}
+    for (pid, epoch), rows in pairs.items():
+        for role, row in zip(("chosen", "rejected"), rows):
+            label = f"{pid} epoch {epoch} {role}"
+            assert list(reader.tokens(row)) == prepared[pid]["prompt_ids"] + prepared[pid][f"{role}_ids"], label
+            assert df.loss[row] == pytest.approx(fp32_nll[pid][role], rel=0.01), label
+            got = captured(reader, row, layers=LAYERS, names=SIGS, arrays=arrays)
+            for layer in LAYERS:
+                ref = references[pid][role][layer]
+                for name in ("h_last", "h_mean"):
+                    c, r = torch.as_tensor(got[layer][name]), ref[name]
+                    assert (c - r).abs().max() <= 2 * EPS * r.abs().max(), f"{label} layer {layer} {name}"
+            assert_matches({layer: {n: got[layer][n] for n in ("g_last", "g_mean")} for layer in LAYERS},
+                           {layer: {n: references[pid][role][layer][n] for n in ("g_last", "g_mean")}
+                            for layer in LAYERS}, g_cos=0.995, g_ratio=0.05, label=label)
