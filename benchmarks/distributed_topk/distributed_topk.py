@@ -195,13 +195,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="per worker (a worker that has imported the library starts at ~320 MiB)")
     ap.add_argument("--sample-s", type=float, default=0.1)
     ap.add_argument("--keep", action="store_true", help="keep the store under runs/distributed_topk")
-    ap.add_argument("--reuse", action="store_true", help="reuse a kept store of the same size")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse a kept store of the same size (its committed rows are checked) instead of writing it")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = ap.parse_args(argv)
 
     path = RUNS_DIR / f"store-{args.rows}x{args.d}.zarr"
     write_s = None
-    if not (args.reuse and path.exists()):
+    reused = args.reuse and path.exists()
+    if reused and len(open_store(str(path))) != args.rows:
+        # A write cut short commits fewer rows than asked: reusing it would measure another store.
+        ap.error(f"--reuse: {path} has {len(open_store(str(path))):,} committed rows, not {args.rows:,}; "
+                 f"delete it or run without --reuse to write it again")
+    if not reused:
         shutil.rmtree(path, ignore_errors=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_s = write_store(path, args.rows, args.d)
@@ -218,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         figures = {
             "rows": len(store), "d_per_part": args.d, "k": args.k, "queries": args.queries, "workers": args.workers,
             "memory_limit_per_worker": run.memory_limit, "store_bytes_on_disk": on_disk,
-            "store_bytes_decoded_float32": decoded, "write_s": write_s, "cluster_top_k_s": run.seconds,
+            "store_bytes_decoded_float32": decoded, "write_s": write_s, "store_reused": reused,
+            "cluster_top_k_s": run.seconds,
             "local_top_k_s": local_s, "rss_before": run.rss_before, "rss_peak": run.rss_peak,
             "worker_restarts": run.restarts, "rows_equal_local": rows_equal, "max_score_diff": max_score_diff,
             "machine": f"{platform.machine()} {os.cpu_count()} logical CPUs, {platform.python_version()}",
