@@ -12,6 +12,10 @@ Built-in names:
 * ``signature``: `SignatureMethod` (RepT-family signature cosine, any scoring backend);
 * ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature, else the signature);
 * ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);
+* ``contrastive``: `ContrastiveMethod` (the signature with each answer's response side contrasted with the answer
+  the model gave before fine-tuning);
+* ``joint``: `JointMethod` (the signature and token match, rank p-values combined by Stouffer's method; ``layer`` is
+  the token layer);
 * ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
 * ``grad-kernel``: `GradKernelMethod` (the representation-gradient product kernel summed over the captured layers;
   ``signature`` carries its `KernelSpec` words, e.g. ``"none,equal,response"``; ``layer`` restricts it to one layer);
@@ -35,6 +39,7 @@ from provenance.attribution.auto_choice import AutoMethod
 from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
 from provenance.attribution.contrastive import ContrastiveMethod
 from provenance.attribution.grad_kernel import GradKernelMethod
+from provenance.attribution.joint import JointMethod
 from provenance.attribution.method import AttributionMethod
 from provenance.attribution.repass import RepassMethod
 from provenance.attribution.signature_method import SignatureMethod
@@ -255,6 +260,9 @@ register_method("contrastive", lambda o: ContrastiveMethod(_signature(o), o.laye
                                                            backend=o.backend, client=o.client),
                 options=_SIGNATURE_OPTIONS + ("base",),
                 summary="the signature with each answer's response side contrasted with the answer before fine-tuning")
+register_method("joint", lambda o: JointMethod(_signature(o), None, o.layer, o.epochs, o.base, o.chunk_rows),
+                options=("signature", "layer", "epochs", "chunk_rows", "base"),
+                summary="the signature and token match, their rank p-values combined by Stouffer's method")
 register_method("repass", lambda o: RepassMethod(_signature(o), o.layer, o.epochs),
                 options=("signature", "layer", "epochs"),
                 summary="RepT as published: the training rows re-passed through the final model")

@@ -1,0 +1,145 @@
+"""`JointMethod`: the signature and token match as two lines of evidence, combined by Stouffer's method on ranks.
+
+The signature (``h_fused``: the prompt side at the last prompt position and the response mean) reads whole
+sequences; token match reads the response tokens the fine-tuning raised. Each fails where the other holds, measured
+on the attribution benchmark: token match ranks first the rows of another context that use the same words (the
+confusable task, over-refusal), the signature dilutes a one-word behaviour in the rest of the response (an entity
+swap, a sycophantic opening). The automatic choice (`AutoMethod`) picks one of them by a stack of rules with
+constants fitted on the benchmark; this method keeps both, with nothing fitted.
+
+Each method ranks every selected row. A row's rank r among the n rows under a method is an empirical p-value,
+p = (r - 1/2) / n (the mid-rank convention: the best row gets 1/(2n), never 0), converted to a z-score
+z = Phi^-1(1 - p). The row's score is Stouffer's combination (z_signature + z_token) / sqrt(2): under the null that
+a row is an arbitrary training row under both methods, each z is standard normal and so is their combination; a row
+that either method ranks far out in its tail, and the other does not rank low, rises. Ranks rather than raw scores,
+so that neither method dominates by the scale or the tails of its scores. Tied scores share their mean rank.
+
+Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
+(the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
+token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
+the explanation says why. Both methods score every selected row, so the cost is theirs added up; the combination
+holds ``[cases, rows]`` scores in memory (4 bytes each).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy.special import ndtri
+from scipy.stats import rankdata
+
+from provenance.attribution.method import AttributionMethod, Ranking, Requirements
+from provenance.attribution.signature_method import SignatureMethod
+from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
+from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
+from provenance.attribution.topk import select_rows
+
+if TYPE_CHECKING:
+    from provenance.attribution.attributor import Attributor
+    from provenance.attribution.case_signatures import TestSignatures
+
+__all__ = ["JointMethod", "stouffer_ranks"]
+
+
+def stouffer_ranks(*scores: np.ndarray) -> np.ndarray:
+    """Stouffer's combination of rank p-values: each ``[Q, n]`` score matrix (higher is better) is ranked per row
+    (ties share their mean rank), the rank turned into z = Phi^-1(1 - (r - 1/2) / n), and the z-scores summed over
+    the matrices and divided by the square root of their number.
+
+    Raises:
+        ValueError: No matrices, or matrices of different shapes.
+    """
+    if not scores:
+        raise ValueError("stouffer_ranks needs at least one score matrix")
+    shape = np.shape(scores[0])
+    if any(np.shape(s) != shape for s in scores) or len(shape) != 2:
+        raise ValueError(f"score matrices must share one [queries, rows] shape, got {[np.shape(s) for s in scores]}")
+    n = shape[1]
+    total = np.zeros(shape, np.float64)
+    for s in scores:
+        rank_best_first = rankdata(-np.asarray(s, np.float64), method="average", axis=1)
+        total += ndtri(1.0 - (rank_best_first - 0.5) / n)
+    return total / np.sqrt(len(scores))
+
+
+def _dense(ranking: Ranking, rows: np.ndarray) -> np.ndarray:
+    """``[Q, len(rows)]`` scores of a ranking that covers exactly ``rows`` (every selected row)."""
+    index = np.full(int(rows.max()) + 1 if len(rows) else 0, -1)
+    index[rows] = np.arange(len(rows))
+    out = np.full((ranking.rows.shape[0], len(rows)), np.nan)
+    for q in range(ranking.rows.shape[0]):
+        keep = ranking.rows[q] >= 0
+        out[q, index[ranking.rows[q][keep]]] = ranking.scores[q][keep]
+    if np.isnan(out).any():
+        raise RuntimeError("a joint ranking needs every selected row scored by both methods")
+    return out
+
+
+class JointMethod(AttributionMethod):
+    """The signature and token match combined by Stouffer's method on their ranks (see the module doc).
+
+    Args:
+        signature: The signature variant (default `DEFAULT_VARIANT`).
+        layer: The signature's layer (default: the run's default layer).
+        token_layer: Token match's layer (default: `default_token_layer` of the model).
+        epochs: Row selection: an epoch number, ``"last"`` or ``"all"``; ``"mean"`` leaves the signature alone.
+        base: The model before fine-tuning (default: the PEFT model with its adapters disabled).
+        chunk_rows: Rows per streamed block of the signature's scores.
+    """
+
+    def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
+                 token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192):
+        self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
+        self.token_layer, self.epochs, self.base = token_layer, epochs, base
+
+    @property
+    def name(self) -> str:
+        return f"joint({self.signature.name} + token match, Stouffer on ranks)"
+
+    def _token_layer(self, att: Attributor) -> int:
+        return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
+
+    def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:
+        if self.epochs == "mean":
+            return "token match scores rows one by one, not epochs='mean'"
+        if layer not in att.store.token_state_layers:
+            return f"no per-token states at layer {layer} in the store"
+        if self.base is None and not hasattr(att.model, "disable_adapter"):
+            return "no model before fine-tuning to weigh tokens against"
+        return None
+
+    def requirements(self, att: Attributor) -> Requirements:
+        layer = self._token_layer(att)
+        tokens = () if self._why_not_token_match(att, layer) else (layer,)
+        return Requirements(layers=(self.signature.layer_of(att),), parts=self.signature.signature.parts,
+                            case_token_layers=tokens)
+
+    def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
+        return self._rank(att, test, k, combine=False)
+
+    def rank_behaviour(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
+        return self._rank(att, test, k, combine=True)
+
+    def _rank(self, att: Attributor, test: TestSignatures, k: int, combine: bool) -> Ranking:
+        layer = self._token_layer(att)
+        why_not = self._why_not_token_match(att, layer)
+        if why_not is not None:
+            ranking = (self.signature.rank_behaviour if combine else self.signature.rank)(att, test, k)
+            return self._explained(ranking, {"method": self.signature.name, "reason": f"the signature alone: {why_not}"})
+        rows = np.flatnonzero(select_rows(att.samples, self.epochs))
+        n = len(rows)
+        tm = TokenMatchMethod(layer, None, self.signature, self.epochs, base=self.base, states="store")
+        if combine:
+            sig, tok = self.signature.rank_behaviour(att, test, n), tm.rank_behaviour(att, test, n)
+        else:
+            sig, tok = self.signature.rank(att, test, n), tm.rank(att, test, n)
+        joint = stouffer_ranks(_dense(sig, rows), _dense(tok, rows))
+        order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
+        ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
+        return self._explained(ranking, {"method": self.name, "reason": "signature and token match, each row's rank "
+                                         "p-values combined by Stouffer's method", "token_layer": layer})
+
+    def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:
+        ranking.explanation = explanation
+        ranking.label = explanation["method"] if explanation["method"] != self.name else None
+        return ranking

@@ -1,0 +1,84 @@
+"""JointMethod: the signature and token match combined by Stouffer's method on rank p-values."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from attribution_helpers import tuned_and_base
+from provenance.attribution import SignatureMethod, TestCase
+from provenance.attribution.joint import JointMethod, stouffer_ranks
+from provenance.attribution.registry import MethodOptions, build_method
+from provenance.attribution.token_match import TokenMatchMethod
+
+LAYER, TOKEN_LAYER = 3, 2
+
+
+def test_stouffer_of_ranks_by_hand():
+    a = np.array([[0.9, 0.1, 0.5, 0.3]])        # ranks 1, 4, 2, 3
+    b = np.array([[10.0, 30.0, 20.0, 20.0]])    # ranks 4, 1, 2.5, 2.5 (a tie shares its mean rank)
+    z = lambda r: norm.ppf(1 - (r - 0.5) / 4)   # noqa: E731
+    want = (np.array([z(1), z(4), z(2), z(3)]) + np.array([z(4), z(1), z(2.5), z(2.5)])) / np.sqrt(2)
+    np.testing.assert_allclose(stouffer_ranks(a, b), want[None], rtol=1e-12)
+    # One matrix: its own rank z-scores, whatever the scale of the scores.
+    np.testing.assert_allclose(stouffer_ranks(a * 1e6 - 3), [[z(1), z(4), z(2), z(3)]], rtol=1e-12)
+    with pytest.raises(ValueError, match="share one"):
+        stouffer_ranks(a, b[:, :3])
+    with pytest.raises(ValueError, match="at least one"):
+        stouffer_ranks()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    att, base, records = tuned_and_base(tmp_path_factory.mktemp("joint") / "s.zarr", 12, [2, LAYER],
+                                        token_layer=TOKEN_LAYER)
+    cases = [TestCase(records[1]["prompt"], records[1]["response"]),
+             TestCase(records[6]["prompt"], records[6]["response"]),
+             TestCase("Tell me about rivers.", "The garden is number 3.")]
+    return att, base, cases
+
+
+def dense(scores, rows, n):
+    out = np.full((rows.shape[0], n), np.nan)
+    for q in range(rows.shape[0]):
+        out[q, rows[q]] = scores[q]
+    return out
+
+
+@pytest.mark.parametrize("combine", [False, True])
+def test_joint_is_stouffer_of_the_two_rankings(setup, combine):
+    att, base, cases = setup
+    n = len(att.store)
+    test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
+    sig = SignatureMethod("h_fused", LAYER)
+    tm = TokenMatchMethod(TOKEN_LAYER, None, sig, "last", base=base, states="store")
+    if combine:
+        s, t = sig.top_k_combined(att, test, n), tm.top_k_combined(att, test, n)
+    else:
+        s, t = sig.top_k(att, test, n), tm.top_k(att, test, n)
+    want = stouffer_ranks(dense(*s, n), dense(*t, n))
+    method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base)
+    got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
+    for q in range(got.rows.shape[0]):
+        order = np.argsort(-want[q], kind="stable")[:5]
+        np.testing.assert_array_equal(got.rows[q], order)
+        np.testing.assert_allclose(got.scores[q], want[q, order], rtol=1e-5)
+    assert got.explanation["token_layer"] == TOKEN_LAYER
+    # It is neither input ranking: both enter (a joint that ignored one would equal the other).
+    assert not np.allclose(want, stouffer_ranks(dense(*s, n))) and not np.allclose(want, stouffer_ranks(dense(*t, n)))
+
+
+def test_without_token_states_the_signature_ranks_alone_and_says_why(setup):
+    att, base, cases = setup
+    test = att.signatures(cases, [LAYER])
+    got = JointMethod("h_fused", LAYER, token_layer=LAYER, base=base).rank(att, test, 4)   # no token states at 3
+    want = SignatureMethod("h_fused", LAYER).rank(att, test, 4)
+    np.testing.assert_array_equal(got.rows, want.rows)
+    assert "no per-token states at layer 3" in got.explanation["reason"]
+    mean = JointMethod("h_fused", LAYER, TOKEN_LAYER, epochs="mean", base=base).rank(att, test, 4)
+    assert "not epochs='mean'" in mean.explanation["reason"]
+
+
+def test_registered_by_name_with_layer_as_the_token_layer():
+    method = build_method("joint", MethodOptions(layer=TOKEN_LAYER))
+    assert isinstance(method, JointMethod) and method.token_layer == TOKEN_LAYER and method.signature.layer is None
