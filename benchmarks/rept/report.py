@@ -152,6 +152,19 @@ def _goals(snaps: dict[str, dict]) -> list[str]:
     return lines
 
 
+def _load_gauge(attribute: dict) -> str:
+    """The default's per-answer seconds in each later process against the attribute phase's: how busy the shared
+    machine was when the added methods were timed (empty when no later process recorded it)."""
+    later = attribute.get("later_processes") or []
+    first = next((r["seconds"] for r in attribute["rows"] if r["key"] == "default"
+                  and r["granularity"] == "per answer"), None)
+    if not later or first is None:
+        return ""
+    return (" The default's per-answer query, scored again in each process, took " + "; ".join(
+        f"{p['default_seconds']:.1f} s in the one that added {', '.join(p['methods'])}" for p in later)
+        + f", against {first:.1f} s in the attribute phase.")
+
+
 def render(snaps: dict[str, dict], progress: dict[str, str], notes: str = "") -> str:
     out = ["# RepT's own datasets: the project's attribution against RepT as published, text baselines, "
            "LoRA-gradient and bergson", "",
@@ -160,12 +173,14 @@ def render(snaps: dict[str, dict], progress: dict[str, str], notes: str = "") ->
            "over queries of the planted share of the top k; auPRC@k = average precision over the pooled "
            "(score, planted) pairs of every query's top-k list. Per answer: each test answer that showed the "
            "behaviour is a query; per behaviour: those answers combined (`--combine mean`), one ranking.", ""]
-    machines = {json.dumps(s.get("machine"), sort_keys=True) for s in snaps.values()}
-    for m in machines:
-        m = json.loads(m) if m != "null" else None
-        if m:
-            out.append(f"Machine: {m['cpu']}, {m['cores']} cores (shared with other jobs), torch {m['torch']} on "
-                       f"{m['torch_threads']} thread(s), {'CUDA' if m['cuda'] else 'CPU only'}.")
+    machines: dict[str, list[str]] = {}
+    for name, s in snaps.items():
+        if s.get("machine"):
+            machines.setdefault(json.dumps(s["machine"], sort_keys=True), []).append(name)
+    for m, names in sorted(machines.items(), key=lambda item: sorted(item[1])):
+        m = json.loads(m)
+        out.append(f"Machine ({', '.join(sorted(names))}): {m['cpu']}, {m['cores']} cores (shared with other jobs), "
+                   f"torch {m['torch']} on {m['torch_threads']} thread(s), {'CUDA' if m['cuda'] else 'CPU only'}.")
     commands = sorted({s["command"] for s in snaps.values() if s.get("command")})
     if commands:
         out += ["", "Commands:", ""] + [f"    {c}" for c in commands]
@@ -190,7 +205,7 @@ def render(snaps: dict[str, dict], progress: dict[str, str], notes: str = "") ->
         if s["attribute"].get("added_later"):
             out += ["Scored after the attribute phase, in a later process (`--add-methods`): "
                     + ", ".join(s["attribute"]["added_later"]) + "; cost ratios to LoRA-gradient compare seconds "
-                    "measured in two processes.", ""]
+                    "measured in two processes." + _load_gauge(s["attribute"]), ""]
         if not any(r["granularity"] == AFTER_TUNING for r in s["attribute"]["rows"]):
             new = s["attribute"].get("queries_fired_only_after_tuning")
             if new == s["attribute"]["queries"]:

@@ -224,6 +224,12 @@ def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_me
             [r for r in rows if r["key"] in only_methods]
         earlier["not_run"] = sorted(set(earlier.get("not_run", ())) - set(only_methods))
         earlier["added_later"] = sorted(set(earlier.get("added_later", ())) | set(only_methods))
+        # The default is scored again in every process: its per-answer seconds there, next to the attribute phase's,
+        # show how busy the shared machine was when the added methods' seconds were measured.
+        earlier.setdefault("later_processes", []).append({
+            "methods": list(only_methods),
+            "default_seconds": next(r["seconds"] for r in rows if r["key"] == "default"
+                                    and r["granularity"] == "per answer")})
         if "bergson" in only_methods:
             earlier["bergson"] = bergson or "run (cosine of LoRA gradients, final model)"
         cost_ratios(earlier["rows"])

@@ -263,4 +263,8 @@ def test_skipped_methods_are_added_later_and_merged(tmp_path, monkeypatch):
     assert state["command"] == "first; then then"
     md = write_results(snaps, tmp_path / "results.md", runs=out)
     assert "Scored after the attribute phase, in a later process (`--add-methods`): lora-grad;" in md
+    [later] = state["attribute"]["later_processes"]
+    assert later["methods"] == ["lora-grad"] and later["default_seconds"] > 0
+    assert (f"took {later['default_seconds']:.1f} s in the one that added lora-grad, against "
+            f"{rows[('per answer', 'default')]['seconds']:.1f} s in the attribute phase.") in md
     assert "Not run on toy (`--skip-methods`, to end within the session's CPU time): rept; so no comparison with it here." in md
