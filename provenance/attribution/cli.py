@@ -234,7 +234,7 @@ def query(
     candidates: int = typer.Option(None, help="--method token-match (and auto-choice): rows the signature picks for "
                                    "the token re-rank (default: every row when the store has per-token states at the "
                                    "layer, else 500 re-read by the final model)"),
-    base_model: str = typer.Option(None, help="--method token-match, auto-choice, or auto with --combine mean: the "
+    base_model: str = typer.Option(None, help="--method token-match, auto-choice, contrastive, joint, or auto with --combine mean: the "
                                    "model before fine-tuning (default: the --adapter model with its adapters disabled)"),
     max_length: int = MAX_LENGTH_OPT,
     groups: bool = GROUPS_OPT,
