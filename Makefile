@@ -112,6 +112,11 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_two_sources --scenario two_sources --phase train
 	$(ATTR) --out runs/attr_two_sources --phase causal --conditions full "drop planted"
 	$(ATTR) --out runs/attr_two_sources --scenario two_sources --results benchmarks/attribution/results/attribution_results_two_sources.md
+	# Issue 19's default candidates, each committed with its decision rule before it was scored (README.md):
+	# `contrastive` and `joint` with the cheap path on every run, then the rule's verdict (results/default_choice.md).
+	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods contrastive joint --results benchmarks/attribution/results/attribution_results_$$t.md; done
+	for t in bench style factual harmful_varied harmful_factual overrefusal sycophancy hedging approximation headquarters; do $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused joint bm25 contrastive --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.default_choice --out benchmarks/attribution/results/default_choice.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
 	# apiece here): does acting on the ranking remove the behaviour, and does the behaviour need the planted rows?
 	$(ATTR) --out runs/attr_factual --phase causal

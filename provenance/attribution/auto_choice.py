@@ -39,7 +39,7 @@ from provenance.attribution.method import AttributionMethod, Ranking, Requiremen
 from provenance.attribution.seed_refine import SeedClassifier, refine_ranking
 from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
-from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
+from provenance.attribution.token_match import TokenMatchMethod, default_token_layer, stored_token_match_unavailable
 from provenance.attribution.topk import select_rows
 
 if TYPE_CHECKING:
@@ -131,13 +131,7 @@ class AutoMethod(AttributionMethod):
         return self._chose(self.signature.rank(att, test, k), choice)
 
     def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:
-        if self.epochs == "mean":
-            return "token match scores rows one by one, not epochs='mean'"
-        if layer not in att.store.token_state_layers:
-            return f"no per-token states at layer {layer} in the store"
-        if self.base is None and not hasattr(att.model, "disable_adapter"):
-            return "no base model to weigh tokens against"
-        return None
+        return stored_token_match_unavailable(att, layer, self.epochs, self.base)
 
     def rank_behaviour(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         layer = self._token_layer(att)

@@ -32,7 +32,7 @@ from provenance.attribution.cases import TestCase, greedy_responses
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
-from provenance.attribution.token_match import NO_BASE, _base_context
+from provenance.attribution.token_match import NO_BASE, base_model_context
 
 if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
@@ -113,7 +113,7 @@ class ContrastiveMethod(AttributionMethod):
         prompts = [c.prompt for c in test.cases]
 
         def generate() -> list[str]:
-            with _base_context(att.model, self.base) as ref:
+            with base_model_context(att.model, self.base) as ref:
                 return greedy_responses(ref, att.tokenizer, prompts, max_new_tokens=att.max_new_tokens,
                                         chat=att.chat, system=att.system)
         return att.cached("contrastive: answers before fine-tuning", (tuple(prompts), id(self.base)), generate)

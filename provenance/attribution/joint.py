@@ -31,7 +31,7 @@ from scipy.stats import rankdata
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
-from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
+from provenance.attribution.token_match import TokenMatchMethod, default_token_layer, stored_token_match_unavailable
 from provenance.attribution.topk import select_rows
 
 if TYPE_CHECKING:
@@ -100,13 +100,7 @@ class JointMethod(AttributionMethod):
         return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
 
     def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:
-        if self.epochs == "mean":
-            return "token match scores rows one by one, not epochs='mean'"
-        if layer not in att.store.token_state_layers:
-            return f"no per-token states at layer {layer} in the store"
-        if self.base is None and not hasattr(att.model, "disable_adapter"):
-            return "no model before fine-tuning to weigh tokens against"
-        return None
+        return stored_token_match_unavailable(att, layer, self.epochs, self.base)
 
     def requirements(self, att: Attributor) -> Requirements:
         layer = self._token_layer(att)

@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["TokenMatchMethod", "finetune_query", "response_states", "default_token_layer"]
+__all__ = ["TokenMatchMethod", "base_model_context", "default_token_layer", "finetune_query", "response_states",
+           "stored_token_match_unavailable"]
 
 
 def default_token_layer(model) -> int:
@@ -105,7 +106,13 @@ NO_BASE = ("token match weighs tokens by log p_final - log p_base: pass base= (t
            "`provenance query --base-model PATH`) or query with the PEFT model whose adapters can be disabled")
 
 
-def _base_context(model, base):
+def base_model_context(model, base):
+    """A context giving the model before fine-tuning: ``base`` when given, else ``model`` with its PEFT adapters
+    disabled for the duration.
+
+    Raises:
+        ValueError: Neither ``base`` nor a PEFT model whose adapters can be disabled.
+    """
     if base is not None:
         return nullcontext(base)
     if hasattr(model, "disable_adapter"):
@@ -131,7 +138,7 @@ def finetune_query(model, test: TestSignatures, layer: int, *, base=None, pad_to
     else:
         states, lp_final = response_states(model, seqs, layer, pad_token_id=pad_token_id, batch=batch,
                                            with_logprobs=True)
-    with _base_context(model, base) as ref:
+    with base_model_context(model, base) as ref:
         _, lp_base = response_states(ref, seqs, layer, pad_token_id=pad_token_id, batch=batch, with_logprobs=True)
     qs, weights = [], []
     for h, a, b in zip(states, lp_final, lp_base):
@@ -145,6 +152,18 @@ def finetune_query(model, test: TestSignatures, layer: int, *, base=None, pad_to
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-30)
+
+
+def stored_token_match_unavailable(att: Attributor, layer: int, epochs: Epochs, base: Any) -> str | None:
+    """Why token match over the store's per-token states cannot rank through ``att`` at ``layer`` (None: it can):
+    the methods that combine it with the signature rank by the signature alone then, and say why."""
+    if epochs == "mean":
+        return "token match scores rows one by one, not epochs='mean'"
+    if layer not in att.store.token_state_layers:
+        return f"no per-token states at layer {layer} in the store"
+    if base is None and not hasattr(att.model, "disable_adapter"):
+        return "no base model to weigh tokens against"
+    return None
 
 
 STATE_SOURCES = ("auto", "store", "repass")

@@ -149,10 +149,10 @@ def test_exit_status_of_each_kind_of_error(exc, code):
 
 def test_a_plain_error_raised_on_purpose_by_provenance_is_an_input_error():
     from provenance.attribution.query import as_cases
-    from provenance.attribution.token_match import _base_context
+    from provenance.attribution.token_match import base_model_context
 
     with pytest.raises(ValueError) as deliberate:   # a `raise ValueError(...)` statement of the library
-        _base_context(object(), None)
+        base_model_context(object(), None)
     assert classify(deliberate.value) == EXIT_USAGE
     with pytest.raises(KeyError) as slip:           # a dict lookup inside the library: not a raise statement
         as_cases([{"response": "r"}])
