@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from accelerate_cpu_fsdp import allow_fsdp_on_cpu  # noqa: E402
 from capture_reference import SampleDataset, trainer_collate  # noqa: E402
 
+from benchmarks.fsdp.args import fill_model_defaults  # noqa: E402
 from benchmarks.fsdp.machine import cpu_name  # noqa: E402
 from provenance.callbacks import ProvenanceTrainerCallback  # noqa: E402
 from provenance.models import load_causal_lm, tiny_causal_lm  # noqa: E402
@@ -143,12 +144,7 @@ def main() -> None:
     ap.add_argument("--lora-r", type=int, default=8, help="smollm2 only")
     ap.add_argument("--out", type=Path, help="also write the result (JSON) to this file")
     args = ap.parse_args()
-    for name, value in DEFAULTS[args.model].items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    for name in ("steps", "repeats", "batch", "seq", "lora_r"):
-        if getattr(args, name) < 1:
-            ap.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    fill_model_defaults(ap, args, DEFAULTS[args.model], ("steps", "repeats", "batch", "seq", "lora_r"))
     if not 0 <= args.warmup <= args.steps - 1:
         ap.error(f"--warmup must leave at least one timed step of the {args.steps} per fit (0 to {args.steps - 1}), "
                  f"got {args.warmup}")

@@ -33,6 +33,7 @@ from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.strategies import ModelParallelStrategy
 from torch.utils.data import DataLoader
 
+from benchmarks.fsdp.args import fill_model_defaults
 from benchmarks.fsdp.machine import cpu_name
 from provenance.callbacks import ProvenanceCallback
 from provenance.models import load_causal_lm, tiny_causal_lm
@@ -164,12 +165,7 @@ def main() -> None:
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "provenance-fsdp-overhead"),
                     help="where the store is written (overwritten each fit; the same path on every rank)")
     args = ap.parse_args()
-    for name, value in DEFAULTS[args.model].items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    for name in ("trials", "steps", "batch", "seq", "lora_r"):
-        if getattr(args, name) < 1:
-            ap.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    fill_model_defaults(ap, args, DEFAULTS[args.model], ("trials", "steps", "batch", "seq", "lora_r"))
     if not 0 <= args.skip <= args.steps - 2:
         ap.error(f"--skip must leave at least one timed step of the {args.steps} per fit (0 to {args.steps - 2}), "
                  f"got {args.skip}")
