@@ -144,12 +144,14 @@ def print_ranking(res, top_k: int, snippet_chars: int = 70) -> None:
 def print_checks(res, console: Console | None = None) -> None:
     """The competing groups and the lexical-floor warnings of a result (nothing when it has none)."""
     console = console or Console()
+    # soft_wrap: a long command (its ranking file's path) is printed on one line, so that copying it gives the
+    # command; rich would otherwise break it at the console width, inside the path.
     for found in res.groups:
-        console.print("[bold]competing groups[/bold] " + escape("\n".join(group_lines(found))))
+        console.print("[bold]competing groups[/bold] " + escape("\n".join(group_lines(found))), soft_wrap=True)
     for w in res.warnings:
-        console.print("[bold yellow]warning[/bold yellow] " + escape(w.message))
+        console.print("[bold yellow]warning[/bold yellow] " + escape(w.message), soft_wrap=True)
         if w.group.command:
-            console.print(escape(f"  settle it: {w.group.command}"))
+            console.print(escape(f"  settle it: {w.group.command}"), soft_wrap=True)
 
 
 def write_check_ids(res, folder: str | None) -> list[Path]:

@@ -3,7 +3,6 @@ name from both, options a method does not take refused, and scoring backends cho
 from __future__ import annotations
 
 import json
-import re
 
 import numpy as np
 import pytest
@@ -11,6 +10,7 @@ import torch
 from typer.testing import CliRunner
 
 from attribution_helpers import tiny_records, token_states_of, write_captured
+from cli_text import flat
 from provenance import open_store
 from provenance.attribution import (
     AttributionMethod,
@@ -52,11 +52,6 @@ def setup(tmp_path_factory):
     write_captured(path, model, tok, records, LAYERS, token_states=token_states_of(model, 3))
     cases = [TestCase(records[i]["prompt"], records[i]["response"]) for i in (1, 6, 11)]
     return model, tok, str(path), cases
-
-
-def flat(output: str) -> str:
-    """CLI output without the error panel's frame and line breaks (the panel wraps long messages)."""
-    return " ".join(re.sub("[│╭╮╰╯─]", " ", output).split())
 
 
 def cli_query(setup, monkeypatch, *args):

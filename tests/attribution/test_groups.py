@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from cli_text import flat
 from group_stores import WORDS, FixedRanking, interleave, write_group_store
 from provenance import open_store
 from provenance.attribution import Attributor, TestCase
@@ -235,7 +236,7 @@ def test_cli_text_prints_the_groups_and_nothing_for_one_group(setup, registered,
     off = _cli(setup, "-k", "24", "--no-groups", "--groups-dir", str(tmp_path / "off"))
     assert "competing" not in off.stdout and not (tmp_path / "off").exists()
     bad = _cli(setup, "--groups-dir", str(tmp_path / "missing" / "ids"))
-    assert bad.exit_code == 2 and "--groups-dir" in bad.output and "does not exist" in bad.output
+    assert bad.exit_code == 2 and "--groups-dir" in flat(bad.output) and "does not exist" in flat(bad.output)
 
 
 def test_html_report_shows_the_groups_section_escaped(setup, tmp_path):
