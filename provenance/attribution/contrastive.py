@@ -32,7 +32,7 @@ from provenance.attribution.cases import TestCase, greedy_responses
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
-from provenance.attribution.token_match import NO_BASE, base_model_context
+from provenance.attribution.token_match import base_model_context
 
 if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
@@ -95,8 +95,9 @@ class ContrastiveMethod(AttributionMethod):
         """
         super().check(att)
         if self.base is None and not hasattr(att.model, "disable_adapter"):
-            raise ValueError(NO_BASE.replace("token match weighs tokens by log p_final - log p_base",
-                                             "contrastive scoring needs the answers before fine-tuning"))
+            raise ValueError("contrastive scoring needs the answers before fine-tuning: pass base= (the model before "
+                             "fine-tuning, e.g. `provenance query --base-model PATH`) or query with the PEFT model "
+                             "whose adapters can be disabled")
 
     def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         contrasted, info = self.contrast(att, test)
