@@ -158,6 +158,13 @@ def planted_span(meta: dict, behaviour: str):
     return None
 
 
+def query_record(cases: list, prompts: list[str], mode: str) -> dict:
+    """What the attribution state keeps of a behaviour's queries: how many, of how many prompts, how chosen, and the
+    cases themselves (the summaries and later phases read them back)."""
+    return {"queries": len(cases), "of": len(prompts), "mode": mode, "examples": [c.response for c in cases[:3]],
+            "cases": [[c.prompt, c.response] for c in cases]}
+
+
 def behaviour_cases(beh: dict, behaviour: str, prompts: list[str], all_generations: bool = False,
                     max_sampled: int = 24) -> tuple[list, str]:
     """(test cases, mode) of a behaviour: the greedy generations that show it (every one with ``all_generations``),
@@ -208,9 +215,7 @@ def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024
         cases, mode = behaviour_cases(beh, behaviour, prompts, all_generations, max_sampled)
         culprits = set(meta["culprits"][behaviour])
         n = len(culprits)
-        query_info[behaviour] = {"queries": len(cases), "of": len(prompts), "mode": mode,
-                                 "examples": [c.response for c in cases[:3]],
-                                 "cases": [[c.prompt, c.response] for c in cases]}
+        query_info[behaviour] = query_record(cases, prompts, mode)
         if not cases:
             print(f"{behaviour}: no generation shows the behaviour; nothing to attribute", flush=True)
             continue
@@ -405,9 +410,7 @@ def run_methods(out: Path, results: Path, methods: list[str], k: int = 100, beha
         if behaviours and behaviour not in behaviours:
             continue
         cases, mode = behaviour_cases(beh, behaviour, prompts, max_sampled=max_sampled)
-        query_info[behaviour] = {"queries": len(cases), "of": len(prompts), "mode": mode,
-                                 "examples": [c.response for c in cases[:3]],
-                                 "cases": [[c.prompt, c.response] for c in cases]}
+        query_info[behaviour] = query_record(cases, prompts, mode)
         if not cases:
             print(f"{behaviour}: no generation shows the behaviour; nothing to attribute", flush=True)
             continue

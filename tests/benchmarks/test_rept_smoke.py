@@ -132,12 +132,21 @@ def tiny_config(**kw):
     return RunConfig(**{**settings, **kw})
 
 
-def test_harness_end_to_end_on_a_tiny_model(tmp_path, monkeypatch):
+def toy_dataset(tmp_path, monkeypatch=None, fires: bool | None = None):
+    """The 40-row RepT-format folder "toy" written under ``tmp_path``, read back; with ``fires``, every judge says the
+    behaviour fired (True) or never did (False) on every answer."""
     folder = tmp_path / "data"
     folder.mkdir()
     [ds] = read_rept_folder(write_rept_folder(folder, "toy"))
+    if fires is not None:
+        judge = BehaviourJudge("any", lambda p, r: True) if fires else BehaviourJudge("never", lambda p, r: False)
+        monkeypatch.setattr(judges_module, "judge_for", lambda dataset, override=None: judge)
+    return ds
+
+
+def test_harness_end_to_end_on_a_tiny_model(tmp_path, monkeypatch):
     # A random tiny model shows no behaviour: every answer counts as fired, so every method is scored.
-    monkeypatch.setattr(judges_module, "judge_for", lambda dataset, override=None: BehaviourJudge("any", lambda p, r: True))
+    ds = toy_dataset(tmp_path, monkeypatch, fires=True)
     out, snaps = tmp_path / "runs", tmp_path / "snaps"
     state = run_dataset(ds, out, tiny_config(), snapshots=snaps)
     assert state["done"] == ["train", "generate", "attribute"]
@@ -206,9 +215,7 @@ def test_harness_end_to_end_on_a_tiny_model(tmp_path, monkeypatch):
 
 
 def test_training_resumes_from_the_newest_checkpoint(tmp_path):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    [ds] = read_rept_folder(write_rept_folder(folder, "toy"))
+    ds = toy_dataset(tmp_path)
     out = tmp_path / "runs"
     cfg = tiny_config()
     run_dataset(ds, out, cfg, phases=("train",), snapshots=None)
@@ -228,10 +235,7 @@ def test_training_resumes_from_the_newest_checkpoint(tmp_path):
 
 
 def test_a_behaviour_that_never_fires_is_reported_and_not_scored(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    [ds] = read_rept_folder(write_rept_folder(folder, "toy"))
-    monkeypatch.setattr(judges_module, "judge_for", lambda dataset, override=None: BehaviourJudge("never", lambda p, r: False))
+    ds = toy_dataset(tmp_path, monkeypatch, fires=False)
     snaps = tmp_path / "snaps"
     state = run_dataset(ds, tmp_path / "runs", tiny_config(epochs=1), snapshots=snaps)
     assert state["generate"]["rate"] == 0.0 and state["attribute"] == {"status": "did not take", "rows": []}
@@ -240,10 +244,7 @@ def test_a_behaviour_that_never_fires_is_reported_and_not_scored(tmp_path, monke
 
 
 def test_skipped_methods_are_added_later_and_merged(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    [ds] = read_rept_folder(write_rept_folder(folder, "toy"))
-    monkeypatch.setattr(judges_module, "judge_for", lambda dataset, override=None: BehaviourJudge("any", lambda p, r: True))
+    ds = toy_dataset(tmp_path, monkeypatch, fires=True)
     out, snaps = tmp_path / "runs", tmp_path / "snaps"
     state = run_dataset(ds, out, tiny_config(epochs=1), snapshots=snaps, skip_methods=("rept", "lora-grad"),
                         command="first")
