@@ -31,7 +31,9 @@ from scipy.stats import rankdata
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
-from provenance.attribution.token_match import TokenMatchMethod, default_token_layer, stored_token_match_unavailable
+from provenance.attribution.token_match import (
+    QUERY_FORMS, TokenMatchMethod, default_token_layer, stored_token_match_unavailable,
+)
 from provenance.attribution.topk import select_rows
 
 if TYPE_CHECKING:
@@ -85,16 +87,24 @@ class JointMethod(AttributionMethod):
         epochs: Row selection: an epoch number, ``"last"`` or ``"all"``; ``"mean"`` leaves the signature alone.
         base: The model before fine-tuning (default: the PEFT model with its adapters disabled).
         chunk_rows: Rows per streamed block of the signature's scores.
+        token_query: Token match's query form: "pooled" or "each" (`TokenMatchMethod`'s ``query``).
+
+    Raises:
+        ValueError: An unknown ``token_query``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
-                 token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192):
+                 token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192,
+                 token_query: str = "pooled"):
+        if token_query not in QUERY_FORMS:
+            raise ValueError(f"token_query must be one of {QUERY_FORMS}, got {token_query!r}")
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
-        self.token_layer, self.epochs, self.base = token_layer, epochs, base
+        self.token_layer, self.epochs, self.base, self.token_query = token_layer, epochs, base, token_query
 
     @property
     def name(self) -> str:
-        return f"joint({self.signature.name} + token match, Stouffer on ranks)"
+        tokens = "token match" if self.token_query == "pooled" else "token match of each raised token"
+        return f"joint({self.signature.name} + {tokens}, Stouffer on ranks)"
 
     def _token_layer(self, att: Attributor) -> int:
         return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
@@ -122,7 +132,8 @@ class JointMethod(AttributionMethod):
             return self._explained(ranking, {"method": self.signature.name, "reason": f"the signature alone: {why_not}"})
         rows = np.flatnonzero(select_rows(att.samples, self.epochs))
         n = len(rows)
-        tm = TokenMatchMethod(layer, None, self.signature, self.epochs, base=self.base, states="store")
+        tm = TokenMatchMethod(layer, None, self.signature, self.epochs, base=self.base, states="store",
+                              query=self.token_query)
         if combine:
             sig, tok = self.signature.rank_behaviour(att, test, n), tm.rank_behaviour(att, test, n)
         else:

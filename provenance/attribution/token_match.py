@@ -7,10 +7,17 @@ This method looks at the tokens where the behaviour is:
 * query side: for each test case, the final model's hidden states at ``layer`` on the response tokens, weighted by
   how much the fine-tuning raised each token, w_t = max(0, log p_final(y_t) - log p_base(y_t)) (uniform when no token
   gained). The base model is the PEFT model with its adapters disabled, or ``base`` (the model before fine-tuning).
-  q = sum_t w_t h(t) / sum_t w_t.
-* training side: a row's score is max_t cos(h(t) - mu, q - mu) over its response tokens, mu = the last epoch's mean
-  of the stored ``h_mean`` at ``layer`` (the training set's mean response state; the scored rows' own token mean
-  when the store has no ``h_mean`` there). The row states h(t) come from
+  With ``query="pooled"`` the case is one vector, q = sum_s w_s h(s) / sum_s w_s; with ``query="each"`` every raised
+  token s (w_s > 0) is a query of its own.
+* training side: with ``query="pooled"``, a row's score is max_t cos(h(t) - mu, q - mu) over its response tokens;
+  with ``query="each"`` (late interaction, as ColBERT scores a passage) it is sum_s w_s max_t cos(h(t) - mu,
+  h(s) - mu) / sum_s w_s: each raised token finds its best match in the row, and the matches are averaged with the
+  same weights. Pooling first mixes the states of the one token that carries a behaviour (an entity swapped into a
+  template) with those of the tokens every templated row shares, and a row's single best token then matches the
+  mixture; matching each token first keeps the carrier's match apart, and the shared tokens add about the same to
+  every templated row. Nothing is fitted: the weights are the log-probability gains, as for the pooled query. mu is
+  the last epoch's mean of the stored ``h_mean`` at ``layer`` (the training set's mean response state; the scored
+  rows' own token mean when the store has no ``h_mean`` there). The row states h(t) come from
 
   - ``states="store"``: the per-token states captured during training (``token_layers``; the selected epoch's
     rows, by default the last): every row is scored from the store, no forward pass on training data;
@@ -43,8 +50,8 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["TokenMatchMethod", "base_model_context", "default_token_layer", "finetune_query", "response_states",
-           "stored_token_match_unavailable"]
+__all__ = ["QUERY_FORMS", "TokenMatchMethod", "base_model_context", "default_token_layer", "finetune_query",
+           "finetune_tokens", "response_states", "stored_token_match_unavailable"]
 
 
 def default_token_layer(model) -> int:
@@ -124,9 +131,10 @@ def base_model_context(model, base):
     raise ValueError(NO_BASE)
 
 
-def finetune_query(model, test: TestSignatures, layer: int, *, base=None, pad_token_id: int = 0,
-                   batch: int = 16) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(q [Q, d], weights per case): each case's response states at ``layer`` weighted by max(0, log-prob gain).
+def finetune_tokens(model, test: TestSignatures, layer: int, *, base=None, pad_token_id: int = 0,
+                    batch: int = 16) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per case, its response states ``[R, d]`` at ``layer`` (float64) and each token's weight ``[R]``:
+    max(0, log p_final - log p_base), all ones when no token gained.
 
     The final model's states and log-probabilities come from ``test`` when it read them with its signatures
     (`Attributor.query` asks for them through `Requirements.case_token_layers`): then only the base model runs
@@ -140,13 +148,22 @@ def finetune_query(model, test: TestSignatures, layer: int, *, base=None, pad_to
                                            with_logprobs=True)
     with base_model_context(model, base) as ref:
         _, lp_base = response_states(ref, seqs, layer, pad_token_id=pad_token_id, batch=batch, with_logprobs=True)
-    qs, weights = [], []
+    out_states, weights = [], []
     for h, a, b in zip(states, lp_final, lp_base):
         w = np.maximum(np.asarray(a, np.float64) - np.asarray(b, np.float64), 0.0)
         if not w.sum() > 0:
             w = np.ones_like(w)
         weights.append(w)
-        qs.append((w[:, None] * h.astype(np.float64)).sum(0) / w.sum())
+        out_states.append(np.asarray(h, np.float64))
+    return out_states, weights
+
+
+def finetune_query(model, test: TestSignatures, layer: int, *, base=None, pad_token_id: int = 0,
+                   batch: int = 16) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(q [Q, d], weights per case): each case's response states at ``layer`` (`finetune_tokens`) averaged with
+    their weights, max(0, log-prob gain)."""
+    states, weights = finetune_tokens(model, test, layer, base=base, pad_token_id=pad_token_id, batch=batch)
+    qs = [(w[:, None] * h).sum(0) / w.sum() for h, w in zip(states, weights)]
     return np.stack(qs), weights
 
 
@@ -167,7 +184,10 @@ def stored_token_match_unavailable(att: Attributor, layer: int, epochs: Epochs, 
 
 
 STATE_SOURCES = ("auto", "store", "repass")
+QUERY_FORMS = ("pooled", "each")
 REPASS_CANDIDATES = 500
+# Bound on the [row tokens, query tokens] similarity block of ``query="each"`` (float32 entries, 64 MiB).
+_MAX_PAIRS = 1 << 24
 
 
 class TokenMatchMethod(AttributionMethod):
@@ -184,13 +204,16 @@ class TokenMatchMethod(AttributionMethod):
         batch: Sequences per forward of a re-read or of the base model.
         states: "store", "repass" or "auto" (the store when it holds token states at the layer, else a re-read).
         chunk_rows: Rows of stored token states scored at a time.
+        query: "pooled" (each case's raised tokens averaged into one query) or "each" (every raised token matched
+            on its own and the matches averaged; see the module doc).
 
     Raises:
         ValueError: Settings out of range.
     """
 
     def __init__(self, layer: int | None = None, candidates: int | None = None, stage1: AttributionMethod | None = None,
-                 epochs: Epochs = "last", base: Any = None, batch: int = 16, states: str = "auto", chunk_rows: int = 2048):
+                 epochs: Epochs = "last", base: Any = None, batch: int = 16, states: str = "auto", chunk_rows: int = 2048,
+                 query: str = "pooled"):
         if candidates is not None and int(candidates) < 1:
             raise ValueError(f"candidates must be >= 1, got {candidates}")
         if epochs == "mean":
@@ -198,6 +221,9 @@ class TokenMatchMethod(AttributionMethod):
                              "number, not 'mean'")
         if states not in STATE_SOURCES:
             raise ValueError(f"states must be one of {STATE_SOURCES}, got {states!r}")
+        if query not in QUERY_FORMS:
+            raise ValueError(f"query must be one of {QUERY_FORMS}, got {query!r}")
+        self.query = query
         self.layer, self.epochs, self.base, self.batch = layer, epochs, base, batch
         self.candidates = None if candidates is None else int(candidates)
         self.states, self.chunk_rows = states, int(chunk_rows)
@@ -210,6 +236,8 @@ class TokenMatchMethod(AttributionMethod):
     def _label(self, source: str | None) -> str:
         """The method's label when its row states come from ``source`` ("store", "repass"; None: not yet known)."""
         where = f"@{self.layer if self.layer is not None else 'default'}"
+        if self.query == "each":
+            where += ", each raised token"
         cand = self.candidates if self.candidates is not None else REPASS_CANDIDATES
         reread = f"top {cand} of {self.stage1.name}"
         if source == "store":
@@ -275,13 +303,21 @@ class TokenMatchMethod(AttributionMethod):
             cand = [r[r >= 0] for r in rows]
         union = np.unique(np.concatenate(cand))
         pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
-        q, _ = finetune_query(att.model, test, layer, base=self.base, pad_token_id=pad, batch=self.batch)
+        tokens, weights = finetune_tokens(att.model, test, layer, base=self.base, pad_token_id=pad, batch=self.batch)
+        if self.query == "pooled":
+            tokens = [((w[:, None] * h).sum(0) / w.sum())[None] for h, w in zip(tokens, weights)]
+            weights = [np.ones(1)] * len(tokens)
+        else:   # a token the fine-tuning did not raise carries no weight, so it is not matched at all
+            tokens = [h[w > 0] for h, w in zip(tokens, weights)]
+            weights = [w[w > 0] for w in weights]
         if source == "store" and att.store.run_attrs.get("projection"):
             proj = att.store.run_attrs["projection"]   # the stored states live in the projected space
-            q = project(q.astype(np.float32), projection_matrix(proj["seed"], q.shape[1], proj["dim"])).astype(np.float64)
+            matrix = projection_matrix(proj["seed"], tokens[0].shape[1], proj["dim"])
+            tokens = [project(h.astype(np.float32), matrix).astype(np.float64) for h in tokens]
         mu = self._center(att, layer, union, source)
-        qn = _unit(q - mu)                                                   # [Q, d]
-        best = np.concatenate([self._best(states, qn, mu) for states in self._chunks(att, union, layer, source)])
+        queries = [_unit(h - mu) for h in tokens]                            # per case [S, d]
+        best = np.concatenate([self._matched(states, queries, weights, mu)
+                               for states in self._chunks(att, union, layer, source)])
         if combine:
             best = best.mean(1, keepdims=True)
         full = np.full((len(att.samples), best.shape[1]), -np.inf, np.float32)
@@ -302,14 +338,27 @@ class TokenMatchMethod(AttributionMethod):
         return Ranking(np.stack(scores), np.stack(rows), label=label)
 
     @staticmethod
-    def _best(states: list[np.ndarray], qn: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        """[rows, Q]: each row's best response-token cosine with each query (-inf for a row without one)."""
-        out = np.full((len(states), qn.shape[0]), -np.inf)
+    def _matched(states: list[np.ndarray], queries: list[np.ndarray], weights: list[np.ndarray],
+                 mu: np.ndarray) -> np.ndarray:
+        """[rows, Q]: per row and case, the ``weights``-average over the case's query tokens (``queries[j]``, unit
+        [S_j, d]) of each token's best cosine among the row's response tokens (-inf for a row without one)."""
+        out = np.full((len(states), len(queries)), -np.inf)
         has = [i for i, h in enumerate(states) if len(h)]
-        if has:
-            lengths = np.array([len(states[i]) for i in has])
-            flat = _unit(np.concatenate([states[i] for i in has]).astype(np.float64) - mu)
-            out[has] = np.maximum.reduceat(flat @ qn.T, np.r_[0, np.cumsum(lengths)[:-1]], axis=0)
+        if not has:
+            return out
+        lengths = np.array([len(states[i]) for i in has])
+        starts = np.r_[0, np.cumsum(lengths)[:-1]]
+        flat = _unit(np.concatenate([states[i] for i in has]).astype(np.float64) - mu)
+        q_all = np.concatenate(queries)                                          # [S, d]
+        owner = np.repeat(np.arange(len(queries)), [len(q) for q in queries])   # the case of each query token
+        w_all = np.concatenate([w / w.sum() for w in weights])
+        best = np.empty((len(has), len(q_all)))
+        step = max(1, _MAX_PAIRS // max(len(flat), 1))
+        for a in range(0, len(q_all), step):       # bounded [row tokens, query tokens] blocks
+            best[:, a: a + step] = np.maximum.reduceat(flat @ q_all[a: a + step].T, starts, axis=0)
+        average = np.zeros((len(q_all), len(queries)))     # column j: case j's normalised token weights
+        average[np.arange(len(q_all)), owner] = w_all
+        out[has] = best @ average
         return out
 
     def _chunks(self, att: Attributor, rows: np.ndarray, layer: int, source: str):

@@ -97,7 +97,7 @@ def test_options_a_method_does_not_take_are_refused(setup, monkeypatch):
     bad = cli_query(setup, monkeypatch, "--method", "bm25", "--candidates", "5")
     assert bad.exit_code == 2 and "--candidates applies to --method auto-choice / token-match, not bm25" in flat(bad.output)
     bad = cli_query(setup, monkeypatch, "--base-model", "somewhere")   # auto per answer is the signature
-    assert bad.exit_code == 2 and ("--base-model applies to --method auto-choice / contrastive / joint / token-match, "
+    assert bad.exit_code == 2 and ("--base-model applies to --method auto-choice / contrastive / joint / joint-each / token-match, "
                                    "not auto (which resolves to signature here)") in flat(bad.output)
 
 

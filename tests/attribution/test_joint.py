@@ -45,19 +45,19 @@ def dense(scores, rows, n):
     return out
 
 
-@pytest.mark.parametrize("combine", [False, True])
-def test_joint_is_stouffer_of_the_two_rankings(setup, combine):
+@pytest.mark.parametrize("combine,token_query", [(False, "pooled"), (True, "pooled"), (False, "each"), (True, "each")])
+def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query):
     att, base, cases = setup
     n = len(att.store)
     test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
     sig = SignatureMethod("h_fused", LAYER)
-    tm = TokenMatchMethod(TOKEN_LAYER, None, sig, "last", base=base, states="store")
+    tm = TokenMatchMethod(TOKEN_LAYER, None, sig, "last", base=base, states="store", query=token_query)
     if combine:
         s, t = sig.top_k_combined(att, test, n), tm.top_k_combined(att, test, n)
     else:
         s, t = sig.top_k(att, test, n), tm.top_k(att, test, n)
     want = stouffer_ranks(dense(*s, n), dense(*t, n))
-    method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base)
+    method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, token_query=token_query)
     got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
     for q in range(got.rows.shape[0]):
         order = np.argsort(-want[q], kind="stable")[:5]
@@ -82,3 +82,11 @@ def test_without_token_states_the_signature_ranks_alone_and_says_why(setup):
 def test_registered_by_name_with_layer_as_the_token_layer():
     method = build_method("joint", MethodOptions(layer=TOKEN_LAYER))
     assert isinstance(method, JointMethod) and method.token_layer == TOKEN_LAYER and method.signature.layer is None
+
+
+def test_joint_each_is_registered_and_bad_token_query_refused():
+    method = build_method("joint-each", MethodOptions(layer=TOKEN_LAYER))
+    assert isinstance(method, JointMethod) and method.token_query == "each" and method.token_layer == TOKEN_LAYER
+    assert "each raised token" in method.name
+    with pytest.raises(ValueError, match="token_query must be one of"):
+        JointMethod(token_query="mean")
