@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from provenance.attribution.row_scores import cosine, iter_part_blocks
 from provenance.errors import MissingCaptureError, StoreNotFoundError
 
 PARTS = ("h_last", "g_last", "h_mean", "g_mean")
@@ -117,7 +118,7 @@ class Signature:
             raise ValueError(f"signature {self.label} needs Signature.bind(store, layer) first")
         per_part = [_adaptive_cos(np.asarray(blocks[p], np.float64), np.asarray(test_blocks[p], np.float64),
                                   self.means[p], *self.basis[p], self.keep_z) if p in self.basis else
-                    _centered_cos(np.asarray(blocks[p], np.float64), np.asarray(test_blocks[p], np.float64), self.means[p])
+                    cosine(np.asarray(blocks[p], np.float64), np.asarray(test_blocks[p], np.float64), mean=self.means[p])
                     for p in self.parts]
         return (sum(per_part) / len(per_part)).astype(np.float32)
 
@@ -322,18 +323,11 @@ def _adaptive_cos(x, q, mean, basis, sd, keep_z: float) -> np.ndarray:
     return dot / np.sqrt(np.maximum(nx2, 1e-300) * np.maximum(nq2, 1e-300)[None, :])
 
 
-def _centered_cos(x, q, mean) -> np.ndarray:
-    """cos(x - mean, q_i - mean) for every row x and query i: [n, Q]."""
-    x, q = x - mean, q - mean
-    return (x @ q.T) / np.maximum(np.linalg.norm(x, axis=1)[:, None] * np.linalg.norm(q, axis=1)[None, :], _EPS)
-
-
 def score_blocks(store, layer: int, signature: Signature, test_blocks: dict[str, np.ndarray], chunk_rows: int):
     """Stream ``(start row, scores [rows, queries])`` of a (bound) signature against test rows."""
     sig = signature.bind(store, layer) if signature.center and signature.means is None else signature
-    iters = [store.iter_chunks(layer, p, chunk_rows) for p in sig.parts]
-    for blocks in zip(*iters):
-        yield blocks[0][0], sig.scores({p: b for p, (_, b) in zip(sig.parts, blocks)}, test_blocks)
+    for start, blocks in iter_part_blocks(store, layer, sig.parts, chunk_rows):
+        yield start, sig.scores(blocks, test_blocks)
 
 
 def query_features(store, layer: int, signature: Signature, blocks: dict[str, np.ndarray]) -> np.ndarray:
@@ -344,7 +338,5 @@ def query_features(store, layer: int, signature: Signature, blocks: dict[str, np
 def iter_features(store, layer: int, signature: Signature, chunk_rows: int):
     """Stream ``(start row, unit-norm feature block)`` of every stored row."""
     means = part_means(store, layer, signature.parts, chunk_rows) if signature.center and signature.means is None else None
-    iters = [store.iter_chunks(layer, p, chunk_rows) for p in signature.parts]
-    for blocks in zip(*iters):
-        start = blocks[0][0]
-        yield start, signature.features({p: b for p, (_, b) in zip(signature.parts, blocks)}, means)
+    for start, blocks in iter_part_blocks(store, layer, signature.parts, chunk_rows):
+        yield start, signature.features(blocks, means)

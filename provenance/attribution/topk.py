@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from provenance.attribution.row_scores import SampleMeans
 from provenance.attribution.signatures import EPOCH_MODES
 
 
@@ -83,21 +84,13 @@ def top_k_rows(blocks, n_queries: int, k: int, mask: np.ndarray) -> tuple[np.nda
 def top_k_mean_over_epochs(blocks, n_queries: int, k: int, samples: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """TracIn-style: per sample id, the mean over its rows (epochs) of the scores; top-k of those.
 
-    Memory: one float64 sum per (distinct sample, query). Returned rows are each sample's last row."""
-    codes, uniques = pd.factorize(samples["sample_id"], sort=False)
-    n = len(uniques)
-    sums = np.zeros((n, n_queries), np.float64)
-    counts = np.bincount(codes, minlength=n).astype(np.float64)
+    Memory: one float64 sum per (distinct sample, query) (`row_scores.SampleMeans`). Returned rows are each sample's
+    last row."""
+    means = SampleMeans(samples["sample_id"], n_queries)
     for start, scores in blocks:
-        c = codes[start: start + len(scores)]
-        order = np.argsort(c, kind="stable")
-        sc = c[order]
-        starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
-        # Rows of the block grouped by sample: one summed row per sample present in the block.
-        sums[sc[starts]] += np.add.reduceat(np.asarray(scores, np.float64)[order], starts, axis=0)
-    last_row = np.zeros(n, np.int64)
-    last_row[codes] = np.arange(len(codes))  # later rows overwrite earlier ones
-    mean = (sums / counts[:, None]).astype(np.float32)
+        means.add(start, scores)
+    last_row, mean = means.result()
+    mean = mean.astype(np.float32)
     top = RunningTopK(n_queries, k)
     order = np.argsort(last_row, kind="stable")  # rank samples by row so ties resolve like the row-level ranking
     top.update(last_row[order], mean[order])

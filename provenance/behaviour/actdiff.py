@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from provenance.attribution.cases import greedy_responses
+from provenance.attribution.row_scores import best_first, cosine
 from provenance.attribution.signatures import default_layer
 from provenance.errors import BehaviourInputError
 
@@ -222,16 +223,20 @@ def behaviour_vector(model, tokenizer, examples, layers: Sequence[int], *, ref_m
 
 def cosine_to(vectors: np.ndarray, directions: np.ndarray) -> np.ndarray:
     """cos between every row of ``vectors`` [P, d] and every row of ``directions`` [B, d] -> [P, B] (0 for a zero
-    vector: a pair whose chosen and rejected activations are equal says nothing)."""
-    v = np.asarray(vectors, np.float64)
-    b = np.atleast_2d(np.asarray(directions, np.float64))
-    if v.shape[1] != b.shape[1]:
-        raise BehaviourInputError(f"vectors have width {v.shape[1]} but the direction(s) width {b.shape[1]} "
+    vector: a pair whose chosen and rejected activations are equal says nothing). The shared scoring core's
+    `row_scores.cosine`, uncentered: v_b is a direction, not a point among the pair vectors.
+
+    Raises:
+        BehaviourInputError: The shapes are not [P, d] and [d] / [B, d] of one width.
+    """
+    width, b_width = np.shape(vectors)[-1:], np.shape(directions)[-1:]
+    if width and b_width and width != b_width:
+        raise BehaviourInputError(f"vectors have width {width[0]} but the direction(s) width {b_width[0]} "
                                   "(another layer or model?)")
-    nv, nb = np.linalg.norm(v, axis=1), np.linalg.norm(b, axis=1)
-    dots = v @ b.T
-    den = nv[:, None] * nb[None, :]
-    return np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
+    try:
+        return cosine(vectors, directions)
+    except ValueError as err:
+        raise BehaviourInputError(str(err)) from None
 
 
 def rank_pairs(store, behaviour, *, layer: int | None = None, top_k: int | None = None,
@@ -248,7 +253,7 @@ def rank_pairs(store, behaviour, *, layer: int | None = None, top_k: int | None 
     if v.ndim != 1:
         raise BehaviourInputError(f"a behaviour vector is 1-D, got shape {v.shape}")
     scores = cosine_to(pv.vectors, v)[:, 0]
-    order = np.argsort(-scores, kind="stable")
+    order = best_first(scores)
     if top_k is not None:
         if top_k < 1:
             raise BehaviourInputError(f"top_k must be at least 1, got {top_k}")

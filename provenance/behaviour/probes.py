@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from provenance.attribution.case_signatures import compute_signatures
+from provenance.attribution.row_scores import SampleMeans, best_first, cosine, iter_part_blocks, projection
 from provenance.attribution.topk import select_rows
 from provenance.errors import BehaviourInputError
 
@@ -131,26 +132,24 @@ def concept_scores(store, direction, layer: int, *, form: str = "projection", si
         mask = select_rows(samples, epochs)
     except ValueError as err:
         raise BehaviourInputError(str(err)) from None
+    score_block = cosine if normalize else projection
     scores = np.empty(len(samples), np.float64)
-    for start, block in store.iter_chunks(layer, name, chunk_rows):
+    for start, blocks in iter_part_blocks(store, layer, (name,), chunk_rows):
+        block = blocks[name]
         if block.shape[1] != len(v):
             raise BehaviourInputError(f"{name} at layer {layer} has width {block.shape[1]}, the direction "
                                       f"{len(v)}: fit the probe at the same layer (and projection) as the store")
-        x = block.astype(np.float64)
-        dots = x @ v
-        if normalize:
-            norms = np.linalg.norm(x, axis=1)
-            dots = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
-        scores[start: start + len(block)] = dots
+        scores[start: start + len(block)] = score_block(block, v)[:, 0]
     if form == "gradient":
         scores = -scores
     rows = np.flatnonzero(mask)
     if epochs == "mean":
-        per_id = pd.DataFrame({"id": samples["sample_id"].to_numpy(), "s": scores, "row": np.arange(len(scores))})
-        agg = per_id.groupby("id", sort=False).agg(s=("s", "mean"), row=("row", "max"))
-        rows = agg["row"].to_numpy()
-        scores[rows] = agg["s"].to_numpy()
-    order = rows[np.argsort(-scores[rows], kind="stable")]
+        # Each sample's mean over its epochs, reported on its last row (samples in order of their first row).
+        means = SampleMeans(samples["sample_id"], 1)
+        means.add(0, scores[:, None])
+        rows, per_sample = means.result()
+        scores[rows] = per_sample[:, 0]
+    order = rows[best_first(scores[rows])]
     cols = ["sample_id", "source", "epoch"] + [c for c in ("pair_id", "role") if c in samples.columns]
     out = samples.iloc[order][cols].reset_index(drop=True)
     out.insert(0, "row", order)
