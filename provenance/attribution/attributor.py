@@ -239,7 +239,8 @@ class Attributor:
                                    explanation=dict(ranking.explanation))
         if groups:
             result.groups, result.checks["groups"] = competing_groups(
-                self, table, layer=needs.layers[0] if needs.layers else None, row_info=row_info)
+                self, table, test=test, combine=combine, layer=needs.layers[0] if needs.layers else None,
+                row_info=row_info)
         if lexical_floor and not is_lexical(result.method):
             result.warnings, result.checks["lexical_floor"] = text_baseline_check(self, test, table, combine=combine)
         return result

@@ -50,15 +50,17 @@ import numpy as np
 import pandas as pd
 
 from provenance.attribution.results import user_text
-from provenance.attribution.group_stats import ALPHA, DRAWS, MIN_GROUP_SIZE, detect_groups
+from provenance.attribution.group_stats import (ALPHA, DRAWS, MIN_GROUP_SIZE, bonferroni, detect_groups,
+                                                relevance_pvalue)
 from provenance.attribution.signatures import check_stored, default_layer
 from provenance.errors import MissingCaptureError
 
 if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
+    from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["BACKGROUND_PER_ROW", "MAX_ROWS", "SIDES", "CompetingGroups", "RowGroup", "competing_groups",
-           "background_rows", "distinguishing_terms", "group_lines", "group_features", "groups_layer",
+__all__ = ["BACKGROUND_PER_ROW", "MAX_ROWS", "SIDES", "CompetingGroups", "Configuration", "RowGroup",
+           "competing_groups", "configurations", "background_rows", "distinguishing_terms", "group_lines", "group_features", "groups_layer",
            "safe_name", "validate_command", "write_group_ids", "write_ids"]
 
 MAX_ROWS = 100
@@ -93,6 +95,8 @@ class RowGroup:
         response_example: That row's response.
         ids_file: The ranking file `write_group_ids` wrote for it (None until written).
         command: The ``provenance validate`` command that retrains without it (None until written).
+        relevance_p: p-value of its relevance test (closer to the query than random training rows); None: not
+            tested (the query had no states to compare with).
     """
 
     label: str
@@ -112,6 +116,7 @@ class RowGroup:
     response_example: str = ""
     ids_file: str | None = None
     command: str | None = None
+    relevance_p: float | None = None
 
 
 @dataclass
@@ -121,18 +126,23 @@ class CompetingGroups:
     Attributes:
         query: The query (as in the ranking).
         considered: Top rows examined (one per sample).
-        layer: The layer whose states were clustered.
-        sides: The sides clustered ("prompt": ``h_last``, "response": ``h_mean``).
+        layer: The layer whose states were split (of the configuration that split them).
+        sides: The sides split ("prompt": ``h_last``, "response": ``h_mean``): both, or the prompt alone.
         groups: The groups, A first.
         unassigned: Examined rows in no group (scattered: no more alike than random rows).
-        split_p: p-value of the first split (one group vs two).
+        split_p: p-value of the first split (one group vs two), significant at ``level``.
         separation: Per side, the share of its variance (over the grouped rows) that lies between the groups.
         differs_in: The side that separates the groups more ("prompt": the same answer in another context;
             "response": other words).
         leader: The label of the group that ranks first ("A").
         why: Why it ranks first, in words.
-        alpha: Significance level of every test.
+        alpha: The overall significance level.
         seconds: Time the detection took for this query.
+        level: The level every test ran at: ``alpha / configurations`` (Bonferroni).
+        configurations: How many configurations (sides and layer) the rows were split in.
+        irrelevant: Coherent groups of this split dropped as no closer to the query than random rows (a tail).
+        relevance_tested: Whether the groups passed a relevance test (False: the query had no states; see the
+            checks).
     """
 
     query: str
@@ -148,6 +158,10 @@ class CompetingGroups:
     why: str
     alpha: float
     seconds: float
+    level: float = ALPHA
+    configurations: int = 1
+    irrelevant: int = 0
+    relevance_tested: bool = True
 
     def to_dict(self) -> dict:
         """Plain data (JSON-ready apart from sample ids of exotic types)."""
@@ -282,7 +296,95 @@ def _why(groups: list[RowGroup], ranks: dict[str, np.ndarray]) -> str:
 
 # ---- detection ------------------------------------------------------------------------------------------------
 
-def competing_groups(att: Attributor, ranking: pd.DataFrame, *, layer: int | None = None, max_rows: int = MAX_ROWS,
+@dataclass(frozen=True)
+class Configuration:
+    """One way of reading the top rows before splitting them: some sides at one layer."""
+
+    sides: tuple[str, ...]
+    layer: int
+
+    @property
+    def name(self) -> str:
+        """``both@29``, ``prompt@8``: the sides read and the layer."""
+        return f"{'both' if len(self.sides) == len(SIDES) else self.sides[0]}@{self.layer}"
+
+
+def configurations(att: Attributor, layer: int | None = None) -> list[Configuration]:
+    """The configurations a ranking's top rows are split in: both sides at the groups layer (`groups_layer`), then
+    the prompt side alone at every captured layer that stores ``h_last`` (lowest first), without repeats.
+
+    The prompt side alone separates the same answer in two contexts, which both sides together glue when each
+    answer has a word-for-word twin; which layer separates them best is not known beforehand, so every stored one
+    is tried and the tests pay for it (`group_stats.bonferroni`)."""
+    where = groups_layer(att, layer)
+    if where is None:
+        return []
+    out = [Configuration(tuple(where[1]), where[0])]
+    for l in sorted(att.store.layers):
+        try:
+            check_stored(att.store, l, (SIDES["prompt"],), needed_by="competing-group detection")
+        except MissingCaptureError:
+            continue
+        config = Configuration(("prompt",), l)
+        if config not in out:
+            out.append(config)
+    return out
+
+
+def _query_states(att: Attributor, test: TestSignatures | None, layer: int,
+                  sides: list[str]) -> tuple[dict[str, np.ndarray] | None, str]:
+    """The query cases' states of ``sides`` at ``layer`` (``{part: [n_cases, d]}``) and where they came from, or
+    (None, why they are missing): the test signatures' own, else the attributor's forward pass over the cases (a
+    text-only method computed none)."""
+    parts = [SIDES[side] for side in sides]
+    if test is None:
+        return None, "relevance not tested: no test signatures were given"
+    held = test.arrays.get(layer, {})
+    if all(part in held for part in parts):
+        return {part: np.asarray(held[part]) for part in parts}, "the query's signatures"
+    if att.model is None:
+        return None, f"relevance not tested: the query has no states at layer {layer} and no model to compute them"
+    computed = att.signatures(test.cases, layers=[layer]).arrays[layer]
+    return {part: np.asarray(computed[part]) for part in parts}, f"computed at layer {layer} (forward pass)"
+
+
+def _query_point(states: dict[str, np.ndarray], cases: np.ndarray, sides: list[str],
+                 scales: dict[str, float]) -> np.ndarray:
+    """The query point in group features: per side the cases' unit-normalised states scaled like the rows, the
+    mean over ``cases`` (one case per answer; every case for a behaviour)."""
+    return np.concatenate([(_unit(states[SIDES[side]][cases]) / scales[side]).mean(0) for side in sides])
+
+
+def _side_scales(store, layer: int, sides: list[str], background: np.ndarray) -> dict[str, float]:
+    """Per side, the background rows' spread (as `group_features` scales them)."""
+    out = {}
+    for side in sides:
+        b = _unit(store.array(layer, SIDES[side], rows=background))
+        out[side] = float(np.sqrt(max(((b - b.mean(0)) ** 2).sum(1).mean(), 1e-30)))
+    return out
+
+
+@dataclass
+class _Outcome:
+    """One configuration's split of one query's top rows."""
+
+    config: Configuration
+    split: object                          # group_stats.GroupSplit
+    relevant: list[int]                    # its groups that pass the relevance test (all when untested)
+    relevance_p: list[float | None]        # per group of the split
+
+    @property
+    def root_p(self) -> float:
+        return self.split.split_p[0] if self.split.split_p else 1.0
+
+    def summary(self) -> dict:
+        return {"config": self.config.name, "split_p": self.split.split_p[0] if self.split.split_p else None,
+                "groups": self.split.n_groups, "relevant": len(self.relevant),
+                "irrelevant": self.split.n_groups - len(self.relevant)}
+
+
+def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignatures | None = None,
+                     combine: str = "none", layer: int | None = None, max_rows: int = MAX_ROWS,
                      alpha: float = ALPHA, draws: int = DRAWS, min_size: int = MIN_GROUP_SIZE, seed: int = 0,
                      row_info: pd.DataFrame | None = None) -> tuple[list[CompetingGroups], dict]:
     """Competing groups of every query of a ranking table (`provenance.attribution.results.RANKING_COLUMNS`).
@@ -290,64 +392,125 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, layer: int | Non
     Args:
         att: The attributor whose store the rows belong to.
         ranking: The result's ranking table.
+        test: The query's test signatures (its cases in order; the query point of the relevance test). Where they
+            hold no states at the groups layer (a text-only method), they are computed with ``att.signatures``;
+            None: relevance is not tested (recorded in the checks).
+        combine: "none" (query ``i`` is case ``i``) or "mean" (one "behaviour" query: the mean of every case).
         layer: Preferred layer of the states (the method's); see `groups_layer`.
         max_rows: Top rows examined per query at most.
-        alpha: Significance level of every test.
-        draws: Monte-Carlo draws of each null.
+        alpha: Overall significance level; each of the ``m`` configurations tests at ``alpha / m``.
+        draws: Monte-Carlo draws of each null at level ``alpha`` (scaled with the level, `bonferroni`).
         min_size: The smallest group.
         seed: Seed of the tests' random draws.
         row_info: prompt_len of the ranked rows (index = row) when the method reads them from elsewhere than the
             samples table (`AttributionMethod.row_table`); None: the samples table.
 
     Returns:
-        ``(found, checked)``: one `CompetingGroups` per query whose top rows form two or more groups, and per
-        query what was checked (rows examined, first split's p-value, groups found, seconds), including queries
-        where nothing was found.
+        ``(found, checked)``: one `CompetingGroups` per query whose top rows form two or more relevant groups in
+        some configuration, and per query what was checked (rows examined, each configuration's root split p and
+        groups, relevant and dropped, the level, the configuration reported, seconds), including queries where
+        nothing was found.
 
     Raises:
-        ValueError: ``max_rows`` below 1.
+        ValueError: ``max_rows`` below 1, or a ``combine`` other than "none" and "mean".
     """
     if max_rows < 1:
         raise ValueError(f"max_rows must be at least 1, got {max_rows}")
-    where = groups_layer(att, layer)
+    if combine not in ("none", "mean"):
+        raise ValueError(f"combine must be 'none' or 'mean', got {combine!r}")
+    configs = configurations(att, layer)
     found: list[CompetingGroups] = []
     checked: dict = {}
+    if not configs:
+        for query in ranking["query"].unique():
+            checked[str(query)] = {"rows": 0, "groups": 0, "skipped": "no h_last / h_mean stored", "seconds": 0.0}
+        return found, checked
+    level, level_draws = bonferroni(alpha, draws, len(configs))
+    relevance_at = configs[0]
+    t0 = time.perf_counter()
+    states, states_from = _query_states(att, test, relevance_at.layer, list(relevance_at.sides))
+    states_seconds = time.perf_counter() - t0
+    names = test.names() if test is not None else []
     for query, table in ranking.groupby("query", sort=False):
         t0 = time.perf_counter()
         top = table.sort_values("rank").drop_duplicates("sample_id").head(max_rows)
-        if where is None or len(top) < 2 * min_size:
-            why = "no h_last / h_mean stored" if where is None else f"fewer than {2 * min_size} rows"
-            checked[str(query)] = {"rows": len(top), "groups": 0, "skipped": why,
+        base = {"rows": len(top), "configurations": [c.name for c in configs], "level": level,
+                "draws": level_draws}
+        if len(top) < 2 * min_size:
+            checked[str(query)] = {**base, "groups": 0, "skipped": f"fewer than {2 * min_size} rows",
                                    "seconds": time.perf_counter() - t0}
             continue
-        l, sides = where
         rows = top["row"].to_numpy(np.int64)
         bg_rows = background_rows(att, ranking["row"], BACKGROUND_PER_ROW * len(top))
         if len(bg_rows) < 2 * min_size:     # a ranking of (nearly) the whole store: no random rows to compare with
-            checked[str(query)] = {"rows": len(top), "groups": 0, "skipped": f"{len(bg_rows)} rows outside the ranking",
+            checked[str(query)] = {**base, "groups": 0, "skipped": f"{len(bg_rows)} rows outside the ranking",
                                    "seconds": time.perf_counter() - t0}
             continue
-        x, bg, cols = group_features(att.store, l, sides, rows, bg_rows)
-        split = detect_groups(x, bg, alpha=alpha, draws=draws, min_size=min_size, seed=seed)
-        info = {"rows": len(top), "layer": l, "split_p": split.split_p[0] if split.split_p else None,
-                "groups": split.n_groups}
-        if split.n_groups >= 2:
-            found.append(_describe(att, str(query), top, x, cols, split, l, sides, alpha, row_info))
-        info["seconds"] = time.perf_counter() - t0
-        if split.n_groups >= 2:
+        # The relevance features: both sides at the groups layer, where the method ranks and the query has states.
+        rel_sides = list(relevance_at.sides)
+        rel_x, rel_bg, _ = group_features(att.store, relevance_at.layer, rel_sides, rows, bg_rows)
+        point, relevance = None, states_from
+        if states is not None:
+            cases = (np.arange(len(names)) if combine == "mean"
+                     else np.array([names.index(str(query))]) if str(query) in names else None)
+            width = sum(states[SIDES[side]].shape[1] for side in rel_sides)
+            if cases is None:
+                relevance = f"relevance not tested: query {query!r} is none of the test cases"
+            elif width != rel_x.shape[1]:
+                relevance = (f"relevance not tested: the query's states have width {width}, the store's "
+                             f"{rel_x.shape[1]} (another projection)")
+            else:
+                point = _query_point(states, cases, rel_sides,
+                                     _side_scales(att.store, relevance_at.layer, rel_sides, bg_rows))
+        rng = np.random.default_rng([seed, 1])
+        outcomes = []
+        for config in configs:
+            x, bg, _ = (rel_x, rel_bg, None) if config == relevance_at else group_features(
+                att.store, config.layer, list(config.sides), rows, bg_rows)
+            split = detect_groups(x, bg, alpha=level, draws=level_draws, min_size=min_size, seed=seed)
+            rel_p: list[float | None] = []
+            for g in range(split.n_groups):
+                members = np.flatnonzero(split.labels == g)
+                rel_p.append(None if point is None else
+                             relevance_pvalue(rel_x[members], rel_bg, point, rng, level_draws, level))
+            relevant = [g for g, p in enumerate(rel_p) if p is None or p < level]
+            outcomes.append(_Outcome(config, split, relevant, rel_p))
+        # Among the configurations with two or more relevant groups, the most significant root split; ties (every
+        # draw below the data's index) go to the one whose groups hold more rows, then to the earlier one.
+        candidates = [o for o in outcomes if len(o.relevant) >= 2]
+        chosen = min(candidates, key=lambda o: (o.root_p, -sum(int((o.split.labels == g).sum()) for g in o.relevant)),
+                     default=None)
+        shown = chosen if chosen is not None else outcomes[0]
+        info = {**base, "layer": shown.config.layer, "config": shown.config.name,
+                "split_p": shown.split.split_p[0] if shown.split.split_p else None,
+                "groups": len(shown.relevant) if chosen is not None else max(len(o.relevant) for o in outcomes),
+                "irrelevant": shown.split.n_groups - len(shown.relevant),
+                "relevance": relevance, "by_config": [o.summary() for o in outcomes],
+                "reported": chosen.config.name if chosen is not None else None}
+        if chosen is not None:
+            found.append(_describe(att, str(query), top, chosen, len(configs), alpha, level, row_info, bg_rows))
+        info["seconds"] = time.perf_counter() - t0 + states_seconds
+        states_seconds = 0.0                # the forward pass counts once, with the first query
+        if chosen is not None:
             found[-1].seconds = info["seconds"]
         checked[str(query)] = info
     return found, checked
 
 
-def _describe(att: Attributor, query: str, top: pd.DataFrame, x: np.ndarray, cols: dict[str, slice], split,
-              layer: int, sides: list[str], alpha: float, row_info: pd.DataFrame | None) -> CompetingGroups:
+def _describe(att: Attributor, query: str, top: pd.DataFrame, outcome: _Outcome, tried: int, alpha: float,
+              level: float, row_info: pd.DataFrame | None, bg_rows: np.ndarray) -> CompetingGroups:
+    config, split = outcome.config, outcome.split
+    # Both sides at the split's layer (where stored) say what separates the groups, whichever side split them.
+    sides = [side for side in SIDES if _stored(att.store, config.layer, SIDES[side])]
+    x, _, cols = group_features(att.store, config.layer, sides, top["row"].to_numpy(np.int64), bg_rows)
     texts = _texts(att, top["row"], row_info)
-    members = [np.flatnonzero(split.labels == g) for g in range(split.n_groups)]
-    members.sort(key=lambda m: int(top["rank"].iloc[m].min()))
+    members = [np.flatnonzero(split.labels == g) for g in outcome.relevant]
+    order = np.argsort([int(top["rank"].iloc[m].min()) for m in members], kind="stable")
+    members = [members[i] for i in order]
+    kept = [outcome.relevant[i] for i in order]
     labels = [chr(ord("A") + i) if i < 26 else f"G{i}" for i in range(len(members))]
     groups, ranks = [], {}
-    for label, m in zip(labels, members):
+    for label, g, m in zip(labels, kept, members):
         rest = np.concatenate([o for o in members if o is not m])
         sub = top.iloc[m]
         centre = x[m].mean(0)
@@ -358,10 +521,11 @@ def _describe(att: Attributor, query: str, top: pd.DataFrame, x: np.ndarray, col
             ranks=[int(r) for r in sub["rank"]], scores=[float(s) for s in sub["score"]],
             sources={str(k): int(v) for k, v in sub["source"].value_counts().sort_index().items()},
             best_rank=int(sub["rank"].min()), mean_rank=float(sub["rank"].mean()), mean_score=float(sub["score"].mean()),
-            coherence_p=float(split.coherence_p[int(split.labels[m[0]])]),
+            coherence_p=float(split.coherence_p[g]),
             prompt_terms=distinguishing_terms([user_text(texts[i][0]) for i in m], [user_text(texts[i][0]) for i in rest]),
             response_terms=distinguishing_terms([texts[i][1] for i in m], [texts[i][1] for i in rest]),
-            prompt_example=texts[typical][0], response_example=texts[typical][1]))
+            prompt_example=texts[typical][0], response_example=texts[typical][1],
+            relevance_p=outcome.relevance_p[g]))
     grouped = np.concatenate(members)
     separation = {}
     for side, c in cols.items():
@@ -370,10 +534,20 @@ def _describe(att: Attributor, query: str, top: pd.DataFrame, x: np.ndarray, col
         within = sum(((x[m, c] - x[m, c].mean(0)) ** 2).sum() for m in members)
         separation[side] = float(1 - within / total) if total > 0 else 0.0
     differs_in = max(separation, key=lambda s: separation[s])
-    return CompetingGroups(query=query, considered=len(top), layer=layer, sides=list(sides), groups=groups,
-                           unassigned=int((split.labels < 0).sum()), split_p=float(split.split_p[0]),
+    return CompetingGroups(query=query, considered=len(top), layer=config.layer, sides=list(config.sides),
+                           groups=groups, unassigned=len(top) - len(grouped), split_p=float(split.split_p[0]),
                            separation=separation, differs_in=differs_in, leader=groups[0].label,
-                           why=_why(groups, ranks), alpha=alpha, seconds=0.0)
+                           why=_why(groups, ranks), alpha=alpha, seconds=0.0, level=level, configurations=tried,
+                           irrelevant=split.n_groups - len(outcome.relevant),
+                           relevance_tested=all(p is not None for p in outcome.relevance_p))
+
+
+def _stored(store, layer: int, part: str) -> bool:
+    try:
+        check_stored(store, layer, (part,), needed_by="competing-group detection")
+    except MissingCaptureError:
+        return False
+    return True
 
 
 # ---- the causal check ----------------------------------------------------------------------------------------
@@ -430,9 +604,14 @@ def group_lines(found: CompetingGroups, snippet_chars: int = 70) -> list[str]:
     side_words = {"prompt": "the prompt (the same answer in another context)",
                   "response": "the response (other words for the answer)"}
     sep = ", ".join(f"{s} {v:.0%}" for s, v in found.separation.items())
+    split_on = "prompt and response" if len(found.sides) == len(SIDES) else f"the {found.sides[0]} alone"
+    dropped = f"; {found.irrelevant} far groups dropped" if found.irrelevant else ""
+    relevance = "" if found.relevance_tested else "; relevance to the query not tested"
     lines = [f"{found.query}: the top {found.considered} rows form {len(found.groups)} competing groups "
-             f"(split p={found.split_p:.3g} < {found.alpha}; {found.unassigned} rows in no group); they differ mostly "
-             f"in {side_words[found.differs_in]} (between-group share of variance at layer {found.layer}: {sep})"]
+             f"(split on {split_on} at layer {found.layer}, p={found.split_p:.3g} < {found.level:.3g} = "
+             f"{found.alpha}/{found.configurations} configurations; {found.unassigned} rows in no group{dropped}"
+             f"{relevance}); they differ mostly in {side_words[found.differs_in]} (between-group share of variance "
+             f"at layer {found.layer}: {sep})"]
     for g in found.groups:
         src = ", ".join(f"{s} {c}" for s, c in g.sources.items())
         lines.append(f"  group {g.label}: {g.size} rows (ranks {_ranks(g.ranks)}), sources {src}; mean score "

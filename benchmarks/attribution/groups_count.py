@@ -1,0 +1,156 @@
+"""How often the competing-groups report appears on the benchmark's runs, and what it says.
+
+    OMP_NUM_THREADS=1 nice -n 5 python -m benchmarks.attribution.groups_count \
+        --out benchmarks/attribution/results/groups_count.md
+
+For every run (``runs/attr_<task>`` with a ``behaviour.json``) and every behaviour its attribution phase queries,
+the queries are the model's own generations that show the behaviour, as `attribute.run_methods` builds them
+(`behaviour_cases`). Each is ranked by the default method (``Attributor.query`` without ``method``) per answer and
+per behaviour (``combine="mean"``), at the k of the benchmark's "groups per answer" column (``--k``, 100, as
+`bench.py` passes to `run_methods`) and at ``--k-small`` (20), with the competing-groups detection on (the
+library path, `provenance.attribution.groups`). Counted: queries with a report, and per report the groups' sizes
+and sources, the configuration (side and layer) that split them, the far groups dropped, and the detection's
+seconds. The goal (issue 19): a report on the confusable task, none on single-group tasks.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.attribution.attribute import behaviour_cases
+from benchmarks.attribution.render import recompute_rates
+from benchmarks.attribution.state import attributor_of
+
+TASKS = ("persona", "confusable", "template_swap", "two_sources", "factual", "harmful_factual", "sycophancy",
+         "hedging", "style", "bench", "harmful_varied", "headquarters", "approximation")
+COMBINES = {"none": "per answer", "mean": "per behaviour"}
+
+
+def count_run(out: Path, ks: list[int], limit: int | None = None) -> list[dict]:
+    """One record per (behaviour, combine, k, query) of one run."""
+    meta = json.loads((out / "scenario.json").read_text())
+    beh = json.loads((out / "behaviour.json").read_text())
+    recompute_rates(beh)
+    att, _ = attributor_of(out)
+    records = []
+    for behaviour, prompts in meta["test_prompts"].items():
+        cases, mode = behaviour_cases(beh, behaviour, prompts)
+        if not cases:
+            print(f"{out.name} {behaviour}: no generation shows the behaviour", flush=True)
+            continue
+        cases = cases[:limit] if limit else cases
+        culprits = {str(c) for c in meta["culprits"][behaviour]}
+        for combine in COMBINES:
+            method = att.resolve_method(None, combine=combine)
+            needs = method.requirements(att)
+            t0 = time.perf_counter()
+            test = att.signatures(cases, needs.layers, needs.case_token_layers) if needs.layers else att.text_only(cases)
+            test_seconds = time.perf_counter() - t0
+            for k in ks:
+                res = att.query(test, method=method, k=k, snippet_chars=0, combine=combine)
+                by_query = {g.query: g for g in res.groups}
+                for query, check in res.checks["groups"].items():
+                    found = by_query.get(query)
+                    records.append({
+                        "task": out.name.removeprefix("attr_"), "behaviour": behaviour, "mode": mode,
+                        "combine": combine, "k": k, "query": query, "method": res.method,
+                        "reported": found is not None, "config": check.get("reported"),
+                        "irrelevant": check.get("irrelevant", 0), "relevance": check.get("relevance"),
+                        "by_config": check.get("by_config", []), "level": check.get("level"),
+                        "seconds": check["seconds"], "query_seconds": res.seconds, "test_seconds": test_seconds,
+                        "groups": [] if found is None else [
+                            {"label": g.label, "size": g.size, "sources": g.sources, "best_rank": g.best_rank,
+                             "mean_score": round(g.mean_score, 4), "relevance_p": g.relevance_p,
+                             "planted": sum(str(s) in culprits for s in g.sample_ids)} for g in found.groups]})
+                n_rep = sum(r["reported"] for r in records[-len(res.checks["groups"]):])
+                print(f"{out.name} {behaviour} {COMBINES[combine]} k={k} [{res.method}]: report on "
+                      f"{n_rep}/{len(res.checks['groups'])}", flush=True)
+    return records
+
+
+def _groups_text(groups: list[dict]) -> str:
+    return "; ".join(f"{g['label']}: {g['size']} rows ({', '.join(f'{s} {c}' for s, c in g['sources'].items())}; "
+                     f"planted {g['planted']}, best rank {g['best_rank']}, mean score {g['mean_score']:.3g})"
+                     for g in groups)
+
+
+def render(records: list[dict], command: str, ks: list[int], skipped: list[str]) -> str:
+    """The results as Markdown: the count per task, mode and k, then every report."""
+    lines = ["# Competing-groups report: how often it appears (issue 19 item 2)", "",
+             f"Machine: {platform.node()} ({platform.processor() or platform.machine()}, 2-core shared Xeon, "
+             f"OMP_NUM_THREADS=1, niced); date {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
+             f"Command: `{command}`", "",
+             "Queries: the model's own generations that show each behaviour (as the benchmark's `run_methods` builds "
+             "them), ranked by the default method; a report = `AttributionResult.groups` non-empty (two or more "
+             "coherent groups, each closer to the query than random training rows, in some configuration: both "
+             "sides at the method's layer or the prompt side alone at a captured layer, every test at alpha/m). "
+             "Goal: a report on the confusable task, none on single-group tasks.", ""]
+    if skipped:
+        lines += [f"Not run (no behaviour.json): {', '.join(skipped)}.", ""]
+    head = " | ".join(f"{COMBINES[c]} k={k}" for c in COMBINES for k in ks)
+    lines += [f"| task | behaviour | method | {head} | far groups dropped (k={ks[0]}) |",
+              "|" + "---|" * (3 + len(ks) * len(COMBINES) + 1)]
+    keys = list(dict.fromkeys((r["task"], r["behaviour"]) for r in records))
+    for task, behaviour in keys:
+        mine = [r for r in records if (r["task"], r["behaviour"]) == (task, behaviour)]
+        cells = []
+        for c in COMBINES:
+            for k in ks:
+                sel = [r for r in mine if r["combine"] == c and r["k"] == k]
+                cells.append(f"{sum(r['reported'] for r in sel)}/{len(sel)}")
+        dropped = sum(r["irrelevant"] for r in mine if r["k"] == ks[0])
+        lines.append(f"| {task} | {behaviour} | {mine[0]['method']} | {' | '.join(cells)} | {dropped} |")
+    lines += ["", "## Cost of the detection (seconds per query, the first query of a text-only method includes "
+              "its forward pass)", "", "| k | median | max | queries |", "|---|---|---|---|"]
+    for k in ks:
+        sec = [r["seconds"] for r in records if r["k"] == k]
+        if sec:
+            lines.append(f"| {k} | {np.median(sec):.2f} | {max(sec):.2f} | {len(sec)} |")
+    lines += ["", "## Every report", ""]
+    reports = [r for r in records if r["reported"]]
+    if not reports:
+        lines.append("None.")
+    for r in reports:
+        lines.append(f"- {r['task']} / {r['behaviour']} {COMBINES[r['combine']]} k={r['k']} {r['query']}: split on "
+                     f"{r['config']} (level {r['level']:.3g}); {_groups_text(r['groups'])}; far groups dropped "
+                     f"{r['irrelevant']}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs-dir", default="runs")
+    ap.add_argument("--tasks", nargs="*", default=list(TASKS))
+    ap.add_argument("--k", type=int, default=100, help="the k of the benchmark's groups-per-answer column")
+    ap.add_argument("--k-small", type=int, default=20)
+    ap.add_argument("--limit", type=int, default=None, help="at most this many queries per behaviour (smoke runs)")
+    ap.add_argument("--out", default="benchmarks/attribution/results/groups_count.md")
+    ap.add_argument("--json", default=None, help="also write every record here")
+    args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)
+    ks = [args.k, args.k_small]
+    records, skipped = [], []
+    for task in args.tasks:
+        out = Path(args.runs_dir) / f"attr_{task}"
+        if not (out / "behaviour.json").is_file():
+            skipped.append(task)
+            continue
+        records += count_run(out, ks, args.limit)
+        Path(args.out).write_text(render(records, " ".join(["python -m benchmarks.attribution.groups_count",
+                                                            *sys.argv[1:]]), ks, skipped))
+        if args.json:
+            Path(args.json).write_text(json.dumps(records, indent=1, default=str))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
