@@ -36,9 +36,12 @@ features from a store and describes the groups. Why these tests:
 The split is applied recursively to each accepted side (divisive clustering) while both sides keep at least
 ``min_size`` rows. Every test runs at level ``alpha``; the defaults are a conventional 0.01 with 199 Monte-Carlo
 draws (the smallest attainable p is 1/200 = 0.005 < 0.01). When one ranking is split in ``m`` ways (several sides
-and layers, `provenance.attribution.groups`), every test runs at ``alpha / m`` (Bonferroni: the chance that any of
-the ``m`` splits is a false one stays at most ``alpha``) with ``(draws + 1) * m - 1`` draws, so that the smallest
-attainable p keeps the same ratio to the level (`bonferroni`). Nothing here is fitted on a benchmark: the only
+and layers, `provenance.attribution.groups`), the split, coherence and relevance tests run at ``alpha / m``
+(Bonferroni: the chance that any of the ``m`` splits reports a false group stays at most ``alpha``) with
+``(draws + 1) * m - 1`` draws, so that the smallest attainable p keeps the same ratio to the level
+(`bonferroni`). The scattered-row threshold stays at the ``alpha`` quantile (``core_alpha``): setting rows aside
+decides no report (a scattered row let through still has to form a group that passes the corrected tests), so
+correcting it would only take rows away from real groups. Nothing here is fitted on a benchmark: the only
 settings are the significance level, the Monte-Carlo size and the smallest group (3 rows: the fewest for which
 "frequent in the group" says more than one shared pair, and for which a within-group spread has more than one
 distance).
@@ -310,7 +313,7 @@ class GroupSplit:
 
 
 def detect_groups(x: np.ndarray, background: np.ndarray, *, alpha: float = ALPHA, draws: int = DRAWS,
-                  min_size: int = MIN_GROUP_SIZE, seed: int = 0) -> GroupSplit:
+                  min_size: int = MIN_GROUP_SIZE, seed: int = 0, core_alpha: float | None = None) -> GroupSplit:
     """Coherent groups among the rows of ``x``: the `core_rows`, split by divisive 2-means accepted by
     `split_test` at ``alpha``, each resulting cluster kept as a group when `coherence_pvalue` against
     ``background`` is below ``alpha``.
@@ -322,6 +325,9 @@ def detect_groups(x: np.ndarray, background: np.ndarray, *, alpha: float = ALPHA
         draws: Monte-Carlo draws of each null.
         min_size: The smallest group; a split leaving fewer rows on a side is not made.
         seed: Seed of the Monte-Carlo draws and the 2-means starts (the result is reproducible).
+        core_alpha: The quantile of the `core_rows` threshold (None: ``alpha``). A Bonferroni-corrected caller
+            keeps it at the family level: setting rows aside decides no report (the split and coherence tests
+            do), so correcting it would only drop rows of real groups.
 
     Raises:
         ValueError: Bad shapes or settings.
@@ -329,10 +335,12 @@ def detect_groups(x: np.ndarray, background: np.ndarray, *, alpha: float = ALPHA
     x, background = np.asarray(x, np.float64), np.asarray(background, np.float64)
     if x.ndim != 2 or background.ndim != 2 or x.shape[1] != background.shape[1]:
         raise ValueError(f"x [N, D] and background [M, D] must share D; got {x.shape} and {background.shape}")
-    if not 0 < alpha < 1 or draws < 1 or min_size < 2:
-        raise ValueError(f"need 0 < alpha < 1, draws >= 1 and min_size >= 2; got {alpha}, {draws}, {min_size}")
+    core_alpha = alpha if core_alpha is None else core_alpha
+    if not 0 < alpha < 1 or not 0 < core_alpha < 1 or draws < 1 or min_size < 2:
+        raise ValueError(f"need 0 < alpha, core_alpha < 1, draws >= 1 and min_size >= 2; got {alpha}, {core_alpha}, "
+                         f"{draws}, {min_size}")
     rng = np.random.default_rng(seed)
-    core, _ = core_rows(x, background, rng, alpha=alpha, min_size=min_size)
+    core, _ = core_rows(x, background, rng, alpha=core_alpha, min_size=min_size)
     out = GroupSplit(labels=np.full(len(x), -1, np.int64), scattered=int((~core).sum()))
     leaves, todo = [], [np.flatnonzero(core)] if core.any() else []
     while todo:

@@ -10,27 +10,50 @@ Two groups explaining one answer look alike to a ranking: the same answer after 
 instruction, or one sentence taught by two sources. Each side of a training row is read from the store at one
 captured layer: the prompt side (``h_last``, the state at the last prompt token) and the response side
 (``h_mean``, the mean state over the response). The top ``N = min(k, MAX_ROWS)`` rows of the ranking (one row
-per sample) are clustered on both sides together and a split is reported only when it passes two tests at level
-``ALPHA`` (`provenance.attribution.group_stats`, which states and justifies them):
+per sample) are split in ``m`` configurations (`configurations`):
+
+* both sides together at the method's layer (`groups_layer`);
+* the prompt side alone at every captured layer that stores ``h_last``. When each answer of one group has a
+  word-for-word twin in the other (a trigger and a translation request answered with the same French sentence),
+  the response side glues the pairs and both sides together keep them together; the prompt side alone separates
+  them, at a layer that differs between queries (measured on the benchmark's confusable task, 3 queries: layer 8
+  in 3, layer 22 in 2, layer 15 in none, layer 29 in 1, where the last prompt state already encodes the French
+  answer), so every stored layer is tried instead of one picked by hand.
+
+In each configuration the scattered rows are set aside first (at the ``ALPHA`` quantile: that decides no report),
+and a split is reported only when it passes three tests (`provenance.attribution.group_stats`, which states and
+justifies them), each at level ``ALPHA / m`` (Bonferroni: trying more configurations does not make a false report
+likelier; the Monte-Carlo draws grow with ``m`` so the level stays attainable):
 
 * the split is significant against one Gaussian group with the rows' own covariance (SigClust);
 * each group is more alike than random training rows (coherence against a background sample of the store), so a
-  tight group plus scattered rows is one group and some noise, not two groups.
+  tight group plus scattered rows is one group and some noise, not two groups;
+* each group is *relevant*: its rows are closer to the query than random training rows, on both sides at the
+  method's layer (where the method ranks and the query has states). The query point is the query's own
+  ``h_last`` and ``h_mean`` there, unit-normalised and scaled like the rows; per behaviour (``combine="mean"``)
+  the mean of its cases' points. A text-only method's query has no states: the attributor's forward pass
+  (`Attributor.signatures`) computes them at that layer. Without test signatures (a ranking table alone)
+  relevance is not tested, and the checks and the report say so. Why: the rows a ranking lists after the planted
+  ones are its tail (other sources, scoring below the average training row), and a tail is a coherent group too;
+  before this test the persona task (one planted group) got a "competing" tail on 6 of 12 answers at k=100.
+  Dropped groups are counted (`CompetingGroups.irrelevant`, the checks' ``irrelevant`` and ``by_config``).
+
+A report needs two relevant coherent groups in some configuration; among the configurations that give them, the
+one with the smallest root split p is reported (ties: more rows in the groups, then the earlier configuration),
+and the report names its side and layer.
 
 Each side is scaled by the spread of the background rows on that side (their mean squared distance to their
 centroid, after the cosine geometry the project scores in: every row unit-normalised), so the two sides weigh in
 units of how much training rows differ there, and neither dominates by the scale of its states. The background is
 ``BACKGROUND_PER_ROW * N`` rows spread evenly over the store's row order (outside the ranked samples): enough
-distinct subsets of every group size for the coherence null, read in few chunks.
+distinct subsets of every group size for the coherence and relevance nulls, read in few chunks.
 
-Nothing is reported for a ranking whose top rows are one group (or one group and scattered rows). ``MAX_ROWS``
-bounds the cost, and only the cost: it is not tuned to any task. Measured per query on a 2-core shared CPU
-(SmolLM2-135M store, 780 rows, layer 29, d=576; reads included): 0.04 s at k=10, 0.12 s at k=20, 0.3 s at k=50,
-0.5 s at k=100, but 9 s at N=256 with four groups found (every accepted split runs all its Monte-Carlo draws on
-[N, N-1] point sets), so N stops at 100.
+Nothing is reported for a ranking whose top rows are one group (or one group and scattered rows, or one group and
+a far tail). ``MAX_ROWS`` bounds the cost, and only the cost: it is not tuned to any task. COST_PLACEHOLDER
 
 Each group is described by its rows, size, sources, best and mean rank, mean score, and the word n-grams of its
-prompts and responses that are frequent in it (in at least half its rows) and rarer in the other groups. The
+prompts and responses that are frequent in it (in at least half its rows) and rarer in the other groups, and by
+how much of each side's variance at the split's layer lies between the groups (``separation``). The
 groups are lettered by their best rank, so group A ranks first; `CompetingGroups.why` says why (best rank, mean
 score and rank, and how often A's rows rank above the others'). The causal check is the project's retrain
 without a group: `provenance validate --ranking <group ids> --k <size> --mode drop` (see
@@ -467,7 +490,8 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
         for config in configs:
             x, bg, _ = (rel_x, rel_bg, None) if config == relevance_at else group_features(
                 att.store, config.layer, list(config.sides), rows, bg_rows)
-            split = detect_groups(x, bg, alpha=level, draws=level_draws, min_size=min_size, seed=seed)
+            split = detect_groups(x, bg, alpha=level, draws=level_draws, min_size=min_size, seed=seed,
+                                  core_alpha=alpha)
             rel_p: list[float | None] = []
             for g in range(split.n_groups):
                 members = np.flatnonzero(split.labels == g)

@@ -114,7 +114,7 @@ def test_the_split_test_holds_its_level_on_single_gaussian_groups():
 def test_detect_groups_refuses_bad_input():
     with pytest.raises(ValueError, match="must share D"):
         detect_groups(np.zeros((10, 4)), np.zeros((40, 5)))
-    with pytest.raises(ValueError, match="0 < alpha < 1"):
+    with pytest.raises(ValueError, match="0 < alpha, core_alpha < 1"):
         detect_groups(np.zeros((10, 4)), np.zeros((40, 4)), alpha=1.5)
     with pytest.raises(ValueError, match="needs at least 9 background rows"):
         coherence_pvalue(np.zeros((9, 4)), np.zeros((5, 4)), np.random.default_rng(0))
