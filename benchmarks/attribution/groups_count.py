@@ -75,6 +75,11 @@ def count_run(out: Path, ks: list[int], limit: int | None = None) -> list[dict]:
     return records
 
 
+def _coherent_split(record: dict) -> bool:
+    """Whether some configuration split the query's rows into two or more coherent groups (relevant or not)."""
+    return any(c["groups"] >= 2 for c in record["by_config"])
+
+
 def _groups_text(groups: list[dict]) -> str:
     return "; ".join(f"{g['label']}: {g['size']} rows ({', '.join(f'{s} {c}' for s, c in g['sources'].items())}; "
                      f"planted {g['planted']}, best rank {g['best_rank']}, mean score {g['mean_score']:.3g})"
@@ -94,8 +99,11 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str])
              "Goal: a report on the confusable task, none on single-group tasks.", ""]
     if skipped:
         lines += [f"Not run (no behaviour.json): {', '.join(skipped)}.", ""]
+    lines += ["Each cell: queries with a report / queries (in brackets: queries where some configuration had two or "
+              "more coherent groups, i.e. a report without the relevance test). Far groups dropped: coherent groups "
+              "that failed the relevance test, summed over the queries and configurations at the first k.", ""]
     head = " | ".join(f"{COMBINES[c]} k={k}" for c in COMBINES for k in ks)
-    lines += [f"| task | behaviour | method | {head} | far groups dropped (k={ks[0]}) |",
+    lines += [f"| task | behaviour | method (per answer / per behaviour) | {head} | far groups dropped (k={ks[0]}) |",
               "|" + "---|" * (3 + len(ks) * len(COMBINES) + 1)]
     keys = list(dict.fromkeys((r["task"], r["behaviour"]) for r in records))
     for task, behaviour in keys:
@@ -104,9 +112,10 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str])
         for c in COMBINES:
             for k in ks:
                 sel = [r for r in mine if r["combine"] == c and r["k"] == k]
-                cells.append(f"{sum(r['reported'] for r in sel)}/{len(sel)}")
-        dropped = sum(r["irrelevant"] for r in mine if r["k"] == ks[0])
-        lines.append(f"| {task} | {behaviour} | {mine[0]['method']} | {' | '.join(cells)} | {dropped} |")
+                cells.append(f"{sum(r['reported'] for r in sel)}/{len(sel)} ({sum(map(_coherent_split, sel))})")
+        dropped = sum(c["irrelevant"] for r in mine if r["k"] == ks[0] for c in r["by_config"])
+        methods = " / ".join(dict.fromkeys(r["method"].split(" (")[0] for r in mine))
+        lines.append(f"| {task} | {behaviour} | {methods} | {' | '.join(cells)} | {dropped} |")
     lines += ["", "## Cost of the detection (seconds per query, the first query of a text-only method includes "
               "its forward pass)", "", "| k | median | max | queries |", "|---|---|---|---|"]
     for k in ks:
@@ -133,7 +142,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None, help="at most this many queries per behaviour (smoke runs)")
     ap.add_argument("--out", default="benchmarks/attribution/results/groups_count.md")
     ap.add_argument("--json", default=None, help="also write every record here")
+    ap.add_argument("--render", default=None, metavar="JSON",
+                    help="only re-render --out from the records a run wrote with --json (no queries)")
+    ap.add_argument("--command", default=None, help="with --render: the command that produced the records")
     args = ap.parse_args(argv)
+    if args.render:
+        records = json.loads(Path(args.render).read_text())
+        done = {r["task"] for r in records}
+        skipped = [t for t in args.tasks if t not in done]
+        Path(args.out).write_text(render(records, args.command or "(not recorded)", [args.k, args.k_small], skipped))
+        print(f"wrote {args.out}")
+        return
     import torch
 
     torch.set_num_threads(1)

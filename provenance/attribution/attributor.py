@@ -199,8 +199,9 @@ class Attributor:
             combine: "none" (one ranking per case) or "mean" (one ranking of the behaviour the cases show: each
                 row's mean score; query name "behaviour").
             groups: Look for competing groups among each ranking's top rows (`provenance.attribution.groups`;
-                reads two stored parts of the top rows and a background sample: ~0.1 s per query at k=20, 0.5 s at
-                k=100 on 2 CPU cores).
+                reads the top rows' stored sides at every captured layer and a background sample: median 0.5 s per
+                query at k=20, 3 s at k=100 on 2 CPU cores with 5 captured layers; a text-only method's cases get
+                one forward pass for the relevance test).
             lexical_floor: Compare each ranking with a text baseline and warn on a sharp disagreement
                 (`provenance.attribution.lexical_floor`; decodes and scores every row of the store, O(rows)).
 

@@ -49,7 +49,14 @@ units of how much training rows differ there, and neither dominates by the scale
 distinct subsets of every group size for the coherence and relevance nulls, read in few chunks.
 
 Nothing is reported for a ranking whose top rows are one group (or one group and scattered rows, or one group and
-a far tail). ``MAX_ROWS`` bounds the cost, and only the cost: it is not tuned to any task. COST_PLACEHOLDER
+a far tail). ``MAX_ROWS`` bounds the cost, and only the cost: it is not tuned to any task; the configurations are
+as many as the captured layers plus one. Measured per query on a 2-core shared CPU (the benchmark's SmolLM2-135M
+stores, 5 captured layers so m = 6 configurations, d = 576; reads included; `benchmarks/attribution/groups_count.py`,
+96 queries per k): median 0.47 s (max 1.2 s) at k=20, 2.9 s (max 11.3 s) at k=100. A split that is significant
+runs all its ``(DRAWS + 1) * m - 1`` = 1199 draws on [N, N-1] point sets, so the queries with real groups in several
+configurations cost most. With one configuration, N=256 took 9 s with four groups found, so N stops at 100. A
+text-only method's query adds one forward pass of its cases (the relevance test's states), counted with the first
+query.
 
 Each group is described by its rows, size, sources, best and mean rank, mean score, and the word n-grams of its
 prompts and responses that are frequent in it (in at least half its rows) and rarer in the other groups, and by
