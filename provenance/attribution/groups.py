@@ -42,6 +42,13 @@ A report needs two relevant coherent groups in some configuration; among the con
 one with the smallest root split p is reported (ties: more rows in the groups, then the earlier configuration),
 and the report names its side and layer.
 
+Known limit (measured on the benchmark's runs, `benchmarks/attribution/results/groups_count.md`): relevance is
+judged against *random* rows, while the top k were selected for closeness to the query, so any group among them
+beyond the tail passes it. At k=100 the report appears on 7 of 11 confusable answers (5 the exact planted vs
+translations split, on the prompt side), on no persona, two-sources, factual or sycophancy answer, but also on
+real prompt-context splits elsewhere: template_swap 3/12 and hedging 3/7 (planted rows on both sides) and the
+harmful task 11/12 (toxic-prompt rows vs false-claim rows). At k=20 only 1 confusable answer reports.
+
 Each side is scaled by the spread of the background rows on that side (their mean squared distance to their
 centroid, after the cosine geometry the project scores in: every row unit-normalised), so the two sides weigh in
 units of how much training rows differ there, and neither dominates by the scale of its states. The background is
