@@ -348,7 +348,10 @@ class CaptureEngine:
         if st is None:
             return
         if not torch.is_grad_enabled():
-            if self.reference == "self" and st.in_no_grad_call and layer not in st.ref_hidden:
+            # Only signature layers get `h_mean_ref`; a layer hooked for token states alone has no reference
+            # (counting it would make `end` see a reference at the wrong layers and skip every row).
+            if (self.reference == "self" and st.in_no_grad_call and layer in self.layers
+                    and layer not in st.ref_hidden):
                 self._record_reference(st, layer, output)
             return
         wants_signatures = layer in self.layers and layer not in st.hidden

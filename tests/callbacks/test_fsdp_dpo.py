@@ -61,12 +61,21 @@ def _pairs(df) -> dict:
     return out
 
 
-@pytest.mark.parametrize(("reference", "model", "attr"), [
-    ("adapter", "FSDPPeftModel", "reference_forward: PEFT adapters disabled"),
-    ("model", "FSDPLlamaForCausalLM", "reference_forward: ref_model"),
-])
-def test_fsdp2_dpo_pairs_match_the_unsharded_batch_size_1_reference(tmp_path, reference, model, attr):
-    ran = _train(tmp_path, reference)
+# Per-token states at layer 2 (which holds signatures too) and layer 3 (token states alone; "auto" picks it: 3/4 of
+# the 4 blocks). With the adapter-disabled reference, the reference forward's hook at layer 3 used to count as a
+# reference layer, so every row was skipped as "no_reference_forward" and the store had no layers.
+TOKEN_LAYERS = [2, 3]
+
+
+@pytest.mark.parametrize(("reference", "model", "attr", "token_layers"), [
+    ("adapter", "FSDPPeftModel", "reference_forward: PEFT adapters disabled", None),
+    ("model", "FSDPLlamaForCausalLM", "reference_forward: ref_model", None),
+    ("adapter", "FSDPPeftModel", "reference_forward: PEFT adapters disabled", TOKEN_LAYERS),
+], ids=["adapter", "model", "adapter-token-states"])
+def test_fsdp2_dpo_pairs_match_the_unsharded_batch_size_1_reference(tmp_path, reference, model, attr, token_layers):
+    """Token states (third case): each row's states, at every real token, equal the policy's hidden states on the
+    row's sequence alone (batch size 1, unsharded) within atol 1e-5, rtol 1e-4 (fp32, stored as float32)."""
+    ran = _train(tmp_path, reference, *(("--token-layers", json.dumps(token_layers)) if token_layers else ()))
     assert ran["model"] == model and ran["sharding"] == "fsdp2" and ran["fsdp_blocks"] == 4
     if reference == "model":  # TRL sharded the reference model too (its root only), and capture hooked it there
         assert ran["ref_model"] == "FSDPLlamaForCausalLM"
@@ -76,9 +85,11 @@ def test_fsdp2_dpo_pairs_match_the_unsharded_batch_size_1_reference(tmp_path, re
     assert attrs["world_size"] == 2 and attrs["sharding"] == "fsdp2" and attrs["trainer"] == "DPOTrainer"
     assert attrs["objective"] == "dpo" and attrs["reference_activations"] == attr
     assert reader.layers == LAYERS and reader.skipped == {}
+    assert reader.token_state_layers == (token_layers or [])
     assert reader.committed == {0: PAIRS * EPOCHS, 1: PAIRS * EPOCHS}  # each rank: half the pairs, two rows each
     df = reader.samples()
     pairs = _pairs(df)
+    states = {layer: reader.token_states(layer, list(range(len(df)))) for layer in token_layers or ()}
     # Every (pair, epoch) exactly once, and each epoch's pairs split between the ranks.
     assert sorted(pairs) == sorted((f"pair-{i}", e) for i in range(PAIRS) for e in range(EPOCHS))
     for epoch in range(EPOCHS):
@@ -110,6 +121,13 @@ def test_fsdp2_dpo_pairs_match_the_unsharded_batch_size_1_reference(tmp_path, re
                            {l: {"h_mean_ref": ref_h[role][l]} for l in LAYERS}, h_atol=1e-5, label=f"{label} M0")
             # The reference is not the policy (else h_mean_ref = h_mean would pass for the wrong reason).
             assert (torch.as_tensor(got[4]["h_mean_ref"]) - torch.as_tensor(got[4]["h_mean"])).abs().max() > 1e-3
+            if token_layers:
+                with torch.no_grad():
+                    ids = torch.tensor(ex["prompt_ids"] + ex[f"{role}_ids"])
+                    hidden = policy(input_ids=ids[None], output_hidden_states=True).hidden_states
+                for layer in token_layers:
+                    torch.testing.assert_close(torch.as_tensor(states[layer][row]), hidden[layer][0], atol=1e-5,
+                                               rtol=1e-4, msg=lambda m, at=f"{label} layer {layer}": f"{at}: {m}")
 
 
 # bf16 spacing relative to a number's binade (8 significant bits).

@@ -36,11 +36,14 @@ def main():
     ap.add_argument("--bf16", action="store_true", help="bf16=True: accelerate's bf16 MixedPrecisionPolicy for FSDP2 "
                     "and bf16 autocast")
     ap.add_argument("--beta", type=float, default=BETA)
+    ap.add_argument("--token-layers", type=json.loads, default=None,
+                    help='CaptureConfig.token_layers as JSON: "auto" (quoted), an int or a list of ints')
     args = ap.parse_args()
 
     torch.set_num_threads(1)
     allow_fsdp_on_cpu()
-    callback = ProvenanceTrainerCallback(args.store, layers=LAYERS, encoding="float32")
+    callback = ProvenanceTrainerCallback(args.store, layers=LAYERS, encoding="float32",
+                                         token_layers=args.token_layers)
     trainer = dpo_trainer(args.out, reference=args.reference, pairs=args.pairs, fsdp=True, callbacks=[callback],
                           num_train_epochs=args.epochs, bf16=args.bf16, beta=args.beta)
     if not trainer.is_fsdp_enabled:
