@@ -80,7 +80,8 @@ def write_group_store(path, model, tokenizer, groups: dict, *, n_background: int
 
 
 class FixedRanking(AttributionMethod):
-    """Ranks the given store rows first, in the given order (scores falling linearly from 1), for every case."""
+    """Ranks the given store rows first, in the given order (scores falling linearly from 1 over the whole order,
+    so a row's score does not depend on k), for every case."""
 
     name = "fixed-ranking"
 
@@ -88,9 +89,8 @@ class FixedRanking(AttributionMethod):
         self.rows = np.asarray(rows, np.int64)
 
     def rank(self, att, test, k):
-        rows = self.rows[:k]
-        scores = np.linspace(1.0, 0.5, len(rows)).astype(np.float32)
-        return Ranking(np.tile(scores, (len(test), 1)), np.tile(rows, (len(test), 1)))
+        scores = np.linspace(1.0, 0.5, len(self.rows)).astype(np.float32)[:k]
+        return Ranking(np.tile(scores, (len(test), 1)), np.tile(self.rows[:k], (len(test), 1)))
 
 
 def interleave(*lists) -> list:

@@ -29,7 +29,7 @@ import pandas as pd
 from provenance.attribution.answer_check import answer_cases
 from provenance.attribution.case_signatures import TestSignatures, compute_signatures
 from provenance.attribution.cases import CaseInput
-from provenance.attribution.groups import competing_groups
+from provenance.attribution.groups import competing_groups, ranking_depth
 from provenance.attribution.lexical_floor import is_lexical
 from provenance.attribution.lexical_floor import lexical_floor as text_baseline_check
 from provenance.attribution.method import AttributionMethod, Ranking
@@ -198,10 +198,12 @@ class Attributor:
             client: A dask.distributed Client for the dask backends.
             combine: "none" (one ranking per case) or "mean" (one ranking of the behaviour the cases show: each
                 row's mean score; query name "behaviour").
-            groups: Look for competing groups among each ranking's top rows (`provenance.attribution.groups`;
-                reads the top rows' stored sides at every captured layer and a background sample: median 0.5 s per
-                query at k=20, 3 s at k=100 on 2 CPU cores with 5 captured layers; a text-only method's cases get
-                one forward pass for the relevance test).
+            groups: Look for competing groups among each ranking's top rows (`provenance.attribution.groups`).
+                The method then ranks deeper than ``k`` (`ranking_depth`: ``k`` plus the rows examined, at most
+                100) so that the rows just below the examined ones are the relevance test's null; the result holds
+                exactly the top ``k`` (the same ranking as with ``groups=False``). Reads the top rows' stored sides
+                at every captured layer, the continuation's and a background sample; a text-only method's cases get
+                one forward pass for the relevance test. Measured cost in the groups module doc.
             lexical_floor: Compare each ranking with a text baseline and warn on a sharp disagreement
                 (`provenance.attribution.lexical_floor`; decodes and scores every row of the store, O(rows)).
 
@@ -226,7 +228,10 @@ class Attributor:
             test = cases
         else:
             test = self.signatures(cases, needs.layers, needs.case_token_layers) if needs.layers else self.text_only(cases)
-        ranking = method.rank(self, test, k) if combine == "none" else method.rank_behaviour(self, test, k)
+        # With groups on, the method ranks deeper and the user gets its top k; the rows below feed the detection.
+        depth = ranking_depth(k, len(self.store)) if groups else k
+        deep = method.rank(self, test, depth) if combine == "none" else method.rank_behaviour(self, test, depth)
+        ranking = _head(deep, k)
         seconds = time.perf_counter() - t0
         names = [BEHAVIOUR_QUERY] if combine == "mean" else test.names()
         row_info = method.row_table(self, ranking.rows)
@@ -239,9 +244,15 @@ class Attributor:
                                    seconds=seconds, scores=ranking.scores, rows=ranking.rows, wording=wording,
                                    explanation=dict(ranking.explanation))
         if groups:
+            deeper = None
+            if deep is not ranking:      # the continuation's rows, described like the ranking (no text needed)
+                deeper = self.describe(test, deep.scores, deep.rows, snippet_chars=0, aggregated=deep.epochs_averaged,
+                                       names=names, table=method.row_table(self, deep.rows))
             result.groups, result.checks["groups"] = competing_groups(
                 self, table, test=test, combine=combine, layer=needs.layers[0] if needs.layers else None,
-                row_info=row_info)
+                row_info=row_info, deeper=deeper)
+            for info in result.checks["groups"].values():
+                info["depth"] = depth
         if lexical_floor and not is_lexical(result.method):
             result.warnings, result.checks["lexical_floor"] = text_baseline_check(self, test, table, combine=combine)
         return result
@@ -277,6 +288,15 @@ class Attributor:
                 texts[r] = self.decode_row(r, df.at[r, "prompt_len"], ids)
         return describe_rows(test.names() if names is None else names, scores, rows, df, texts,
                              snippet_chars=snippet_chars, epochs_averaged=aggregated)
+
+
+def _head(ranking: Ranking, k: int) -> Ranking:
+    """``ranking`` cut to its top ``k`` (itself when it holds no more): what a query for ``k`` rows returns."""
+    if ranking.scores.shape[1] <= k and (ranking.wording is None or ranking.wording[0].shape[1] <= k):
+        return ranking
+    wording = None if ranking.wording is None else (ranking.wording[0][:, :k], ranking.wording[1][:, :k])
+    return Ranking(ranking.scores[:, :k], ranking.rows[:, :k], explanation=ranking.explanation, label=ranking.label,
+                   wording=wording, epochs_averaged=ranking.epochs_averaged)
 
 
 def _label(method: AttributionMethod, ranking: Ranking) -> str:

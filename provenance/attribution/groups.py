@@ -96,12 +96,15 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["BACKGROUND_PER_ROW", "MAX_ROWS", "SIDES", "CompetingGroups", "Configuration", "RowGroup",
-           "competing_groups", "configurations", "background_rows", "distinguishing_terms", "group_lines", "group_features", "groups_layer",
-           "safe_name", "validate_command", "write_group_ids", "write_ids"]
+__all__ = ["BACKGROUND_PER_ROW", "CONTINUATION_PER_ROW", "MAX_ROWS", "SIDES", "CompetingGroups", "Configuration",
+           "RowGroup", "background_rows", "competing_groups", "configurations", "continuation_rows",
+           "distinguishing_terms", "group_features", "group_lines", "groups_layer", "ranking_depth", "safe_name",
+           "validate_command", "write_group_ids", "write_ids"]
 
 MAX_ROWS = 100
 BACKGROUND_PER_ROW = 4
+# Rows of the ranking's continuation (ranked just below the examined ones) per examined row: the relevance null.
+CONTINUATION_PER_ROW = 1
 # The two sides of a training row and the stored part that represents each.
 SIDES = {"prompt": "h_last", "response": "h_mean"}
 TERMS = 5            # n-grams listed per side and group
@@ -132,8 +135,9 @@ class RowGroup:
         response_example: That row's response.
         ids_file: The ranking file `write_group_ids` wrote for it (None until written).
         command: The ``provenance validate`` command that retrains without it (None until written).
-        relevance_p: p-value of its relevance test (closer to the query than random training rows); None: not
-            tested (the query had no states to compare with).
+        relevance_p: p-value of its relevance test (closer to the query than the rows ranked just below the
+            examined ones, or than random training rows where the ranking has too few of those: see
+            `CompetingGroups.relevance_null`); None: not tested (the query had no states to compare with).
     """
 
     label: str
@@ -177,9 +181,12 @@ class CompetingGroups:
         seconds: Time the detection took for this query.
         level: The level every test ran at: ``alpha / configurations`` (Bonferroni).
         configurations: How many configurations (sides and layer) the rows were split in.
-        irrelevant: Coherent groups of this split dropped as no closer to the query than random rows (a tail).
+        irrelevant: Coherent groups of this split dropped as no closer to the query than the relevance null's rows
+            (the ranking's continuation, or a tail no closer than random rows).
         relevance_tested: Whether the groups passed a relevance test (False: the query had no states; see the
             checks).
+        relevance_null: What the groups were compared with: "continuation" (the rows ranked just below the
+            examined ones) or "random rows" (the fallback where the ranking holds too few rows below them).
     """
 
     query: str
@@ -199,6 +206,7 @@ class CompetingGroups:
     configurations: int = 1
     irrelevant: int = 0
     relevance_tested: bool = True
+    relevance_null: str = "continuation"
 
     def to_dict(self) -> dict:
         """Plain data (JSON-ready apart from sample ids of exotic types)."""
@@ -269,6 +277,28 @@ def background_rows(att: Attributor, exclude_rows, n: int) -> np.ndarray:
     if len(candidates) <= n:
         return candidates
     return candidates[np.unique(np.linspace(0, len(candidates) - 1, n).round().astype(np.int64))]
+
+
+def ranking_depth(k: int, store_rows: int, max_rows: int = MAX_ROWS) -> int:
+    """How deep a query with competing-group detection ranks: its ``k`` plus ``CONTINUATION_PER_ROW`` times the
+    rows the detection examines (``min(k, max_rows)``), at most the store's rows. The rows below the ``k`` the
+    user gets are the relevance test's null (`continuation_rows`); the user's ranking is the top ``k`` of it.
+
+    Raises:
+        ValueError: ``k`` or ``max_rows`` below 1.
+    """
+    if k < 1 or max_rows < 1:
+        raise ValueError(f"k and max_rows must be at least 1, got {k} and {max_rows}")
+    return max(k, min(store_rows, k + CONTINUATION_PER_ROW * min(k, max_rows)))
+
+
+def continuation_rows(deeper: pd.DataFrame, top: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ranking's continuation below the examined rows ``top``: the rows of ``deeper`` (the same query ranked
+    at least as deep) ranked below ``top``'s last row, one per sample (its best) and none of ``top``'s samples,
+    the first ``n`` of them (fewer where the ranking ends)."""
+    below = deeper[deeper["rank"] > top["rank"].max()].sort_values("rank", kind="stable")
+    below = below[~below["sample_id"].isin(set(top["sample_id"]))]
+    return below.drop_duplicates("sample_id").head(n)
 
 
 def _texts(att: Attributor, rows, row_info: pd.DataFrame | None) -> list[tuple[str, str]]:
@@ -423,7 +453,8 @@ class _Outcome:
 def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignatures | None = None,
                      combine: str = "none", layer: int | None = None, max_rows: int = MAX_ROWS,
                      alpha: float = ALPHA, draws: int = DRAWS, min_size: int = MIN_GROUP_SIZE, seed: int = 0,
-                     row_info: pd.DataFrame | None = None) -> tuple[list[CompetingGroups], dict]:
+                     row_info: pd.DataFrame | None = None,
+                     deeper: pd.DataFrame | None = None) -> tuple[list[CompetingGroups], dict]:
     """Competing groups of every query of a ranking table (`provenance.attribution.results.RANKING_COLUMNS`).
 
     Args:
@@ -441,12 +472,16 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
         seed: Seed of the tests' random draws.
         row_info: prompt_len of the ranked rows (index = row) when the method reads them from elsewhere than the
             samples table (`AttributionMethod.row_table`); None: the samples table.
+        deeper: The same queries ranked deeper (a ranking table whose top rows are ``ranking``'s; `ranking_depth`,
+            what `Attributor.query` passes): its rows below the examined ones are the relevance test's null (the
+            ranking's continuation). None: ``ranking``'s own rows below the examined ones. Where fewer than the
+            examined rows are below them, relevance is tested against random rows instead (recorded per query).
 
     Returns:
         ``(found, checked)``: one `CompetingGroups` per query whose top rows form two or more relevant groups in
         some configuration, and per query what was checked (rows examined, each configuration's root split p and
-        groups, relevant and dropped, the level, the configuration reported, seconds), including queries where
-        nothing was found.
+        groups, relevant and dropped, the level, the relevance null, the configuration reported, seconds),
+        including queries where nothing was found.
 
     Raises:
         ValueError: ``max_rows`` below 1, or a ``combine`` other than "none" and "mean".
@@ -468,6 +503,8 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
     states, states_from = _query_states(att, test, relevance_at.layer, list(relevance_at.sides))
     states_seconds = time.perf_counter() - t0
     names = test.names() if test is not None else []
+    deeper_by_query = dict(tuple(ranking.groupby("query", sort=False) if deeper is None
+                                 else deeper.groupby("query", sort=False)))
     for query, table in ranking.groupby("query", sort=False):
         t0 = time.perf_counter()
         top = table.sort_values("rank").drop_duplicates("sample_id").head(max_rows)
@@ -486,6 +523,20 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
         # The relevance features: both sides at the groups layer, where the method ranks and the query has states.
         rel_sides = list(relevance_at.sides)
         rel_x, rel_bg, _ = group_features(att.store, relevance_at.layer, rel_sides, rows, bg_rows)
+        # The relevance null: the rows ranked just below the examined ones (the top k were selected for closeness
+        # to the query, so random rows would make any group among them look relevant); random rows only where the
+        # ranking holds too few rows below them (a ranking of nearly the whole store).
+        below = continuation_rows(deeper_by_query.get(query, table.iloc[:0]), top, CONTINUATION_PER_ROW * len(top))
+        if len(below) >= len(top):
+            null_x = group_features(att.store, relevance_at.layer, rel_sides, below["row"].to_numpy(np.int64),
+                                    bg_rows)[0]
+            null_name = "continuation"
+            base["relevance_null"] = (f"continuation: {len(below)} rows ranked {int(below['rank'].min())}-"
+                                      f"{int(below['rank'].max())}")
+        else:
+            null_x, null_name = rel_bg, "random rows"
+            base["relevance_null"] = (f"random rows (fallback): only {len(below)} rows ranked below the "
+                                      f"{len(top)} examined, fewer than them")
         point, relevance = None, states_from
         if states is not None:
             cases = (np.arange(len(names)) if combine == "mean"
@@ -510,7 +561,7 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
             for g in range(split.n_groups):
                 members = np.flatnonzero(split.labels == g)
                 rel_p.append(None if point is None else
-                             relevance_pvalue(rel_x[members], rel_bg, point, rng, level_draws, level))
+                             relevance_pvalue(rel_x[members], null_x, point, rng, level_draws, level))
             relevant = [g for g, p in enumerate(rel_p) if p is None or p < level]
             outcomes.append(_Outcome(config, split, relevant, rel_p))
         # Among the configurations with two or more relevant groups, the most significant root split; ties (every
@@ -527,6 +578,7 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
                 "reported": chosen.config.name if chosen is not None else None}
         if chosen is not None:
             found.append(_describe(att, str(query), top, chosen, len(configs), alpha, level, row_info, bg_rows))
+            found[-1].relevance_null = null_name
         info["seconds"] = time.perf_counter() - t0 + states_seconds
         states_seconds = 0.0                # the forward pass counts once, with the first query
         if chosen is not None:
@@ -643,7 +695,8 @@ def group_lines(found: CompetingGroups, snippet_chars: int = 70) -> list[str]:
                   "response": "the response (other words for the answer)"}
     sep = ", ".join(f"{s} {v:.0%}" for s, v in found.separation.items())
     split_on = "prompt and response" if len(found.sides) == len(SIDES) else f"the {found.sides[0]} alone"
-    dropped = f"; {found.irrelevant} far groups dropped" if found.irrelevant else ""
+    null = "the rows ranked just below them" if found.relevance_null == "continuation" else "random rows"
+    dropped = f"; {found.irrelevant} groups no closer to the query than {null} dropped" if found.irrelevant else ""
     relevance = "" if found.relevance_tested else "; relevance to the query not tested"
     lines = [f"{found.query}: the top {found.considered} rows form {len(found.groups)} competing groups "
              f"(split on {split_on} at layer {found.layer}, p={found.split_p:.3g} < {found.level:.3g} = "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -22,6 +23,7 @@ from provenance.attribution.report import build_report
 from provenance.capture import model_fingerprint
 from provenance.cli import app
 from provenance.data import SFTDataset
+from provenance.errors import MissingCaptureError
 from provenance.models import tiny_causal_lm, tiny_tokenizer
 from provenance.store import CaptureRows, StoreWriter
 from provenance.validation import read_ranking
@@ -436,3 +438,105 @@ def test_html_report_shows_the_groups_section_escaped(setup, tmp_path):
     plain = build_report(att.query(_near(att, rows["planted"]), method=FixedRanking(rows["planted"]), k=12),
                          cases=[CASE])
     assert 'class="competing"' not in plain
+
+
+# ---- the relevance null: the ranking's continuation ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def continued(tmp_path_factory):
+    """A store at ``LAYERS`` where the same states hold at both layers: planted rows on the query; 36 "near" rows
+    at cosine 0.4 to it on both sides (closer than random rows, not on it); the distractor rows of a confusable pair (prompt centre of
+    their own, the planted rows' response centre: far closer to the query than random rows); random rows."""
+    rng = np.random.default_rng(11)
+    q_p, q_r, aside_p, aside_r, other_p = [v / np.linalg.norm(v) for v in rng.standard_normal((5, 32))]
+
+    def towards(a, b):          # the unit direction at cosine 0.4 to ``a``, in the plane of ``a`` and ``b``
+        v = 0.4 * a + np.sqrt(1 - 0.4 ** 2) * (b - (b @ a) * a) / np.linalg.norm(b - (b @ a) * a)
+        return v / np.linalg.norm(v)
+
+    def at_both(centres):
+        return {layer: centres for layer in LAYERS}
+
+    groups = {
+        "planted": (GROUPS["planted"]["texts"], at_both({"h_last": q_p, "h_mean": q_r})),
+        "near": (background_texts(36, seed=3), at_both({"h_last": towards(q_p, aside_p),
+                                                         "h_mean": towards(q_r, aside_r)})),
+        "distractor": (GROUPS["distractor"]["texts"], at_both({"h_last": towards(q_p, other_p), "h_mean": q_r})),
+    }
+    root = tmp_path_factory.mktemp("continued")
+    model, tok = tiny_causal_lm("llama", seed=0), tiny_tokenizer()
+    rows = _write_layered_store(root / "s.zarr", model, tok, groups, seed=11)
+    att = Attributor(open_store(str(root / "s.zarr")), model, tok)
+    test = att.text_only([CASE])
+    test.arrays = {2: {"h_last": q_p[None].astype(np.float32), "h_mean": q_r[None].astype(np.float32)}}
+    return att, rows, test
+
+
+def test_a_group_that_is_just_the_rankings_continuation_is_not_reported(continued):
+    """The top 24 rows: 12 planted rows and 12 of the near rows; the near rows go on below the cut. They are
+    closer to the query than random rows (the random-row null calls them relevant and reports two groups), but no
+    closer than the rows ranked just below them: their place in the top 24 is where k cut the ranking."""
+    att, rows, test = continued
+    order = interleave(rows["planted"], rows["near"][:12]) + rows["near"][12:] + rows["background"]
+    res = att.query(test, method=FixedRanking(order), k=24)
+    check = res.checks["groups"]["q0"]
+    assert check["depth"] == 48 and check["relevance_null"] == "continuation: 24 rows ranked 25-48"
+    assert res.groups == [] and check["reported"] is None
+    by = {c["config"]: c for c in check["by_config"]}
+    assert by["both@2"]["groups"] == 2 and by["both@2"]["relevant"] == 1 and by["both@2"]["irrelevant"] == 1
+    # Against random rows (no continuation given: the table alone ends at the cut) the same split is reported.
+    found, checked = competing_groups(att, res.ranking, test=test)
+    assert checked["q0"]["relevance_null"].startswith("random rows (fallback): only 0 rows ranked below the 24")
+    assert len(found) == 1 and found[0].relevance_null == "random rows"
+    assert sorted(sorted(g.rows) for g in found[0].groups) == sorted([sorted(rows["planted"]),
+                                                                      sorted(rows["near"][:12])])
+    assert "than random rows dropped" not in group_lines(found[0])[0]
+
+
+def test_two_groups_both_far_closer_than_the_continuation_are_reported(continued):
+    """Confusable rows: planted and distractor rows (the same answers in another prompt context) fill the top 24,
+    the rows below the cut are random rows; both groups beat the continuation and are reported."""
+    att, rows, test = continued
+    order = interleave(rows["planted"], rows["distractor"]) + rows["background"]
+    res = att.query(test, method=FixedRanking(order), k=24)
+    check = res.checks["groups"]["q0"]
+    assert check["relevance_null"] == "continuation: 24 rows ranked 25-48"
+    assert len(res.groups) == 1
+    found = res.groups[0]
+    assert found.relevance_null == "continuation" and found.relevance_tested
+    assert sorted(found.groups[0].rows) == sorted(rows["planted"])
+    assert sorted(found.groups[1].rows) == sorted(rows["distractor"])
+    assert all(g.relevance_p < found.level for g in found.groups)
+
+
+def test_a_ranking_of_nearly_the_whole_store_falls_back_to_random_rows_and_says_so(continued):
+    att, rows, test = continued
+    order = interleave(rows["planted"], rows["distractor"]) + rows["background"][:10]
+    res = att.query(test, method=FixedRanking(order), k=24)        # 10 rows below the 24 examined
+    assert res.checks["groups"]["q0"]["relevance_null"] == ("random rows (fallback): only 10 rows ranked below the "
+                                                            "24 examined, fewer than them")
+    assert len(res.groups) == 1 and res.groups[0].relevance_null == "random rows"
+
+
+@pytest.mark.parametrize("combine", ["none", "mean"])
+def test_the_returned_ranking_is_the_same_with_groups_on_and_off(setup, combine):
+    """With groups on the method ranks deeper (k + the examined rows); the user still gets exactly its top k."""
+    att, rows, _ = setup
+    cases = [CASE, TestCase("Translate to French: the river is here.", "Bonjour, le river est ici.")]
+    test = att.signatures(cases)
+    methods = ["signature", "tfidf", "bm25"]
+    default = att.resolve_method(None, combine=combine)
+    try:
+        default.check(att)
+        methods.append(None)          # the registry's default, where this store holds what it reads
+    except MissingCaptureError:
+        pass
+    for method in methods:
+        on = att.query(test, method=method, k=10, combine=combine)
+        off = att.query(test, method=method, k=10, combine=combine, groups=False)
+        pd.testing.assert_frame_equal(on.ranking, off.ranking)
+        pd.testing.assert_frame_equal(on.sources, off.sources)
+        np.testing.assert_array_equal(on.scores, off.scores)
+        np.testing.assert_array_equal(on.rows, off.rows)
+        assert on.scores.shape[1] == 10 and (on.method, on.explanation) == (off.method, off.explanation)
+        assert {c["depth"] for c in on.checks["groups"].values()} == {20}
