@@ -9,8 +9,12 @@ the queries are the model's own generations that show the behaviour, as `attribu
 per behaviour (``combine="mean"``), at the k of the benchmark's "groups per answer" column (``--k``, 100, as
 `bench.py` passes to `run_methods`) and at ``--k-small`` (20), with the competing-groups detection on (the
 library path, `provenance.attribution.groups`). Counted: queries with a report, and per report the groups' sizes
-and sources, the configuration (side and layer) that split them, the far groups dropped, and the detection's
-seconds. The goal (issue 19): a report on the confusable task, none on single-group tasks.
+and sources, the configuration (side and layer) that split them, the groups dropped by the relevance test (no
+closer to the query than the ranking's continuation), the relevance null used, and the detection's seconds. The
+extra cost of ranking deeper (groups on: ``k + min(k, 100)`` rows, `ranking_depth`) is measured against the same
+query with groups off, whose ranking is checked identical. Behaviours without a generation that shows them (a run
+without sampled generations) are listed, not counted. The goal (issue 19): a report on the confusable task, none on
+single-group tasks.
 """
 from __future__ import annotations
 
@@ -33,8 +37,8 @@ TASKS = ("persona", "confusable", "template_swap", "two_sources", "factual", "ha
 COMBINES = {"none": "per answer", "mean": "per behaviour"}
 
 
-def count_run(out: Path, ks: list[int], limit: int | None = None) -> list[dict]:
-    """One record per (behaviour, combine, k, query) of one run."""
+def count_run(out: Path, ks: list[int], limit: int | None = None, no_cases: list[str] | None = None) -> list[dict]:
+    """One record per (behaviour, combine, k, query) of one run; behaviours without cases go to ``no_cases``."""
     meta = json.loads((out / "scenario.json").read_text())
     beh = json.loads((out / "behaviour.json").read_text())
     recompute_rates(beh)
@@ -44,6 +48,8 @@ def count_run(out: Path, ks: list[int], limit: int | None = None) -> list[dict]:
         cases, mode = behaviour_cases(beh, behaviour, prompts)
         if not cases:
             print(f"{out.name} {behaviour}: no generation shows the behaviour", flush=True)
+            if no_cases is not None:
+                no_cases.append(f"{out.name.removeprefix('attr_')} / {behaviour}")
             continue
         cases = cases[:limit] if limit else cases
         culprits = {str(c) for c in meta["culprits"][behaviour]}
@@ -54,7 +60,12 @@ def count_run(out: Path, ks: list[int], limit: int | None = None) -> list[dict]:
             test = att.signatures(cases, needs.layers, needs.case_token_layers) if needs.layers else att.text_only(cases)
             test_seconds = time.perf_counter() - t0
             for k in ks:
+                # groups off, on, off again: the first call warms the caches (store reads, token states), the timed
+                # pair runs warm; the ranking with groups on must be the plain one.
+                plain = att.query(test, method=method, k=k, snippet_chars=0, combine=combine, groups=False)
                 res = att.query(test, method=method, k=k, snippet_chars=0, combine=combine)
+                warm = att.query(test, method=method, k=k, snippet_chars=0, combine=combine, groups=False)
+                identical = bool(res.ranking.equals(plain.ranking)) and bool(warm.ranking.equals(plain.ranking))
                 by_query = {g.query: g for g in res.groups}
                 for query, check in res.checks["groups"].items():
                     found = by_query.get(query)
@@ -65,6 +76,8 @@ def count_run(out: Path, ks: list[int], limit: int | None = None) -> list[dict]:
                         "irrelevant": check.get("irrelevant", 0), "relevance": check.get("relevance"),
                         "by_config": check.get("by_config", []), "level": check.get("level"),
                         "seconds": check["seconds"], "query_seconds": res.seconds, "test_seconds": test_seconds,
+                        "plain_query_seconds": warm.seconds, "depth": check.get("depth"), "identical": identical,
+                        "relevance_null": check.get("relevance_null"),
                         "groups": [] if found is None else [
                             {"label": g.label, "size": g.size, "sources": g.sources, "best_rank": g.best_rank,
                              "mean_score": round(g.mean_score, 4), "relevance_p": g.relevance_p,
@@ -73,6 +86,14 @@ def count_run(out: Path, ks: list[int], limit: int | None = None) -> list[dict]:
                 print(f"{out.name} {behaviour} {COMBINES[combine]} k={k} [{res.method}]: report on "
                       f"{n_rep}/{len(res.checks['groups'])}", flush=True)
     return records
+
+
+def _by(records: list[dict], keys: tuple[str, ...]) -> dict[tuple, list[dict]]:
+    """The records grouped by the values of ``keys``, in first-seen order."""
+    out: dict[tuple, list[dict]] = {}
+    for r in records:
+        out.setdefault(tuple(r[key] for key in keys), []).append(r)
+    return out
 
 
 def _coherent_split(record: dict) -> bool:
@@ -86,7 +107,7 @@ def _groups_text(groups: list[dict]) -> str:
                      for g in groups)
 
 
-def render(records: list[dict], command: str, ks: list[int], skipped: list[str]) -> str:
+def render(records: list[dict], command: str, ks: list[int], skipped: list[str], no_cases: list[str] = ()) -> str:
     """The results as Markdown: the count per task, mode and k, then every report."""
     lines = ["# Competing-groups report: how often it appears (issue 19 item 2)", "",
              f"Machine: {platform.node()} ({platform.processor() or platform.machine()}, 2-core shared Xeon, "
@@ -94,16 +115,19 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str])
              f"Command: `{command}`", "",
              "Queries: the model's own generations that show each behaviour (as the benchmark's `run_methods` builds "
              "them), ranked by the default method; a report = `AttributionResult.groups` non-empty (two or more "
-             "coherent groups, each closer to the query than random training rows, in some configuration: both "
+             "coherent groups, each closer to the query than the ranking's continuation, in some configuration: both "
              "sides at the method's layer or the prompt side alone at a captured layer, every test at alpha/m). "
              "Goal: a report on the confusable task, none on single-group tasks.", ""]
     if skipped:
         lines += [f"Not run (no behaviour.json): {', '.join(skipped)}.", ""]
+    if no_cases:
+        lines += [f"No query (no greedy or sampled generation shows the behaviour): {', '.join(no_cases)}.", ""]
     lines += ["Each cell: queries with a report / queries (in brackets: queries where some configuration had two or "
-              "more coherent groups, i.e. a report without the relevance test). Far groups dropped: coherent groups "
-              "that failed the relevance test, summed over the queries and configurations at the first k.", ""]
+              "more coherent groups, i.e. a report without the relevance test). Groups dropped: coherent groups "
+              "that failed the relevance test (no closer to the query than the rows ranked just below the examined "
+              "ones), summed over the queries and configurations at the first k.", ""]
     head = " | ".join(f"{COMBINES[c]} k={k}" for c in COMBINES for k in ks)
-    lines += [f"| task | behaviour | method (per answer / per behaviour) | {head} | far groups dropped (k={ks[0]}) |",
+    lines += [f"| task | behaviour | method (per answer / per behaviour) | {head} | groups dropped (k={ks[0]}) |",
               "|" + "---|" * (3 + len(ks) * len(COMBINES) + 1)]
     keys = list(dict.fromkeys((r["task"], r["behaviour"]) for r in records))
     for task, behaviour in keys:
@@ -116,20 +140,37 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str])
         dropped = sum(c["irrelevant"] for r in mine if r["k"] == ks[0] for c in r["by_config"])
         methods = " / ".join(dict.fromkeys(r["method"].split(" (")[0] for r in mine))
         lines.append(f"| {task} | {behaviour} | {methods} | {' | '.join(cells)} | {dropped} |")
-    lines += ["", "## Cost of the detection (seconds per query, the first query of a text-only method includes "
-              "its forward pass)", "", "| k | median | max | queries |", "|---|---|---|---|"]
+    lines += ["", "## Cost (seconds per query, the first query of a text-only method includes its forward pass)", "",
+              "Detection: the competing-groups check per query. Ranking: one `Attributor.query` call (all its queries) "
+              "with groups on (ranked to the depth shown) and off (ranked to k), the extra is on minus off.", "",
+              "| k | depth (median) | detection median | detection max | ranking on (median) | ranking off (median) "
+              "| extra ranking (median) | rankings identical | queries |", "|---|---|---|---|---|---|---|---|---|"]
     for k in ks:
-        sec = [r["seconds"] for r in records if r["k"] == k]
-        if sec:
-            lines.append(f"| {k} | {np.median(sec):.2f} | {max(sec):.2f} | {len(sec)} |")
+        sel = [r for r in records if r["k"] == k]
+        if sel:
+            sec = [r["seconds"] for r in sel]
+            calls = {(r["task"], r["behaviour"], r["combine"]): r for r in sel}.values()   # one per query call
+            on, off = [r["query_seconds"] for r in calls], [r["plain_query_seconds"] for r in calls]
+            extra = [a - b for a, b in zip(on, off)]
+            depth = np.median([r["depth"] for r in sel if r.get("depth") is not None] or [np.nan])
+            same = sum(r["identical"] for r in calls)
+            lines.append(f"| {k} | {depth:.0f} | {np.median(sec):.2f} | {max(sec):.2f} | {np.median(on):.2f} | "
+                         f"{np.median(off):.2f} | {np.median(extra):+.2f} | {same}/{len(calls)} calls | {len(sec)} |")
+    lines += ["", "Relevance null per task and k (queries): the continuation (the rows ranked just below the examined "
+              "ones), or random rows where fewer rows than the examined lie below them (a small store).", ""]
+    for (task, k), sel in _by(records, ("task", "k")).items():
+        cont = [r for r in sel if str(r.get("relevance_null")).startswith("continuation")]
+        rest = sorted({str(r.get("relevance_null")) for r in sel} - {str(r.get("relevance_null")) for r in cont})
+        lines.append(f"- {task} k={k}: continuation {len(cont)}/{len(sel)}"
+                     + (f"; {'; '.join(rest)}" if rest else ""))
     lines += ["", "## Every report", ""]
     reports = [r for r in records if r["reported"]]
     if not reports:
         lines.append("None.")
     for r in reports:
         lines.append(f"- {r['task']} / {r['behaviour']} {COMBINES[r['combine']]} k={r['k']} {r['query']}: split on "
-                     f"{r['config']} (level {r['level']:.3g}); {_groups_text(r['groups'])}; far groups dropped "
-                     f"{r['irrelevant']}")
+                     f"{r['config']} (level {r['level']:.3g}, null: {r.get('relevance_null')}); "
+                     f"{_groups_text(r['groups'])}; groups dropped as no closer than the null {r['irrelevant']}")
     return "\n".join(lines) + "\n"
 
 
@@ -145,27 +186,30 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--render", default=None, metavar="JSON",
                     help="only re-render --out from the records a run wrote with --json (no queries)")
     ap.add_argument("--command", default=None, help="with --render: the command that produced the records")
+    ap.add_argument("--no-cases", nargs="*", default=[], metavar="TASK/BEHAVIOUR",
+                    help="with --render: the behaviours the run found no query for (it printed them)")
     args = ap.parse_args(argv)
     if args.render:
         records = json.loads(Path(args.render).read_text())
-        done = {r["task"] for r in records}
+        done = {r["task"] for r in records} | {n.split("/")[0].strip() for n in args.no_cases}
         skipped = [t for t in args.tasks if t not in done]
-        Path(args.out).write_text(render(records, args.command or "(not recorded)", [args.k, args.k_small], skipped))
+        Path(args.out).write_text(render(records, args.command or "(not recorded)", [args.k, args.k_small], skipped,
+                                         args.no_cases))
         print(f"wrote {args.out}")
         return
     import torch
 
     torch.set_num_threads(1)
     ks = [args.k, args.k_small]
-    records, skipped = [], []
+    records, skipped, no_cases = [], [], []
     for task in args.tasks:
         out = Path(args.runs_dir) / f"attr_{task}"
         if not (out / "behaviour.json").is_file():
             skipped.append(task)
             continue
-        records += count_run(out, ks, args.limit)
+        records += count_run(out, ks, args.limit, no_cases)
         Path(args.out).write_text(render(records, " ".join(["python -m benchmarks.attribution.groups_count",
-                                                            *sys.argv[1:]]), ks, skipped))
+                                                            *sys.argv[1:]]), ks, skipped, no_cases))
         if args.json:
             Path(args.json).write_text(json.dumps(records, indent=1, default=str))
     print(f"wrote {args.out}")

@@ -28,10 +28,12 @@ features from a store and describes the groups. Why these tests:
   threshold is thus a quantile of a null, not a tuned radius; scattered rows are reported as unassigned.
 
 * **Relevance test (after the split).** A coherent group competes for an answer only when it explains it: its
-  rows are closer to the query than random training rows are. The statistic is the group's mean squared distance
-  to the query point; the null is that of ``draws`` random subsets of the background rows of the same size; p as
-  above. A ranking's tail (rows ranked only because k asked for them, below the average training row) is a
-  coherent group too, but a far one: it fails this test and is dropped, counted, never reported.
+  rows are closer to the query than the null rows are. The statistic is the group's mean squared distance to the
+  query point; the null is that of ``draws`` random subsets of the null rows of the same size; p as above. The
+  caller chooses the null rows: `provenance.attribution.groups` passes the ranking's continuation (the rows ranked
+  just below the examined ones, since the examined rows were selected for closeness to the query and any group
+  among them beats random rows), and random training rows only where the ranking has too few rows below them. A
+  group no closer than its null is dropped, counted, never reported.
 
 The split is applied recursively to each accepted side (divisive clustering) while both sides keep at least
 ``min_size`` rows. Every test runs at level ``alpha``; the defaults are a conventional 0.01 with 199 Monte-Carlo
@@ -210,13 +212,14 @@ def coherence_pvalue(group: np.ndarray, background: np.ndarray, rng: np.random.G
 
 def relevance_pvalue(group: np.ndarray, background: np.ndarray, query: np.ndarray, rng: np.random.Generator,
                      draws: int = DRAWS, alpha: float = ALPHA) -> float:
-    """p-value of "the rows of ``group`` are no closer to ``query`` than random rows": the share of ``draws``
-    random subsets of ``background`` (of the group's size) whose mean squared distance to ``query`` is at most the
-    group's.
+    """p-value of "the rows of ``group`` are no closer to ``query`` than the null rows ``background``": the share
+    of ``draws`` random subsets of ``background`` (of the group's size) whose mean squared distance to ``query`` is
+    at most the group's.
 
     Args:
         group: ``[m, D]`` the group's features.
-        background: ``[M, D]`` random training rows' features (M >= m).
+        background: ``[M, D]`` the null rows' features (M >= m): the ranking's continuation, or random training
+            rows (see the module doc).
         query: ``[D]`` the query point in the same features.
         rng: Source of the subsets.
         draws: Monte-Carlo draws of the null.

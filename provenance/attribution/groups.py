@@ -28,26 +28,46 @@ likelier; the Monte-Carlo draws grow with ``m`` so the level stays attainable):
 * the split is significant against one Gaussian group with the rows' own covariance (SigClust);
 * each group is more alike than random training rows (coherence against a background sample of the store), so a
   tight group plus scattered rows is one group and some noise, not two groups;
-* each group is *relevant*: its rows are closer to the query than random training rows, on both sides at the
-  method's layer (where the method ranks and the query has states). The query point is the query's own
-  ``h_last`` and ``h_mean`` there, unit-normalised and scaled like the rows; per behaviour (``combine="mean"``)
-  the mean of its cases' points. A text-only method's query has no states: the attributor's forward pass
-  (`Attributor.signatures`) computes them at that layer. Without test signatures (a ranking table alone)
-  relevance is not tested, and the checks and the report say so. Why: the rows a ranking lists after the planted
-  ones are its tail (other sources, scoring below the average training row), and a tail is a coherent group too;
-  before this test the persona task (one planted group) got a "competing" tail on 6 of 12 answers at k=100.
-  Dropped groups are counted (`CompetingGroups.irrelevant`, the checks' ``irrelevant`` and ``by_config``).
+* each group is *relevant*: its rows are closer to the query than the rows the ranking lists just below the
+  examined ones, on both sides at the method's layer (where the method ranks and the query has states). The
+  statistic is the group's mean squared distance to the query point; the null is random subsets of the same size
+  of the ranking's *continuation*: ranks N+1 .. N+M, one row per sample, none of the examined samples, M =
+  ``CONTINUATION_PER_ROW * N`` = N (`continuation_rows`). Why the continuation and not random rows: the top rows
+  were *selected* for closeness to the query, so every group among them except the tail is closer than random
+  rows; a random-row null reported real but irrelevant prompt-context structure on single-group tasks (measured:
+  template_swap 3/12, hedging 3/7, harmful 11/12 answers at k=100). A group no closer to the query than the rows
+  that just missed the cut owes its place in the top k to where k cut the ranking, not to a distinct explanation
+  of the answer; a group far closer than them (the confusable task's planted and translation rows, both far above
+  what follows them) passes. M = N, not more: the null must stand for "rows a slightly larger k would have added";
+  a deeper continuation drifts towards random rows, the null it replaces. N rows give C(N, m) distinct subsets of
+  every group size m <= N - 3 (161700 at N = 100, m = 3), enough for the Monte-Carlo draws. The query point is the
+  query's own ``h_last`` and ``h_mean`` there, unit-normalised and scaled like the rows; per behaviour
+  (``combine="mean"``) the mean of its cases' points. A text-only method's query has no states: the attributor's
+  forward pass (`Attributor.signatures`) computes them at that layer. Without test signatures (a ranking table
+  alone) relevance is not tested, and the checks and the report say so. To have the continuation,
+  `Attributor.query` ranks ``ranking_depth(k) = k + min(k, MAX_ROWS)`` rows deep (at most the store's rows) and
+  returns exactly its top k, identical to a query with ``groups=False`` as long as the method's top k does not
+  depend on how deep it ranks (true of the built-in methods: top-k selections with ties broken by row; tested, and
+  checked on every benchmark query by `benchmarks/attribution/groups_count.py`). Where fewer than N rows lie below the examined ones (a ranking
+  of nearly the whole store, or a ranking table passed without ``deeper``), random rows are the null instead, and
+  the checks' ``relevance_null`` and `CompetingGroups.relevance_null` say so. Dropped groups are counted
+  (`CompetingGroups.irrelevant`, the checks' ``irrelevant`` and ``by_config``).
 
 A report needs two relevant coherent groups in some configuration; among the configurations that give them, the
 one with the smallest root split p is reported (ties: more rows in the groups, then the earlier configuration),
 and the report names its side and layer.
 
-Known limit (measured on the benchmark's runs, `benchmarks/attribution/results/groups_count.md`): relevance is
-judged against *random* rows, while the top k were selected for closeness to the query, so any group among them
-beyond the tail passes it. At k=100 the report appears on 7 of 11 confusable answers (5 the exact planted vs
-translations split, on the prompt side), on no persona, two-sources, factual or sycophancy answer, but also on
-real prompt-context splits elsewhere: template_swap 3/12 and hedging 3/7 (planted rows on both sides) and the
-harmful task 11/12 (toxic-prompt rows vs false-claim rows). At k=20 only 1 confusable answer reports.
+Measured (the benchmark's runs, `benchmarks/attribution/results/groups_count.md`, answers with a report at
+k=100 per answer): the continuation null changed no count from the random-row null. Confusable 7/11 (5 the exact
+35 planted vs 35 translations, prompt side); template_swap 3/12, hedging 3/7, harmful 11/12, the fixed-text backdoor
+11/12, harmful_varied 2/12, headquarters 2/11 still report; factual, sycophancy 0; persona 0/12 and two_sources 0/9
+ran on the random-row fallback (stores of 140 / 170 samples: fewer than 100 rows below the top 100). Every reported
+group's relevance p is the Monte-Carlo floor (1/1200): on stores of 200-360 samples the rows ranked 101-200 are
+the store's lower half, far from every group among the top 100, so the test cannot tell a group that merely
+continues the ranking's decline from a distinct explanation there. At k=20 (continuation: ranks 21-40) no task
+reports, confusable included (the previous null: 1/11). The single-group reports are real prompt-context
+structure (geography rows split by prompt wording, toxic-prompt vs false-claim rows), which relevance to the query
+alone does not rule out.
 
 Each side is scaled by the spread of the background rows on that side (their mean squared distance to their
 centroid, after the cosine geometry the project scores in: every row unit-normalised), so the two sides weigh in
@@ -59,7 +79,10 @@ Nothing is reported for a ranking whose top rows are one group (or one group and
 a far tail). ``MAX_ROWS`` bounds the cost, and only the cost: it is not tuned to any task; the configurations are
 as many as the captured layers plus one. Measured per query on a 2-core shared CPU (the benchmark's SmolLM2-135M
 stores, 5 captured layers so m = 6 configurations, d = 576; reads included; `benchmarks/attribution/groups_count.py`,
-96 queries per k): median 0.47 s (max 1.2 s) at k=20, 2.9 s (max 11.3 s) at k=100. A split that is significant
+134 queries per k): median 0.55 s (max 1.2 s) at k=20, 3.1 s (max 7.0 s) at k=100. Ranking deeper for the
+continuation (``ranking_depth``: 40 rows at k=20, 200 at k=100) adds a median +0.00 s / +0.01 s per query call
+(0.50 s / 0.49 s with groups on and off, warm; the default method, 24 calls per k, every ranking identical to the
+one with groups off), and the continuation's states are one more read of N rows per query. A split that is significant
 runs all its ``(DRAWS + 1) * m - 1`` = 1199 draws on [N, N-1] point sets, so the queries with real groups in several
 configurations cost most. With one configuration, N=256 took 9 s with four groups found, so N stops at 100. A
 text-only method's query adds one forward pass of its cases (the relevance test's states), counted with the first
