@@ -557,7 +557,9 @@ def measure_behaviour_costs(out: Path, repeats: int = 3, lora_dim: int = 1024, k
     side (one gradient per last-epoch row, recomputed in each repeat) plus its query. Saved in
     attribution_state.json as ``behaviour_cost``."""
     from provenance.attribution.auto_choice import AutoMethod
-    from provenance.attribution.baselines import CountSketch, LoraGradMethod, trainable_parameters
+    from provenance.attribution.baselines import (
+        TRAIN_GRADIENTS_SLOT, CountSketch, LoraGradMethod, trainable_parameters,
+    )
     from provenance.attribution.query import SignatureMethod
     from provenance.attribution.signatures import DEFAULT_VARIANT
     from provenance.attribution.token_match import TokenMatchMethod
@@ -575,6 +577,7 @@ def measure_behaviour_costs(out: Path, repeats: int = 3, lora_dim: int = 1024, k
                 times.setdefault(name, []).append(res.seconds)
             lora = LoraGradMethod(dim=lora_dim)
             params = trainable_parameters(att.model)
+            att.clear_cache(TRAIN_GRADIENTS_SLOT)   # else rounds after the first reuse round one's gradients
             t0 = time.perf_counter()
             lora.train_gradients(att, CountSketch([p.numel() for _, p in params], lora.dim, lora.seed),
                                  np.flatnonzero(select_rows(att.samples, lora.epochs)))

@@ -46,7 +46,9 @@ def _method(name: str):
 def time_run(out: Path, repeats: int, lora_dim: int, k: int) -> list[dict]:
     """Per queried behaviour and mode: median seconds of each candidate and of LoRA-gradient (training side +
     query), and LoRA-gradient / candidate."""
-    from provenance.attribution.baselines import CountSketch, LoraGradMethod, trainable_parameters
+    from provenance.attribution.baselines import (
+        TRAIN_GRADIENTS_SLOT, CountSketch, LoraGradMethod, trainable_parameters,
+    )
     from provenance.attribution.topk import select_rows
 
     att, _ = attributor_of(out)
@@ -60,6 +62,7 @@ def time_run(out: Path, repeats: int, lora_dim: int, k: int) -> list[dict]:
                     times.setdefault((mode, name), []).append(res.seconds)
             lora = LoraGradMethod(dim=lora_dim)
             params = trainable_parameters(att.model)
+            att.clear_cache(TRAIN_GRADIENTS_SLOT)   # else rounds after the first reuse round one's gradients
             t0 = time.perf_counter()
             lora.train_gradients(att, CountSketch([p.numel() for _, p in params], lora.dim, lora.seed),
                                  np.flatnonzero(select_rows(att.samples, lora.epochs)))

@@ -124,6 +124,14 @@ class Attributor:
             held = self._cache[slot] = (key, compute())
         return held[1]
 
+    def clear_cache(self, slot: str | None = None) -> None:
+        """Drop cached training-side work (`cached`): one ``slot``, or every slot (None). The next query that needs
+        it recomputes it, e.g. after the model's weights changed in place, or to time that work again."""
+        if slot is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(slot, None)
+
     def signatures(self, cases: CaseInput, layers: Sequence[int] | None = None,
                    token_layers: Sequence[int] = ()) -> TestSignatures:
         """Test signatures of ``cases``, projected like the store.

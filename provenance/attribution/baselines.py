@@ -197,6 +197,10 @@ def _grads(loss, params):
     return [torch.zeros_like(p) if g is None else g for g, p in zip(gs, params)]
 
 
+# Where `LoraGradMethod` keeps the training rows' sketched gradients on the attributor (`Attributor.cached`).
+TRAIN_GRADIENTS_SLOT = "lora-grad: training gradients"
+
+
 class LoraGradMethod(AttributionMethod):
     """TracIn/LESS-style cosine of sketched per-sample gradients of the trainable parameters (final model)."""
 
@@ -211,7 +215,7 @@ class LoraGradMethod(AttributionMethod):
         """Sketched gradients [len(rows), dim] of the stored ``rows``, computed once per attributor (cached there,
         so a later query reuses them)."""
         plen = att.samples["prompt_len"].to_numpy()
-        return att.cached("lora-grad: training gradients", (sketch.dim, sketch.seed, tuple(rows.tolist())),
+        return att.cached(TRAIN_GRADIENTS_SLOT, (sketch.dim, sketch.seed, tuple(rows.tolist())),
                           lambda: sample_gradients(att.model, [(att.store.tokens(int(r)), int(plen[r])) for r in rows],
                                                    sketch))
 

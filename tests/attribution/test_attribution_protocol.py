@@ -203,3 +203,29 @@ def test_an_object_that_is_not_a_method_is_refused(setup):
         att.query(answers, method=Informal(), k=3)
     with pytest.raises(ValueError, match="layer configure a method chosen by name"):
         att.query(answers, method=SignatureMethod("h_mean", 3), layer=2, k=3)
+
+
+def test_cached_training_side_work_is_kept_per_key_and_cleared_on_request(setup):
+    """`Attributor.cached` keeps one value per slot; `clear_cache` drops one slot or all, so the next call computes
+    again (the cost benchmarks clear LoRA-gradient's slot each round to time its training side every time)."""
+    from provenance.attribution.baselines import TRAIN_GRADIENTS_SLOT
+
+    att = setup[0]
+    calls = []
+    compute = lambda tag: lambda: calls.append(tag) or tag   # noqa: E731
+    assert att.cached("a", 1, compute("a1")) == "a1" and att.cached("a", 1, compute("again")) == "a1"
+    assert att.cached("b", 1, compute("b1")) == "b1" and calls == ["a1", "b1"]
+    att.clear_cache("a")
+    assert att.cached("a", 1, compute("a2")) == "a2" and att.cached("b", 1, compute("no")) == "b1"
+    att.clear_cache()
+    assert att.cached("b", 1, compute("b2")) == "b2" and calls == ["a1", "b1", "a2", "b2"]
+    att.clear_cache("never used")   # an unknown slot is no error
+    # LoRA-gradient's training gradients live in TRAIN_GRADIENTS_SLOT: cleared, they are recomputed (same values).
+    lora = LoraGradMethod(dim=64)
+    first = att.query(setup[2], method=lora, k=3, snippet_chars=0, groups=False)
+    held = att._cache[TRAIN_GRADIENTS_SLOT]
+    att.clear_cache(TRAIN_GRADIENTS_SLOT)
+    again = att.query(setup[2], method=lora, k=3, snippet_chars=0, groups=False)
+    assert att._cache[TRAIN_GRADIENTS_SLOT] is not held
+    np.testing.assert_allclose(again.scores, first.scores, atol=1e-6)
+    assert again.rows.tolist() == first.rows.tolist()
