@@ -436,19 +436,25 @@ def run_methods(out: Path, results: Path, methods: list[str], k: int = 100, beha
                       f"({res.seconds:.1f}s)", flush=True)
     new = pd.DataFrame(rows_out)
     path = out / "attribution_table.csv"
+    # A run where no behaviour showed (nothing queried) has no rows: it neither writes an empty table nor fails on
+    # one an earlier such run left (a header-less file pandas cannot read).
+    held = path.exists() and path.stat().st_size > 1
     table = new
-    if path.exists() and len(new):
+    if held and len(new):
         old = pd.read_csv(path, dtype={"layer": str, "epochs": str})
         key = ["behaviour", "family", "method"]
         same = old[key].apply(tuple, axis=1).isin(set(new[key].apply(tuple, axis=1)))
         table = pd.concat([old[~same], new], ignore_index=True)
-    elif path.exists():
+    elif held:
         table = pd.read_csv(path, dtype={"layer": str, "epochs": str})
     with locked_state(out) as state:
         state["query_info"].update(query_info)
         state["k"] = k
         state["seconds"].update({b: round(time.time() - t_all, 1) for b in query_info})
         state["methods_run"] = sorted(set(state.get("methods_run", [])) | set(methods))
+    if not len(table):
+        print(f"{out}: nothing attributed (no generation showed a behaviour): no table written", flush=True)
+        return table
     table.to_csv(path, index=False)
     print(render_from_state(out, results))
     return table

@@ -46,3 +46,24 @@ def test_methods_section_reports_both_granularities_and_groups():
     rows = [line for line in lines if line.startswith("| m |")]
     assert rows == ["| m | per answer m@x; per behaviour m@y | 0.75 | 0.50 | 1.00 | 3/12 | 0/1 | 1.00 / 2.00 |"]
     assert methods_section("b", t.drop(columns=["ran_as"])) == []
+
+
+@pytest.mark.parametrize("leftover", [False, True])
+def test_a_run_where_no_behaviour_showed_writes_no_table_and_survives_an_empty_one(tmp_path, monkeypatch, capsys,
+                                                                                     leftover):
+    """Nothing queried (style's compliments never show greedily): no table is written, and a one-byte table an
+    earlier such run left does not make the next run fail after all its scoring (it did: EmptyDataError)."""
+    import json
+
+    import benchmarks.attribution.attribute as attribute
+
+    (tmp_path / "scenario.json").write_text(json.dumps({"test_prompts": {"praise": ["Hi?"]}, "culprits": {"praise": []}}))
+    (tmp_path / "behaviour.json").write_text(json.dumps({"generations": {}, "rates": {}}))
+    if leftover:
+        (tmp_path / "attribution_table.csv").write_text("\n")
+    monkeypatch.setattr(attribute, "attributor_of", lambda out: (None, None))
+    monkeypatch.setattr(attribute, "behaviour_cases", lambda beh, b, prompts, max_sampled=24: ([], "greedy"))
+    table = attribute.run_methods(tmp_path, tmp_path / "r.md", ["bm25"])
+    assert len(table) == 0 and "no table written" in capsys.readouterr().out
+    assert not (tmp_path / "r.md").exists()
+    assert (tmp_path / "attribution_table.csv").exists() == leftover   # an old file is left as it was, not rewritten
