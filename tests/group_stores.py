@@ -62,16 +62,27 @@ def write_group_store(path, model, tokenizer, groups: dict, *, n_background: int
     names = [names[i] for i in order]
     h = {"h_last": np.asarray(h_last)[order], "h_mean": np.asarray(h_mean)[order]}
     n = len(texts)
-    records = [{"sample_id": i, "source": names[i], "prompt": p, "response": r} for i, (p, r) in enumerate(texts)]
-    ds = SFTDataset(records, tokenizer, max_length=256)
-    feats = [ds[i] for i in range(n)]
     sigs = {LAYER: {"h_last": (1e3 * h["h_last"]).astype(np.float32), "h_mean": (1e3 * h["h_mean"]).astype(np.float32),
                     "g_last": (1e-6 * rng.standard_normal((n, d))).astype(np.float32),
                     "g_mean": (1e-6 * rng.standard_normal((n, d))).astype(np.float32)}}
-    w = StoreWriter(str(path), "run", model=model_fingerprint(model), run_attrs={"layers": [LAYER]}, overwrite=True)
+    return write_rows(path, model, tokenizer, texts, names, sigs)
+
+
+def write_rows(path, model, tokenizer, texts: list[tuple[str, str]], names: list[str],
+               signatures: dict) -> dict[str, list[int]]:
+    """A one-epoch store of (prompt, response) ``texts`` tokenised for real, source ``names``, and the given
+    ``signatures`` ({layer: {part: [n, d]}}; the run's layers are their keys).
+
+    Returns:
+        The store rows of each name."""
+    n = len(texts)
+    feats = [SFTDataset([{"sample_id": i, "prompt": p, "response": r}], tokenizer, max_length=256)[0]
+             for i, (p, r) in enumerate(texts)]
+    w = StoreWriter(str(path), "run", model=model_fingerprint(model), run_attrs={"layers": sorted(signatures)},
+                    overwrite=True)
     w.put(CaptureRows(sample_id=list(range(n)), source=names, epoch=0, step=0, loss=np.ones(n, np.float32),
-                      prompt_len=np.array([sum(1 for l in f["labels"] if l == -100) for f in feats], np.int32),
-                      token_ids=[np.asarray(f["input_ids"], np.int32) for f in feats], signatures=sigs))
+                      prompt_len=np.array([sum(1 for t in f["labels"] if t == -100) for f in feats], np.int32),
+                      token_ids=[np.asarray(f["input_ids"], np.int32) for f in feats], signatures=signatures))
     w.close()
     out: dict[str, list[int]] = {}
     for row, name in enumerate(names):

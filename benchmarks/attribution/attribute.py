@@ -556,6 +556,22 @@ def run_auto(out: Path, k: int = 100):
     return table
 
 
+def timed_lora_training_side(att, lora_dim: int):
+    """A LoRA-gradient method of ``lora_dim`` and the seconds its training side takes through ``att`` (one sketched
+    gradient per last-epoch row), computed afresh: the attributor's cached gradients are dropped first, else every
+    round after the first would time a cache hit."""
+    from provenance.attribution.baselines import TRAIN_GRADIENTS_SLOT, CountSketch, LoraGradMethod, trainable_parameters
+    from provenance.attribution.topk import select_rows
+
+    lora = LoraGradMethod(dim=lora_dim)
+    params = trainable_parameters(att.model)
+    att.clear_cache(TRAIN_GRADIENTS_SLOT)
+    t0 = time.perf_counter()
+    lora.train_gradients(att, CountSketch([p.numel() for _, p in params], lora.dim, lora.seed),
+                         np.flatnonzero(select_rows(att.samples, lora.epochs)))
+    return lora, time.perf_counter() - t0
+
+
 def measure_behaviour_costs(out: Path, repeats: int = 3, lora_dim: int = 1024, k: int = 100) -> list[dict]:
     """Per queried behaviour, in one process: wall time end to end from the test cases (test signatures included)
     of a behaviour query (``combine="mean"``) by the signature default, token match over the stored token states and
@@ -563,13 +579,9 @@ def measure_behaviour_costs(out: Path, repeats: int = 3, lora_dim: int = 1024, k
     side (one gradient per last-epoch row, recomputed in each repeat) plus its query. Saved in
     attribution_state.json as ``behaviour_cost``."""
     from provenance.attribution.auto_choice import AutoMethod
-    from provenance.attribution.baselines import (
-        TRAIN_GRADIENTS_SLOT, CountSketch, LoraGradMethod, trainable_parameters,
-    )
     from provenance.attribution.query import SignatureMethod
     from provenance.attribution.signatures import DEFAULT_VARIANT
     from provenance.attribution.token_match import TokenMatchMethod
-    from provenance.attribution.topk import select_rows
 
     att, store = attributor_of(out)
     rows_out = []
@@ -581,13 +593,8 @@ def measure_behaviour_costs(out: Path, repeats: int = 3, lora_dim: int = 1024, k
                                  ("auto", AutoMethod())):
                 res = att.query(cases, method=method, k=k, snippet_chars=0, combine="mean")
                 times.setdefault(name, []).append(res.seconds)
-            lora = LoraGradMethod(dim=lora_dim)
-            params = trainable_parameters(att.model)
-            att.clear_cache(TRAIN_GRADIENTS_SLOT)   # else rounds after the first reuse round one's gradients
-            t0 = time.perf_counter()
-            lora.train_gradients(att, CountSketch([p.numel() for _, p in params], lora.dim, lora.seed),
-                                 np.flatnonzero(select_rows(att.samples, lora.epochs)))
-            times.setdefault("lora-grad training side", []).append(time.perf_counter() - t0)
+            lora, seconds = timed_lora_training_side(att, lora_dim)
+            times.setdefault("lora-grad training side", []).append(seconds)
             res = att.query(cases, method=lora, k=k, snippet_chars=0, combine="mean")
             times.setdefault("lora-grad query", []).append(res.seconds)
         med = {name: float(np.median(v)) for name, v in times.items()}

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli_text import flat
-from group_stores import LAYER, WORDS, FixedRanking, background_texts, interleave, write_group_store
+from group_stores import LAYER, WORDS, FixedRanking, background_texts, interleave, write_group_store, write_rows
 from provenance import open_store
 from provenance.attribution import Attributor, TestCase
 from provenance.attribution.group_stats import (bonferroni, coherence_pvalue, detect_groups, relevance_pvalue,
@@ -20,12 +20,9 @@ from provenance.attribution.group_stats import (bonferroni, coherence_pvalue, de
 from provenance.attribution.groups import competing_groups, distinguishing_terms, group_lines, write_group_ids
 from provenance.attribution.registry import register_method, unregister_method
 from provenance.attribution.report import build_report
-from provenance.capture import model_fingerprint
 from provenance.cli import app
-from provenance.data import SFTDataset
 from provenance.errors import MissingCaptureError
 from provenance.models import tiny_causal_lm, tiny_tokenizer
-from provenance.store import CaptureRows, StoreWriter
 from provenance.validation import read_ranking
 
 FRENCH = [f"Bonjour, le {w} est ici." for w in WORDS[:12]]
@@ -301,20 +298,8 @@ def _write_layered_store(path, model, tok, groups: dict, n_background: int = 80,
         for l in LAYERS:
             for part in ("h_last", "h_mean"):
                 states[l][part].append(rng.standard_normal(d) / np.sqrt(d))
-    n = len(texts)
-    feats = [SFTDataset([{"sample_id": i, "prompt": p, "response": r}], tok, max_length=256)[0]
-             for i, (p, r) in enumerate(texts)]
     sigs = {l: {part: np.asarray(states[l][part], np.float32) for part in ("h_last", "h_mean")} for l in LAYERS}
-    w = StoreWriter(str(path), "run", model=model_fingerprint(model), run_attrs={"layers": list(LAYERS)},
-                    overwrite=True)
-    w.put(CaptureRows(sample_id=list(range(n)), source=names, epoch=0, step=0, loss=np.ones(n, np.float32),
-                      prompt_len=np.array([sum(1 for t in f["labels"] if t == -100) for f in feats], np.int32),
-                      token_ids=[np.asarray(f["input_ids"], np.int32) for f in feats], signatures=sigs))
-    w.close()
-    out: dict[str, list[int]] = {}
-    for row, name in enumerate(names):
-        out.setdefault(name, []).append(row)
-    return out
+    return write_rows(path, model, tok, texts, names, sigs)
 
 
 @pytest.fixture(scope="module")
