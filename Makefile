@@ -120,7 +120,7 @@ bench-attribution: $(STAMP)
 	for t in bench style factual harmful_varied harmful_factual overrefusal sycophancy hedging approximation headquarters; do $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused joint joint-each token-match-each bm25 contrastive --results benchmarks/attribution/results/scored_$$t.md; done
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each --out benchmarks/attribution/results/default_choice.md
 	$(PY) -m benchmarks.attribution.groups_count --out benchmarks/attribution/results/groups_count.md --json benchmarks/attribution/results/groups_count.json
-	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap runs/attr_confusable --out benchmarks/attribution/results/candidate_cost.md
+	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --out benchmarks/attribution/results/candidate_cost.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
 	# apiece here): does acting on the ranking remove the behaviour, and does the behaviour need the planted rows?
 	$(ATTR) --out runs/attr_factual --phase causal
