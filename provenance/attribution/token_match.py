@@ -163,8 +163,13 @@ def finetune_query(model, test: TestSignatures, layer: int, *, base=None, pad_to
     """(q [Q, d], weights per case): each case's response states at ``layer`` (`finetune_tokens`) averaged with
     their weights, max(0, log-prob gain)."""
     states, weights = finetune_tokens(model, test, layer, base=base, pad_token_id=pad_token_id, batch=batch)
-    qs = [(w[:, None] * h).sum(0) / w.sum() for h, w in zip(states, weights)]
+    qs = [_pooled(h, w) for h, w in zip(states, weights)]
     return np.stack(qs), weights
+
+
+def _pooled(states: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The ``weights``-average of ``states`` [R, d]: one case's pooled query."""
+    return (weights[:, None] * states).sum(0) / weights.sum()
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -186,7 +191,7 @@ def stored_token_match_unavailable(att: Attributor, layer: int, epochs: Epochs, 
 STATE_SOURCES = ("auto", "store", "repass")
 QUERY_FORMS = ("pooled", "each")
 REPASS_CANDIDATES = 500
-# Bound on the [row tokens, query tokens] similarity block of ``query="each"`` (float32 entries, 64 MiB).
+# Bound on the [row tokens, query tokens] similarity block of ``query="each"`` (float64 entries, 128 MiB).
 _MAX_PAIRS = 1 << 24
 
 
@@ -305,7 +310,7 @@ class TokenMatchMethod(AttributionMethod):
         pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
         tokens, weights = finetune_tokens(att.model, test, layer, base=self.base, pad_token_id=pad, batch=self.batch)
         if self.query == "pooled":
-            tokens = [((w[:, None] * h).sum(0) / w.sum())[None] for h, w in zip(tokens, weights)]
+            tokens = [_pooled(h, w)[None] for h, w in zip(tokens, weights)]
             weights = [np.ones(1)] * len(tokens)
         else:   # a token the fine-tuning did not raise carries no weight, so it is not matched at all
             tokens = [h[w > 0] for h, w in zip(tokens, weights)]
