@@ -33,15 +33,19 @@ def hand_states(model, ids, plen, layer):
     return h, lp.gather(1, torch.as_tensor(np.asarray(ids[plen:], np.int64))[:, None])[:, 0].numpy()
 
 
-def hand_query(model, base, test, layer):
-    qs = []
+def hand_tokens(model, base, test, layer):
+    """Per case, its response states and weights max(0, log-prob gain) (all ones when nothing gained)."""
+    out = []
     for ids, plen in zip(test.input_ids, test.prompt_len.tolist()):
         h, a = hand_states(model, ids, plen, layer)
         _, b = hand_states(base, ids, plen, layer)
         w = np.maximum(a - b, 0)
-        w = w if w.sum() > 0 else np.ones_like(w)
-        qs.append((w[:, None] * h).sum(0) / w.sum())
-    return np.stack(qs)
+        out.append((h, w if w.sum() > 0 else np.ones_like(w)))
+    return out
+
+
+def hand_query(model, base, test, layer):
+    return np.stack([(w[:, None] * h).sum(0) / w.sum() for h, w in hand_tokens(model, base, test, layer)])
 
 
 def unit(x):
@@ -84,17 +88,6 @@ def test_scores_are_the_best_token_cosine_around_the_stored_mean(setup):
     order = np.argsort(-want.mean(1), kind="stable")[:4]
     assert comb.rows[0].tolist() == order.tolist()
     np.testing.assert_allclose(comb.scores[0], want.mean(1)[order], atol=1e-4)
-
-
-def hand_tokens(model, base, test, layer):
-    """Per case, its response states and weights max(0, log-prob gain) (all ones when nothing gained)."""
-    out = []
-    for ids, plen in zip(test.input_ids, test.prompt_len.tolist()):
-        h, a = hand_states(model, ids, plen, layer)
-        _, b = hand_states(base, ids, plen, layer)
-        w = np.maximum(a - b, 0)
-        out.append((h, w if w.sum() > 0 else np.ones_like(w)))
-    return out
 
 
 def test_each_raised_token_is_matched_on_its_own_then_averaged_by_its_gain(setup):
