@@ -62,6 +62,7 @@ import pandas as pd
 
 from provenance.attribution.dask_topk import MERGE_FAN_IN, compute
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
+from provenance.attribution.row_scores import iter_aligned_blocks
 from provenance.attribution.signatures import Epochs
 from provenance.attribution.topk import RunningTopK, select_rows, top_k_mean_over_epochs, top_k_rows
 
@@ -329,15 +330,13 @@ class GradKernelMethod(AttributionMethod):
 
 
 class _LocalStream:
-    """The parts of every layer streamed in aligned blocks (`StoreReader.iter_chunks` of one chunk size)."""
+    """The parts of every layer streamed in aligned blocks (`row_scores.iter_aligned_blocks`)."""
 
     def __init__(self, store, layers: Sequence[int], parts: Sequence[str], chunk_rows: int):
         self.store, self.keys, self.chunk_rows = store, [(l, p) for l in layers for p in parts], chunk_rows
 
     def blocks(self) -> Iterator[tuple[int, dict]]:
-        iters = [self.store.iter_chunks(l, p, self.chunk_rows) for l, p in self.keys]
-        for chunks in zip(*iters):
-            yield chunks[0][0], {key: block for key, (_, block) in zip(self.keys, chunks)}
+        return iter_aligned_blocks(self.store, self.keys, self.chunk_rows)
 
     def moments(self, scorer: _Scorer, n_rows, mask, n_queries: int, n_terms: int) -> _Moments:
         out = _Moments((n_queries, n_terms))

@@ -191,6 +191,12 @@ def _spread(x: np.ndarray) -> float:
     return float(((x - x.mean(0)) ** 2).sum(1).mean())
 
 
+def _subsets(rng: np.random.Generator, total: int, m: int, size: int) -> np.ndarray:
+    """``[size, m]`` indices: ``size`` random subsets of ``m`` of ``total`` rows, each without repeats (the nulls of
+    the coherence and relevance tests)."""
+    return np.stack([rng.choice(total, m, replace=False) for _ in range(size)])
+
+
 def coherence_pvalue(group: np.ndarray, background: np.ndarray, rng: np.random.Generator,
                      draws: int = DRAWS, alpha: float = ALPHA) -> float:
     """p-value of "the rows of ``group`` are no more alike than random rows": the share of ``draws`` random
@@ -204,7 +210,7 @@ def coherence_pvalue(group: np.ndarray, background: np.ndarray, rng: np.random.G
         raise ValueError(f"a coherence test of {m} rows needs at least {m} background rows, got {len(background)}")
 
     def null(size: int) -> np.ndarray:
-        sub = background[np.stack([rng.choice(len(background), m, replace=False) for _ in range(size)])]
+        sub = background[_subsets(rng, len(background), m, size)]
         return ((sub - sub.mean(1, keepdims=True)) ** 2).sum(-1).mean(1)
 
     return _mc_pvalue(_spread(group), null, draws, alpha)
@@ -238,7 +244,7 @@ def relevance_pvalue(group: np.ndarray, background: np.ndarray, query: np.ndarra
     to_query = ((background - query) ** 2).sum(1)      # each background row's squared distance, computed once
 
     def null(size: int) -> np.ndarray:
-        return to_query[np.stack([rng.choice(len(background), m, replace=False) for _ in range(size)])].mean(1)
+        return to_query[_subsets(rng, len(background), m, size)].mean(1)
 
     return _mc_pvalue(stat, null, draws, alpha)
 

@@ -248,13 +248,7 @@ def groups_layer(att: Attributor, preferred: int | None = None) -> tuple[int, li
               if l is not None and l in att.store.layers]
     best = None
     for l in layers:
-        sides = []
-        for side, part in SIDES.items():
-            try:
-                check_stored(att.store, l, (part,), needed_by="competing-group detection")
-            except MissingCaptureError:
-                continue
-            sides.append(side)
+        sides = [side for side, part in SIDES.items() if _stored(att.store, l, part)]
         if len(sides) == len(SIDES):
             return l, sides
         if sides and best is None:
@@ -279,7 +273,7 @@ def group_features(store, layer: int, sides: list[str], rows: np.ndarray,
     for side in sides:
         x = _unit(store.array(layer, SIDES[side], rows=rows))
         b = _unit(store.array(layer, SIDES[side], rows=background))
-        scale = np.sqrt(max(((b - b.mean(0)) ** 2).sum(1).mean(), 1e-30))
+        scale = _spread_scale(b)
         top.append(x / scale)
         bg.append(b / scale)
         cols[side] = slice(start, start + x.shape[1])
@@ -411,9 +405,7 @@ def configurations(att: Attributor, layer: int | None = None) -> list[Configurat
         return []
     out = [Configuration(tuple(where[1]), where[0])]
     for l in sorted(att.store.layers):
-        try:
-            check_stored(att.store, l, (SIDES["prompt"],), needed_by="competing-group detection")
-        except MissingCaptureError:
+        if not _stored(att.store, l, SIDES["prompt"]):
             continue
         config = Configuration(("prompt",), l)
         if config not in out:
@@ -447,11 +439,12 @@ def _query_point(states: dict[str, np.ndarray], cases: np.ndarray, sides: list[s
 
 def _side_scales(store, layer: int, sides: list[str], background: np.ndarray) -> dict[str, float]:
     """Per side, the background rows' spread (as `group_features` scales them)."""
-    out = {}
-    for side in sides:
-        b = _unit(store.array(layer, SIDES[side], rows=background))
-        out[side] = float(np.sqrt(max(((b - b.mean(0)) ** 2).sum(1).mean(), 1e-30)))
-    return out
+    return {side: _spread_scale(_unit(store.array(layer, SIDES[side], rows=background))) for side in sides}
+
+
+def _spread_scale(background: np.ndarray) -> float:
+    """The root mean squared distance of unit-normalised ``background`` rows to their centroid: one side's unit."""
+    return float(np.sqrt(max(((background - background.mean(0)) ** 2).sum(1).mean(), 1e-30)))
 
 
 @dataclass

@@ -9,7 +9,7 @@ Three tools score rows of vectors against one or more directions and rank them:
 * DPO activation differences (`provenance.behaviour.actdiff.rank_pairs`): each pair vector's cosine with the
   behaviour vector, ranked best first.
 
-What they share lives here, computed one way: the aligned chunk stream (`iter_part_blocks`), the cosine with
+What they share lives here, computed one way: the aligned chunk stream (`iter_aligned_blocks`, `iter_part_blocks`), the cosine with
 optional centering (`cosine`), the projection (`projection`), the per-sample mean over epochs (`SampleMeans`) and the
 best-first order (`best_first`). Everything is float64; a zero vector has cosine 0 with everything (it points
 nowhere, so it says nothing).
@@ -22,17 +22,37 @@ import numpy as np
 import pandas as pd
 
 
-def iter_part_blocks(store, layer: int, parts: Sequence[str], chunk_rows: int) -> Iterator[tuple[int, dict]]:
-    """Stream ``(start row, {part: block [n, d_part]})`` over every stored row, the parts' chunks aligned.
+def iter_aligned_blocks(store, keys: Sequence, chunk_rows: int) -> Iterator[tuple[int, dict]]:
+    """Stream ``(start row, {key: block [n, d]})`` over every stored row, the chunks of every ``(layer, part)`` key
+    aligned.
 
-    Every part is read with the same chunk size, so the i-th chunk of each covers the same rows
+    Every key is read with the same chunk size, so the i-th chunk of each covers the same rows
     (`StoreReader.iter_chunks` never lets a chunk span two ranks).
 
     Args:
         store: A `StoreReader`.
-        layer: The captured layer to read.
-        parts: Stored parts to read together (e.g. ``("h_last", "g_last")``), at least one, none repeated.
+        keys: ``(layer, part)`` pairs to read together, at least one, none repeated.
         chunk_rows: At most this many rows per block (positive).
+
+    Raises:
+        ValueError: ``keys`` is empty or repeats one, or ``chunk_rows`` is not a positive int.
+        StoreNotFoundError: A layer or part was not captured (raised by the store when streaming starts).
+    """
+    keys = [tuple(k) for k in keys]
+    if not keys:
+        raise ValueError("aligned blocks need at least one (layer, part) to read")
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"(layer, part) keys repeat: {keys}; name each stored part once")
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows <= 0:
+        raise ValueError(f"chunk_rows must be a positive int, got {chunk_rows!r}")
+    streams = [store.iter_chunks(layer, part, int(chunk_rows)) for layer, part in keys]
+    for chunks in zip(*streams):
+        yield chunks[0][0], {key: block for key, (_, block) in zip(keys, chunks)}
+
+
+def iter_part_blocks(store, layer: int, parts: Sequence[str], chunk_rows: int) -> Iterator[tuple[int, dict]]:
+    """Stream ``(start row, {part: block [n, d_part]})`` over every stored row of one ``layer``, the parts' chunks
+    aligned (`iter_aligned_blocks`).
 
     Raises:
         ValueError: ``parts`` is empty or repeats a part, or ``chunk_rows`` is not a positive int.
@@ -43,11 +63,8 @@ def iter_part_blocks(store, layer: int, parts: Sequence[str], chunk_rows: int) -
         raise ValueError("iter_part_blocks needs at least one part to read")
     if len(set(parts)) != len(parts):
         raise ValueError(f"parts repeat: {parts}; name each stored part once")
-    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows <= 0:
-        raise ValueError(f"chunk_rows must be a positive int, got {chunk_rows!r}")
-    streams = [store.iter_chunks(layer, p, int(chunk_rows)) for p in parts]
-    for chunks in zip(*streams):
-        yield chunks[0][0], {p: block for p, (_, block) in zip(parts, chunks)}
+    for start, blocks in iter_aligned_blocks(store, [(layer, p) for p in parts], chunk_rows):
+        yield start, {p: blocks[(layer, p)] for p in parts}
 
 
 def _rows_and_directions(rows, directions, what: str) -> tuple[np.ndarray, np.ndarray]:

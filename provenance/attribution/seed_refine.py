@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from provenance.attribution.row_scores import iter_aligned_blocks
 from provenance.attribution.signatures import _unit_rows, part_means
 from provenance.attribution.topk import top_k_rows
 
@@ -80,10 +81,9 @@ class SeedClassifier:
     def _blocks(self, store, chunk_rows: int):
         """(start row, decision values [n, 1]) over every stored row, one chunk of every part at a time."""
         coef = self.model.coef_[0]
-        iters = [store.iter_chunks(l, p, chunk_rows) for l, p in self.parts]
-        for blocks in zip(*iters):
-            feats = [_centered(store, l, p, b) for (l, p), (_, b) in zip(self.parts, blocks)]
-            yield blocks[0][0], (np.concatenate(feats, axis=1) @ coef + self.model.intercept_[0])[:, None]
+        for start, blocks in iter_aligned_blocks(store, list(dict.fromkeys(self.parts)), chunk_rows):
+            feats = [_centered(store, l, p, blocks[(l, p)]) for l, p in self.parts]
+            yield start, (np.concatenate(feats, axis=1) @ coef + self.model.intercept_[0])[:, None]
 
     def top_k(self, store, mask: np.ndarray, k: int, chunk_rows: int = 8192) -> tuple[np.ndarray, np.ndarray]:
         """([1, k] decision values, [1, k] rows): the top-k rows of ``mask`` by the fitted classifier."""

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from provenance.attribution.row_scores import SampleMeans, best_first, cosine, iter_part_blocks, projection
+from provenance.attribution.row_scores import (
+    SampleMeans, best_first, cosine, iter_aligned_blocks, iter_part_blocks, projection,
+)
 from provenance.attribution.signatures import Signature, _adaptive_cos, iter_features, score_blocks
 from provenance.attribution.topk import RunningTopK, top_k_mean_over_epochs
 from scoring_store import LAYER, two_rank_store
@@ -47,6 +49,20 @@ def test_part_blocks_refuse_bad_arguments(stored):
     for bad in (0, -3, 2.5, True):
         with pytest.raises(ValueError, match="chunk_rows must be a positive int"):
             list(iter_part_blocks(store, LAYER, ("h_mean",), bad))
+
+
+def test_aligned_blocks_are_keyed_by_layer_and_part(stored):
+    store, arrays, _, _ = stored
+    got = list(iter_aligned_blocks(store, [(LAYER, "g_last"), (LAYER, "h_mean")], 5))
+    assert [s for s, _ in got] == [0, 5, 7, 12]
+    for start, blocks in got:
+        assert list(blocks) == [(LAYER, "g_last"), (LAYER, "h_mean")]
+        for (_, p), b in blocks.items():
+            np.testing.assert_array_equal(b, arrays[p][start: start + len(b)])
+    with pytest.raises(ValueError, match="at least one"):
+        list(iter_aligned_blocks(store, [], 4))
+    with pytest.raises(ValueError, match="keys repeat"):
+        list(iter_aligned_blocks(store, [(LAYER, "h_mean"), (LAYER, "h_mean")], 4))
 
 
 def _hand_cos(a, b):
