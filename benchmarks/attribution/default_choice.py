@@ -21,6 +21,7 @@ DEFAULT = "default (no --method: auto)"
 LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm25(lower, prompt+response)",
           "joint": "joint h_fused + token match (default layers)",
           "joint-each": "joint-each h_fused + token match of each raised token (default layers)",
+          "joint-z": "joint-z h_fused + token match of each raised token, robust z-scores (default layers)",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Over-refusal is not counted: its behaviour survives retraining without the planted rows (README.md).

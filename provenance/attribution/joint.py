@@ -14,6 +14,15 @@ a row is an arbitrary training row under both methods, each z is standard normal
 that either method ranks far out in its tail, and the other does not rank low, rises. Ranks rather than raw scores,
 so that neither method dominates by the scale or the tails of its scores. Tied scores share their mean rank.
 
+``fusion="robust-z"`` (``--method joint-z``) combines the methods' scores instead of their ranks: each method's
+scores over the rows of one query become robust z-scores, z = (s - median) / (1.4826 MAD) (1.4826 makes the MAD a
+consistent estimate of a Gaussian bulk's standard deviation; where over half the rows tie, the standard deviation
+stands in, and a constant score gives z = 0), and the row's score is (z_signature + z_token) / sqrt(2). Why: a rank
+p-value cannot go beyond the best rank, 1/(2n), so a method that places a few rows far outside its bulk (token match
+on the one swapped word) counts no more than a method whose top rows barely clear it (token match where every
+answer words the behaviour differently); the robust z keeps how far out a row lies, in units of the method's own
+bulk, so each method weighs in by the separation it measures on this query. Nothing is fitted.
+
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
 token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
@@ -40,7 +49,11 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["JointMethod", "stouffer_ranks"]
+__all__ = ["FUSIONS", "JointMethod", "stouffer_ranks", "stouffer_robust_z"]
+
+FUSIONS = ("ranks", "robust-z")
+# The Gaussian consistency factor of the median absolute deviation: 1 / Phi^-1(3/4).
+MAD_TO_SD = 1.0 / float(ndtri(0.75))
 
 
 def stouffer_ranks(*scores: np.ndarray) -> np.ndarray:
@@ -51,17 +64,57 @@ def stouffer_ranks(*scores: np.ndarray) -> np.ndarray:
     Raises:
         ValueError: No matrices, or matrices of different shapes.
     """
-    if not scores:
-        raise ValueError("stouffer_ranks needs at least one score matrix")
-    shape = np.shape(scores[0])
-    if any(np.shape(s) != shape for s in scores) or len(shape) != 2:
-        raise ValueError(f"score matrices must share one [queries, rows] shape, got {[np.shape(s) for s in scores]}")
+    shape = _shared_shape(scores)
     n = shape[1]
     total = np.zeros(shape, np.float64)
     for s in scores:
         rank_best_first = rankdata(-np.asarray(s, np.float64), method="average", axis=1)
         total += ndtri(1.0 - (rank_best_first - 0.5) / n)
     return total / np.sqrt(len(scores))
+
+
+def robust_z(scores: np.ndarray) -> np.ndarray:
+    """Each row of a ``[Q, n]`` score matrix as robust z-scores, (s - median) / (`MAD_TO_SD` * MAD); the standard
+    deviation where the MAD is 0 (over half the scores tie), and 0 for a constant row.
+
+    Raises:
+        ValueError: A score that is not finite.
+    """
+    s = np.asarray(scores, np.float64)
+    if not np.isfinite(s).all():
+        raise ValueError("robust z-scores need finite scores for every row")
+    centre = np.median(s, axis=1, keepdims=True)
+    scale = MAD_TO_SD * np.median(np.abs(s - centre), axis=1, keepdims=True)
+    scale = np.where(scale > 0, scale, s.std(axis=1, keepdims=True))
+    return np.divide(s - centre, scale, out=np.zeros_like(s), where=scale > 0)
+
+
+def stouffer_robust_z(*scores: np.ndarray) -> np.ndarray:
+    """Stouffer's combination of robust z-scores: each ``[Q, n]`` score matrix (higher is better) turned into
+    `robust_z` per row, summed over the matrices and divided by the square root of their number.
+
+    Raises:
+        ValueError: No matrices, matrices of different shapes, or a score that is not finite.
+    """
+    shape = _shared_shape(scores)
+    total = np.zeros(shape, np.float64)
+    for s in scores:
+        total += robust_z(s)
+    return total / np.sqrt(len(scores))
+
+
+def _shared_shape(scores: tuple[np.ndarray, ...]) -> tuple[int, int]:
+    """The one ``[Q, n]`` shape of ``scores``.
+
+    Raises:
+        ValueError: No matrices, or matrices of different shapes or not two-dimensional.
+    """
+    if not scores:
+        raise ValueError("a Stouffer combination needs at least one score matrix")
+    shape = np.shape(scores[0])
+    if any(np.shape(s) != shape for s in scores) or len(shape) != 2:
+        raise ValueError(f"score matrices must share one [queries, rows] shape, got {[np.shape(s) for s in scores]}")
+    return shape
 
 
 def _dense(ranking: Ranking, rows: np.ndarray) -> np.ndarray:
@@ -88,23 +141,29 @@ class JointMethod(AttributionMethod):
         base: The model before fine-tuning (default: the PEFT model with its adapters disabled).
         chunk_rows: Rows per streamed block of the signature's scores.
         token_query: Token match's query form: "pooled" or "each" (`TokenMatchMethod`'s ``query``).
+        fusion: How the two methods combine: "ranks" (Stouffer on rank p-values) or "robust-z" (Stouffer on each
+            method's robust z-scores; see the module doc).
 
     Raises:
-        ValueError: An unknown ``token_query``.
+        ValueError: An unknown ``token_query`` or ``fusion``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192,
-                 token_query: str = "pooled"):
+                 token_query: str = "pooled", fusion: str = "ranks"):
         if token_query not in QUERY_FORMS:
             raise ValueError(f"token_query must be one of {QUERY_FORMS}, got {token_query!r}")
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
+        self.fusion = fusion
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.token_layer, self.epochs, self.base, self.token_query = token_layer, epochs, base, token_query
 
     @property
     def name(self) -> str:
         tokens = "token match" if self.token_query == "pooled" else "token match of each raised token"
-        return f"joint({self.signature.name} + {tokens}, Stouffer on ranks)"
+        on = "ranks" if self.fusion == "ranks" else "robust z-scores"
+        return f"joint({self.signature.name} + {tokens}, Stouffer on {on})"
 
     def _token_layer(self, att: Attributor) -> int:
         return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
@@ -138,11 +197,13 @@ class JointMethod(AttributionMethod):
             sig, tok = self.signature.rank_behaviour(att, test, n), tm.rank_behaviour(att, test, n)
         else:
             sig, tok = self.signature.rank(att, test, n), tm.rank(att, test, n)
-        joint = stouffer_ranks(_dense(sig, rows), _dense(tok, rows))
+        combined = stouffer_ranks if self.fusion == "ranks" else stouffer_robust_z
+        joint = combined(_dense(sig, rows), _dense(tok, rows))
         order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
         ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
-        return self._explained(ranking, {"method": self.name, "reason": "signature and token match, each row's rank "
-                                         "p-values combined by Stouffer's method", "token_layer": layer})
+        return self._explained(ranking, {"method": self.name, "reason": "signature and token match, each row's "
+                                         f"{'rank p-values' if self.fusion == 'ranks' else 'robust z-scores'} "
+                                         "combined by Stouffer's method", "token_layer": layer})
 
     def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:
         ranking.explanation = explanation

@@ -17,6 +17,7 @@ Built-in names:
 * ``joint``: `JointMethod` (the signature and token match, rank p-values combined by Stouffer's method; ``layer`` is
   the token layer);
 * ``joint-each``: `JointMethod` with token match's ``query="each"`` (each raised answer token matched on its own);
+* ``joint-z``: ``joint-each`` with the two methods' robust z-scores combined instead of their ranks;
 * ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
 * ``grad-kernel``: `GradKernelMethod` (the representation-gradient product kernel summed over the captured layers;
   ``signature`` carries its `KernelSpec` words, e.g. ``"none,equal,response"``; ``layer`` restricts it to one layer);
@@ -268,6 +269,10 @@ register_method("joint-each", lambda o: JointMethod(_signature(o), None, o.layer
                                                     token_query="each"),
                 options=("signature", "layer", "epochs", "chunk_rows", "base"),
                 summary="joint, with token match scoring each raised token on its own (late interaction)")
+register_method("joint-z", lambda o: JointMethod(_signature(o), None, o.layer, o.epochs, o.base, o.chunk_rows,
+                                                 token_query="each", fusion="robust-z"),
+                options=("signature", "layer", "epochs", "chunk_rows", "base"),
+                summary="joint-each, the two methods' robust z-scores combined instead of their ranks")
 register_method("repass", lambda o: RepassMethod(_signature(o), o.layer, o.epochs),
                 options=("signature", "layer", "epochs"),
                 summary="RepT as published: the training rows re-passed through the final model")

@@ -1,4 +1,4 @@
-"""JointMethod: the signature and token match combined by Stouffer's method on rank p-values."""
+"""JointMethod: the signature and token match combined by Stouffer's method on rank p-values or robust z-scores."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ from scipy.stats import norm
 
 from attribution_helpers import tuned_and_base
 from provenance.attribution import SignatureMethod, TestCase
-from provenance.attribution.joint import JointMethod, stouffer_ranks
+from provenance.attribution.joint import JointMethod, robust_z, stouffer_ranks, stouffer_robust_z
 from provenance.attribution.registry import MethodOptions, build_method
 from provenance.attribution.token_match import TokenMatchMethod
 
@@ -28,6 +28,27 @@ def test_stouffer_of_ranks_by_hand():
         stouffer_ranks()
 
 
+def test_stouffer_of_robust_z_by_hand():
+    a = np.array([[0.0, 1.0, 2.0, 3.0, 10.0]])      # median 2, |deviations| 2 1 0 1 8 -> MAD 1
+    b = np.array([[5.0, 5.0, 5.0, 6.0, 4.0]])       # MAD 0 (three ties): the standard deviation stands in
+    za = (a - 2.0) / (1.0 / norm.ppf(0.75))
+    zb = (b - 5.0) / b.std()
+    np.testing.assert_allclose(robust_z(a), za, rtol=1e-12)
+    np.testing.assert_allclose(robust_z(b), zb, rtol=1e-12)
+    np.testing.assert_allclose(stouffer_robust_z(a, b), (za + zb) / np.sqrt(2), rtol=1e-12)
+    # Unlike ranks, the z-scores keep how far out a row lies: the outlier of `a` beats every row of `b`'s tail.
+    assert robust_z(a)[0, 4] > 5 > abs(robust_z(b)).max()
+    np.testing.assert_array_equal(robust_z(np.full((1, 4), 7.0)), np.zeros((1, 4)))   # constant: no evidence
+    # Invariant to each matrix's scale and shift, as the ranks are.
+    np.testing.assert_allclose(stouffer_robust_z(a * 1e3 - 7, b), stouffer_robust_z(a, b), rtol=1e-12)
+    with pytest.raises(ValueError, match="finite"):
+        robust_z(np.array([[1.0, -np.inf, 0.0]]))
+    with pytest.raises(ValueError, match="share one"):
+        stouffer_robust_z(a, b[:, :3])
+    with pytest.raises(ValueError, match="at least one"):
+        stouffer_robust_z()
+
+
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     att, base, records = tuned_and_base(tmp_path_factory.mktemp("joint") / "s.zarr", 12, [2, LAYER],
@@ -45,8 +66,10 @@ def dense(scores, rows, n):
     return out
 
 
-@pytest.mark.parametrize("combine,token_query", [(False, "pooled"), (True, "pooled"), (False, "each"), (True, "each")])
-def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query):
+@pytest.mark.parametrize("combine,token_query,fusion", [(False, "pooled", "ranks"), (True, "pooled", "ranks"),
+                                                        (False, "each", "ranks"), (True, "each", "ranks"),
+                                                        (False, "each", "robust-z"), (True, "each", "robust-z")])
+def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query, fusion):
     att, base, cases = setup
     n = len(att.store)
     test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
@@ -56,8 +79,9 @@ def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query):
         s, t = sig.top_k_combined(att, test, n), tm.top_k_combined(att, test, n)
     else:
         s, t = sig.top_k(att, test, n), tm.top_k(att, test, n)
-    want = stouffer_ranks(dense(*s, n), dense(*t, n))
-    method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, token_query=token_query)
+    combined = stouffer_ranks if fusion == "ranks" else stouffer_robust_z
+    want = combined(dense(*s, n), dense(*t, n))
+    method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, token_query=token_query, fusion=fusion)
     got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
     for q in range(got.rows.shape[0]):
         order = np.argsort(-want[q], kind="stable")[:5]
@@ -65,7 +89,7 @@ def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query):
         np.testing.assert_allclose(got.scores[q], want[q, order], rtol=1e-5)
     assert got.explanation["token_layer"] == TOKEN_LAYER
     # It is neither input ranking: both enter (a joint that ignored one would equal the other).
-    assert not np.allclose(want, stouffer_ranks(dense(*s, n))) and not np.allclose(want, stouffer_ranks(dense(*t, n)))
+    assert not np.allclose(want, combined(dense(*s, n))) and not np.allclose(want, combined(dense(*t, n)))
 
 
 def test_without_token_states_the_signature_ranks_alone_and_says_why(setup):
@@ -90,3 +114,11 @@ def test_joint_each_is_registered_and_bad_token_query_refused():
     assert "each raised token" in method.name
     with pytest.raises(ValueError, match="token_query must be one of"):
         JointMethod(token_query="mean")
+
+
+def test_joint_z_is_registered_and_bad_fusion_refused():
+    method = build_method("joint-z", MethodOptions(layer=TOKEN_LAYER))
+    assert isinstance(method, JointMethod) and (method.token_query, method.fusion) == ("each", "robust-z")
+    assert "robust z-scores" in method.name
+    with pytest.raises(ValueError, match="fusion must be one of"):
+        JointMethod(fusion="sum")
