@@ -5,8 +5,8 @@ process. Per queried behaviour of a trained benchmark run (`benchmarks.attributi
 over ``--repeats`` rounds so that a load change hits every method alike:
 
 * per answer (one ranking per case, the CLI default) and per behaviour (``combine="mean"``): the current default
-  (``auto``), the signature ``h_fused``, ``joint`` and ``joint-each``, each end to end from the test cases (their
-  forward pass included: every method pays it);
+  (``auto``), the signature ``h_fused``, ``joint``, ``joint-each`` and ``joint-z``, each end to end from the test
+  cases (their forward pass included: every method pays it);
 * LoRA-gradient: its training side (one sketched LoRA gradient per last-epoch row, recomputed each round, since a
   user without a cache pays it) plus its query, per answer and per behaviour.
 
@@ -30,19 +30,14 @@ from benchmarks.attribution.state import attributor_of, queried_behaviours
 from benchmarks.fsdp.machine import cpu_name
 
 MODES = {"per answer": "none", "per behaviour": "mean"}
-CANDIDATES = ("default", "h_fused", "joint", "joint-each")
+CANDIDATES = ("default", "h_fused", "joint", "joint-each", "joint-z")
 
 
 def _method(name: str):
-    from provenance.attribution.joint import JointMethod
-    from provenance.attribution.signature_method import SignatureMethod
-    from provenance.attribution.signatures import DEFAULT_VARIANT
+    """The method ``name`` stands for in the attribution benchmark (None: the registry's default)."""
+    from benchmarks.attribution.attribute import build_choice
 
-    if name == "default":
-        return None
-    if name == "h_fused":
-        return SignatureMethod(DEFAULT_VARIANT, None, "last")
-    return JointMethod(DEFAULT_VARIANT, token_query="each" if name == "joint-each" else "pooled")
+    return build_choice(name)[0]
 
 
 def time_run(out: Path, repeats: int, lora_dim: int, k: int) -> list[dict]:
