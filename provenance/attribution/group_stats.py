@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["ALPHA", "DRAWS", "MIN_GROUP_SIZE", "GroupSplit", "bonferroni", "coherence_pvalue", "core_rows",
-           "detect_groups", "relevance_pvalue", "split_test", "two_means"]
+           "detect_groups", "relevance_pvalue", "split_test", "twin_pvalue", "two_means"]
 
 ALPHA = 0.01
 DRAWS = 199
@@ -247,6 +247,47 @@ def relevance_pvalue(group: np.ndarray, background: np.ndarray, query: np.ndarra
         return to_query[_subsets(rng, len(background), m, size)].mean(1)
 
     return _mc_pvalue(stat, null, draws, alpha)
+
+
+def twin_pvalue(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, draws: int = DRAWS,
+                alpha: float = ALPHA) -> tuple[float, int]:
+    """p-value of "the rows of groups ``a`` and ``b`` are no more often each other's nearest neighbours than rows
+    labelled at random" (the twin test; see the module doc), and the statistic.
+
+    The statistic is the number of rows of ``a`` and ``b`` together whose nearest other row (Euclidean, on the
+    features given: the response side) lies in the other group. The null keeps the rows and their nearest-neighbour
+    graph and draws the group labels at random (same sizes): the count when the split says nothing about which
+    rows are alike. p = (1 + #{null count >= count}) / (draws + 1).
+
+    Args:
+        a: ``[m_a, D]`` one group's features.
+        b: ``[m_b, D]`` the other's.
+        rng: Source of the label draws.
+        draws: Monte-Carlo draws of the null.
+        alpha: The test's level (the draws stop once it cannot be significant).
+
+    Returns:
+        ``(p, rows whose nearest neighbour is in the other group)``.
+
+    Raises:
+        ValueError: A group with no rows, or groups of different widths.
+    """
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or not len(a) or not len(b):
+        raise ValueError(f"a twin test needs two non-empty groups [m, D] of one width, got {a.shape} and {b.shape}")
+    x = np.r_[a, b]
+    sq = (x ** 2).sum(1)
+    d2 = sq[:, None] + sq[None, :] - 2 * x @ x.T
+    np.fill_diagonal(d2, np.inf)
+    nearest = np.argmin(d2, 1)
+    labels = np.r_[np.zeros(len(a), bool), np.ones(len(b), bool)]
+    cross = int((labels != labels[nearest]).sum())
+
+    def null(size: int) -> np.ndarray:
+        drawn = np.stack([rng.permutation(labels) for _ in range(size)])      # [size, m]
+        return -(drawn != drawn[:, nearest]).sum(1)
+
+    return _mc_pvalue(-cross, null, draws, alpha), cross
 
 
 def bonferroni(alpha: float, draws: int, tests: int) -> tuple[float, int]:

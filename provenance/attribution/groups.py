@@ -102,6 +102,7 @@ import re
 import shlex
 import time
 from collections import Counter
+from itertools import combinations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,7 +112,7 @@ import pandas as pd
 
 from provenance.attribution.results import user_text
 from provenance.attribution.group_stats import (ALPHA, DRAWS, MIN_GROUP_SIZE, bonferroni, detect_groups,
-                                                relevance_pvalue)
+                                                relevance_pvalue, twin_pvalue)
 from provenance.attribution.signatures import check_stored, default_layer
 from provenance.errors import MissingCaptureError
 
@@ -210,6 +211,12 @@ class CompetingGroups:
             checks).
         relevance_null: What the groups were compared with: "continuation" (the rows ranked just below the
             examined ones) or "random rows" (the fallback where the ranking holds too few rows below them).
+        unpaired: Relevant groups of this split dropped because no other group's responses twin theirs (the twin
+            test, `group_stats.twin_pvalue`).
+        twins_tested: Whether the groups passed the twin test (False: no layer stores the response side).
+        twin_tests: The twin test of each pair of reported groups: ``groups`` (their labels), ``p``, ``level``,
+            ``cross`` (rows whose nearest response is in the other group), ``expected`` (that count when the
+            split says nothing about the responses) and ``rows``.
     """
 
     query: str
@@ -230,6 +237,9 @@ class CompetingGroups:
     irrelevant: int = 0
     relevance_tested: bool = True
     relevance_null: str = "continuation"
+    unpaired: int = 0
+    twins_tested: bool = True
+    twin_tests: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Plain data (JSON-ready apart from sample ids of exotic types)."""
@@ -447,6 +457,40 @@ def _spread_scale(background: np.ndarray) -> float:
     return float(np.sqrt(max(((background - background.mean(0)) ** 2).sum(1).mean(), 1e-30)))
 
 
+def _twin_layer(att: Attributor, preferred: int) -> int | None:
+    """The layer the twin test reads the response side at: ``preferred`` (the groups layer), else the highest
+    captured layer storing ``h_mean``; None where none does."""
+    for l in dict.fromkeys([preferred, *sorted(att.store.layers, reverse=True)]):
+        if l in att.store.layers and _stored(att.store, l, SIDES["response"]):
+            return l
+    return None
+
+
+def _twin_tests(outcome: _Outcome, twin_x: np.ndarray | None, rng: np.random.Generator, alpha: float, draws: int,
+                tried: int) -> None:
+    """Run the twin test (`group_stats.twin_pvalue`) on every pair of ``outcome``'s relevant groups and set its
+    ``twinned`` groups (those in a pair that passes) and ``twin_tests``. Each of the ``P`` pairs tests at
+    ``alpha / (tried * P)`` (Bonferroni over the configurations and the pairs). Without response features
+    (``twin_x`` None) every relevant group counts as twinned and nothing is tested."""
+    if twin_x is None:
+        outcome.twinned = list(outcome.relevant)
+        return
+    pairs = list(combinations(outcome.relevant, 2))
+    if not pairs:
+        return
+    level, level_draws = bonferroni(alpha, draws, tried * len(pairs))
+    labels = outcome.split.labels
+    twinned: set[int] = set()
+    for g, h in pairs:
+        a, b = twin_x[labels == g], twin_x[labels == h]
+        p, cross = twin_pvalue(a, b, rng, level_draws, level)
+        outcome.twin_tests.append({"groups": [g, h], "p": p, "level": level, "cross": cross,
+                                   "expected": 2 * len(a) * len(b) / (len(a) + len(b) - 1), "rows": len(a) + len(b)})
+        if p < level:
+            twinned |= {g, h}
+    outcome.twinned = sorted(twinned)
+
+
 @dataclass
 class _Outcome:
     """One configuration's split of one query's top rows."""
@@ -455,15 +499,24 @@ class _Outcome:
     split: object                          # group_stats.GroupSplit
     relevant: list[int]                    # its groups that pass the relevance test (all when untested)
     relevance_p: list[float | None]        # per group of the split
+    twinned: list[int] = field(default_factory=list)   # relevant groups with a twin group (all when untested)
+    twin_tests: list[dict] = field(default_factory=list)  # per pair of relevant groups: the twin test
 
     @property
     def root_p(self) -> float:
         return self.split.split_p[0] if self.split.split_p else 1.0
 
+    @property
+    def unpaired(self) -> int:
+        """Relevant groups the twin test dropped (none where no pair was tested: fewer than two relevant groups,
+        or no response side)."""
+        return len(self.relevant) - len(self.twinned) if self.twin_tests else 0
+
     def summary(self) -> dict:
         return {"config": self.config.name, "split_p": self.split.split_p[0] if self.split.split_p else None,
                 "groups": self.split.n_groups, "relevant": len(self.relevant),
-                "irrelevant": self.split.n_groups - len(self.relevant)}
+                "irrelevant": self.split.n_groups - len(self.relevant), "twinned": len(self.twinned),
+                "unpaired": self.unpaired, "twin_tests": self.twin_tests}
 
 
 def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignatures | None = None,
@@ -515,6 +568,9 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
         return found, checked
     level, level_draws = bonferroni(alpha, draws, len(configs))
     relevance_at = configs[0]
+    twin_layer = _twin_layer(att, relevance_at.layer)
+    twins_from = (f"response side (h_mean) at layer {twin_layer}" if twin_layer is not None
+                  else "twins not tested: no layer stores h_mean")
     t0 = time.perf_counter()
     states, states_from = _query_states(att, test, relevance_at.layer, list(relevance_at.sides))
     states_seconds = time.perf_counter() - t0
@@ -567,6 +623,9 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
                 point = _query_point(states, cases, rel_sides,
                                      _side_scales(att.store, relevance_at.layer, rel_sides, bg_rows))
         rng = np.random.default_rng([seed, 1])
+        # The twin test's features: the response side of the examined rows at one layer for every configuration
+        # (unit-normalised: nearest neighbours in the cosine geometry the rows are scored in).
+        twin_x = None if twin_layer is None else _unit(att.store.array(twin_layer, SIDES["response"], rows=rows))
         outcomes = []
         for config in configs:
             x, bg, _ = (rel_x, rel_bg, None) if config == relevance_at else group_features(
@@ -579,17 +638,21 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
                 rel_p.append(None if point is None else
                              relevance_pvalue(rel_x[members], null_x, point, rng, level_draws, level))
             relevant = [g for g, p in enumerate(rel_p) if p is None or p < level]
-            outcomes.append(_Outcome(config, split, relevant, rel_p))
-        # Among the configurations with two or more relevant groups, the most significant root split; ties (every
+            outcome = _Outcome(config, split, relevant, rel_p)
+            _twin_tests(outcome, twin_x, rng, alpha, draws, len(configs))
+            outcomes.append(outcome)
+        # Among the configurations with two or more twinned groups, the most significant root split; ties (every
         # draw below the data's index) go to the one whose groups hold more rows, then to the earlier one.
-        candidates = [o for o in outcomes if len(o.relevant) >= 2]
-        chosen = min(candidates, key=lambda o: (o.root_p, -sum(int((o.split.labels == g).sum()) for g in o.relevant)),
+        candidates = [o for o in outcomes if len(o.twinned) >= 2]
+        chosen = min(candidates, key=lambda o: (o.root_p, -sum(int((o.split.labels == g).sum()) for g in o.twinned)),
                      default=None)
         shown = chosen if chosen is not None else outcomes[0]
         info = {**base, "layer": shown.config.layer, "config": shown.config.name,
                 "split_p": shown.split.split_p[0] if shown.split.split_p else None,
-                "groups": len(shown.relevant) if chosen is not None else max(len(o.relevant) for o in outcomes),
+                "groups": len(shown.twinned) if chosen is not None else max(len(o.relevant) for o in outcomes),
+                "twinned": len(shown.twinned) if chosen is not None else max(len(o.twinned) for o in outcomes),
                 "irrelevant": shown.split.n_groups - len(shown.relevant),
+                "unpaired": shown.unpaired, "twins": twins_from,
                 "relevance": relevance, "by_config": [o.summary() for o in outcomes],
                 "reported": chosen.config.name if chosen is not None else None}
         if chosen is not None:
@@ -610,11 +673,14 @@ def _describe(att: Attributor, query: str, top: pd.DataFrame, outcome: _Outcome,
     sides = [side for side in SIDES if _stored(att.store, config.layer, SIDES[side])]
     x, _, cols = group_features(att.store, config.layer, sides, top["row"].to_numpy(np.int64), bg_rows)
     texts = _texts(att, top["row"], row_info)
-    members = [np.flatnonzero(split.labels == g) for g in outcome.relevant]
+    members = [np.flatnonzero(split.labels == g) for g in outcome.twinned]
     order = np.argsort([int(top["rank"].iloc[m].min()) for m in members], kind="stable")
     members = [members[i] for i in order]
-    kept = [outcome.relevant[i] for i in order]
+    kept = [outcome.twinned[i] for i in order]
     labels = [chr(ord("A") + i) if i < 26 else f"G{i}" for i in range(len(members))]
+    letter = dict(zip(kept, labels))
+    twin_tests = [{**t, "groups": sorted(letter[g] for g in t["groups"])} for t in outcome.twin_tests
+                  if all(g in letter for g in t["groups"])]
     groups, ranks = [], {}
     for label, g, m in zip(labels, kept, members):
         rest = np.concatenate([o for o in members if o is not m])
@@ -645,6 +711,8 @@ def _describe(att: Attributor, query: str, top: pd.DataFrame, outcome: _Outcome,
                            separation=separation, differs_in=differs_in, leader=groups[0].label,
                            why=_why(groups, ranks), alpha=alpha, seconds=0.0, level=level, configurations=tried,
                            irrelevant=split.n_groups - len(outcome.relevant),
+                           unpaired=outcome.unpaired,
+                           twin_tests=twin_tests, twins_tested=bool(outcome.twin_tests),
                            relevance_tested=all(p is not None for p in outcome.relevance_p))
 
 
@@ -713,11 +781,17 @@ def group_lines(found: CompetingGroups, snippet_chars: int = 70) -> list[str]:
     split_on = "prompt and response" if len(found.sides) == len(SIDES) else f"the {found.sides[0]} alone"
     null = "the rows ranked just below them" if found.relevance_null == "continuation" else "random rows"
     dropped = f"; {found.irrelevant} groups no closer to the query than {null} dropped" if found.irrelevant else ""
+    if found.unpaired:
+        dropped += f"; {found.unpaired} groups without response twins in another group dropped"
     relevance = "" if found.relevance_tested else "; relevance to the query not tested"
+    twins = "; ".join(f"{'-'.join(t['groups'])}: {t['cross']} of {t['rows']} rows have their nearest response in "
+                      f"the other group (chance {t['expected']:.1f}, p={t['p']:.3g})" for t in found.twin_tests)
+    twins = (f"; response twins across groups: {twins}" if twins else
+             "; response twins not tested (no response side stored)" if not found.twins_tested else "")
     lines = [f"{found.query}: the top {found.considered} rows form {len(found.groups)} competing groups "
              f"(split on {split_on} at layer {found.layer}, p={found.split_p:.3g} < {found.level:.3g} = "
              f"{found.alpha}/{found.configurations} configurations; {found.unassigned} rows in no group{dropped}"
-             f"{relevance}); they differ mostly in {side_words[found.differs_in]} (between-group share of variance "
+             f"{relevance}{twins}); they differ mostly in {side_words[found.differs_in]} (between-group share of variance "
              f"at layer {found.layer}: {sep})"]
     for g in found.groups:
         src = ", ".join(f"{s} {c}" for s, c in g.sources.items())
