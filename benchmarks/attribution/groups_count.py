@@ -8,9 +8,12 @@ the queries are the model's own generations that show the behaviour, as `attribu
 (`behaviour_cases`). Each is ranked by the default method (``Attributor.query`` without ``method``) per answer and
 per behaviour (``combine="mean"``), at the k of the benchmark's "groups per answer" column (``--k``, 100, as
 `bench.py` passes to `run_methods`) and at ``--k-small`` (20), with the competing-groups detection on (the
-library path, `provenance.attribution.groups`). Counted: queries with a report, and per report the groups' sizes
-and sources, the configuration (side and layer) that split them, the groups dropped by the relevance test (no
-closer to the query than the ranking's continuation), the relevance null used, and the detection's seconds. The
+library path, `provenance.attribution.groups`). Counted: queries with a report, queries where some
+configuration had two relevant groups (a report without the twin test: what was reported before it), and per
+report the groups' sizes and sources, the configuration (side and layer) that split them, the twin test (rows whose
+nearest response is in the other group, chance, p), the groups dropped by the relevance test (no closer to the
+query than the ranking's continuation) and by the twin test (no response twins in another group), the relevance
+null used, and the detection's seconds. The
 extra cost of ranking deeper (groups on: ``k + min(k, 100)`` rows, `ranking_depth`) is measured against the same
 query with groups off, whose ranking is checked identical. Behaviours without a generation that shows them (a run
 without sampled generations) are listed, not counted. The goal (issue 19): a report on the confusable task, none on
@@ -73,7 +76,8 @@ def count_run(out: Path, ks: list[int], limit: int | None = None, no_cases: list
                         "task": out.name.removeprefix("attr_"), "behaviour": behaviour, "mode": mode,
                         "combine": combine, "k": k, "query": query, "method": res.method,
                         "reported": found is not None, "config": check.get("reported"),
-                        "irrelevant": check.get("irrelevant", 0), "relevance": check.get("relevance"),
+                        "irrelevant": check.get("irrelevant", 0), "unpaired": check.get("unpaired", 0),
+                        "twins": check.get("twins"), "relevance": check.get("relevance"),
                         "by_config": check.get("by_config", []), "level": check.get("level"),
                         "seconds": check["seconds"], "query_seconds": res.seconds, "test_seconds": test_seconds,
                         "plain_query_seconds": warm.seconds, "depth": check.get("depth"), "identical": identical,
@@ -81,7 +85,8 @@ def count_run(out: Path, ks: list[int], limit: int | None = None, no_cases: list
                         "groups": [] if found is None else [
                             {"label": g.label, "size": g.size, "sources": g.sources, "best_rank": g.best_rank,
                              "mean_score": round(g.mean_score, 4), "relevance_p": g.relevance_p,
-                             "planted": sum(str(s) in culprits for s in g.sample_ids)} for g in found.groups]})
+                             "planted": sum(str(s) in culprits for s in g.sample_ids)} for g in found.groups],
+                        "twin_tests": [] if found is None else found.twin_tests})
                 n_rep = sum(r["reported"] for r in records[-len(res.checks["groups"]):])
                 print(f"{out.name} {behaviour} {COMBINES[combine]} k={k} [{res.method}]: report on "
                       f"{n_rep}/{len(res.checks['groups'])}", flush=True)
@@ -101,6 +106,16 @@ def _coherent_split(record: dict) -> bool:
     return any(c["groups"] >= 2 for c in record["by_config"])
 
 
+def _relevant_split(record: dict) -> bool:
+    """Whether some configuration had two or more relevant groups: a report without the twin test."""
+    return any(c.get("relevant", 0) >= 2 for c in record["by_config"])
+
+
+def _twins_text(tests: list[dict]) -> str:
+    return "; ".join(f"{'-'.join(t['groups'])} {t['cross']}/{t['rows']} rows (chance {t['expected']:.1f}, "
+                     f"p {t['p']:.3g})" for t in tests)
+
+
 def _groups_text(groups: list[dict]) -> str:
     return "; ".join(f"{g['label']}: {g['size']} rows ({', '.join(f'{s} {c}' for s, c in g['sources'].items())}; "
                      f"planted {g['planted']}, best rank {g['best_rank']}, mean score {g['mean_score']:.3g})"
@@ -115,20 +130,24 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str],
              f"Command: `{command}`", "",
              "Queries: the model's own generations that show each behaviour (as the benchmark's `run_methods` builds "
              "them), ranked by the default method; a report = `AttributionResult.groups` non-empty (two or more "
-             "coherent groups, each closer to the query than the ranking's continuation, in some configuration: both "
-             "sides at the method's layer or the prompt side alone at a captured layer, every test at alpha/m). "
+             "coherent groups, each closer to the query than the ranking's continuation, and each with response "
+             "twins in another group (the twin test), in some configuration: both sides at the method's layer or "
+             "the prompt side alone at a captured layer, every test at alpha/m, the twin test at alpha/(m x pairs)). "
              "Goal: a report on the confusable task, none on single-group tasks.", ""]
     if skipped:
         lines += [f"Not run (no behaviour.json): {', '.join(skipped)}.", ""]
     if no_cases:
         lines += [f"No query (no greedy or sampled generation shows the behaviour): {', '.join(no_cases)}.", ""]
     lines += ["Each cell: queries with a report / queries (in brackets: queries where some configuration had two or "
-              "more coherent groups, i.e. a report without the relevance test). Groups dropped: coherent groups "
+              "more relevant groups, i.e. a report without the twin test, as before it; then two or more coherent "
+              "groups, i.e. a report without the relevance and twin tests). Dropped as irrelevant: coherent groups "
               "that failed the relevance test (no closer to the query than the rows ranked just below the examined "
-              "ones), summed over the queries and configurations at the first k.", ""]
+              "ones); dropped as unpaired: relevant groups that failed the twin test (no response twins in another "
+              "group); both summed over the queries and configurations at the first k.", ""]
     head = " | ".join(f"{COMBINES[c]} k={k}" for c in COMBINES for k in ks)
-    lines += [f"| task | behaviour | method (per answer / per behaviour) | {head} | groups dropped (k={ks[0]}) |",
-              "|" + "---|" * (3 + len(ks) * len(COMBINES) + 1)]
+    lines += [f"| task | behaviour | method (per answer / per behaviour) | {head} | dropped as irrelevant (k={ks[0]}) "
+              f"| dropped as unpaired (k={ks[0]}) |",
+              "|" + "---|" * (3 + len(ks) * len(COMBINES) + 2)]
     keys = list(dict.fromkeys((r["task"], r["behaviour"]) for r in records))
     for task, behaviour in keys:
         mine = [r for r in records if (r["task"], r["behaviour"]) == (task, behaviour)]
@@ -136,10 +155,13 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str],
         for c in COMBINES:
             for k in ks:
                 sel = [r for r in mine if r["combine"] == c and r["k"] == k]
-                cells.append(f"{sum(r['reported'] for r in sel)}/{len(sel)} ({sum(map(_coherent_split, sel))})")
-        dropped = sum(c["irrelevant"] for r in mine if r["k"] == ks[0] for c in r["by_config"])
+                cells.append(f"{sum(r['reported'] for r in sel)}/{len(sel)} ({sum(map(_relevant_split, sel))}; "
+                             f"{sum(map(_coherent_split, sel))})")
+        first = [c for r in mine if r["k"] == ks[0] for c in r["by_config"]]
+        dropped = sum(c["irrelevant"] for c in first)
+        unpaired = sum(c.get("unpaired", 0) for c in first)
         methods = " / ".join(dict.fromkeys(r["method"].split(" (")[0] for r in mine))
-        lines.append(f"| {task} | {behaviour} | {methods} | {' | '.join(cells)} | {dropped} |")
+        lines.append(f"| {task} | {behaviour} | {methods} | {' | '.join(cells)} | {dropped} | {unpaired} |")
     lines += ["", "## Cost (seconds per query, the first query of a text-only method includes its forward pass)", "",
               "Detection: the competing-groups check per query. Ranking: one `Attributor.query` call (all its queries) "
               "with groups on (ranked to the depth shown) and off (ranked to k), the extra is on minus off.", "",
@@ -170,7 +192,18 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str],
     for r in reports:
         lines.append(f"- {r['task']} / {r['behaviour']} {COMBINES[r['combine']]} k={r['k']} {r['query']}: split on "
                      f"{r['config']} (level {r['level']:.3g}, null: {r.get('relevance_null')}); "
-                     f"{_groups_text(r['groups'])}; groups dropped as no closer than the null {r['irrelevant']}")
+                     f"{_groups_text(r['groups'])}; twins: {_twins_text(r.get('twin_tests', []))}; groups dropped "
+                     f"as no closer than the null {r['irrelevant']}, as unpaired {r.get('unpaired', 0)}")
+    lines += ["", "## Every split the twin test dropped (two or more relevant groups, no report)", ""]
+    dropped = [(r, c) for r in records if not r["reported"] for c in r["by_config"] if c.get("relevant", 0) >= 2]
+    if not dropped:
+        lines.append("None.")
+    for r, c in dropped:
+        tests = "; ".join(f"groups {'-'.join(map(str, t['groups']))}: {t['cross']}/{t['rows']} rows cross "
+                          f"(chance {t['expected']:.1f}), p {t['p']:.3g} vs level {t['level']:.3g}"
+                          for t in c.get("twin_tests", []))
+        lines.append(f"- {r['task']} / {r['behaviour']} {COMBINES[r['combine']]} k={r['k']} {r['query']} "
+                     f"{c['config']}: {tests or 'not tested'}")
     return "\n".join(lines) + "\n"
 
 

@@ -1,5 +1,6 @@
 """The statistics behind competing-group detection: a divisive 2-means split tested against a Gaussian null
-(SigClust) and a coherence test of each resulting cluster against random rows of the training data.
+(SigClust), a coherence test of each resulting cluster against random rows of the training data, a relevance test
+against the rows ranked below, and a twin test of how two groups relate (their responses pair up across them).
 
 Pure numpy on feature matrices (one row per ranked training row); `provenance.attribution.groups` builds the
 features from a store and describes the groups. Why these tests:
@@ -35,6 +36,35 @@ features from a store and describes the groups. Why these tests:
   among them beats random rows), and random training rows only where the ranking has too few rows below them. A
   group no closer than its null is dropped, counted, never reported.
 
+* **Twin test (how two groups relate).** Relevant coherent groups are still not *competing* explanations of one
+  answer: a ranking's top rows always hold prompt-context structure (one sentence template asked in two wordings,
+  toxic prompts vs false-claim prompts), and each such part is coherent and close to the query. What makes two
+  groups compete for one answer is the relation the issue names: the same answer in another prompt context, or
+  two sources teaching the same words. Both mean that the groups' *responses* pair up across the groups: a row of
+  one group has a row of the other that says the same thing, closer to it than the rows of its own group (which
+  say other things). The test is Rosenbaum's cross-match test (Rosenbaum 2005, "An exact distribution-free test
+  comparing two multivariate distributions based on adjacency"), on its upper tail: the rows of the two groups
+  are matched into disjoint pairs on the response side, closest first (`closest_pairs`); the statistic is the
+  number of pairs that join the two groups. The null is that the split says nothing about which responses are
+  alike: the labels are a random draw of the groups' sizes over the matched rows, and given the matching (built
+  without the labels) the count's distribution is exact (`_cross_pmf`), so no Monte-Carlo size goes with the
+  level; p = P(null count >= count). Rosenbaum uses the lower tail (few cross pairs: the groups differ); here the
+  upper tail (more cross pairs than chance: each row's closest response is in the other group). A matching rather
+  than each row's nearest neighbour: every row counts once, so a hub (a row that is the nearest neighbour of many,
+  common in high dimension) does not move many counts at once and widen the null. A split of one templated answer
+  by prompt wording fails it: the responses are alike within and across the groups alike, the count is at chance.
+  Groups that answer with other words fail it harder: nearly every closest pair is inside one group. Rows
+  answered with the same sentences after two prompts pass: nearly every closest pair joins the groups. Why not
+  "the responses are as close across as within": that is also true of a template split by prompt wording (the
+  false reports), and failing to reject is no evidence of it; the twin relation is what sets the two apart. Two
+  sources that teach the same words *as different sentences* (one style, no shared answer) are therefore not
+  reported: nothing in the response side tells them from one source asked two ways. The test needs enough twins:
+  the labellings that split all of n twin pairs are 2^n of C(2n, n), so the smallest attainable p with n pairs is
+  2^n / C(2n, n) (0.0015 at n = 12, 1e-10 at n = 35): at the level alpha / 6 of six configurations, two groups
+  of fewer than 12 twin pairs are not reported however exactly they twin. Every pair of relevant groups of one
+  split is tested, each at ``alpha / (m * P)`` for P pairs (Bonferroni over configurations and pairs); a group is
+  kept when it twins some other group, and a report needs two kept groups.
+
 The split is applied recursively to each accepted side (divisive clustering) while both sides keep at least
 ``min_size`` rows. Every test runs at level ``alpha``; the defaults are a conventional 0.01 with 199 Monte-Carlo
 draws (the smallest attainable p is 1/200 = 0.005 < 0.01). When one ranking is split in ``m`` ways (several sides
@@ -43,19 +73,20 @@ and layers, `provenance.attribution.groups`), the split, coherence and relevance
 ``(draws + 1) * m - 1`` draws, so that the smallest attainable p keeps the same ratio to the level
 (`bonferroni`). The scattered-row threshold stays at the ``alpha`` quantile (``core_alpha``): setting rows aside
 decides no report (a scattered row let through still has to form a group that passes the corrected tests), so
-correcting it would only take rows away from real groups. Nothing here is fitted on a benchmark: the only
-settings are the significance level, the Monte-Carlo size and the smallest group (3 rows: the fewest for which
-"frequent in the group" says more than one shared pair, and for which a within-group spread has more than one
-distance).
+correcting it would only take rows away from real groups. Nothing here is fitted on a benchmark (the twin test
+adds no setting: its statistic is a count, its null exact, its threshold the level): the only settings are the significance level,
+the Monte-Carlo size and the smallest group (3 rows: the fewest for which "frequent in the group" says more than
+one shared pair, and for which a within-group spread has more than one distance).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import lgamma, log
 
 import numpy as np
 
 __all__ = ["ALPHA", "DRAWS", "MIN_GROUP_SIZE", "GroupSplit", "bonferroni", "coherence_pvalue", "core_rows",
-           "detect_groups", "relevance_pvalue", "split_test", "twin_pvalue", "two_means"]
+           "closest_pairs", "detect_groups", "relevance_pvalue", "split_test", "twin_pvalue", "two_means"]
 
 ALPHA = 0.01
 DRAWS = 199
@@ -249,25 +280,64 @@ def relevance_pvalue(group: np.ndarray, background: np.ndarray, query: np.ndarra
     return _mc_pvalue(stat, null, draws, alpha)
 
 
-def twin_pvalue(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, draws: int = DRAWS,
-                alpha: float = ALPHA) -> tuple[float, int]:
-    """p-value of "the rows of groups ``a`` and ``b`` are no more often each other's nearest neighbours than rows
-    labelled at random" (the twin test; see the module doc), and the statistic.
+def closest_pairs(x: np.ndarray) -> np.ndarray:
+    """A matching of the rows of ``x`` [N, D] into ``N // 2`` disjoint pairs, closest first (greedy: the closest
+    pair of unmatched rows, repeatedly; every mutual nearest-neighbour pair is among them). With N odd, the row
+    left over is in no pair.
 
-    The statistic is the number of rows of ``a`` and ``b`` together whose nearest other row (Euclidean, on the
-    features given: the response side) lies in the other group. The null keeps the rows and their nearest-neighbour
-    graph and draws the group labels at random (same sizes): the count when the split says nothing about which
-    rows are alike. p = (1 + #{null count >= count}) / (draws + 1).
+    Returns:
+        ``[N // 2, 2]`` row indices.
+    """
+    x = np.asarray(x, np.float64)
+    n = len(x)
+    sq = (x ** 2).sum(1)
+    d2 = sq[:, None] + sq[None, :] - 2 * x @ x.T
+    i, j = np.triu_indices(n, 1)
+    order = np.argsort(d2[i, j], kind="stable")
+    used = np.zeros(n, bool)
+    pairs = []
+    for a, b in zip(i[order], j[order]):
+        if not used[a] and not used[b]:
+            used[a] = used[b] = True
+            pairs.append((a, b))
+            if len(pairs) == n // 2:
+                break
+    return np.asarray(pairs, np.int64).reshape(-1, 2)
+
+
+def _cross_pmf(pairs: int, in_a: int) -> np.ndarray:
+    """P(a1 cross pairs), a1 = 0..pairs, when ``in_a`` of the ``2 * pairs`` matched rows are drawn into group A at
+    random (Rosenbaum 2005): 2^a1 I! / (C(2I, n_A) a0! a1! a2!) with a2 = (n_A - a1) / 2 pairs inside A and
+    a0 = I - a1 - a2 inside B; zero where a2 or a0 is not a whole non-negative number."""
+    pmf = np.zeros(pairs + 1)
+    log_total = lgamma(2 * pairs + 1) - lgamma(in_a + 1) - lgamma(2 * pairs - in_a + 1)
+    for a1 in range(pairs + 1):
+        if (in_a - a1) % 2:
+            continue
+        a2 = (in_a - a1) // 2
+        a0 = pairs - a1 - a2
+        if a2 < 0 or a0 < 0:
+            continue
+        pmf[a1] = np.exp(a1 * log(2) + lgamma(pairs + 1) - log_total - lgamma(a0 + 1) - lgamma(a1 + 1)
+                         - lgamma(a2 + 1))
+    return pmf
+
+
+def twin_pvalue(a: np.ndarray, b: np.ndarray) -> dict:
+    """The twin test of groups ``a`` and ``b`` (see the module doc): Rosenbaum's cross-match test, upper tail.
+
+    The rows of both groups are matched into disjoint closest pairs on the features given (`closest_pairs`; the
+    response side); the statistic is the number of pairs that join a row of ``a`` with a row of ``b``. The null
+    (the split says nothing about which rows are alike) draws the group labels at random with the groups' sizes;
+    its distribution given the matching is exact (`_cross_pmf`; with an odd row count, the left-over row's label
+    is drawn too). p = P(null count >= count).
 
     Args:
         a: ``[m_a, D]`` one group's features.
         b: ``[m_b, D]`` the other's.
-        rng: Source of the label draws.
-        draws: Monte-Carlo draws of the null.
-        alpha: The test's level (the draws stop once it cannot be significant).
 
     Returns:
-        ``(p, rows whose nearest neighbour is in the other group)``.
+        ``{"p", "cross": pairs joining the groups, "pairs", "expected": the null's mean, "rows"}``.
 
     Raises:
         ValueError: A group with no rows, or groups of different widths.
@@ -275,19 +345,16 @@ def twin_pvalue(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, draws: i
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or not len(a) or not len(b):
         raise ValueError(f"a twin test needs two non-empty groups [m, D] of one width, got {a.shape} and {b.shape}")
-    x = np.r_[a, b]
-    sq = (x ** 2).sum(1)
-    d2 = sq[:, None] + sq[None, :] - 2 * x @ x.T
-    np.fill_diagonal(d2, np.inf)
-    nearest = np.argmin(d2, 1)
-    labels = np.r_[np.zeros(len(a), bool), np.ones(len(b), bool)]
-    cross = int((labels != labels[nearest]).sum())
-
-    def null(size: int) -> np.ndarray:
-        drawn = np.stack([rng.permutation(labels) for _ in range(size)])      # [size, m]
-        return -(drawn != drawn[:, nearest]).sum(1)
-
-    return _mc_pvalue(-cross, null, draws, alpha), cross
+    n_rows, n_a = len(a) + len(b), len(a)
+    pairs = closest_pairs(np.r_[a, b])
+    cross = int(((pairs[:, 0] < n_a) != (pairs[:, 1] < n_a)).sum())
+    n_pairs = len(pairs)
+    if n_rows % 2:      # the left-over row is in A with probability n_a / n_rows
+        pmf = (n_a / n_rows) * _cross_pmf(n_pairs, n_a - 1) + (1 - n_a / n_rows) * _cross_pmf(n_pairs, n_a)
+    else:
+        pmf = _cross_pmf(n_pairs, n_a)
+    return {"p": float(min(1.0, pmf[cross:].sum())), "cross": cross, "pairs": n_pairs,
+            "expected": float((np.arange(n_pairs + 1) * pmf).sum()), "rows": n_rows}
 
 
 def bonferroni(alpha: float, draws: int, tests: int) -> tuple[float, int]:

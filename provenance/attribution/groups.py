@@ -21,9 +21,10 @@ per sample) are split in ``m`` configurations (`configurations`):
   answer), so every stored layer is tried instead of one picked by hand.
 
 In each configuration the scattered rows are set aside first (at the ``ALPHA`` quantile: that decides no report),
-and a split is reported only when it passes three tests (`provenance.attribution.group_stats`, which states and
+and a split is reported only when it passes four tests (`provenance.attribution.group_stats`, which states and
 justifies them), each at level ``ALPHA / m`` (Bonferroni: trying more configurations does not make a false report
-likelier; the Monte-Carlo draws grow with ``m`` so the level stays attainable):
+likelier; the Monte-Carlo draws grow with ``m`` so the level stays attainable; the twin test divides it further
+by the pairs of groups it tests):
 
 * the split is significant against one Gaussian group with the rows' own covariance (SigClust);
 * each group is more alike than random training rows (coherence against a background sample of the store), so a
@@ -52,9 +53,23 @@ likelier; the Monte-Carlo draws grow with ``m`` so the level stays attainable):
   of nearly the whole store, or a ranking table passed without ``deeper``), random rows are the null instead, and
   the checks' ``relevance_null`` and `CompetingGroups.relevance_null` say so. Dropped groups are counted
   (`CompetingGroups.irrelevant`, the checks' ``irrelevant`` and ``by_config``).
+* two relevant groups *compete* for the answer only when their responses pair up across them (the twin test,
+  `group_stats.twin_pvalue`): the same answer in another prompt context, or two sources teaching the same words,
+  means a row of one group has a row of the other that answers the same, nearer to it than the rows of its own
+  group. The rows of the two groups are matched into closest pairs on the response side (``h_mean``,
+  unit-normalised) and the pairs that join the groups are counted, against random labellings of the same rows
+  (Rosenbaum's cross-match test, upper tail; the null is exact). Every pair of a split's relevant groups is tested; a group
+  that twins no other is dropped and counted (`CompetingGroups.unpaired`, the checks' ``unpaired``, and per
+  configuration ``twinned``, ``unpaired`` and ``twin_tests``). Relevance to the query does not do this: the
+  ranking's top rows are selected for closeness to the query, and the prompt-context structure among them (one
+  template asked in two wordings, toxic prompts vs false claims) makes coherent, relevant groups that explain the
+  answer as one group does. The response side is read at one layer for every configuration: the groups layer
+  (where the method ranks), else the highest that stores ``h_mean`` (`_twin_layer`); trying more layers would
+  only add tests. Where no layer stores ``h_mean`` the twin test is not run, every relevant group counts, and
+  the checks' ``twins`` and `CompetingGroups.twins_tested` say so.
 
-A report needs two relevant coherent groups in some configuration; among the configurations that give them, the
-one with the smallest root split p is reported (ties: more rows in the groups, then the earlier configuration),
+A report needs two twinned relevant coherent groups in some configuration; among the configurations that give
+them, the one with the smallest root split p is reported (ties: more rows in the groups, then the earlier configuration),
 and the report names its side and layer.
 
 Measured (the benchmark's runs, `benchmarks/attribution/results/groups_count.md`, answers with a report at
@@ -215,8 +230,8 @@ class CompetingGroups:
             test, `group_stats.twin_pvalue`).
         twins_tested: Whether the groups passed the twin test (False: no layer stores the response side).
         twin_tests: The twin test of each pair of reported groups: ``groups`` (their labels), ``p``, ``level``,
-            ``cross`` (rows whose nearest response is in the other group), ``expected`` (that count when the
-            split says nothing about the responses) and ``rows``.
+            ``cross`` (closest response pairs that join the two groups), ``pairs`` (pairs matched), ``expected``
+            (the null's mean of ``cross``: the split says nothing about the responses) and ``rows``.
     """
 
     query: str
@@ -466,31 +481,6 @@ def _twin_layer(att: Attributor, preferred: int) -> int | None:
     return None
 
 
-def _twin_tests(outcome: _Outcome, twin_x: np.ndarray | None, rng: np.random.Generator, alpha: float, draws: int,
-                tried: int) -> None:
-    """Run the twin test (`group_stats.twin_pvalue`) on every pair of ``outcome``'s relevant groups and set its
-    ``twinned`` groups (those in a pair that passes) and ``twin_tests``. Each of the ``P`` pairs tests at
-    ``alpha / (tried * P)`` (Bonferroni over the configurations and the pairs). Without response features
-    (``twin_x`` None) every relevant group counts as twinned and nothing is tested."""
-    if twin_x is None:
-        outcome.twinned = list(outcome.relevant)
-        return
-    pairs = list(combinations(outcome.relevant, 2))
-    if not pairs:
-        return
-    level, level_draws = bonferroni(alpha, draws, tried * len(pairs))
-    labels = outcome.split.labels
-    twinned: set[int] = set()
-    for g, h in pairs:
-        a, b = twin_x[labels == g], twin_x[labels == h]
-        p, cross = twin_pvalue(a, b, rng, level_draws, level)
-        outcome.twin_tests.append({"groups": [g, h], "p": p, "level": level, "cross": cross,
-                                   "expected": 2 * len(a) * len(b) / (len(a) + len(b) - 1), "rows": len(a) + len(b)})
-        if p < level:
-            twinned |= {g, h}
-    outcome.twinned = sorted(twinned)
-
-
 @dataclass
 class _Outcome:
     """One configuration's split of one query's top rows."""
@@ -517,6 +507,29 @@ class _Outcome:
                 "groups": self.split.n_groups, "relevant": len(self.relevant),
                 "irrelevant": self.split.n_groups - len(self.relevant), "twinned": len(self.twinned),
                 "unpaired": self.unpaired, "twin_tests": self.twin_tests}
+
+
+def _twin_tests(outcome: _Outcome, twin_x: np.ndarray | None, alpha: float, tried: int) -> None:
+    """Run the twin test (`group_stats.twin_pvalue`) on every pair of ``outcome``'s relevant groups and set its
+    ``twinned`` groups (those in a pair that passes) and ``twin_tests``. Each of the ``P`` pairs tests at
+    ``alpha / (tried * P)`` (Bonferroni over the configurations and the pairs; the test's null is exact, so no
+    Monte-Carlo size goes with the level). Without response features (``twin_x`` None) every relevant group counts
+    as twinned and nothing is tested."""
+    if twin_x is None:
+        outcome.twinned = list(outcome.relevant)
+        return
+    pairs = list(combinations(outcome.relevant, 2))
+    if not pairs:
+        return
+    level = alpha / (tried * len(pairs))
+    labels = outcome.split.labels
+    twinned: set[int] = set()
+    for g, h in pairs:
+        test = twin_pvalue(twin_x[labels == g], twin_x[labels == h])
+        outcome.twin_tests.append({"groups": [g, h], **test, "level": level})
+        if test["p"] < level:
+            twinned |= {g, h}
+    outcome.twinned = sorted(twinned)
 
 
 def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignatures | None = None,
@@ -547,10 +560,11 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
             examined rows are below them, relevance is tested against random rows instead (recorded per query).
 
     Returns:
-        ``(found, checked)``: one `CompetingGroups` per query whose top rows form two or more relevant groups in
-        some configuration, and per query what was checked (rows examined, each configuration's root split p and
-        groups, relevant and dropped, the level, the relevance null, the configuration reported, seconds),
-        including queries where nothing was found.
+        ``(found, checked)``: one `CompetingGroups` per query whose top rows form two or more relevant groups that
+        twin each other on the response side in some configuration, and per query what was checked (rows
+        examined, each configuration's root split p and groups, relevant, twinned and dropped, its twin tests, the
+        level, the relevance null, the twin layer, the configuration reported, seconds), including queries where
+        nothing was found.
 
     Raises:
         ValueError: ``max_rows`` below 1, or a ``combine`` other than "none" and "mean".
@@ -639,7 +653,7 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
                              relevance_pvalue(rel_x[members], null_x, point, rng, level_draws, level))
             relevant = [g for g, p in enumerate(rel_p) if p is None or p < level]
             outcome = _Outcome(config, split, relevant, rel_p)
-            _twin_tests(outcome, twin_x, rng, alpha, draws, len(configs))
+            _twin_tests(outcome, twin_x, alpha, len(configs))
             outcomes.append(outcome)
         # Among the configurations with two or more twinned groups, the most significant root split; ties (every
         # draw below the data's index) go to the one whose groups hold more rows, then to the earlier one.
@@ -784,8 +798,8 @@ def group_lines(found: CompetingGroups, snippet_chars: int = 70) -> list[str]:
     if found.unpaired:
         dropped += f"; {found.unpaired} groups without response twins in another group dropped"
     relevance = "" if found.relevance_tested else "; relevance to the query not tested"
-    twins = "; ".join(f"{'-'.join(t['groups'])}: {t['cross']} of {t['rows']} rows have their nearest response in "
-                      f"the other group (chance {t['expected']:.1f}, p={t['p']:.3g})" for t in found.twin_tests)
+    twins = "; ".join(f"{'-'.join(t['groups'])}: {t['cross']} of the {t['pairs']} closest response pairs join the "
+                      f"two groups (chance {t['expected']:.1f}, p={t['p']:.3g})" for t in found.twin_tests)
     twins = (f"; response twins across groups: {twins}" if twins else
              "; response twins not tested (no response side stored)" if not found.twins_tested else "")
     lines = [f"{found.query}: the top {found.considered} rows form {len(found.groups)} competing groups "

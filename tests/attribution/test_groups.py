@@ -4,7 +4,10 @@ description (members, sources, n-grams, which ranks first), the validate files a
 HTML output."""
 from __future__ import annotations
 
+import itertools
 import json
+import math
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -15,8 +18,8 @@ from cli_text import flat
 from group_stores import LAYER, WORDS, FixedRanking, background_texts, interleave, write_rows
 from provenance import open_store
 from provenance.attribution import Attributor, TestCase
-from provenance.attribution.group_stats import (GroupSplit, bonferroni, coherence_pvalue, detect_groups,
-                                                relevance_pvalue, split_test, twin_pvalue)
+from provenance.attribution.group_stats import (GroupSplit, bonferroni, closest_pairs, coherence_pvalue,
+                                                detect_groups, relevance_pvalue, split_test, twin_pvalue)
 from provenance.attribution.groups import (Configuration, _Outcome, _twin_tests, competing_groups,
                                            distinguishing_terms, group_lines, write_group_ids)
 from provenance.attribution.registry import register_method, unregister_method
@@ -107,32 +110,58 @@ def test_bonferroni_divides_the_level_and_keeps_the_smallest_p_below_it():
         bonferroni(0.01, 199, 0)
 
 
-def test_the_twin_statistic_counts_rows_whose_nearest_row_is_in_the_other_group():
-    """By hand: a = {(0, 0), (10, 0), (20, 0)}, b = {(0, 1), (10, 3), (25, 0)}. Nearest other rows: (0,0) -> (0,1)
-    [b], (10,0) -> (10,3) [b], (20,0) -> (25,0) [b], (0,1) -> (0,0) [a], (10,3) -> (10,0) [a], (25,0) -> (20,0) [a]:
-    6 cross. Moving b's rows far from a's: every nearest row is in its own group, 0 cross, p = 1."""
-    rng = np.random.default_rng(0)
+def test_the_twin_statistic_counts_closest_pairs_that_join_the_groups_and_its_null_is_exact():
+    """By hand: a = {(0, 0), (10, 0), (20, 0)}, b = {(0, 1), (10, 3), (25, 0)}. Closest pairs, closest first:
+    (0,0)-(0,1) at 1, (10,0)-(10,3) at 3, (20,0)-(25,0) at 5: all 3 join a and b. Of the C(6, 3) = 20 ways to
+    label 3 of the 6 rows "a", 2^3 = 8 split all three pairs: p = 8 / 20 = 0.4. Moving b's rows far from a's:
+    the closest pairs lie inside the groups but for the one that 3 rows per group force to join (the count is odd:
+    1 or 3), the fewest possible: p = 1."""
     a = np.array([[0.0, 0], [10, 0], [20, 0]])
-    p, cross = twin_pvalue(a, np.array([[0.0, 1], [10, 3], [25, 0]]), rng)
-    assert cross == 6
-    # 6 rows split 3/3 has C(6, 3) = 20 labellings; those that cross all three mutual pairs: 2^3 = 8, so p ~ 0.4.
-    assert 0.2 < p < 0.6
-    p, cross = twin_pvalue(a, a + [0, 100], rng)
-    assert (p, cross) == (1.0, 0)
+    got = twin_pvalue(a, np.array([[0.0, 1], [10, 3], [25, 0]]))
+    assert closest_pairs(np.r_[a, [[0.0, 1], [10, 3], [25, 0]]]).tolist() == [[0, 3], [1, 4], [2, 5]]
+    assert (got["cross"], got["pairs"], got["rows"]) == (3, 3, 6) and got["p"] == pytest.approx(0.4)
+    assert got["expected"] == pytest.approx(3 * 0.4 + 1 * 0.6)        # P(1 joining pair) = 12 / 20
+    far = twin_pvalue(a, np.array([[0.0, 100], [0.5, 100], [0, 101]]))
+    assert far["cross"] == 1 and far["p"] == pytest.approx(1.0)       # 3 rows per group: one pair must join
     with pytest.raises(ValueError, match="two non-empty groups"):
-        twin_pvalue(a, np.zeros((0, 2)), rng)
+        twin_pvalue(a, np.zeros((0, 2)))
+
+
+@pytest.mark.parametrize("n_a, n_b", [(4, 4), (3, 5), (4, 3), (2, 7)])
+def test_the_cross_match_null_is_the_count_over_every_labelling(n_a, n_b):
+    """The exact null (Rosenbaum's formula; odd row counts with the left-over row labelled at random too) against
+    enumerating every labelling of the rows with the groups' sizes, for one fixed matching."""
+    rng = np.random.default_rng(n_a * 10 + n_b)
+    x = rng.standard_normal((n_a + n_b, 3))
+    pairs = closest_pairs(x)
+    counts = Counter()
+    for members in itertools.combinations(range(n_a + n_b), n_a):
+        in_a = np.zeros(n_a + n_b, bool)
+        in_a[list(members)] = True
+        counts[int((in_a[pairs[:, 0]] != in_a[pairs[:, 1]]).sum())] += 1
+    total = sum(counts.values())
+    for observed in range(len(pairs) + 1):
+        # twin_pvalue with the rows relabelled so that the first n_a are those of a labelling with this count
+        tail = sum(c for k, c in counts.items() if k >= observed) / total
+        members = next((m for m in itertools.combinations(range(n_a + n_b), n_a)
+                        if int((np.isin(pairs[:, 0], m) != np.isin(pairs[:, 1], m)).sum()) == observed), None)
+        if members is None:
+            continue
+        rest = [i for i in range(n_a + n_b) if i not in members]
+        got = twin_pvalue(x[list(members)], x[rest])
+        assert got["cross"] == observed and got["p"] == pytest.approx(tail, abs=1e-12)
 
 
 def test_twins_across_groups_pass_and_two_halves_of_one_cloud_do_not():
     rng = np.random.default_rng(4)
     first = _cloud(rng, 20, 32, spread=0.5)
-    p, cross = twin_pvalue(first, _unit(first + 0.05 * rng.standard_normal((20, 32))), rng)
-    assert cross == 40 and p == 1 / 200
+    got = twin_pvalue(first, _unit(first + 0.05 * rng.standard_normal((20, 32))))
+    assert got["cross"] == 20 and got["p"] == pytest.approx(2 ** 20 / math.comb(40, 20))
     false_twins = 0
     for seed in range(40):   # one cloud cut in two at random: the labels say nothing about who is alike
         rng = np.random.default_rng(200 + seed)
         cloud = _cloud(rng, 30, 32, spread=0.5)
-        false_twins += twin_pvalue(cloud[:15], cloud[15:], rng)[0] < 0.01
+        false_twins += twin_pvalue(cloud[:15], cloud[15:])["p"] < 0.01
     assert false_twins <= 1
 
 
@@ -312,7 +341,7 @@ def test_one_template_split_by_prompt_wording_is_not_reported(setup):
     for c in split:
         test = c["twin_tests"][0]
         assert c["unpaired"] == 2 and test["p"] >= test["level"] and test["rows"] == 20
-        assert test["expected"] == pytest.approx(2 * 10 * 10 / 19)
+        assert test["pairs"] == 10 and test["expected"] == pytest.approx(10 * 2 * 10 * 10 / (20 * 19))
 
 
 def test_of_three_groups_only_the_twinned_pair_is_kept_and_each_pair_tests_at_the_divided_level():
@@ -325,17 +354,17 @@ def test_of_three_groups_only_the_twinned_pair_is_kept_and_each_pair_tests_at_th
     labels = np.repeat([0, 1, 2], 16)
     outcome = _Outcome(Configuration(("prompt",), 1), GroupSplit(labels=labels, coherence_p=[0.001] * 3),
                        relevant=[0, 1, 2], relevance_p=[None] * 3)
-    _twin_tests(outcome, np.r_[first, twins, other], rng, alpha=0.01, draws=199, tried=2)
+    _twin_tests(outcome, np.r_[first, twins, other], alpha=0.01, tried=2)
     assert outcome.twinned == [0, 1] and outcome.unpaired == 1
     tests = {tuple(t["groups"]): t for t in outcome.twin_tests}
     assert list(tests) == [(0, 1), (0, 2), (1, 2)]
     assert all(t["level"] == pytest.approx(0.01 / 6) for t in tests.values())
-    assert tests[0, 1]["cross"] == 32 and tests[0, 1]["p"] == 1 / 1200     # (199 + 1) * 6 - 1 draws, none reached
+    assert tests[0, 1]["cross"] == 16 and tests[0, 1]["p"] == pytest.approx(2 ** 16 / math.comb(32, 16))
     assert tests[0, 2]["cross"] == 0 and tests[1, 2]["cross"] == 0
     assert outcome.summary()["twinned"] == 2 and outcome.summary()["unpaired"] == 1
     # Without a response side nothing is tested and every relevant group counts.
     untested = _Outcome(outcome.config, outcome.split, relevant=[0, 1, 2], relevance_p=[None] * 3)
-    _twin_tests(untested, None, rng, alpha=0.01, draws=199, tried=2)
+    _twin_tests(untested, None, alpha=0.01, tried=2)
     assert untested.twinned == [0, 1, 2] and untested.twin_tests == [] and untested.unpaired == 0
 
 
@@ -619,9 +648,9 @@ def test_a_group_that_is_just_the_rankings_continuation_is_not_reported(continue
     found, checked = competing_groups(att, res.ranking, test=test)
     assert checked["q0"]["relevance_null"].startswith("random rows (fallback): only 0 rows ranked below the 32")
     split = _relevant_pairs(checked["q0"])
-    assert [c["config"] for c in split] == ["prompt@1"]
-    assert split[0]["twinned"] == 0 and split[0]["unpaired"] == 2
-    assert split[0]["twin_tests"][0]["cross"] == 0 and split[0]["twin_tests"][0]["p"] == 1.0
+    assert "prompt@1" in [c["config"] for c in split]
+    assert all(c["twinned"] == 0 and c["unpaired"] == 2 for c in split)
+    assert all(c["twin_tests"][0]["cross"] == 0 and c["twin_tests"][0]["p"] == 1.0 for c in split)
     assert found == [] and checked["q0"]["reported"] is None
 
 
@@ -640,7 +669,9 @@ def test_two_groups_both_far_closer_than_the_continuation_are_reported(continued
     assert sorted(found.groups[1].rows) == sorted(rows["distractor"])
     assert all(g.relevance_p < found.level for g in found.groups)
     assert found.twins_tested and found.unpaired == 0
-    assert [(t["groups"], t["cross"]) for t in found.twin_tests] == [(["A", "B"], 32)]   # every row's twin
+    assert [(t["groups"], t["cross"], t["pairs"]) for t in found.twin_tests] == [(["A", "B"], 16, 16)]  # twins
+    assert "response twins across groups: A-B: 16 of the 16 closest response pairs join the two groups (chance " \
+           "8.3, p=0.000109)" in group_lines(found)[0]
 
 
 def test_a_ranking_of_nearly_the_whole_store_falls_back_to_random_rows_and_says_so(continued):
