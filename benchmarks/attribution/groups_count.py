@@ -10,8 +10,8 @@ per behaviour (``combine="mean"``), at the k of the benchmark's "groups per answ
 `bench.py` passes to `run_methods`) and at ``--k-small`` (20), with the competing-groups detection on (the
 library path, `provenance.attribution.groups`). Counted: queries with a report, queries where some
 configuration had two relevant groups (a report without the twin test: what was reported before it), and per
-report the groups' sizes and sources, the configuration (side and layer) that split them, the twin test (rows whose
-nearest response is in the other group, chance, p), the groups dropped by the relevance test (no closer to the
+report the groups' sizes and sources, the configuration (side and layer) that split them, the twin test (closest
+response pairs that join the two groups, chance, p), the groups dropped by the relevance test (no closer to the
 query than the ranking's continuation) and by the twin test (no response twins in another group), the relevance
 null used, and the detection's seconds. The
 extra cost of ranking deeper (groups on: ``k + min(k, 100)`` rows, `ranking_depth`) is measured against the same
@@ -112,8 +112,8 @@ def _relevant_split(record: dict) -> bool:
 
 
 def _twins_text(tests: list[dict]) -> str:
-    return "; ".join(f"{'-'.join(t['groups'])} {t['cross']}/{t['rows']} rows (chance {t['expected']:.1f}, "
-                     f"p {t['p']:.3g})" for t in tests)
+    return "; ".join(f"{'-'.join(t['groups'])} {t['cross']}/{t['pairs']} closest response pairs join them (chance "
+                     f"{t['expected']:.1f}, p {t['p']:.3g})" for t in tests)
 
 
 def _groups_text(groups: list[dict]) -> str:
@@ -199,8 +199,9 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str],
     if not dropped:
         lines.append("None.")
     for r, c in dropped:
-        tests = "; ".join(f"groups {'-'.join(map(str, t['groups']))}: {t['cross']}/{t['rows']} rows cross "
-                          f"(chance {t['expected']:.1f}), p {t['p']:.3g} vs level {t['level']:.3g}"
+        tests = "; ".join(f"groups {'-'.join(map(str, t['groups']))} ({t['rows']} rows): {t['cross']}/{t['pairs']} "
+                          f"closest response pairs join them (chance {t['expected']:.1f}), p {t['p']:.3g} vs level "
+                          f"{t['level']:.3g}"
                           for t in c.get("twin_tests", []))
         lines.append(f"- {r['task']} / {r['behaviour']} {COMBINES[r['combine']]} k={r['k']} {r['query']} "
                      f"{c['config']}: {tests or 'not tested'}")
