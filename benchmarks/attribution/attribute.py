@@ -342,8 +342,8 @@ def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> pd.Dat
 # states, the text baselines on prompt+response, and the grad-kernel with its default spec and two spec variants
 # (fixed before the kernel met the tasks it is scored on).
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
-METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "token-match",
-                  "token-match-each", "tfidf", "bm25", "grad-kernel",
+METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context",
+                  "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
 
@@ -379,6 +379,11 @@ def build_choice(choice: str):
         from provenance.attribution.joint import JointMethod
         return (JointMethod(DEFAULT_VARIANT, token_query="each", fusion="robust-z"),
                 f"joint-z {DEFAULT_VARIANT} + token match of each raised token, robust z-scores (default layers)")
+    if choice == "joint-context":
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod(DEFAULT_VARIANT, token_query="each", weighting="context"),
+                f"joint-context {DEFAULT_VARIANT} + token match of each raised token, weighted by the answer's "
+                "share of the gain (default layers)")
     if choice == "token-match":
         return TokenMatchMethod(None, None, None, "last", states="store"), TOKEN_MATCH_STORED
     if choice == "token-match-each":

@@ -23,6 +23,13 @@ on the one swapped word) counts no more than a method whose top rows barely clea
 answer words the behaviour differently); the robust z keeps how far out a row lies, in units of the method's own
 bulk, so each method weighs in by the separation it measures on this query. Nothing is fitted.
 
+``weighting="context"`` (``--method joint-context``, rank fusion) weighs the two rank z-scores per query instead of
+equally: token match by rho and the signature by 1 - rho, where rho is the share of the fine-tuning's gain on the
+answer that remains when its prompt is replaced by an empty one (`provenance.attribution.context_share`, which
+derives it). A behaviour the answer carries by itself (an entity swap) is found by its tokens; one that needs its
+prompt (a trigger, a request, a push-back) by the signature, which reads the prompt side. Per behaviour, rho is the
+mean over the cases. The explanation lists each case's rho (``token_share``).
+
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
 token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
@@ -37,6 +44,7 @@ import numpy as np
 from scipy.special import ndtri
 from scipy.stats import rankdata
 
+from provenance.attribution.context_share import context_share
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
@@ -49,28 +57,34 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["FUSIONS", "JointMethod", "stouffer_ranks", "stouffer_robust_z"]
+__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "robust_z", "stouffer_ranks", "stouffer_robust_z"]
 
 FUSIONS = ("ranks", "robust-z")
+WEIGHTINGS = ("equal", "context")
 # The Gaussian consistency factor of the median absolute deviation: 1 / Phi^-1(3/4).
 MAD_TO_SD = 1.0 / float(ndtri(0.75))
 
 
-def stouffer_ranks(*scores: np.ndarray) -> np.ndarray:
+def stouffer_ranks(*scores: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Stouffer's combination of rank p-values: each ``[Q, n]`` score matrix (higher is better) is ranked per row
     (ties share their mean rank), the rank turned into z = Phi^-1(1 - (r - 1/2) / n), and the z-scores summed over
-    the matrices and divided by the square root of their number.
+    the matrices and divided by the square root of their number; with ``weights`` (``[Q, matrices]``, >= 0, not all
+    0 in a row), the weighted form sum_i w_i z_i / sqrt(sum_i w_i^2), again standard normal under the null.
 
     Raises:
-        ValueError: No matrices, or matrices of different shapes.
+        ValueError: No matrices, matrices of different shapes, or weights of the wrong shape, negative or all 0.
     """
     shape = _shared_shape(scores)
     n = shape[1]
+    w = np.ones((shape[0], len(scores))) if weights is None else np.asarray(weights, np.float64)
+    if w.shape != (shape[0], len(scores)) or (w < 0).any() or not (w.sum(1) > 0).all():
+        raise ValueError(f"weights must be [queries, matrices] = {(shape[0], len(scores))}, >= 0 and not all 0 in "
+                         f"a row, got shape {w.shape}")
     total = np.zeros(shape, np.float64)
-    for s in scores:
+    for i, s in enumerate(scores):
         rank_best_first = rankdata(-np.asarray(s, np.float64), method="average", axis=1)
-        total += ndtri(1.0 - (rank_best_first - 0.5) / n)
-    return total / np.sqrt(len(scores))
+        total += w[:, i: i + 1] * ndtri(1.0 - (rank_best_first - 0.5) / n)
+    return total / np.sqrt((w ** 2).sum(1, keepdims=True))
 
 
 def robust_z(scores: np.ndarray) -> np.ndarray:
@@ -143,19 +157,26 @@ class JointMethod(AttributionMethod):
         token_query: Token match's query form: "pooled" or "each" (`TokenMatchMethod`'s ``query``).
         fusion: How the two methods combine: "ranks" (Stouffer on rank p-values) or "robust-z" (Stouffer on each
             method's robust z-scores; see the module doc).
+        weighting: "equal", or "context": token match weighted by the share of the answer's fine-tuning gain that
+            remains without its prompt, the signature by the rest (rank fusion only; see the module doc).
 
     Raises:
-        ValueError: An unknown ``token_query`` or ``fusion``.
+        ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, or ``weighting="context"`` with
+            ``fusion="robust-z"``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192,
-                 token_query: str = "pooled", fusion: str = "ranks"):
+                 token_query: str = "pooled", fusion: str = "ranks", weighting: str = "equal"):
         if token_query not in QUERY_FORMS:
             raise ValueError(f"token_query must be one of {QUERY_FORMS}, got {token_query!r}")
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
-        self.fusion = fusion
+        if weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+        if weighting == "context" and fusion != "ranks":
+            raise ValueError("weighting='context' weighs rank z-scores: use it with fusion='ranks'")
+        self.fusion, self.weighting = fusion, weighting
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.token_layer, self.epochs, self.base, self.token_query = token_layer, epochs, base, token_query
 
@@ -163,7 +184,8 @@ class JointMethod(AttributionMethod):
     def name(self) -> str:
         tokens = "token match" if self.token_query == "pooled" else "token match of each raised token"
         on = "ranks" if self.fusion == "ranks" else "robust z-scores"
-        return f"joint({self.signature.name} + {tokens}, Stouffer on {on})"
+        weighed = ", weighted by the answer's own share of the gain" if self.weighting == "context" else ""
+        return f"joint({self.signature.name} + {tokens}, Stouffer on {on}{weighed})"
 
     def _token_layer(self, att: Attributor) -> int:
         return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
@@ -197,13 +219,23 @@ class JointMethod(AttributionMethod):
             sig, tok = self.signature.rank_behaviour(att, test, n), tm.rank_behaviour(att, test, n)
         else:
             sig, tok = self.signature.rank(att, test, n), tm.rank(att, test, n)
-        combined = stouffer_ranks if self.fusion == "ranks" else stouffer_robust_z
-        joint = combined(_dense(sig, rows), _dense(tok, rows))
+        explanation = {"method": self.name, "reason": "signature and token match, each row's "
+                       f"{'rank p-values' if self.fusion == 'ranks' else 'robust z-scores'} combined by Stouffer's "
+                       "method", "token_layer": layer}
+        if self.weighting == "context":
+            share = context_share(att, test, layer, base=self.base)
+            share = share.mean(keepdims=True) if combine else share
+            joint = stouffer_ranks(_dense(sig, rows), _dense(tok, rows), weights=np.stack([1 - share, share], 1))
+            explanation["token_share"] = [round(float(r), 4) for r in share]
+            explanation["reason"] += (", token match weighted by the share of the answer's fine-tuning gain that "
+                                      "remains without its prompt (token_share), the signature by the rest")
+        elif self.fusion == "ranks":
+            joint = stouffer_ranks(_dense(sig, rows), _dense(tok, rows))
+        else:
+            joint = stouffer_robust_z(_dense(sig, rows), _dense(tok, rows))
         order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
         ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
-        return self._explained(ranking, {"method": self.name, "reason": "signature and token match, each row's "
-                                         f"{'rank p-values' if self.fusion == 'ranks' else 'robust z-scores'} "
-                                         "combined by Stouffer's method", "token_layer": layer})
+        return self._explained(ranking, explanation)
 
     def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:
         ranking.explanation = explanation
