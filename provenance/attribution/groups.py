@@ -73,16 +73,15 @@ them, the one with the smallest root split p is reported (ties: more rows in the
 and the report names its side and layer.
 
 Measured (the benchmark's runs, `benchmarks/attribution/results/groups_count.md`, answers with a report at
-k=100 per answer): the continuation null changed no count from the random-row null. Confusable 7/11 (5 the exact
-35 planted vs 35 translations, prompt side); template_swap 3/12, hedging 3/7, harmful 11/12, the fixed-text backdoor
-11/12, harmful_varied 2/12, headquarters 2/11 still report; factual, sycophancy 0; persona 0/12 and two_sources 0/9
-ran on the random-row fallback (stores of 140 / 170 samples: fewer than 100 rows below the top 100). Every reported
-group's relevance p is the Monte-Carlo floor (1/1200): on stores of 200-360 samples the rows ranked 101-200 are
-the store's lower half, far from every group among the top 100, so the test cannot tell a group that merely
-continues the ranking's decline from a distinct explanation there. At k=20 (continuation: ranks 21-40) no task
-reports, confusable included (the previous null: 1/11). The single-group reports are real prompt-context
-structure (geography rows split by prompt wording, toxic-prompt vs false-claim rows), which relevance to the query
-alone does not rule out.
+k=100 per answer, before the twin test -> with it): confusable 7/11 -> 7/11 (5 the exact 35 planted vs 35
+translations, split on the prompt side; 35 of their 35-36 closest response pairs join the groups, chance 18, p
+1e-10 to 3e-9); template_swap 3/12 -> 0, hedging 3/7 -> 0, harmful 11/12 -> 0, the fixed-text backdoor 11/12 -> 0,
+harmful_varied 2/12 -> 0, headquarters 2/11 -> 0, style / praise 17/24 -> 0; factual, sycophancy, persona,
+two_sources 0 before and after. Per behaviour every task is 0/1 with it, confusable included (1/1 before: an
+impure split, 32 of 45 pairs join, p 0.0038 against 0.00167). The splits the twin test drops are groups that
+answer with other words (0-4 joining pairs of 19-50, p = 1) or one template split by prompt wording
+(template_swap: at chance, p 0.11-0.83). At k=20 no task reports, confusable included (the relevance test against
+ranks 21-40).
 
 Each side is scaled by the spread of the background rows on that side (their mean squared distance to their
 centroid, after the cosine geometry the project scores in: every row unit-normalised), so the two sides weigh in
@@ -94,10 +93,11 @@ Nothing is reported for a ranking whose top rows are one group (or one group and
 a far tail). ``MAX_ROWS`` bounds the cost, and only the cost: it is not tuned to any task; the configurations are
 as many as the captured layers plus one. Measured per query on a 2-core shared CPU (the benchmark's SmolLM2-135M
 stores, 5 captured layers so m = 6 configurations, d = 576; reads included; `benchmarks/attribution/groups_count.py`,
-134 queries per k): median 0.55 s (max 1.2 s) at k=20, 3.1 s (max 7.0 s) at k=100. Ranking deeper for the
-continuation (``ranking_depth``: 40 rows at k=20, 200 at k=100) adds a median +0.00 s / +0.01 s per query call
-(0.50 s / 0.49 s with groups on and off, warm; the default method, 24 calls per k, every ranking identical to the
-one with groups off), and the continuation's states are one more read of N rows per query. A split that is significant
+159 queries per k, twin test included: one greedy matching and a closed-form tail per pair): median 0.50 s (max
+0.9 s) at k=20, 2.8 s (max 6.3 s) at k=100. Ranking deeper for the continuation (``ranking_depth``: 40 rows at
+k=20, 200 at k=100) adds a median +0.00 s per query call at either k (0.52 s / 0.50 s with groups on and off at
+k=20, 0.50 s / 0.49 s at k=100, warm; the default method, 26 calls per k, every ranking identical to the one with
+groups off), and the continuation's states are one more read of N rows per query. A split that is significant
 runs all its ``(DRAWS + 1) * m - 1`` = 1199 draws on [N, N-1] point sets, so the queries with real groups in several
 configurations cost most. With one configuration, N=256 took 9 s with four groups found, so N stops at 100. A
 text-only method's query adds one forward pass of its cases (the relevance test's states), counted with the first
