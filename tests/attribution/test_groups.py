@@ -1,5 +1,7 @@
-"""Competing groups (provenance.attribution.groups / group_stats): the tests on point sets with known clusters,
-group detection on constructed stores with known groups (two groups, one group, one group plus noise), the
+"""Competing groups (provenance.attribution.groups / group_stats): the tests on point sets with known clusters
+(the twin test's exact null against every labelling, by hand, and its level), group detection on constructed
+stores with known groups (two groups whose responses twin: reported; two prompt wordings of one template, and two
+groups answering with other words: not reported, counted as unpaired; one group; one group plus noise), the
 description (members, sources, n-grams, which ranks first), the validate files and command, and the CLI / --json /
 HTML output."""
 from __future__ import annotations
