@@ -114,11 +114,14 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_two_sources --scenario two_sources --results benchmarks/attribution/results/attribution_results_two_sources.md
 	# Issue 19's default candidates, each committed with its decision rule before it was scored (README.md):
 	# `contrastive` and `joint` with the cheap path on every run, then the rule's verdict (results/default_choice.md).
-	# `joint-each` (third) and token match's per-token query beside it; then the groups count and the candidates' cost
-	# as a ratio to LoRA-gradient, each in one process.
+	# `joint-each` (third) and token match's per-token query beside it; then the fourth and fifth candidates, the
+	# rule's verdict, the groups count and the candidates' cost as a ratio to LoRA-gradient, each in one process.
 	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods contrastive joint joint-each token-match-each --results benchmarks/attribution/results/attribution_results_$$t.md; done
 	for t in bench style factual harmful_varied harmful_factual overrefusal sycophancy hedging approximation headquarters; do $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused joint joint-each token-match-each bm25 contrastive --results benchmarks/attribution/results/scored_$$t.md; done
-	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each --out benchmarks/attribution/results/default_choice.md
+	# `joint-z` (fourth) and `joint-context` (fifth), each committed before it was scored.
+	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-z joint-context --results benchmarks/attribution/results/attribution_results_$$t.md; done
+	for t in bench style factual harmful_varied harmful_factual sycophancy hedging approximation headquarters; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-z joint-context --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each joint-z joint-context --out benchmarks/attribution/results/default_choice.md
 	$(PY) -m benchmarks.attribution.groups_count --out benchmarks/attribution/results/groups_count.md --json benchmarks/attribution/results/groups_count.json
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --out benchmarks/attribution/results/candidate_cost.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
