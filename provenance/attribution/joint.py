@@ -1,4 +1,4 @@
-"""`JointMethod`: the signature and token match as two lines of evidence, combined by Stouffer's method on ranks.
+"""`JointMethod`: the signature and token match as two lines of evidence, combined by Stouffer's method.
 
 The signature (``h_fused``: the prompt side at the last prompt position and the response mean) reads whole
 sequences; token match reads the response tokens the fine-tuning raised. Each fails where the other holds, measured
@@ -222,20 +222,23 @@ class JointMethod(AttributionMethod):
         explanation = {"method": self.name, "reason": "signature and token match, each row's "
                        f"{'rank p-values' if self.fusion == 'ranks' else 'robust z-scores'} combined by Stouffer's "
                        "method", "token_layer": layer}
-        if self.weighting == "context":
-            share = context_share(att, test, layer, base=self.base)
-            share = share.mean(keepdims=True) if combine else share
-            joint = stouffer_ranks(_dense(sig, rows), _dense(tok, rows), weights=np.stack([1 - share, share], 1))
-            explanation["token_share"] = [round(float(r), 4) for r in share]
-            explanation["reason"] += (", token match weighted by the share of the answer's fine-tuning gain that "
-                                      "remains without its prompt (token_share), the signature by the rest")
-        elif self.fusion == "ranks":
-            joint = stouffer_ranks(_dense(sig, rows), _dense(tok, rows))
-        else:
-            joint = stouffer_robust_z(_dense(sig, rows), _dense(tok, rows))
+        joint = self._combined(att, test, layer, _dense(sig, rows), _dense(tok, rows), combine, explanation)
         order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
         ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
         return self._explained(ranking, explanation)
+
+    def _combined(self, att: Attributor, test: TestSignatures, layer: int, sig: np.ndarray, tok: np.ndarray,
+                  combine: bool, explanation: dict) -> np.ndarray:
+        """``[Q, rows]`` joint scores of the two methods' dense scores, by ``fusion`` and ``weighting``; the context
+        weighting adds each query's token share to ``explanation``."""
+        if self.weighting == "context":
+            share = context_share(att, test, layer, base=self.base)
+            share = share.mean(keepdims=True) if combine else share
+            explanation["token_share"] = [round(float(r), 4) for r in share]
+            explanation["reason"] += (", token match weighted by the share of the answer's fine-tuning gain that "
+                                      "remains without its prompt (token_share), the signature by the rest")
+            return stouffer_ranks(sig, tok, weights=np.stack([1 - share, share], 1))
+        return stouffer_ranks(sig, tok) if self.fusion == "ranks" else stouffer_robust_z(sig, tok)
 
     def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:
         ranking.explanation = explanation
