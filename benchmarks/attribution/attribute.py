@@ -342,7 +342,7 @@ def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> pd.Dat
 # states, the text baselines on prompt+response, and the grad-kernel with its default spec and two spec variants
 # (fixed before the kernel met the tasks it is scored on).
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
-METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context",
+METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
                   "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
@@ -379,6 +379,10 @@ def build_choice(choice: str):
         from provenance.attribution.joint import JointMethod
         return (JointMethod(DEFAULT_VARIANT, token_query="each", fusion="robust-z"),
                 f"joint-z {DEFAULT_VARIANT} + token match of each raised token, robust z-scores (default layers)")
+    if choice == "joint-both":
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod(DEFAULT_VARIANT, token_query="each", fusion="both"),
+                f"joint-both {DEFAULT_VARIANT} + token match of each raised token, the weaker rank z (default layers)")
     if choice == "joint-context":
         from provenance.attribution.joint import JointMethod
         return (JointMethod(DEFAULT_VARIANT, token_query="each", weighting="context"),

@@ -22,6 +22,7 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
           "joint": "joint h_fused + token match (default layers)",
           "joint-each": "joint-each h_fused + token match of each raised token (default layers)",
           "joint-z": "joint-z h_fused + token match of each raised token, robust z-scores (default layers)",
+          "joint-both": "joint-both h_fused + token match of each raised token, the weaker rank z (default layers)",
           "joint-context": "joint-context h_fused + token match of each raised token, weighted by the answer's "
                            "share of the gain (default layers)",
           "contrastive": "contrastive h_fused (default layer)"}

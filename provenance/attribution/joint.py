@@ -23,6 +23,14 @@ on the one swapped word) counts no more than a method whose top rows barely clea
 answer words the behaviour differently); the robust z keeps how far out a row lies, in units of the method's own
 bulk, so each method weighs in by the separation it measures on this query. Nothing is fitted.
 
+``fusion="both"`` (``--method joint-both``) asks for both lines at once instead of either: a row's score is the
+weaker of its two rank z-scores, min(z_signature, z_token) (rows whose weaker z ties are ordered by the Stouffer
+sum). The Stouffer sum lets one line carry a row the other only mildly supports; where a query's answer carries two
+fine-tuned patterns (a compliment taught by the planted rows and a story ending taught by another source), token
+match ranks the other source's rows high on the shared ending and the sum lifts them. The minimum is the
+intersection-union combination: a row counts as far as *both* the answer's raised tokens and the whole sequence
+(prompt side included) point to it. Nothing is fitted.
+
 ``weighting="context"`` (``--method joint-context``, rank fusion) weighs the two rank z-scores per query instead of
 equally: token match by rho and the signature by 1 - rho, where rho is the share of the fine-tuning's gain on the
 answer that remains when its prompt is replaced by an empty one (`provenance.attribution.context_share`, which
@@ -57,10 +65,14 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "robust_z", "stouffer_ranks", "stouffer_robust_z"]
+__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "rank_z", "robust_z", "stouffer_ranks",
+           "stouffer_robust_z"]
 
-FUSIONS = ("ranks", "robust-z")
+FUSIONS = ("ranks", "robust-z", "both")
 WEIGHTINGS = ("equal", "context")
+COMBINED_BY = {"ranks": "each row's rank p-values combined by Stouffer's method",
+               "robust-z": "each row's robust z-scores combined by Stouffer's method",
+               "both": "each row scored by the weaker of its two rank z-scores (both must support it)"}
 # The Gaussian consistency factor of the median absolute deviation: 1 / Phi^-1(3/4).
 MAD_TO_SD = 1.0 / float(ndtri(0.75))
 
@@ -75,16 +87,35 @@ def stouffer_ranks(*scores: np.ndarray, weights: np.ndarray | None = None) -> np
         ValueError: No matrices, matrices of different shapes, or weights of the wrong shape, negative or all 0.
     """
     shape = _shared_shape(scores)
-    n = shape[1]
     w = np.ones((shape[0], len(scores))) if weights is None else np.asarray(weights, np.float64)
     if w.shape != (shape[0], len(scores)) or (w < 0).any() or not (w.sum(1) > 0).all():
         raise ValueError(f"weights must be [queries, matrices] = {(shape[0], len(scores))}, >= 0 and not all 0 in "
                          f"a row, got shape {w.shape}")
     total = np.zeros(shape, np.float64)
     for i, s in enumerate(scores):
-        rank_best_first = rankdata(-np.asarray(s, np.float64), method="average", axis=1)
-        total += w[:, i: i + 1] * ndtri(1.0 - (rank_best_first - 0.5) / n)
+        total += w[:, i: i + 1] * rank_z(s)
     return total / np.sqrt((w ** 2).sum(1, keepdims=True))
+
+
+def rank_z(scores: np.ndarray) -> np.ndarray:
+    """Each row of a ``[Q, n]`` score matrix (higher is better) as rank z-scores: rank r best first (ties share
+    their mean rank), z = Phi^-1(1 - (r - 1/2) / n)."""
+    s = np.asarray(scores, np.float64)
+    return ndtri(1.0 - (rankdata(-s, method="average", axis=1) - 0.5) / s.shape[1])
+
+
+def conjunction_ranks(*scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The conjunction of rank evidence: per row, the weakest of its rank z-scores over the matrices (``[Q, n]``
+    each, higher is better), and, to order rows whose weakest z ties, their Stouffer sum (`stouffer_ranks`).
+
+    Returns:
+        (weakest z, Stouffer sum), both ``[Q, n]``.
+
+    Raises:
+        ValueError: No matrices, or matrices of different shapes.
+    """
+    _shared_shape(scores)
+    return np.min([rank_z(s) for s in scores], axis=0), stouffer_ranks(*scores)
 
 
 def robust_z(scores: np.ndarray) -> np.ndarray:
@@ -155,13 +186,21 @@ class JointMethod(AttributionMethod):
         base: The model before fine-tuning (default: the PEFT model with its adapters disabled).
         chunk_rows: Rows per streamed block of the signature's scores.
         token_query: Token match's query form: "pooled" or "each" (`TokenMatchMethod`'s ``query``).
-        fusion: How the two methods combine: "ranks" (Stouffer on rank p-values) or "robust-z" (Stouffer on each
-            method's robust z-scores; see the module doc).
+        fusion: How the two methods combine: "ranks" (Stouffer on rank p-values), "robust-z" (Stouffer on each
+            method's robust z-scores) or "both" (the weaker of the two rank z-scores; see the module doc).
         weighting: "equal", or "context": token match weighted by the share of the answer's fine-tuning gain that
             remains without its prompt, the signature by the rest (rank fusion only; see the module doc).
 
     Raises:
-        ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, or ``weighting="context"`` with
+        ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, or ``fusion="both"`` (``--method joint-both``) asks for both lines at once instead of either: a row's score is the
+weaker of its two rank z-scores, min(z_signature, z_token) (rows whose weaker z ties are ordered by the Stouffer
+sum). The Stouffer sum lets one line carry a row the other only mildly supports; where a query's answer carries two
+fine-tuned patterns (a compliment taught by the planted rows and a story ending taught by another source), token
+match ranks the other source's rows high on the shared ending and the sum lifts them. The minimum is the
+intersection-union combination: a row counts as far as *both* the answer's raised tokens and the whole sequence
+(prompt side included) point to it. Nothing is fitted.
+
+``weighting="context"`` with
             ``fusion="robust-z"``.
     """
 
@@ -183,9 +222,10 @@ class JointMethod(AttributionMethod):
     @property
     def name(self) -> str:
         tokens = "token match" if self.token_query == "pooled" else "token match of each raised token"
-        on = "ranks" if self.fusion == "ranks" else "robust z-scores"
+        on = {"ranks": "Stouffer on ranks", "robust-z": "Stouffer on robust z-scores",
+              "both": "the weaker rank z-score"}[self.fusion]
         weighed = ", weighted by the answer's own share of the gain" if self.weighting == "context" else ""
-        return f"joint({self.signature.name} + {tokens}, Stouffer on {on}{weighed})"
+        return f"joint({self.signature.name} + {tokens}, {on}{weighed})"
 
     def _token_layer(self, att: Attributor) -> int:
         return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
@@ -219,11 +259,15 @@ class JointMethod(AttributionMethod):
             sig, tok = self.signature.rank_behaviour(att, test, n), tm.rank_behaviour(att, test, n)
         else:
             sig, tok = self.signature.rank(att, test, n), tm.rank(att, test, n)
-        explanation = {"method": self.name, "reason": "signature and token match, each row's "
-                       f"{'rank p-values' if self.fusion == 'ranks' else 'robust z-scores'} combined by Stouffer's "
-                       "method", "token_layer": layer}
-        joint = self._combined(att, test, layer, _dense(sig, rows), _dense(tok, rows), combine, explanation)
-        order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
+        explanation = {"method": self.name, "reason": f"signature and token match, {COMBINED_BY[self.fusion]}",
+                       "token_layer": layer}
+        sig, tok = _dense(sig, rows), _dense(tok, rows)
+        if self.fusion == "both":
+            joint, tie = conjunction_ranks(sig, tok)
+            order = np.lexsort((-tie, -joint), axis=1)[:, :k]
+        else:
+            joint = self._combined(att, test, layer, sig, tok, combine, explanation)
+            order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
         ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
         return self._explained(ranking, explanation)
 

@@ -18,6 +18,8 @@ Built-in names:
   the token layer);
 * ``joint-each``: `JointMethod` with token match's ``query="each"`` (each raised answer token matched on its own);
 * ``joint-z``: ``joint-each`` with the two methods' robust z-scores combined instead of their ranks;
+* ``joint-both``: ``joint-each`` with each row scored by the weaker of its two rank z-scores (both lines must
+  support it) instead of their Stouffer sum;
 * ``joint-context``: ``joint-each`` with token match weighted by the share of the answer's fine-tuning gain that
   remains without its prompt, the signature by the rest (`provenance.attribution.context_share`);
 * ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
@@ -275,6 +277,10 @@ register_method("joint-z", lambda o: JointMethod(_signature(o), None, o.layer, o
                                                  token_query="each", fusion="robust-z"),
                 options=("signature", "layer", "epochs", "chunk_rows", "base"),
                 summary="joint-each, the two methods' robust z-scores combined instead of their ranks")
+register_method("joint-both", lambda o: JointMethod(_signature(o), None, o.layer, o.epochs, o.base, o.chunk_rows,
+                                                    token_query="each", fusion="both"),
+                options=("signature", "layer", "epochs", "chunk_rows", "base"),
+                summary="joint-each, each row scored by the weaker of its two rank z-scores (both must support it)")
 register_method("joint-context", lambda o: JointMethod(_signature(o), None, o.layer, o.epochs, o.base, o.chunk_rows,
                                                        token_query="each", weighting="context"),
                 options=("signature", "layer", "epochs", "chunk_rows", "base"),

@@ -7,7 +7,9 @@ from scipy.stats import norm
 
 from attribution_helpers import tuned_and_base
 from provenance.attribution import SignatureMethod, TestCase
-from provenance.attribution.joint import JointMethod, robust_z, stouffer_ranks, stouffer_robust_z
+from provenance.attribution.joint import (
+    JointMethod, conjunction_ranks, robust_z, stouffer_ranks, stouffer_robust_z,
+)
 from provenance.attribution.registry import MethodOptions, build_method
 from provenance.attribution.token_match import TokenMatchMethod
 
@@ -49,6 +51,19 @@ def test_stouffer_of_robust_z_by_hand():
         stouffer_robust_z()
 
 
+def test_conjunction_of_ranks_by_hand():
+    a = np.array([[0.9, 0.1, 0.5, 0.3]])        # ranks 1, 4, 2, 3
+    b = np.array([[10.0, 30.0, 20.0, 0.0]])     # ranks 3, 1, 2, 4
+    z = lambda r: norm.ppf(1 - (np.asarray(r, float) - 0.5) / 4)   # noqa: E731
+    weakest, tie = conjunction_ranks(a, b)
+    np.testing.assert_allclose(weakest, [z([3, 4, 2, 4])], rtol=1e-12)
+    np.testing.assert_allclose(tie, stouffer_ranks(a, b), rtol=1e-12)
+    # Row 2 (ranks 2, 2) is the one both support: first, though the Stouffer sum puts row 0 (ranks 1, 3) above it.
+    assert np.argmax(weakest[0]) == 2 and tie[0, 0] > tie[0, 2]
+    with pytest.raises(ValueError, match="share one"):
+        conjunction_ranks(a, b[:, :3])
+
+
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     att, base, records = tuned_and_base(tmp_path_factory.mktemp("joint") / "s.zarr", 12, [2, LAYER],
@@ -68,7 +83,8 @@ def dense(scores, rows, n):
 
 @pytest.mark.parametrize("combine,token_query,fusion", [(False, "pooled", "ranks"), (True, "pooled", "ranks"),
                                                         (False, "each", "ranks"), (True, "each", "ranks"),
-                                                        (False, "each", "robust-z"), (True, "each", "robust-z")])
+                                                        (False, "each", "robust-z"), (True, "each", "robust-z"),
+                                                        (False, "each", "both"), (True, "each", "both")])
 def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query, fusion):
     att, base, cases = setup
     n = len(att.store)
@@ -79,12 +95,15 @@ def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query, fusi
         s, t = sig.top_k_combined(att, test, n), tm.top_k_combined(att, test, n)
     else:
         s, t = sig.top_k(att, test, n), tm.top_k(att, test, n)
-    combined = stouffer_ranks if fusion == "ranks" else stouffer_robust_z
+    combined = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z,
+                "both": lambda *m: conjunction_ranks(*m)[0]}[fusion]
     want = combined(dense(*s, n), dense(*t, n))
+    tie = stouffer_ranks(dense(*s, n), dense(*t, n))
     method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, token_query=token_query, fusion=fusion)
     got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
     for q in range(got.rows.shape[0]):
-        order = np.argsort(-want[q], kind="stable")[:5]
+        # The conjunction orders rows whose weaker z ties by their Stouffer sum; the sums' own order is plain.
+        order = (np.lexsort((-tie[q], -want[q])) if fusion == "both" else np.argsort(-want[q], kind="stable"))[:5]
         np.testing.assert_array_equal(got.rows[q], order)
         np.testing.assert_allclose(got.scores[q], want[q, order], rtol=1e-5)
     assert got.explanation["token_layer"] == TOKEN_LAYER
@@ -114,6 +133,14 @@ def test_joint_each_is_registered_and_bad_token_query_refused():
     assert "each raised token" in method.name
     with pytest.raises(ValueError, match="token_query must be one of"):
         JointMethod(token_query="mean")
+
+
+def test_joint_both_is_registered():
+    method = build_method("joint-both", MethodOptions(layer=TOKEN_LAYER))
+    assert isinstance(method, JointMethod) and (method.token_query, method.fusion) == ("each", "both")
+    assert "weaker rank z-score" in method.name
+    with pytest.raises(ValueError, match="use it with fusion='ranks'"):
+        JointMethod(weighting="context", fusion="both")
 
 
 def test_joint_z_is_registered_and_bad_fusion_refused():
