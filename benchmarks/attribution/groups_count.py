@@ -14,8 +14,11 @@ report the groups' sizes and sources, the configuration (side and layer) that sp
 response pairs that join the two groups, chance, p), the groups dropped by the relevance test (no closer to the
 query than the ranking's continuation) and by the twin test (no response twins in another group), the relevance
 null used, and the detection's seconds. The
-extra cost of ranking deeper (groups on: ``k + min(k, 100)`` rows, `ranking_depth`) is measured against the same
-query with groups off, whose ranking is checked identical. Behaviours without a generation that shows them (a run
+detection examines the top 100 rows whatever k (`provenance.attribution.groups`: fewer can never let two groups
+of twins pass at k=20), so its outcome at k=20 must equal its outcome at k=100 (checked per query). The extra cost
+of ranking deeper (groups on: ``max(k, 200)`` rows, `ranking_depth`) is measured against the same query with
+groups off, whose ranking is checked identical. ``--before JSON`` adds a table comparing with the records of an
+earlier run (its reports per task and k, and its detection cost). Behaviours without a generation that shows them (a run
 without sampled generations) are listed, not counted. The goal (issue 19): a report on the confusable task, none on
 single-group tasks.
 """
@@ -34,6 +37,7 @@ import numpy as np
 from benchmarks.attribution.attribute import behaviour_cases
 from benchmarks.attribution.render import recompute_rates
 from benchmarks.attribution.state import attributor_of
+from provenance.attribution.groups import MAX_ROWS, competing_groups
 
 TASKS = ("persona", "confusable", "template_swap", "two_sources", "factual", "harmful_factual", "sycophancy",
          "hedging", "style", "bench", "harmful_varied", "headquarters", "approximation")
@@ -70,6 +74,18 @@ def count_run(out: Path, ks: list[int], limit: int | None = None, no_cases: list
                 warm = att.query(test, method=method, k=k, snippet_chars=0, combine=combine, groups=False)
                 identical = bool(res.ranking.equals(plain.ranking)) and bool(warm.ranking.equals(plain.ranking))
                 by_query = {g.query: g for g in res.groups}
+                # The detection as it was before it examined 100 rows at every k (the top min(k, 100) rows, the
+                # continuation below them from a ranking 2k deep), on the same queries in the same process: the
+                # before of the count and of the cost.
+                old = {}
+                if k < MAX_ROWS:
+                    deep = att.query(test, method=method, k=2 * k, snippet_chars=0, combine=combine, groups=False)
+                    t0 = time.perf_counter()
+                    old_found, old_checked = competing_groups(
+                        att, res.ranking, test=test, combine=combine, layer=needs.layers[0] if needs.layers else None,
+                        max_rows=k, deeper=deep.ranking)
+                    old = {"found": {g.query for g in old_found}, "checked": old_checked,
+                           "seconds": time.perf_counter() - t0}
                 for query, check in res.checks["groups"].items():
                     found = by_query.get(query)
                     records.append({
@@ -81,11 +97,15 @@ def count_run(out: Path, ks: list[int], limit: int | None = None, no_cases: list
                         "by_config": check.get("by_config", []), "level": check.get("level"),
                         "seconds": check["seconds"], "query_seconds": res.seconds, "test_seconds": test_seconds,
                         "plain_query_seconds": warm.seconds, "depth": check.get("depth"), "identical": identical,
+                        "examined": check.get("rows"), "shown": check.get("shown"),
+                        "old_reported": (query in old["found"]) if old else None,
+                        "old_seconds": old["checked"].get(query, {}).get("seconds") if old else None,
                         "relevance_null": check.get("relevance_null"),
                         "groups": [] if found is None else [
                             {"label": g.label, "size": g.size, "sources": g.sources, "best_rank": g.best_rank,
                              "mean_score": round(g.mean_score, 4), "relevance_p": g.relevance_p,
-                             "planted": sum(str(s) in culprits for s in g.sample_ids)} for g in found.groups],
+                             "planted": sum(str(s) in culprits for s in g.sample_ids),
+                             "worst_rank": max(g.ranks)} for g in found.groups],
                         "twin_tests": [] if found is None else found.twin_tests})
                 n_rep = sum(r["reported"] for r in records[-len(res.checks["groups"]):])
                 print(f"{out.name} {behaviour} {COMBINES[combine]} k={k} [{res.method}]: report on "
@@ -122,7 +142,40 @@ def _groups_text(groups: list[dict]) -> str:
                      for g in groups)
 
 
-def render(records: list[dict], command: str, ks: list[int], skipped: list[str], no_cases: list[str] = ()) -> str:
+def _report_key(r: dict) -> tuple:
+    """What a query's report says, for comparing two k: reported or not, the configuration, the groups' rows."""
+    return r["reported"], r["config"], tuple((g["size"], tuple(sorted(g["sources"].items()))) for g in r["groups"])
+
+
+def _before_after(records: list[dict], before: list[dict], ks: list[int], before_name: str) -> list[str]:
+    """Reports per task, mode and k in ``before`` and now, and the detection cost per k in both."""
+    lines = ["", f"## Before / after ({before_name} -> this run)", "",
+             "Reports / queries per task, mode and k before and now (the detection examined min(k, 100) rows before, "
+             "100 rows now at every k).", ""]
+    head = " | ".join(f"{COMBINES[c]} k={k}" for c in COMBINES for k in ks)
+    lines += [f"| task | behaviour | {head} |", "|" + "---|" * (2 + len(ks) * len(COMBINES))]
+    for task, behaviour in dict.fromkeys((r["task"], r["behaviour"]) for r in records):
+        cells = []
+        for c in COMBINES:
+            for k in ks:
+                def cell(recs):
+                    sel = [r for r in recs if (r["task"], r["behaviour"], r["combine"], r["k"]) == (task, behaviour, c, k)]
+                    return f"{sum(r['reported'] for r in sel)}/{len(sel)}" if sel else "-"
+                cells.append(f"{cell(before)} -> {cell(records)}")
+        lines.append(f"| {task} | {behaviour} | {' | '.join(cells)} |")
+    tasks = {r["task"] for r in records}
+    lines += ["", "Detection seconds per query (median / max) over the same tasks, before -> now:", ""]
+    for k in ks:
+        b = [r["seconds"] for r in before if r["k"] == k and r["task"] in tasks]
+        a = [r["seconds"] for r in records if r["k"] == k]
+        if a and b:
+            lines.append(f"- k={k}: {np.median(b):.2f} / {max(b):.2f} s -> {np.median(a):.2f} / {max(a):.2f} s "
+                         f"({len(b)} -> {len(a)} queries)")
+    return lines
+
+
+def render(records: list[dict], command: str, ks: list[int], skipped: list[str], no_cases: list[str] = (),
+           before: list[dict] | None = None, before_name: str = "") -> str:
     """The results as Markdown: the count per task, mode and k, then every report."""
     lines = ["# Competing-groups report: how often it appears (issue 19 item 2)", "",
              f"Machine: {platform.node()} ({platform.processor() or platform.machine()}, 2-core shared Xeon, "
@@ -178,6 +231,28 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str],
             same = sum(r["identical"] for r in calls)
             lines.append(f"| {k} | {depth:.0f} | {np.median(sec):.2f} | {max(sec):.2f} | {np.median(on):.2f} | "
                          f"{np.median(off):.2f} | {np.median(extra):+.2f} | {same}/{len(calls)} calls | {len(sec)} |")
+    pairs = _by(records, ("task", "behaviour", "combine", "query"))
+    same = [len({_report_key(r) for r in sel}) == 1 for sel in pairs.values() if len(sel) == len(ks)]
+    examined = sorted({r.get("examined") for r in records if r.get("examined") is not None})
+    lines += ["", f"Examined rows per query: {', '.join(map(str, examined))}. Reports identical at every k "
+              f"(reported or not, configuration, groups' sizes and sources): {sum(same)}/{len(same)} queries."]
+    old = [r for r in records if r.get("old_reported") is not None]
+    if old:
+        lines += ["", "## Before / after in this run (k below 100: the detection as before, on the top k rows, against "
+                  "it now, on the top 100; same queries, same process)", "",
+                  "| task | behaviour | mode | k | reports before -> now | detection s before (median / max) | now |",
+                  "|---|---|---|---|---|---|---|"]
+        for (task, behaviour, combine, k), sel in _by(old, ("task", "behaviour", "combine", "k")).items():
+            b, a = [r["old_seconds"] for r in sel], [r["seconds"] for r in sel]
+            lines.append(f"| {task} | {behaviour} | {COMBINES[combine]} | {k} | {sum(r['old_reported'] for r in sel)}/"
+                         f"{len(sel)} -> {sum(r['reported'] for r in sel)}/{len(sel)} | {np.median(b):.2f} / "
+                         f"{max(b):.2f} | {np.median(a):.2f} / {max(a):.2f} |")
+        b, a = [r["old_seconds"] for r in old], [r["seconds"] for r in old]
+        lines.append(f"| all | | | | {sum(r['old_reported'] for r in old)}/{len(old)} -> "
+                     f"{sum(r['reported'] for r in old)}/{len(old)} | {np.median(b):.2f} / {max(b):.2f} | "
+                     f"{np.median(a):.2f} / {max(a):.2f} |")
+    if before is not None:
+        lines += _before_after(records, before, ks, before_name)
     lines += ["", "Relevance null per task and k (queries): the continuation (the rows ranked just below the examined "
               "ones), or random rows where fewer rows than the examined lie below them (a small store).", ""]
     for (task, k), sel in _by(records, ("task", "k")).items():
@@ -190,8 +265,10 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str],
     if not reports:
         lines.append("None.")
     for r in reports:
+        deepest = max((g.get("worst_rank", 0) for g in r["groups"]), default=0)
+        beyond = f"; rows down to rank {deepest}, below the {r['k']} shown" if deepest > r["k"] else ""
         lines.append(f"- {r['task']} / {r['behaviour']} {COMBINES[r['combine']]} k={r['k']} {r['query']}: split on "
-                     f"{r['config']} (level {r['level']:.3g}, null: {r.get('relevance_null')}); "
+                     f"{r['config']} (level {r['level']:.3g}, null: {r.get('relevance_null')}{beyond}); "
                      f"{_groups_text(r['groups'])}; twins: {_twins_text(r.get('twin_tests', []))}; groups dropped "
                      f"as no closer than the null {r['irrelevant']}, as unpaired {r.get('unpaired', 0)}")
     lines += ["", "## Every split the twin test dropped (two or more relevant groups, no report)", ""]
@@ -220,15 +297,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--render", default=None, metavar="JSON",
                     help="only re-render --out from the records a run wrote with --json (no queries)")
     ap.add_argument("--command", default=None, help="with --render: the command that produced the records")
+    ap.add_argument("--before", default=None, metavar="JSON",
+                    help="records of an earlier run (--json) to compare with: reports per task and k, detection cost")
+    ap.add_argument("--before-name", default="the earlier run", help="how the report names --before")
     ap.add_argument("--no-cases", nargs="*", default=[], metavar="TASK/BEHAVIOUR",
                     help="with --render: the behaviours the run found no query for (it printed them)")
     args = ap.parse_args(argv)
+    before = json.loads(Path(args.before).read_text()) if args.before else None
     if args.render:
         records = json.loads(Path(args.render).read_text())
         done = {r["task"] for r in records} | {n.split("/")[0].strip() for n in args.no_cases}
         skipped = [t for t in args.tasks if t not in done]
         Path(args.out).write_text(render(records, args.command or "(not recorded)", [args.k, args.k_small], skipped,
-                                         args.no_cases))
+                                         args.no_cases, before, args.before_name))
         print(f"wrote {args.out}")
         return
     import torch
@@ -243,7 +324,8 @@ def main(argv: list[str] | None = None) -> None:
             continue
         records += count_run(out, ks, args.limit, no_cases)
         Path(args.out).write_text(render(records, " ".join(["python -m benchmarks.attribution.groups_count",
-                                                            *sys.argv[1:]]), ks, skipped, no_cases))
+                                                            *sys.argv[1:]]), ks, skipped, no_cases,
+                                         before, args.before_name))
         if args.json:
             Path(args.json).write_text(json.dumps(records, indent=1, default=str))
     print(f"wrote {args.out}")

@@ -207,9 +207,11 @@ class Attributor:
             combine: "none" (one ranking per case) or "mean" (one ranking of the behaviour the cases show: each
                 row's mean score; query name "behaviour").
             groups: Look for competing groups among each ranking's top rows (`provenance.attribution.groups`).
-                The method then ranks deeper than ``k`` (`ranking_depth`: ``k`` plus the rows examined, at most
-                100) so that the rows just below the examined ones are the relevance test's null; the result holds
-                exactly the top ``k`` (the same ranking as with ``groups=False``). Reads the top rows' stored sides
+                The detection examines the top 100 rows whatever ``k`` (fewer can miss two competing groups, and
+                the report must not depend on ``k``), so the method ranks ``max(k, 200)`` rows deep
+                (`ranking_depth`; the rows below the examined ones are the relevance test's null); the result
+                holds exactly the top ``k`` (the same ranking as with ``groups=False``), and a group's rows may
+                rank below it (the report says so). Reads the top rows' stored sides
                 at every captured layer, the continuation's and a background sample; a text-only method's cases get
                 one forward pass for the relevance test. Measured cost in the groups module doc.
             lexical_floor: Compare each ranking with a text baseline and warn on a sharp disagreement
@@ -237,6 +239,7 @@ class Attributor:
         else:
             test = self.signatures(cases, needs.layers, needs.case_token_layers) if needs.layers else self.text_only(cases)
         # With groups on, the method ranks deeper and the user gets its top k; the rows below feed the detection.
+        groups_at = needs.layers[0] if needs.layers else None
         depth = ranking_depth(k, len(self.store)) if groups else k
         deep = method.rank(self, test, depth) if combine == "none" else method.rank_behaviour(self, test, depth)
         ranking = _head(deep, k)
@@ -252,13 +255,13 @@ class Attributor:
                                    seconds=seconds, scores=ranking.scores, rows=ranking.rows, wording=wording,
                                    explanation=dict(ranking.explanation))
         if groups:
-            deeper = None
-            if deep is not ranking:      # the continuation's rows, described like the ranking (no text needed)
+            deeper, deep_info = None, row_info
+            if deep is not ranking:      # the examined and continuation rows, described like the ranking (no text)
+                deep_info = method.row_table(self, deep.rows)
                 deeper = self.describe(test, deep.scores, deep.rows, snippet_chars=0, aggregated=deep.epochs_averaged,
-                                       names=names, table=method.row_table(self, deep.rows))
+                                       names=names, table=deep_info)
             result.groups, result.checks["groups"] = competing_groups(
-                self, table, test=test, combine=combine, layer=needs.layers[0] if needs.layers else None,
-                row_info=row_info, deeper=deeper)
+                self, table, test=test, combine=combine, layer=groups_at, row_info=deep_info, deeper=deeper)
             for info in result.checks["groups"].values():
                 info["depth"] = depth
         if lexical_floor and not is_lexical(result.method):

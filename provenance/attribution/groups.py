@@ -9,8 +9,9 @@ group ranks first and why, and which command settles it causally.
 Two groups explaining one answer look alike to a ranking: the same answer after a trigger and after an explicit
 instruction, or one sentence taught by two sources. Each side of a training row is read from the store at one
 captured layer: the prompt side (``h_last``, the state at the last prompt token) and the response side
-(``h_mean``, the mean state over the response). The top ``N = min(k, MAX_ROWS)`` rows of the ranking (one row
-per sample) are split in ``m`` configurations (`configurations`):
+(``h_mean``, the mean state over the response). The top ``N = MAX_ROWS`` = 100 rows of the ranking (one row per
+sample), whatever the ``k`` the user asked for (why: "How many rows" below), are split in ``m`` configurations
+(`configurations`):
 
 * both sides together at the method's layer (`groups_layer`);
 * the prompt side alone at every captured layer that stores ``h_last``. When each answer of one group has a
@@ -46,7 +47,7 @@ by the pairs of groups it tests):
   (``combine="mean"``) the mean of its cases' points. A text-only method's query has no states: the attributor's
   forward pass (`Attributor.signatures`) computes them at that layer. Without test signatures (a ranking table
   alone) relevance is not tested, and the checks and the report say so. To have the continuation,
-  `Attributor.query` ranks ``ranking_depth(k) = k + min(k, MAX_ROWS)`` rows deep (at most the store's rows) and
+  `Attributor.query` ranks ``ranking_depth(k) = max(k, 2 N)`` rows deep (at most the store's rows) and
   returns exactly its top k, identical to a query with ``groups=False`` as long as the method's top k does not
   depend on how deep it ranks (true of the built-in methods: top-k selections with ties broken by row; tested, and
   checked on every benchmark query by `benchmarks/attribution/groups_count.py`). Where fewer than N rows lie below the examined ones (a ranking
@@ -67,6 +68,23 @@ by the pairs of groups it tests):
   (where the method ranks), else the highest that stores ``h_mean`` (`_twin_layer`); trying more layers would
   only add tests. Where no layer stores ``h_mean`` the twin test is not run, every relevant group counts, and
   the checks' ``twins`` and `CompetingGroups.twins_tested` say so.
+
+How many rows. The twin test decides how few rows can ever give a report: with ``n`` twin pairs the smallest p its
+exact null allows is ``2^n / C(2n, n)`` (every closest pair joining two equal groups; unequal groups allow less),
+so two groups are reportable only from `twin_rows` ``= 2n`` rows on, ``n`` the smallest with ``2^n / C(2n, n) <
+alpha / m``: 24 rows at m = 6 (the benchmark's stores), 22 at m = 2. Examining the user's top k rows, as before,
+left the CLI's default k=20 (10 pairs at most) unable to report anything, the confusable task included. Twice
+``twin_rows`` (48 rows at m = 6: a margin of as many rows in neither group) was measured short: on the confusable
+task 3 of its 11 queries split into the two groups there (prompt@8), but real twinning is imperfect (17 of 22, 18
+of 23 and 19 of 23 closest pairs join the groups: p 0.0031, 0.0019, 0.0017 against 0.00167), so none reported.
+The rows a real split needs grow as its share of joining pairs falls, and no share is known beforehand; so the
+detection examines its cost cap, ``MAX_ROWS``, at every k. That also makes the report independent of k: for k = 10
+or 100 the same rows are examined and the same groups reported (checked on every benchmark query by
+`benchmarks/attribution/groups_count.py`), so the warning is about the ranking, not about where the user cut it.
+The user's ranking stays exactly the top k; the report says where the groups go below it (`examined_beyond`:
+"the top 100 rows (the ranking shows the top 20; 31 of the groups' rows rank below it, down to rank 97)", and
+each group's rank range). Where fewer rows than ``twin_rows`` are examined (a small store, a ranking table passed
+without ``deeper``) no report is attainable, and the checks' ``attainable`` says so.
 
 A report needs two twinned relevant coherent groups in some configuration; among the configurations that give
 them, the one with the smallest root split p is reported (ties: more rows in the groups, then the earlier configuration),
@@ -118,6 +136,7 @@ import shlex
 import time
 from collections import Counter
 from itertools import combinations
+from math import comb
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,11 +154,12 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["BACKGROUND_PER_ROW", "CONTINUATION_PER_ROW", "MAX_ROWS", "SIDES", "CompetingGroups", "Configuration",
-           "RowGroup", "background_rows", "competing_groups", "configurations", "continuation_rows",
-           "distinguishing_terms", "group_features", "group_lines", "groups_layer", "ranking_depth", "safe_name",
-           "validate_command", "write_group_ids", "write_ids"]
+__all__ = ["BACKGROUND_PER_ROW", "CONTINUATION_PER_ROW", "MAX_ROWS", "SIDES", "CompetingGroups",
+           "Configuration", "RowGroup", "background_rows", "competing_groups", "configurations", "continuation_rows",
+           "distinguishing_terms", "examined_beyond", "group_features", "group_lines", "groups_layer", "ranking_depth",
+           "rank_range", "safe_name", "twin_rows", "validate_command", "write_group_ids", "write_ids"]
 
+# Top rows examined per query, whatever its k (module doc: why not fewer, and why the report must not depend on k).
 MAX_ROWS = 100
 BACKGROUND_PER_ROW = 4
 # Rows of the ranking's continuation (ranked just below the examined ones) per examined row: the relevance null.
@@ -205,7 +225,8 @@ class CompetingGroups:
 
     Attributes:
         query: The query (as in the ranking).
-        considered: Top rows examined (one per sample).
+        considered: Top rows examined (one per sample): at least the ``shown`` rows, more where ``shown`` is too
+            few for a report to be attainable (`examined_rows`), so groups may hold rows ranked below ``shown``.
         layer: The layer whose states were split (of the configuration that split them).
         sides: The sides split ("prompt": ``h_last``, "response": ``h_mean``): both, or the prompt alone.
         groups: The groups, A first.
@@ -232,6 +253,7 @@ class CompetingGroups:
         twin_tests: The twin test of each pair of reported groups: ``groups`` (their labels), ``p``, ``level``,
             ``cross`` (closest response pairs that join the two groups), ``pairs`` (pairs matched), ``expected``
             (the null's mean of ``cross``: the split says nothing about the responses) and ``rows``.
+        shown: Rows of the query's ranking the user got (its k); 0: not known.
     """
 
     query: str
@@ -255,6 +277,12 @@ class CompetingGroups:
     unpaired: int = 0
     twins_tested: bool = True
     twin_tests: list[dict] = field(default_factory=list)
+    shown: int = 0
+
+    @property
+    def below_shown(self) -> int:
+        """The groups' rows ranked below the ``shown`` ones (0 where ``shown`` is not known)."""
+        return sum(r > self.shown for g in self.groups for r in g.ranks) if self.shown else 0
 
     def to_dict(self) -> dict:
         """Plain data (JSON-ready apart from sample ids of exotic types)."""
@@ -321,17 +349,35 @@ def background_rows(att: Attributor, exclude_rows, n: int) -> np.ndarray:
     return candidates[np.unique(np.linspace(0, len(candidates) - 1, n).round().astype(np.int64))]
 
 
-def ranking_depth(k: int, store_rows: int, max_rows: int = MAX_ROWS) -> int:
-    """How deep a query with competing-group detection ranks: its ``k`` plus ``CONTINUATION_PER_ROW`` times the
-    rows the detection examines (``min(k, max_rows)``), at most the store's rows. The rows below the ``k`` the
-    user gets are the relevance test's null (`continuation_rows`); the user's ranking is the top ``k`` of it.
+def twin_rows(tests: int, alpha: float = ALPHA) -> int:
+    """The fewest rows two groups can hold and still pass the twin test at ``alpha / tests``: ``2n`` for the
+    smallest ``n`` with ``2^n / C(2n, n) < alpha / tests``. That is the smallest p the cross-match null allows
+    for ``2n`` rows (n per group, every closest pair joining the groups; unequal groups of ``2n`` rows allow less:
+    ``C(n, a) 2^a / C(2n, a)`` for ``a < n``). 24 rows at ``alpha / 6`` (six configurations), 22 at ``alpha / 2``.
 
     Raises:
-        ValueError: ``k`` or ``max_rows`` below 1.
+        ValueError: ``tests`` below 1 or ``alpha`` outside (0, 1).
     """
-    if k < 1 or max_rows < 1:
-        raise ValueError(f"k and max_rows must be at least 1, got {k} and {max_rows}")
-    return max(k, min(store_rows, k + CONTINUATION_PER_ROW * min(k, max_rows)))
+    if tests < 1 or not 0 < alpha < 1:
+        raise ValueError(f"tests must be at least 1 and alpha in (0, 1), got {tests} and {alpha}")
+    n = 1
+    while 2 ** n / comb(2 * n, n) >= alpha / tests:
+        n += 1
+    return 2 * n
+
+
+def ranking_depth(k: int, store_rows: int, examined: int = MAX_ROWS) -> int:
+    """How deep a query with competing-group detection ranks: the ``examined`` rows (``MAX_ROWS``, whatever
+    ``k``) and ``CONTINUATION_PER_ROW`` times as many below them, at least ``k``, at most the store's rows. The
+    rows below the examined ones are the relevance test's null (`continuation_rows`); the user's ranking is the
+    top ``k``.
+
+    Raises:
+        ValueError: ``k`` or ``examined`` below 1.
+    """
+    if k < 1 or examined < 1:
+        raise ValueError(f"k and examined must be at least 1, got {k} and {examined}")
+    return max(k, min(store_rows, (1 + CONTINUATION_PER_ROW) * examined))
 
 
 def continuation_rows(deeper: pd.DataFrame, top: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -547,16 +593,18 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
             None: relevance is not tested (recorded in the checks).
         combine: "none" (query ``i`` is case ``i``) or "mean" (one "behaviour" query: the mean of every case).
         layer: Preferred layer of the states (the method's); see `groups_layer`.
-        max_rows: Top rows examined per query at most.
+        max_rows: Top rows examined per query (one per sample), taken from ``deeper`` where given, whatever the
+            k of ``ranking``: more rows than the ranking shows where k is smaller (module doc). Fewer where the
+            ranking holds fewer.
         alpha: Overall significance level; each of the ``m`` configurations tests at ``alpha / m``.
         draws: Monte-Carlo draws of each null at level ``alpha`` (scaled with the level, `bonferroni`).
         min_size: The smallest group.
         seed: Seed of the tests' random draws.
-        row_info: prompt_len of the ranked rows (index = row) when the method reads them from elsewhere than the
+        row_info: prompt_len of the ranked rows (``deeper``'s where given; index = row) when the method reads them from elsewhere than the
             samples table (`AttributionMethod.row_table`); None: the samples table.
         deeper: The same queries ranked deeper (a ranking table whose top rows are ``ranking``'s; `ranking_depth`,
-            what `Attributor.query` passes): its rows below the examined ones are the relevance test's null (the
-            ranking's continuation). None: ``ranking``'s own rows below the examined ones. Where fewer than the
+            what `Attributor.query` passes): the examined rows are its top rows, and its rows below them are the
+            relevance test's null (the ranking's continuation). None: ``ranking``'s own rows (at most its k). Where fewer than the
             examined rows are below them, relevance is tested against random rows instead (recorded per query).
 
     Returns:
@@ -581,6 +629,7 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
             checked[str(query)] = {"rows": 0, "groups": 0, "skipped": "no h_last / h_mean stored", "seconds": 0.0}
         return found, checked
     level, level_draws = bonferroni(alpha, draws, len(configs))
+    needed = twin_rows(len(configs), alpha)     # fewer examined rows can never report (recorded per query)
     relevance_at = configs[0]
     twin_layer = _twin_layer(att, relevance_at.layer)
     twins_from = (f"response side (h_mean) at layer {twin_layer}" if twin_layer is not None
@@ -593,15 +642,21 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
                                  else deeper.groupby("query", sort=False)))
     for query, table in ranking.groupby("query", sort=False):
         t0 = time.perf_counter()
-        top = table.sort_values("rank").drop_duplicates("sample_id").head(max_rows)
-        base = {"rows": len(top), "configurations": [c.name for c in configs], "level": level,
-                "draws": level_draws}
+        # The examined rows: the top max_rows of the deeper ranking, whatever k (the report must not depend on it).
+        source = deeper_by_query.get(query, table)
+        top = source.sort_values("rank", kind="stable").drop_duplicates("sample_id").head(max_rows)
+        base = {"rows": len(top), "shown": len(table), "twin_rows": needed,
+                "configurations": [c.name for c in configs], "level": level, "draws": level_draws}
+        # Fewer rows than the twin test needs (a small store, a ranking table alone) can never give a report.
+        base["attainable"] = len(top) >= needed
         if len(top) < 2 * min_size:
             checked[str(query)] = {**base, "groups": 0, "skipped": f"fewer than {2 * min_size} rows",
                                    "seconds": time.perf_counter() - t0}
             continue
         rows = top["row"].to_numpy(np.int64)
-        bg_rows = background_rows(att, ranking["row"], BACKGROUND_PER_ROW * len(top))
+        # Random rows outside the ranking and the examined rows (which may go below it).
+        bg_rows = background_rows(att, np.concatenate([ranking["row"].to_numpy(np.int64), rows]),
+                                  BACKGROUND_PER_ROW * len(top))
         if len(bg_rows) < 2 * min_size:     # a ranking of (nearly) the whole store: no random rows to compare with
             checked[str(query)] = {**base, "groups": 0, "skipped": f"{len(bg_rows)} rows outside the ranking",
                                    "seconds": time.perf_counter() - t0}
@@ -671,7 +726,7 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
                 "reported": chosen.config.name if chosen is not None else None}
         if chosen is not None:
             found.append(_describe(att, str(query), top, chosen, len(configs), alpha, level, row_info, bg_rows))
-            found[-1].relevance_null = null_name
+            found[-1].relevance_null, found[-1].shown = null_name, len(table)
         info["seconds"] = time.perf_counter() - t0 + states_seconds
         states_seconds = 0.0                # the forward pass counts once, with the first query
         if chosen is not None:
@@ -802,14 +857,15 @@ def group_lines(found: CompetingGroups, snippet_chars: int = 70) -> list[str]:
                       f"two groups (chance {t['expected']:.1f}, p={t['p']:.3g})" for t in found.twin_tests)
     twins = (f"; response twins across groups: {twins}" if twins else
              "; response twins not tested (no response side stored)" if not found.twins_tested else "")
-    lines = [f"{found.query}: the top {found.considered} rows form {len(found.groups)} competing groups "
+    lines = [f"{found.query}: the top {found.considered} rows{examined_beyond(found)} form {len(found.groups)} "
+             f"competing groups "
              f"(split on {split_on} at layer {found.layer}, p={found.split_p:.3g} < {found.level:.3g} = "
              f"{found.alpha}/{found.configurations} configurations; {found.unassigned} rows in no group{dropped}"
              f"{relevance}{twins}); they differ mostly in {side_words[found.differs_in]} (between-group share of variance "
              f"at layer {found.layer}: {sep})"]
     for g in found.groups:
         src = ", ".join(f"{s} {c}" for s, c in g.sources.items())
-        lines.append(f"  group {g.label}: {g.size} rows (ranks {_ranks(g.ranks)}), sources {src}; mean score "
+        lines.append(f"  group {g.label}: {g.size} rows (ranks {rank_range(g.ranks)}: {_ranks(g.ranks)}), sources {src}; mean score "
                      f"{g.mean_score:.4g}")
         if g.prompt_terms:
             lines.append(f"    prompts: {', '.join(repr(t) for t in g.prompt_terms)}")
@@ -821,6 +877,22 @@ def group_lines(found: CompetingGroups, snippet_chars: int = 70) -> list[str]:
             lines.append(f"    settle it: {g.command}")
     lines.append(f"  first: {found.why}")
     return lines
+
+
+def examined_beyond(found: CompetingGroups) -> str:
+    """Where the examined rows go below the ranking the user got: how many of the groups' rows rank below it and
+    how deep (or that none do), else nothing."""
+    if not found.shown or found.considered <= found.shown:
+        return ""
+    if not found.below_shown:
+        return f" ({found.considered - found.shown} more than the {found.shown} shown; the groups' rows all rank among those)"
+    return (f" (the ranking shows the top {found.shown}; {found.below_shown} of the groups' rows rank below it, "
+            f"down to rank {max(max(g.ranks) for g in found.groups)})")
+
+
+def rank_range(ranks: list[int]) -> str:
+    """``best-worst`` of a group's ranks."""
+    return f"{min(ranks)}-{max(ranks)}" if ranks else "none"
 
 
 def _ranks(ranks: list[int], shown: int = 8) -> str:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from provenance.attribution.attributor import Attributor
 from provenance.attribution.case_signatures import TestSignatures
+from provenance.attribution.groups import examined_beyond
 from provenance.attribution.cases import TestCase
 from provenance.attribution.method import AttributionMethod
 from provenance.attribution.registry import MethodOptions, build_method
@@ -181,7 +182,8 @@ def _terms(terms: list[str]) -> str:
 
 def _group_rows(g, extra: str = "") -> str:
     src = ", ".join(f"{_e(s)} {c}" for s, c in g.sources.items())
-    ranks = ", ".join(str(r) for r in sorted(g.ranks)[:12]) + (", ..." if len(g.ranks) > 12 else "")
+    ranks = (f"{min(g.ranks)}-{max(g.ranks)}: " if g.ranks else "") + ", ".join(
+        str(r) for r in sorted(g.ranks)[:12]) + (", ..." if len(g.ranks) > 12 else "")
     cmd = f'<div class="cmd"><code>{_e(g.command)}</code></div>' if g.command else ""
     return (f'<tr class="group" data-group="{_e(g.label)}" data-size="{g.size}"><td><b>{_e(g.label)}</b></td>'
             f'<td class="num">{g.size}</td><td>{_e(ranks)}</td><td>{src}</td><td class="num">{_fmt(g.mean_score)}</td>'
@@ -195,18 +197,35 @@ _GROUP_HEAD = ('<table class="ranking groups"><thead><tr><th>group</th><th>rows<
                'settles it</th></tr></thead><tbody>')
 
 
+def _twin_text(found) -> str:
+    """The twin test of each pair of reported groups (closest response pairs that join them, chance, p, level) and
+    the groups it dropped, as one HTML paragraph."""
+    if not found.twins_tested:
+        return '<p class="twins">Response twins not tested: no layer stores the response side.</p>'
+    tests = "; ".join(f"groups {_e('-'.join(t['groups']))}: {t['cross']} of the {t['pairs']} closest response pairs "
+                      f"join the two groups (chance {t['expected']:.1f}), p={t['p']:.3g} &lt; level {t['level']:.3g}"
+                      for t in found.twin_tests)
+    dropped = (f" {found.unpaired} relevant groups without response twins in another group were dropped."
+               if found.unpaired else "")
+    return (f'<p class="twins" data-unpaired="{found.unpaired}"><b>Response twins</b> (the groups answer alike in '
+            f"different contexts; cross-match test, exact null): {tests}.{dropped}</p>")
+
+
 def groups_block(found) -> str:
-    """A query's competing groups (`provenance.attribution.groups.CompetingGroups`): the test, one table row per
-    group (size, ranks, sources, mean score, distinguishing n-grams, an example, its validate command) and which
-    group ranks first and why."""
+    """A query's competing groups (`provenance.attribution.groups.CompetingGroups`): the test, where the examined
+    rows go below the ranking shown, the twin test of each pair of groups, one table row per group (size, ranks,
+    sources, mean score, distinguishing n-grams, an example, its validate command) and which group ranks first and
+    why."""
     side = {"prompt": "the prompt: the same answer in another context",
             "response": "the response: other words for the answer"}[found.differs_in]
     sep = ", ".join(f"{_e(s)} {v:.0%}" for s, v in found.separation.items())
     return (f'<div class="competing" data-query="{_e(found.query)}" data-groups="{len(found.groups)}">'
-            f"<h3>Competing groups among the top {found.considered} rows</h3><p>The top rows form "
-            f"{len(found.groups)} distinct groups (split p={found.split_p:.3g} &lt; {found.alpha}; each group more "
-            f"alike than random training rows; {found.unassigned} rows in no group). They differ mostly in {_e(side)} "
-            f"(share of variance between the groups at layer {found.layer}: {sep}).</p>" + _GROUP_HEAD
+            f"<h3>Competing groups among the top {found.considered} rows{_e(examined_beyond(found))}</h3><p>The top "
+            f"rows form {len(found.groups)} distinct groups (split p={found.split_p:.3g} &lt; {found.level:.3g} = "
+            f"{found.alpha}/{found.configurations} configurations; each group more alike than random training rows; "
+            f"{found.unassigned} rows in no group). They differ mostly in {_e(side)} "
+            f"(share of variance between the groups at layer {found.layer}: {sep}).</p>" + _twin_text(found)
+            + _GROUP_HEAD
             + "".join(_group_rows(g) for g in found.groups) + "</tbody></table>"
             f'<p class="why"><b>First:</b> {_e(found.why)}. Retraining without a group (the command in its row; '
             f"RECIPE.yaml and HELDOUT_PROMPTS.jsonl stand for your recipe and held-out prompts) settles which group "

@@ -23,7 +23,8 @@ from provenance.attribution import Attributor, TestCase
 from provenance.attribution.group_stats import (GroupSplit, bonferroni, closest_pairs, coherence_pvalue,
                                                 detect_groups, relevance_pvalue, split_test, twin_pvalue)
 from provenance.attribution.groups import (Configuration, _Outcome, _twin_tests, competing_groups,
-                                           distinguishing_terms, group_lines, write_group_ids)
+                                           distinguishing_terms, group_lines, ranking_depth, twin_rows,
+                                           write_group_ids)
 from provenance.attribution.registry import register_method, unregister_method
 from provenance.attribution.report import build_report
 from provenance.cli import app
@@ -595,6 +596,11 @@ def test_html_report_shows_the_groups_section_escaped(setup, tmp_path):
     assert html.count('<tr class="group"') == 2 and "Competing groups among the top 32 rows" in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>" not in html
     assert "--ranking " + str(tmp_path / "ids" / "q0-group-A.csv") in html
+    # The twin test next to the groups: 16 of 16 closest pairs join them, p = 2^16 / C(32, 16), at 0.01 / 2.
+    assert ('<p class="twins" data-unpaired="0"><b>Response twins</b>' in html
+            and "groups A-B: 16 of the 16 closest response pairs join the two groups (chance 8.3), p=0.000109 &lt; "
+                "level 0.005" in html)
+    assert "ranks</th>" in html and "<td>1-31: 1, 3, 5, 7," in html
     plain = build_report(att.query(_near(att, rows["planted"]), method=FixedRanking(rows["planted"]), k=16),
                          cases=[CASE])
     assert 'class="competing"' not in plain
@@ -604,7 +610,7 @@ def test_html_report_shows_the_groups_section_escaped(setup, tmp_path):
 
 @pytest.fixture(scope="module")
 def continued(tmp_path_factory):
-    """A store at ``LAYERS`` where the same states hold at both layers: planted rows on the query; 48 "near" rows
+    """A store at ``LAYERS`` where the same states hold at both layers: planted rows on the query; 200 "near" rows
     at cosine 0.4 to it on both sides (closer than random rows, not on it); the distractor rows of a confusable pair (prompt centre of
     their own, the planted rows' response centre: far closer to the query than random rows); random rows."""
     rng = np.random.default_rng(11)
@@ -619,13 +625,15 @@ def continued(tmp_path_factory):
 
     groups = {
         "planted": (GROUPS["planted"]["texts"], at_both({"h_last": q_p, "h_mean": q_r})),
-        "near": (background_texts(48, seed=3), at_both({"h_last": towards(q_p, aside_p),
+        "near": (background_texts(200, seed=3), at_both({"h_last": towards(q_p, aside_p),
                                                          "h_mean": towards(q_r, aside_r)})),
         "distractor": (GROUPS["distractor"]["texts"], at_both({"h_last": towards(q_p, other_p), "h_mean": q_r})),
     }
     root = tmp_path_factory.mktemp("continued")
     model, tok = tiny_causal_lm("llama", seed=0), tiny_tokenizer()
-    rows = _write_layered_store(root / "s.zarr", model, tok, groups, seed=11, twins={"distractor": "planted"})
+    # 600 random rows: random rows outnumber the near rows left outside a ranking (the random-row null)
+    rows = _write_layered_store(root / "s.zarr", model, tok, groups, seed=11, twins={"distractor": "planted"},
+                                n_background=600)
     att = Attributor(open_store(str(root / "s.zarr")), model, tok)
     test = att.text_only([CASE])
     test.arrays = {2: {"h_last": q_p[None].astype(np.float32), "h_mean": q_r[None].astype(np.float32)}}
@@ -633,14 +641,16 @@ def continued(tmp_path_factory):
 
 
 def test_a_group_that_is_just_the_rankings_continuation_is_not_reported(continued):
-    """The top 32 rows: 16 planted rows and 16 of the near rows; the near rows go on below the cut. They are
-    closer to the query than random rows (the random-row null calls them relevant), but no closer than the rows
-    ranked just below them: their place in the top 32 is where k cut the ranking."""
+    """The top 32 rows: 16 planted rows and 16 of the near rows; the near rows go on below the cut (through the 100
+    examined rows and the 100 below them). They are closer to the query than random rows (the random-row null calls
+    them relevant), but no closer than the rows ranked just below them: their place in the top rows is where the
+    cut fell."""
     att, rows, test = continued
     order = interleave(rows["planted"], rows["near"][:16]) + rows["near"][16:] + rows["background"]
     res = att.query(test, method=FixedRanking(order), k=32)
     check = res.checks["groups"]["q0"]
-    assert check["depth"] == 64 and check["relevance_null"] == "continuation: 32 rows ranked 33-64"
+    assert (check["rows"], check["shown"]) == (100, 32)
+    assert check["depth"] == 200 and check["relevance_null"] == "continuation: 100 rows ranked 101-200"
     assert res.groups == [] and check["reported"] is None
     by = {c["config"]: c for c in check["by_config"]}
     assert by["both@2"]["groups"] == 2 and by["both@2"]["relevant"] == 1 and by["both@2"]["irrelevant"] == 1
@@ -648,6 +658,7 @@ def test_a_group_that_is_just_the_rankings_continuation_is_not_reported(continue
     # Against random rows (no continuation given: the table alone ends at the cut) both groups are relevant; the
     # near rows answer with other words (no response twins), so the twin test drops the pair and counts it.
     found, checked = competing_groups(att, res.ranking, test=test)
+    assert checked["q0"]["rows"] == 32 and checked["q0"]["attainable"]    # the table alone: its 32 rows
     assert checked["q0"]["relevance_null"].startswith("random rows (fallback): only 0 rows ranked below the 32")
     split = _relevant_pairs(checked["q0"])
     assert "prompt@1" in [c["config"] for c in split]
@@ -663,7 +674,7 @@ def test_two_groups_both_far_closer_than_the_continuation_are_reported(continued
     order = interleave(rows["planted"], rows["distractor"]) + rows["background"]
     res = att.query(test, method=FixedRanking(order), k=32)
     check = res.checks["groups"]["q0"]
-    assert check["relevance_null"] == "continuation: 32 rows ranked 33-64"
+    assert check["relevance_null"] == "continuation: 100 rows ranked 101-200"
     assert len(res.groups) == 1
     found = res.groups[0]
     assert found.relevance_null == "continuation" and found.relevance_tested
@@ -679,15 +690,16 @@ def test_two_groups_both_far_closer_than_the_continuation_are_reported(continued
 def test_a_ranking_of_nearly_the_whole_store_falls_back_to_random_rows_and_says_so(continued):
     att, rows, test = continued
     order = interleave(rows["planted"], rows["distractor"]) + rows["background"][:10]
-    res = att.query(test, method=FixedRanking(order), k=32)        # 10 rows below the 32 examined
-    assert res.checks["groups"]["q0"]["relevance_null"] == ("random rows (fallback): only 10 rows ranked below the "
-                                                            "32 examined, fewer than them")
+    res = att.query(test, method=FixedRanking(order), k=32)        # 42 rows: all examined, none below them
+    assert res.checks["groups"]["q0"]["relevance_null"] == ("random rows (fallback): only 0 rows ranked below the "
+                                                            "42 examined, fewer than them")
     assert len(res.groups) == 1 and res.groups[0].relevance_null == "random rows"
 
 
 @pytest.mark.parametrize("combine", ["none", "mean"])
 def test_the_returned_ranking_is_the_same_with_groups_on_and_off(setup, combine):
-    """With groups on the method ranks deeper (k + the examined rows); the user still gets exactly its top k."""
+    """With groups on the method ranks deeper (twice the 100 examined rows, here the whole store of 148); the user
+    still gets exactly its top k."""
     att, rows, _ = setup
     cases = [CASE, TestCase("Translate to French: the river is here.", "Bonjour, le river est ici.")]
     test = att.signatures(cases)
@@ -706,4 +718,53 @@ def test_the_returned_ranking_is_the_same_with_groups_on_and_off(setup, combine)
         np.testing.assert_array_equal(on.scores, off.scores)
         np.testing.assert_array_equal(on.rows, off.rows)
         assert on.scores.shape[1] == 10 and (on.method, on.explanation) == (off.method, off.explanation)
-        assert {c["depth"] for c in on.checks["groups"].values()} == {20}
+        assert {c["depth"] for c in on.checks["groups"].values()} == {len(att.store)} == {148}
+        assert {(c["rows"], c["shown"]) for c in on.checks["groups"].values()} == {(100, 10)}
+
+
+def test_the_twin_test_needs_a_derived_row_count_and_the_ranking_goes_twice_the_examined_rows_deep():
+    """By hand: at alpha / 6 = 0.00167, 2^11 / C(22, 11) = 0.0029 is above it and 2^12 / C(24, 12) = 0.00151 below
+    (24 rows); at alpha / 2 = 0.005, n = 11 (0.0029 < 0.005 <= 2^10 / C(20, 10) = 0.0055: 22 rows). The ranking
+    goes twice the examined rows (100) deep, at least k, at most the store."""
+    assert 2 ** 11 / math.comb(22, 11) >= 0.01 / 6 > 2 ** 12 / math.comb(24, 12)
+    assert twin_rows(6) == 24 and twin_rows(2) == 22 and twin_rows(1) == 20
+    assert ranking_depth(20, 1000) == 200 and ranking_depth(250, 1000) == 250 and ranking_depth(20, 150) == 150
+    assert ranking_depth(20, 1000, 48) == 96 and ranking_depth(20, 10) == 20
+    with pytest.raises(ValueError, match="tests must be at least 1"):
+        twin_rows(0)
+    with pytest.raises(ValueError, match="k and examined must be at least 1"):
+        ranking_depth(10, 100, 0)
+
+
+def test_twin_groups_below_a_small_k_are_reported_and_the_ranking_stays_the_top_k(continued):
+    """The 16 planted rows and their 16 twins at ranks 1-32, k=10. The 10 rows shown hold 5 twin pairs at most,
+    whose smallest attainable p (2^5 / C(10, 5) = 0.13) can never pass (before the examined rows went past k: no
+    report); the detection examines 100 rows and reports both groups, says they go down to rank 32, and the user's
+    ranking is the top 10, identical to the one with groups off."""
+    att, rows, test = continued
+    order = interleave(rows["planted"], rows["distractor"]) + rows["background"]
+    on = att.query(test, method=FixedRanking(order), k=10)
+    off = att.query(test, method=FixedRanking(order), k=10, groups=False)
+    pd.testing.assert_frame_equal(on.ranking, off.ranking)
+    np.testing.assert_array_equal(on.rows, off.rows)
+    assert on.rows.tolist() == [order[:10]]
+    check = on.checks["groups"]["q0"]
+    assert (check["rows"], check["shown"], check["depth"], check["twin_rows"]) == (100, 10, 200, 22)
+    assert len(on.groups) == 1
+    found = on.groups[0]
+    assert (found.considered, found.shown, found.below_shown) == (100, 10, 22)
+    assert sorted(found.groups[0].rows) == sorted(rows["planted"])
+    assert sorted(found.groups[1].rows) == sorted(rows["distractor"])
+    assert max(found.groups[1].ranks) == 32
+    assert [(t["cross"], t["pairs"]) for t in found.twin_tests] == [(16, 16)]
+    lines = group_lines(found)
+    assert lines[0].startswith("q0: the top 100 rows (the ranking shows the top 10; 22 of the groups' rows rank "
+                               "below it, down to rank 32) form 2 competing groups")
+    assert "group A: 16 rows (ranks 1-31: 1, 3, 5," in lines[1]
+    html = build_report(on, cases=[CASE])
+    assert ("Competing groups among the top 100 rows (the ranking shows the top 10; 22 of the groups&#x27; rows rank "
+            "below it, down to rank 32)</h3>") in html
+    assert "groups A-B: 16 of the 16 closest response pairs join the two groups" in html
+    # The ranking table alone (10 rows, nothing deeper): 5 pairs at most, no report attainable, and the check says so.
+    found_10, checked_10 = competing_groups(att, on.ranking, test=test)
+    assert found_10 == [] and checked_10["q0"]["rows"] == 10 and checked_10["q0"]["attainable"] is False
