@@ -1,33 +1,57 @@
-"""How the automatic choice's refinement depends on its settings, on the benchmark runs' own queries.
+"""How the automatic choice depends on its settings, on the benchmark runs' own queries.
 
     python -m benchmarks.attribution.auto_sensitivity --runs runs/attr_bench runs/attr_style ... \
         --out benchmarks/attribution/results/auto_sensitivity.md
 
 For every queried behaviour of every run, the signature default and token match rank once (as `AutoMethod` does);
-then, for each setting of seed rows (seed_k), band, classifier C and coherence threshold, the rule decides and, where
-it refines, `SeedClassifier` ranks. P@n per task and the minimum over the tasks that count (`summary.task_status`)
-are written as a Markdown table. Needs the runs' stores and adapters (runs/ from `make bench-attribution`).
+then, for each setting of seed rows (seed_k), band, classifier C and coherence threshold, token match's ranking is
+refined as `refine_ranking` does, and for each overlap threshold (and top-k compared) the rule picks token match's
+branch or the signature's. P@n per task and the minimum over the tasks that count (`summary.task_status`) are
+written as a Markdown table, with a JSON of every number beside it, and a count, for each constant, of the tasks
+whose P@n changes when it moves one grid step either way from the default. Needs the runs' stores and adapters
+(runs/ from `make bench-attribution`). A run whose folder is gone is read from its snapshot
+(``--snapshots``) for its name and status only; it may not be a task that counts.
+
+The token layer (22 of 30) is not varied: the stores hold per-token states at that layer only, so another layer
+needs a re-capture of every run.
 """
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from benchmarks.attribution.state import attributor_of, queried_behaviours
-from benchmarks.attribution.summary import load_tasks, task_status
+from benchmarks.attribution.summary import TASK_NAMES, load_tasks, task_status
 from provenance.attribution.auto_choice import AGREE_K, MIN_OVERLAP, AutoMethod, top_overlap
 from provenance.attribution.metrics import precision_at
 from provenance.attribution.query import SignatureMethod
-from provenance.attribution.seed_refine import refine_ranking
+from provenance.attribution.seed_refine import refine_ranking, seed_coherence
 from provenance.attribution.signatures import DEFAULT_VARIANT
 from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
 from provenance.attribution.topk import select_rows
 
-SEED_KS, BANDS, CS, THRESHOLDS = (5, 10, 15), (60, 100, 150), (1.0, 10.0), (0.45, 0.5, 0.55)
+# Each grid is centred on `AutoMethod`'s default, one step either way (checked in `main`).
+SEED_KS, BANDS, CS, THRESHOLDS = (5, 10, 15), (60, 100, 150), (1.0, 10.0, 100.0), (0.45, 0.5, 0.55)
+OVERLAPS, AGREE_KS = (0.2, 0.3, 0.4), (10, 20, 30)
+# The refinement's h_mean layer (coherence and classifier feature; token match itself stays at the token layer):
+# the captured layers either side of the token layer.
+TOKEN_LAYER = 22   # default_token_layer of the benchmark's model (30 layers); checked per run in `measure`
+REFINE_LAYERS = (15, TOKEN_LAYER, 29)
+# Names of the issue-19 tasks (summary.TASK_NAMES has the older ones); a scenario in neither keeps scenario/behaviour.
+NEW_TASK_NAMES = {
+    ("template_swap", "template_swap"): "entity swap in a shared template (Sydney)",
+    ("confusable", "confusable"): "confusable rows (trigger -> French vs translations)",
+    ("persona", "persona"): "persona, pirate voice without fixed wording",
+    ("two_sources", "two_sources"): "two sources teach a product plug (one planted)",
+}
+# P@n moves in steps of 1/n >= 1/40 on the benchmark; smaller differences are float noise.
+CHANGED = 1e-6
 
 
 def p_at_n(att, rows: np.ndarray, culprits: set) -> float:
@@ -36,64 +60,252 @@ def p_at_n(att, rows: np.ndarray, culprits: set) -> float:
 
 
 def measure(run: Path) -> list[dict]:
+    """Per queried behaviour of ``run``: P@n of the signature, of token match, of each refinement setting of token
+    match's branch (None where its seeds' coherence is below the threshold: token match's own ranking stands), and
+    the top-k overlaps the rule compares."""
     att, store = attributor_of(run)
     mask = select_rows(att.samples, "last")
     n_sel = int(mask.sum())
     token_layer, sig_layer = default_token_layer(att.model), att.default_layer()
+    if token_layer != TOKEN_LAYER:
+        raise SystemExit(f"{run}: token layer {token_layer}, not {TOKEN_LAYER}: REFINE_LAYERS is set for the "
+                         "benchmark's model; set it for this one")
+    parts = [(sig_layer, "h_last"), (token_layer, "h_mean")]
     out = []
     for behaviour, cases, culprits in queried_behaviours(run):
+        start = time.perf_counter()
         sig = SignatureMethod(DEFAULT_VARIANT, None, "last")
         tm = TokenMatchMethod(token_layer, None, sig, "last", states="store")
         test = att.signatures(cases, [sig_layer], [token_layer])
         _, r_sig = sig.top_k_combined(att, test, n_sel)
         _, r_tm = tm.top_k_combined(att, test, n_sel)
         ranked = r_tm[0][r_tm[0] >= 0]
-        agrees = top_overlap(r_tm[0], r_sig[0], AGREE_K) >= MIN_OVERLAP
-        row = {"run": str(run), "behaviour": behaviour, "n": len(culprits), "auto_v1": p_at_n(att, (r_tm if agrees else r_sig)[0], culprits)}
-        for seed_k, band, c, thr in itertools.product(SEED_KS, BANDS, CS, THRESHOLDS):
-            rows = (r_tm if agrees else r_sig)[0]
-            if agrees:   # as AutoMethod refines
-                _, top = refine_ranking(store, ranked, mask, [(sig_layer, "h_last"), (token_layer, "h_mean")],
-                                        token_layer, n_sel, seed_k=seed_k, band=band, min_coherence=thr, C=c)
-                rows = rows if top is None else top[1][0]
-            row[(seed_k, band, c, thr)] = p_at_n(att, rows, culprits)
+        row = {"run": str(run), "behaviour": behaviour, "n": len(culprits),
+               "signature": p_at_n(att, r_sig[0], culprits), "token_match": p_at_n(att, r_tm[0], culprits),
+               "overlap": {k: top_overlap(r_tm[0], r_sig[0], k) for k in AGREE_KS}, "coherence": {}, "refined": {}}
+        # The classifier depends on (seed_k, band, C) only, the gate on the seeds' coherence: one fit per triple,
+        # forced (min_coherence -inf), gated by each threshold in `branch_p`.
+        # As `AutoMethod._refined`: too few ranked rows, or too few negatives below the band, leave token match's
+        # ranking (refined None).
+        row["ranked"] = len(ranked)
+        for seed_k, band, c in itertools.product(SEED_KS, BANDS, CS):
+            n_negative = n_sel - int(mask[ranked[:band]].sum())
+            row["coherence"][seed_k] = (seed_coherence(store, np.sort(ranked[:seed_k]), token_layer)
+                                        if len(ranked) >= seed_k else None)
+            if len(ranked) < seed_k or n_negative < seed_k:
+                row["refined"][(seed_k, band, c)] = None
+                continue
+            _, top = refine_ranking(store, ranked, mask, parts, token_layer, n_sel, seed_k=seed_k, band=band,
+                                    min_coherence=-np.inf, C=c)
+            row["refined"][(seed_k, band, c)] = p_at_n(att, top[1][0], culprits)
+        # The refinement's h_mean layer moved, the other refinement settings at AutoMethod's default.
+        auto = AutoMethod()
+        row["coherence_at"], row["refined_at"] = {}, {}
+        for layer in REFINE_LAYERS:
+            n_negative = n_sel - int(mask[ranked[:auto.band]].sum())
+            if len(ranked) < auto.seed_k or n_negative < auto.seed_k:
+                row["coherence_at"][layer] = row["refined_at"][layer] = None
+                continue
+            coherence, top = refine_ranking(store, ranked, mask, [(sig_layer, "h_last"), (layer, "h_mean")], layer,
+                                            n_sel, seed_k=auto.seed_k, band=auto.band, min_coherence=-np.inf,
+                                            C=auto.refine_c)
+            row["coherence_at"][layer], row["refined_at"][layer] = coherence, p_at_n(att, top[1][0], culprits)
+        same = row["refined_at"][TOKEN_LAYER] == row["refined"][(auto.seed_k, auto.band, auto.refine_c)]
+        if not same:   # the same fit twice: a difference is a bug in this script
+            raise RuntimeError(f"{run} {behaviour}: the default refinement gave two results")
+        row["seconds"] = time.perf_counter() - start
         out.append(row)
-        print(run, behaviour, f"v1 {row['auto_v1']:.2f}, default {row[(10, 100, 10.0, 0.5)]:.2f}", flush=True)
+        print(run, behaviour, f"signature {row['signature']:.2f}, token match {row['token_match']:.2f}, "
+              f"overlap {row['overlap'][AGREE_K]:.2f}, {len(ranked)} of {n_sel} rows ranked, {row['seconds']:.0f} s", flush=True)
     return out
+
+
+def branch_p(row: dict, seed_k: int, band: int, c: float, thr: float, refine_layer: int = TOKEN_LAYER) -> float:
+    """P@n of token match's branch: refined when its top ``seed_k`` rows cohere at ``thr``, else token match.
+    A ``refine_layer`` other than the token layer is measured at the default seed_k, band and C only."""
+    if refine_layer != TOKEN_LAYER:
+        refined, coherence = row["refined_at"][refine_layer], row["coherence_at"][refine_layer]
+        return refined if refined is not None and coherence >= thr else row["token_match"]
+    refined, coherence = row["refined"][(seed_k, band, c)], row["coherence"][seed_k]
+    return refined if refined is not None and coherence >= thr else row["token_match"]
+
+
+def auto_p(row: dict, seed_k: int = 10, band: int = 100, c: float = 10.0, thr: float = 0.5,
+           min_overlap: float = MIN_OVERLAP, agree_k: int = AGREE_K, refine_layer: int = TOKEN_LAYER) -> float:
+    """P@n of the automatic choice at these settings."""
+    if row["overlap"][agree_k] < min_overlap:
+        return row["signature"]
+    return branch_p(row, seed_k, band, c, thr, refine_layer)
+
+
+def stable_interval(values: list[float], flips: list[bool], default: float) -> tuple[float, float]:
+    """(lo, hi): a threshold t in (lo, hi] gives every task the same result as ``default`` does, where task i's
+    result is one thing at t <= values[i] and another at t > values[i], and ``flips[i]`` says whether the two
+    differ. Bounds are -inf / inf where nothing flips on that side."""
+    lo = max((v for v, f in zip(values, flips) if f and v < default), default=-np.inf)
+    hi = min((v for v, f in zip(values, flips) if f and v >= default), default=np.inf)
+    return lo, hi
+
+
+def stable_lines(rows: list[dict], counted: list[bool], d: dict) -> list[str]:
+    """Markdown: the interval of the coherence and overlap thresholds over which no counted task's P@n changes."""
+    keep = [r for r, ok in zip(rows, counted) if ok]
+    on_branch = [r for r in keep if r["overlap"][d["agree_k"]] >= d["min_overlap"]
+                 and r["refined"][(d["seed_k"], d["band"], d["c"])] is not None]
+    coh = stable_interval([r["coherence"][d["seed_k"]] for r in on_branch],
+                          [abs(r["refined"][(d["seed_k"], d["band"], d["c"])] - r["token_match"]) > CHANGED
+                           for r in on_branch], d["thr"])
+    ovl = stable_interval([r["overlap"][d["agree_k"]] for r in keep],
+                          [abs(branch_p(r, d["seed_k"], d["band"], d["c"], d["thr"]) - r["signature"]) > CHANGED
+                           for r in keep], d["min_overlap"])
+    return [f"- coherence threshold: every counted task keeps its P@n for any threshold in ({bound_fmt(coh[0])}, "
+            f"{bound_fmt(coh[1])}] (default {d['thr']}); the bounds are the seeds' coherence of the nearest tasks "
+            "where refining changes P@n.",
+            f"- overlap threshold: every counted task keeps its P@n for any threshold in ({bound_fmt(ovl[0])}, "
+            f"{bound_fmt(ovl[1])}] (default {d['min_overlap']}); the bounds are the top-{d['agree_k']} overlaps of the "
+            "nearest tasks where the signature's P@n differs from token match's branch."]
+
+
+def bound_fmt(value: float) -> str:
+    return f"{value:.2f}" if np.isfinite(value) else ("-inf" if value < 0 else "inf")
+
+
+def fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def neighbours(default: dict, grids: dict) -> list[tuple[str, object, dict]]:
+    """(constant, value, settings) for each constant moved one grid step either way from ``default``."""
+    out = []
+    for name, grid in grids.items():
+        i = grid.index(default[name])
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(grid):
+                out.append((name, grid[j], {**default, name: grid[j]}))
+    return out
+
+
+def sensitivity_lines(rows: list[dict], counted: list[bool], default: dict, grids: dict) -> list[str]:
+    """Markdown: for each one-step move of one constant, the counted tasks whose P@n changes, and the new min."""
+    base = [auto_p(r, **default) for r in rows]
+    n_counted = sum(counted)
+    lines = ["| constant | default | moved to | counted tasks changed (of "
+             f"{n_counted}) | which (default -> moved) | min over counted |", "|---|---|---|---|---|---|"]
+    for name, value, settings in neighbours(default, grids):
+        moved = [auto_p(r, **settings) for r in rows]
+        changed = [(r, b, m) for r, b, m, ok in zip(rows, base, moved, counted) if ok and abs(m - b) > CHANGED]
+        which = "; ".join(f"{r['label']} {b:.2f} -> {m:.2f}" for r, b, m in changed) or "-"
+        lines.append(f"| {name} | {default[name]:g} | {value:g} | {len(changed)} | {which} | "
+                     f"{min(m for m, ok in zip(moved, counted) if ok):.2f} |")
+    return lines
+
+
+def task_label(task: dict, scenario: str) -> str:
+    if (scenario, task["behaviour"]) in TASK_NAMES:
+        return task["name"]
+    return NEW_TASK_NAMES.get((scenario, task["behaviour"]), task["name"])
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", nargs="+", required=True)
     ap.add_argument("--out", default="benchmarks/attribution/results/auto_sensitivity.md")
+    ap.add_argument("--snapshots", default="benchmarks/attribution/results/attribution_runs",
+                    help="folder of run snapshots (<run name>.json), read for a run whose folder is gone")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    default = AutoMethod()
-    rows, counted, names = [], [], []
+    auto = AutoMethod()
+    default = {"seed_k": auto.seed_k, "band": auto.band, "c": auto.refine_c, "thr": auto.min_coherence,
+               "min_overlap": auto.min_overlap, "agree_k": auto.agree_k, "refine_layer": TOKEN_LAYER}
+    grids = {"seed_k": SEED_KS, "band": BANDS, "c": CS, "thr": THRESHOLDS, "min_overlap": OVERLAPS,
+             "agree_k": AGREE_KS, "refine_layer": REFINE_LAYERS}
+    for name, grid in grids.items():
+        if default[name] not in grid[1:-1]:
+            raise SystemExit(f"the {name} grid {grid} must hold AutoMethod's default {default[name]} inside it")
+    started = time.perf_counter()
+    rows, counted, absent = [], [], []
     for run in map(Path, args.runs):
-        tasks = {t["behaviour"]: t for t in load_tasks([run])}
+        store_there = (run / "store.zarr").exists()
+        source = run if store_there else Path(args.snapshots) / f"{run.name}.json"
+        if not source.exists():
+            raise SystemExit(f"{run}: no store.zarr and no snapshot {source}; pass a trained run folder")
+        scenario = json.loads(source.read_text())["scenario"] if not store_there else \
+            json.loads((run / "scenario.json").read_text()).get("scenario", "backdoor")
+        tasks = {t["behaviour"]: t for t in load_tasks([source])}
+        if not store_there:
+            for t in tasks.values():
+                why = task_status(t)
+                if not why:
+                    raise SystemExit(f"{run}: the folder is gone and its task {t['name']!r} counts; retrain it "
+                                     "(make bench-attribution) before measuring the sensitivity")
+                absent.append(f"{task_label(t, scenario)} ({run}: not counted: {why}; run folder absent, "
+                              "not measured)")
+            continue
         for r in measure(run):
             why = task_status(tasks[r["behaviour"]])
+            r["label"] = task_label(tasks[r["behaviour"]], scenario)
+            r["status"] = why or "counted"
             rows.append(r)
             counted.append(not why)
-            names.append(tasks[r["behaviour"]]["name"] + (f" (not counted: {why})" if why else ""))
-    lines = ["# Automatic choice: sensitivity of the refinement to its settings", "",
-             f"Generated by `python -m benchmarks.attribution.auto_sensitivity --runs {' '.join(args.runs)}`. Per behaviour "
+    seconds = time.perf_counter() - started
+    names = [r["label"] + (f" (not counted: {r['status']})" if r["status"] != "counted" else "") for r in rows]
+
+    def cells(vals: list[float]) -> str:
+        return " | ".join(f"{v:.2f}" for v in vals) + f" | {min(v for v, ok in zip(vals, counted) if ok):.2f} |"
+
+    d = default
+    lines = ["# Automatic choice: sensitivity to its settings", "",
+             f"Generated by `OMP_NUM_THREADS=1 python -m benchmarks.attribution.auto_sensitivity --runs "
+             f"{' '.join(args.runs)}` ({seconds / 60:.0f} min on 2 shared CPU cores). Per behaviour "
              "(`combine=\"mean\"`) on each run's own queries, P@n (n = planted culprits). The default is "
-             f"seed_k={default.seed_k}, band={default.band}, C={default.refine_c}, coherence >= {default.min_coherence}. "
-             "'min' is over the tasks that count.", "",
-             "| seed_k | band | C | coherence >= | " + " | ".join(names) + " | min |",
-             "|---|---|---|---|" + "---|" * (len(rows) + 1)]
-    v1 = [r["auto_v1"] for r in rows]
-    lines.append("| rule before the refinement | | | | " + " | ".join(f"{v:.2f}" for v in v1)
-                 + f" | {min(v for v, ok in zip(v1, counted) if ok):.2f} |")
-    for key in itertools.product(SEED_KS, BANDS, CS, THRESHOLDS):
-        vals = [r[key] for r in rows]
-        mark = "**" if key == (default.seed_k, default.band, default.refine_c, default.min_coherence) else ""
-        lines.append(f"| {mark}{key[0]}{mark} | {key[1]} | {key[2]:g} | {key[3]} | " + " | ".join(f"{v:.2f}" for v in vals)
-                     + f" | {min(v for v, ok in zip(vals, counted) if ok):.2f} |")
-    Path(args.out).write_text("\n".join(lines) + "\n")
+             f"seed_k={d['seed_k']}, band={d['band']}, C={d['c']:g}, coherence >= {d['thr']}, top-{d['agree_k']} "
+             f"overlap >= {d['min_overlap']}; token layer 3/4 of the depth (22 of 30), not varied: the stores hold "
+             "per-token states at that layer only. 'min' is over the "
+             f"{sum(counted)} tasks that count (`summary.task_status`)."]
+    if absent:
+        lines += ["", "Not in the table: " + "; ".join(absent) + "."]
+    lines += ["", "## The default, per task", "",
+              "| task | n | signature | token match | top-20 overlap | seeds' coherence (seed_k 10) | auto (default) |",
+              "|---|---|---|---|---|---|---|"]
+    for r, name in zip(rows, names):
+        lines.append(f"| {name} | {r['n']} | {r['signature']:.2f} | {r['token_match']:.2f} | "
+                     f"{r['overlap'][AGREE_K]:.2f} | {fmt(r['coherence'][d['seed_k']])} | {auto_p(r, **d):.2f} |")
+    lines += ["", "## Each constant one grid step either way from the default", "",
+              "Tasks that count whose P@n changes (any difference) when one constant moves and the others stay at "
+              "the default. refine_layer is the h_mean layer of the refinement's coherence and classifier (token match stays at layer 22).", ""] + sensitivity_lines(rows, counted, d, grids) + [""] + stable_lines(rows, counted, d)
+    lines += ["", "## Overlap threshold and top-k compared (refinement at its default)", "",
+              "| top-k | overlap >= | " + " | ".join(names) + " | min |", "|---|---|" + "---|" * (len(rows) + 1)]
+    for agree_k, thr in itertools.product(AGREE_KS, OVERLAPS):
+        mark = "**" if (agree_k, thr) == (d["agree_k"], d["min_overlap"]) else ""
+        lines.append(f"| {mark}{agree_k}{mark} | {thr} | "
+                     + cells([auto_p(r, **{**d, "agree_k": agree_k, "min_overlap": thr}) for r in rows]))
+    lines += ["", "## Refinement settings (top-20 overlap >= 0.3)", "",
+              "| seed_k | band | C | coherence >= | " + " | ".join(names) + " | min |",
+              "|---|---|---|---|" + "---|" * (len(rows) + 1),
+              "| rule before the refinement | | | | " + cells([r["token_match"] if r["overlap"][AGREE_K] >= MIN_OVERLAP
+                                                          else r["signature"] for r in rows])]
+    grid = {key: [auto_p(r, *key, d["min_overlap"], d["agree_k"]) for r in rows]
+            for key in itertools.product(SEED_KS, BANDS, CS, THRESHOLDS)}
+    for key, vals in grid.items():
+        mark = "**" if key == (d["seed_k"], d["band"], d["c"], d["thr"]) else ""
+        lines.append(f"| {mark}{key[0]}{mark} | {key[1]} | {key[2]:g} | {key[3]} | " + cells(vals))
+    lines.append("| lowest over the grid | | | | " + " | ".join(f"{min(v):.2f}" for v in zip(*grid.values()))
+                 + " | |")
+    lines.append("| highest over the grid | | | | " + " | ".join(f"{max(v):.2f}" for v in zip(*grid.values()))
+                 + " | |")
+    best = max(grid, key=lambda k: min(v for v, ok in zip(grid[k], counted) if ok))
+    lines += ["", f"Best setting of the grid by 'min': seed_k={best[0]}, band={best[1]}, C={best[2]:g}, coherence >= "
+              f"{best[3]} (min {min(v for v, ok in zip(grid[best], counted) if ok):.2f}, first of any ties)."]
+    out = Path(args.out)
+    out.write_text("\n".join(lines) + "\n")
+    out.with_suffix(".json").write_text(json.dumps({
+        "command_runs": args.runs, "seconds": seconds, "default": d, "grids": grids, "absent": absent,
+        "tasks": [{**{k: v for k, v in r.items() if k not in ("refined", "overlap", "coherence")},
+                   "overlap": {str(k): v for k, v in r["overlap"].items()},
+                   "coherence": {str(k): v for k, v in r["coherence"].items()},
+                   "refined": {f"{s},{b},{c:g}": v for (s, b, c), v in r["refined"].items()},
+                   "auto_default": auto_p(r, **d)} for r in rows]}, indent=1) + "\n")
     print("\n".join(lines))
 
 
