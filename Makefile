@@ -137,7 +137,7 @@ bench-attribution: $(STAMP)
 	$(ATTR) --phase summary --runs runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution/results/attribution_results_heldout.md
 	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution/results/attribution_results.md
 	# How the automatic choice's refinement depends on its settings (seed rows, band, C, coherence threshold).
-	$(PY) -m benchmarks.attribution.auto_sensitivity --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --out benchmarks/attribution/results/auto_sensitivity.md
+	$(PY) -m benchmarks.attribution.auto_sensitivity --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters runs/attr_template_swap runs/attr_confusable runs/attr_persona runs/attr_two_sources --out benchmarks/attribution/results/auto_sensitivity.md
 
 # Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
 bench-topk: $(STAMP)
