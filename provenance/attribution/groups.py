@@ -640,11 +640,18 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
     names = test.names() if test is not None else []
     deeper_by_query = dict(tuple(ranking.groupby("query", sort=False) if deeper is None
                                  else deeper.groupby("query", sort=False)))
-    for query, table in ranking.groupby("query", sort=False):
+    tables = list(ranking.groupby("query", sort=False))
+    # The examined rows of every query: the top max_rows of its deeper ranking, whatever k (the report must not
+    # depend on it).
+    tops = {query: deeper_by_query.get(query, table).sort_values("rank", kind="stable").drop_duplicates("sample_id")
+            .head(max_rows) for query, table in tables}
+    # The background's random rows lie outside every query's ranking and examined rows: the same rows at every k
+    # up to max_rows (where the ranking's k rows are among the examined ones).
+    ranked_rows = np.concatenate([ranking["row"].to_numpy(np.int64),
+                                  *(top["row"].to_numpy(np.int64) for top in tops.values())])
+    for query, table in tables:
         t0 = time.perf_counter()
-        # The examined rows: the top max_rows of the deeper ranking, whatever k (the report must not depend on it).
-        source = deeper_by_query.get(query, table)
-        top = source.sort_values("rank", kind="stable").drop_duplicates("sample_id").head(max_rows)
+        top = tops[query]
         base = {"rows": len(top), "shown": len(table), "twin_rows": needed,
                 "configurations": [c.name for c in configs], "level": level, "draws": level_draws}
         # Fewer rows than the twin test needs (a small store, a ranking table alone) can never give a report.
@@ -654,9 +661,7 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
                                    "seconds": time.perf_counter() - t0}
             continue
         rows = top["row"].to_numpy(np.int64)
-        # Random rows outside the ranking and the examined rows (which may go below it).
-        bg_rows = background_rows(att, np.concatenate([ranking["row"].to_numpy(np.int64), rows]),
-                                  BACKGROUND_PER_ROW * len(top))
+        bg_rows = background_rows(att, ranked_rows, BACKGROUND_PER_ROW * len(top))
         if len(bg_rows) < 2 * min_size:     # a ranking of (nearly) the whole store: no random rows to compare with
             checked[str(query)] = {**base, "groups": 0, "skipped": f"{len(bg_rows)} rows outside the ranking",
                                    "seconds": time.perf_counter() - t0}

@@ -765,6 +765,11 @@ def test_twin_groups_below_a_small_k_are_reported_and_the_ranking_stays_the_top_
     assert ("Competing groups among the top 100 rows (the ranking shows the top 10; 22 of the groups&#x27; rows rank "
             "below it, down to rank 32)</h3>") in html
     assert "groups A-B: 16 of the 16 closest response pairs join the two groups" in html
+    # The same rows examined at k=32 (and the same background): the same report, whatever k.
+    wide = att.query(test, method=FixedRanking(order), k=32).groups[0]
+    assert [g.rows for g in wide.groups] == [g.rows for g in found.groups]
+    assert (wide.split_p, wide.twin_tests, wide.shown, wide.below_shown) == (found.split_p, found.twin_tests, 32, 0)
+    assert [g.relevance_p for g in wide.groups] == [g.relevance_p for g in found.groups]
     # The ranking table alone (10 rows, nothing deeper): 5 pairs at most, no report attainable, and the check says so.
     found_10, checked_10 = competing_groups(att, on.ranking, test=test)
     assert found_10 == [] and checked_10["q0"]["rows"] == 10 and checked_10["q0"]["attainable"] is False
