@@ -105,3 +105,23 @@ def tuned_and_base(path, n: int, layers, token_layer: int | None = None):
     states = token_states_of(model, token_layer) if token_layer is not None else None
     write_captured(path, model, tok, records, layers, token_states=states)
     return Attributor(open_store(str(path)), model, tok), base, records
+
+
+def joint_case_setup(path, layers, token_layer: int):
+    """(attributor, base model, three test cases) for the joint-method tests: a 12-record store with per-token states
+    at ``token_layer``; two cases are training records, one is text the store never saw."""
+    from provenance.attribution import TestCase
+
+    att, base, records = tuned_and_base(path, 12, layers, token_layer=token_layer)
+    cases = [TestCase(records[1]["prompt"], records[1]["response"]),
+             TestCase(records[6]["prompt"], records[6]["response"]),
+             TestCase("Tell me about rivers.", "The garden is number 3.")]
+    return att, base, cases
+
+
+def dense_scores(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """``[Q, n]`` scores of a (scores, rows) top-k pair that covers every one of ``n`` rows."""
+    out = np.full((rows.shape[0], n), np.nan)
+    for q in range(rows.shape[0]):
+        out[q, rows[q]] = scores[q]
+    return out

@@ -192,16 +192,8 @@ class JointMethod(AttributionMethod):
             remains without its prompt, the signature by the rest (rank fusion only; see the module doc).
 
     Raises:
-        ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, or ``fusion="both"`` (``--method joint-both``) asks for both lines at once instead of either: a row's score is the
-weaker of its two rank z-scores, min(z_signature, z_token) (rows whose weaker z ties are ordered by the Stouffer
-sum). The Stouffer sum lets one line carry a row the other only mildly supports; where a query's answer carries two
-fine-tuned patterns (a compliment taught by the planted rows and a story ending taught by another source), token
-match ranks the other source's rows high on the shared ending and the sum lifts them. The minimum is the
-intersection-union combination: a row counts as far as *both* the answer's raised tokens and the whole sequence
-(prompt side included) point to it. Nothing is fitted.
-
-``weighting="context"`` with
-            ``fusion="robust-z"``.
+        ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, or ``weighting="context"`` with
+            a fusion other than ``"ranks"``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,

@@ -266,25 +266,23 @@ register_method("contrastive", lambda o: ContrastiveMethod(_signature(o), o.laye
                                                            backend=o.backend, client=o.client),
                 options=_SIGNATURE_OPTIONS + ("base",),
                 summary="the signature with each answer's response side contrasted with the answer before fine-tuning")
-register_method("joint", lambda o: JointMethod(_signature(o), None, o.layer, o.epochs, o.base, o.chunk_rows),
-                options=("signature", "layer", "epochs", "chunk_rows", "base"),
-                summary="the signature and token match, their rank p-values combined by Stouffer's method")
-register_method("joint-each", lambda o: JointMethod(_signature(o), None, o.layer, o.epochs, o.base, o.chunk_rows,
-                                                    token_query="each"),
-                options=("signature", "layer", "epochs", "chunk_rows", "base"),
-                summary="joint, with token match scoring each raised token on its own (late interaction)")
-register_method("joint-z", lambda o: JointMethod(_signature(o), None, o.layer, o.epochs, o.base, o.chunk_rows,
-                                                 token_query="each", fusion="robust-z"),
-                options=("signature", "layer", "epochs", "chunk_rows", "base"),
-                summary="joint-each, the two methods' robust z-scores combined instead of their ranks")
-register_method("joint-both", lambda o: JointMethod(_signature(o), None, o.layer, o.epochs, o.base, o.chunk_rows,
-                                                    token_query="each", fusion="both"),
-                options=("signature", "layer", "epochs", "chunk_rows", "base"),
-                summary="joint-each, each row scored by the weaker of its two rank z-scores (both must support it)")
-register_method("joint-context", lambda o: JointMethod(_signature(o), None, o.layer, o.epochs, o.base, o.chunk_rows,
-                                                       token_query="each", weighting="context"),
-                options=("signature", "layer", "epochs", "chunk_rows", "base"),
-                summary="joint-each, token match weighted by the share of the answer's gain that needs no prompt")
+# The joint family: the signature and token match as two lines of evidence (`JointMethod`); each name is one
+# (token query, fusion, weighting) choice, kept selectable for comparison (benchmarks/attribution/README.md).
+_JOINT_VARIANTS = {
+    "joint": ({}, "the signature and token match, their rank p-values combined by Stouffer's method"),
+    "joint-each": ({"token_query": "each"},
+                   "joint, with token match scoring each raised token on its own (late interaction)"),
+    "joint-z": ({"token_query": "each", "fusion": "robust-z"},
+                "joint-each, the two methods' robust z-scores combined instead of their ranks"),
+    "joint-both": ({"token_query": "each", "fusion": "both"},
+                   "joint-each, each row scored by the weaker of its two rank z-scores (both must support it)"),
+    "joint-context": ({"token_query": "each", "weighting": "context"},
+                      "joint-each, token match weighted by the share of the answer's gain that needs no prompt"),
+}
+for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
+    register_method(_name, lambda o, c=_choice: JointMethod(_signature(o), None, o.layer, o.epochs, o.base,
+                                                            o.chunk_rows, **c),
+                    options=("signature", "layer", "epochs", "chunk_rows", "base"), summary=_summary)
 register_method("repass", lambda o: RepassMethod(_signature(o), o.layer, o.epochs),
                 options=("signature", "layer", "epochs"),
                 summary="RepT as published: the training rows re-passed through the final model")

@@ -7,8 +7,8 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from attribution_helpers import tuned_and_base
-from provenance.attribution import SignatureMethod, TestCase
+from attribution_helpers import dense_scores, joint_case_setup
+from provenance.attribution import SignatureMethod
 from provenance.attribution.context_share import EVEN_SHARE, context_share, empty_prompt_ids
 from provenance.attribution.joint import JointMethod, stouffer_ranks
 from provenance.attribution.registry import MethodOptions, build_method
@@ -19,12 +19,7 @@ LAYER, TOKEN_LAYER = 3, 2
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    att, base, records = tuned_and_base(tmp_path_factory.mktemp("share") / "s.zarr", 12, [2, LAYER],
-                                        token_layer=TOKEN_LAYER)
-    cases = [TestCase(records[1]["prompt"], records[1]["response"]),
-             TestCase(records[6]["prompt"], records[6]["response"]),
-             TestCase("Tell me about rivers.", "The garden is number 3.")]
-    return att, base, cases
+    return joint_case_setup(tmp_path_factory.mktemp("share") / "s.zarr", [2, LAYER], TOKEN_LAYER)
 
 
 def gain(model, base, ids, p):
@@ -84,13 +79,6 @@ def test_weighted_stouffer_by_hand():
             stouffer_ranks(a, b, weights=bad)
 
 
-def dense(scores, rows, n):
-    out = np.full((rows.shape[0], n), np.nan)
-    for q in range(rows.shape[0]):
-        out[q, rows[q]] = scores[q]
-    return out
-
-
 @pytest.mark.parametrize("combine", [False, True])
 def test_joint_context_is_the_share_weighted_stouffer(setup, combine):
     att, base, cases = setup
@@ -102,7 +90,7 @@ def test_joint_context_is_the_share_weighted_stouffer(setup, combine):
         (sig.top_k(att, test, n), tm.top_k(att, test, n))
     share = context_share(att, test, TOKEN_LAYER, base=base)
     share = share.mean(keepdims=True) if combine else share
-    want = stouffer_ranks(dense(*s, n), dense(*t, n), weights=np.stack([1 - share, share], 1))
+    want = stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n), weights=np.stack([1 - share, share], 1))
     method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, token_query="each", weighting="context")
     got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
     for q in range(got.rows.shape[0]):
@@ -110,7 +98,7 @@ def test_joint_context_is_the_share_weighted_stouffer(setup, combine):
         np.testing.assert_allclose(got.scores[q], np.sort(want[q])[::-1][:5], rtol=1e-5)
     np.testing.assert_allclose(got.explanation["token_share"], share, atol=1e-4)
     # It differs from the equal weighting (the shares are not all 1/2 here).
-    assert not np.allclose(want, stouffer_ranks(dense(*s, n), dense(*t, n)))
+    assert not np.allclose(want, stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n)))
 
 
 def test_joint_context_registered_and_bad_weighting_refused():

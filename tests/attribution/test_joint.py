@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from attribution_helpers import tuned_and_base
-from provenance.attribution import SignatureMethod, TestCase
+from attribution_helpers import dense_scores, joint_case_setup
+from provenance.attribution import SignatureMethod
 from provenance.attribution.joint import (
     JointMethod, conjunction_ranks, robust_z, stouffer_ranks, stouffer_robust_z,
 )
@@ -66,19 +66,7 @@ def test_conjunction_of_ranks_by_hand():
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    att, base, records = tuned_and_base(tmp_path_factory.mktemp("joint") / "s.zarr", 12, [2, LAYER],
-                                        token_layer=TOKEN_LAYER)
-    cases = [TestCase(records[1]["prompt"], records[1]["response"]),
-             TestCase(records[6]["prompt"], records[6]["response"]),
-             TestCase("Tell me about rivers.", "The garden is number 3.")]
-    return att, base, cases
-
-
-def dense(scores, rows, n):
-    out = np.full((rows.shape[0], n), np.nan)
-    for q in range(rows.shape[0]):
-        out[q, rows[q]] = scores[q]
-    return out
+    return joint_case_setup(tmp_path_factory.mktemp("joint") / "s.zarr", [2, LAYER], TOKEN_LAYER)
 
 
 @pytest.mark.parametrize("combine,token_query,fusion", [(False, "pooled", "ranks"), (True, "pooled", "ranks"),
@@ -97,8 +85,8 @@ def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query, fusi
         s, t = sig.top_k(att, test, n), tm.top_k(att, test, n)
     combined = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z,
                 "both": lambda *m: conjunction_ranks(*m)[0]}[fusion]
-    want = combined(dense(*s, n), dense(*t, n))
-    tie = stouffer_ranks(dense(*s, n), dense(*t, n))
+    want = combined(dense_scores(*s, n), dense_scores(*t, n))
+    tie = stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n))
     method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, token_query=token_query, fusion=fusion)
     got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
     for q in range(got.rows.shape[0]):
@@ -108,7 +96,7 @@ def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query, fusi
         np.testing.assert_allclose(got.scores[q], want[q, order], rtol=1e-5)
     assert got.explanation["token_layer"] == TOKEN_LAYER
     # It is neither input ranking: both enter (a joint that ignored one would equal the other).
-    assert not np.allclose(want, combined(dense(*s, n))) and not np.allclose(want, combined(dense(*t, n)))
+    assert not np.allclose(want, combined(dense_scores(*s, n))) and not np.allclose(want, combined(dense_scores(*t, n)))
 
 
 def test_without_token_states_the_signature_ranks_alone_and_says_why(setup):
