@@ -98,8 +98,13 @@ harmful_varied 2/12 -> 0, headquarters 2/11 -> 0, style / praise 17/24 -> 0; fac
 two_sources 0 before and after. Per behaviour every task is 0/1 with it, confusable included (1/1 before: an
 impure split, 32 of 45 pairs join, p 0.0038 against 0.00167). The splits the twin test drops are groups that
 answer with other words (0-4 joining pairs of 19-50, p = 1) or one template split by prompt wording
-(template_swap: at chance, p 0.11-0.83). At k=20 no task reports, confusable included (the relevance test against
-ranks 21-40).
+(template_swap: at chance, p 0.11-0.83). At k=20, examining the top 20 rows (before): no task reported,
+confusable included (10 twin pairs at most); examining the top 100 at every k (now; same queries, same process,
+2026-12-05): confusable 0/11 -> 7/11 per answer, the same 7 reports as at k=100 (their groups' rows go down to
+ranks 72-98, below the 20 shown, and the report says so), and every other task 0 (template_swap 12,
+harmful_factual 12 + 8, the fixed-text backdoor 12 queries; hedging, style, harmful_varied, headquarters, persona, two_sources,
+factual, sycophancy, approximation 3 each plus one per behaviour); the outcome was identical at k=20 and k=100 on
+all 96 queries.
 
 Each side is scaled by the spread of the background rows on that side (their mean squared distance to their
 centroid, after the cosine geometry the project scores in: every row unit-normalised), so the two sides weigh in
@@ -111,11 +116,14 @@ Nothing is reported for a ranking whose top rows are one group (or one group and
 a far tail). ``MAX_ROWS`` bounds the cost, and only the cost: it is not tuned to any task; the configurations are
 as many as the captured layers plus one. Measured per query on a 2-core shared CPU (the benchmark's SmolLM2-135M
 stores, 5 captured layers so m = 6 configurations, d = 576; reads included; `benchmarks/attribution/groups_count.py`,
-159 queries per k, twin test included: one greedy matching and a closed-form tail per pair): median 0.50 s (max
-0.9 s) at k=20, 2.8 s (max 6.3 s) at k=100. Ranking deeper for the continuation (``ranking_depth``: 40 rows at
-k=20, 200 at k=100) adds a median +0.00 s per query call at either k (0.52 s / 0.50 s with groups on and off at
-k=20, 0.50 s / 0.49 s at k=100, warm; the default method, 26 calls per k, every ranking identical to the one with
-groups off), and the continuation's states are one more read of N rows per query. A split that is significant
+twin test included: one greedy matching and a closed-form tail per pair): 2.8 s median (max 6.3 s) at k=100 (159
+queries, a lightly loaded machine). Examining 100 rows at every k makes a k=20 query cost what a k=100 query does:
+on a loaded machine (load ~4 on 2 cores), 96 queries, median 0.51 s (max 1.4 s) examining the top 20 -> 3.7 s (max
+14 s) examining 100, against 4.3 s at k=100 in the same run. Ranking deeper for the continuation
+(``ranking_depth``: ``max(k, 200)`` rows) adds a median +0.00 s per query call (0.27 s with groups on and off at
+k=20, warm; the default method, 28 calls per k, every ranking identical to the one with groups off), and the
+continuation's states are one more read of N rows per query. A store of fewer than 200 rows has no full
+continuation below 100 examined rows and falls back to random rows (persona, two_sources: at k=20 too now). A split that is significant
 runs all its ``(DRAWS + 1) * m - 1`` = 1199 draws on [N, N-1] point sets, so the queries with real groups in several
 configurations cost most. With one configuration, N=256 took 9 s with four groups found, so N stops at 100. A
 text-only method's query adds one forward pass of its cases (the relevance test's states), counted with the first
