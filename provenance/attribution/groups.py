@@ -102,9 +102,9 @@ answer with other words (0-4 joining pairs of 19-50, p = 1) or one template spli
 confusable included (10 twin pairs at most); examining the top 100 at every k (now; same queries, same process,
 2026-12-05): confusable 0/11 -> 7/11 per answer, the same 7 reports as at k=100 (their groups' rows go down to
 ranks 72-98, below the 20 shown, and the report says so), and every other task 0 (template_swap 12,
-harmful_factual 12 + 8, the fixed-text backdoor 12 queries; hedging, style, harmful_varied, headquarters, persona, two_sources,
-factual, sycophancy, approximation 3 each plus one per behaviour); the outcome was identical at k=20 and k=100 on
-all 96 queries.
+harmful_factual 12 + 8, the fixed-text backdoor 12 queries; hedging, style, harmful_varied, headquarters,
+persona, two_sources, factual, sycophancy, approximation 3 each; plus one per behaviour each); the outcome was
+identical at k=20 and k=100 on all 96 queries.
 
 Each side is scaled by the spread of the background rows on that side (their mean squared distance to their
 centroid, after the cosine geometry the project scores in: every row unit-normalised), so the two sides weigh in
@@ -123,8 +123,8 @@ on a loaded machine (load ~4 on 2 cores), 96 queries, median 0.51 s (max 1.4 s) 
 (``ranking_depth``: ``max(k, 200)`` rows) adds a median +0.00 s per query call (0.27 s with groups on and off at
 k=20, warm; the default method, 28 calls per k, every ranking identical to the one with groups off), and the
 continuation's states are one more read of N rows per query. A store of fewer than 200 rows has no full
-continuation below 100 examined rows and falls back to random rows (persona, two_sources: at k=20 too now). A split that is significant
-runs all its ``(DRAWS + 1) * m - 1`` = 1199 draws on [N, N-1] point sets, so the queries with real groups in several
+continuation below 100 examined rows and falls back to random rows (persona, two_sources: at k=20 too now).
+A split that is significant runs all its ``(DRAWS + 1) * m - 1`` = 1199 draws on [N, N-1] point sets, so the queries with real groups in several
 configurations cost most. With one configuration, N=256 took 9 s with four groups found, so N stops at 100. A
 text-only method's query adds one forward pass of its cases (the relevance test's states), counted with the first
 query.
@@ -233,8 +233,8 @@ class CompetingGroups:
 
     Attributes:
         query: The query (as in the ranking).
-        considered: Top rows examined (one per sample): at least the ``shown`` rows, more where ``shown`` is too
-            few for a report to be attainable (`examined_rows`), so groups may hold rows ranked below ``shown``.
+        considered: Top rows examined (one per sample): ``MAX_ROWS`` whatever ``shown`` (module doc, "How many
+            rows"), so groups may hold rows ranked below the ``shown`` ones (`examined_beyond`).
         layer: The layer whose states were split (of the configuration that split them).
         sides: The sides split ("prompt": ``h_last``, "response": ``h_mean``): both, or the prompt alone.
         groups: The groups, A first.
@@ -608,12 +608,13 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
         draws: Monte-Carlo draws of each null at level ``alpha`` (scaled with the level, `bonferroni`).
         min_size: The smallest group.
         seed: Seed of the tests' random draws.
-        row_info: prompt_len of the ranked rows (``deeper``'s where given; index = row) when the method reads them from elsewhere than the
-            samples table (`AttributionMethod.row_table`); None: the samples table.
+        row_info: prompt_len of the ranked rows (``deeper``'s where given; index = row) when the method reads them
+            from elsewhere than the samples table (`AttributionMethod.row_table`); None: the samples table.
         deeper: The same queries ranked deeper (a ranking table whose top rows are ``ranking``'s; `ranking_depth`,
             what `Attributor.query` passes): the examined rows are its top rows, and its rows below them are the
-            relevance test's null (the ranking's continuation). None: ``ranking``'s own rows (at most its k). Where fewer than the
-            examined rows are below them, relevance is tested against random rows instead (recorded per query).
+            relevance test's null (the ranking's continuation). None: ``ranking``'s own rows (at most its k).
+            Where fewer than the examined rows are below them, relevance is tested against random rows instead
+            (recorded per query).
 
     Returns:
         ``(found, checked)``: one `CompetingGroups` per query whose top rows form two or more relevant groups that
@@ -878,7 +879,8 @@ def group_lines(found: CompetingGroups, snippet_chars: int = 70) -> list[str]:
              f"at layer {found.layer}: {sep})"]
     for g in found.groups:
         src = ", ".join(f"{s} {c}" for s, c in g.sources.items())
-        lines.append(f"  group {g.label}: {g.size} rows (ranks {rank_range(g.ranks)}: {_ranks(g.ranks)}), sources {src}; mean score "
+        lines.append(f"  group {g.label}: {g.size} rows (ranks {rank_range(g.ranks)}: {_ranks(g.ranks)}), sources "
+                     f"{src}; mean score "
                      f"{g.mean_score:.4g}")
         if g.prompt_terms:
             lines.append(f"    prompts: {', '.join(repr(t) for t in g.prompt_terms)}")
@@ -898,7 +900,8 @@ def examined_beyond(found: CompetingGroups) -> str:
     if not found.shown or found.considered <= found.shown:
         return ""
     if not found.below_shown:
-        return f" ({found.considered - found.shown} more than the {found.shown} shown; the groups' rows all rank among those)"
+        return (f" ({found.considered - found.shown} more than the {found.shown} shown; the groups' rows all rank "
+                "among those)")
     return (f" (the ranking shows the top {found.shown}; {found.below_shown} of the groups' rows rank below it, "
             f"down to rank {max(max(g.ranks) for g in found.groups)})")
 
