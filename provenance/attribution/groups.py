@@ -101,10 +101,8 @@ answer with other words (0-4 joining pairs of 19-50, p = 1) or one template spli
 (template_swap: at chance, p 0.11-0.83). At k=20, examining the top 20 rows (before): no task reported,
 confusable included (10 twin pairs at most); examining the top 100 at every k (now; same queries, same process,
 2026-12-05): confusable 0/11 -> 7/11 per answer, the same 7 reports as at k=100 (their groups' rows go down to
-ranks 72-98, below the 20 shown, and the report says so), and every other task 0 (template_swap 12,
-harmful_factual 12 + 8, the fixed-text backdoor 12 queries; hedging, style, harmful_varied, headquarters,
-persona, two_sources, factual, sycophancy, approximation 3 each; plus one per behaviour each); the outcome was
-identical at k=20 and k=100 on all 96 queries.
+ranks 72-98, below the 20 shown, and the report says so), and every other task 0 at both k (all 13 tasks, 171
+queries per k); the outcome was identical at k=20 and k=100 on all 171.
 
 Each side is scaled by the spread of the background rows on that side (their mean squared distance to their
 centroid, after the cosine geometry the project scores in: every row unit-normalised), so the two sides weigh in
@@ -116,12 +114,12 @@ Nothing is reported for a ranking whose top rows are one group (or one group and
 a far tail). ``MAX_ROWS`` bounds the cost, and only the cost: it is not tuned to any task; the configurations are
 as many as the captured layers plus one. Measured per query on a 2-core shared CPU (the benchmark's SmolLM2-135M
 stores, 5 captured layers so m = 6 configurations, d = 576; reads included; `benchmarks/attribution/groups_count.py`,
-twin test included: one greedy matching and a closed-form tail per pair): 2.8 s median (max 6.3 s) at k=100 (159
-queries, a lightly loaded machine). Examining 100 rows at every k makes a k=20 query cost what a k=100 query does:
-on a loaded machine (load ~4 on 2 cores), 96 queries, median 0.51 s (max 1.4 s) examining the top 20 -> 3.7 s (max
-14 s) examining 100, against 4.3 s at k=100 in the same run. Ranking deeper for the continuation
-(``ranking_depth``: ``max(k, 200)`` rows) adds a median +0.00 s per query call (0.27 s with groups on and off at
-k=20, warm; the default method, 28 calls per k, every ranking identical to the one with groups off), and the
+twin test included: one greedy matching and a closed-form tail per pair; 171 queries per k, the same process for
+before and after, load 1-4 on 2 cores): examining 100 rows at every k makes a k=20 query cost what a k=100 query
+does: median 0.50 s (max 1.2 s) examining the top 20 -> 3.0 s (max 9.8 s) examining 100, against 3.1 s (max 16 s)
+at k=100. Ranking deeper for the continuation
+(``ranking_depth``: ``max(k, 200)`` rows) adds a median +0.00 s per query call (0.49 s / 0.48 s with groups on
+and off at k=20, warm; the default method, 28 calls per k, every ranking identical to the one with groups off), and the
 continuation's states are one more read of N rows per query. A store of fewer than 200 rows has no full
 continuation below 100 examined rows and falls back to random rows (persona, two_sources: at k=20 too now).
 A split that is significant runs all its ``(DRAWS + 1) * m - 1`` = 1199 draws on [N, N-1] point sets, so the queries with real groups in several
