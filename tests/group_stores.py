@@ -27,11 +27,13 @@ def background_texts(n: int, seed: int = 0) -> list[tuple[str, str]]:
 
 
 def write_group_store(path, model, tokenizer, groups: dict, *, n_background: int = 80, d: int = 32,
-                      spread: float = 0.35, seed: int = 0) -> dict[str, list[int]]:
+                      spread: float = 0.35, twin_spread: float = 0.05, seed: int = 0) -> dict[str, list[int]]:
     """A one-epoch store: each group of ``groups`` (``name -> {"texts": [(prompt, response)], "prompt": centre
     key, "response": centre key}``) has its rows' ``h_last`` drawn around the prompt centre and ``h_mean`` around
     the response centre (unit centres, Gaussian spread ``spread`` per row); ``n_background`` rows of random words
-    have random states. Groups sharing a centre key share that centre.
+    have random states. Groups sharing a centre key share that centre. A group with ``"twin_of": other`` (an
+    earlier group) takes, for its row i, row i of ``other``'s ``h_mean`` plus a spread ``twin_spread``: the same
+    answer in another prompt context.
 
     Returns:
         The store rows of each group name and of "background".
@@ -45,12 +47,16 @@ def write_group_store(path, model, tokenizer, groups: dict, *, n_background: int
             centres[key] = v / np.linalg.norm(v)
         return centres[key]
 
-    texts, h_last, h_mean, names = [], [], [], []
+    texts, h_last, h_mean, names, of_group = [], [], [], [], {}
     for name, spec in groups.items():
-        for p, r in spec["texts"]:
+        of_group[name] = []
+        for i, (p, r) in enumerate(spec["texts"]):
             texts.append((p, r))
             h_last.append(centre(spec["prompt"]) + spread * rng.standard_normal(d) / np.sqrt(d))
-            h_mean.append(centre(spec["response"]) + spread * rng.standard_normal(d) / np.sqrt(d))
+            twin = spec.get("twin_of")
+            h_mean.append(centre(spec["response"]) + spread * rng.standard_normal(d) / np.sqrt(d) if twin is None
+                          else of_group[twin][i] + twin_spread * rng.standard_normal(d) / np.sqrt(d))
+            of_group[name].append(h_mean[-1])
             names.append(name)
     for p, r in background_texts(n_background, seed):
         texts.append((p, r))

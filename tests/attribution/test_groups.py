@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli_text import flat
-from group_stores import LAYER, WORDS, FixedRanking, background_texts, interleave, write_rows
+from group_stores import LAYER, WORDS, FixedRanking, background_texts, interleave, write_group_store, write_rows
 from provenance import open_store
 from provenance.attribution import Attributor, TestCase
 from provenance.attribution.group_stats import (GroupSplit, bonferroni, closest_pairs, coherence_pvalue,
@@ -202,49 +202,6 @@ def test_distinguishing_terms_are_frequent_inside_and_rarer_outside():
 
 # ---- constructed stores ------------------------------------------------------------------------------------------
 
-def _write_store(path, model, tok, groups: dict, *, n_background: int = 80, d: int = 32, seed: int = 0):
-    """A one-epoch store at ``LAYER``: each group of ``groups`` (as ``GROUPS``) has its rows' ``h_last`` drawn
-    around its prompt centre and ``h_mean`` around its response centre (unit centres shared by key, spread
-    ``SPREAD``); a group with ``twin_of`` takes, for its row i, row i of that group's ``h_mean`` plus a spread of
-    ``TWIN_SPREAD`` (the same answer in another context); ``n_background`` rows of random words have random
-    states. Rows are stored in a shuffled order.
-
-    Returns:
-        The store rows of each group name and of "background"."""
-    rng = np.random.default_rng(seed)
-    centres: dict[str, np.ndarray] = {}
-
-    def around(key):
-        if key not in centres:
-            v = rng.standard_normal(d)
-            centres[key] = v / np.linalg.norm(v)
-        return centres[key] + SPREAD * rng.standard_normal(d) / np.sqrt(d)
-
-    texts, names, h_last, h_mean, of_group = [], [], [], [], {}
-    for name, spec in groups.items():
-        of_group[name] = []
-        for i, pair in enumerate(spec["texts"]):
-            texts.append(pair)
-            names.append(name)
-            h_last.append(around(spec["prompt"]))
-            twin = spec.get("twin_of")
-            h_mean.append(around(spec["response"]) if twin is None
-                          else of_group[twin][i] + TWIN_SPREAD * rng.standard_normal(d) / np.sqrt(d))
-            of_group[name].append(h_mean[-1])
-    for pair in background_texts(n_background, seed):
-        texts.append(pair)
-        names.append("background")
-        h_last.append(rng.standard_normal(d) / np.sqrt(d))
-        h_mean.append(rng.standard_normal(d) / np.sqrt(d))
-    order = rng.permutation(len(texts))
-    n = len(texts)
-    sigs = {LAYER: {"h_last": (1e3 * np.asarray(h_last)[order]).astype(np.float32),
-                    "h_mean": (1e3 * np.asarray(h_mean)[order]).astype(np.float32),
-                    "g_last": (1e-6 * rng.standard_normal((n, d))).astype(np.float32),
-                    "g_mean": (1e-6 * rng.standard_normal((n, d))).astype(np.float32)}}
-    return write_rows(path, model, tok, [texts[i] for i in order], [names[i] for i in order], sigs)
-
-
 def _near(att, rows, cases=(CASE,)):
     """Test signatures of ``cases`` whose states at the store's layer are the stored mean of ``rows`` on both sides
     (a query those rows explain), in place of the tiny model's arbitrary states."""
@@ -261,7 +218,8 @@ def setup(tmp_path_factory):
     model = tiny_causal_lm("llama", seed=0)
     model.save_pretrained(str(root / "model"))
     tok.save_pretrained(str(root / "model"))
-    rows = _write_store(root / "s.zarr", model, tok, GROUPS, n_background=80)
+    rows = write_group_store(root / "s.zarr", model, tok, GROUPS, n_background=80, spread=SPREAD,
+                             twin_spread=TWIN_SPREAD)
     att = Attributor(open_store(str(root / "s.zarr")), model, tok)
     return att, rows, root
 
