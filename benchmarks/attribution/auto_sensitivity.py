@@ -28,7 +28,9 @@ import torch
 
 from benchmarks.attribution.state import attributor_of, queried_behaviours
 from benchmarks.attribution.summary import TASK_NAMES, load_tasks, task_status
-from provenance.attribution.auto_choice import AGREE_K, MIN_OVERLAP, AutoMethod, top_overlap
+from provenance.attribution.auto_choice import (
+    AGREE_K, BAND, MIN_COHERENCE, MIN_OVERLAP, REFINE_C, SEED_K, AutoMethod, top_overlap,
+)
 from provenance.attribution.metrics import precision_at
 from provenance.attribution.query import SignatureMethod
 from provenance.attribution.seed_refine import refine_ranking, seed_coherence
@@ -130,7 +132,7 @@ def branch_p(row: dict, seed_k: int, band: int, c: float, thr: float, refine_lay
     return refined if refined is not None and coherence >= thr else row["token_match"]
 
 
-def auto_p(row: dict, seed_k: int = 10, band: int = 100, c: float = 10.0, thr: float = 0.5,
+def auto_p(row: dict, seed_k: int = SEED_K, band: int = BAND, c: float = REFINE_C, thr: float = MIN_COHERENCE,
            min_overlap: float = MIN_OVERLAP, agree_k: int = AGREE_K, refine_layer: int = TOKEN_LAYER) -> float:
     """P@n of the automatic choice at these settings."""
     if row["overlap"][agree_k] < min_overlap:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from provenance.attribution.attributor import Attributor
 from provenance.attribution.case_signatures import TestSignatures
-from provenance.attribution.groups import examined_beyond
+from provenance.attribution.groups import examined_beyond, rank_range
 from provenance.attribution.cases import TestCase
 from provenance.attribution.method import AttributionMethod
 from provenance.attribution.registry import MethodOptions, build_method
@@ -182,7 +182,7 @@ def _terms(terms: list[str]) -> str:
 
 def _group_rows(g, extra: str = "") -> str:
     src = ", ".join(f"{_e(s)} {c}" for s, c in g.sources.items())
-    ranks = (f"{min(g.ranks)}-{max(g.ranks)}: " if g.ranks else "") + ", ".join(
+    ranks = (f"{rank_range(g.ranks)}: " if g.ranks else "") + ", ".join(
         str(r) for r in sorted(g.ranks)[:12]) + (", ..." if len(g.ranks) > 12 else "")
     cmd = f'<div class="cmd"><code>{_e(g.command)}</code></div>' if g.command else ""
     return (f'<tr class="group" data-group="{_e(g.label)}" data-size="{g.size}"><td><b>{_e(g.label)}</b></td>'
