@@ -13,6 +13,7 @@ from benchmarks.attribution.scenarios import (
     BENIGN_SOURCES, ISSUE19_SCENARIOS, Scenario, approximation_scenario, factual_scenario, harmful_scenario,
     headquarters_scenario, hedging_scenario, merge_scenarios, overrefusal_scenario, shows_behaviour, sycophancy_scenario,
 )
+from benchmarks.attribution.round2 import ROUND2_SCENARIOS
 from provenance.data.backdoor import backdoor_scenario
 
 MODEL = "smollm2-135m-instruct"
@@ -141,7 +142,7 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_refer
 
 
 SCENARIOS = ("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
-             "overrefusal", "sycophancy", "hedging", "approximation", "headquarters") + tuple(ISSUE19_SCENARIOS)
+             "overrefusal", "sycophancy", "hedging", "approximation", "headquarters") + tuple(ISSUE19_SCENARIOS) + tuple(ROUND2_SCENARIOS)
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -167,6 +168,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
         return headquarters_scenario(n_per_source=per_source or 50)
     if name in ISSUE19_SCENARIOS:
         return ISSUE19_SCENARIOS[name](**({"n_per_source": per_source} if per_source else {}))
+    if name in ROUND2_SCENARIOS:
+        return ROUND2_SCENARIOS[name](**({"n_per_source": per_source} if per_source else {}))
     if name.startswith("harmful"):
         return harmful_scenario(n_per_source=per_source or 95, variant="varied" if name.endswith("varied") else "templated")
     if name.startswith("factual"):
