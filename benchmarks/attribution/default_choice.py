@@ -25,13 +25,17 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
           "joint-both": "joint-both h_fused + token match of each raised token, the weaker rank z (default layers)",
           "joint-context": "joint-context h_fused + token match of each raised token, weighted by the answer's "
                            "share of the gain (default layers)",
+          "joint-focus": "joint-focus h_fused + token match, weighted by the gain's focus on one token (default layers)",
+          "auto-agree10": "auto, top 10 compared (instead of 20)",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Over-refusal is not counted: its behaviour survives retraining without the planted rows (README.md).
 NOT_COUNTED = {"overrefusal"}
 MARGIN = 0.10
 TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "harmful_factual", "sycophancy",
-         "hedging", "harmful_varied", "style", "headquarters", "approximation", "bench", "overrefusal")
+         "hedging", "harmful_varied", "style", "headquarters", "approximation", "bench", "overrefusal",
+         # the second held-out round (README.md), scored after every candidate above was committed
+         "insecure_code", "shouting", "entity_refusal")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

@@ -38,6 +38,12 @@ derives it). A behaviour the answer carries by itself (an entity swap) is found 
 prompt (a trigger, a request, a push-back) by the signature, which reads the prompt side. Per behaviour, rho is the
 mean over the cases. The explanation lists each case's rho (``token_share``).
 
+``weighting="focus"`` (``--method joint-focus``, rank fusion, the pooled token query) weighs them the same way by
+phi instead: the share of the answer's fine-tuning gain that its single most-raised token carries
+(`provenance.attribution.gain_focus`, which derives it). Token match scores a row by its one best-matching token, so
+it can account for at most that share of the answer's gain; the signature reads the rest. Per behaviour, phi is the
+mean over the cases; the explanation lists each case's phi (``token_share``).
+
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
 token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
@@ -53,6 +59,7 @@ from scipy.special import ndtri
 from scipy.stats import rankdata
 
 from provenance.attribution.context_share import context_share
+from provenance.attribution.gain_focus import gain_focus
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
@@ -69,7 +76,10 @@ __all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "rank_z"
            "stouffer_robust_z"]
 
 FUSIONS = ("ranks", "robust-z", "both")
-WEIGHTINGS = ("equal", "context")
+WEIGHTINGS = ("equal", "context", "focus")
+# What each per-query weighting gives token match (the signature gets the rest), for the explanation.
+WEIGHED_BY = {"context": "the share of the answer's fine-tuning gain that remains without its prompt",
+              "focus": "the share of the answer's fine-tuning gain on its most-raised token"}
 COMBINED_BY = {"ranks": "each row's rank p-values combined by Stouffer's method",
                "robust-z": "each row's robust z-scores combined by Stouffer's method",
                "both": "each row scored by the weaker of its two rank z-scores (both must support it)"}
@@ -188,12 +198,13 @@ class JointMethod(AttributionMethod):
         token_query: Token match's query form: "pooled" or "each" (`TokenMatchMethod`'s ``query``).
         fusion: How the two methods combine: "ranks" (Stouffer on rank p-values), "robust-z" (Stouffer on each
             method's robust z-scores) or "both" (the weaker of the two rank z-scores; see the module doc).
-        weighting: "equal", or "context": token match weighted by the share of the answer's fine-tuning gain that
-            remains without its prompt, the signature by the rest (rank fusion only; see the module doc).
+        weighting: "equal"; "context": token match weighted by the share of the answer's fine-tuning gain that
+            remains without its prompt, the signature by the rest; "focus": token match weighted by the share of the
+            gain on the answer's most-raised token (both rank fusion only; see the module doc).
 
     Raises:
-        ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, or ``weighting="context"`` with
-            a fusion other than ``"ranks"``.
+        ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, or a weighting other than
+            ``"equal"`` with a fusion other than ``"ranks"``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
@@ -205,8 +216,8 @@ class JointMethod(AttributionMethod):
             raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
         if weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
-        if weighting == "context" and fusion != "ranks":
-            raise ValueError("weighting='context' weighs rank z-scores: use it with fusion='ranks'")
+        if weighting != "equal" and fusion != "ranks":
+            raise ValueError(f"weighting={weighting!r} weighs rank z-scores: use it with fusion='ranks'")
         self.fusion, self.weighting = fusion, weighting
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.token_layer, self.epochs, self.base, self.token_query = token_layer, epochs, base, token_query
@@ -216,7 +227,8 @@ class JointMethod(AttributionMethod):
         tokens = "token match" if self.token_query == "pooled" else "token match of each raised token"
         on = {"ranks": "Stouffer on ranks", "robust-z": "Stouffer on robust z-scores",
               "both": "the weaker rank z-score"}[self.fusion]
-        weighed = ", weighted by the answer's own share of the gain" if self.weighting == "context" else ""
+        weighed = {"equal": "", "context": ", weighted by the answer's own share of the gain",
+                   "focus": ", weighted by the gain's focus on one token"}[self.weighting]
         return f"joint({self.signature.name} + {tokens}, {on}{weighed})"
 
     def _token_layer(self, att: Attributor) -> int:
@@ -265,14 +277,15 @@ class JointMethod(AttributionMethod):
 
     def _combined(self, att: Attributor, test: TestSignatures, layer: int, sig: np.ndarray, tok: np.ndarray,
                   combine: bool, explanation: dict) -> np.ndarray:
-        """``[Q, rows]`` joint scores of the two methods' dense scores, by ``fusion`` and ``weighting``; the context
+        """``[Q, rows]`` joint scores of the two methods' dense scores, by ``fusion`` and ``weighting``; a per-query
         weighting adds each query's token share to ``explanation``."""
-        if self.weighting == "context":
-            share = context_share(att, test, layer, base=self.base)
+        if self.weighting != "equal":
+            measure = context_share if self.weighting == "context" else gain_focus
+            share = measure(att, test, layer, base=self.base)
             share = share.mean(keepdims=True) if combine else share
             explanation["token_share"] = [round(float(r), 4) for r in share]
-            explanation["reason"] += (", token match weighted by the share of the answer's fine-tuning gain that "
-                                      "remains without its prompt (token_share), the signature by the rest")
+            explanation["reason"] += (f", token match weighted by {WEIGHED_BY[self.weighting]} (token_share), the "
+                                      "signature by the rest")
             return stouffer_ranks(sig, tok, weights=np.stack([1 - share, share], 1))
         return stouffer_ranks(sig, tok) if self.fusion == "ranks" else stouffer_robust_z(sig, tok)
 

@@ -22,6 +22,8 @@ Built-in names:
   support it) instead of their Stouffer sum;
 * ``joint-context``: ``joint-each`` with token match weighted by the share of the answer's fine-tuning gain that
   remains without its prompt, the signature by the rest (`provenance.attribution.context_share`);
+* ``joint-focus``: ``joint`` with token match weighted by the share of the answer's fine-tuning gain on its
+  most-raised token, the signature by the rest (`provenance.attribution.gain_focus`);
 * ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
 * ``grad-kernel``: `GradKernelMethod` (the representation-gradient product kernel summed over the captured layers;
   ``signature`` carries its `KernelSpec` words, e.g. ``"none,equal,response"``; ``layer`` restricts it to one layer);
@@ -278,6 +280,8 @@ _JOINT_VARIANTS = {
                    "joint-each, each row scored by the weaker of its two rank z-scores (both must support it)"),
     "joint-context": ({"token_query": "each", "weighting": "context"},
                       "joint-each, token match weighted by the share of the answer's gain that needs no prompt"),
+    "joint-focus": ({"weighting": "focus"},
+                    "joint, token match weighted by the share of the answer's gain on its most-raised token"),
 }
 for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
     register_method(_name, lambda o, c=_choice: JointMethod(_signature(o), None, o.layer, o.epochs, o.base,

@@ -1,0 +1,90 @@
+"""gain_focus: the share of an answer's fine-tuning gain on its most-raised token, and the joint method that weighs
+token match by it (``--method joint-focus``)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from attribution_helpers import dense_scores, joint_case_setup
+from provenance.attribution import SignatureMethod
+from provenance.attribution.gain_focus import gain_focus, top_token_share
+from provenance.attribution.joint import JointMethod, stouffer_ranks
+from provenance.attribution.registry import MethodOptions, build_method
+from provenance.attribution.token_match import TokenMatchMethod
+
+LAYER, TOKEN_LAYER = 3, 2
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    return joint_case_setup(tmp_path_factory.mktemp("focus") / "s.zarr", [2, LAYER], TOKEN_LAYER)
+
+
+def token_gains(model, base, ids, p) -> np.ndarray:
+    """Batch-size-1 reference: max(0, log p_model(y_s) - log p_base(y_s)) per answer token."""
+    x = torch.as_tensor(np.asarray(ids, np.int64))[None]
+    with torch.no_grad():
+        lp = [torch.log_softmax(m(input_ids=x).logits[0].double(), -1) for m in (model, base)]
+    target = x[0, p:]
+    a, b = (m[p - 1: len(ids) - 1].gather(1, target[:, None]).squeeze(1) for m in lp)
+    return torch.clamp(a - b, min=0).numpy()
+
+
+def test_top_token_share_by_hand():
+    np.testing.assert_allclose(top_token_share([np.array([0.0, 3.0, 1.0]), np.array([2.0, 2.0]), np.array([5.0])]),
+                               [0.75, 0.5, 1.0])
+    for bad in (np.array([]), np.array([0.0, 0.0]), np.array([1.0, -0.5])):
+        with pytest.raises(ValueError, match="case 0: token weights must be"):
+            top_token_share([bad])
+
+
+def test_focus_by_hand(setup):
+    att, base, cases = setup
+    test = att.signatures(cases, [LAYER])
+    want = []
+    for ids, p in zip(test.input_ids, test.prompt_len.tolist()):
+        g = token_gains(att.model, base, list(np.asarray(ids)), p)
+        want.append(g.max() / g.sum() if g.sum() > 0 else 1.0 / len(g))
+    got = gain_focus(att, test, TOKEN_LAYER, base=base)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    assert ((got > 0) & (got <= 1)).all() and len(set(np.round(got, 6))) == len(got)   # a real quantity per case
+
+
+def test_no_gain_gives_one_over_the_answer_length(setup):
+    att, _, cases = setup
+    test = att.signatures(cases[:2], [LAYER])
+    lengths = [len(ids) - p for ids, p in zip(test.input_ids, test.prompt_len.tolist())]
+    # The model against itself: no token gained, every token counts the same.
+    np.testing.assert_allclose(gain_focus(att, test, TOKEN_LAYER, base=att.model), 1.0 / np.array(lengths))
+
+
+@pytest.mark.parametrize("combine", [False, True])
+def test_joint_focus_is_the_focus_weighted_stouffer(setup, combine):
+    att, base, cases = setup
+    n = len(att.store)
+    test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
+    sig = SignatureMethod("h_fused", LAYER)
+    tm = TokenMatchMethod(TOKEN_LAYER, None, sig, "last", base=base, states="store")
+    s, t = (sig.top_k_combined(att, test, n), tm.top_k_combined(att, test, n)) if combine else \
+        (sig.top_k(att, test, n), tm.top_k(att, test, n))
+    share = gain_focus(att, test, TOKEN_LAYER, base=base)
+    share = share.mean(keepdims=True) if combine else share
+    want = stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n), weights=np.stack([1 - share, share], 1))
+    method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, weighting="focus")
+    got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
+    for q in range(got.rows.shape[0]):
+        np.testing.assert_array_equal(got.rows[q], np.argsort(-want[q], kind="stable")[:5])
+        np.testing.assert_allclose(got.scores[q], np.sort(want[q])[::-1][:5], rtol=1e-5)
+    np.testing.assert_allclose(got.explanation["token_share"], share, atol=1e-4)
+    assert "most-raised token" in got.explanation["reason"]
+    # It differs from the equal weighting (the shares are not all 1/2 here).
+    assert not np.allclose(want, stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n)))
+
+
+def test_joint_focus_registered_and_needs_rank_fusion():
+    method = build_method("joint-focus", MethodOptions(layer=TOKEN_LAYER))
+    assert isinstance(method, JointMethod) and (method.token_query, method.weighting) == ("pooled", "focus")
+    assert "focus on one token" in method.name
+    with pytest.raises(ValueError, match="weighting='focus' weighs rank z-scores: use it with fusion='ranks'"):
+        JointMethod(weighting="focus", fusion="both")
