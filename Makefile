@@ -121,7 +121,17 @@ bench-attribution: $(STAMP)
 	# `joint-z` (fourth) and `joint-context` (fifth), each committed before it was scored.
 	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-z joint-context --results benchmarks/attribution/results/attribution_results_$$t.md; done
 	for t in bench style factual harmful_varied harmful_factual sycophancy hedging approximation headquarters; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-z joint-context --results benchmarks/attribution/results/scored_$$t.md; done
-	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each joint-z joint-context --out benchmarks/attribution/results/default_choice.md
+	# `joint-both` (sixth), then `joint-focus` (seventh) and `auto-agree10`, each committed before it was scored.
+	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-both --results benchmarks/attribution/results/attribution_results_$$t.md; done
+	for t in bench style factual harmful_varied harmful_factual sycophancy hedging approximation headquarters; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-both --results benchmarks/attribution/results/scored_$$t.md; done
+	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-focus auto-agree10 --results benchmarks/attribution/results/attribution_results_$$t.md; done
+	for t in bench style factual harmful_varied harmful_factual sycophancy hedging approximation headquarters; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-focus auto-agree10 --results benchmarks/attribution/results/scored_$$t.md; done
+	# The dev-set probe behind `joint-focus` (how concentrated each answer's gain is, beside which method wins).
+	$(PY) -m benchmarks.attribution.focus_probe --runs $(foreach t,factual harmful_factual harmful_varied style sycophancy hedging two_sources confusable headquarters,runs/attr_$(t))
+	# Held-out round 2 (README.md): three task types written before they were trained, each checked to take and to
+	# need its planted rows, then scored with every candidate committed before any of them met these tasks.
+	for t in insecure_code shouting entity_refusal; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused joint joint-each joint-z joint-context joint-both joint-focus auto-agree10 token-match bm25 tfidf --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each joint-z joint-context joint-both joint-focus auto-agree10 --out benchmarks/attribution/results/default_choice.md
 	$(PY) -m benchmarks.attribution.groups_count --out benchmarks/attribution/results/groups_count.md --json benchmarks/attribution/results/groups_count.json
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --out benchmarks/attribution/results/candidate_cost.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
