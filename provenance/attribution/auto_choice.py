@@ -48,7 +48,10 @@ if TYPE_CHECKING:
 
 __all__ = ["AutoMethod", "top_overlap"]
 
-AGREE_K = 20
+# Top rows of each method compared: 10, adopted by the rule committed before the second held-out round was scored
+# (benchmarks/attribution/README.md): over 17 task-behaviours it equals 20 on every task but confusable, where it
+# gives 0.86 against 0.44. The support is that one dev task; the three held-out tasks neither gain nor lose by it.
+AGREE_K = 10
 MIN_OVERLAP = 0.3
 # Refinement (seed_refine) settings, chosen on the attribution benchmark and checked on held-out tasks
 # (benchmarks/attribution/README.md; results/auto_sensitivity.md: how P@n depends on each of the four).
