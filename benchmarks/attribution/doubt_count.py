@@ -58,25 +58,30 @@ def precision_at_n(ranked_ids: list, culprits: set[str]) -> float:
     return sum(str(i) in culprits for i in ranked_ids[:n]) / n
 
 
-def query_records(att, cases: list, culprits: set[str], combine: str) -> list[dict]:
-    """One record per query of one default-method call (groups on, lexical floor on) over ``cases``.
+def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K) -> list[dict]:
+    """One record per query of one default-method call (groups on, lexical floor on) over ``cases`` at ``k``.
+    The signs are those of the top-``k`` ranking (the lexical floor compares top-k lists); where ``k`` is below the
+    planted rows, P@n comes from a second call at k = n with both checks off (the same ranking, deeper).
 
     Args:
         att: The run's `Attributor`.
         cases: The behaviour's test cases.
         culprits: Its planted sample ids, as strings.
         combine: "none" (a query per case) or "mean" (one query for the behaviour).
+        k: Rows per ranking (the CLI's default is 20; 100 here unless ``--k`` says otherwise).
     """
     t0 = time.perf_counter()
-    res = att.query(cases, k=K, snippet_chars=0, combine=combine, lexical_floor=True)
+    res = att.query(cases, k=k, snippet_chars=0, combine=combine, lexical_floor=True)
     call_seconds = time.perf_counter() - t0
+    deep = res if k >= len(culprits) else att.query(cases, k=len(culprits), snippet_chars=0, combine=combine,
+                                                     groups=False)
     groups = {str(g.query): g for g in res.groups}
     warnings = {str(w.query): w for w in res.warnings}
     floor = res.checks.get("lexical_floor", {})
     queries = list(dict.fromkeys(res.ranking["query"].astype(str)))
     records = []
     for q in queries:
-        top = res.ranking[res.ranking["query"].astype(str) == q].sort_values("rank")
+        top = deep.ranking[deep.ranking["query"].astype(str) == q].sort_values("rank")
         warning = warnings.get(q)
         records.append({
             "query": q, "combine": combine, "method": res.method,
@@ -93,12 +98,13 @@ def query_records(att, cases: list, culprits: set[str], combine: str) -> list[di
     return records
 
 
-def count_run(out: Path, no_cases: list[str]) -> list[dict]:
+def count_run(out: Path, no_cases: list[str], k: int = K) -> list[dict]:
     """Every query record of one run (both modes, every behaviour); behaviours without a query go to ``no_cases``.
 
     Args:
         out: The run folder (``scenario.json``, ``behaviour.json``, the store and the trained model).
         no_cases: Appended with "task / behaviour" for each behaviour no generation shows.
+        k: Rows per ranking (`query_records`).
 
     Raises:
         FileNotFoundError: The run lacks ``scenario.json`` or ``behaviour.json``.
@@ -121,7 +127,7 @@ def count_run(out: Path, no_cases: list[str]) -> list[dict]:
         culprits = {str(c) for c in meta["culprits"][behaviour]}
         for combine in COMBINES:
             recs = [{"task": task, "behaviour": behaviour, "cases": source, **r}
-                    for r in query_records(att, cases, culprits, combine)]
+                    for r in query_records(att, cases, culprits, combine, k)]
             records += recs
             t = tally(recs)
             print(f"{out.name} {behaviour} {COMBINES[combine]} [{recs[0]['method']}]: {t['queries']} queries, "
@@ -184,7 +190,7 @@ def render(records: list[dict], head: str = "", no_cases: tuple[str, ...] | list
     return "\n".join(lines) + "\n"
 
 
-def header(command: str) -> str:
+def header(command: str, k: int = K) -> str:
     """Title, definitions, machine and date of the results file."""
     return "\n".join([
         "# A sign of doubt when the default ranking is wrong (issue 19)", "",
@@ -192,7 +198,8 @@ def header(command: str) -> str:
         f"shared Xeon, OMP_NUM_THREADS=1, nice 5, beside attribution scoring jobs); date "
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.", f"Command: `{command}`", "",
         "Queries: the model's own generations that show each behaviour (`behaviour_cases`, as the benchmark builds "
-        "them), ranked by the default method (`Attributor.query` without `method`), k=100, per answer (one query "
+        "them), ranked by the default method (`Attributor.query` without `method`), "
+        f"k={k}, per answer (one query "
         "per generation) and per behaviour (`combine=\"mean\"`, one query), with the competing-groups report on "
         "(the default) and `lexical_floor=True` (what `provenance query` asks for by default).", "",
         "P@n: share of planted rows among the top n, n = the behaviour's planted rows. **Wrong**: P@n < 0.5, fewer "
@@ -222,6 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", required=True, help="every query record")
     ap.add_argument("--wait-for-scoring", action="store_true",
                     help="before each run, wait (polling every 60 s) until its attribution phase has finished")
+    ap.add_argument("--k", type=int, default=K, help="rows per ranking; the signs are those of the top k (the CLI "
+                                                     "shows 20)")
     args = ap.parse_args(argv)
     import torch
 
@@ -231,9 +240,9 @@ def main(argv: list[str] | None = None) -> None:
     for run in args.runs:
         if args.wait_for_scoring:
             wait_until_scored(Path(run))
-        records += count_run(Path(run), no_cases)
+        records += count_run(Path(run), no_cases, args.k)
         # written after every run: a long measurement keeps what it has if stopped
-        Path(args.out).write_text(render(records, header(command), no_cases))
+        Path(args.out).write_text(render(records, header(command, args.k), no_cases))
         Path(args.json).write_text(json.dumps(records, indent=1, default=str))
     print(f"wrote {args.out} and {args.json}")
 
