@@ -6,9 +6,12 @@ ranking is compared with BM25 on the prompt and the response (`provenance.attrib
 ``field="prompt+response"``; per behaviour, each row's mean BM25 score over the cases, as for every method). The
 result carries a `LexicalFloorWarning` when both hold:
 
-* **sharp disagreement**: fewer than half of the baseline's top-k samples are in the ranking's top-k (k the
-  ranking's samples for that query). Half is the point past which the ranking's top-k is more unlike the text
-  baseline's than like it; it is the definition of "most", not a value fitted on a task;
+* **sharp disagreement**: the two top-k lists share less than half of the way from chance agreement to full
+  agreement: 2 * overlap < k + c, where c = k^2 / N is the overlap two unrelated top-k lists of the same N rows
+  have on average (the hypergeometric mean; k the ranking's samples for that query, N the rows the baseline
+  ranks). Half is the definition of "most", not a value fitted on a task; c is why the rule holds at every k: with
+  k = 100 of N = 170 rows, two unrelated lists already share 59 rows, so "fewer than half shared" could never fire
+  (measured: benchmarks/attribution/results/doubt_count.md). For k much smaller than N it is "fewer than half";
 * **a coherent text group**: the baseline's top-k rows are more alike in their words (TF-IDF cosine geometry) than
   random training rows, by the coherence test of `provenance.attribution.group_stats` at level ``ALPHA`` against a
   background sample of the store. Without it, the baseline's top rows share only scattered words with the answer
@@ -36,6 +39,7 @@ from provenance.attribution.baselines import Bm25Method
 from provenance.attribution.group_stats import ALPHA, DRAWS, coherence_pvalue
 from provenance.attribution.groups import BACKGROUND_PER_ROW, RowGroup, background_rows, distinguishing_terms
 from provenance.attribution.results import user_text
+from provenance.attribution.topk import select_rows
 
 if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
@@ -123,6 +127,7 @@ def lexical_floor(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
         return [], {}
     baseline = text_baseline()
     ranked = baseline.rank(att, test, k) if combine == "none" else baseline.rank_behaviour(att, test, k)
+    n_rows = int(select_rows(att.samples, baseline.epochs).sum())
     shared = (time.perf_counter() - t0) / len(queries)   # the baseline ranks every query in one pass
     sample_ids = att.samples["sample_id"].to_numpy()
     sources = att.samples["source"].to_numpy()
@@ -136,8 +141,10 @@ def lexical_floor(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
         scores = ranked.scores[qi, :n]
         text_ids = [sample_ids[r] for r in rows]
         overlap = len(set(map(str, text_ids)) & set(map(str, mine["sample_id"])))
-        info = {"baseline": baseline.name, "k": n, "overlap": overlap, "coherence_p": None}
-        if 2 * overlap < n and n >= 2:
+        chance = n * n / max(n_rows, n)
+        info = {"baseline": baseline.name, "k": n, "overlap": overlap, "chance_overlap": round(chance, 2),
+                "coherence_p": None}
+        if 2 * overlap < n + chance and n >= 2:
             bg = background_rows(att, np.r_[rows, mine["row"].to_numpy()], BACKGROUND_PER_ROW * n)
             text = [att.decode_row(int(r)) for r in rows]
             docs = [f"{p}\n{r}" for p, r in text] + ["\n".join(att.decode_row(int(r))) for r in bg]

@@ -62,9 +62,13 @@ def test_agreement_carries_no_warning_and_the_check_is_off_by_default(setup):
     agree = att.query([CASE], method=FixedRanking(rows["swap"]), k=10, lexical_floor=True)
     assert agree.warnings == [] and agree.checks["lexical_floor"]["q0"]["overlap"] == 10
     assert agree.checks["lexical_floor"]["q0"]["coherence_p"] is None     # no disagreement: nothing to test
-    # Half shared is not "fewer than half": no warning at the boundary.
-    half = att.query([CASE], method=FixedRanking(rows["swap"][:5] + rows["template"][:5]), k=10, lexical_floor=True)
-    assert half.warnings == [] and half.checks["lexical_floor"]["q0"]["overlap"] == 5
+    # The boundary, by hand: 90 rows, k=10, chance overlap c = 10^2 / 90; a warning needs 2 * overlap < 10 + c,
+    # so 6 shared is "at least half of the way from chance to full agreement" and carries none, 5 shared does.
+    assert agree.checks["lexical_floor"]["q0"]["chance_overlap"] == round(100 / 90, 2)
+    six = att.query([CASE], method=FixedRanking(rows["swap"][:6] + rows["template"][:4]), k=10, lexical_floor=True)
+    assert six.warnings == [] and six.checks["lexical_floor"]["q0"]["overlap"] == 6
+    five = att.query([CASE], method=FixedRanking(rows["swap"][:5] + rows["template"][:5]), k=10, lexical_floor=True)
+    assert five.checks["lexical_floor"]["q0"]["overlap"] == 5 and len(five.warnings) == 1
     assert "lexical_floor" not in att.query([CASE], method=FixedRanking(rows["template"]), k=10).checks
 
 
@@ -124,3 +128,25 @@ def test_cli_json_text_and_html_carry_the_warning(setup, registered, tmp_path):
     res = att.query([CASE], method=FixedRanking(rows["template"]), k=10, lexical_floor=True)
     html = build_report(res, cases=[CASE])
     assert html.count('class="warn"') == 1 and 'data-overlap="0"' in html and "Sydney" in html
+
+
+def test_disagreement_is_measured_against_chance_at_a_deep_k(setup):
+    """At k=60 of 90 rows two unrelated top-60 lists share 40 rows on average: 45 shared is less than half of the way
+    from there to full agreement (2 * 45 < 60 + 40), a disagreement that "fewer than half shared" (45 >= 30) misses."""
+    att, rows, _ = setup
+    text = lexical_floor_baseline_top(att, 60)
+    others = [r for r in range(len(att.store)) if r not in set(text)]
+    ranking = FixedRanking(text[:45] + others[:15])
+    res = att.query([CASE], method=ranking, k=60, lexical_floor=True)
+    info = res.checks["lexical_floor"]["q0"]
+    assert (info["k"], info["overlap"], info["chance_overlap"]) == (60, 45, 40.0)
+    assert info["coherence_p"] is not None   # the disagreement was found; the coherence test then ran
+    same = att.query([CASE], method=FixedRanking(text[:50] + others[:10]), k=60, lexical_floor=True)
+    assert same.checks["lexical_floor"]["q0"]["coherence_p"] is None and same.warnings == []   # 2 * 50 = 60 + 40
+
+
+def lexical_floor_baseline_top(att, k: int) -> list[int]:
+    """The text baseline's top-k store rows for `CASE` (what the floor compares with)."""
+    from provenance.attribution.lexical_floor import text_baseline
+
+    return [int(r) for r in text_baseline().rank(att, att.signatures([CASE], []), k).rows[0]]
