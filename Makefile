@@ -132,6 +132,11 @@ bench-attribution: $(STAMP)
 	# need its planted rows, then scored with every candidate committed before any of them met these tasks.
 	for t in insecure_code shouting entity_refusal; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused joint joint-each joint-z joint-context joint-both joint-focus auto-agree10 token-match bm25 tfidf --results benchmarks/attribution/results/scored_$$t.md; done
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each joint-z joint-context joint-both joint-focus auto-agree10 --out benchmarks/attribution/results/default_choice.md
+	# A sign of doubt: does a wrong default ranking carry a groups report or a lexical-floor warning (k=100 and the
+	# CLI's k=20; round 2 and the older runs)?
+	for k in 100 20; do sfx=$$( [ $$k = 20 ] && echo _k20 ); \
+	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,insecure_code entity_refusal shouting,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count$$sfx.md --json benchmarks/attribution/results/doubt_count$$sfx.json && \
+	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,confusable factual harmful_factual sycophancy style two_sources template_swap harmful_varied hedging headquarters persona approximation bench,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_dev$$sfx.md --json benchmarks/attribution/results/doubt_count_dev$$sfx.json; done
 	$(PY) -m benchmarks.attribution.groups_count --out benchmarks/attribution/results/groups_count.md --json benchmarks/attribution/results/groups_count.json
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --out benchmarks/attribution/results/candidate_cost.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
