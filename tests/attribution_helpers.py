@@ -125,3 +125,32 @@ def dense_scores(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
     for q in range(rows.shape[0]):
         out[q, rows[q]] = scores[q]
     return out
+
+
+def check_share_weighted_joint(att, base, cases, *, layer: int, token_layer: int, combine: bool, weighting: str,
+                               token_query: str, measure):
+    """`JointMethod(weighting=...)` against a hand computation: the signature's and token match's dense scores over
+    every row, their rank z-scores weighted per query by 1 - share and share (``measure(att, test, token_layer,
+    base=base)``, averaged over the cases per behaviour), top 5 rows and scores compared; the shares are in the
+    explanation, and they differ from the equal weighting. Returns the method's ranking."""
+    from provenance.attribution import SignatureMethod
+    from provenance.attribution.joint import JointMethod, stouffer_ranks
+    from provenance.attribution.token_match import TokenMatchMethod
+
+    n = len(att.store)
+    test = att.signatures(cases, [layer], [token_layer])
+    sig = SignatureMethod("h_fused", layer)
+    tm = TokenMatchMethod(token_layer, None, sig, "last", base=base, states="store", query=token_query)
+    s, t = (sig.top_k_combined(att, test, n), tm.top_k_combined(att, test, n)) if combine else \
+        (sig.top_k(att, test, n), tm.top_k(att, test, n))
+    share = measure(att, test, token_layer, base=base)
+    share = share.mean(keepdims=True) if combine else share
+    want = stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n), weights=np.stack([1 - share, share], 1))
+    method = JointMethod("h_fused", layer, token_layer, base=base, token_query=token_query, weighting=weighting)
+    got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
+    for q in range(got.rows.shape[0]):
+        np.testing.assert_array_equal(got.rows[q], np.argsort(-want[q], kind="stable")[:5])
+        np.testing.assert_allclose(got.scores[q], np.sort(want[q])[::-1][:5], rtol=1e-5)
+    np.testing.assert_allclose(got.explanation["token_share"], share, atol=1e-4)
+    assert not np.allclose(want, stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n)))
+    return got

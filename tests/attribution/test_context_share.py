@@ -7,12 +7,10 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from attribution_helpers import dense_scores, joint_case_setup
-from provenance.attribution import SignatureMethod
+from attribution_helpers import check_share_weighted_joint, joint_case_setup
 from provenance.attribution.context_share import EVEN_SHARE, context_share, empty_prompt_ids
 from provenance.attribution.joint import JointMethod, stouffer_ranks
 from provenance.attribution.registry import MethodOptions, build_method
-from provenance.attribution.token_match import TokenMatchMethod
 
 LAYER, TOKEN_LAYER = 3, 2
 
@@ -82,23 +80,8 @@ def test_weighted_stouffer_by_hand():
 @pytest.mark.parametrize("combine", [False, True])
 def test_joint_context_is_the_share_weighted_stouffer(setup, combine):
     att, base, cases = setup
-    n = len(att.store)
-    test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
-    sig = SignatureMethod("h_fused", LAYER)
-    tm = TokenMatchMethod(TOKEN_LAYER, None, sig, "last", base=base, states="store", query="each")
-    s, t = (sig.top_k_combined(att, test, n), tm.top_k_combined(att, test, n)) if combine else \
-        (sig.top_k(att, test, n), tm.top_k(att, test, n))
-    share = context_share(att, test, TOKEN_LAYER, base=base)
-    share = share.mean(keepdims=True) if combine else share
-    want = stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n), weights=np.stack([1 - share, share], 1))
-    method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, token_query="each", weighting="context")
-    got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
-    for q in range(got.rows.shape[0]):
-        np.testing.assert_array_equal(got.rows[q], np.argsort(-want[q], kind="stable")[:5])
-        np.testing.assert_allclose(got.scores[q], np.sort(want[q])[::-1][:5], rtol=1e-5)
-    np.testing.assert_allclose(got.explanation["token_share"], share, atol=1e-4)
-    # It differs from the equal weighting (the shares are not all 1/2 here).
-    assert not np.allclose(want, stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n)))
+    check_share_weighted_joint(att, base, cases, layer=LAYER, token_layer=TOKEN_LAYER, combine=combine,
+                               weighting="context", token_query="each", measure=context_share)
 
 
 def test_joint_context_registered_and_bad_weighting_refused():
