@@ -183,6 +183,23 @@ def behaviour_cases(beh: dict, behaviour: str, prompts: list[str], all_generatio
             f"sampled (T={sampled['temperature']})")
 
 
+def behaviour_queries(out: Path, no_cases: list[str] | None = None, max_sampled: int = 24):
+    """(behaviour, test cases, mode, culprit ids as strings) for each behaviour of a trained run, its cases built as
+    the attribute phase builds them (`behaviour_cases`); a behaviour no generation shows is printed and, as
+    "task / behaviour", appended to ``no_cases``."""
+    meta = json.loads((out / "scenario.json").read_text())
+    beh = json.loads((out / "behaviour.json").read_text())
+    recompute_rates(beh)
+    for behaviour, prompts in meta["test_prompts"].items():
+        cases, mode = behaviour_cases(beh, behaviour, prompts, max_sampled=max_sampled)
+        if not cases:
+            print(f"{out.name} {behaviour}: no generation shows the behaviour", flush=True)
+            if no_cases is not None:
+                no_cases.append(f"{out.name.removeprefix('attr_')} / {behaviour}")
+            continue
+        yield behaviour, cases, mode, {str(c) for c in meta["culprits"][behaviour]}
+
+
 def run_attribution(out: Path, results: Path, k: int = 100, lora_dim: int = 1024, all_generations: bool = False,
                     behaviours=None, max_sampled: int = 24, with_tokens: bool = True, signatures_only: bool = False) -> dict:
     """Every method on the model's own generations that show the behaviour (``all_generations``: every

@@ -29,8 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.attribution.attribute import behaviour_cases
-from benchmarks.attribution.render import recompute_rates
+from benchmarks.attribution.attribute import behaviour_queries
 from benchmarks.attribution.state import attributor_of
 
 K = 100
@@ -113,18 +112,9 @@ def count_run(out: Path, no_cases: list[str], k: int = K) -> list[dict]:
         if not (out / name).is_file():
             raise FileNotFoundError(f"{out / name} is missing: pass a trained benchmark run (runs/attr_<task>)")
     task = out.name.removeprefix("attr_")
-    meta = json.loads((out / "scenario.json").read_text())
-    beh = json.loads((out / "behaviour.json").read_text())
-    recompute_rates(beh)
     att, _ = attributor_of(out)
     records = []
-    for behaviour, prompts in meta["test_prompts"].items():
-        cases, source = behaviour_cases(beh, behaviour, prompts, max_sampled=MAX_SAMPLED)
-        if not cases:
-            no_cases.append(f"{task} / {behaviour}")
-            print(f"{out.name} {behaviour}: no generation shows the behaviour", flush=True)
-            continue
-        culprits = {str(c) for c in meta["culprits"][behaviour]}
+    for behaviour, cases, source, culprits in behaviour_queries(out, no_cases, max_sampled=MAX_SAMPLED):
         for combine in COMBINES:
             recs = [{"task": task, "behaviour": behaviour, "cases": source, **r}
                     for r in query_records(att, cases, culprits, combine, k)]

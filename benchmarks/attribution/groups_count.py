@@ -34,8 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.attribution.attribute import behaviour_cases
-from benchmarks.attribution.render import recompute_rates
+from benchmarks.attribution.attribute import behaviour_queries
 from benchmarks.attribution.state import attributor_of
 from provenance.attribution.groups import MAX_ROWS, competing_groups
 
@@ -46,20 +45,10 @@ COMBINES = {"none": "per answer", "mean": "per behaviour"}
 
 def count_run(out: Path, ks: list[int], limit: int | None = None, no_cases: list[str] | None = None) -> list[dict]:
     """One record per (behaviour, combine, k, query) of one run; behaviours without cases go to ``no_cases``."""
-    meta = json.loads((out / "scenario.json").read_text())
-    beh = json.loads((out / "behaviour.json").read_text())
-    recompute_rates(beh)
     att, _ = attributor_of(out)
     records = []
-    for behaviour, prompts in meta["test_prompts"].items():
-        cases, mode = behaviour_cases(beh, behaviour, prompts)
-        if not cases:
-            print(f"{out.name} {behaviour}: no generation shows the behaviour", flush=True)
-            if no_cases is not None:
-                no_cases.append(f"{out.name.removeprefix('attr_')} / {behaviour}")
-            continue
+    for behaviour, cases, mode, culprits in behaviour_queries(out, no_cases):
         cases = cases[:limit] if limit else cases
-        culprits = {str(c) for c in meta["culprits"][behaviour]}
         for combine in COMBINES:
             method = att.resolve_method(None, combine=combine)
             needs = method.requirements(att)
