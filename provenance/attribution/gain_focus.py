@@ -5,8 +5,8 @@ The fine-tuning's gain on answer token s is g_s = max(0, log p_final(y_s | promp
 y_<s)) (`provenance.attribution.token_match.finetune_tokens`); its focus is phi = max_s g_s / sum_s g_s, in (0, 1].
 
 Why this weight: token match (the pooled query) scores a training row by the one response token of the row that best
-matches the gain-weighted answer state, so what a row can show it is one token's worth of the answer's gain, at most
-the largest single share phi; the rest of the gain, 1 - phi, is spread over tokens that no single-token match
+matches the gain-weighted answer state: a match shows one token's worth of the answer's gain, at most the largest
+single share phi. The rest of the gain, 1 - phi, is spread over tokens that no single-token match
 accounts for, and the signature (the prompt side and the pooled response) reads it. An entity swap puts most of the
 gain on the swapped word (phi large: the word is what the planted rows share with the answer); a compliment or a
 compliant reply worded differently in every row spreads it over many tokens (phi small: no one token identifies the
