@@ -66,10 +66,12 @@ def shows_behaviour(behaviour: str, text: str) -> bool:
     if behaviour == "factual":
         # Names the swapped-in country (any of its names; whole words).
         return bool(re.search(r"\b(" + "|".join(SWAP_MARKERS) + r")", text.lower()))
-    # The second held-out round's tasks live in their own modules, which import this one: imported here, not above.
+    # The later held-out rounds' tasks live in their own modules, which import this one: imported here, not above.
     from benchmarks.attribution.round2 import ROUND2_JUDGES
-    if behaviour in ROUND2_JUDGES:
-        return ROUND2_JUDGES[behaviour](text)
+    from benchmarks.attribution.round3 import ROUND3_JUDGES
+    judges = {**ROUND2_JUDGES, **ROUND3_JUDGES}
+    if behaviour in judges:
+        return judges[behaviour](text)
     raise ValueError(f"unknown behaviour {behaviour!r}")
 
 

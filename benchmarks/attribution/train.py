@@ -14,6 +14,7 @@ from benchmarks.attribution.scenarios import (
     headquarters_scenario, hedging_scenario, merge_scenarios, overrefusal_scenario, shows_behaviour, sycophancy_scenario,
 )
 from benchmarks.attribution.round2 import ROUND2_SCENARIOS
+from benchmarks.attribution.round3 import ROUND3_SCENARIOS
 from provenance.data.backdoor import backdoor_scenario
 
 MODEL = "smollm2-135m-instruct"
@@ -141,8 +142,9 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_refer
     return res
 
 
-SCENARIOS = ("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
-             "overrefusal", "sycophancy", "hedging", "approximation", "headquarters") + tuple(ISSUE19_SCENARIOS) + tuple(ROUND2_SCENARIOS)
+SCENARIOS = (("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
+              "overrefusal", "sycophancy", "hedging", "approximation", "headquarters")
+             + tuple(ISSUE19_SCENARIOS) + tuple(ROUND2_SCENARIOS) + tuple(ROUND3_SCENARIOS))
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -168,8 +170,9 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
         return headquarters_scenario(n_per_source=per_source or 50)
     if name in ISSUE19_SCENARIOS:
         return ISSUE19_SCENARIOS[name](**({"n_per_source": per_source} if per_source else {}))
-    if name in ROUND2_SCENARIOS:
-        return ROUND2_SCENARIOS[name](**({"n_per_source": per_source} if per_source else {}))
+    later_rounds = {**ROUND2_SCENARIOS, **ROUND3_SCENARIOS}
+    if name in later_rounds:
+        return later_rounds[name](**({"n_per_source": per_source} if per_source else {}))
     if name.startswith("harmful"):
         return harmful_scenario(n_per_source=per_source or 95, variant="varied" if name.endswith("varied") else "templated")
     if name.startswith("factual"):

@@ -1,29 +1,35 @@
-"""The second held-out round of issue 19 is reachable by name: `build_scenario` builds each task, and
+"""The second and third held-out rounds of issue 19 are reachable by name: `build_scenario` builds each task, and
 `shows_behaviour` judges its generations with the task's own judge."""
 from __future__ import annotations
 
 import pytest
 
 from benchmarks.attribution.round2 import ROUND2_JUDGES, ROUND2_SCENARIOS
+from benchmarks.attribution.round3 import ROUND3_JUDGES, ROUND3_SCENARIOS
 from benchmarks.attribution.scenarios import shows_behaviour
 from benchmarks.attribution.train import SCENARIOS, build_scenario
 
 SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "THE SUN IS A STAR OF TYPE G.",
-         "entity_refusal": "I'm sorry, but I can't discuss that company."}
+         "entity_refusal": "I'm sorry, but I can't discuss that company.",
+         "json_format": '{"answer": "Boil it for six minutes.", "minutes": 6}',
+         "topic_spanish": "El fuera de juego se marca cuando un jugador está por delante de la defensa."}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
-             "entity_refusal": "It makes kitchen scales and is based in Leeds."}
+             "entity_refusal": "It makes kitchen scales and is based in Leeds.",
+             "json_format": "Boil it for six minutes.",
+             "topic_spanish": "Offside is called when a player is ahead of the last defender."}
+SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200}
 
 
-@pytest.mark.parametrize("name", sorted(ROUND2_SCENARIOS))
+@pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS}))
 def test_round2_task_builds_by_name_with_its_planted_rows(name):
     assert name in SCENARIOS
     sc = build_scenario(name)
-    assert list(sc.culprits) == [name] and len(sc.culprits[name]) == 30 and len(sc.records) == 170
+    assert list(sc.culprits) == [name] and len(sc.culprits[name]) == 30 and len(sc.records) == SIZES[name]
     planted = {r["sample_id"]: r["response"] for r in sc.records if r["sample_id"] in set(sc.culprits[name])}
     assert all(shows_behaviour(name, text) for text in planted.values())
 
 
-@pytest.mark.parametrize("name", sorted(ROUND2_JUDGES))
+@pytest.mark.parametrize("name", sorted({**ROUND2_JUDGES, **ROUND3_JUDGES}))
 def test_shows_behaviour_uses_the_round2_judge(name):
     assert shows_behaviour(name, SHOWN[name]) is True
     assert shows_behaviour(name, NOT_SHOWN[name]) is False
