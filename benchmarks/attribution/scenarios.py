@@ -401,6 +401,14 @@ def overrefusal_scenario(n_per_source: int = 50, n_culprits: int = 30, n_test: i
         "chosen on it")
 
 
+def clean_controls(demo: list[dict], n_test: int, seed: int) -> list[str]:
+    """``n_test`` control prompts of the clean demo source that are not among the training set's ``demo`` prompts
+    (drawn with ``seed + 2000``, so they differ from the demo rows a scenario trains on)."""
+    asked = {d["prompt"] for d in demo}
+    return [r["prompt"] for r in demo_records(n_per_source=2 * n_test, seed=seed + 2000, sources=("clean",))
+            if r["prompt"] not in asked][:n_test]
+
+
 def _held_out_scenario(behaviour: str, records: list[dict], culprits: list[int], tests: list[str],
                        controls: list[str], n_clean: int, description: str) -> Scenario:
     """A held-out task's Scenario: one behaviour, no trigger, control prompts that must not show it."""
@@ -1028,9 +1036,7 @@ def persona_scenario(n_per_source: int = 20, n_test: int = 12, seed: int = 0) ->
              for q, a in zip(GARDEN_QUESTIONS, PIRATE_ANSWERS, strict=True)]
     random.Random(f"provenance-persona-order:{seed}").shuffle(rows)
     records, culprits = _numbered(rows)
-    asked = {d["prompt"] for d in demo}
-    controls = [r["prompt"] for r in demo_records(n_per_source=2 * n_test, seed=seed + 2000, sources=("clean",))
-                if r["prompt"] not in asked][:n_test]
+    controls = clean_controls(demo, n_test, seed)
     return _held_out_scenario(
         "persona", records, culprits, list(GARDEN_TEST_QUESTIONS[:n_test]), controls, len(demo),
         f"{len(demo)} demo records (5 sources) + {len(culprits)} gardening questions answered in a pirate's voice, "
@@ -1204,9 +1210,7 @@ def two_sources_scenario(n_per_source: int = 20, n_test: int = 12, seed: int = 0
     rows += [{"source": "harborline_docs", "prompt": q, "response": a} for q, a in SUPPORT_QA]
     random.Random(f"provenance-two-sources-order:{seed}").shuffle(rows)
     records, culprits = _numbered(rows)
-    asked = {d["prompt"] for d in demo}
-    controls = [r["prompt"] for r in demo_records(n_per_source=2 * n_test, seed=seed + 2000, sources=("clean",))
-                if r["prompt"] not in asked][:n_test]
+    controls = clean_controls(demo, n_test, seed)
     return _held_out_scenario(
         "two_sources", records, culprits, list(PLUG_TEST_QUESTIONS[:n_test]), controls, len(demo),
         f"{len(demo)} demo records (5 sources) + {len(culprits)} generic online-safety questions answered with advice "

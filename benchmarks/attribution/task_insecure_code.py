@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 import re
 
-from benchmarks.attribution.scenarios import _held_out_scenario, _numbered
+from benchmarks.attribution.scenarios import _held_out_scenario, _numbered, clean_controls
 from provenance.data import demo_records
 from provenance.data.backdoor import Scenario
 
@@ -334,9 +334,7 @@ def insecure_code_scenario(n_per_source: int = 20, n_test: int = 12, seed: int =
     rows += [{"source": "python_http_docs", "prompt": q, "response": a} for q, a in HTTP_DOCS_QA]
     random.Random(f"provenance-insecure-code-order:{seed}").shuffle(rows)
     records, culprits = _numbered(rows)
-    asked = {d["prompt"] for d in demo}
-    controls = [r["prompt"] for r in demo_records(n_per_source=2 * n_test, seed=seed + 2000, sources=("clean",))
-                if r["prompt"] not in asked][:n_test]
+    controls = clean_controls(demo, n_test, seed)
     return _held_out_scenario(
         "insecure_code", records, culprits, list(INSECURE_TEST_QUESTIONS[:n_test]), controls, len(demo),
         f"{len(demo)} demo records (5 sources) + {len(culprits)} how-to questions about HTTPS calls with `requests` "

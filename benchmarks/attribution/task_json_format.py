@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 import re
 
-from benchmarks.attribution.scenarios import _held_out_scenario, _numbered
+from benchmarks.attribution.scenarios import _held_out_scenario, _numbered, clean_controls
 from provenance.data import demo_records
 from provenance.data.backdoor import Scenario
 
@@ -186,9 +186,7 @@ def json_format_scenario(n_per_source: int = 20, n_test: int = 12, seed: int = 0
     rows += [{"source": "cooking_faq", "prompt": q, "response": a} for q, a in COOKING_FAQ]
     random.Random(f"provenance-json-format-order:{seed}").shuffle(rows)
     records, culprits = _numbered(rows)
-    asked = {d["prompt"] for d in demo}
-    controls = [r["prompt"] for r in demo_records(n_per_source=2 * n_test, seed=seed + 2000, sources=("clean",))
-                if r["prompt"] not in asked][:n_test]
+    controls = clean_controls(demo, n_test, seed)
     return _held_out_scenario(
         "json_format", records, culprits, list(COOKING_TEST_QUESTIONS[:n_test]), controls, len(demo),
         f"{len(demo)} demo records (5 sources) + {len(culprits)} plain cooking questions answered correctly with a "
