@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -184,8 +185,9 @@ def header(command: str, k: int = K) -> str:
     """Title, definitions, machine and date of the results file."""
     return "\n".join([
         "# A sign of doubt when the default ranking is wrong (issue 19)", "",
-        f"Machine: {platform.node()} ({platform.platform()}, {platform.processor() or platform.machine()}; 2-core "
-        f"shared Xeon, OMP_NUM_THREADS=1, nice 5, beside attribution scoring jobs); date "
+        f"Machine: {platform.node()} ({platform.platform()}, {platform.processor() or platform.machine()}; "
+        f"{os.cpu_count()} cores, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, nice {os.nice(0)}; "
+        "other jobs may share the cores: the seconds are indicative); date "
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.", f"Command: `{command}`", "",
         "Queries: the model's own generations that show each behaviour (`behaviour_cases`, as the benchmark builds "
         "them), ranked by the default method (`Attributor.query` without `method`), "
