@@ -360,7 +360,7 @@ def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> pd.Dat
 # (fixed before the kernel met the tasks it is scored on).
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
-                  "joint-focus", "auto-agree10",
+                  "joint-focus", "auto-agree10", "h_fused_z", "auto-z",
                   "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
@@ -416,6 +416,14 @@ def build_choice(choice: str):
         # (AGREE_K = 10) it is the default itself; kept so the verdict in results/default_choice.md regenerates.
         from provenance.attribution.auto_choice import AutoMethod
         return AutoMethod(agree_k=10), "auto, top 10 compared (instead of 20)"
+    if choice == "h_fused_z":
+        # Candidate 8 (issue 19): the two sides of h_fused, each cosine read as a z-score over the stored rows, no
+        # projection; from the side diagnostic (results/side_probe.md), committed before round 3 was scored.
+        return SignatureMethod("h_fused_z", None, "last"), "h_fused_z (default layer)"
+    if choice == "auto-z":
+        # The per-behaviour default with candidate 8 as its signature (agreement test and fallback).
+        from provenance.attribution.auto_choice import AutoMethod
+        return AutoMethod(signature="h_fused_z"), "auto with h_fused_z"
     if choice == "token-match":
         return TokenMatchMethod(None, None, None, "last", states="store"), TOKEN_MATCH_STORED
     if choice == "token-match-each":

@@ -27,6 +27,7 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
                            "share of the gain (default layers)",
           "joint-focus": "joint-focus h_fused + token match, weighted by the gain's focus on one token (default layers)",
           "auto-agree10": "auto, top 10 compared (instead of 20)",
+          "h_fused_z": "h_fused_z (default layer)", "auto-z": "auto with h_fused_z",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Over-refusal is not counted: its behaviour survives retraining without the planted rows (README.md).
@@ -35,7 +36,9 @@ MARGIN = 0.10
 TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "harmful_factual", "sycophancy",
          "hedging", "harmful_varied", "style", "headquarters", "approximation", "bench", "overrefusal",
          # the second held-out round (README.md), scored after every candidate above was committed
-         "insecure_code", "shouting", "entity_refusal")
+         "insecure_code", "shouting", "entity_refusal",
+         # the third held-out round, scored after candidate 8 (h_fused_z, auto-z) was committed
+         "json_format", "topic_spanish")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

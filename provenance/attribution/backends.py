@@ -69,11 +69,13 @@ class ScoringBackend(ABC):
         if signature.pcs:
             raise ValueError(f"signature {signature.label} is scored on the local backend only, not {self.name!r}")
         bound = self.bind(signature, store, layer)
-        q = bound.features(test_blocks)
-        if combine:   # the mean of a row's cosines with unit queries is its dot product with their mean
-            q = q.mean(0, keepdims=True)
-        return self.top_k_features(store, layer, bound, q, k, epochs=epochs, samples=samples, client=client,
-                                   chunk_rows=chunk_rows)
+        q, offset = bound.query_features(test_blocks), np.atleast_1d(bound.query_offset(test_blocks))
+        if combine:   # the mean of a row's scores over the queries is its dot product with their mean
+            q, offset = q.mean(0, keepdims=True), offset.mean(keepdims=True)
+        scores, rows = self.top_k_features(store, layer, bound, q, k, epochs=epochs, samples=samples, client=client,
+                                           chunk_rows=chunk_rows)
+        # A per-query constant (a standardized signature's z-score offset) changes no ranking: applied after top-k.
+        return (scores - offset[:, None]).astype(scores.dtype, copy=False), rows
 
     @abstractmethod
     def top_k_features(self, store, layer: int, signature: Signature, q: np.ndarray, k: int, *, epochs,

@@ -17,7 +17,13 @@ import numpy as np
 
 from provenance.attribution.case_signatures import run_engine
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
-from provenance.attribution.signatures import DEFAULT_VARIANT, Signature, get_signature, principal_directions
+from provenance.attribution.signatures import (
+    DEFAULT_VARIANT,
+    Signature,
+    get_signature,
+    principal_directions,
+    unit_row_moments,
+)
 from provenance.attribution.topk import select_rows, top_k_rows
 from provenance.capture import find_layout, model_fingerprint, resolve_token_layers
 from provenance.capture.engine import SIGNATURES
@@ -99,7 +105,11 @@ class RepassMethod(AttributionMethod):
             means = {p: x[p].mean(0).astype(np.float32) for p in sig.parts}
             return replace(sig, means={**means, **{p: m for p, (m, _, _) in stats.items()}},
                            basis={p: (v, sd) for p, (_, v, sd) in stats.items()})
-        return replace(sig, means={p: x[p].mean(0).astype(np.float32) for p in sig.parts})
+        means = {p: x[p].mean(0).astype(np.float32) for p in sig.parts}
+        if sig.standardize:
+            spread = {p: unit_row_moments(x[p] - means[p]) for p in sig.parts}
+            return replace(sig, means=means, spread=spread)
+        return replace(sig, means=means)
 
     def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         layer = self.layer if self.layer is not None else att.default_layer()

@@ -14,6 +14,15 @@ For a single part both are the plain cosine. Scores are cosines in [-1, 1].
 ``h_fused`` (the default) averages two cosines: h_last with the query-adaptive projection (``pcs``, below) and
 h_mean centered; the last position carries style and stance, the response mean the content words.
 
+``standardize=True`` (centered signatures): each part's cosine is read in its own units, as a z-score over the
+stored rows (the last epoch's), before the parts are averaged. The two sides of a signature spread differently from
+query to query (a prompt-side cosine may range over 0.05 where the response side ranges over 0.5), so a plain mean of
+cosines lets whichever side spreads more decide the ranking; the z-score gives each side the same say, with no
+constant. It stays a dot product of fixed row features: for unit rows u (centered), the cosine with a unit query v
+has mean m.v and variance v'Sv - (m.v)^2 over the rows (m, S: the mean and second moment of u, one streaming pass),
+so z = (u.v - m.v) / sd is the row's per-part features against the query scaled by 1 / sd, less a per-query
+constant (`Signature.query_features`, `Signature.query_offset`). Every backend scores it.
+
 ``center=True`` subtracts, per part, the mean of the stored rows of the layer's last epoch before normalising
 (training and test side alike): hidden states share a large common component that makes all cosines high and lets prompt
 content dominate; removing it leaves what distinguishes samples. The means come from one streaming pass over the
@@ -38,6 +47,9 @@ Epochs = int | str
 NORMALIZATIONS = ("none", "per_part")
 EPOCH_MODES = ("last", "all", "mean")
 _EPS = 1e-30
+# Floor of a cosine variance over the stored rows: a query whose cosines do not vary (a single stored row, or a
+# part identical in every row) scores 0 on that part instead of dividing by zero.
+_MIN_VAR = 1e-12
 
 
 @dataclass(frozen=True)
@@ -54,10 +66,13 @@ class Signature:
     keep_z: float = 1.5
     # The parts the projection applies to (None: every part); the other parts are compared centered only.
     pcs_parts: tuple[str, ...] | None = None
-    # A centered signature bound to a store (`bind`) carries that store's per-part means (and principal
-    # directions) to every scoring backend.
+    # Each part's cosine as a z-score over the stored rows before the parts are averaged (see the module doc).
+    standardize: bool = False
+    # A centered signature bound to a store (`bind`) carries that store's per-part means (principal directions,
+    # cosine spread) to every scoring backend.
     means: dict | None = field(default=None, compare=False, repr=False)
     basis: dict | None = field(default=None, compare=False, repr=False)
+    spread: dict | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         parts = tuple(self.parts)
@@ -72,6 +87,9 @@ class Signature:
             raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {self.normalize!r}")
         if self.pcs and not (self.center and (self.normalize == "per_part" or len(parts) == 1)):
             raise ValueError("a query-adaptive projection (pcs > 0) needs a centered, per-part normalised signature")
+        if self.standardize and (self.pcs or not self.center or self.normalize != "per_part"):
+            raise ValueError("a standardized signature (standardize=True) needs a centered, per-part normalised "
+                             "signature without a query-adaptive projection (pcs=0)")
         if self.pcs_parts is not None:
             extra = [p for p in self.pcs_parts if p not in parts]
             if extra or not self.pcs:
@@ -95,7 +113,10 @@ class Signature:
             plain = [p for p in self.parts if p not in stats]
             means = {**(part_means(store, layer, plain) if plain else {}), **{p: m for p, (m, _, _) in stats.items()}}
             return replace(self, means=means, basis={p: (v, sd) for p, (_, v, sd) in stats.items()})
-        return replace(self, means=part_means(store, layer, self.parts))
+        means = part_means(store, layer, self.parts)
+        if self.standardize:
+            return replace(self, means=means, spread=cosine_spread(store, layer, self.parts, means))
+        return replace(self, means=means)
 
     @property
     def label(self) -> str:
@@ -107,13 +128,15 @@ class Signature:
             return f"{base} centered, query-adaptive top-{self.pcs} projection of {', '.join(self.pcs_parts)}"
         if self.pcs:
             return f"{base} centered, query-adaptive top-{self.pcs} projection"
+        if self.standardize:
+            return f"{base} centered, per-part z-scores"
         return f"{base} centered" if self.center else base
 
     def scores(self, blocks: dict[str, np.ndarray], test_blocks: dict[str, np.ndarray]) -> np.ndarray:
         """Cosine scores ``[n, queries]`` of stored rows ``blocks`` against test rows ``test_blocks`` (a bound
         signature when centered)."""
         if not self.pcs:
-            return self.features(blocks) @ self.features(test_blocks).T
+            return self.features(blocks) @ self.query_features(test_blocks).T - self.query_offset(test_blocks)
         if self.basis is None:
             raise ValueError(f"signature {self.label} needs Signature.bind(store, layer) first")
         per_part = [_adaptive_cos(np.asarray(blocks[p], np.float64), np.asarray(test_blocks[p], np.float64),
@@ -121,6 +144,36 @@ class Signature:
                     cosine(np.asarray(blocks[p], np.float64), np.asarray(test_blocks[p], np.float64), mean=self.means[p])
                     for p in self.parts]
         return (sum(per_part) / len(per_part)).astype(np.float32)
+
+    def query_features(self, test_blocks: dict[str, np.ndarray]) -> np.ndarray:
+        """Test-side rows ``[Q, W]`` whose dot product with the stored rows' `features`, less `query_offset`, is
+        this signature's score: the features themselves, or for a standardized signature each part's unit vector
+        divided by its cosine spread over the stored rows (a bound signature)."""
+        if not self.standardize:
+            return self.features(test_blocks)
+        return np.concatenate([v / sd[:, None] for v, _, sd in self._part_moments(test_blocks)], axis=1) \
+            / np.float32(np.sqrt(len(self.parts)))
+
+    def query_offset(self, test_blocks: dict[str, np.ndarray]) -> np.ndarray | float:
+        """Per query ``[Q]``, what `query_features` adds to every row's score and the z-score does not: the mean
+        of the per-part z-scores' offsets (0 for an unstandardized signature)."""
+        if not self.standardize:
+            return 0.0
+        return (sum(mu / sd for _, mu, sd in self._part_moments(test_blocks)) / len(self.parts)).astype(np.float32)
+
+    def _part_moments(self, test_blocks: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per part: (the queries' centered unit vectors [Q, d], their cosines' mean [Q] and standard deviation
+        [Q] over the stored rows)."""
+        if self.spread is None or self.means is None:
+            raise ValueError(f"signature {self.label} is standardized: bind it to a store (Signature.bind) first")
+        out = []
+        for p in self.parts:
+            v = _unit_rows(np.asarray(test_blocks[p], np.float64) - np.asarray(self.means[p], np.float64))
+            mean_unit, second = self.spread[p]
+            mu = v @ mean_unit
+            var = np.einsum("qd,de,qe->q", v, second, v) - mu * mu
+            out.append((v.astype(np.float32), mu, np.sqrt(np.maximum(var, _MIN_VAR))))
+        return out
 
     def features(self, blocks: dict[str, np.ndarray], means: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Unit-norm rows ``[n, sum of widths]`` from per-part blocks ``{part: [n, d]}``: their dot products are
@@ -164,6 +217,9 @@ VARIANTS: dict[str, Signature] = {
     # The mean of the h_last_pc and h_mean_c cosines: the last position carries style and stance, the response
     # mean the content words (measured: each fails where the other holds; the mean holds on both).
     "h_fused": Signature(("h_last", "h_mean"), name="h_fused", center=True, pcs=10, pcs_parts=("h_last",)),
+    # The same two sides, centered, each cosine read as a z-score over the stored rows before averaging: the
+    # sides weigh equally in their own units, with no projection constants (issue 19, candidate 8).
+    "h_fused_z": Signature(("h_last", "h_mean"), name="h_fused_z", center=True, standardize=True),
 }
 # Default: the variant with the best worst case and the best mean over the attribution benchmark's tasks, per answer
 # and per behaviour (training-time captures of the last epoch at L-1; scores in benchmarks/attribution/README.md).
@@ -297,6 +353,40 @@ def part_stats(store, layer: int, parts, pcs: int, chunk_rows: int = 8192) -> di
             _STATS[key] = principal_directions(total, scatter, n, pcs)
         out[p] = _STATS[key]
     return out
+
+
+_SPREADS: dict[tuple, tuple] = {}
+
+
+def cosine_spread(store, layer: int, parts, means: dict[str, np.ndarray], chunk_rows: int = 8192) -> dict[str, tuple]:
+    """Per part at ``layer``, over the last epoch's rows centered with ``means`` and scaled to unit norm: (their
+    mean [d], their second moment [d, d]), from which any query's cosine mean and spread over the rows follow
+    (`Signature.query_features`). One streaming pass, cached per store, layer, part and row count."""
+    out = {}
+    epoch = None
+    for p in parts:
+        key = (str(store.url), store.run, int(layer), p, len(store))
+        if key not in _SPREADS:
+            if epoch is None:
+                epoch = store.samples()["epoch"].to_numpy()
+            last = epoch == epoch.max()
+            total, second, n = None, None, 0
+            for start, block in store.iter_chunks(layer, p, chunk_rows):
+                x = np.asarray(block, np.float64)[last[start: start + len(block)]] - np.asarray(means[p], np.float64)
+                u = _unit_rows(x)
+                total = u.sum(0) if total is None else total + u.sum(0)
+                second = u.T @ u if second is None else second + u.T @ u
+                n += len(u)
+            _SPREADS[key] = (total / max(n, 1), second / max(n, 1))
+        out[p] = _SPREADS[key]
+    return out
+
+
+def unit_row_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean [d], second moment [d, d]) of the rows of ``x`` scaled to unit norm: `cosine_spread` of rows held in
+    memory (the re-pass centers on its own rows)."""
+    u = _unit_rows(np.asarray(x, np.float64))
+    return u.mean(0), u.T @ u / max(len(u), 1)
 
 
 def principal_directions(total: np.ndarray, scatter: np.ndarray, n: int, pcs: int) -> tuple:

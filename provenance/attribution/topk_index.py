@@ -54,7 +54,14 @@ import zarr
 from zarr.codecs import BytesCodec
 
 from provenance.attribution.dask_topk import compute
-from provenance.attribution.signatures import VARIANTS, Signature, check_layer, default_layer, get_signature
+from provenance.attribution.signatures import (
+    VARIANTS,
+    Signature,
+    check_layer,
+    cosine_spread,
+    default_layer,
+    get_signature,
+)
 from provenance.attribution.topk import RunningTopK, select_rows
 from provenance.errors import StoreMismatchError, StoreNotFoundError
 from provenance.store import StoreReader, decode, open_store
@@ -421,7 +428,10 @@ def bind_to_index(store: StoreReader, layer: int, signature: Signature) -> Signa
     `Signature.bind` computes, without its pass over the store."""
     if not signature.center or signature.means is not None:
         return signature
-    return replace(signature, means=load_topk_index(store, layer, signature).means)
+    bound = replace(signature, means=load_topk_index(store, layer, signature).means)
+    if signature.standardize:   # the cosine spread is not in the index: one pass over the store, cached
+        bound = replace(bound, spread=cosine_spread(store, layer, signature.parts, bound.means))
+    return bound
 
 
 def index_row_table(store: StoreReader, layer: int, signature: Signature, rows) -> pd.DataFrame:
