@@ -45,7 +45,7 @@ test: $(STAMP)
 ifeq ($(LINT),1)
 	$(VENV)/bin/ruff check .
 endif
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra --durations=25 tests
 
 # The capture, store and callback tests at the lowest supported versions (constraints-lowest.txt pins
 # pyproject.toml's floors), in their own venv. Not part of `make test`: the venv takes ~1 min to build, the tests
