@@ -35,6 +35,7 @@ from provenance.attribution.lexical_floor import lexical_floor as text_baseline_
 from provenance.attribution.method import AttributionMethod, Ranking
 from provenance.attribution.registry import MethodOptions, build_method
 from provenance.attribution.results import AttributionResult, describe_rows, source_shares
+from provenance.attribution.side_split import side_split as side_split_check
 from provenance.attribution.signatures import Epochs, SignatureSpec, check_stored, default_layer
 from provenance.capture import model_fingerprint
 from provenance.capture.engine import SIGNATURES
@@ -189,7 +190,8 @@ class Attributor:
     def query(self, cases: CaseInput | TestSignatures, *, method: AttributionMethod | str | None = None,
               signature: SignatureSpec | None = None, layer: int | None = None, epochs: Epochs = "last", k: int = 100,
               chunk_rows: int = 8192, snippet_chars: int = 160, backend: str = "local", client: Any = None,
-              combine: str = "none", groups: bool = True, lexical_floor: bool = False) -> AttributionResult:
+              combine: str = "none", groups: bool = True, lexical_floor: bool = False,
+              side_split: bool = False) -> AttributionResult:
         """Top-k training rows per test case, or for the behaviour the cases show.
 
         Args:
@@ -216,10 +218,15 @@ class Attributor:
                 one forward pass for the relevance test. Measured cost in the groups module doc.
             lexical_floor: Compare each ranking with a text baseline and warn on a sharp disagreement
                 (`provenance.attribution.lexical_floor`; decodes and scores every row of the store, O(rows)).
+            side_split: Rank each query by its prompt side (``h_last_c``) and its response side (``h_mean_c``) at the
+                run's default layer and warn when their top-k share no more rows than chance
+                (`provenance.attribution.side_split`; two streamed scorings of the last epoch's rows, and one
+                forward pass of the cases where the method computed no states there). Checked whatever the method,
+                text methods included.
 
         Returns:
             The `AttributionResult`: ranking, source shares, the method as it ran, its explanation, competing
-            groups and warnings.
+            groups, warnings and side splits.
 
         Raises:
             BehaviourNotShownError: A prompt-only case's greedy answer is empty or a refusal.
@@ -266,6 +273,8 @@ class Attributor:
                 info["depth"] = depth
         if lexical_floor and not is_lexical(result.method):
             result.warnings, result.checks["lexical_floor"] = text_baseline_check(self, test, table, combine=combine)
+        if side_split:
+            result.side_splits, result.checks["side_split"] = side_split_check(self, test, table, combine=combine)
         return result
 
     # ---- output ------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from provenance.attribution.groups import CompetingGroups
     from provenance.attribution.lexical_floor import LexicalFloorWarning
+    from provenance.attribution.side_split import SideSplitWarning
 
 __all__ = ["RANKING_COLUMNS", "AttributionResult", "describe_rows", "source_shares", "user_text"]
 
@@ -37,8 +38,12 @@ class AttributionResult:
             every ranking's top rows are one group, or when the check was off (`provenance.attribution.groups`).
         warnings: Per query whose ranking a text baseline sharply disagrees with, a `LexicalFloorWarning`
             (`provenance.attribution.lexical_floor`); empty when none does or the check was off.
+        side_splits: Per query whose prompt side and response side point at different training rows (their top-k
+            share no more samples than chance), a `SideSplitWarning` naming both groups
+            (`provenance.attribution.side_split`); empty when none does or the check was off.
         checks: What each check examined per query and its seconds: ``{"groups": {query: {...}},
-            "lexical_floor": {query: {...}}}`` (a check that was off is absent).
+            "lexical_floor": {query: {...}}, "side_split": {query: {...}}}`` (a check that was off is absent; a
+            query the side split could not check holds ``{"skipped": reason}``).
     """
 
     ranking: pd.DataFrame
@@ -51,6 +56,7 @@ class AttributionResult:
     explanation: dict = field(default_factory=dict)
     groups: list[CompetingGroups] = field(default_factory=list)
     warnings: list[LexicalFloorWarning] = field(default_factory=list)
+    side_splits: list[SideSplitWarning] = field(default_factory=list)
     checks: dict = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
