@@ -131,9 +131,12 @@ bench-attribution: $(STAMP)
 	# Held-out round 2 (README.md): three task types written before they were trained, each checked to take and to
 	# need its planted rows, then scored with every candidate committed before any of them met these tasks.
 	for t in insecure_code shouting entity_refusal; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused joint joint-each joint-z joint-context joint-both joint-focus auto-agree10 token-match bm25 tfidf --results benchmarks/attribution/results/scored_$$t.md; done
-	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each joint-z joint-context joint-both joint-focus auto-agree10 --out benchmarks/attribution/results/default_choice.md
-	# Held-out round 3 (README.md): written before training; trained and checked here, scored once a candidate is committed.
-	for t in json_format topic_spanish; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted"; done
+	# Held-out round 3 (README.md): written before training, trained and checked, then scored with every candidate
+	# committed before it (candidate 8: h_fused_z per answer, auto-z per behaviour).
+	for t in json_format topic_spanish; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused joint joint-each joint-z joint-context joint-both joint-focus auto-agree10 h_fused_z auto-z token-match bm25 tfidf --results benchmarks/attribution/results/scored_$$t.md; done
+	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods h_fused_z auto-z --results benchmarks/attribution/results/attribution_results_$$t.md; done
+	for t in bench style factual harmful_varied harmful_factual sycophancy hedging approximation headquarters insecure_code shouting entity_refusal; do $(ATTR) --out runs/attr_$$t --phase attribute --methods h_fused_z auto-z --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each joint-z joint-context joint-both joint-focus auto-agree10 h_fused_z auto-z --out benchmarks/attribution/results/default_choice.md
 	# Diagnostic after round 2 was scored: which signature side (prompt, response, both) finds its planted rows.
 	$(PY) -m benchmarks.attribution.side_probe --runs $(foreach t,entity_refusal insecure_code shouting,runs/attr_$(t)) --out benchmarks/attribution/results/side_probe.md
 	# A sign of doubt: does a wrong default ranking carry a groups report or a lexical-floor warning (k=100 and the
