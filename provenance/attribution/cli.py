@@ -142,7 +142,8 @@ def print_ranking(res, top_k: int, snippet_chars: int = 70) -> None:
 
 
 def print_checks(res, console: Console | None = None) -> None:
-    """The competing groups and the lexical-floor warnings of a result (nothing when it has none)."""
+    """The competing groups, the lexical-floor warnings and the side splits of a result (nothing when it has
+    none)."""
     console = console or Console()
     # soft_wrap: a long command (its ranking file's path) is printed on one line, so that copying it gives the
     # command; rich would otherwise break it at the console width, inside the path.
@@ -152,19 +153,29 @@ def print_checks(res, console: Console | None = None) -> None:
         console.print("[bold yellow]warning[/bold yellow] " + escape(w.message), soft_wrap=True)
         if w.group.command:
             console.print(escape(f"  settle it: {w.group.command}"), soft_wrap=True)
+    for w in res.side_splits:
+        console.print("[bold yellow]side split[/bold yellow] " + escape(w.message), soft_wrap=True)
+        for g in (w.prompt_group, w.response_group):
+            if g.command:
+                console.print(escape(f"  settle it ({g.label}): {g.command}"), soft_wrap=True)
 
 
 def write_check_ids(res, folder: str | None) -> list[Path]:
-    """The ranking file of every competing group and of every warning's text group, in ``folder`` (created; None:
-    a fresh temporary folder); fills in their ``provenance validate`` commands. Nothing is written when the result
-    has neither."""
-    if not res.groups and not res.warnings:
+    """The ranking file of every competing group, of every warning's text group and of both groups of every side
+    split (``<query>-prompt-side.csv``, ``<query>-response-side.csv``), in ``folder`` (created; None: a fresh
+    temporary folder); fills in their ``provenance validate`` commands. Nothing is written when the result has none
+    of them."""
+    if not res.groups and not res.warnings and not res.side_splits:
         return []
     folder = folder or tempfile.mkdtemp(prefix="provenance-groups-")
     paths = write_group_ids(res.groups, folder)
     if res.warnings:
         Path(folder).mkdir(exist_ok=True)
         paths += [write_ids(w.group, Path(folder) / f"{safe_name(w.query)}-text-baseline.csv") for w in res.warnings]
+    if res.side_splits:
+        Path(folder).mkdir(exist_ok=True)
+        paths += [write_ids(g, Path(folder) / f"{safe_name(w.query)}-{g.label.replace(' ', '-')}.csv")
+                  for w in res.side_splits for g in (w.prompt_group, w.response_group)]
     return paths
 
 
@@ -174,7 +185,7 @@ def result_json(res) -> dict:
             "ranking": res.ranking.to_dict(orient="records"), "sources": res.sources.to_dict(orient="records"),
             "wording": None if res.wording is None else res.wording.to_dict(orient="records"),
             "groups": [g.to_dict() for g in res.groups], "warnings": [w.to_dict() for w in res.warnings],
-            "checks": res.checks}
+            "side_splits": [w.to_dict() for w in res.side_splits], "checks": res.checks}
 
 
 def _groups_dir(groups_dir: str | None, out: str | None) -> str | None:
@@ -204,9 +215,12 @@ GROUPS_OPT = typer.Option(True, "--groups/--no-groups", help="look for competing
                           "answer in another prompt context, or two sources of the same words)")
 LEXICAL_FLOOR_OPT = typer.Option(True, "--lexical-floor/--no-lexical-floor", help="warn when BM25 on prompt and "
                                  "response disagrees sharply with the ranking (scores every stored row: O(rows))")
+SIDE_SPLIT_OPT = typer.Option(True, "--side-split/--no-side-split", help="warn when the rows nearest the answer's "
+                              "prompt side (h_last) and nearest its response side (h_mean) share no more than chance "
+                              "(two streamed scorings of the stored rows)")
 GROUPS_DIR_OPT = typer.Option(None, help="folder for the ranking files of competing groups (what `provenance "
                               "validate --ranking` reads; default <--out>.groups, else a new temporary folder); "
-                              "written only when groups or a warning are reported")
+                              "written only when groups, a warning or a side split are reported")
 MAX_LENGTH_OPT = typer.Option(DEFAULT_MAX_LENGTH, "--max-length", min=1,
                               help="tokens of a test case (prompt + response, cut on the right like a training "
                               "sample); a warning names each case cut")
@@ -241,14 +255,15 @@ def query(
     max_length: int = MAX_LENGTH_OPT,
     groups: bool = GROUPS_OPT,
     lexical_floor: bool = LEXICAL_FLOOR_OPT,
+    side_split: bool = SIDE_SPLIT_OPT,
     groups_dir: str = GROUPS_DIR_OPT,
 ) -> None:
     """Which training samples explain a response? Ranked rows and per-source shares.
 
     Prints per test case (or, with --combine mean, for the behaviour the cases show) a table (rank, score, source,
     sample id, snippet) and each source's share of the top-k; then, when the top rows form competing groups or a
-    text baseline disagrees sharply, what sets the groups apart and the `provenance validate` command that settles
-    it (each group's ids written to --groups-dir)."""
+    text baseline disagrees sharply, or the answer's prompt and response sides point at different rows, what sets the
+    groups apart and the `provenance validate` command that settles it (each group's ids written to --groups-dir)."""
     _check_method(method, top_k)
     _check_out(out)
     folder = _groups_dir(groups_dir, out)
@@ -261,7 +276,7 @@ def query(
     att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
     base = _load_model(base_model, None)[0] if base_model else None
     res = att.query(test_cases, method=_build(method, replace(options, base=base)), k=top_k, combine=combine,
-                    groups=groups, lexical_floor=lexical_floor)
+                    groups=groups, lexical_floor=lexical_floor, side_split=side_split)
     write_check_ids(res, folder)
     if out:
         res.ranking.to_csv(f"{out}.csv", index=False)
@@ -296,6 +311,7 @@ def report(
     max_length: int = MAX_LENGTH_OPT,
     groups: bool = GROUPS_OPT,
     lexical_floor: bool = LEXICAL_FLOOR_OPT,
+    side_split: bool = SIDE_SPLIT_OPT,
     groups_dir: str = GROUPS_DIR_OPT,
 ) -> None:
     """The query as a self-contained HTML report with token heat-maps.
@@ -314,7 +330,8 @@ def report(
     test_cases = _load_cases(prompt, response, cases)
     att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
     data = gather_report(att, test_cases, k=top_k, top_hits=top_hits, method=_build(method, options),
-                         token_layer=token_layer, groups=groups, lexical_floor=lexical_floor)
+                         token_layer=token_layer, groups=groups, lexical_floor=lexical_floor,
+                         side_split=side_split)
     Path(out).parent.mkdir(parents=True, exist_ok=True)     # as write_report does: the ids go beside the report
     write_check_ids(data.result, groups_dir or f"{out}.groups")
     info = dict(data.info, model=model + (f" + adapter {adapter}" if adapter else ""))
