@@ -37,8 +37,11 @@ ranking's top-K samples sit in each group. The ranking is left as it is; retrain
 Cost: two streamed scorings of the last epoch's rows at one layer (``h_last`` and ``h_mean``, O(rows * d) per
 batch of queries, the same read a signature query makes) and, for a warned query only, decoding its 2K group rows
 for their words. A method that computes no states for its cases at that layer (a text method) adds one forward
-pass of the cases. A store that did not capture ``h_last`` and ``h_mean`` at the default layer is not checked, and
-the checks say so per query (``{"skipped": reason}``).
+pass of the cases. Measured on a synthetic one-layer store (d = 576, K = 20, one query, warm, a warning built;
+2 shared CPU cores at load ~4): 10,000 rows 0.18 s, 50,000 rows 0.73-1.0 s, against 0.32 s for one ``h_last_c``
+ranking of the same 50,000 rows; the first query of a store adds the per-part means (1.7 s there, cached). A store
+that did not capture ``h_last`` and ``h_mean`` at the default layer is not checked, and the checks say so per query
+(``{"skipped": reason}``).
 """
 from __future__ import annotations
 
