@@ -193,7 +193,8 @@ class RowGroup:
         best_rank: Its best rank.
         mean_rank: Its members' mean rank.
         mean_score: Its members' mean score.
-        coherence_p: p-value of its coherence test (more alike than random training rows).
+        coherence_p: p-value of its coherence test (more alike than random training rows); None where no test
+            ran (a side split's groups).
         prompt_terms: Word n-grams frequent in its prompts and rarer in the other groups' prompts.
         response_terms: The same of its responses.
         prompt_example: The prompt of its most typical row (nearest the group's centre).
@@ -215,7 +216,7 @@ class RowGroup:
     best_rank: int
     mean_rank: float
     mean_score: float
-    coherence_p: float
+    coherence_p: float | None
     prompt_terms: list[str] = field(default_factory=list)
     response_terms: list[str] = field(default_factory=list)
     prompt_example: str = ""
