@@ -8,15 +8,16 @@ For every run and every behaviour of its ``scenario.json``, the queries are the 
 the behaviour, as the benchmark's `run_methods` builds them (`behaviour_cases` after `recompute_rates`, at most 24
 sampled ones). Each is ranked by the default method (`Attributor.query` without ``method``) per answer
 (``combine="none"``, one query per generation) and per behaviour (``combine="mean"``, one query), with k=100,
-the competing-groups detection on (the library default) and ``lexical_floor=True`` (what ``provenance query``
-asks for by default). Per query: P@n (n = the behaviour's planted rows; the share of planted rows among the top
-n), whether the result carries a competing-groups report (`AttributionResult.groups`) and whether it carries a
-lexical-floor warning (`AttributionResult.warnings`) for that query, and the seconds.
+the competing-groups detection on (the library default), ``lexical_floor=True`` and ``side_split=True`` (what
+``provenance query`` asks for by default). Per query: P@n (n = the behaviour's planted rows; the share of planted
+rows among the top n), whether the result carries a competing-groups report (`AttributionResult.groups`), a
+lexical-floor warning (`AttributionResult.warnings`) or a side split (`AttributionResult.side_splits`) for that
+query, and the seconds.
 
 A query is **wrong** when P@n < 0.5: fewer than half the top n rows are planted ones. Half is the definition of
-"most", not a value fitted on a task. A **sign** is a groups report or a lexical-floor warning on the query. The
-table counts wrong queries with a sign (the doubt the user gets when it matters) and right queries with a sign
-(false alarms).
+"most", not a value fitted on a task. A **sign** is a groups report, a lexical-floor warning or a side split on the
+query. The table counts wrong queries with a sign (the doubt the user gets when it matters) and right queries with
+a sign (false alarms), and the side split's own false alarms (it is meant to be the specific sign).
 """
 from __future__ import annotations
 
@@ -71,13 +72,15 @@ def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K
         k: Rows per ranking (the CLI's default is 20; 100 here unless ``--k`` says otherwise).
     """
     t0 = time.perf_counter()
-    res = att.query(cases, k=k, snippet_chars=0, combine=combine, lexical_floor=True)
+    res = att.query(cases, k=k, snippet_chars=0, combine=combine, lexical_floor=True, side_split=True)
     call_seconds = time.perf_counter() - t0
     deep = res if k >= len(culprits) else att.query(cases, k=len(culprits), snippet_chars=0, combine=combine,
                                                      groups=False)
     groups = {str(g.query): g for g in res.groups}
     warnings = {str(w.query): w for w in res.warnings}
     floor = res.checks.get("lexical_floor", {})
+    splits = {str(w.query) for w in res.side_splits}
+    sides = res.checks.get("side_split", {})
     queries = list(dict.fromkeys(res.ranking["query"].astype(str)))
     records = []
     for q in queries:
@@ -86,7 +89,8 @@ def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K
         records.append({
             "query": q, "combine": combine, "method": res.method,
             "p_at_n": precision_at_n(top["sample_id"].tolist(), culprits), "n": len(culprits),
-            "groups": q in groups, "warning": warning is not None,
+            "groups": q in groups, "warning": warning is not None, "split": q in splits,
+            "split_overlap": sides.get(q, {}).get("overlap"), "split_chance": sides.get(q, {}).get("chance_overlap"),
             "groups_planted": [sum(str(s) in culprits for s in g.sample_ids) for g in groups[q].groups]
             if q in groups else [],
             "groups_sizes": [g.size for g in groups[q].groups] if q in groups else [],
@@ -94,7 +98,7 @@ def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K
             "floor_overlap": floor.get(q, {}).get("overlap"), "floor_coherence_p": floor.get(q, {}).get("coherence_p"),
             "seconds": call_seconds / len(queries), "call_seconds": call_seconds, "ranking_seconds": res.seconds,
             "groups_seconds": res.checks.get("groups", {}).get(q, {}).get("seconds"),
-            "floor_seconds": floor.get(q, {}).get("seconds")})
+            "floor_seconds": floor.get(q, {}).get("seconds"), "split_seconds": sides.get(q, {}).get("seconds")})
     return records
 
 
@@ -133,8 +137,9 @@ def is_wrong(record: dict) -> bool:
 
 
 def has_sign(record: dict) -> bool:
-    """A competing-groups report or a lexical-floor warning on the query."""
-    return record["groups"] or record["warning"]
+    """A competing-groups report, a lexical-floor warning or a side split on the query (records measured before
+    the side split existed have none)."""
+    return record["groups"] or record["warning"] or record.get("split", False)
 
 
 def tally(records: list[dict]) -> dict:
@@ -146,12 +151,15 @@ def tally(records: list[dict]) -> dict:
             "mean_p": sum(r["p_at_n"] for r in records) / len(records) if records else float("nan"),
             "wrong": len(wrong), "wrong_signed": sum(map(has_sign, wrong)),
             "wrong_groups": sum(r["groups"] for r in wrong), "wrong_warning": sum(r["warning"] for r in wrong),
-            "right": len(right), "right_signed": sum(map(has_sign, right))}
+            "wrong_split": sum(r.get("split", False) for r in wrong),
+            "right": len(right), "right_signed": sum(map(has_sign, right)),
+            "right_split": sum(r.get("split", False) for r in right)}
 
 
 def _row(label: str, t: dict) -> str:
     return (f"| {label} | {t['queries']} | {t['mean_p']:.2f} | {t['wrong']} | {t['wrong_signed']} "
-            f"({t['wrong_groups']}; {t['wrong_warning']}) | {t['right_signed']} / {t['right']} |")
+            f"({t['wrong_groups']}; {t['wrong_warning']}; {t['wrong_split']}) | {t['right_signed']} / {t['right']} "
+            f"| {t['right_split']} |")
 
 
 def render(records: list[dict], head: str = "", no_cases: tuple[str, ...] | list[str] = ()) -> str:
@@ -165,8 +173,9 @@ def render(records: list[dict], head: str = "", no_cases: tuple[str, ...] | list
     lines = [head] if head else []
     if no_cases:
         lines += [f"No query (no greedy or sampled generation shows the behaviour): {', '.join(no_cases)}.", ""]
-    lines += ["| task / behaviour | mode | queries | mean P@n | wrong (P@n < 0.5) | wrong with a sign (groups; warning) "
-              "| right with a sign (false alarms) / right |", "|---|---|---|---|---|---|---|"]
+    lines += ["| task / behaviour | mode | queries | mean P@n | wrong (P@n < 0.5) | wrong with a sign (groups; warning; "
+              "split) | right with a sign (false alarms) / right | right with a side split |",
+              "|---|---|---|---|---|---|---|---|"]
     keys = dict.fromkeys((r["task"], r["behaviour"], r["combine"]) for r in records)
     for task, behaviour, combine in keys:
         sel = [r for r in records if (r["task"], r["behaviour"], r["combine"]) == (task, behaviour, combine)]
@@ -193,14 +202,15 @@ def header(command: str, k: int = K) -> str:
         "them), ranked by the default method (`Attributor.query` without `method`), "
         f"k={k}, per answer (one query "
         "per generation) and per behaviour (`combine=\"mean\"`, one query), with the competing-groups report on "
-        "(the default) and `lexical_floor=True` (what `provenance query` asks for by default).", "",
-        "P@n: share of planted rows among the top n, n = the behaviour's planted rows. **Wrong**: P@n < 0.5, fewer "
-        "than half the top n are planted rows (the definition of \"most\", not a value fitted on a task). **Sign**: "
-        "a competing-groups report (`AttributionResult.groups`) or a lexical-floor warning "
-        "(`AttributionResult.warnings`) on that query. Cells: wrong queries with a sign (of them with a groups "
-        "report; with a warning; a query may have both); right queries (P@n >= 0.5) with a sign, i.e. false alarms, "
-        "out of the right queries. Per-query records (P@n, signs, planted rows in each sign's groups, seconds) in "
-        "the JSON file beside this one.", ""])
+        "(the default), `lexical_floor=True` and `side_split=True` (what `provenance query` asks for by default).",
+        "", "P@n: share of planted rows among the top n, n = the behaviour's planted rows. **Wrong**: P@n < 0.5, "
+        "fewer than half the top n are planted rows (the definition of \"most\", not a value fitted on a task). "
+        "**Sign**: a competing-groups report (`AttributionResult.groups`), a lexical-floor warning "
+        "(`AttributionResult.warnings`) or a side split (`AttributionResult.side_splits`) on that query. Cells: "
+        "wrong queries with a sign (of them with a groups report; with a warning; with a side split; a query may "
+        "have several); right queries (P@n >= 0.5) with a sign, i.e. false alarms, out of the right queries; right "
+        "queries with a side split (its own false alarms). Per-query records (P@n, signs, planted rows in each "
+        "sign's groups, seconds) in the JSON file beside this one.", ""])
 
 
 def wait_until_scored(out: Path, poll_seconds: float = 60.0) -> None:

@@ -1,5 +1,5 @@
 """doubt_count's counting and table on hand-made query records: P@n, wrong (P@n < 0.5), a sign (groups report or
-lexical-floor warning), false alarms, and the totals rows."""
+lexical-floor warning or side split), false alarms, and the totals rows."""
 from __future__ import annotations
 
 import pytest
@@ -7,21 +7,24 @@ import pytest
 from benchmarks.attribution.doubt_count import precision_at_n, render, tally
 
 
-def _rec(task, behaviour, combine, p, groups=False, warning=False):
-    return {"task": task, "behaviour": behaviour, "combine": combine, "p_at_n": p, "groups": groups,
-            "warning": warning}
+def _rec(task, behaviour, combine, p, groups=False, warning=False, split=None):
+    rec = {"task": task, "behaviour": behaviour, "combine": combine, "p_at_n": p, "groups": groups,
+           "warning": warning}
+    if split is not None:   # records measured before the side split existed have no "split" key
+        rec["split"] = split
+    return rec
 
 
 RECORDS = [
     # style / praise per answer: 4 queries, 2 wrong (one with a warning, one bare), 2 right (one with groups)
     _rec("style", "praise", "none", 0.2, warning=True),
-    _rec("style", "praise", "none", 0.4),
+    _rec("style", "praise", "none", 0.4, split=True),   # wrong, only the side split
     _rec("style", "praise", "none", 0.5, groups=True),   # exactly half: right
     _rec("style", "praise", "none", 0.9),
     _rec("style", "praise", "mean", 0.1, groups=True, warning=True),
     # factual per answer: 2 right, no sign
     _rec("factual", "factual", "none", 1.0),
-    _rec("factual", "factual", "none", 0.8),
+    _rec("factual", "factual", "none", 0.8, split=True),   # right: a side split false alarm
     _rec("factual", "factual", "mean", 0.6, warning=True),
 ]
 
@@ -32,13 +35,13 @@ def _table_rows(text):
 
 def test_render_rows_and_totals():
     assert _table_rows(render(RECORDS)) == [
-        "| style / praise | per answer | 4 | 0.50 | 2 | 1 (0; 1) | 1 / 2 |",
-        "| style / praise | per behaviour | 1 | 0.10 | 1 | 1 (1; 1) | 0 / 0 |",
-        "| factual | per answer | 2 | 0.90 | 0 | 0 (0; 0) | 0 / 2 |",
-        "| factual | per behaviour | 1 | 0.60 | 0 | 0 (0; 0) | 1 / 1 |",
-        "| **total** | per answer | 6 | 0.63 | 2 | 1 (0; 1) | 1 / 4 |",
-        "| **total** | per behaviour | 2 | 0.35 | 1 | 1 (1; 1) | 1 / 1 |",
-        "| **total** | both | 8 | 0.56 | 3 | 2 (1; 2) | 2 / 5 |"]
+        "| style / praise | per answer | 4 | 0.50 | 2 | 2 (0; 1; 1) | 1 / 2 | 0 |",
+        "| style / praise | per behaviour | 1 | 0.10 | 1 | 1 (1; 1; 0) | 0 / 0 | 0 |",
+        "| factual | per answer | 2 | 0.90 | 0 | 0 (0; 0; 0) | 1 / 2 | 1 |",
+        "| factual | per behaviour | 1 | 0.60 | 0 | 0 (0; 0; 0) | 1 / 1 | 0 |",
+        "| **total** | per answer | 6 | 0.63 | 2 | 2 (0; 1; 1) | 2 / 4 | 1 |",
+        "| **total** | per behaviour | 2 | 0.35 | 1 | 1 (1; 1; 0) | 1 / 1 | 0 |",
+        "| **total** | both | 8 | 0.56 | 3 | 3 (1; 2; 1) | 3 / 5 | 1 |"]
 
 
 def test_render_head_and_no_cases():
@@ -48,8 +51,9 @@ def test_render_head_and_no_cases():
 
 
 def test_tally_counts():
-    assert tally(RECORDS) == {"queries": 8, "mean_p": pytest.approx(4.5 / 8), "wrong": 3, "wrong_signed": 2,
-                              "wrong_groups": 1, "wrong_warning": 2, "right": 5, "right_signed": 2}
+    assert tally(RECORDS) == {"queries": 8, "mean_p": pytest.approx(4.5 / 8), "wrong": 3, "wrong_signed": 3,
+                              "wrong_groups": 1, "wrong_warning": 2, "wrong_split": 1, "right": 5, "right_signed": 3,
+                              "right_split": 1}
 
 
 def test_precision_at_n():
