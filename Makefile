@@ -139,9 +139,10 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each joint-z joint-context joint-both joint-focus auto-agree10 h_fused_z auto-z --out benchmarks/attribution/results/default_choice.md
 	# Diagnostic after round 2 was scored: which signature side (prompt, response, both) finds its planted rows.
 	$(PY) -m benchmarks.attribution.side_probe --runs $(foreach t,entity_refusal insecure_code shouting,runs/attr_$(t)) --out benchmarks/attribution/results/side_probe.md
-	# A sign of doubt: does a wrong default ranking carry a groups report or a lexical-floor warning (k=100 and the
-	# CLI's k=20; round 2 and the older runs)?
+	# A sign of doubt: does a wrong default ranking carry a groups report, a lexical-floor warning or a side split
+	# (k=100 and the CLI's k=20; round 3, round 2 and the older runs)?
 	for k in 100 20; do sfx=$$( [ $$k = 20 ] && echo _k20 ); \
+	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,json_format topic_spanish,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round3$$sfx.md --json benchmarks/attribution/results/doubt_count_round3$$sfx.json && \
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,insecure_code entity_refusal shouting,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count$$sfx.md --json benchmarks/attribution/results/doubt_count$$sfx.json && \
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,confusable factual harmful_factual sycophancy style two_sources template_swap harmful_varied hedging headquarters persona approximation bench,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_dev$$sfx.md --json benchmarks/attribution/results/doubt_count_dev$$sfx.json; done
 	$(PY) -m benchmarks.attribution.groups_count --out benchmarks/attribution/results/groups_count.md --json benchmarks/attribution/results/groups_count.json
