@@ -119,6 +119,19 @@ def test_repass_run_queries_like_the_in_memory_repass(trained, tok, tmp_path):
     np.testing.assert_allclose(a.scores, b.scores, atol=1e-5)
 
 
+def test_standardized_repass_equals_the_training_time_query(trained, tok):
+    """lr=0: the re-pass recomputes the last epoch's rows, so h_fused_z standardized on the re-passed rows (their
+    own means and cosine spread) ranks and scores as it does on the stored rows."""
+    model, path = trained
+    att = Attributor(open_store(path), model, tok)
+    cases = [TestCase(r["prompt"], r["response"] + " more") for r in tiny_records(3)]
+    a = att.query(cases, method=repass_mod.RepassMethod("h_fused_z", 4), k=6, snippet_chars=0, groups=False)
+    b = att.query(cases, method=SignatureMethod("h_fused_z", 4, "last"), k=6, snippet_chars=0, groups=False)
+    assert a.ranking["sample_id"].tolist() == b.ranking["sample_id"].tolist()
+    np.testing.assert_allclose(a.scores, b.scores, atol=1e-4)
+    assert np.abs(b.scores).max() > 0.5        # z-scores, not cosines near 0 or 1 alike
+
+
 def test_bad_repass_requests(trained, tok, tmp_path):
     model, path = trained
     att = Attributor(open_store(path), model, tok)
