@@ -415,7 +415,8 @@ def build_choice(choice: str):
         # observation (confusable 0.44 -> 0.86), scored on round 2 before it was adopted. Since its adoption
         # (AGREE_K = 10) it is the default itself; kept so the verdict in results/default_choice.md regenerates.
         from provenance.attribution.auto_choice import AutoMethod
-        return AutoMethod(agree_k=10), "auto, top 10 compared (instead of 20)"
+        # Its signature is h_fused, as when it was scored (the default's is h_fused_z since candidate 8's adoption).
+        return AutoMethod(DEFAULT_VARIANT, agree_k=10), "auto, top 10 compared (instead of 20)"
     if choice == "h_fused_z":
         # Candidate 8 (issue 19): the two sides of h_fused, each cosine read as a z-score over the stored rows, no
         # projection; from the side diagnostic (results/side_probe.md), committed before round 3 was scored.

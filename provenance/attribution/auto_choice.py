@@ -1,4 +1,4 @@
-"""Automatic choice for a behaviour query: token match when it agrees with the signature default, else the signature.
+"""Automatic choice for a behaviour query: token match when it agrees with the signature, else the signature.
 
 Per behaviour (``combine="mean"``), token match over the training-time per-token states finds the rows that teach a
 behaviour carried by tokens the fine-tuning raised (a swapped entity, a fixed target text, compliments). It fails when
@@ -8,8 +8,9 @@ still separates them. That failure is visible without labels: the two methods' t
 rank, and token match is kept only when at least ``min_overlap`` of its top ``agree_k`` rows are also among the
 signature's.
 
-Per answer (``combine="none"``) the signature default ranks: one answer's raised tokens are too few for token match
-to be reliable.
+The signature is ``h_fused_z`` (`BEHAVIOUR_VARIANT`): the prompt side and the response side, each cosine read as a
+z-score over the stored rows, so that neither side's spread decides alone. Per answer (``combine="none"``) the
+signature default (``h_fused``) ranks: one answer's raised tokens are too few for token match to be reliable.
 
 Without per-token states at the token layer, or without a base model to weigh tokens against (a PEFT model can
 disable its adapters; otherwise pass ``base``), the signature ranks, and the result's explanation says why.
@@ -46,13 +47,19 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["AutoMethod", "top_overlap"]
+__all__ = ["BEHAVIOUR_VARIANT", "AutoMethod", "top_overlap"]
 
 # Top rows of each method compared: 10, adopted by the rule committed before the second held-out round was scored
 # (benchmarks/attribution/README.md): over 17 task-behaviours it equals 20 on every task but confusable, where it
 # gives 0.86 against 0.44. The support is that one dev task; the three held-out tasks neither gain nor lose by it.
 AGREE_K = 10
 MIN_OVERLAP = 0.3
+# The signature the choice compares token match with, and ranks by when they disagree: h_fused_z, adopted by the
+# rule committed before the third held-out round was scored (issue 19's candidate 8; benchmarks/attribution/
+# README.md, results/default_choice.md). Over 19 task-behaviours: mean P@n 0.921 against 0.874 with h_fused, worst
+# 0.67 against 0.00, no task more than 0.08 below. Its gain is on a task read before it was designed (entity_refusal
+# 0.00 -> 0.97); the two round-3 tasks score the same with either.
+BEHAVIOUR_VARIANT = "h_fused_z"
 # Refinement (seed_refine) settings, chosen on the attribution benchmark and checked on held-out tasks
 # (benchmarks/attribution/README.md; results/auto_sensitivity.md: how P@n depends on each of the four).
 SEED_K = 10            # token match's top rows that train the classifier
@@ -76,7 +83,8 @@ class AutoMethod(AttributionMethod):
     ranked and refinement was on, ``coherence``); the result's ``method`` label says it too.
 
     Args:
-        signature: The signature variant (default `DEFAULT_VARIANT`).
+        signature: The signature variant, per behaviour and per answer (default: `BEHAVIOUR_VARIANT` per behaviour,
+            the signature default `DEFAULT_VARIANT` per answer).
         layer: The signature's layer (default: the run's default layer).
         token_layer: Token match's layer (default: `default_token_layer` of the model).
         epochs: Row selection; "mean" leaves the signature to rank.
@@ -95,7 +103,7 @@ class AutoMethod(AttributionMethod):
         ValueError: Settings out of range.
     """
 
-    def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
+    def __init__(self, signature: SignatureSpec | None = None, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, agree_k: int = AGREE_K, min_overlap: float = MIN_OVERLAP,
                  candidates: int | None = None, refine: bool = True, seed_k: int = SEED_K, band: int = BAND,
                  min_coherence: float = MIN_COHERENCE, refine_c: float = REFINE_C, chunk_rows: int = 8192):
@@ -105,7 +113,11 @@ class AutoMethod(AttributionMethod):
             raise ValueError(f"seed_k must be >= 2 and band > seed_k, got {seed_k}, {band}")
         self.refine, self.seed_k, self.band = bool(refine), int(seed_k), int(band)
         self.min_coherence, self.refine_c = float(min_coherence), float(refine_c)
-        self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
+        # Per behaviour the choice's signature, per answer the signature default (unless one is given for both).
+        self.signature = SignatureMethod(BEHAVIOUR_VARIANT if signature is None else signature, layer, epochs,
+                                         chunk_rows)
+        self.answer_signature = SignatureMethod(DEFAULT_VARIANT if signature is None else signature, layer, epochs,
+                                                chunk_rows)
         self.token_layer, self.epochs, self.base = token_layer, epochs, base
         self.agree_k, self.min_overlap = int(agree_k), float(min_overlap)
         # Token match scans every stored token state of the selected rows (0.4 s for ~20k tokens on the benchmark);
@@ -116,22 +128,22 @@ class AutoMethod(AttributionMethod):
     def name(self) -> str:
         sig = self.signature.name
         refined = ", refined by its top rows when they cohere" if self.refine else ""
-        return f"auto (token match if it agrees with {sig}{refined}, else {sig})"
+        return f"auto (token match if it agrees with {sig}{refined}, else {sig}; per answer {self.answer_signature.name})"
 
     def requirements(self, att: Attributor) -> Requirements:
         # Token match, when it can run, reads the test tokens' states in the signatures' pass; without them the
         # signature ranks (no stored token states is a reason, not an error).
         layer = self._token_layer(att)
         tokens = () if self._why_not_token_match(att, layer) else (layer,)
-        return Requirements(layers=(self.signature.layer_of(att),), parts=self.signature.signature.parts,
-                            case_token_layers=tokens)
+        parts = tuple(dict.fromkeys(self.signature.signature.parts + self.answer_signature.signature.parts))
+        return Requirements(layers=(self.signature.layer_of(att),), parts=parts, case_token_layers=tokens)
 
     def _token_layer(self, att: Attributor) -> int:
         return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
 
     def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
-        choice = {"method": self.signature.name, "reason": "per answer: the signature default", "overlap": None}
-        return self._chose(self.signature.rank(att, test, k), choice)
+        choice = {"method": self.answer_signature.name, "reason": "per answer: the signature default", "overlap": None}
+        return self._chose(self.answer_signature.rank(att, test, k), choice)
 
     def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:
         return stored_token_match_unavailable(att, layer, self.epochs, self.base)

@@ -10,7 +10,8 @@ Built-in names:
 * ``auto`` (the default): per answer the signature default (``signature``); per behaviour (``combine="mean"``) on
   the local backend, ``auto-choice``;
 * ``signature``: `SignatureMethod` (RepT-family signature cosine, any scoring backend);
-* ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature, else the signature);
+* ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature ``h_fused_z``, else
+  that signature);
 * ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);
 * ``contrastive``: `ContrastiveMethod` (the signature with each answer's response side contrasted with the answer
   the model gave before fine-tuning);
@@ -255,7 +256,7 @@ _register_alias("auto", _auto, "the default: per answer the signature default; p
 register_method("signature", lambda o: SignatureMethod(_signature(o), o.layer, o.epochs, o.chunk_rows,
                                                        backend=o.backend, client=o.client),
                 options=_SIGNATURE_OPTIONS, summary="cosine of a RepT-family signature (default h_fused)")
-register_method("auto-choice", lambda o: AutoMethod(_signature(o), o.layer, None, o.epochs, o.base,
+register_method("auto-choice", lambda o: AutoMethod(o.signature, o.layer, None, o.epochs, o.base,
                                                     candidates=o.candidates, chunk_rows=o.chunk_rows),
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
                 summary="per behaviour: token match when it agrees with the signature, else the signature")

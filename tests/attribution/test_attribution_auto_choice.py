@@ -7,7 +7,7 @@ import pytest
 from attribution_helpers import tuned_and_base, write_captured
 from provenance import open_store
 from provenance.attribution import Attributor, SignatureMethod, TestCase
-from provenance.attribution.auto_choice import AutoMethod, top_overlap
+from provenance.attribution.auto_choice import BEHAVIOUR_VARIANT, AutoMethod, top_overlap
 from provenance.attribution.token_match import TokenMatchMethod
 
 LAYERS = [2, 3]
@@ -30,7 +30,7 @@ def test_top_overlap_counts_shared_rows_among_the_first_k():
 
 
 def _rankings(att, base, test, k):
-    sig = SignatureMethod("h_fused", None, "last").top_k_combined(att, test, k)
+    sig = SignatureMethod(BEHAVIOUR_VARIANT, None, "last").top_k_combined(att, test, k)
     tm = TokenMatchMethod(3, None, None, "last", base=base, states="store").top_k_combined(att, test, k)
     return sig, tm
 
@@ -48,7 +48,7 @@ def test_behaviour_query_keeps_token_match_only_when_it_agrees(setup):
         np.testing.assert_array_equal(res.rows, want_r)
         np.testing.assert_allclose(res.scores, want_s, rtol=1e-6)
         assert res.explanation["overlap"] == pytest.approx(overlap)
-        assert res.explanation["method"].startswith("token-match@3" if follows == "tm" else "h_fused")
+        assert res.explanation["method"].startswith("token-match@3" if follows == "tm" else "h_fused_z@")
         assert res.method == f"auto: {res.explanation['method']} ({res.explanation['reason']})"
         if follows == "tm":   # token match ranked: no second list
             assert res.wording is None
@@ -65,9 +65,9 @@ def test_behaviour_query_keeps_token_match_only_when_it_agrees(setup):
 
 def test_candidates_limit_token_match_to_the_signatures_top_rows(setup):
     att, base, records, test = setup
-    want = TokenMatchMethod(3, 6, SignatureMethod("h_fused", None, "last"), "last", base=base,
+    want = TokenMatchMethod(3, 6, SignatureMethod(BEHAVIOUR_VARIANT, None, "last"), "last", base=base,
                             states="store").top_k_combined(att, test, 6)
-    _, r_sig = SignatureMethod("h_fused", None, "last").top_k_combined(att, test, 6)
+    _, r_sig = SignatureMethod(BEHAVIOUR_VARIANT, None, "last").top_k_combined(att, test, 6)
     method = AutoMethod(token_layer=3, base=base, min_overlap=0.0, candidates=6)
     res = att.query(test, method=method, k=len(records), snippet_chars=0, combine="mean")
     assert res.rows.shape == (1, 6) and set(res.rows[0].tolist()) == set(r_sig[0].tolist())
@@ -88,7 +88,7 @@ def test_per_answer_queries_rank_by_the_signature(setup):
 
 def test_falls_back_to_the_signature_when_token_match_cannot_run(setup, tmp_path):
     att, base, records, test = setup
-    _, r_sig = SignatureMethod("h_fused", None, "last").top_k_combined(att, test, 5)
+    _, r_sig = SignatureMethod(BEHAVIOUR_VARIANT, None, "last").top_k_combined(att, test, 5)
     plain_store = tmp_path / "plain.zarr"   # no per-token states
     write_captured(plain_store, att.model, att.tokenizer, records, LAYERS)
     no_states = Attributor(open_store(str(plain_store)), att.model, att.tokenizer)

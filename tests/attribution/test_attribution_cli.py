@@ -177,12 +177,12 @@ def test_query_token_match_with_a_base_model_equals_the_python_api(setup):
     two = [TestCase(records[i]["prompt"], records[i]["response"]) for i in (2, 7)]
     behaviour = ["query", store, "--model", model_dir, "--top-k", "4", "--json", "--combine", "mean", "--layer", "4",
                  *sum((["--prompt", c.prompt, "--response", c.response] for c in two), [])]
-    want = Attributor(open_store(store), model, tok).query(two, method=SignatureMethod("h_fused", 4, "last"), k=4,
+    want = Attributor(open_store(store), model, tok).query(two, method=SignatureMethod("h_fused_z", 4, "last"), k=4,
                                                            combine="mean")
     for extra in ([], ["--base-model", str(base_dir)]):
         got = invoke(*behaviour, *extra)
         assert got.exit_code == 0, got.output
-        assert json.loads(got.stdout)["method"] == "auto: h_fused@4/last (no per-token states at layer 3 in the store)"
+        assert json.loads(got.stdout)["method"] == "auto: h_fused_z@4/last (no per-token states at layer 3 in the store)"
         assert [r["sample_id"] for r in json.loads(got.stdout)["ranking"]] == want.ranking.sample_id.tolist()
         assert json.loads(got.stdout)["wording"] is None   # token match did not run: nothing overruled
     per_answer = invoke(*[a for a in behaviour if a not in ("--combine", "mean")], "--base-model", str(base_dir))

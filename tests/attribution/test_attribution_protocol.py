@@ -99,8 +99,9 @@ def test_the_automatic_choice_explains_each_query_in_its_result(setup):
     assert set(got) == {"method", "reason", "overlap", "coherence"} and 0.0 <= got["overlap"] <= 1.0
     assert got["reason"].startswith(f"top-5 overlap of token match and the signature {got['overlap']:.2f} >= 0.0")
     assert per_behaviour.method == f"auto: {got['method']} ({got['reason']})"
-    assert method.name == ("auto (token match if it agrees with h_fused@default/last, refined by its top rows when "
-                           "they cohere, else h_fused@default/last)")   # the same before and after any query
+    # the same before and after any query
+    assert method.name == ("auto (token match if it agrees with h_fused_z@default/last, refined by its top rows when "
+                           "they cohere, else h_fused_z@default/last; per answer h_fused@default/last)")
 
 
 def test_a_store_without_what_a_method_reads_is_refused_before_any_model_pass(setup):
