@@ -38,7 +38,7 @@ import pandas as pd
 from provenance.attribution.baselines import Bm25Method
 from provenance.attribution.group_stats import ALPHA, DRAWS, coherence_pvalue
 from provenance.attribution.groups import BACKGROUND_PER_ROW, RowGroup, background_rows, distinguishing_terms
-from provenance.attribution.results import user_text
+from provenance.attribution.results import query_tops, user_text
 from provenance.attribution.topk import select_rows
 
 if TYPE_CHECKING:
@@ -120,9 +120,7 @@ def lexical_floor(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
         compared (k, overlap, coherence p-value, seconds).
     """
     t0 = time.perf_counter()
-    queries = list(dict.fromkeys(ranking["query"].tolist()))
-    tops = {q: ranking[ranking["query"] == q].sort_values("rank").drop_duplicates("sample_id") for q in queries}
-    k = max((len(t) for t in tops.values()), default=0)
+    queries, tops, k = query_tops(ranking)
     if k == 0:
         return [], {}
     baseline = text_baseline()

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from provenance.attribution.lexical_floor import LexicalFloorWarning
     from provenance.attribution.side_split import SideSplitWarning
 
-__all__ = ["RANKING_COLUMNS", "AttributionResult", "describe_rows", "source_shares", "user_text"]
+__all__ = ["RANKING_COLUMNS", "AttributionResult", "describe_rows", "query_tops", "source_shares", "user_text"]
 
 RANKING_COLUMNS = ["query", "rank", "score", "row", "sample_id", "source", "epoch", "prompt", "response"]
 
@@ -99,6 +99,14 @@ def describe_rows(names: list[str], scores: np.ndarray, rows: np.ndarray, table:
                 "response": resp[:snippet_chars] if snippet_chars else "",
             })
     return pd.DataFrame.from_records(recs, columns=RANKING_COLUMNS)
+
+
+def query_tops(ranking: pd.DataFrame) -> tuple[list, dict, int]:
+    """(the queries in order, each query's ranked rows best first with one row per sample, the most samples any
+    query has) of a ranking table: what the checks that compare a ranking's top-k lists read."""
+    queries = list(dict.fromkeys(ranking["query"].tolist()))
+    tops = {q: ranking[ranking["query"] == q].sort_values("rank").drop_duplicates("sample_id") for q in queries}
+    return queries, tops, max((len(t) for t in tops.values()), default=0)
 
 
 def user_text(prompt: str) -> str:

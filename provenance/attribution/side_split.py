@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from provenance.attribution.groups import RowGroup, distinguishing_terms
-from provenance.attribution.results import user_text
+from provenance.attribution.results import query_tops, user_text
 from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import default_layer
 from provenance.attribution.topk import select_rows
@@ -164,9 +164,7 @@ def side_split(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, *,
     if combine not in ("none", "mean"):
         raise ValueError(f"combine must be 'none' or 'mean', got {combine!r}")
     t0 = time.perf_counter()
-    queries = list(dict.fromkeys(ranking["query"].tolist()))
-    tops = {q: ranking[ranking["query"] == q].sort_values("rank").drop_duplicates("sample_id") for q in queries}
-    k = max((len(t) for t in tops.values()), default=0)
+    queries, tops, k = query_tops(ranking)
     if k == 0:
         return [], {}
     layer = default_layer(att.store)

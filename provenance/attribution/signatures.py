@@ -311,21 +311,13 @@ def part_means(store, layer: int, parts, chunk_rows: int = 8192) -> dict[str, np
     """Mean of each part at ``layer`` over the rows of the last captured epoch (the state of training closest to
     the final model that computes the test signatures; measured better than the mean over all epochs). One
     streaming pass, cached per store, layer, part and row count (rows committed later refresh it)."""
-    out = {}
-    todo = [p for p in parts if (str(store.url), store.run, int(layer), p, len(store)) not in _MEANS]
-    if todo:
-        epoch = store.samples()["epoch"].to_numpy()
-        last = epoch == epoch.max()
+    out, last = {}, None
     for p in parts:
         key = (str(store.url), store.run, int(layer), p, len(store))
         if key not in _MEANS:
-            total, n = None, 0
-            for start, block in store.iter_chunks(layer, p, chunk_rows):
-                sel = last[start: start + len(block)]
-                s = np.asarray(block, np.float64)[sel].sum(0)
-                total = s if total is None else total + s
-                n += int(sel.sum())
-            _MEANS[key] = (total / max(n, 1)).astype(np.float32)
+            last = _last_epoch(store) if last is None else last
+            total = sum(x.sum(0) for x in _rows(store, layer, p, last, chunk_rows))
+            _MEANS[key] = (total / max(int(last.sum()), 1)).astype(np.float32)
         out[p] = _MEANS[key]
     return out
 
@@ -336,21 +328,12 @@ _STATS: dict[tuple, tuple] = {}
 def part_stats(store, layer: int, parts, pcs: int, chunk_rows: int = 8192) -> dict[str, tuple]:
     """Per part at ``layer``, over the last epoch's rows: (mean [d], top-``pcs`` principal directions [d, pcs],
     their standard deviations [pcs]), from one streaming pass accumulating the scatter matrix (cached)."""
-    out = {}
-    epoch = None
+    out, last = {}, None
     for p in parts:
         key = (str(store.url), store.run, int(layer), p, len(store), int(pcs))
         if key not in _STATS:
-            if epoch is None:
-                epoch = store.samples()["epoch"].to_numpy()
-            last = epoch == epoch.max()
-            total, scatter, n = None, None, 0
-            for start, block in store.iter_chunks(layer, p, chunk_rows):
-                x = np.asarray(block, np.float64)[last[start: start + len(block)]]
-                total = x.sum(0) if total is None else total + x.sum(0)
-                scatter = x.T @ x if scatter is None else scatter + x.T @ x
-                n += len(x)
-            _STATS[key] = principal_directions(total, scatter, n, pcs)
+            last = _last_epoch(store) if last is None else last
+            _STATS[key] = principal_directions(*_sum_and_scatter(_rows(store, layer, p, last, chunk_rows)), pcs)
         out[p] = _STATS[key]
     return out
 
@@ -362,24 +345,38 @@ def cosine_spread(store, layer: int, parts, means: dict[str, np.ndarray], chunk_
     """Per part at ``layer``, over the last epoch's rows centered with ``means`` and scaled to unit norm: (their
     mean [d], their second moment [d, d]), from which any query's cosine mean and spread over the rows follow
     (`Signature.query_features`). One streaming pass, cached per store, layer, part and row count."""
-    out = {}
-    epoch = None
+    out, last = {}, None
     for p in parts:
         key = (str(store.url), store.run, int(layer), p, len(store))
         if key not in _SPREADS:
-            if epoch is None:
-                epoch = store.samples()["epoch"].to_numpy()
-            last = epoch == epoch.max()
-            total, second, n = None, None, 0
-            for start, block in store.iter_chunks(layer, p, chunk_rows):
-                x = np.asarray(block, np.float64)[last[start: start + len(block)]] - np.asarray(means[p], np.float64)
-                u = _unit_rows(x)
-                total = u.sum(0) if total is None else total + u.sum(0)
-                second = u.T @ u if second is None else second + u.T @ u
-                n += len(u)
+            last = _last_epoch(store) if last is None else last
+            mean = np.asarray(means[p], np.float64)
+            total, second, n = _sum_and_scatter(_unit_rows(x - mean) for x in _rows(store, layer, p, last, chunk_rows))
             _SPREADS[key] = (total / max(n, 1), second / max(n, 1))
         out[p] = _SPREADS[key]
     return out
+
+
+def _last_epoch(store) -> np.ndarray:
+    """Mask of the store's rows of the last captured epoch."""
+    epoch = store.samples()["epoch"].to_numpy()
+    return epoch == epoch.max()
+
+
+def _rows(store, layer: int, part: str, mask: np.ndarray, chunk_rows: int):
+    """The rows of ``part`` at ``layer`` selected by ``mask``, block by block (float64)."""
+    for start, block in store.iter_chunks(layer, part, chunk_rows):
+        yield np.asarray(block, np.float64)[mask[start: start + len(block)]]
+
+
+def _sum_and_scatter(blocks) -> tuple[np.ndarray, np.ndarray, int]:
+    """(sum [d], scatter matrix [d, d], row count) of the rows of ``blocks``."""
+    total, scatter, n = None, None, 0
+    for x in blocks:
+        total = x.sum(0) if total is None else total + x.sum(0)
+        scatter = x.T @ x if scatter is None else scatter + x.T @ x
+        n += len(x)
+    return total, scatter, n
 
 
 def unit_row_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
