@@ -21,10 +21,11 @@ lists can be expected to be; any line above chance would be a threshold to tune,
 itself (k = 10 of 300 rows: c = 0.33, so only disjoint lists warn; k = 100 of 170 rows: c = 59). A ranking that
 holds every row (K >= N) is not compared: its two lists are the whole store whatever the sides say.
 
-What it measured, on tasks already read (17 task-behaviours of the project's benchmark, per answer, K = 20,
-before the held-out round-3 check of issue 19; so a dev number, not a held-out one): the rule flagged 14 answers,
-10 of them with a wrong default ranking (P@n < 0.5). It flagged 10 of the 26 wrong answers and 4 of the 158 right
-ones: far more specific than the lexical floor, and a sign of doubt, not a verdict.
+What it measured (benchmarks/attribution/results/doubt_count*_k20.md, per answer and per behaviour, K = 20, 21
+task-behaviours of the project's benchmark): it flagged 10 of the 26 wrong default rankings (P@n < 0.5), all on tasks
+read before the rule was fixed, and 5 of the 184 right ones; on the third held-out round, checked after the rule was
+committed, no ranking was wrong and it flagged none of the 9. A specific sign, not a sensitive one (the lexical floor
+is the opposite), and a sign of doubt, not a verdict.
 
 The warning names both groups (`provenance.attribution.groups.RowGroup`): the prompt side's top-K rows that are
 not in the response side's top K ("prompt side": rows asked like this prompt) and the converse ("response side":
