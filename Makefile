@@ -137,6 +137,8 @@ bench-attribution: $(STAMP)
 	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods h_fused_z auto-z --results benchmarks/attribution/results/attribution_results_$$t.md; done
 	for t in bench style factual harmful_varied harmful_factual sycophancy hedging approximation headquarters insecure_code shouting entity_refusal; do $(ATTR) --out runs/attr_$$t --phase attribute --methods h_fused_z auto-z --results benchmarks/attribution/results/scored_$$t.md; done
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each joint-z joint-context joint-both joint-focus auto-agree10 h_fused_z auto-z --out benchmarks/attribution/results/default_choice.md
+	# h_fused's two projection constants (pcs, keep_z) over every run: derived or insensitive? (issue 19)
+	$(PY) -m benchmarks.attribution.projection_sensitivity --runs $(foreach t,template_swap confusable persona two_sources factual harmful_factual sycophancy hedging harmful_varied style headquarters approximation bench insecure_code shouting entity_refusal json_format topic_spanish,runs/attr_$(t)) --out benchmarks/attribution/results/projection_sensitivity.md
 	# Diagnostic after round 2 was scored: which signature side (prompt, response, both) finds its planted rows.
 	$(PY) -m benchmarks.attribution.side_probe --runs $(foreach t,entity_refusal insecure_code shouting,runs/attr_$(t)) --out benchmarks/attribution/results/side_probe.md
 	# A sign of doubt: does a wrong default ranking carry a groups report, a lexical-floor warning or a side split
