@@ -9,7 +9,8 @@ A signature is a list of stored parts (``h_last``, ``g_last``, ``h_mean``, ``g_m
   the number of parts, so the result has unit norm): the cosine of the concatenation is the mean of the per-part
   cosines.
 
-For a single part both are the plain cosine. Scores are cosines in [-1, 1].
+For a single part both are the plain cosine. Scores are cosines in [-1, 1] (a standardized signature's, below, are
+mean z-scores).
 
 ``h_fused`` (the default) averages two cosines: h_last with the query-adaptive projection (``pcs``, below) and
 h_mean centered; the last position carries style and stance, the response mean the content words.
@@ -133,8 +134,8 @@ class Signature:
         return f"{base} centered" if self.center else base
 
     def scores(self, blocks: dict[str, np.ndarray], test_blocks: dict[str, np.ndarray]) -> np.ndarray:
-        """Cosine scores ``[n, queries]`` of stored rows ``blocks`` against test rows ``test_blocks`` (a bound
-        signature when centered)."""
+        """Scores ``[n, queries]`` of stored rows ``blocks`` against test rows ``test_blocks``: cosines, or a
+        standardized signature's mean z-scores (a bound signature when centered)."""
         if not self.pcs:
             return self.features(blocks) @ self.query_features(test_blocks).T - self.query_offset(test_blocks)
         if self.basis is None:
