@@ -360,7 +360,7 @@ def run_behaviour_level(out: Path, k: int = 100, lora_dim: int = 1024) -> pd.Dat
 # (fixed before the kernel met the tasks it is scored on).
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
-                  "joint-focus", "auto-agree10", "h_fused_z", "auto-z",
+                  "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1",
                   "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
@@ -421,6 +421,10 @@ def build_choice(choice: str):
         # Candidate 8 (issue 19): the two sides of h_fused, each cosine read as a z-score over the stored rows, no
         # projection; from the side diagnostic (results/side_probe.md), committed before round 3 was scored.
         return SignatureMethod("h_fused_z", None, "last"), "h_fused_z (default layer)"
+    if choice == "h_fused_k1":
+        # Candidate 9 (issue 19): h_fused with keep_z 1.0, from the sensitivity sweep over every task; to be scored
+        # on a held-out round 4 (it was fitted on rounds 1-3).
+        return SignatureMethod("h_fused_k1", None, "last"), "h_fused_k1 (default layer)"
     if choice == "auto-z":
         # The per-behaviour default with candidate 8 as its signature (agreement test and fallback).
         from provenance.attribution.auto_choice import AutoMethod

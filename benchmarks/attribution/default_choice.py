@@ -28,6 +28,7 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
           "joint-focus": "joint-focus h_fused + token match, weighted by the gain's focus on one token (default layers)",
           "auto-agree10": "auto, top 10 compared (instead of 20)",
           "h_fused_z": "h_fused_z (default layer)", "auto-z": "auto with h_fused_z",
+          "h_fused_k1": "h_fused_k1 (default layer)",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Over-refusal is not counted: its behaviour survives retraining without the planted rows (README.md).

@@ -221,6 +221,11 @@ VARIANTS: dict[str, Signature] = {
     # The same two sides, centered, each cosine read as a z-score over the stored rows before averaging: the
     # sides weigh equally in their own units, with no projection constants (issue 19, candidate 8).
     "h_fused_z": Signature(("h_last", "h_mean"), name="h_fused_z", center=True, standardize=True),
+    # h_fused dropping only the directions where the query is within one standard deviation (keep_z 1.0, not 1.5).
+    # Candidate 9 (issue 19), found by the sensitivity sweep over every task (results/projection_sensitivity.md):
+    # fitted on the benchmark, so it is committed here to be scored on a held-out round 4 before any adoption.
+    "h_fused_k1": Signature(("h_last", "h_mean"), name="h_fused_k1", center=True, pcs=10, keep_z=1.0,
+                            pcs_parts=("h_last",)),
 }
 # Default: the variant with the best worst case and the best mean over the attribution benchmark's tasks, per answer
 # and per behaviour (training-time captures of the last epoch at L-1; scores in benchmarks/attribution/README.md).
