@@ -43,7 +43,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the second held-out round (README.md), scored after every candidate above was committed
          "insecure_code", "shouting", "entity_refusal",
          # the third held-out round, scored after candidate 8 (h_fused_z, auto-z) was committed
-         "json_format", "topic_spanish")
+         "json_format", "topic_spanish",
+         # the fourth held-out round, scored after candidate 9 (h_fused_k1) was committed
+         "german_comments", "kelvin_weather")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
