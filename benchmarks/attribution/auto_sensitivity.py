@@ -29,12 +29,11 @@ import torch
 from benchmarks.attribution.state import attributor_of, queried_behaviours
 from benchmarks.attribution.summary import TASK_NAMES, load_tasks, task_status
 from provenance.attribution.auto_choice import (
-    AGREE_K, BAND, MIN_COHERENCE, MIN_OVERLAP, REFINE_C, SEED_K, AutoMethod, top_overlap,
+    AGREE_K, BAND, BEHAVIOUR_VARIANT, MIN_COHERENCE, MIN_OVERLAP, REFINE_C, SEED_K, AutoMethod, top_overlap,
 )
 from provenance.attribution.metrics import precision_at
 from provenance.attribution.query import SignatureMethod
 from provenance.attribution.seed_refine import refine_ranking, seed_coherence
-from provenance.attribution.signatures import DEFAULT_VARIANT
 from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
 from provenance.attribution.topk import select_rows
 
@@ -76,7 +75,7 @@ def measure(run: Path) -> list[dict]:
     out = []
     for behaviour, cases, culprits in queried_behaviours(run):
         start = time.perf_counter()
-        sig = SignatureMethod(DEFAULT_VARIANT, None, "last")
+        sig = SignatureMethod(BEHAVIOUR_VARIANT, None, "last")   # as AutoMethod compares
         tm = TokenMatchMethod(token_layer, None, sig, "last", states="store")
         test = att.signatures(cases, [sig_layer], [token_layer])
         _, r_sig = sig.top_k_combined(att, test, n_sel)

@@ -184,9 +184,9 @@ def render_markdown(meta, beh, query_info, table, tokens, layers, k, total_s, re
                   "| method | layer | epochs | P@n | P@10 | P@50 | P@100 | auPRC | top source in top-n | seconds | peak MB |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         best = t[t.family != "baseline"].sort_values(["P@n", "auPRC"], ascending=False).head(8)
-        from provenance.attribution.signatures import DEFAULT_VARIANT
+        from benchmarks.attribution.summary import GRID_DEFAULT
 
-        default = t[(t.family == "train-time") & (t.method == DEFAULT_VARIANT) & (t.layer == str(layers[-1]))
+        default = t[(t.family == "train-time") & (t.method == GRID_DEFAULT) & (t.layer == str(layers[-1]))
                     & (t.epochs == "last")]
         for _, r in pd.concat([best, default, t[t.family == "baseline"]]).iterrows():
             lines.append(f"| {r['family'] + ': ' if r['family'] != 'baseline' else ''}{r['method']} | {r['layer']} | {r['epochs']} | "

@@ -3,7 +3,7 @@
 Every backend returns the local path's ranking (same rows, same order; scores equal up to float32 rounding):
 
 * ``local``: streams the store's chunks (`StoreReader.iter_chunks`) in this process; the only backend for
-  query-adaptive signatures (``pcs``, e.g. the default ``h_fused``), whose projection depends on the query;
+  query-adaptive signatures (``pcs``, e.g. the default ``h_fused_k1``), whose projection depends on the query;
 * ``dask``: the same scores as dask tasks over `StoreReader.to_dask` views (`provenance.attribution.dask_topk`);
 * ``index``: a scan of the store's int8 query index, then an exact re-score of the certified candidates
   (`provenance.attribution.topk_index`); rows are selected and described from the index, so the store's samples

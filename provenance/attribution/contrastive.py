@@ -10,7 +10,7 @@ the final model, keeps what the fine-tuning changed in the answer and cancels wh
     q_response = h_mean(prompt, tuned answer) - h_mean(prompt, answer before fine-tuning)
 
 Each stored row is scored by the cosine of its centered response-side state with ``q_response`` (rows that say what
-the base model says score negative), and, unchanged, by the signature's other parts: for the default ``h_fused``
+the base model says score negative), and, unchanged, by the signature's other parts: for the default ``h_fused_k1``
 the prompt side ``h_last`` (the last prompt position, with its query-adaptive projection), which separates rows that
 give the same answer in another prompt context. The two cosines are averaged as in the signature itself.
 
@@ -55,7 +55,7 @@ class ContrastiveMethod(AttributionMethod):
 
     Args:
         signature: A centered signature with a response-side part (``h_mean`` or ``g_mean``) that the query-adaptive
-            projection does not apply to (default `DEFAULT_VARIANT`, ``h_fused``).
+            projection does not apply to (default `DEFAULT_VARIANT`, ``h_fused_k1``).
         layer: The layer (default: the run's default layer).
         epochs: Rows of one epoch, ``"last"``, ``"all"`` or ``"mean"`` (as `SignatureMethod`).
         base: The model before fine-tuning (default: the PEFT model with its adapters disabled).

@@ -255,7 +255,7 @@ _register_alias("auto", _auto, "the default: per answer the signature default; p
                 "when they cohere), else the signature")
 register_method("signature", lambda o: SignatureMethod(_signature(o), o.layer, o.epochs, o.chunk_rows,
                                                        backend=o.backend, client=o.client),
-                options=_SIGNATURE_OPTIONS, summary="cosine of a RepT-family signature (default h_fused)")
+                options=_SIGNATURE_OPTIONS, summary="cosine of a RepT-family signature (default h_fused_k1)")
 register_method("auto-choice", lambda o: AutoMethod(o.signature, o.layer, None, o.epochs, o.base,
                                                     candidates=o.candidates, chunk_rows=o.chunk_rows),
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),

@@ -99,7 +99,7 @@ def index_path(layer: int, signature: Signature) -> str:
     return f"{INDEX_GROUP}/{layer_group(layer)}/{index_key(signature)}"
 
 
-# The library default (h_fused) projects per query, which a precomputed index cannot hold; h_last_c is the best
+# The library default (h_fused_k1) projects per query, which a precomputed index cannot hold; h_last_c is the best
 # index-compatible variant on the attribution benchmark (benchmarks/attribution/README.md).
 INDEX_DEFAULT_VARIANT = "h_last_c"
 

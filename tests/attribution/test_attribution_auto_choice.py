@@ -8,6 +8,7 @@ from attribution_helpers import tuned_and_base, write_captured
 from provenance import open_store
 from provenance.attribution import Attributor, SignatureMethod, TestCase
 from provenance.attribution.auto_choice import BEHAVIOUR_VARIANT, AutoMethod, top_overlap
+from provenance.attribution.signatures import DEFAULT_VARIANT
 from provenance.attribution.token_match import TokenMatchMethod
 
 LAYERS = [2, 3]
@@ -81,7 +82,7 @@ def test_per_answer_queries_rank_by_the_signature(setup):
     assert behaviour.wording is not None          # overruled per behaviour ...
     res = att.query(test, method=method, k=len(records), snippet_chars=0)
     assert res.wording is None   # ... then per answer: no stale second list
-    want = att.query(test, method=SignatureMethod("h_fused", None, "last"), k=len(records), snippet_chars=0)
+    want = att.query(test, method=SignatureMethod(DEFAULT_VARIANT, None, "last"), k=len(records), snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
     assert res.explanation["reason"] == "per answer: the signature default"
 

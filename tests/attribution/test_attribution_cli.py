@@ -48,7 +48,7 @@ def test_query_json_equals_the_python_api(setup):
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     got = json.loads(result.stdout)
-    assert got["method"] == api.method == "h_fused@default/last"
+    assert got["method"] == api.method == "h_fused_k1@default/last"
     assert got["ranking"] == _json(api.ranking.to_dict(orient="records"))   # exact scores, ids, order, snippets
     assert got["sources"] == _json(api.sources.to_dict(orient="records"))
     assert [r["sample_id"] for r in got["ranking"]][:1] == [3] and len(got["ranking"]) == 10
@@ -157,7 +157,7 @@ def test_query_token_match_with_a_base_model_equals_the_python_api(setup):
     base.save_pretrained(str(base_dir))
     tok.save_pretrained(str(base_dir))
     case = TestCase(records[2]["prompt"], records[2]["response"])
-    method = TokenMatchMethod(3, 5, SignatureMethod("h_fused", None, "last"), "last", base.eval())
+    method = TokenMatchMethod(3, 5, SignatureMethod("h_fused_k1", None, "last"), "last", base.eval())
     api = Attributor(open_store(store), model, tok).query([case], method=method, k=4)
     args = ["query", store, "--model", model_dir, "--top-k", "4", "--json", "--method", "token-match", "--layer", "3",
             "--candidates", "5", "--base-model", str(base_dir), "--prompt", case.prompt, "--response", case.response]

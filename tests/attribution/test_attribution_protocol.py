@@ -92,16 +92,16 @@ def test_the_automatic_choice_explains_each_query_in_its_result(setup):
     method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, seed_k=3, band=6)
     per_answer = att.query(answers, method=method, k=6, snippet_chars=0)
     per_behaviour = att.query(behaviour, method=method, k=6, snippet_chars=0, combine="mean")
-    assert per_answer.explanation == {"method": "h_fused@default/last", "reason": "per answer: the signature default",
+    assert per_answer.explanation == {"method": "h_fused_k1@default/last", "reason": "per answer: the signature default",
                                       "overlap": None}
-    assert per_answer.method == "auto: h_fused@default/last (per answer: the signature default)"
+    assert per_answer.method == "auto: h_fused_k1@default/last (per answer: the signature default)"
     got = per_behaviour.explanation
     assert set(got) == {"method", "reason", "overlap", "coherence"} and 0.0 <= got["overlap"] <= 1.0
     assert got["reason"].startswith(f"top-5 overlap of token match and the signature {got['overlap']:.2f} >= 0.0")
     assert per_behaviour.method == f"auto: {got['method']} ({got['reason']})"
     # the same before and after any query
     assert method.name == ("auto (token match if it agrees with h_fused_z@default/last, refined by its top rows when "
-                           "they cohere, else h_fused_z@default/last; per answer h_fused@default/last)")
+                           "they cohere, else h_fused_z@default/last; per answer h_fused_k1@default/last)")
 
 
 def test_a_store_without_what_a_method_reads_is_refused_before_any_model_pass(setup):

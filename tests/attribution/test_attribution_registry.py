@@ -72,7 +72,7 @@ def test_the_cli_and_the_python_api_run_the_same_default(setup, monkeypatch, com
     assert [r["row"] for r in got["ranking"]] == api.ranking["row"].tolist()
     np.testing.assert_allclose([r["score"] for r in got["ranking"]], api.ranking["score"], rtol=1e-6)
     if combine == "none":   # per answer: the signature default
-        assert api.method == "h_fused@default/last" and api.explanation == {}
+        assert api.method == "h_fused_k1@default/last" and api.explanation == {}
     else:                   # per behaviour: the automatic choice, and token match could run here
         assert api.method.startswith("auto: ") and api.explanation["overlap"] is not None
     assert resolve(None, MethodOptions(combine=combine)) == ("signature" if combine == "none" else "auto-choice")
