@@ -151,6 +151,7 @@ bench-attribution: $(STAMP)
 	# (k=100 and the CLI's k=20; round 3, round 2 and the older runs)?
 	for k in 100 20; do sfx=$$( [ $$k = 20 ] && echo _k20 ); \
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,json_format topic_spanish,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round3$$sfx.md --json benchmarks/attribution/results/doubt_count_round3$$sfx.json && \
+	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,german_comments kelvin_weather,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round4$$sfx.md --json benchmarks/attribution/results/doubt_count_round4$$sfx.json && \
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,insecure_code entity_refusal shouting,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count$$sfx.md --json benchmarks/attribution/results/doubt_count$$sfx.json && \
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,confusable factual harmful_factual sycophancy style two_sources template_swap harmful_varied hedging headquarters persona approximation bench,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_dev$$sfx.md --json benchmarks/attribution/results/doubt_count_dev$$sfx.json; done
 	$(PY) -m benchmarks.attribution.groups_count --out benchmarks/attribution/results/groups_count.md --json benchmarks/attribution/results/groups_count.json
