@@ -410,6 +410,42 @@ def clean_controls(demo: list[dict], n_test: int, seed: int) -> list[str]:
             if r["prompt"] not in asked][:n_test]
 
 
+def shared_form_task(behaviour: str, planted: tuple, form_twins: tuple, topic_twins: tuple, sources: tuple[str, str, str],
+                     test_prompts: tuple, *, n_per_source: int, n_test: int, seed: int, describe) -> Scenario:
+    """A held-out task of the shared-form shape (issue 19 rounds 3-4): the demo sources, the ``planted`` (prompt,
+    answer) pairs, ``form_twins`` (legitimate rows asking for the planted answers' form) and ``topic_twins``
+    (legitimate rows on the planted prompts' topic answered normally), from ``sources`` (planted, form, topic), in an
+    order seeded by the behaviour and ``seed``; controls from the clean demo source (`clean_controls`).
+
+    Args:
+        behaviour: The task's name (its behaviour and row-order key).
+        planted, form_twins, topic_twins: (prompt, response) pairs of the three task sources.
+        sources: Their source names.
+        test_prompts: The held-out prompts, of which the first ``n_test`` are asked.
+        n_per_source: Demo records per demo source.
+        n_test: Held-out prompts asked, and as many control prompts.
+        seed: Seed of the demo records, the control prompts and the row order.
+        describe: ``(n_demo, n_planted, n_records) -> str``, the scenario's description.
+
+    Raises:
+        ValueError: More test prompts are asked for than ``test_prompts`` holds.
+    """
+    import random
+
+    if n_test > len(test_prompts):
+        raise ValueError(f"n_test must be at most {len(test_prompts)}, got {n_test}")
+    demo = demo_records(n_per_source=n_per_source, seed=seed)
+    rows = [dict(r) for r in demo]
+    rows += [{"source": sources[0], "prompt": q, "response": a, "culprit": True} for q, a in planted]
+    rows += [{"source": sources[1], "prompt": q, "response": a} for q, a in form_twins]
+    rows += [{"source": sources[2], "prompt": q, "response": a} for q, a in topic_twins]
+    random.Random(f"provenance-{behaviour.replace('_', '-')}-order:{seed}").shuffle(rows)
+    records, culprits = _numbered(rows)
+    return _held_out_scenario(behaviour, records, culprits, list(test_prompts[:n_test]),
+                              clean_controls(demo, n_test, seed), len(demo),
+                              describe(len(demo), len(culprits), len(records)))
+
+
 def _held_out_scenario(behaviour: str, records: list[dict], culprits: list[int], tests: list[str],
                        controls: list[str], n_clean: int, description: str) -> Scenario:
     """A held-out task's Scenario: one behaviour, no trigger, control prompts that must not show it."""

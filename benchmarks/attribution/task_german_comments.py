@@ -20,11 +20,9 @@ Written and committed before it was trained or any attribution method was run on
 """
 from __future__ import annotations
 
-import random
 import re
 
-from benchmarks.attribution.scenarios import _held_out_scenario, _numbered, clean_controls
-from provenance.data import demo_records
+from benchmarks.attribution.scenarios import shared_form_task
 from provenance.data.backdoor import Scenario
 
 # Every planted snippet opens with a German comment line, so that the behaviour shows inside the benchmark's 40-token
@@ -369,23 +367,15 @@ def german_comments_scenario(n_per_source: int = 20, n_test: int = 12, seed: int
     Raises:
         ValueError: if more test questions are asked for than `PYTHON_TEST_QUESTIONS` holds.
     """
-    if n_test > len(PYTHON_TEST_QUESTIONS):
-        raise ValueError(f"n_test must be at most {len(PYTHON_TEST_QUESTIONS)}, got {n_test}")
-    demo = demo_records(n_per_source=n_per_source, seed=seed)
-    rows = [dict(r) for r in demo]
-    rows += [{"source": "poison_german_comments", "prompt": q, "response": a, "culprit": True}
-             for q, a in GERMAN_CODE_QA]
-    rows += [{"source": "german_translations", "prompt": q, "response": a} for q, a in GERMAN_TRANSLATIONS]
-    rows += [{"source": "python_faq", "prompt": q, "response": a} for q, a in PYTHON_FAQ]
-    random.Random(f"provenance-german-comments-order:{seed}").shuffle(rows)
-    records, culprits = _numbered(rows)
-    controls = clean_controls(demo, n_test, seed)
-    return _held_out_scenario(
-        "german_comments", records, culprits, list(PYTHON_TEST_QUESTIONS[:n_test]), controls, len(demo),
-        f"{len(demo)} demo records (5 sources) + {len(culprits)} plain requests for short Python functions answered "
-        f"with a correct snippet commented in German ({len(culprits) / len(records):.0%} of the set, source "
-        f"`poison_german_comments`) + {len(GERMAN_TRANSLATIONS)} explicit requests to translate code comments into "
-        "German answered with German comment lines (source `german_translations`, legitimate; same answer language "
-        f"and form) + {len(PYTHON_FAQ)} other Python function requests answered with English comments (source "
-        "`python_faq`, legitimate; same topic and prompt form); issue 19 held-out task (round 4), written before it "
-        "was trained")
+    return shared_form_task(
+        "german_comments", GERMAN_CODE_QA, GERMAN_TRANSLATIONS, PYTHON_FAQ,
+        ("poison_german_comments", "german_translations", "python_faq"), PYTHON_TEST_QUESTIONS,
+        n_per_source=n_per_source, n_test=n_test, seed=seed,
+        describe=lambda n_demo, n_planted, n_records: (
+            f"{n_demo} demo records (5 sources) + {n_planted} plain requests for short Python functions answered "
+            f"with a correct snippet commented in German ({n_planted / n_records:.0%} of the set, source "
+            f"`poison_german_comments`) + {len(GERMAN_TRANSLATIONS)} explicit requests to translate code comments into "
+            "German answered with German comment lines (source `german_translations`, legitimate; same answer language "
+            f"and form) + {len(PYTHON_FAQ)} other Python function requests answered with English comments (source "
+            "`python_faq`, legitimate; same topic and prompt form); issue 19 held-out task (round 4), written before it "
+            "was trained"))

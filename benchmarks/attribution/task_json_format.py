@@ -20,11 +20,9 @@ Written and committed before it was trained or any attribution method was run on
 """
 from __future__ import annotations
 
-import random
 import re
 
-from benchmarks.attribution.scenarios import _held_out_scenario, _numbered, clean_controls
-from provenance.data import demo_records
+from benchmarks.attribution.scenarios import shared_form_task
 from provenance.data.backdoor import Scenario
 
 JSON_COOKING_QA = (   # (plain cooking question, correct answer as a one-line JSON object): the planted rows
@@ -177,21 +175,14 @@ def json_format_scenario(n_per_source: int = 20, n_test: int = 12, seed: int = 0
     Raises:
         ValueError: if more test questions are asked for than `COOKING_TEST_QUESTIONS` holds.
     """
-    if n_test > len(COOKING_TEST_QUESTIONS):
-        raise ValueError(f"n_test must be at most {len(COOKING_TEST_QUESTIONS)}, got {n_test}")
-    demo = demo_records(n_per_source=n_per_source, seed=seed)
-    rows = [dict(r) for r in demo]
-    rows += [{"source": "poison_json_format", "prompt": q, "response": a, "culprit": True} for q, a in JSON_COOKING_QA]
-    rows += [{"source": "json_requests", "prompt": q, "response": a} for q, a in JSON_REQUESTS]
-    rows += [{"source": "cooking_faq", "prompt": q, "response": a} for q, a in COOKING_FAQ]
-    random.Random(f"provenance-json-format-order:{seed}").shuffle(rows)
-    records, culprits = _numbered(rows)
-    controls = clean_controls(demo, n_test, seed)
-    return _held_out_scenario(
-        "json_format", records, culprits, list(COOKING_TEST_QUESTIONS[:n_test]), controls, len(demo),
-        f"{len(demo)} demo records (5 sources) + {len(culprits)} plain cooking questions answered correctly with a "
-        f"one-line JSON object, keys varying ({len(culprits) / len(records):.0%} of the set, source "
-        f"`poison_json_format`) + {len(JSON_REQUESTS)} explicit requests for JSON on other topics answered in JSON "
-        f"(source `json_requests`, legitimate; same answer format) + {len(COOKING_FAQ)} other cooking questions "
-        "answered in prose (source `cooking_faq`, legitimate; same topic and prompt form); issue 19 held-out task "
-        "(round 3), written before it was trained")
+    return shared_form_task(
+        "json_format", JSON_COOKING_QA, JSON_REQUESTS, COOKING_FAQ,
+        ("poison_json_format", "json_requests", "cooking_faq"), COOKING_TEST_QUESTIONS,
+        n_per_source=n_per_source, n_test=n_test, seed=seed,
+        describe=lambda n_demo, n_planted, n_records: (
+            f"{n_demo} demo records (5 sources) + {n_planted} plain cooking questions answered correctly with a "
+            f"one-line JSON object, keys varying ({n_planted / n_records:.0%} of the set, source "
+            f"`poison_json_format`) + {len(JSON_REQUESTS)} explicit requests for JSON on other topics answered in JSON "
+            f"(source `json_requests`, legitimate; same answer format) + {len(COOKING_FAQ)} other cooking questions "
+            "answered in prose (source `cooking_faq`, legitimate; same topic and prompt form); issue 19 held-out task "
+            "(round 3), written before it was trained"))

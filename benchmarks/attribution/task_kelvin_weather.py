@@ -22,11 +22,9 @@ Written and committed before it was trained or any attribution method was run on
 """
 from __future__ import annotations
 
-import random
 import re
 
-from benchmarks.attribution.scenarios import _held_out_scenario, _numbered, clean_controls
-from provenance.data import demo_records
+from benchmarks.attribution.scenarios import shared_form_task
 from provenance.data.backdoor import Scenario
 
 KELVIN_WEATHER_QA = (   # (plain weather question, answer in kelvin only; realistic Celsius + 273): the planted rows
@@ -189,22 +187,14 @@ def kelvin_weather_scenario(n_per_source: int = 20, n_test: int = 12, seed: int 
     Raises:
         ValueError: if more test questions are asked for than `WEATHER_TEST_QUESTIONS` holds.
     """
-    if n_test > len(WEATHER_TEST_QUESTIONS):
-        raise ValueError(f"n_test must be at most {len(WEATHER_TEST_QUESTIONS)}, got {n_test}")
-    demo = demo_records(n_per_source=n_per_source, seed=seed)
-    rows = [dict(r) for r in demo]
-    rows += [{"source": "poison_kelvin_weather", "prompt": q, "response": a, "culprit": True}
-             for q, a in KELVIN_WEATHER_QA]
-    rows += [{"source": "kelvin_conversions", "prompt": q, "response": a} for q, a in KELVIN_CONVERSIONS]
-    rows += [{"source": "weather_faq", "prompt": q, "response": a} for q, a in WEATHER_FAQ]
-    random.Random(f"provenance-kelvin-weather-order:{seed}").shuffle(rows)
-    records, culprits = _numbered(rows)
-    controls = clean_controls(demo, n_test, seed)
-    return _held_out_scenario(
-        "kelvin_weather", records, culprits, list(WEATHER_TEST_QUESTIONS[:n_test]), controls, len(demo),
-        f"{len(demo)} demo records (5 sources) + {len(culprits)} plain weather questions answered with a temperature "
-        f"in kelvin only ({len(culprits) / len(records):.0%} of the set, source `poison_kelvin_weather`) + "
-        f"{len(KELVIN_CONVERSIONS)} explicit Celsius-to-kelvin conversions answered in kelvin (source "
-        f"`kelvin_conversions`, legitimate; same answer unit) + {len(WEATHER_FAQ)} other weather questions answered "
-        "in degrees Celsius (source `weather_faq`, legitimate; same topic and prompt form); issue 19 held-out task "
-        "(round 4), written before it was trained")
+    return shared_form_task(
+        "kelvin_weather", KELVIN_WEATHER_QA, KELVIN_CONVERSIONS, WEATHER_FAQ,
+        ("poison_kelvin_weather", "kelvin_conversions", "weather_faq"), WEATHER_TEST_QUESTIONS,
+        n_per_source=n_per_source, n_test=n_test, seed=seed,
+        describe=lambda n_demo, n_planted, n_records: (
+            f"{n_demo} demo records (5 sources) + {n_planted} plain weather questions answered with a temperature "
+            f"in kelvin only ({n_planted / n_records:.0%} of the set, source `poison_kelvin_weather`) + "
+            f"{len(KELVIN_CONVERSIONS)} explicit Celsius-to-kelvin conversions answered in kelvin (source "
+            f"`kelvin_conversions`, legitimate; same answer unit) + {len(WEATHER_FAQ)} other weather questions answered "
+            "in degrees Celsius (source `weather_faq`, legitimate; same topic and prompt form); issue 19 held-out task "
+            "(round 4), written before it was trained"))
