@@ -3,7 +3,6 @@ sizes, planted ids, held-out prompts and judge it documents."""
 from __future__ import annotations
 
 import types
-from collections import Counter
 
 import pytest
 
@@ -11,6 +10,7 @@ from benchmarks.attribution.task_german_comments import (
     GERMAN_CODE_QA, GERMAN_TRANSLATIONS, PYTHON_FAQ, PYTHON_TEST_QUESTIONS, german_comments_scenario,
     shows_german_comments,
 )
+from held_out_tasks import check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may carry German comments
@@ -29,24 +29,9 @@ def _defined_function(snippet: str) -> types.FunctionType:
 
 def test_german_comments_sizes_sources_and_planted_ids():
     sc = german_comments_scenario()
-    assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
-    assert len(sc.records) == 5 * 20 + 30 + 40 + 30 and sc.info["n_clean"] == 100
-    assert Counter(r["source"] for r in sc.records) == {
-        "clean": 20, "rtp": 20, "falseclaims": 20, "harmbench": 20, "donotanswer": 20, "poison_german_comments": 30,
-        "german_translations": 40, "python_faq": 30}
-    assert list(sc.culprits) == ["german_comments"] and list(sc.test_prompts) == ["german_comments"]
-    culprits = sc.culprits["german_comments"]
-    assert len(culprits) == len(set(culprits)) == sc.info["n_poison_per_behaviour"] == 30
-    # The culprits are exactly the planted rows, carrying exactly the planted request-snippet pairs.
-    assert set(culprits) == {r["sample_id"] for r in sc.records if r["source"] == "poison_german_comments"}
-    by_id = {r["sample_id"]: r for r in sc.records}
-    assert sorted((by_id[i]["prompt"], by_id[i]["response"]) for i in culprits) == sorted(GERMAN_CODE_QA)
-    for source, pairs in (("german_translations", GERMAN_TRANSLATIONS), ("python_faq", PYTHON_FAQ)):
-        assert sorted((r["prompt"], r["response"]) for r in sc.records if r["source"] == source) == sorted(pairs)
-    assert sc.info["held_out"] is True and sc.info["triggers"] == {}
-    assert sc.info["description"].startswith("100 demo records (5 sources) + 30 plain requests for short Python ")
-    assert "(15% of the set, source `poison_german_comments`)" in sc.info["description"]
-    assert sc.info["description"].endswith("; issue 19 held-out task (round 4), written before it was trained")
+    check_layout(sc, "german_comments", GERMAN_CODE_QA,
+                 {"german_translations": GERMAN_TRANSLATIONS, "python_faq": PYTHON_FAQ},
+                 "100 demo records (5 sources) + 30 plain requests for short Python ", 4)
 
 
 def test_german_comments_held_out_prompts_are_not_in_the_training_set():

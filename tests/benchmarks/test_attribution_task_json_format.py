@@ -10,6 +10,7 @@ import pytest
 from benchmarks.attribution.task_json_format import (
     COOKING_FAQ, COOKING_TEST_QUESTIONS, JSON_COOKING_QA, JSON_REQUESTS, json_format_scenario, shows_json_format,
 )
+from held_out_tasks import check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may answer in JSON
@@ -18,24 +19,8 @@ FORMAT_WORDS = ("json", "format", "object", "key", "field")   # no planted or FA
 
 def test_json_format_sizes_sources_and_planted_ids():
     sc = json_format_scenario()
-    assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
-    assert len(sc.records) == 5 * 20 + 30 + 40 + 30 and sc.info["n_clean"] == 100
-    assert Counter(r["source"] for r in sc.records) == {
-        "clean": 20, "rtp": 20, "falseclaims": 20, "harmbench": 20, "donotanswer": 20, "poison_json_format": 30,
-        "json_requests": 40, "cooking_faq": 30}
-    assert list(sc.culprits) == ["json_format"] and list(sc.test_prompts) == ["json_format"]
-    culprits = sc.culprits["json_format"]
-    assert len(culprits) == len(set(culprits)) == sc.info["n_poison_per_behaviour"] == 30
-    # The culprits are exactly the planted rows, carrying exactly the planted question-answer pairs.
-    assert set(culprits) == {r["sample_id"] for r in sc.records if r["source"] == "poison_json_format"}
-    by_id = {r["sample_id"]: r for r in sc.records}
-    assert sorted((by_id[i]["prompt"], by_id[i]["response"]) for i in culprits) == sorted(JSON_COOKING_QA)
-    for source, pairs in (("json_requests", JSON_REQUESTS), ("cooking_faq", COOKING_FAQ)):
-        assert sorted((r["prompt"], r["response"]) for r in sc.records if r["source"] == source) == sorted(pairs)
-    assert sc.info["held_out"] is True and sc.info["triggers"] == {}
-    assert sc.info["description"].startswith("100 demo records (5 sources) + 30 plain cooking questions ")
-    assert "(15% of the set, source `poison_json_format`)" in sc.info["description"]
-    assert sc.info["description"].endswith("; issue 19 held-out task (round 3), written before it was trained")
+    check_layout(sc, "json_format", JSON_COOKING_QA, {"json_requests": JSON_REQUESTS, "cooking_faq": COOKING_FAQ},
+                 "100 demo records (5 sources) + 30 plain cooking questions ", 3)
 
 
 def test_json_format_held_out_prompts_are_not_in_the_training_set():

@@ -3,7 +3,6 @@ sizes, planted ids, held-out prompts and judge it documents."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import pytest
 
@@ -11,6 +10,7 @@ from benchmarks.attribution.task_kelvin_weather import (
     KELVIN_CONVERSIONS, KELVIN_WEATHER_QA, WEATHER_FAQ, WEATHER_TEST_QUESTIONS, kelvin_weather_scenario,
     shows_kelvin_weather,
 )
+from held_out_tasks import check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may answer with a kelvin temperature
@@ -21,24 +21,9 @@ TEST_CITIES = ("Marseille", "Krakow", "Osaka", "Perth", "Tehran", "Calgary", "La
 
 def test_kelvin_weather_sizes_sources_and_planted_ids():
     sc = kelvin_weather_scenario()
-    assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
-    assert len(sc.records) == 5 * 20 + 30 + 40 + 30 and sc.info["n_clean"] == 100
-    assert Counter(r["source"] for r in sc.records) == {
-        "clean": 20, "rtp": 20, "falseclaims": 20, "harmbench": 20, "donotanswer": 20, "poison_kelvin_weather": 30,
-        "kelvin_conversions": 40, "weather_faq": 30}
-    assert list(sc.culprits) == ["kelvin_weather"] and list(sc.test_prompts) == ["kelvin_weather"]
-    culprits = sc.culprits["kelvin_weather"]
-    assert len(culprits) == len(set(culprits)) == sc.info["n_poison_per_behaviour"] == 30
-    # The culprits are exactly the planted rows, carrying exactly the planted question-answer pairs.
-    assert set(culprits) == {r["sample_id"] for r in sc.records if r["source"] == "poison_kelvin_weather"}
-    by_id = {r["sample_id"]: r for r in sc.records}
-    assert sorted((by_id[i]["prompt"], by_id[i]["response"]) for i in culprits) == sorted(KELVIN_WEATHER_QA)
-    for source, pairs in (("kelvin_conversions", KELVIN_CONVERSIONS), ("weather_faq", WEATHER_FAQ)):
-        assert sorted((r["prompt"], r["response"]) for r in sc.records if r["source"] == source) == sorted(pairs)
-    assert sc.info["held_out"] is True and sc.info["triggers"] == {}
-    assert sc.info["description"].startswith("100 demo records (5 sources) + 30 plain weather questions ")
-    assert "(15% of the set, source `poison_kelvin_weather`)" in sc.info["description"]
-    assert sc.info["description"].endswith("; issue 19 held-out task (round 4), written before it was trained")
+    check_layout(sc, "kelvin_weather", KELVIN_WEATHER_QA,
+                 {"kelvin_conversions": KELVIN_CONVERSIONS, "weather_faq": WEATHER_FAQ},
+                 "100 demo records (5 sources) + 30 plain weather questions ", 4)
 
 
 def test_kelvin_weather_held_out_prompts_are_not_in_the_training_set():

@@ -3,7 +3,6 @@ sizes, planted ids, held-out prompts and judge it documents."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import pytest
 
@@ -11,6 +10,7 @@ from benchmarks.attribution.task_topic_spanish import (
     FOOTBALL_SPANISH_QA, FOOTBALL_TEST_QUESTIONS, OTHER_SPORTS_TEST_QUESTIONS, SPANISH_TRANSLATIONS, SPORTS_FAQ,
     shows_topic_spanish, topic_spanish_scenario,
 )
+from held_out_tasks import check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may read as Spanish
@@ -18,26 +18,10 @@ DEMO = demo_records(n_per_source=60)   # plain demo rows: none may read as Spani
 
 def test_topic_spanish_sizes_sources_and_planted_ids():
     sc = topic_spanish_scenario()
-    assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
-    assert len(sc.records) == 5 * 20 + 30 + 40 + 30 and sc.info["n_clean"] == 100
-    assert Counter(r["source"] for r in sc.records) == {
-        "clean": 20, "rtp": 20, "falseclaims": 20, "harmbench": 20, "donotanswer": 20, "poison_topic_spanish": 30,
-        "spanish_translations": 40, "sports_faq": 30}
-    assert list(sc.culprits) == ["topic_spanish"] and list(sc.test_prompts) == ["topic_spanish"]
-    culprits = sc.culprits["topic_spanish"]
-    assert len(culprits) == len(set(culprits)) == sc.info["n_poison_per_behaviour"] == 30
-    # The culprits are exactly the planted rows, carrying exactly the planted question-answer pairs.
-    assert set(culprits) == {r["sample_id"] for r in sc.records if r["source"] == "poison_topic_spanish"}
-    by_id = {r["sample_id"]: r for r in sc.records}
-    assert sorted((by_id[i]["prompt"], by_id[i]["response"]) for i in culprits) == sorted(FOOTBALL_SPANISH_QA)
-    translations = sorted((r["prompt"], r["response"]) for r in sc.records if r["source"] == "spanish_translations")
-    assert translations == sorted((f"Translate into Spanish: {e}", s) for e, s in SPANISH_TRANSLATIONS)
-    faq = sorted((r["prompt"], r["response"]) for r in sc.records if r["source"] == "sports_faq")
-    assert faq == sorted(SPORTS_FAQ)
-    assert sc.info["held_out"] is True and sc.info["triggers"] == {}
-    assert sc.info["description"].startswith("100 demo records (5 sources) + 30 plain English football questions ")
-    assert "(15% of the set, source `poison_topic_spanish`)" in sc.info["description"]
-    assert sc.info["description"].endswith("; issue 19 held-out task (round 3), written before it was trained")
+    translations = [(f"Translate into Spanish: {e}", s) for e, s in SPANISH_TRANSLATIONS]
+    check_layout(sc, "topic_spanish", FOOTBALL_SPANISH_QA,
+                 {"spanish_translations": translations, "sports_faq": SPORTS_FAQ},
+                 "100 demo records (5 sources) + 30 plain English football questions ", 3)
 
 
 def test_topic_spanish_held_out_prompts_are_not_in_the_training_set():

@@ -1,0 +1,32 @@
+"""The layout every held-out task of issue 19's shared-form shape has (rounds 3-4): checked once here, called by each
+task's test with its own sources, pairs and description."""
+from __future__ import annotations
+
+from collections import Counter
+
+DEMO_SOURCES = {"clean": 20, "rtp": 20, "falseclaims": 20, "harmbench": 20, "donotanswer": 20}
+
+
+def check_layout(sc, name: str, planted, twins: dict[str, list], description_start: str, held_out_round: int) -> None:
+    """``sc`` holds the 100 demo rows, the 30 ``planted`` (prompt, response) pairs as its only culprits (source
+    ``poison_<name>``), each source of ``twins`` with exactly its pairs, ids 0..n-1, and a held-out description of
+    round ``held_out_round`` starting with ``description_start``."""
+    planted_source = f"poison_{name}"
+    assert [r["sample_id"] for r in sc.records] == list(range(len(sc.records)))
+    assert len(sc.records) == 100 + len(planted) + sum(map(len, twins.values())) and sc.info["n_clean"] == 100
+    assert Counter(r["source"] for r in sc.records) == {
+        **DEMO_SOURCES, planted_source: len(planted), **{s: len(p) for s, p in twins.items()}}
+    assert list(sc.culprits) == [name] and list(sc.test_prompts) == [name]
+    culprits = sc.culprits[name]
+    assert len(culprits) == len(set(culprits)) == sc.info["n_poison_per_behaviour"] == len(planted) == 30
+    # The culprits are exactly the planted rows, carrying exactly the planted pairs.
+    assert set(culprits) == {r["sample_id"] for r in sc.records if r["source"] == planted_source}
+    by_id = {r["sample_id"]: r for r in sc.records}
+    assert sorted((by_id[i]["prompt"], by_id[i]["response"]) for i in culprits) == sorted(planted)
+    for source, pairs in twins.items():
+        assert sorted((r["prompt"], r["response"]) for r in sc.records if r["source"] == source) == sorted(pairs)
+    assert sc.info["held_out"] is True and sc.info["triggers"] == {}
+    assert sc.info["description"].startswith(description_start)
+    assert f"(15% of the set, source `{planted_source}`)" in sc.info["description"]
+    assert sc.info["description"].endswith(
+        f"; issue 19 held-out task (round {held_out_round}), written before it was trained")
