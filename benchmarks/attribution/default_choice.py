@@ -29,6 +29,7 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
           "auto-agree10": "auto, top 10 compared (instead of 20)",
           "h_fused_z": "h_fused_z (default layer)", "auto-z": "auto with h_fused_z",
           "h_fused_k1": "h_fused_k1 (default layer)",
+          "joint-ctx": "joint-ctx h_last_c + token match, z-scores (default layers)",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Over-refusal is not counted: its behaviour survives retraining without the planted rows (README.md).
@@ -36,8 +37,9 @@ NOT_COUNTED = {"overrefusal"}
 MARGIN = 0.10
 # Candidates adopted after some tasks were scored: the task tables' "default" rows hold the default of the day each
 # task was scored, so the adopted candidate's column stands for the default as the library runs it now (where a
-# task has it). AGREE_K = 10 was adopted in 54fcf59 (auto-agree10).
-ADOPTED = {"per behaviour": "auto-agree10"}
+# task has it): per answer h_fused_k1 (dc8d4b5), per behaviour auto with h_fused_z (4a4a493, after AGREE_K = 10 was
+# adopted in 54fcf59 as auto-agree10).
+ADOPTED = {"per answer": "h_fused_k1", "per behaviour": "auto-z"}
 TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "harmful_factual", "sycophancy",
          "hedging", "harmful_varied", "style", "headquarters", "approximation", "bench", "overrefusal",
          # the second held-out round (README.md), scored after every candidate above was committed
@@ -45,7 +47,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the third held-out round, scored after candidate 8 (h_fused_z, auto-z) was committed
          "json_format", "topic_spanish",
          # the fourth held-out round, scored after candidate 9 (h_fused_k1) was committed
-         "german_comments", "kelvin_weather")
+         "german_comments", "kelvin_weather",
+         # the fifth held-out round, scored after candidate 10 (joint-ctx) was committed
+         "paw_emoji", "fake_citation")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

@@ -23,6 +23,15 @@ on the one swapped word) counts no more than a method whose top rows barely clea
 answer words the behaviour differently); the robust z keeps how far out a row lies, in units of the method's own
 bulk, so each method weighs in by the separation it measures on this query. Nothing is fitted.
 
+``fusion="z"`` combines plain z-scores instead, z = (s - mean) / sd over the rows of one query (the standardization
+``h_fused_z`` gives each signature side; a constant score gives z = 0). The robust z measures a row against the bulk
+alone, so a method with a few far outliers (token match on a swapped word) outweighs the other wherever it has them;
+the plain z lets those outliers widen the method's own scale, so a method weighs in by how far out a row lies
+relative to everything that method sees on this query, outliers included. ``--method joint-ctx`` pairs it with the
+prompt side alone (``h_last_c``) as the signature: token match already reads the response, so the pair is one line
+per side of the sequence, the prompt's context and the answer's raised tokens, instead of counting the response
+twice (``h_fused`` holds the response mean too). Nothing is fitted.
+
 ``fusion="both"`` (``--method joint-both``) asks for both lines at once instead of either: a row's score is the
 weaker of its two rank z-scores, min(z_signature, z_token) (rows whose weaker z ties are ordered by the Stouffer
 sum). The Stouffer sum lets one line carry a row the other only mildly supports; where a query's answer carries two
@@ -72,16 +81,17 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "rank_z", "robust_z", "stouffer_ranks",
-           "stouffer_robust_z"]
+__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "rank_z", "robust_z", "standard_z",
+           "stouffer_ranks", "stouffer_robust_z", "stouffer_standard_z"]
 
-FUSIONS = ("ranks", "robust-z", "both")
+FUSIONS = ("ranks", "robust-z", "z", "both")
 WEIGHTINGS = ("equal", "context", "focus")
 # What each per-query weighting gives token match (the signature gets the rest), for the explanation.
 WEIGHED_BY = {"context": "the share of the answer's fine-tuning gain that remains without its prompt",
               "focus": "the share of the answer's fine-tuning gain on its most-raised token"}
 COMBINED_BY = {"ranks": "each row's rank p-values combined by Stouffer's method",
                "robust-z": "each row's robust z-scores combined by Stouffer's method",
+               "z": "each row's z-scores combined by Stouffer's method",
                "both": "each row scored by the weaker of its two rank z-scores (both must support it)"}
 # The Gaussian consistency factor of the median absolute deviation: 1 / Phi^-1(3/4).
 MAD_TO_SD = 1.0 / float(ndtri(0.75))
@@ -158,6 +168,33 @@ def stouffer_robust_z(*scores: np.ndarray) -> np.ndarray:
     return total / np.sqrt(len(scores))
 
 
+def standard_z(scores: np.ndarray) -> np.ndarray:
+    """Each row of a ``[Q, n]`` score matrix as z-scores, (s - mean) / sd; 0 for a constant row.
+
+    Raises:
+        ValueError: A score that is not finite.
+    """
+    s = np.asarray(scores, np.float64)
+    if not np.isfinite(s).all():
+        raise ValueError("z-scores need finite scores for every row")
+    sd = s.std(axis=1, keepdims=True)
+    return np.divide(s - s.mean(axis=1, keepdims=True), sd, out=np.zeros_like(s), where=sd > 0)
+
+
+def stouffer_standard_z(*scores: np.ndarray) -> np.ndarray:
+    """Stouffer's combination of z-scores: each ``[Q, n]`` score matrix (higher is better) turned into `standard_z`
+    per row, summed over the matrices and divided by the square root of their number.
+
+    Raises:
+        ValueError: No matrices, matrices of different shapes, or a score that is not finite.
+    """
+    shape = _shared_shape(scores)
+    total = np.zeros(shape, np.float64)
+    for s in scores:
+        total += standard_z(s)
+    return total / np.sqrt(len(scores))
+
+
 def _shared_shape(scores: tuple[np.ndarray, ...]) -> tuple[int, int]:
     """The one ``[Q, n]`` shape of ``scores``.
 
@@ -197,7 +234,8 @@ class JointMethod(AttributionMethod):
         chunk_rows: Rows per streamed block of the signature's scores.
         token_query: Token match's query form: "pooled" or "each" (`TokenMatchMethod`'s ``query``).
         fusion: How the two methods combine: "ranks" (Stouffer on rank p-values), "robust-z" (Stouffer on each
-            method's robust z-scores) or "both" (the weaker of the two rank z-scores; see the module doc).
+            method's robust z-scores), "z" (Stouffer on each method's z-scores) or "both" (the weaker of the two
+            rank z-scores; see the module doc).
         weighting: "equal"; "context": token match weighted by the share of the answer's fine-tuning gain that
             remains without its prompt, the signature by the rest; "focus": token match weighted by the share of the
             gain on the answer's most-raised token (both rank fusion only; see the module doc).
@@ -225,7 +263,7 @@ class JointMethod(AttributionMethod):
     @property
     def name(self) -> str:
         tokens = "token match" if self.token_query == "pooled" else "token match of each raised token"
-        on = {"ranks": "Stouffer on ranks", "robust-z": "Stouffer on robust z-scores",
+        on = {"ranks": "Stouffer on ranks", "robust-z": "Stouffer on robust z-scores", "z": "Stouffer on z-scores",
               "both": "the weaker rank z-score"}[self.fusion]
         weighed = {"equal": "", "context": ", weighted by the answer's own share of the gain",
                    "focus": ", weighted by the gain's focus on one token"}[self.weighting]
@@ -287,7 +325,8 @@ class JointMethod(AttributionMethod):
             explanation["reason"] += (f", token match weighted by {WEIGHED_BY[self.weighting]} (token_share), the "
                                       "signature by the rest")
             return stouffer_ranks(sig, tok, weights=np.stack([1 - share, share], 1))
-        return stouffer_ranks(sig, tok) if self.fusion == "ranks" else stouffer_robust_z(sig, tok)
+        fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
+        return fuse(sig, tok)
 
     def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:
         ranking.explanation = explanation

@@ -19,6 +19,8 @@ Built-in names:
   the token layer);
 * ``joint-each``: `JointMethod` with token match's ``query="each"`` (each raised answer token matched on its own);
 * ``joint-z``: ``joint-each`` with the two methods' robust z-scores combined instead of their ranks;
+* ``joint-ctx``: ``joint`` with the prompt side alone (``h_last_c``) as the signature and the two methods' z-scores
+  combined (one line per side of the sequence: the prompt's context, the answer's raised tokens);
 * ``joint-both``: ``joint-each`` with each row scored by the weaker of its two rank z-scores (both lines must
   support it) instead of their Stouffer sum;
 * ``joint-context``: ``joint-each`` with token match weighted by the share of the answer's fine-tuning gain that
@@ -277,6 +279,8 @@ _JOINT_VARIANTS = {
                    "joint, with token match scoring each raised token on its own (late interaction)"),
     "joint-z": ({"token_query": "each", "fusion": "robust-z"},
                 "joint-each, the two methods' robust z-scores combined instead of their ranks"),
+    "joint-ctx": ({"signature": "h_last_c", "fusion": "z"},
+                  "the prompt side (h_last_c) and token match, their z-scores combined by Stouffer's method"),
     "joint-both": ({"token_query": "each", "fusion": "both"},
                    "joint-each, each row scored by the weaker of its two rank z-scores (both must support it)"),
     "joint-context": ({"token_query": "each", "weighting": "context"},
@@ -285,8 +289,10 @@ _JOINT_VARIANTS = {
                     "joint, token match weighted by the share of the answer's gain on its most-raised token"),
 }
 for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
-    register_method(_name, lambda o, c=_choice: JointMethod(_signature(o), None, o.layer, o.epochs, o.base,
-                                                            o.chunk_rows, **c),
+    # A variant's own signature (joint-ctx: the prompt side) stands where --signature is not given.
+    register_method(_name, lambda o, c=_choice: JointMethod(
+                        o.signature if o.signature is not None else c.get("signature", DEFAULT_VARIANT), None,
+                        o.layer, o.epochs, o.base, o.chunk_rows, **{k: v for k, v in c.items() if k != "signature"}),
                     options=("signature", "layer", "epochs", "chunk_rows", "base"), summary=_summary)
 register_method("repass", lambda o: RepassMethod(_signature(o), o.layer, o.epochs),
                 options=("signature", "layer", "epochs"),

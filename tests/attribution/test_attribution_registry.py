@@ -101,7 +101,8 @@ def test_options_a_method_does_not_take_are_refused(setup, monkeypatch):
     assert bad.exit_code == 2 and ("joint-focus / token-match, not auto (which resolves to signature here)"
                                    in flat(bad.output))
     with pytest.raises(MethodOptionError, match="option 'base' applies to method auto-choice / contrastive / joint / "
-                                                r"joint-each / joint-z / joint-both / joint-context / joint-focus / token-match, not "
+                                                r"joint-each / joint-z / joint-ctx / joint-both / joint-context / joint-focus / token-match, "
+                                                r"not "
                                                 r"signature \(auto resolves"):
         build_method("auto", MethodOptions(base="somewhere"))
 

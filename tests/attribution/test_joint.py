@@ -1,4 +1,5 @@
-"""JointMethod: the signature and token match combined by Stouffer's method on rank p-values or robust z-scores."""
+"""JointMethod: the signature and token match combined by Stouffer's method on rank p-values, robust or plain
+z-scores."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,9 +9,10 @@ from scipy.stats import norm
 from attribution_helpers import dense_scores, joint_case_setup
 from provenance.attribution import SignatureMethod
 from provenance.attribution.joint import (
-    JointMethod, conjunction_ranks, robust_z, stouffer_ranks, stouffer_robust_z,
+    JointMethod, conjunction_ranks, robust_z, standard_z, stouffer_ranks, stouffer_robust_z, stouffer_standard_z,
 )
 from provenance.attribution.registry import MethodOptions, build_method
+from provenance.attribution.signatures import DEFAULT_VARIANT
 from provenance.attribution.token_match import TokenMatchMethod
 
 LAYER, TOKEN_LAYER = 3, 2
@@ -51,6 +53,22 @@ def test_stouffer_of_robust_z_by_hand():
         stouffer_robust_z()
 
 
+def test_stouffer_of_plain_z_by_hand():
+    a = np.array([[0.0, 1.0, 2.0, 3.0, 10.0]])      # mean 3.2, sd sqrt(12.56)
+    b = np.array([[5.0, 5.0, 5.0, 6.0, 4.0]])       # mean 5, sd sqrt(0.4)
+    za, zb = (a - 3.2) / np.sqrt(12.56), (b - 5.0) / np.sqrt(0.4)
+    np.testing.assert_allclose(standard_z(a), za, rtol=1e-12)
+    np.testing.assert_allclose(stouffer_standard_z(a, b), (za + zb) / np.sqrt(2), rtol=1e-12)
+    # Unlike the robust z, the outlier widens its own method's scale: a's far row counts 1.92, not 5.40.
+    assert standard_z(a)[0, 4] == pytest.approx(1.9187, abs=1e-4) and robust_z(a)[0, 4] == pytest.approx(5.3959, abs=1e-4)
+    np.testing.assert_array_equal(standard_z(np.full((1, 4), 7.0)), np.zeros((1, 4)))   # constant: no evidence
+    np.testing.assert_allclose(stouffer_standard_z(a * 1e3 - 7, b), stouffer_standard_z(a, b), rtol=1e-12)
+    with pytest.raises(ValueError, match="finite"):
+        standard_z(np.array([[1.0, np.nan, 0.0]]))
+    with pytest.raises(ValueError, match="share one"):
+        stouffer_standard_z(a, b[:, :3])
+
+
 def test_conjunction_of_ranks_by_hand():
     a = np.array([[0.9, 0.1, 0.5, 0.3]])        # ranks 1, 4, 2, 3
     b = np.array([[10.0, 30.0, 20.0, 0.0]])     # ranks 3, 1, 2, 4
@@ -72,6 +90,7 @@ def setup(tmp_path_factory):
 @pytest.mark.parametrize("combine,token_query,fusion", [(False, "pooled", "ranks"), (True, "pooled", "ranks"),
                                                         (False, "each", "ranks"), (True, "each", "ranks"),
                                                         (False, "each", "robust-z"), (True, "each", "robust-z"),
+                                                        (False, "pooled", "z"), (True, "pooled", "z"),
                                                         (False, "each", "both"), (True, "each", "both")])
 def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query, fusion):
     att, base, cases = setup
@@ -83,7 +102,7 @@ def test_joint_is_stouffer_of_the_two_rankings(setup, combine, token_query, fusi
         s, t = sig.top_k_combined(att, test, n), tm.top_k_combined(att, test, n)
     else:
         s, t = sig.top_k(att, test, n), tm.top_k(att, test, n)
-    combined = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z,
+    combined = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z,
                 "both": lambda *m: conjunction_ranks(*m)[0]}[fusion]
     want = combined(dense_scores(*s, n), dense_scores(*t, n))
     tie = stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n))
@@ -137,3 +156,13 @@ def test_joint_z_is_registered_and_bad_fusion_refused():
     assert "robust z-scores" in method.name
     with pytest.raises(ValueError, match="fusion must be one of"):
         JointMethod(fusion="sum")
+
+
+def test_joint_ctx_pairs_the_prompt_side_with_token_match_by_plain_z():
+    method = build_method("joint-ctx", MethodOptions(layer=TOKEN_LAYER))
+    assert isinstance(method, JointMethod) and (method.token_query, method.fusion) == ("pooled", "z")
+    assert method.signature.signature.name == "h_last_c" and method.token_layer == TOKEN_LAYER
+    assert "Stouffer on z-scores" in method.name
+    # --signature still chooses the signature; the other variants keep the default one.
+    assert build_method("joint-ctx", MethodOptions(signature="h_mean_c")).signature.signature.name == "h_mean_c"
+    assert build_method("joint", MethodOptions()).signature.signature.name == DEFAULT_VARIANT
