@@ -66,9 +66,8 @@ def setup(tmp_path_factory):
     model.save_pretrained(str(root / "model"))
     tok.save_pretrained(str(root / "model"))
     # The case's states as every query computes them (a bootstrap store only fixes the layer and parts).
-    boot = write_rows(root / "boot.zarr", model, tok, A_TEXTS[:2], ["x", "x"],
-                      {LAYER: {p: np.ones((2, 32), np.float32) for p in ("h_last", "h_mean", "g_last", "g_mean")}})
-    assert boot
+    write_rows(root / "boot.zarr", model, tok, A_TEXTS[:2], ["x", "x"],
+               {LAYER: {p: np.ones((2, 32), np.float32) for p in ("h_last", "h_mean", "g_last", "g_mean")}})
     states = Attributor(open_store(str(root / "boot.zarr")), model, tok).signatures([CASE], [LAYER]).arrays[LAYER]
     stores = {}
     for name, kw in {"split": {"agree": False}, "agree": {"agree": True},
