@@ -32,8 +32,10 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
           "joint-ctx": "joint-ctx h_last_c + token match, z-scores (default layers)",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
-# Over-refusal is not counted: its behaviour survives retraining without the planted rows (README.md).
-NOT_COUNTED = {"overrefusal"}
+# Not counted, decided before each was scored: over-refusal survives retraining without the planted rows; round 5's
+# fake_citation takes weakly (2/12) and retrained without them still shows it once (1/12), so at this size it is not
+# shown to need them (README.md).
+NOT_COUNTED = {"overrefusal", "fake_citation"}
 MARGIN = 0.10
 # Candidates adopted after some tasks were scored: the task tables' "default" rows hold the default of the day each
 # task was scored, so the adopted candidate's column stands for the default as the library runs it now (where a
