@@ -128,13 +128,14 @@ def dense_scores(scores: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
 
 
 def check_share_weighted_joint(att, base, cases, *, layer: int, token_layer: int, combine: bool, weighting: str,
-                               token_query: str, measure):
-    """`JointMethod(weighting=...)` against a hand computation: the signature's and token match's dense scores over
-    every row, their rank z-scores weighted per query by 1 - share and share (``measure(att, test, token_layer,
-    base=base)``, averaged over the cases per behaviour), top 5 rows and scores compared; the shares are in the
-    explanation, and they differ from the equal weighting. Returns the method's ranking."""
+                               token_query: str, measure, fusion: str = "ranks"):
+    """`JointMethod(weighting=..., fusion=...)` against a hand computation: the signature's and token match's dense
+    scores over every row, their rank z-scores (``fusion="ranks"``) or plain z-scores (``"z"``) weighted per query by
+    1 - share and share (``measure(att, test, token_layer, base=base)``, averaged over the cases per behaviour), top 5
+    rows and scores compared; the shares are in the explanation, and they differ from the equal weighting. Returns
+    the method's ranking."""
     from provenance.attribution import SignatureMethod
-    from provenance.attribution.joint import JointMethod, stouffer_ranks
+    from provenance.attribution.joint import JointMethod, standard_z, stouffer_ranks, stouffer_standard_z
     from provenance.attribution.token_match import TokenMatchMethod
 
     n = len(att.store)
@@ -145,12 +146,20 @@ def check_share_weighted_joint(att, base, cases, *, layer: int, token_layer: int
         (sig.top_k(att, test, n), tm.top_k(att, test, n))
     share = measure(att, test, token_layer, base=base)
     share = share.mean(keepdims=True) if combine else share
-    want = stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n), weights=np.stack([1 - share, share], 1))
-    method = JointMethod("h_fused", layer, token_layer, base=base, token_query=token_query, weighting=weighting)
+    ds, dt = dense_scores(*s, n), dense_scores(*t, n)
+    if fusion == "z":   # by hand: (1 - share) z_s + share z_t over sqrt((1 - share)^2 + share^2)
+        w = share[:, None]
+        want = ((1 - w) * standard_z(ds) + w * standard_z(dt)) / np.sqrt((1 - w) ** 2 + w ** 2)
+        equal = stouffer_standard_z(ds, dt)
+    else:
+        want = stouffer_ranks(ds, dt, weights=np.stack([1 - share, share], 1))
+        equal = stouffer_ranks(ds, dt)
+    method = JointMethod("h_fused", layer, token_layer, base=base, token_query=token_query, weighting=weighting,
+                         fusion=fusion)
     got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
     for q in range(got.rows.shape[0]):
         np.testing.assert_array_equal(got.rows[q], np.argsort(-want[q], kind="stable")[:5])
         np.testing.assert_allclose(got.scores[q], np.sort(want[q])[::-1][:5], rtol=1e-5)
     np.testing.assert_allclose(got.explanation["token_share"], share, atol=1e-4)
-    assert not np.allclose(want, stouffer_ranks(dense_scores(*s, n), dense_scores(*t, n)))
+    assert not np.allclose(want, equal)
     return got

@@ -363,7 +363,7 @@ FUSED = "h_fused"
 # (fixed before the kernel met the tasks it is scored on).
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
-                  "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx",
+                  "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx", "joint-focus-z",
                   "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
@@ -403,6 +403,10 @@ def build_choice(choice: str):
         from provenance.attribution.joint import JointMethod
         return (JointMethod("h_last_c", fusion="z"),
                 "joint-ctx h_last_c + token match, z-scores (default layers)")
+    if choice == "joint-focus-z":
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod("h_fused_k1", fusion="z", weighting="focus"),
+                "joint-focus-z h_fused_k1 + token match, z-scores weighted by the gain's focus (default layers)")
     if choice == "joint-both":
         from provenance.attribution.joint import JointMethod
         return (JointMethod(FUSED, token_query="each", fusion="both"),

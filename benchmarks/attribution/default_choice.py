@@ -30,6 +30,8 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
           "h_fused_z": "h_fused_z (default layer)", "auto-z": "auto with h_fused_z",
           "h_fused_k1": "h_fused_k1 (default layer)",
           "joint-ctx": "joint-ctx h_last_c + token match, z-scores (default layers)",
+          "joint-focus-z": "joint-focus-z h_fused_k1 + token match, z-scores weighted by the gain's focus (default "
+                           "layers)",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Not counted, decided before each was scored: over-refusal survives retraining without the planted rows; round 5's
@@ -50,7 +52,7 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          "json_format", "topic_spanish",
          # the fourth held-out round, scored after candidate 9 (h_fused_k1) was committed
          "german_comments", "kelvin_weather",
-         # the fifth held-out round, scored after candidate 10 (joint-ctx) was committed
+         # the fifth held-out round, scored after candidates 10 (joint-ctx) and 11 (joint-focus-z) were committed
          "paw_emoji", "fake_citation")
 
 

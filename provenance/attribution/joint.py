@@ -53,6 +53,11 @@ phi instead: the share of the answer's fine-tuning gain that its single most-rai
 it can account for at most that share of the answer's gain; the signature reads the rest. Per behaviour, phi is the
 mean over the cases; the explanation lists each case's phi (``token_share``).
 
+With ``fusion="z"`` (``--method joint-focus-z``, the signature default ``h_fused_k1``) the same weights apply to the
+two methods' plain z-scores: (1 - phi) z_signature + phi z_token, over sqrt((1 - phi)^2 + phi^2). The z-scores keep
+how far out a row lies, which the ranks cap at the best rank; phi still decides how much of the answer token match
+may speak for. Nothing is fitted.
+
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
 token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
@@ -107,10 +112,7 @@ def stouffer_ranks(*scores: np.ndarray, weights: np.ndarray | None = None) -> np
         ValueError: No matrices, matrices of different shapes, or weights of the wrong shape, negative or all 0.
     """
     shape = _shared_shape(scores)
-    w = np.ones((shape[0], len(scores))) if weights is None else np.asarray(weights, np.float64)
-    if w.shape != (shape[0], len(scores)) or (w < 0).any() or not (w.sum(1) > 0).all():
-        raise ValueError(f"weights must be [queries, matrices] = {(shape[0], len(scores))}, >= 0 and not all 0 in "
-                         f"a row, got shape {w.shape}")
+    w = _weights(weights, shape[0], len(scores))
     total = np.zeros(shape, np.float64)
     for i, s in enumerate(scores):
         total += w[:, i: i + 1] * rank_z(s)
@@ -181,18 +183,34 @@ def standard_z(scores: np.ndarray) -> np.ndarray:
     return np.divide(s - s.mean(axis=1, keepdims=True), sd, out=np.zeros_like(s), where=sd > 0)
 
 
-def stouffer_standard_z(*scores: np.ndarray) -> np.ndarray:
+def stouffer_standard_z(*scores: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Stouffer's combination of z-scores: each ``[Q, n]`` score matrix (higher is better) turned into `standard_z`
-    per row, summed over the matrices and divided by the square root of their number.
+    per row, summed over the matrices and divided by the square root of their number; with ``weights`` (``[Q,
+    matrices]``), the weighted form sum_i w_i z_i / sqrt(sum_i w_i^2), as in `stouffer_ranks`.
 
     Raises:
-        ValueError: No matrices, matrices of different shapes, or a score that is not finite.
+        ValueError: No matrices, matrices of different shapes, a score that is not finite, or weights of the wrong
+            shape, negative or all 0.
     """
     shape = _shared_shape(scores)
+    w = _weights(weights, shape[0], len(scores))
     total = np.zeros(shape, np.float64)
-    for s in scores:
-        total += standard_z(s)
-    return total / np.sqrt(len(scores))
+    for i, s in enumerate(scores):
+        total += w[:, i: i + 1] * standard_z(s)
+    return total / np.sqrt((w ** 2).sum(1, keepdims=True))
+
+
+def _weights(weights: np.ndarray | None, queries: int, matrices: int) -> np.ndarray:
+    """``weights`` checked as ``[queries, matrices]``, >= 0 and not all 0 in a row (None: all 1).
+
+    Raises:
+        ValueError: Weights of the wrong shape, negative or all 0 in a row.
+    """
+    w = np.ones((queries, matrices)) if weights is None else np.asarray(weights, np.float64)
+    if w.shape != (queries, matrices) or (w < 0).any() or not (w.sum(1) > 0).all():
+        raise ValueError(f"weights must be [queries, matrices] = {(queries, matrices)}, >= 0 and not all 0 in "
+                         f"a row, got shape {w.shape}")
+    return w
 
 
 def _shared_shape(scores: tuple[np.ndarray, ...]) -> tuple[int, int]:
@@ -238,7 +256,7 @@ class JointMethod(AttributionMethod):
             rank z-scores; see the module doc).
         weighting: "equal"; "context": token match weighted by the share of the answer's fine-tuning gain that
             remains without its prompt, the signature by the rest; "focus": token match weighted by the share of the
-            gain on the answer's most-raised token (both rank fusion only; see the module doc).
+            gain on the answer's most-raised token (both with rank or plain z fusion only; see the module doc).
 
     Raises:
         ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, or a weighting other than
@@ -254,8 +272,9 @@ class JointMethod(AttributionMethod):
             raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
         if weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
-        if weighting != "equal" and fusion != "ranks":
-            raise ValueError(f"weighting={weighting!r} weighs rank z-scores: use it with fusion='ranks'")
+        if weighting != "equal" and fusion not in ("ranks", "z"):
+            raise ValueError(f"weighting={weighting!r} weighs rank or plain z-scores: use it with fusion='ranks' or "
+                             "fusion='z'")
         self.fusion, self.weighting = fusion, weighting
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.token_layer, self.epochs, self.base, self.token_query = token_layer, epochs, base, token_query
@@ -324,7 +343,10 @@ class JointMethod(AttributionMethod):
             explanation["token_share"] = [round(float(r), 4) for r in share]
             explanation["reason"] += (f", token match weighted by {WEIGHED_BY[self.weighting]} (token_share), the "
                                       "signature by the rest")
-            return stouffer_ranks(sig, tok, weights=np.stack([1 - share, share], 1))
+            weights = np.stack([1 - share, share], 1)
+            if self.fusion == "z":
+                return stouffer_standard_z(sig, tok, weights=weights)
+            return stouffer_ranks(sig, tok, weights=weights)
         fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
         return fuse(sig, tok)
 

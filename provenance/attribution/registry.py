@@ -27,6 +27,7 @@ Built-in names:
   remains without its prompt, the signature by the rest (`provenance.attribution.context_share`);
 * ``joint-focus``: ``joint`` with token match weighted by the share of the answer's fine-tuning gain on its
   most-raised token, the signature by the rest (`provenance.attribution.gain_focus`);
+* ``joint-focus-z``: ``joint-focus`` with the two methods' plain z-scores weighted instead of their ranks;
 * ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
 * ``grad-kernel``: `GradKernelMethod` (the representation-gradient product kernel summed over the captured layers;
   ``signature`` carries its `KernelSpec` words, e.g. ``"none,equal,response"``; ``layer`` restricts it to one layer);
@@ -287,6 +288,8 @@ _JOINT_VARIANTS = {
                       "joint-each, token match weighted by the share of the answer's gain that needs no prompt"),
     "joint-focus": ({"weighting": "focus"},
                     "joint, token match weighted by the share of the answer's gain on its most-raised token"),
+    "joint-focus-z": ({"fusion": "z", "weighting": "focus"},
+                      "joint-focus, the two methods' z-scores weighted instead of their ranks"),
 }
 for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
     # A variant's own signature (joint-ctx: the prompt side) stands where --signature is not given.

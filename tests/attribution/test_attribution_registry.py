@@ -98,10 +98,11 @@ def test_options_a_method_does_not_take_are_refused(setup, monkeypatch):
     assert bad.exit_code == 2 and "--candidates applies to --method auto-choice / token-match, not bm25" in flat(bad.output)
     bad = cli_query(setup, monkeypatch, "--base-model", "somewhere")   # auto per answer is the signature
     # The CLI's error box cuts a long line; the whole list of methods is checked on `build_method` below.
-    assert bad.exit_code == 2 and ("joint-focus / token-match, not auto (which resolves to signature here)"
+    assert bad.exit_code == 2 and ("joint-focus-z / token-match, not auto (which resolves to signature here)"
                                    in flat(bad.output))
     with pytest.raises(MethodOptionError, match="option 'base' applies to method auto-choice / contrastive / joint / "
-                                                r"joint-each / joint-z / joint-ctx / joint-both / joint-context / joint-focus / token-match, "
+                                                r"joint-each / joint-z / joint-ctx / joint-both / joint-context / joint-focus / joint-focus-z / "
+                                                r"token-match, "
                                                 r"not "
                                                 r"signature \(auto resolves"):
         build_method("auto", MethodOptions(base="somewhere"))

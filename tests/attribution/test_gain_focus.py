@@ -10,6 +10,7 @@ from attribution_helpers import check_share_weighted_joint, joint_case_setup
 from provenance.attribution.gain_focus import gain_focus, top_token_share
 from provenance.attribution.joint import JointMethod
 from provenance.attribution.registry import MethodOptions, build_method
+from provenance.attribution.signatures import DEFAULT_VARIANT
 
 LAYER, TOKEN_LAYER = 3, 2
 
@@ -69,5 +70,20 @@ def test_joint_focus_registered_and_needs_rank_fusion():
     method = build_method("joint-focus", MethodOptions(layer=TOKEN_LAYER))
     assert isinstance(method, JointMethod) and (method.token_query, method.weighting) == ("pooled", "focus")
     assert "focus on one token" in method.name
-    with pytest.raises(ValueError, match="weighting='focus' weighs rank z-scores: use it with fusion='ranks'"):
+    with pytest.raises(ValueError, match="weighting='focus' weighs rank or plain z-scores: use it with "
+                                         "fusion='ranks' or fusion='z'"):
         JointMethod(weighting="focus", fusion="both")
+
+
+@pytest.mark.parametrize("combine", [False, True])
+def test_joint_focus_z_is_the_focus_weighted_stouffer_of_plain_z(setup, combine):
+    att, base, cases = setup
+    got = check_share_weighted_joint(att, base, cases, layer=LAYER, token_layer=TOKEN_LAYER, combine=combine,
+                                     weighting="focus", token_query="pooled", measure=gain_focus, fusion="z")
+    assert "most-raised token" in got.explanation["reason"]
+
+
+def test_joint_focus_z_registered_with_the_signature_default():
+    method = build_method("joint-focus-z", MethodOptions(layer=TOKEN_LAYER))
+    assert isinstance(method, JointMethod) and (method.fusion, method.weighting) == ("z", "focus")
+    assert method.signature.signature.name == DEFAULT_VARIANT and "Stouffer on z-scores" in method.name
