@@ -86,8 +86,8 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "rank_z", "robust_z", "standard_z",
-           "stouffer_ranks", "stouffer_robust_z", "stouffer_standard_z"]
+__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "dense_scores", "rank_z", "robust_z",
+           "standard_z", "stouffer_ranks", "stouffer_robust_z", "stouffer_standard_z"]
 
 FUSIONS = ("ranks", "robust-z", "z", "both")
 WEIGHTINGS = ("equal", "context", "focus")
@@ -227,7 +227,7 @@ def _shared_shape(scores: tuple[np.ndarray, ...]) -> tuple[int, int]:
     return shape
 
 
-def _dense(ranking: Ranking, rows: np.ndarray) -> np.ndarray:
+def dense_scores(ranking: Ranking, rows: np.ndarray) -> np.ndarray:
     """``[Q, len(rows)]`` scores of a ranking that covers exactly ``rows`` (every selected row)."""
     index = np.full(int(rows.max()) + 1 if len(rows) else 0, -1)
     index[rows] = np.arange(len(rows))
@@ -322,7 +322,7 @@ class JointMethod(AttributionMethod):
             sig, tok = self.signature.rank(att, test, n), tm.rank(att, test, n)
         explanation = {"method": self.name, "reason": f"signature and token match, {COMBINED_BY[self.fusion]}",
                        "token_layer": layer}
-        sig, tok = _dense(sig, rows), _dense(tok, rows)
+        sig, tok = dense_scores(sig, rows), dense_scores(tok, rows)
         if self.fusion == "both":
             joint, tie = conjunction_ranks(sig, tok)
             order = np.lexsort((-tie, -joint), axis=1)[:, :k]
