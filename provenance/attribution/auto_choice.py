@@ -9,11 +9,19 @@ rank, and token match is kept only when at least ``min_overlap`` of its top ``ag
 signature's.
 
 The signature is ``h_fused_z`` (`BEHAVIOUR_VARIANT`): the prompt side and the response side, each cosine read as a
-z-score over the stored rows, so that neither side's spread decides alone. Per answer (``combine="none"``) the
-signature default (``h_fused``) ranks: one answer's raised tokens are too few for token match to be reliable.
+z-score over the stored rows, so that neither side's spread decides alone.
+
+Per answer (``combine="none"``) there is no second answer to agree with, so nothing is chosen: the signature default
+(``h_fused_k1``) and token match both rank, as plain z-scores over the rows weighted by 1 - phi and phi, phi the
+share of the answer's fine-tuning gain on its single most-raised token (`ANSWER_FUSION`; `JointMethod` with
+``fusion="z", weighting="focus"``, `provenance.attribution.gain_focus`). An answer whose behaviour sits in one token
+(a swapped entity, a unit, a marker) is found by its tokens; one spread over the whole response by the signature.
+Adopted by the rule committed before the fifth held-out round was scored (issue 19's candidate 11;
+benchmarks/attribution/README.md, results/default_choice.md).
 
 Without per-token states at the token layer, or without a base model to weigh tokens against (a PEFT model can
-disable its adapters; otherwise pass ``base``), the signature ranks, and the result's explanation says why.
+disable its adapters; otherwise pass ``base``), the signature ranks, per behaviour and per answer, and the result's
+explanation says why.
 
 When the two disagree, token match's ranking still answers another question: which rows' words the answers reuse.
 The ranking carries it as its wording (none when token match ranked or did not run); `Attributor.query` returns it
@@ -36,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from provenance.attribution.joint import JointMethod
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.seed_refine import SeedClassifier, refine_ranking
 from provenance.attribution.signature_method import SignatureMethod
@@ -47,7 +56,7 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["BEHAVIOUR_VARIANT", "AutoMethod", "top_overlap"]
+__all__ = ["ANSWER_FUSION", "BEHAVIOUR_VARIANT", "AutoMethod", "top_overlap"]
 
 # Top rows of each method compared: 10, adopted by the rule committed before the second held-out round was scored
 # (benchmarks/attribution/README.md): over 17 task-behaviours it equals 20 on every task but confusable, where it
@@ -60,6 +69,9 @@ MIN_OVERLAP = 0.3
 # 0.67 against 0.00, no task more than 0.08 below. Its gain is on a task read before it was designed (entity_refusal
 # 0.00 -> 0.97); the two round-3 tasks score the same with either.
 BEHAVIOUR_VARIANT = "h_fused_z"
+# Per answer: the signature default and token match, their z-scores weighted by the answer's gain focus (candidate
+# 11, adopted by the rule committed before the fifth held-out round was scored; see the module doc).
+ANSWER_FUSION = {"fusion": "z", "weighting": "focus"}
 # Refinement (seed_refine) settings, chosen on the attribution benchmark and checked on held-out tasks
 # (benchmarks/attribution/README.md; results/auto_sensitivity.md: how P@n depends on each of the four).
 SEED_K = 10            # token match's top rows that train the classifier
@@ -77,14 +89,15 @@ def top_overlap(rows_a: np.ndarray, rows_b: np.ndarray, k: int) -> float:
 class AutoMethod(AttributionMethod):
     """Per behaviour: token match from stored token states if its top ``agree_k`` overlaps the signature's by at
     least ``min_overlap`` (refined by a classifier on its top ``seed_k`` rows when they cohere), else the signature;
-    per answer: the signature.
+    per answer: the signature default and token match weighted by the answer's gain focus (`ANSWER_FUSION`), or the
+    signature alone where token match cannot run.
 
     What it chose and why is the result's explanation (``method``, ``reason``, ``overlap`` and, when token match
     ranked and refinement was on, ``coherence``); the result's ``method`` label says it too.
 
     Args:
         signature: The signature variant, per behaviour and per answer (default: `BEHAVIOUR_VARIANT` per behaviour,
-            the signature default `DEFAULT_VARIANT` per answer).
+            the signature default `DEFAULT_VARIANT` in the per-answer fusion).
         layer: The signature's layer (default: the run's default layer).
         token_layer: Token match's layer (default: `default_token_layer` of the model).
         epochs: Row selection; "mean" leaves the signature to rank.
@@ -118,6 +131,8 @@ class AutoMethod(AttributionMethod):
                                          chunk_rows)
         self.answer_signature = SignatureMethod(DEFAULT_VARIANT if signature is None else signature, layer, epochs,
                                                 chunk_rows)
+        self.answer_method = JointMethod(self.answer_signature.signature, layer, token_layer, epochs, base, chunk_rows,
+                                         **ANSWER_FUSION)
         self.token_layer, self.epochs, self.base = token_layer, epochs, base
         self.agree_k, self.min_overlap = int(agree_k), float(min_overlap)
         # Token match scans every stored token state of the selected rows (0.4 s for ~20k tokens on the benchmark);
@@ -128,7 +143,7 @@ class AutoMethod(AttributionMethod):
     def name(self) -> str:
         sig = self.signature.name
         refined = ", refined by its top rows when they cohere" if self.refine else ""
-        return f"auto (token match if it agrees with {sig}{refined}, else {sig}; per answer {self.answer_signature.name})"
+        return f"auto (token match if it agrees with {sig}{refined}, else {sig}; per answer {self.answer_method.name})"
 
     def requirements(self, att: Attributor) -> Requirements:
         # Token match, when it can run, reads the test tokens' states in the signatures' pass; without them the
@@ -142,8 +157,10 @@ class AutoMethod(AttributionMethod):
         return self.token_layer if self.token_layer is not None else default_token_layer(att.model)
 
     def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
-        choice = {"method": self.answer_signature.name, "reason": "per answer: the signature default", "overlap": None}
-        return self._chose(self.answer_signature.rank(att, test, k), choice)
+        ranking = self.answer_method.rank(att, test, k)
+        # The joint's own explanation (what ranked, and each answer's token share) is the choice's, per answer.
+        choice = {**ranking.explanation, "reason": f"per answer: {ranking.explanation['reason']}", "overlap": None}
+        return self._chose(ranking, choice)
 
     def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:
         return stored_token_match_unavailable(att, layer, self.epochs, self.base)

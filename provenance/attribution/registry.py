@@ -7,11 +7,10 @@ method is given, in Python (``Attributor.query(cases)``) and on the command line
 
 Built-in names:
 
-* ``auto`` (the default): per answer the signature default (``signature``); per behaviour (``combine="mean"``) on
-  the local backend, ``auto-choice``;
+* ``auto`` (the default): on the local backend ``auto-choice``, elsewhere the signature default (``signature``);
 * ``signature``: `SignatureMethod` (RepT-family signature cosine, any scoring backend);
 * ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature ``h_fused_z``, else
-  that signature);
+  that signature; per answer, the signature default and token match weighted by the answer's gain focus);
 * ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);
 * ``contrastive``: `ContrastiveMethod` (the signature with each answer's response side contrasted with the answer
   the model gave before fine-tuning);
@@ -247,9 +246,9 @@ def _signature(options: MethodOptions):
 
 
 def _auto(options: MethodOptions) -> str:
-    # Per answer, one answer's raised tokens are too few for token match to be reliable, and the automatic choice
-    # needs the streamed local scores of both methods: elsewhere the signature ranks.
-    return "auto-choice" if options.combine == "mean" and options.backend == "local" else "signature"
+    # The automatic choice (per behaviour) and its per-answer fusion need the local scores of every row from both
+    # methods: on the other backends the signature ranks.
+    return "auto-choice" if options.backend == "local" else "signature"
 
 
 _SIGNATURE_OPTIONS = ("signature", "layer", "epochs", "chunk_rows", "backend", "client")
@@ -262,7 +261,8 @@ register_method("signature", lambda o: SignatureMethod(_signature(o), o.layer, o
 register_method("auto-choice", lambda o: AutoMethod(o.signature, o.layer, None, o.epochs, o.base,
                                                     candidates=o.candidates, chunk_rows=o.chunk_rows),
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
-                summary="per behaviour: token match when it agrees with the signature, else the signature")
+                summary="per behaviour: token match when it agrees with the signature, else the signature; per "
+                        "answer: both, weighted by the answer's gain focus")
 # --signature carries the kernel's words (normalize, weighting, sides); --layer restricts the sum to one layer.
 register_method("grad-kernel", lambda o: GradKernelMethod(o.signature, o.layer, o.epochs, o.chunk_rows,
                                                           backend=o.backend, client=o.client),

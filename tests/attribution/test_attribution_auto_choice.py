@@ -1,4 +1,5 @@
-"""AutoMethod: per behaviour, token match when its top list agrees with the signature's, else the signature."""
+"""AutoMethod: per behaviour, token match when its top list agrees with the signature's, else the signature; per
+answer, the two weighted by the answer's gain focus."""
 from __future__ import annotations
 
 import numpy as np
@@ -75,16 +76,36 @@ def test_candidates_limit_token_match_to_the_signatures_top_rows(setup):
     np.testing.assert_array_equal(res.rows, want[1])
 
 
-def test_per_answer_queries_rank_by_the_signature(setup):
+def test_per_answer_queries_rank_by_the_focus_weighted_joint(setup):
+    from provenance.attribution.joint import JointMethod
+
     att, base, records, test = setup
     method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=1.0)
     behaviour = att.query(test, method=method, k=len(records), snippet_chars=0, combine="mean")
     assert behaviour.wording is not None          # overruled per behaviour ...
     res = att.query(test, method=method, k=len(records), snippet_chars=0)
     assert res.wording is None   # ... then per answer: no stale second list
-    want = att.query(test, method=SignatureMethod(DEFAULT_VARIANT, None, "last"), k=len(records), snippet_chars=0)
+    # Per answer: the signature default and token match, z-scores weighted by each answer's gain focus (candidate 11).
+    joint = JointMethod(DEFAULT_VARIANT, None, 3, base=base, fusion="z", weighting="focus")
+    want = att.query(test, method=joint, k=len(records), snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
-    assert res.explanation["reason"] == "per answer: the signature default"
+    np.testing.assert_allclose(res.scores, want.scores, rtol=1e-6)
+    assert res.explanation["reason"].startswith("per answer: signature and token match, each row's z-scores")
+    assert len(res.explanation["token_share"]) == 3 and res.explanation["token_layer"] == 3
+    # It is neither line alone on this store.
+    sig = att.query(test, method=SignatureMethod(DEFAULT_VARIANT, None, "last"), k=len(records), snippet_chars=0)
+    assert not np.array_equal(res.rows, sig.rows)
+
+
+def test_per_answer_without_token_states_the_signature_default_ranks(setup, tmp_path):
+    att, base, records, test = setup
+    plain_store = tmp_path / "plain.zarr"   # no per-token states
+    write_captured(plain_store, att.model, att.tokenizer, records, LAYERS)
+    no_states = Attributor(open_store(str(plain_store)), att.model, att.tokenizer)
+    res = no_states.query(test, method=AutoMethod(base=base), k=5, snippet_chars=0)
+    want = no_states.query(test, method=SignatureMethod(DEFAULT_VARIANT, None, "last"), k=5, snippet_chars=0)
+    np.testing.assert_array_equal(res.rows, want.rows)
+    assert "the signature alone: no per-token states at layer 3" in res.explanation["reason"]
 
 
 def test_falls_back_to_the_signature_when_token_match_cannot_run(setup, tmp_path):

@@ -92,16 +92,20 @@ def test_the_automatic_choice_explains_each_query_in_its_result(setup):
     method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, seed_k=3, band=6)
     per_answer = att.query(answers, method=method, k=6, snippet_chars=0)
     per_behaviour = att.query(behaviour, method=method, k=6, snippet_chars=0, combine="mean")
-    assert per_answer.explanation == {"method": "h_fused_k1@default/last", "reason": "per answer: the signature default",
-                                      "overlap": None}
-    assert per_answer.method == "auto: h_fused_k1@default/last (per answer: the signature default)"
+    joint = ("joint(h_fused_k1@default/last + token match, Stouffer on z-scores, weighted by the gain's focus on one "
+             "token)")
+    assert set(per_answer.explanation) == {"method", "reason", "overlap", "token_layer", "token_share"}
+    assert per_answer.explanation["method"] == joint and per_answer.explanation["overlap"] is None
+    assert per_answer.explanation["reason"].startswith("per answer: signature and token match, each row's z-scores")
+    assert len(per_answer.explanation["token_share"]) == len(answers)
+    assert per_answer.method == f"auto: {joint} ({per_answer.explanation['reason']})"
     got = per_behaviour.explanation
     assert set(got) == {"method", "reason", "overlap", "coherence"} and 0.0 <= got["overlap"] <= 1.0
     assert got["reason"].startswith(f"top-5 overlap of token match and the signature {got['overlap']:.2f} >= 0.0")
     assert per_behaviour.method == f"auto: {got['method']} ({got['reason']})"
     # the same before and after any query
     assert method.name == ("auto (token match if it agrees with h_fused_z@default/last, refined by its top rows when "
-                           "they cohere, else h_fused_z@default/last; per answer h_fused_k1@default/last)")
+                           f"they cohere, else h_fused_z@default/last; per answer {joint})")
 
 
 def test_a_store_without_what_a_method_reads_is_refused_before_any_model_pass(setup):

@@ -71,11 +71,14 @@ def test_the_cli_and_the_python_api_run_the_same_default(setup, monkeypatch, com
     assert got["method"] == api.method and got["explanation"] == api.explanation
     assert [r["row"] for r in got["ranking"]] == api.ranking["row"].tolist()
     np.testing.assert_allclose([r["score"] for r in got["ranking"]], api.ranking["score"], rtol=1e-6)
-    if combine == "none":   # per answer: the signature default
-        assert api.method == "h_fused_k1@default/last" and api.explanation == {}
+    if combine == "none":   # per answer: the signature default and token match, weighted by each answer's focus
+        assert api.method.startswith("auto: joint(h_fused_k1@default/last + token match, Stouffer on z-scores, ")
+        assert len(api.explanation["token_share"]) == len(cases) and api.explanation["overlap"] is None
     else:                   # per behaviour: the automatic choice, and token match could run here
         assert api.method.startswith("auto: ") and api.explanation["overlap"] is not None
-    assert resolve(None, MethodOptions(combine=combine)) == ("signature" if combine == "none" else "auto-choice")
+    assert resolve(None, MethodOptions(combine=combine)) == "auto-choice"
+    # Off the local backend, the signature default ranks, per answer and per behaviour.
+    assert resolve(None, MethodOptions(combine=combine, backend="dask")) == "signature"
 
 
 def test_every_registered_name_builds_a_method_and_the_cli_accepts_exactly_those(setup, monkeypatch):
@@ -96,16 +99,16 @@ def test_options_a_method_does_not_take_are_refused(setup, monkeypatch):
         build_method("auto", MethodOptions(combine="mean", candidates=3, backend="dask"))   # dask: the signature
     bad = cli_query(setup, monkeypatch, "--method", "bm25", "--candidates", "5")
     assert bad.exit_code == 2 and "--candidates applies to --method auto-choice / token-match, not bm25" in flat(bad.output)
-    bad = cli_query(setup, monkeypatch, "--base-model", "somewhere")   # auto per answer is the signature
+    # Off the local backend auto is the signature, which has no base model to take.
+    bad = cli_query(setup, monkeypatch, "--backend", "dask", "--base-model", "somewhere")
     # The CLI's error box cuts a long line; the whole list of methods is checked on `build_method` below.
     assert bad.exit_code == 2 and ("joint-focus-z / token-match, not auto (which resolves to signature here)"
                                    in flat(bad.output))
     with pytest.raises(MethodOptionError, match="option 'base' applies to method auto-choice / contrastive / joint / "
-                                                r"joint-each / joint-z / joint-ctx / joint-both / joint-context / joint-focus / joint-focus-z / "
-                                                r"token-match, "
-                                                r"not "
+                                                r"joint-each / joint-z / joint-ctx / joint-both / joint-context / "
+                                                r"joint-focus / joint-focus-z / token-match, not "
                                                 r"signature \(auto resolves"):
-        build_method("auto", MethodOptions(base="somewhere"))
+        build_method("auto", MethodOptions(base="somewhere", backend="dask"))
 
 
 class FirstRows(AttributionMethod):
@@ -167,8 +170,9 @@ def test_backends_are_chosen_by_name_from_one_registry(setup):
         SignatureMethod(backend="gpu")
     register_backend(BruteForce())
     try:
-        local = att.query(cases, signature="rept_c", k=8, snippet_chars=0)
-        brute = att.query(cases, signature="rept_c", k=8, snippet_chars=0, backend="brute-force")
+        # The signature by name: on the local backend the default (auto) would weigh token match in per answer.
+        local = att.query(cases, method="signature", signature="rept_c", k=8, snippet_chars=0)
+        brute = att.query(cases, method="signature", signature="rept_c", k=8, snippet_chars=0, backend="brute-force")
         np.testing.assert_array_equal(brute.rows, local.rows)
         np.testing.assert_allclose(brute.scores, local.scores, rtol=1e-5, atol=1e-6)
         with pytest.raises(ValueError, match="scored on the local backend only, not 'brute-force'"):
