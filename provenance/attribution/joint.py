@@ -111,12 +111,7 @@ def stouffer_ranks(*scores: np.ndarray, weights: np.ndarray | None = None) -> np
     Raises:
         ValueError: No matrices, matrices of different shapes, or weights of the wrong shape, negative or all 0.
     """
-    shape = _shared_shape(scores)
-    w = _weights(weights, shape[0], len(scores))
-    total = np.zeros(shape, np.float64)
-    for i, s in enumerate(scores):
-        total += w[:, i: i + 1] * rank_z(s)
-    return total / np.sqrt((w ** 2).sum(1, keepdims=True))
+    return _stouffer(rank_z, scores, weights)
 
 
 def rank_z(scores: np.ndarray) -> np.ndarray:
@@ -163,11 +158,7 @@ def stouffer_robust_z(*scores: np.ndarray) -> np.ndarray:
     Raises:
         ValueError: No matrices, matrices of different shapes, or a score that is not finite.
     """
-    shape = _shared_shape(scores)
-    total = np.zeros(shape, np.float64)
-    for s in scores:
-        total += robust_z(s)
-    return total / np.sqrt(len(scores))
+    return _stouffer(robust_z, scores, None)
 
 
 def standard_z(scores: np.ndarray) -> np.ndarray:
@@ -192,11 +183,20 @@ def stouffer_standard_z(*scores: np.ndarray, weights: np.ndarray | None = None) 
         ValueError: No matrices, matrices of different shapes, a score that is not finite, or weights of the wrong
             shape, negative or all 0.
     """
+    return _stouffer(standard_z, scores, weights)
+
+
+def _stouffer(to_z, scores: tuple[np.ndarray, ...], weights: np.ndarray | None) -> np.ndarray:
+    """sum_i w_i to_z(scores_i) / sqrt(sum_i w_i^2) per query row (w = 1 without ``weights``): each Stouffer form.
+
+    Raises:
+        ValueError: No matrices, matrices of different shapes, or bad weights (see `_weights`).
+    """
     shape = _shared_shape(scores)
     w = _weights(weights, shape[0], len(scores))
     total = np.zeros(shape, np.float64)
     for i, s in enumerate(scores):
-        total += w[:, i: i + 1] * standard_z(s)
+        total += w[:, i: i + 1] * to_z(s)
     return total / np.sqrt((w ** 2).sum(1, keepdims=True))
 
 
