@@ -17,16 +17,14 @@ suggests is committed before it is scored on a new round.
 """
 from __future__ import annotations
 
-import argparse
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from benchmarks.attribution.attribute import behaviour_queries
 from benchmarks.attribution.default_choice import MARGIN
+from benchmarks.attribution.probe_main import probe_main
 from benchmarks.attribution.state import attributor_of
 
 # Each combination maps the z-scores of the four lines (``sig``, ``ctx``, ``resp``, ``tm``, each ``[rows]``) and the
@@ -129,16 +127,7 @@ def render(records: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", nargs="+", required=True)
-    ap.add_argument("--out", type=Path, required=True)
-    args = ap.parse_args(argv)
-    torch.set_num_threads(1)
-    records = [r for run in args.runs for r in measure(Path(run))]
-    args.out.write_text(render(records))
-    args.out.with_suffix(".json").write_text(json.dumps(records, indent=1))
-    print(render(records))
-
+    probe_main(__doc__.splitlines()[0], measure, render, argv)
 
 if __name__ == "__main__":
     main()
