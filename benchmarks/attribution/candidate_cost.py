@@ -5,8 +5,9 @@ process. Per queried behaviour of a trained benchmark run (`benchmarks.attributi
 over ``--repeats`` rounds so that a load change hits every method alike:
 
 * per answer (one ranking per case, the CLI default) and per behaviour (``combine="mean"``): the current default
-  (``auto``), the signature ``h_fused``, ``joint``, ``joint-each`` and ``joint-z``, each end to end from the test
-  cases (their forward pass included: every method pays it);
+  (``auto``: per answer candidate 11, ``joint-focus-z``), the previous per-answer default ``h_fused_k1`` and
+  candidate 10 (``joint-ctx``), each end to end from the test cases (their forward pass included: every method pays
+  it);
 * LoRA-gradient: its training side (one sketched LoRA gradient per last-epoch row, recomputed each round, since a
   user without a cache pays it) plus its query, per answer and per behaviour.
 
@@ -30,7 +31,7 @@ from benchmarks.attribution.state import attributor_of, queried_behaviours
 from benchmarks.fsdp.machine import cpu_name
 
 MODES = {"per answer": "none", "per behaviour": "mean"}
-CANDIDATES = ("default", "h_fused", "joint", "joint-each", "joint-z")
+CANDIDATES = ("default", "h_fused_k1", "joint-ctx", "joint-focus-z")
 
 
 def _method(name: str):
