@@ -30,9 +30,10 @@ def test_smoke_mode_writes_the_results_and_their_rendering(tmp_path):
         assert (c["batch_size"], c["seq_len"], c["timed_steps"], c["dtype"]) == (batch, seq, steps, "float32")
         assert len(c["layers"]) == 1, c["layers"]  # one automatic choice in every trial
         n_layers = len(c["layers"][0])
-        # Every row kept: 4 signatures of [batch, 32] float32 per layer and the loss; blocking: labels, ids and mask
+        # Every row kept: 4 signatures of [batch, 32] float32 per layer, the loss, and (the default token_layers
+        # "auto") every token's state at one layer, [batch, seq, 32] float32; blocking: labels, ids and mask
         # (int64 [batch, seq]), kept rows and last prompt positions (int64 [batch]), the finite mask (bool [batch]).
-        assert c["host_async_bytes_per_step"] == n_layers * 4 * batch * HIDDEN * 4 + batch * 4
+        assert c["host_async_bytes_per_step"] == n_layers * 4 * batch * HIDDEN * 4 + batch * 4 + batch * seq * HIDDEN * 4
         assert c["host_blocking_bytes_per_step"] == 3 * batch * seq * 8 + 2 * batch * 8 + batch
         assert c["host_blocking_copies_per_step"] == 6
         # The engine exists after the first step: the later steps' batches are timed, every one of them.
