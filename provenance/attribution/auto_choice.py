@@ -158,9 +158,12 @@ class AutoMethod(AttributionMethod):
 
     def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         ranking = self.answer_method.rank(att, test, k)
-        # The joint's own explanation (what ranked, and each answer's token share) is the choice's, per answer.
-        choice = {**ranking.explanation, "reason": f"per answer: {ranking.explanation['reason']}", "overlap": None}
-        return self._chose(ranking, choice)
+        # The joint's own explanation (what ranked, and each answer's token share) is the choice's, per answer; the
+        # method's name already says how the two combine, so the reason says only what was weighed (or why not).
+        joint = ranking.explanation
+        reason = ("per answer: token match weighted by each answer's gain focus (token_share)" if "token_share" in joint
+                  else f"per answer: {joint['reason']}")
+        return self._chose(ranking, {**joint, "reason": reason, "overlap": None})
 
     def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:
         return stored_token_match_unavailable(att, layer, self.epochs, self.base)

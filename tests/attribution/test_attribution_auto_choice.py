@@ -90,7 +90,7 @@ def test_per_answer_queries_rank_by_the_focus_weighted_joint(setup):
     want = att.query(test, method=joint, k=len(records), snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
     np.testing.assert_allclose(res.scores, want.scores, rtol=1e-6)
-    assert res.explanation["reason"].startswith("per answer: signature and token match, each row's z-scores")
+    assert res.explanation["reason"] == "per answer: token match weighted by each answer's gain focus (token_share)"
     assert len(res.explanation["token_share"]) == 3 and res.explanation["token_layer"] == 3
     # It is neither line alone on this store.
     sig = att.query(test, method=SignatureMethod(DEFAULT_VARIANT, None, "last"), k=len(records), snippet_chars=0)

@@ -96,7 +96,8 @@ def test_the_automatic_choice_explains_each_query_in_its_result(setup):
              "token)")
     assert set(per_answer.explanation) == {"method", "reason", "overlap", "token_layer", "token_share"}
     assert per_answer.explanation["method"] == joint and per_answer.explanation["overlap"] is None
-    assert per_answer.explanation["reason"].startswith("per answer: signature and token match, each row's z-scores")
+    assert per_answer.explanation["reason"] == ("per answer: token match weighted by each answer's gain focus "
+                                                "(token_share)")
     assert len(per_answer.explanation["token_share"]) == len(answers)
     assert per_answer.method == f"auto: {joint} ({per_answer.explanation['reason']})"
     got = per_behaviour.explanation
