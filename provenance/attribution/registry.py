@@ -252,9 +252,10 @@ def _auto(options: MethodOptions) -> str:
 
 
 _SIGNATURE_OPTIONS = ("signature", "layer", "epochs", "chunk_rows", "backend", "client")
-_register_alias("auto", _auto, "the default: per answer the signature default; per behaviour (--combine mean, local "
-                "backend) token match when it agrees with the signature (refined by a classifier on its top rows "
-                "when they cohere), else the signature")
+_register_alias("auto", _auto, "the default (local backend; elsewhere the signature): per answer the signature and "
+                "token match weighted by the answer's gain focus; per behaviour (--combine mean) token match when it "
+                "agrees with the signature (refined by a classifier on its top rows when they cohere), else the "
+                "signature")
 register_method("signature", lambda o: SignatureMethod(_signature(o), o.layer, o.epochs, o.chunk_rows,
                                                        backend=o.backend, client=o.client),
                 options=_SIGNATURE_OPTIONS, summary="cosine of a RepT-family signature (default h_fused_k1)")
