@@ -303,8 +303,11 @@ def token_states_part(args) -> None:
     loader = lambda: DataLoader(ds, batch_size=8, shuffle=True, collate_fn=SFTCollator(tokenizer.pad_token_id),  # noqa: E731
                                 generator=torch.Generator().manual_seed(0))
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [overhead("defaults", model, loader, args.steps, args.repeats, Path(tmp)),
-                overhead("with token states", model, loader, args.steps, args.repeats, Path(tmp), token_layers="auto")]
+        # Both named explicitly: per-token states are the callbacks' default since issue 19's per-answer default.
+        rows = [overhead("without token states (token_layers=None)", model, loader, args.steps, args.repeats, Path(tmp),
+                         token_layers=None),
+                overhead("with token states (the default, token_layers=auto)", model, loader, args.steps, args.repeats,
+                         Path(tmp), token_layers="auto")]
     lines = ["<!-- capture-overhead-tokens:start -->", "### Per-token states (`token_layers=\"auto\"`)", "",
              f"Machine: {machine()}. Regenerate with `python -m benchmarks.capture_overhead.capture_overhead --part token-states "
              f"--threads 1`. SmolLM2-135M-Instruct, LoRA r=8 q/v, Lightning, batch 8, max length 160; {args_steps_note()}.",
