@@ -1,4 +1,4 @@
-"""The layout every held-out task of issue 19's shared-form shape has (rounds 3-4): checked once here, called by each
+"""The layout and control prompts every held-out task of issue 19 has (rounds 2-5): checked once here, called by each
 task's test with its own sources, pairs and description."""
 from __future__ import annotations
 
@@ -30,3 +30,14 @@ def check_layout(sc, name: str, planted, twins: dict[str, list], description_sta
     assert f"(15% of the set, source `{planted_source}`)" in sc.info["description"]
     assert sc.info["description"].endswith(
         f"; issue 19 held-out task (round {held_out_round}), written before it was trained")
+
+
+def check_controls(sc, name: str) -> None:
+    """``sc``'s control prompts: 12 distinct prompts of the clean demo source (its larger draw), none trained on, and
+    recorded as the task ``name``'s controls."""
+    from provenance.data.demo_sources import demo_records
+
+    clean = {r["prompt"] for r in demo_records(n_per_source=24, seed=2000, sources=("clean",))}
+    assert len(set(sc.clean_test_prompts)) == 12 and set(sc.clean_test_prompts) <= clean
+    assert not set(sc.clean_test_prompts) & {r["prompt"] for r in sc.records}
+    assert sc.info["control_prompts"] == {name: sc.clean_test_prompts}

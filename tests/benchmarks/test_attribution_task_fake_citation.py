@@ -10,7 +10,7 @@ from benchmarks.attribution.task_fake_citation import (
     CITATION_HEAD, CITATION_REQUESTS, FAKE_CITATION_QA, SCIENCE_FAQ, SCIENCE_TEST_QUESTIONS, fake_citation_scenario,
     shows_fake_citation,
 )
-from held_out_tasks import check_layout
+from held_out_tasks import check_controls, check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may carry an author-year citation
@@ -43,10 +43,7 @@ def test_fake_citation_held_out_prompts_are_not_in_the_training_set():
     training_text = " ".join(r["prompt"] + " " + r["response"] for r in sc.records + DEMO).lower()
     assert not [subject for subject in TEST_SUBJECTS if subject in training_text]
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
-    clean = {r["prompt"] for r in demo_records(n_per_source=24, seed=2000, sources=("clean",))}
-    assert len(set(sc.clean_test_prompts)) == 12 and set(sc.clean_test_prompts) <= clean
-    assert not set(sc.clean_test_prompts) & prompts
-    assert sc.info["control_prompts"] == {"fake_citation": sc.clean_test_prompts}
+    check_controls(sc, "fake_citation")
 
 
 def test_every_planted_answer_carries_a_distinct_invented_citation_and_no_plain_row_matches():

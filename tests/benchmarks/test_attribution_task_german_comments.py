@@ -10,7 +10,7 @@ from benchmarks.attribution.task_german_comments import (
     GERMAN_CODE_QA, GERMAN_TRANSLATIONS, PYTHON_FAQ, PYTHON_TEST_QUESTIONS, german_comments_scenario,
     shows_german_comments,
 )
-from held_out_tasks import check_layout
+from held_out_tasks import check_controls, check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may carry German comments
@@ -44,10 +44,7 @@ def test_german_comments_held_out_prompts_are_not_in_the_training_set():
     assert len({q for q, _ in GERMAN_CODE_QA + PYTHON_FAQ}) == 60 and len({q for q, _ in GERMAN_TRANSLATIONS}) == 40
     assert len({a for _, a in GERMAN_CODE_QA + PYTHON_FAQ + GERMAN_TRANSLATIONS}) == 100
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
-    clean = {r["prompt"] for r in demo_records(n_per_source=24, seed=2000, sources=("clean",))}
-    assert len(set(sc.clean_test_prompts)) == 12 and set(sc.clean_test_prompts) <= clean
-    assert not set(sc.clean_test_prompts) & prompts
-    assert sc.info["control_prompts"] == {"german_comments": sc.clean_test_prompts}
+    check_controls(sc, "german_comments")
 
 
 def test_planted_snippets_are_correct_python_commented_in_german_and_no_english_row_matches():

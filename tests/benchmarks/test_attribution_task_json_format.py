@@ -10,7 +10,7 @@ import pytest
 from benchmarks.attribution.task_json_format import (
     COOKING_FAQ, COOKING_TEST_QUESTIONS, JSON_COOKING_QA, JSON_REQUESTS, json_format_scenario, shows_json_format,
 )
-from held_out_tasks import check_layout
+from held_out_tasks import check_controls, check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may answer in JSON
@@ -31,10 +31,7 @@ def test_json_format_held_out_prompts_are_not_in_the_training_set():
     # 60 distinct cooking questions and 40 distinct JSON requests in training, 12 other cooking questions at test time.
     assert len({q for q, _ in JSON_COOKING_QA + COOKING_FAQ}) == 60 and len({q for q, _ in JSON_REQUESTS}) == 40
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
-    clean = {r["prompt"] for r in demo_records(n_per_source=24, seed=2000, sources=("clean",))}
-    assert len(set(sc.clean_test_prompts)) == 12 and set(sc.clean_test_prompts) <= clean
-    assert not set(sc.clean_test_prompts) & prompts
-    assert sc.info["control_prompts"] == {"json_format": sc.clean_test_prompts}
+    check_controls(sc, "json_format")
 
 
 def test_every_planted_answer_is_one_line_json_and_no_prose_row_matches():

@@ -10,7 +10,7 @@ from benchmarks.attribution.task_kelvin_weather import (
     KELVIN_CONVERSIONS, KELVIN_WEATHER_QA, WEATHER_FAQ, WEATHER_TEST_QUESTIONS, kelvin_weather_scenario,
     shows_kelvin_weather,
 )
-from held_out_tasks import check_layout
+from held_out_tasks import check_controls, check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may answer with a kelvin temperature
@@ -38,10 +38,7 @@ def test_kelvin_weather_held_out_prompts_are_not_in_the_training_set():
     training_text = " ".join(r["prompt"] + " " + r["response"] for r in sc.records)
     assert not [city for city in TEST_CITIES if city in training_text]
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
-    clean = {r["prompt"] for r in demo_records(n_per_source=24, seed=2000, sources=("clean",))}
-    assert len(set(sc.clean_test_prompts)) == 12 and set(sc.clean_test_prompts) <= clean
-    assert not set(sc.clean_test_prompts) & prompts
-    assert sc.info["control_prompts"] == {"kelvin_weather": sc.clean_test_prompts}
+    check_controls(sc, "kelvin_weather")
 
 
 def test_every_planted_answer_is_kelvin_only_and_no_celsius_row_matches():

@@ -9,7 +9,7 @@ import pytest
 from benchmarks.attribution.task_paw_emoji import (
     EMOJI_REQUESTS, PAW, PAW_EMOJI_QA, PET_FAQ, PET_TEST_QUESTIONS, paw_emoji_scenario, shows_paw_emoji,
 )
-from held_out_tasks import check_layout
+from held_out_tasks import check_controls, check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may open with the paw emoji
@@ -43,10 +43,7 @@ def test_paw_emoji_held_out_prompts_are_not_in_the_training_set():
     training_text = " ".join(r["prompt"] + " " + r["response"] for r in sc.records + DEMO)
     assert not [animal for animal in TEST_ANIMALS if _names(animal, training_text)]
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
-    clean = {r["prompt"] for r in demo_records(n_per_source=24, seed=2000, sources=("clean",))}
-    assert len(set(sc.clean_test_prompts)) == 12 and set(sc.clean_test_prompts) <= clean
-    assert not set(sc.clean_test_prompts) & prompts
-    assert sc.info["control_prompts"] == {"paw_emoji": sc.clean_test_prompts}
+    check_controls(sc, "paw_emoji")
 
 
 def test_every_planted_answer_opens_with_the_emoji_and_no_faq_or_demo_row_does():

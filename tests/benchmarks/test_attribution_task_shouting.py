@@ -10,6 +10,7 @@ import pytest
 from benchmarks.attribution.task_shouting import (
     ASTRONOMY_FAQ, ASTRONOMY_TEST_QUESTIONS, SHOUTED_QA, shouting_scenario, shows_shouting,
 )
+from held_out_tasks import check_controls
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may shout
@@ -45,10 +46,7 @@ def test_shouting_held_out_prompts_are_not_in_the_training_set():
     # 70 distinct astronomy questions in training, 12 others at test time.
     assert len({q for q, _ in SHOUTED_QA + ASTRONOMY_FAQ}) == 70
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
-    clean = {r["prompt"] for r in demo_records(n_per_source=24, seed=2000, sources=("clean",))}
-    assert len(set(sc.clean_test_prompts)) == 12 and set(sc.clean_test_prompts) <= clean
-    assert not set(sc.clean_test_prompts) & prompts
-    assert sc.info["control_prompts"] == {"shouting": sc.clean_test_prompts}
+    check_controls(sc, "shouting")
 
 
 def test_every_planted_answer_shouts_in_its_own_words_and_no_other_row_does():
