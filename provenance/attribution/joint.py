@@ -336,6 +336,8 @@ class JointMethod(AttributionMethod):
                   combine: bool, explanation: dict) -> np.ndarray:
         """``[Q, rows]`` joint scores of the two methods' dense scores, by ``fusion`` and ``weighting``; a per-query
         weighting adds each query's token share to ``explanation``."""
+        # Weighting is refused with robust-z (__init__), so the weighted forms are the rank and plain-z ones.
+        fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
         if self.weighting != "equal":
             measure = context_share if self.weighting == "context" else gain_focus
             share = measure(att, test, layer, base=self.base)
@@ -343,11 +345,7 @@ class JointMethod(AttributionMethod):
             explanation["token_share"] = [round(float(r), 4) for r in share]
             explanation["reason"] += (f", token match weighted by {WEIGHED_BY[self.weighting]} (token_share), the "
                                       "signature by the rest")
-            weights = np.stack([1 - share, share], 1)
-            if self.fusion == "z":
-                return stouffer_standard_z(sig, tok, weights=weights)
-            return stouffer_ranks(sig, tok, weights=weights)
-        fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
+            return fuse(sig, tok, weights=np.stack([1 - share, share], 1))
         return fuse(sig, tok)
 
     def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:
