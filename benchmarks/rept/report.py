@@ -206,6 +206,14 @@ def render(snaps: dict[str, dict], progress: dict[str, str], notes: str = "") ->
             out += ["Scored after the attribute phase, in a later process (`--add-methods`): "
                     + ", ".join(s["attribute"]["added_later"]) + "; cost ratios to LoRA-gradient compare seconds "
                     "measured in two processes." + _load_gauge(s["attribute"]), ""]
+        for r in s["attribute"].get("rescored") or []:
+            before = r.get("default_before") or {}
+            out += [f"Scored again on {r['date']} at commit {r['commit']}, in a later process (`--rescore`, "
+                    f"{r['seconds']:.0f} s), since the project default moved: " + ", ".join(r["methods"])
+                    + ". The other rows are from the earlier process; cost ratios to LoRA-gradient compare seconds "
+                    "measured in two processes."
+                    + (f" The default's per-answer query ranked by {before['method']} there ({before['seconds']:.1f} s)."
+                       if before else ""), ""]
         if not any(r["granularity"] == AFTER_TUNING for r in s["attribute"]["rows"]):
             new = s["attribute"].get("queries_fired_only_after_tuning")
             if new == s["attribute"]["queries"]:

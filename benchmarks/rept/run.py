@@ -182,10 +182,12 @@ def phase_generate(dataset, run_dir: Path, cfg: RunConfig, state: dict) -> None:
 
 
 def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_methods: tuple[str, ...] = (),
-                    only_methods: tuple[str, ...] = ()) -> None:
+                    only_methods: tuple[str, ...] = (), rescore: bool = False) -> None:
     """Every method on the answers that fired; ``skip_methods`` (keys of `benchmarks.rept.attribute.methods`, or
     ``bergson``) are left out and listed as not run (a run that must end within a session's CPU time).
-    ``only_methods``: score just these (methods an earlier attribute phase skipped) and merge their rows into it."""
+    ``only_methods``: score just these (methods an earlier attribute phase skipped) and merge their rows into it.
+    ``rescore``: score the default and ``only_methods`` again with the current code and replace their rows (the
+    project default moved since the attribute phase; the costly methods' rows stay)."""
     from benchmarks.rept.attribute import BergsonMethod, attribute, bergson_status, cost_ratios, store_summary
     from benchmarks.rept.train import load_final
     from provenance.attribution import Attributor, TestCase
@@ -218,6 +220,17 @@ def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_me
     rows, sig_seconds = attribute(att, cases, query_labels, k=cfg.k, lora_dim=cfg.lora_grad_dim, extra_methods=extra,
                                   new_behaviour=new_behaviour, rankings_dir=run_dir / "rankings",
                                   skip=skip_methods, only=only_methods or None)
+    if rescore:
+        earlier = state["attribute"]
+        replaced = {"default", *only_methods}
+        before = _default_seconds(earlier["rows"])
+        earlier["rows"] = [r for r in earlier["rows"] if r["key"] not in replaced] + \
+            [r for r in rows if r["key"] in replaced]
+        earlier.setdefault("rescored", []).append({
+            "methods": ["default", *only_methods], "commit": git_commit(), "date": time.strftime("%Y-%m-%d"),
+            "seconds": round(time.time() - t0, 1), "default_before": before})
+        cost_ratios(earlier["rows"])
+        return
     if only_methods:
         earlier = state["attribute"]
         earlier["rows"] = [r for r in earlier["rows"] if r["key"] not in only_methods] + \
@@ -243,6 +256,23 @@ def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_me
                           "not_run": sorted(skip_methods), "rows": rows}
 
 
+def _default_seconds(rows: list[dict]) -> dict | None:
+    """What the default ranked by per answer, and its seconds, in the rows a rescore replaces."""
+    row = next((r for r in rows if r["key"] == "default" and r["granularity"] == "per answer"), None)
+    return None if row is None else {"method": row["method"], "seconds": row["seconds"]}
+
+
+def git_commit() -> str | None:
+    """The commit of the code that scores (a rescore names it: its rows come from other code than the run's)."""
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent, check=True).stdout.strip() or None
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
 def snapshot(name: str, state: dict) -> dict:
     """What the results file reads of a run (written to ``benchmarks/rept/results/NAME.json``)."""
     return {"dataset": name, **{k: state.get(k) for k in ("config", "machine", "data", "train", "generate", "store",
@@ -251,17 +281,19 @@ def snapshot(name: str, state: dict) -> dict:
 
 def run_dataset(dataset, out: Path, cfg: RunConfig, phases=PHASES, *, snapshots: Path | None = SNAPSHOTS,
                 command: str | None = None, skip_methods: tuple[str, ...] = (),
-                add_methods: tuple[str, ...] = ()) -> dict:
+                add_methods: tuple[str, ...] = (), rescore: bool = False) -> dict:
     """Run (or continue) the phases of one dataset; returns its state. ``snapshots``: where to write its snapshot;
     ``skip_methods``: methods the attribute phase leaves out (not part of the run's settings: said in the results);
-    ``add_methods``: methods to score after the attribute phase is done (those it skipped), merged into its rows."""
+    ``add_methods``: methods to score after the attribute phase is done (those it skipped), merged into its rows;
+    ``rescore``: once the attribute phase is done, score the default and every method that reads the store
+    (`RESCORED`) again with the current code and replace their rows."""
     run_dir = out / dataset.name
     cfg = resolve(cfg, dataset)
     state = load_state(run_dir)
     check_config(run_dir, state, cfg.as_dict())
     state["config"] = cfg.as_dict()
     state.setdefault("machine", machine())
-    if command and add_methods and state.get("command") and "attribute" in state.get("done", ()):
+    if command and (add_methods or rescore) and state.get("command") and "attribute" in state.get("done", ()):
         state["command"] += f"; then {command}"      # the run's own command, and the one that added methods to it
     elif command:
         state["command"] = command
@@ -282,6 +314,9 @@ def run_dataset(dataset, out: Path, cfg: RunConfig, phases=PHASES, *, snapshots:
     if todo and "attribute" in done:
         phase_attribute(dataset, run_dir, cfg, state, only_methods=todo)
         save_state(run_dir, state)
+    if rescore and "attribute" in done and state["attribute"].get("status") == "scored":
+        phase_attribute(dataset, run_dir, cfg, state, only_methods=RESCORED, rescore=True)
+        save_state(run_dir, state)
     if snapshots is not None and "attribute" in done:
         snapshots.mkdir(parents=True, exist_ok=True)
         (snapshots / f"{dataset.name}.json").write_text(json.dumps(snapshot(dataset.name, state), indent=1,
@@ -291,6 +326,9 @@ def run_dataset(dataset, out: Path, cfg: RunConfig, phases=PHASES, *, snapshots:
 
 # Keys `--skip-methods` accepts: the methods whose training side re-passes every training row.
 SKIPPABLE = ("rept", "lora-grad", "bergson")
+# Keys `--rescore` scores again (besides the default): the methods that read the store, in seconds each; the
+# costly ones above keep their rows, since their code did not move with the project default.
+RESCORED = ("auto", "h_fused", "grad-kernel", "tfidf", "tfidf (prompt+response)", "bm25", "bm25 (prompt+response)")
 
 
 # ---- CLI -----------------------------------------------------------------------------------------------------
@@ -333,6 +371,10 @@ def main(argv=None) -> None:
                         "ones re-pass every training row: rept, lora-grad, bergson)")
     p.add_argument("--add-methods", nargs="*", default=[], choices=SKIPPABLE,
                    help="score methods an earlier attribute phase skipped and merge them into its results")
+    p.add_argument("--rescore", action="store_true",
+                   help="on a finished run, score the default and the methods that read the store again with the "
+                        "current code (the project default moved) and replace their rows; rept, lora-grad and "
+                        "bergson keep theirs")
     p.add_argument("--judge", action="append", default=[], help="NAME=SPEC: compliance, refusal or contains:TEXT")
     args = p.parse_args(argv)
     if args.threads:
@@ -358,7 +400,8 @@ def main(argv=None) -> None:
                 cfg = replace(cfg, **FULL)
             phases = PHASES if args.phase == "all" else (args.phase,)
             run_dataset(ds, args.out, cfg, phases, snapshots=args.snapshots, command=command,
-                        skip_methods=tuple(args.skip_methods), add_methods=tuple(args.add_methods))
+                        skip_methods=tuple(args.skip_methods), add_methods=tuple(args.add_methods),
+                        rescore=args.rescore)
     if args.phase in ("all", "summary"):
         from benchmarks.rept.report import write_results
 

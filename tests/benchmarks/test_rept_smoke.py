@@ -269,3 +269,28 @@ def test_skipped_methods_are_added_later_and_merged(tmp_path, monkeypatch):
     assert (f"took {later['default_seconds']:.1f} s in the one that added lora-grad, against "
             f"{rows[('per answer', 'default')]['seconds']:.1f} s in the attribute phase.") in md
     assert "Not run on toy (`--skip-methods`, to end within the session's CPU time): rept; so no comparison with it here." in md
+
+
+def test_rescore_replaces_the_rows_of_the_methods_that_read_the_store(tmp_path, monkeypatch):
+    ds = toy_dataset(tmp_path, monkeypatch, fires=True)
+    out, snaps = tmp_path / "runs", tmp_path / "snaps"
+    state = run_dataset(ds, out, tiny_config(epochs=1), snapshots=snaps, skip_methods=("lora-grad",), command="first")
+    before = {(r["granularity"], r["key"]): r for r in state["attribute"]["rows"]}
+    # Mark the earlier rows, so that a replaced row is told from a kept one.
+    for r in state["attribute"]["rows"]:
+        r["seconds"] = -1.0
+    (out / "toy" / "state.json").write_text(json.dumps(state))
+    state = run_dataset(ds, out, tiny_config(epochs=1), snapshots=snaps, rescore=True, command="again")
+    rows = {(r["granularity"], r["key"]): r for r in state["attribute"]["rows"]}
+    assert set(rows) == set(before)
+    replaced = {key for key, r in rows.items() if r["seconds"] != -1.0}
+    assert {k for _, k in replaced} == {"default", "auto", "h_fused", "grad-kernel", "tfidf", "tfidf (prompt+response)",
+                                        "bm25", "bm25 (prompt+response)"}
+    assert rows[("per answer", "rept")]["seconds"] == -1.0                     # costly rows kept
+    for key in replaced:                                                       # same code, same run: same numbers
+        assert rows[key]["P@10"] == pytest.approx(before[key]["P@10"])
+    [r] = state["attribute"]["rescored"]
+    assert r["methods"][0] == "default" and r["default_before"]["seconds"] == -1.0
+    assert state["command"] == "first; then again"
+    md = write_results(snaps, tmp_path / "results.md", runs=out)
+    assert "in a later process (`--rescore`" in md and f"at commit {r['commit']}" in md
