@@ -1,0 +1,127 @@
+"""How the per-answer default (``joint-focus-z``) depends on its constants, over every benchmark run (issue 19).
+
+    OMP_NUM_THREADS=1 python -m benchmarks.attribution.answer_sensitivity --runs runs/attr_style ... \
+        --out benchmarks/attribution/results/answer_sensitivity.md
+
+The per-answer default scores a row by (1 - phi) z_signature + phi z_token (`provenance.attribution.joint`): the
+signature is ``h_fused_k1``, whose projection keeps ``pcs`` = 10 principal directions with ``keep_z`` = 1.0
+(`provenance.attribution.signatures`); phi is the answer's gain focus (`provenance.attribution.gain_focus`), measured
+per answer. Issue 19 asks that each constant be derived or shown insensitive. For each behaviour of each run (its
+queries built as the benchmark builds them, `behaviour_queries`), token match and phi are computed once, and the
+fusion is scored:
+
+* with the signature's (pcs, keep_z) over `PCS` x `KEEP_Z` (the default in the middle; pcs=0: no projection);
+* with phi replaced by a fixed token share in `FIXED_SHARES` (0: the signature alone, 1: token match alone), at the
+  default signature: were a constant share as good on every task, phi would be a fitted constant in disguise.
+
+The token layer (3/4 of the depth) is not varied: the stores hold per-token states at that layer only. P@n and P@10
+per answer, averaged over the answers; the table gives each task and setting, the mean, the worst, the tasks at P@10
+>= 0.9 and the tasks that move by more than `MOVED` from the default.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.attribution.attribute import behaviour_queries
+from benchmarks.attribution.default_choice import MARGIN
+from benchmarks.attribution.probe_main import probe_main
+from benchmarks.attribution.state import attributor_of
+
+PCS = (0, 5, 10, 20)
+KEEP_Z = (0.5, 1.0, 1.5)
+DEFAULT_PROJECTION = (10, 1.0)
+FIXED_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
+DEFAULT = "phi, 10,1.0"
+# A move of more than this is what the default-choice rule counts as a loss.
+MOVED = MARGIN
+
+
+def settings() -> list[str]:
+    """Every column: phi with each (pcs, keep_z) (pcs=0 once, since keep_z then does nothing), then each fixed share
+    at the default projection."""
+    grid = [(0, DEFAULT_PROJECTION[1])] + [(p, z) for p in PCS if p for z in KEEP_Z]
+    return [f"phi, {p},{z}" for p, z in grid] + [f"share {w:g}, 10,1.0" for w in FIXED_SHARES]
+
+
+def _projection(setting: str) -> tuple[int, float]:
+    pcs, keep_z = setting.split(", ")[1].split(",")
+    return int(pcs), float(keep_z)
+
+
+def measure(out: Path) -> list[dict]:
+    """P@n and P@10 per answer of every setting, for each behaviour of one run."""
+    from dataclasses import replace
+
+    from provenance.attribution.gain_focus import gain_focus
+    from provenance.attribution.joint import dense_scores, standard_z
+    from provenance.attribution.signature_method import SignatureMethod
+    from provenance.attribution.signatures import VARIANTS, default_layer
+    from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
+    from provenance.attribution.topk import select_rows
+
+    att, store = attributor_of(out)
+    layer, token_layer = default_layer(store), default_token_layer(att.model)
+    rows = np.flatnonzero(select_rows(att.samples, "last"))
+    ids = att.samples["sample_id"].astype(str).to_numpy()[rows]
+    k1 = VARIANTS["h_fused_k1"]
+    records = []
+    for behaviour, cases, _, culprits in behaviour_queries(out):
+        planted = np.isin(ids, [str(c) for c in culprits])
+        test = att.signatures(cases, [layer], [token_layer])
+        n = len(rows)
+        default_sig = SignatureMethod(k1, layer, "last")
+        tm = TokenMatchMethod(token_layer, None, default_sig, "last", states="store").rank(att, test, n)
+        z_tm, phi = standard_z(dense_scores(tm, rows)), gain_focus(att, test, token_layer)
+        z_sig: dict[tuple[int, float], np.ndarray] = {}
+        for setting in settings():
+            pcs, keep_z = _projection(setting)
+            if (pcs, keep_z) not in z_sig:
+                sig = replace(k1, pcs=0, pcs_parts=None) if pcs == 0 else replace(k1, pcs=pcs, keep_z=keep_z)
+                z_sig[pcs, keep_z] = standard_z(dense_scores(SignatureMethod(sig, layer, "last").rank(att, test, n),
+                                                             rows))
+            share = phi if setting.startswith("phi") else np.full(len(phi), float(setting.split()[1][:-1]))
+            # The default's weighted Stouffer sum; its denominator is the same for every row of a query, so the
+            # order (all that P@k reads) is that of the numerator.
+            joint = (1 - share)[:, None] * z_sig[pcs, keep_z] + share[:, None] * z_tm
+            order = np.argsort(-joint, axis=1, kind="stable")
+            records.append({"task": out.name.removeprefix("attr_"), "behaviour": behaviour, "setting": setting,
+                            "P@n": float(planted[order[:, : len(culprits)]].mean()),
+                            "P@10": float(planted[order[:, :10]].mean()), "queries": len(phi)})
+        print(f"{out.name} {behaviour}: {len(cases)} queries, phi {np.round(phi, 2).tolist()}", flush=True)
+    return records
+
+
+def render(records: list[dict]) -> str:
+    """P@n and P@10 per task and setting, with the mean, the worst, the tasks at >= 0.9 and the tasks moved."""
+    names = [s for s in settings() if any(r["setting"] == s for r in records)]
+    table: dict[tuple[str, str], dict[str, dict]] = {}
+    for r in records:
+        table.setdefault((r["task"], r["behaviour"]), {})[r["setting"]] = r
+    lines = ["# The per-answer default's constants: sensitivity over the benchmark (issue 19)", "",
+             "Generated by `python -m benchmarks.attribution.answer_sensitivity`. Per answer, last epoch's rows: "
+             "(1 - w) z_signature + w z_token with the signature `h_fused_k1` at (pcs, keep_z) and w = phi (the "
+             f"answer's gain focus) or a fixed share. The default is `{DEFAULT}`; pcs=0: no projection.", ""]
+    for metric in ("P@n", "P@10"):
+        lines += [f"## {metric}", "", "| task / behaviour | " + " | ".join(names) + " |",
+                  "|---|" + "---|" * len(names)]
+        for (task, beh), v in table.items():
+            label = task if task == beh else f"{task} / {beh}"
+            lines.append(f"| {label} | " + " | ".join(f"{v[s][metric]:.2f}" for s in names) + " |")
+        cols = {s: np.array([v[s][metric] for v in table.values()]) for s in names}
+        lines.append("| **mean** | " + " | ".join(f"{cols[s].mean():.3f}" for s in names) + " |")
+        lines.append("| **worst** | " + " | ".join(f"{cols[s].min():.2f}" for s in names) + " |")
+        lines.append("| **>= 0.9** | " + " | ".join(f"{int((cols[s] >= 0.9).sum())}/{len(cols[s])}" for s in names)
+                     + " |")
+        moved = " | ".join(str(int((np.abs(cols[s] - cols[DEFAULT]) > MOVED).sum())) for s in names)
+        lines += [f"| tasks moved > {MOVED} from the default | {moved} |", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    probe_main(__doc__.splitlines()[0], measure, render, argv)
+
+
+if __name__ == "__main__":
+    main()
