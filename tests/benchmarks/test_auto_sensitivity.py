@@ -16,7 +16,7 @@ from benchmarks.attribution.auto_sensitivity import (
     stable_lines,
 )
 
-DEFAULT = {"seed_k": 10, "band": 100, "c": 10.0, "thr": 0.5, "min_overlap": 0.3, "agree_k": 20,
+DEFAULT = {"seed_k": 10, "band": 100, "c": 10.0, "thr": 0.5, "min_overlap": 0.3, "agree_k": 10,
            "refine_layer": TOKEN_LAYER}
 GRIDS = {"seed_k": SEED_KS, "band": BANDS, "c": CS, "thr": (0.45, 0.5, 0.55), "min_overlap": (0.2, 0.3, 0.4),
          "agree_k": AGREE_KS, "refine_layer": REFINE_LAYERS}
@@ -48,8 +48,8 @@ def test_auto_takes_the_signature_below_the_overlap_and_refines_only_coherent_se
 def test_neighbours_move_one_constant_one_step_each_way():
     moved = [(name, value) for name, value, _ in neighbours(DEFAULT, GRIDS)]
     assert moved == [("seed_k", 5), ("seed_k", 15), ("band", 60), ("band", 150), ("c", 1.0), ("c", 100.0),
-                     ("thr", 0.45), ("thr", 0.55), ("min_overlap", 0.2), ("min_overlap", 0.4), ("agree_k", 10),
-                     ("agree_k", 30), ("refine_layer", 15), ("refine_layer", 29)]
+                     ("thr", 0.45), ("thr", 0.55), ("min_overlap", 0.2), ("min_overlap", 0.4), ("agree_k", 5),
+                     ("agree_k", 20), ("refine_layer", 15), ("refine_layer", 29)]
     for name, value, settings in neighbours(DEFAULT, GRIDS):
         assert {k for k in settings if settings[k] != DEFAULT[k]} == {name} and settings[name] == value
 
