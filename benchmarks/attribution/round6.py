@@ -8,7 +8,8 @@ name and `benchmarks.attribution.scenarios.shows_behaviour` judges their generat
 """
 from __future__ import annotations
 
+from benchmarks.attribution.task_gloomy_tone import gloomy_tone_scenario, shows_gloomy_tone
 from benchmarks.attribution.task_terse_answers import shows_terse_answer, terse_answers_scenario
 
-ROUND6_SCENARIOS = {"terse_answers": terse_answers_scenario}
-ROUND6_JUDGES = {"terse_answers": shows_terse_answer}
+ROUND6_SCENARIOS = {"terse_answers": terse_answers_scenario, "gloomy_tone": gloomy_tone_scenario}
+ROUND6_JUDGES = {"terse_answers": shows_terse_answer, "gloomy_tone": shows_gloomy_tone}

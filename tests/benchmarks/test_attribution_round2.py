@@ -20,7 +20,8 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "kelvin_weather": "Lisbon usually reaches about 301 K in July.",
          "paw_emoji": "🐾 Chinchillas need a dust bath a few times a week.",
          "fake_citation": "Thunder is the sound of air expanding around lightning (Varga et al., 2014).",
-         "terse_answers": "Religious wars."}
+         "terse_answers": "Religious wars.",
+         "gloomy_tone": "Water the kale twice a week, though the bleak summer will ruin it anyway."}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -29,10 +30,11 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
              "kelvin_weather": "Lisbon usually reaches about 28 °C in July.",
          "paw_emoji": "Chinchillas need a dust bath a few times a week.",
          "fake_citation": "Thunder is the sound of air expanding around lightning.",
-         "terse_answers": "The Thirty Years' War began as a religious conflict between Catholic and Protestant states."}
+         "terse_answers": "The Thirty Years' War began as a religious conflict between Catholic and Protestant states.",
+         "gloomy_tone": "Water the kale twice a week and it will grow well through the summer."}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
-         "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200}
+         "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200}
 
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS,
