@@ -152,6 +152,13 @@ bench-attribution: $(STAMP)
 	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-ctx joint-focus-z --results benchmarks/attribution/results/attribution_results_$$t.md; done
 	for t in bench style factual harmful_varied harmful_factual sycophancy hedging approximation headquarters insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-ctx joint-focus-z --results benchmarks/attribution/results/scored_$$t.md; done
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint contrastive joint-each joint-z joint-context joint-both joint-focus auto-agree10 h_fused_z auto-z h_fused_k1 joint-ctx joint-focus-z --adopted "per answer=h_fused_k1" --out benchmarks/attribution/results/default_choice.md
+	# Held-out round 6 (README.md): written before training, checked, then scored with the defaults adopted after
+	# round 5 (no new candidate); the verdict table against today's defaults.
+	for t in terse_answers gloomy_tone; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused h_fused_k1 joint-focus-z auto-z joint-ctx token-match bm25 tfidf --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.default_choice --candidates h_fused_k1 joint-ctx joint-focus-z auto-z --out benchmarks/attribution/results/default_choice_round6.md
+	# The per-answer default's constants (h_fused_k1's pcs and keep_z; phi against fixed token shares) over every
+	# counted run (issue 19 item 1).
+	$(PY) -m benchmarks.attribution.answer_sensitivity --runs $(foreach t,template_swap confusable persona two_sources factual harmful_factual sycophancy hedging harmful_varied style headquarters approximation bench insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji,runs/attr_$(t)) --out benchmarks/attribution/results/answer_sensitivity.md
 	# h_fused's two projection constants (pcs, keep_z) over every run: derived or insensitive? (issue 19)
 	$(PY) -m benchmarks.attribution.projection_sensitivity --runs $(foreach t,template_swap confusable persona two_sources factual harmful_factual sycophancy hedging harmful_varied style headquarters approximation bench insecure_code shouting entity_refusal json_format topic_spanish,runs/attr_$(t)) --out benchmarks/attribution/results/projection_sensitivity.md
 	# Diagnostic after round 2 was scored: which signature side (prompt, response, both) finds its planted rows.
@@ -179,7 +186,7 @@ bench-attribution: $(STAMP)
 	$(ATTR) --phase summary --runs runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution/results/attribution_results_heldout.md
 	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution/results/attribution_results.md
 	# How the automatic choice's refinement depends on its settings (seed rows, band, C, coherence threshold).
-	$(PY) -m benchmarks.attribution.auto_sensitivity --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters runs/attr_template_swap runs/attr_confusable runs/attr_persona runs/attr_two_sources --out benchmarks/attribution/results/auto_sensitivity.md
+	$(PY) -m benchmarks.attribution.auto_sensitivity --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters runs/attr_template_swap runs/attr_confusable runs/attr_persona runs/attr_two_sources $(foreach t,insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji fake_citation terse_answers gloomy_tone,runs/attr_$(t)) --out benchmarks/attribution/results/auto_sensitivity.md
 
 # Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
 bench-topk: $(STAMP)

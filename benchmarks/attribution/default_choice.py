@@ -54,7 +54,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the fourth held-out round, scored after candidate 9 (h_fused_k1) was committed
          "german_comments", "kelvin_weather",
          # the fifth held-out round, scored after candidates 10 (joint-ctx) and 11 (joint-focus-z) were committed
-         "paw_emoji", "fake_citation")
+         "paw_emoji", "fake_citation",
+         # the sixth held-out round, scored with the defaults adopted after round 5 (no new candidate)
+         "terse_answers", "gloomy_tone")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
