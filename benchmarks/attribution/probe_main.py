@@ -1,5 +1,5 @@
-"""The command line the per-run probes share (`projection_sensitivity`, `fusion_probe`): measure each run, write the
-Markdown table and every record as JSON beside it."""
+"""What the per-run probes share (`projection_sensitivity`, `fusion_probe`, `answer_sensitivity`): the command line
+(measure each run, write the Markdown table and every record as JSON beside it) and the per-task table."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 
 
@@ -24,3 +25,32 @@ def probe_main(description: str, measure: Callable[[Path], list[dict]], render: 
     args.out.write_text(text)
     args.out.with_suffix(".json").write_text(json.dumps(records, indent=1))
     print(text, end="")
+
+
+def by_task(records: list[dict], column: str) -> dict[tuple[str, str], dict[str, dict]]:
+    """``records`` grouped by (task, behaviour), then by their ``column`` (the setting or combination measured)."""
+    table: dict[tuple[str, str], dict[str, dict]] = {}
+    for r in records:
+        table.setdefault((r["task"], r["behaviour"]), {})[r[column]] = r
+    return table
+
+
+def metric_table(table: dict[tuple[str, str], dict[str, dict]], names: list[str], metric: str, *,
+                 count_at: float | None = 0.9, moved_from: str | None = None, moved: float = 0.1) -> list[str]:
+    """Markdown rows: ``metric`` per task and name, then the mean and the worst over the tasks, the tasks at
+    ``count_at`` or more (None: no such row) and, with ``moved_from``, the tasks each name moves by more than
+    ``moved`` from that name's."""
+    lines = ["| task / behaviour | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for (task, beh), v in table.items():
+        label = task if task == beh else f"{task} / {beh}"
+        lines.append(f"| {label} | " + " | ".join(f"{v[s][metric]:.2f}" for s in names) + " |")
+    cols = {s: np.array([v[s][metric] for v in table.values()]) for s in names}
+    lines.append("| **mean** | " + " | ".join(f"{cols[s].mean():.3f}" for s in names) + " |")
+    lines.append("| **worst** | " + " | ".join(f"{cols[s].min():.2f}" for s in names) + " |")
+    if count_at is not None:
+        lines.append(f"| **>= {count_at:g}** | "
+                     + " | ".join(f"{int((cols[s] >= count_at).sum())}/{len(cols[s])}" for s in names) + " |")
+    if moved_from is not None:
+        lines.append(f"| tasks moved > {moved} from the default | "
+                     + " | ".join(str(int((np.abs(cols[s] - cols[moved_from]) > moved).sum())) for s in names) + " |")
+    return lines

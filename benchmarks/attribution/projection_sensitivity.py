@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.attribution.attribute import behaviour_queries
-from benchmarks.attribution.probe_main import probe_main
+from benchmarks.attribution.probe_main import by_task, metric_table, probe_main
 from benchmarks.attribution.state import attributor_of
 
 PCS = (0, 5, 10, 20)
@@ -74,19 +74,9 @@ def render(records: list[dict]) -> str:
              f"{default}; pcs=0: no projection, the plain centered mean of the two sides) and of `h_fused_z`, last "
              "epoch's rows, default layer.", ""]
     for mode in MODES.values():
-        table = {}
-        for r in records:
-            if r["mode"] == mode:
-                table.setdefault((r["task"], r["behaviour"]), {})[r["setting"]] = r["P@n"]
-        lines += [f"## {mode}", "", "| task / behaviour | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-        for (task, beh), v in table.items():
-            label = task if task == beh else f"{task} / {beh}"
-            lines.append(f"| {label} | " + " | ".join(f"{v[s]:.2f}" for s in names) + " |")
-        cols = {s: np.array([v[s] for v in table.values()]) for s in names}
-        lines.append("| **mean** | " + " | ".join(f"{cols[s].mean():.3f}" for s in names) + " |")
-        lines.append("| **worst** | " + " | ".join(f"{cols[s].min():.2f}" for s in names) + " |")
-        moved = " | ".join(str(int((np.abs(cols[s] - cols[default]) > MOVED).sum())) for s in names)
-        lines += [f"| tasks moved > {MOVED} from the default | {moved} |", ""]
+        table = by_task([r for r in records if r["mode"] == mode], "setting")
+        lines += [f"## {mode}", ""] + metric_table(table, names, "P@n", count_at=None, moved_from=default,
+                                                   moved=MOVED) + [""]
     return "\n".join(lines)
 
 
