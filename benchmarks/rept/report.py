@@ -165,6 +165,13 @@ def _load_gauge(attribute: dict) -> str:
         + f", against {first:.1f} s in the attribute phase.")
 
 
+def _gauge(rescored: dict) -> str:
+    """How busy the machine was in a rescore's process: a method whose code did not move, timed in both."""
+    return "".join(f" {key}'s per-answer query, the same code, took {g['after']:.1f} s here against {g['before']:.1f} s "
+                   "there." for key, g in (rescored.get("gauge") or {}).items()
+                   if g.get("before") is not None and g.get("after") is not None)
+
+
 def render(snaps: dict[str, dict], progress: dict[str, str], notes: str = "") -> str:
     out = ["# RepT's own datasets: the project's attribution against RepT as published, text baselines, "
            "LoRA-gradient and bergson", "",
@@ -213,7 +220,7 @@ def render(snaps: dict[str, dict], progress: dict[str, str], notes: str = "") ->
                     + ". The other rows are from the earlier process; cost ratios to LoRA-gradient compare seconds "
                     "measured in two processes."
                     + (f" The default's per-answer query ranked by {before['method']} there ({before['seconds']:.1f} s)."
-                       if before else ""), ""]
+                       if before else "") + _gauge(r), ""]
         if not any(r["granularity"] == AFTER_TUNING for r in s["attribute"]["rows"]):
             new = s["attribute"].get("queries_fired_only_after_tuning")
             if new == s["attribute"]["queries"]:

@@ -223,12 +223,17 @@ def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_me
     if rescore:
         earlier = state["attribute"]
         replaced = {"default", *only_methods}
-        before = _default_seconds(earlier["rows"])
-        earlier["rows"] = [r for r in earlier["rows"] if r["key"] not in replaced] + \
-            [r for r in rows if r["key"] in replaced]
+        before = _per_answer(earlier["rows"], "default")
+        gauge = {"before": (_per_answer(earlier["rows"], GAUGE) or {}).get("seconds"),
+                 "after": (_per_answer(rows, GAUGE) or {}).get("seconds")}
+        new = {(r["granularity"], r["key"]): r for r in rows if r["key"] in replaced}
+        # In place, so the tables keep their order; rows the earlier process did not have (a granularity it did not
+        # score) come last.
+        kept = [new.pop((r["granularity"], r["key"]), r) if r["key"] in replaced else r for r in earlier["rows"]]
+        earlier["rows"] = kept + list(new.values())
         earlier.setdefault("rescored", []).append({
             "methods": ["default", *only_methods], "commit": git_commit(), "date": time.strftime("%Y-%m-%d"),
-            "seconds": round(time.time() - t0, 1), "default_before": before})
+            "seconds": round(time.time() - t0, 1), "default_before": before, "gauge": {GAUGE: gauge}})
         cost_ratios(earlier["rows"])
         return
     if only_methods:
@@ -256,9 +261,14 @@ def phase_attribute(dataset, run_dir: Path, cfg: RunConfig, state: dict, skip_me
                           "not_run": sorted(skip_methods), "rows": rows}
 
 
-def _default_seconds(rows: list[dict]) -> dict | None:
-    """What the default ranked by per answer, and its seconds, in the rows a rescore replaces."""
-    row = next((r for r in rows if r["key"] == "default" and r["granularity"] == "per answer"), None)
+# A rescore's load gauge: a method whose code did not move with the default, timed in both processes, so that seconds
+# measured on a busier machine can be read against the earlier ones.
+GAUGE = "h_fused"
+
+
+def _per_answer(rows: list[dict], key: str) -> dict | None:
+    """What ``key`` ranked by per answer, and its seconds, in ``rows`` (None when it was not scored)."""
+    row = next((r for r in rows if r["key"] == key and r["granularity"] == "per answer"), None)
     return None if row is None else {"method": row["method"], "seconds": row["seconds"]}
 
 

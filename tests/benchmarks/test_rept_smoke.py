@@ -282,7 +282,7 @@ def test_rescore_replaces_the_rows_of_the_methods_that_read_the_store(tmp_path, 
     (out / "toy" / "state.json").write_text(json.dumps(state))
     state = run_dataset(ds, out, tiny_config(epochs=1), snapshots=snaps, rescore=True, command="again")
     rows = {(r["granularity"], r["key"]): r for r in state["attribute"]["rows"]}
-    assert set(rows) == set(before)
+    assert list(rows) == list(before)                                          # replaced in place: the same order
     replaced = {key for key, r in rows.items() if r["seconds"] != -1.0}
     assert {k for _, k in replaced} == {"default", "auto", "h_fused", "grad-kernel", "tfidf", "tfidf (prompt+response)",
                                         "bm25", "bm25 (prompt+response)"}
@@ -291,6 +291,8 @@ def test_rescore_replaces_the_rows_of_the_methods_that_read_the_store(tmp_path, 
         assert rows[key]["P@10"] == pytest.approx(before[key]["P@10"])
     [r] = state["attribute"]["rescored"]
     assert r["methods"][0] == "default" and r["default_before"]["seconds"] == -1.0
+    assert r["gauge"]["h_fused"]["before"] == -1.0 and r["gauge"]["h_fused"]["after"] > 0
     assert state["command"] == "first; then again"
     md = write_results(snaps, tmp_path / "results.md", runs=out)
     assert "in a later process (`--rescore`" in md and f"at commit {r['commit']}" in md
+    assert f"h_fused's per-answer query, the same code, took {r['gauge']['h_fused']['after']:.1f} s here" in md
