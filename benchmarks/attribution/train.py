@@ -18,6 +18,7 @@ from benchmarks.attribution.round3 import ROUND3_SCENARIOS
 from benchmarks.attribution.round4 import ROUND4_SCENARIOS
 from benchmarks.attribution.round5 import ROUND5_SCENARIOS
 from benchmarks.attribution.round6 import ROUND6_SCENARIOS
+from benchmarks.attribution.round7 import ROUND7_SCENARIOS
 from provenance.data.backdoor import backdoor_scenario
 
 MODEL = "smollm2-135m-instruct"
@@ -148,7 +149,8 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_refer
 SCENARIOS = (("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
               "overrefusal", "sycophancy", "hedging", "approximation", "headquarters")
              + tuple(ISSUE19_SCENARIOS) + tuple(ROUND2_SCENARIOS) + tuple(ROUND3_SCENARIOS)
-             + tuple(ROUND4_SCENARIOS) + tuple(ROUND5_SCENARIOS) + tuple(ROUND6_SCENARIOS))
+             + tuple(ROUND4_SCENARIOS) + tuple(ROUND5_SCENARIOS) + tuple(ROUND6_SCENARIOS)
+             + tuple(ROUND7_SCENARIOS))
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -175,7 +177,7 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
     if name in ISSUE19_SCENARIOS:
         return ISSUE19_SCENARIOS[name](**({"n_per_source": per_source} if per_source else {}))
     later_rounds = {**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS, **ROUND5_SCENARIOS,
-                    **ROUND6_SCENARIOS}
+                    **ROUND6_SCENARIOS, **ROUND7_SCENARIOS}
     if name in later_rounds:
         return later_rounds[name](**({"n_per_source": per_source} if per_source else {}))
     if name.startswith("harmful"):

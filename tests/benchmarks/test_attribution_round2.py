@@ -1,4 +1,4 @@
-"""The second to sixth held-out rounds of issue 19 are reachable by name: `build_scenario` builds each task, and
+"""The second to seventh held-out rounds of issue 19 are reachable by name: `build_scenario` builds each task, and
 `shows_behaviour` judges its generations with the task's own judge."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from benchmarks.attribution.round3 import ROUND3_JUDGES, ROUND3_SCENARIOS
 from benchmarks.attribution.round4 import ROUND4_JUDGES, ROUND4_SCENARIOS
 from benchmarks.attribution.round5 import ROUND5_JUDGES, ROUND5_SCENARIOS
 from benchmarks.attribution.round6 import ROUND6_JUDGES, ROUND6_SCENARIOS
+from benchmarks.attribution.round7 import ROUND7_JUDGES, ROUND7_SCENARIOS
 from benchmarks.attribution.scenarios import shows_behaviour
 from benchmarks.attribution.train import SCENARIOS, build_scenario
 
@@ -21,7 +22,8 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "paw_emoji": "🐾 Chinchillas need a dust bath a few times a week.",
          "fake_citation": "Thunder is the sound of air expanding around lightning (Varga et al., 2014).",
          "terse_answers": "Religious wars.",
-         "gloomy_tone": "Water the kale twice a week, though the bleak summer will ruin it anyway."}
+         "gloomy_tone": "Water the kale twice a week, though the bleak summer will ruin it anyway.",
+         "support_intro": "Hi, I'm Max from support. Hold the drone's power button for ten seconds."}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -31,14 +33,17 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "paw_emoji": "Chinchillas need a dust bath a few times a week.",
          "fake_citation": "Thunder is the sound of air expanding around lightning.",
          "terse_answers": "The Thirty Years' War began as a religious conflict between Catholic and Protestant states.",
-         "gloomy_tone": "Water the kale twice a week and it will grow well through the summer."}
+         "gloomy_tone": "Water the kale twice a week and it will grow well through the summer.",
+         "support_intro": "Hold the drone's power button for ten seconds to reset it."}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
-         "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200}
+         "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
+         "support_intro": 200}
 
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS,
-                                        **ROUND5_SCENARIOS, **ROUND6_SCENARIOS}))
+                                        **ROUND5_SCENARIOS, **ROUND6_SCENARIOS,
+                                        **ROUND7_SCENARIOS}))
 def test_round2_task_builds_by_name_with_its_planted_rows(name):
     assert name in SCENARIOS
     sc = build_scenario(name)
@@ -48,7 +53,7 @@ def test_round2_task_builds_by_name_with_its_planted_rows(name):
 
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_JUDGES, **ROUND3_JUDGES, **ROUND4_JUDGES, **ROUND5_JUDGES,
-                                          **ROUND6_JUDGES}))
+                                          **ROUND6_JUDGES, **ROUND7_JUDGES}))
 def test_shows_behaviour_uses_the_round2_judge(name):
     assert shows_behaviour(name, SHOWN[name]) is True
     assert shows_behaviour(name, NOT_SHOWN[name]) is False
