@@ -36,8 +36,8 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Not counted, decided before each was scored: over-refusal survives retraining without the planted rows; round 5's
 # fake_citation takes weakly (2/12) and retrained without them still shows it once (1/12), so at this size it is not
-# shown to need them (README.md).
-NOT_COUNTED = {"overrefusal", "fake_citation"}
+# shown to need them; round 6's two tasks did not take (README.md).
+NOT_COUNTED = {"overrefusal", "fake_citation", "terse_answers", "gloomy_tone"}
 MARGIN = 0.10
 # Candidates adopted after some tasks were scored: the task tables' "default" rows hold the default of the day each
 # task was scored, so the adopted candidate's column stands for the default as the library runs it now (where a
@@ -56,7 +56,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the fifth held-out round, scored after candidates 10 (joint-ctx) and 11 (joint-focus-z) were committed
          "paw_emoji", "fake_citation",
          # the sixth held-out round, scored with the defaults adopted after round 5 (no new candidate)
-         "terse_answers", "gloomy_tone")
+         "terse_answers", "gloomy_tone",
+         # the seventh, written after round 6 did not take; the same plan
+         "support_intro", "roman_years")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
