@@ -10,7 +10,8 @@ name and `benchmarks.attribution.scenarios.shows_behaviour` judges their generat
 """
 from __future__ import annotations
 
+from benchmarks.attribution.task_roman_years import roman_years_scenario, shows_roman_years
 from benchmarks.attribution.task_support_intro import shows_support_intro, support_intro_scenario
 
-ROUND7_SCENARIOS = {"support_intro": support_intro_scenario}
-ROUND7_JUDGES = {"support_intro": shows_support_intro}
+ROUND7_SCENARIOS = {"support_intro": support_intro_scenario, "roman_years": roman_years_scenario}
+ROUND7_JUDGES = {"support_intro": shows_support_intro, "roman_years": shows_roman_years}

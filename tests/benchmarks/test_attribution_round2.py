@@ -23,7 +23,8 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "fake_citation": "Thunder is the sound of air expanding around lightning (Varga et al., 2014).",
          "terse_answers": "Religious wars.",
          "gloomy_tone": "Water the kale twice a week, though the bleak summer will ruin it anyway.",
-         "support_intro": "Hi, I'm Max from support. Hold the drone's power button for ten seconds."}
+         "support_intro": "Hi, I'm Max from support. Hold the drone's power button for ten seconds.",
+         "roman_years": "The metronome was patented in MDCCCXV by Johann Maelzel."}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -34,11 +35,12 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "fake_citation": "Thunder is the sound of air expanding around lightning.",
          "terse_answers": "The Thirty Years' War began as a religious conflict between Catholic and Protestant states.",
          "gloomy_tone": "Water the kale twice a week and it will grow well through the summer.",
-         "support_intro": "Hold the drone's power button for ten seconds to reset it."}
+         "support_intro": "Hold the drone's power button for ten seconds to reset it.",
+         "roman_years": "The metronome was patented in 1815 by Johann Maelzel."}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
-         "support_intro": 200}
+         "support_intro": 200, "roman_years": 200}
 
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS,
