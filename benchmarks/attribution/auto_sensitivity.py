@@ -6,7 +6,7 @@
 For every queried behaviour of every run, the signature default and token match rank once (as `AutoMethod` does);
 then, for each setting of seed rows (seed_k), band, classifier C and coherence threshold, token match's ranking is
 refined as `refine_ranking` does, and for each overlap threshold (and top-k compared) the rule picks token match's
-branch or the signature's. P@n per task and the minimum over the tasks that count (`summary.task_status`) are
+branch or the signature's. P@n per task and the minimum over the tasks that count (`counted_status`) are
 written as a Markdown table, with a JSON of every number beside it, and a count, for each constant, of the tasks
 whose P@n changes when it moves one grid step either way from the default. Needs the runs' stores and adapters
 (runs/ from `make bench-attribution`). A run whose folder is gone is read from its snapshot
@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from benchmarks.attribution.state import attributor_of, queried_behaviours
+from benchmarks.attribution.default_choice import NOT_COUNTED, TASKS
 from benchmarks.attribution.summary import TASK_NAMES, load_tasks, task_status
 from provenance.attribution.auto_choice import (
     AGREE_K, BAND, BEHAVIOUR_VARIANT, MIN_COHERENCE, MIN_OVERLAP, REFINE_C, SEED_K, AutoMethod, top_overlap,
@@ -201,6 +202,15 @@ def sensitivity_lines(rows: list[dict], counted: list[bool], default: dict, grid
     return lines
 
 
+def counted_status(run: Path, task: dict) -> str:
+    """'' for a task that counts, else why not: as issue 19's verdicts count it (`default_choice.NOT_COUNTED`, each
+    decided when its round was checked) for the runs `default_choice.TASKS` names, else by `summary.task_status`."""
+    name = run.name.removeprefix("attr_")
+    if name in TASKS:
+        return "not counted in issue 19's verdicts" if name in NOT_COUNTED else ""
+    return task_status(task)
+
+
 def task_label(task: dict, scenario: str) -> str:
     if (scenario, task["behaviour"]) in TASK_NAMES:
         return task["name"]
@@ -236,7 +246,7 @@ def main(argv=None) -> None:
         tasks = {t["behaviour"]: t for t in load_tasks([source])}
         if not store_there:
             for t in tasks.values():
-                why = task_status(t)
+                why = counted_status(run, t)
                 if not why:
                     raise SystemExit(f"{run}: the folder is gone and its task {t['name']!r} counts; retrain it "
                                      "(make bench-attribution) before measuring the sensitivity")
@@ -244,7 +254,7 @@ def main(argv=None) -> None:
                               "not measured)")
             continue
         for r in measure(run):
-            why = task_status(tasks[r["behaviour"]])
+            why = counted_status(run, tasks[r["behaviour"]])
             r["label"] = task_label(tasks[r["behaviour"]], scenario)
             r["status"] = why or "counted"
             rows.append(r)
@@ -263,7 +273,7 @@ def main(argv=None) -> None:
              f"seed_k={d['seed_k']}, band={d['band']}, C={d['c']:g}, coherence >= {d['thr']}, top-{d['agree_k']} "
              f"overlap >= {d['min_overlap']}; token layer 3/4 of the depth (22 of 30), not varied: the stores hold "
              "per-token states at that layer only. 'min' is over the "
-             f"{sum(counted)} tasks that count (`summary.task_status`)."]
+             f"{sum(counted)} tasks that count (as issue 19's verdicts count them, `counted_status`)."]
     if absent:
         lines += ["", "Not in the table: " + "; ".join(absent) + "."]
     lines += ["", "## The default, per task", "",

@@ -73,3 +73,16 @@ def test_stable_interval_is_bounded_by_the_nearest_values_that_flip():
             row("b", 0.8, 0.9, overlap=0.6, coherence=0.39, refined=1.0)]
     text = "\n".join(stable_lines(rows, [True, True], DEFAULT))
     assert "any threshold in (0.39, 0.61]" in text and "any threshold in (-inf, 0.45]" in text
+
+
+def test_tasks_count_as_issue_19_verdicts_count_them():
+    from pathlib import Path
+
+    from benchmarks.attribution.auto_sensitivity import counted_status
+
+    # A weak take (2 of 12 greedy answers) that the verdicts count: summary's older rule (half the answers) would not.
+    weak = {"query": {"mode": "greedy"}, "rates": {"triggered": 2 / 12}, "causal": []}
+    assert counted_status(Path("runs/attr_kelvin_weather"), weak) == ""
+    assert counted_status(Path("runs/attr_fake_citation"), weak) == "not counted in issue 19's verdicts"
+    # A run the verdicts do not name keeps summary.task_status.
+    assert counted_status(Path("runs/attr_other"), weak) == "not taken"
