@@ -141,6 +141,9 @@ def render(table: pd.DataFrame, candidates: list[str], adopted: dict[str, str] =
                 lines.append(f"| {name} | " + " | ".join("–" if pd.isna(r[c]) else f"{r[c]:.2f}" for c in cols) + " |")
             lines.append("")
         for cand in candidates:
+            if cand == adopted.get(mode):
+                lines += [f"**{cand}, {mode}:** the default itself (its column is the default's).", ""]
+                continue
             v = decide(table, cand, mode)
             if not v["tasks"]:
                 lines += [f"**{cand}, {mode}:** not scored.", ""]

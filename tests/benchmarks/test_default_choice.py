@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from benchmarks.attribution.default_choice import ADOPTED, current_default, decide, parse_adopted
+from benchmarks.attribution.default_choice import ADOPTED, current_default, decide, parse_adopted, render
 
 
 def _table(rows):
@@ -38,3 +38,10 @@ def test_adopted_names_a_known_mode_and_method():
     for bad in ("per answer", "per answers=h_fused_k1", "per answer=nope"):
         with pytest.raises(SystemExit, match="expected MODE=METHOD"):
             parse_adopted([bad])
+
+
+def test_the_adopted_method_is_not_judged_against_itself():
+    table = current_default(_table([("a", "default", 0.5), ("a", "joint-focus-z", 0.9), ("a", "joint-ctx", 0.8)]))
+    text = render(table, ["joint-ctx", "joint-focus-z"])
+    assert "**joint-focus-z, per answer:** the default itself (its column is the default's)." in text
+    assert "**joint-ctx, per answer** over 1 counted task-behaviours: mean P@n 0.800 vs the default's 0.900" in text
