@@ -38,8 +38,11 @@ demo: $(STAMP)
 # One intra-op thread: the tests run tiny models, where a second thread costs more than it gives.
 # Debian's chromium renders the HTML report in tests/attribution/test_attribution_report.py; installing it needs root, and
 # without it that test skips with its reason (shown by -ra).
-# ruff runs first ([tool.ruff] in pyproject.toml); LINT=0 skips it.
-LINT ?= 1
+# ruff runs first ([tool.ruff] in pyproject.toml); LINT=0 skips it. GNU make predefines LINT (= lint) among its
+# built-in variables, so `LINT ?= 1` would never apply: set it unless the command line or the environment did.
+ifeq ($(origin LINT),default)
+LINT := 1
+endif
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed (needs root): the HTML report browser tests will be skipped"
 ifeq ($(LINT),1)
