@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmarks.attribution.state import attributor_of, queried_behaviours
 from benchmarks.attribution.default_choice import NOT_COUNTED, TASKS
+from benchmarks.attribution.state import attributor_of, queried_behaviours
 from benchmarks.attribution.summary import TASK_NAMES, load_tasks, task_status
 from provenance.attribution.auto_choice import (
     AGREE_K, BAND, BEHAVIOUR_VARIANT, MIN_COHERENCE, MIN_OVERLAP, REFINE_C, SEED_K, AutoMethod, top_overlap,
