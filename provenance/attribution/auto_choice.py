@@ -129,10 +129,8 @@ class AutoMethod(AttributionMethod):
         # Per behaviour the choice's signature, per answer the signature default (unless one is given for both).
         self.signature = SignatureMethod(BEHAVIOUR_VARIANT if signature is None else signature, layer, epochs,
                                          chunk_rows)
-        self.answer_signature = SignatureMethod(DEFAULT_VARIANT if signature is None else signature, layer, epochs,
-                                                chunk_rows)
-        self.answer_method = JointMethod(self.answer_signature.signature, layer, token_layer, epochs, base, chunk_rows,
-                                         **ANSWER_FUSION)
+        self.answer_method = JointMethod(DEFAULT_VARIANT if signature is None else signature, layer, token_layer,
+                                         epochs, base, chunk_rows, **ANSWER_FUSION)
         self.token_layer, self.epochs, self.base = token_layer, epochs, base
         self.agree_k, self.min_overlap = int(agree_k), float(min_overlap)
         # Token match scans every stored token state of the selected rows (0.4 s for ~20k tokens on the benchmark);
@@ -150,7 +148,7 @@ class AutoMethod(AttributionMethod):
         # signature ranks (no stored token states is a reason, not an error).
         layer = self._token_layer(att)
         tokens = () if self._why_not_token_match(att, layer) else (layer,)
-        parts = tuple(dict.fromkeys(self.signature.signature.parts + self.answer_signature.signature.parts))
+        parts = tuple(dict.fromkeys(self.signature.signature.parts + self.answer_method.signature.signature.parts))
         return Requirements(layers=(self.signature.layer_of(att),), parts=parts, case_token_layers=tokens)
 
     def _token_layer(self, att: Attributor) -> int:
