@@ -38,16 +38,18 @@ DEFAULT = "phi, 10,1.0"
 MOVED = MARGIN
 
 
+def _grid() -> dict[str, tuple[float | None, int, float]]:
+    """Every column's label and its (fixed token share, None for phi; pcs; keep_z): phi with each (pcs, keep_z) (pcs=0
+    once, since keep_z then does nothing), then each fixed share at the default projection."""
+    projections = [(0, DEFAULT_PROJECTION[1])] + [(p, z) for p in PCS if p for z in KEEP_Z]
+    pcs, keep_z = DEFAULT_PROJECTION
+    return ({f"phi, {p},{z}": (None, p, z) for p, z in projections}
+            | {f"share {w:g}, {pcs},{keep_z}": (w, pcs, keep_z) for w in FIXED_SHARES})
+
+
 def settings() -> list[str]:
-    """Every column: phi with each (pcs, keep_z) (pcs=0 once, since keep_z then does nothing), then each fixed share
-    at the default projection."""
-    grid = [(0, DEFAULT_PROJECTION[1])] + [(p, z) for p in PCS if p for z in KEEP_Z]
-    return [f"phi, {p},{z}" for p, z in grid] + [f"share {w:g}, 10,1.0" for w in FIXED_SHARES]
-
-
-def _projection(setting: str) -> tuple[int, float]:
-    pcs, keep_z = setting.split(", ")[1].split(",")
-    return int(pcs), float(keep_z)
+    """Every column's label, in table order (`_grid`)."""
+    return list(_grid())
 
 
 def measure(out: Path) -> list[dict]:
@@ -55,7 +57,7 @@ def measure(out: Path) -> list[dict]:
     from dataclasses import replace
 
     from provenance.attribution.gain_focus import gain_focus
-    from provenance.attribution.joint import dense_scores, standard_z
+    from provenance.attribution.joint import dense_scores, stouffer_standard_z
     from provenance.attribution.signature_method import SignatureMethod
     from provenance.attribution.signatures import VARIANTS, default_layer
     from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
@@ -71,20 +73,16 @@ def measure(out: Path) -> list[dict]:
         planted = np.isin(ids, [str(c) for c in culprits])
         test = att.signatures(cases, [layer], [token_layer])
         n = len(rows)
-        default_sig = SignatureMethod(k1, layer, "last")
-        tm = TokenMatchMethod(token_layer, None, default_sig, "last", states="store").rank(att, test, n)
-        z_tm, phi = standard_z(dense_scores(tm, rows)), gain_focus(att, test, token_layer)
-        z_sig: dict[tuple[int, float], np.ndarray] = {}
-        for setting in settings():
-            pcs, keep_z = _projection(setting)
-            if (pcs, keep_z) not in z_sig:
+        tm = TokenMatchMethod(token_layer, None, SignatureMethod(k1, layer, "last"), "last", states="store")
+        token, phi = dense_scores(tm.rank(att, test, n), rows), gain_focus(att, test, token_layer)
+        signature: dict[tuple[int, float], np.ndarray] = {}
+        for setting, (fixed, pcs, keep_z) in _grid().items():
+            if (pcs, keep_z) not in signature:
                 sig = replace(k1, pcs=0, pcs_parts=None) if pcs == 0 else replace(k1, pcs=pcs, keep_z=keep_z)
-                z_sig[pcs, keep_z] = standard_z(dense_scores(SignatureMethod(sig, layer, "last").rank(att, test, n),
-                                                             rows))
-            share = phi if setting.startswith("phi") else np.full(len(phi), float(setting.split()[1][:-1]))
-            # The default's weighted Stouffer sum; its denominator is the same for every row of a query, so the
-            # order (all that P@k reads) is that of the numerator.
-            joint = (1 - share)[:, None] * z_sig[pcs, keep_z] + share[:, None] * z_tm
+                signature[pcs, keep_z] = dense_scores(SignatureMethod(sig, layer, "last").rank(att, test, n), rows)
+            share = phi if fixed is None else np.full(len(phi), fixed)
+            # The default's fusion (`JointMethod` with fusion="z"), at this projection and token share.
+            joint = stouffer_standard_z(signature[pcs, keep_z], token, weights=np.stack([1 - share, share], 1))
             order = np.argsort(-joint, axis=1, kind="stable")
             records.append({"task": out.name.removeprefix("attr_"), "behaviour": behaviour, "setting": setting,
                             "P@n": float(planted[order[:, : len(culprits)]].mean()),
