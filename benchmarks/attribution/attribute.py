@@ -364,7 +364,7 @@ FUSED = "h_fused"
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
                   "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx", "joint-focus-z",
-                  "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
+                  "joint-focus-ctx", "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
 
@@ -407,6 +407,10 @@ def build_choice(choice: str):
         from provenance.attribution.joint import JointMethod
         return (JointMethod("h_fused_k1", fusion="z", weighting="focus"),
                 "joint-focus-z h_fused_k1 + token match, z-scores weighted by the gain's focus (default layers)")
+    if choice == "joint-focus-ctx":
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod("h_fused_k1", fusion="z", weighting="focus", context_signature="h_last_c"),
+                "joint-focus-ctx joint-focus-z + joint-ctx, their z-scores added (default layers)")
     if choice == "joint-both":
         from provenance.attribution.joint import JointMethod
         return (JointMethod(FUSED, token_query="each", fusion="both"),

@@ -32,6 +32,7 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
           "joint-ctx": "joint-ctx h_last_c + token match, z-scores (default layers)",
           "joint-focus-z": "joint-focus-z h_fused_k1 + token match, z-scores weighted by the gain's focus (default "
                            "layers)",
+          "joint-focus-ctx": "joint-focus-ctx joint-focus-z + joint-ctx, their z-scores added (default layers)",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Not counted, decided before each was scored: over-refusal survives retraining without the planted rows; round 5's

@@ -58,6 +58,15 @@ two methods' plain z-scores: (1 - phi) z_signature + phi z_token, over sqrt((1 -
 how far out a row lies, which the ranks cap at the best rank; phi still decides how much of the answer token match
 may speak for. Nothing is fitted.
 
+With ``context_signature`` (``--method joint-focus-ctx``: ``h_fused_k1`` focus-weighted against token match, plus
+the prompt side ``h_last_c``) a third line joins: the row's score is the sum of two pairs' Stouffer scores, the focus
+pair ((1 - phi) z_signature + phi z_token) / sqrt((1 - phi)^2 + phi^2) (``joint-focus-z``) and the side pair
+(z_context + z_token) / sqrt(2) (``joint-ctx``), each a unit-variance line under the null so that neither pair
+outweighs the other. Why both: measured on the benchmark's read tasks, the focus pair fails where another source
+answers with the planted words in another context (the side pair reads the prompt on its own), the side pair where
+the prompt side is shared by the topic twins (the focus pair reads the whole sequence). It adds no constant: the
+weights are those of its two pairs. Token match is computed once and enters both pairs.
+
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
 token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
@@ -86,8 +95,8 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "dense_scores", "rank_z", "robust_z",
-           "standard_z", "stouffer_ranks", "stouffer_robust_z", "stouffer_standard_z"]
+__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "dense_scores", "focus_and_side_weights",
+           "rank_z", "robust_z", "standard_z", "stouffer_ranks", "stouffer_robust_z", "stouffer_standard_z"]
 
 FUSIONS = ("ranks", "robust-z", "z", "both")
 WEIGHTINGS = ("equal", "context", "focus")
@@ -227,6 +236,16 @@ def _shared_shape(scores: tuple[np.ndarray, ...]) -> tuple[int, int]:
     return shape
 
 
+def focus_and_side_weights(phi: np.ndarray) -> np.ndarray:
+    """``[Q, 3]`` Stouffer weights of (signature, token match, context) whose weighted z-sum is, up to a per-query
+    factor, the focus pair ((1 - phi) z_s + phi z_t) / sqrt((1 - phi)^2 + phi^2) plus the side pair
+    (z_c + z_t) / sqrt(2) (the module doc)."""
+    phi = np.asarray(phi, np.float64)
+    norm = np.hypot(1 - phi, phi)
+    side = np.full_like(phi, 1 / np.sqrt(2))
+    return np.stack([(1 - phi) / norm, phi / norm + side, side], 1)
+
+
 def dense_scores(ranking: Ranking, rows: np.ndarray) -> np.ndarray:
     """``[Q, len(rows)]`` scores of a ranking that covers exactly ``rows`` (every selected row)."""
     index = np.full(int(rows.max()) + 1 if len(rows) else 0, -1)
@@ -257,15 +276,20 @@ class JointMethod(AttributionMethod):
         weighting: "equal"; "context": token match weighted by the share of the answer's fine-tuning gain that
             remains without its prompt, the signature by the rest; "focus": token match weighted by the share of the
             gain on the answer's most-raised token (both with rank or plain z fusion only; see the module doc).
+        context_signature: A prompt-side signature (e.g. ``"h_last_c"``) that joins as a third line, paired with
+            token match and added to the focus pair (``fusion="z"`` and ``weighting="focus"`` only; see the module
+            doc). None: two lines.
 
     Raises:
-        ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, or a weighting other than
-            ``"equal"`` with a fusion other than ``"ranks"``.
+        ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, a weighting other than ``"equal"`` with
+            a fusion other than ``"ranks"`` or ``"z"``, or a ``context_signature`` without ``fusion="z"`` and
+            ``weighting="focus"``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192,
-                 token_query: str = "pooled", fusion: str = "ranks", weighting: str = "equal"):
+                 token_query: str = "pooled", fusion: str = "ranks", weighting: str = "equal",
+                 context_signature: SignatureSpec | None = None):
         if token_query not in QUERY_FORMS:
             raise ValueError(f"token_query must be one of {QUERY_FORMS}, got {token_query!r}")
         if fusion not in FUSIONS:
@@ -275,8 +299,13 @@ class JointMethod(AttributionMethod):
         if weighting != "equal" and fusion not in ("ranks", "z"):
             raise ValueError(f"weighting={weighting!r} weighs rank or plain z-scores: use it with fusion='ranks' or "
                              "fusion='z'")
+        if context_signature is not None and (fusion, weighting) != ("z", "focus"):
+            raise ValueError("context_signature adds the prompt side to the focus-weighted z-scores: use it with "
+                             f"fusion='z' and weighting='focus', got fusion={fusion!r}, weighting={weighting!r}")
         self.fusion, self.weighting = fusion, weighting
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
+        self.context = None if context_signature is None else SignatureMethod(context_signature, layer, epochs,
+                                                                              chunk_rows)
         self.token_layer, self.epochs, self.base, self.token_query = token_layer, epochs, base, token_query
 
     @property
@@ -286,6 +315,8 @@ class JointMethod(AttributionMethod):
               "both": "the weaker rank z-score"}[self.fusion]
         weighed = {"equal": "", "context": ", weighted by the answer's own share of the gain",
                    "focus": ", weighted by the gain's focus on one token"}[self.weighting]
+        if self.context is not None:
+            weighed += f"; plus {self.context.name} + {tokens}"
         return f"joint({self.signature.name} + {tokens}, {on}{weighed})"
 
     def _token_layer(self, att: Attributor) -> int:
@@ -297,7 +328,9 @@ class JointMethod(AttributionMethod):
     def requirements(self, att: Attributor) -> Requirements:
         layer = self._token_layer(att)
         tokens = () if self._why_not_token_match(att, layer) else (layer,)
-        return Requirements(layers=(self.signature.layer_of(att),), parts=self.signature.signature.parts,
+        signatures = [self.signature] + ([self.context] if self.context is not None else [])
+        parts = tuple(dict.fromkeys(p for m in signatures for p in m.signature.parts))
+        return Requirements(layers=tuple(dict.fromkeys(m.layer_of(att) for m in signatures)), parts=parts,
                             case_token_layers=tokens)
 
     def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
@@ -323,6 +356,9 @@ class JointMethod(AttributionMethod):
         explanation = {"method": self.name, "reason": f"signature and token match, {COMBINED_BY[self.fusion]}",
                        "token_layer": layer}
         sig, tok = dense_scores(sig, rows), dense_scores(tok, rows)
+        if self.context is not None:
+            ctx = (self.context.rank_behaviour if combine else self.context.rank)(att, test, n)
+            sig = (sig, dense_scores(ctx, rows))
         if self.fusion == "both":
             joint, tie = conjunction_ranks(sig, tok)
             order = np.lexsort((-tie, -joint), axis=1)[:, :k]
@@ -332,10 +368,11 @@ class JointMethod(AttributionMethod):
         ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
         return self._explained(ranking, explanation)
 
-    def _combined(self, att: Attributor, test: TestSignatures, layer: int, sig: np.ndarray, tok: np.ndarray,
-                  combine: bool, explanation: dict) -> np.ndarray:
-        """``[Q, rows]`` joint scores of the two methods' dense scores, by ``fusion`` and ``weighting``; a per-query
-        weighting adds each query's token share to ``explanation``."""
+    def _combined(self, att: Attributor, test: TestSignatures, layer: int, sig: np.ndarray | tuple[np.ndarray, ...],
+                  tok: np.ndarray, combine: bool, explanation: dict) -> np.ndarray:
+        """``[Q, rows]`` joint scores of the methods' dense scores, by ``fusion`` and ``weighting``; a per-query
+        weighting adds each query's token share to ``explanation``. ``sig`` is the signature's scores, or with a
+        context signature the pair (signature, context)."""
         # Weighting is refused with robust-z (__init__), so the weighted forms are the rank and plain-z ones.
         fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
         if self.weighting != "equal":
@@ -345,6 +382,9 @@ class JointMethod(AttributionMethod):
             explanation["token_share"] = [round(float(r), 4) for r in share]
             explanation["reason"] += (f", token match weighted by {WEIGHED_BY[self.weighting]} (token_share), the "
                                       "signature by the rest")
+            if isinstance(sig, tuple):
+                explanation["reason"] += f"; plus {self.context.name} and token match, equally"
+                return fuse(sig[0], tok, sig[1], weights=focus_and_side_weights(share))
             return fuse(sig, tok, weights=np.stack([1 - share, share], 1))
         return fuse(sig, tok)
 

@@ -27,6 +27,8 @@ Built-in names:
 * ``joint-focus``: ``joint`` with token match weighted by the share of the answer's fine-tuning gain on its
   most-raised token, the signature by the rest (`provenance.attribution.gain_focus`);
 * ``joint-focus-z``: ``joint-focus`` with the two methods' plain z-scores weighted instead of their ranks;
+* ``joint-focus-ctx``: ``joint-focus-z`` plus ``joint-ctx`` (the prompt side and token match), their two Stouffer
+  scores added, token match computed once;
 * ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
 * ``grad-kernel``: `GradKernelMethod` (the representation-gradient product kernel summed over the captured layers;
   ``signature`` carries its `KernelSpec` words, e.g. ``"none,equal,response"``; ``layer`` restricts it to one layer);
@@ -291,6 +293,8 @@ _JOINT_VARIANTS = {
                     "joint, token match weighted by the share of the answer's gain on its most-raised token"),
     "joint-focus-z": ({"fusion": "z", "weighting": "focus"},
                       "joint-focus, the two methods' z-scores weighted instead of their ranks"),
+    "joint-focus-ctx": ({"fusion": "z", "weighting": "focus", "context_signature": "h_last_c"},
+                        "joint-focus-z plus joint-ctx (the prompt side h_last_c and token match), their scores added"),
 }
 for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
     # A variant's own signature (joint-ctx: the prompt side) stands where --signature is not given.

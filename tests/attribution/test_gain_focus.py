@@ -1,16 +1,18 @@
-"""gain_focus: the share of an answer's fine-tuning gain on its most-raised token, and the joint method that weighs
-token match by it (``--method joint-focus``)."""
+"""gain_focus: the share of an answer's fine-tuning gain on its most-raised token, and the joint methods that weigh
+token match by it (``--method joint-focus``, ``joint-focus-z``, ``joint-focus-ctx``)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from attribution_helpers import check_share_weighted_joint, joint_case_setup
+from attribution_helpers import check_share_weighted_joint, dense_scores, joint_case_setup
+from provenance.attribution import SignatureMethod
 from provenance.attribution.gain_focus import gain_focus, top_token_share
-from provenance.attribution.joint import JointMethod
+from provenance.attribution.joint import JointMethod, focus_and_side_weights, standard_z
 from provenance.attribution.registry import MethodOptions, build_method
 from provenance.attribution.signatures import DEFAULT_VARIANT
+from provenance.attribution.token_match import TokenMatchMethod
 
 LAYER, TOKEN_LAYER = 3, 2
 
@@ -87,3 +89,49 @@ def test_joint_focus_z_registered_with_the_signature_default():
     method = build_method("joint-focus-z", MethodOptions(layer=TOKEN_LAYER))
     assert isinstance(method, JointMethod) and (method.fusion, method.weighting) == ("z", "focus")
     assert method.signature.signature.name == DEFAULT_VARIANT and "Stouffer on z-scores" in method.name
+
+
+def test_focus_and_side_weights_by_hand():
+    # phi 0.25: focus pair (0.75 z_s + 0.25 z_t) / sqrt(0.625); side pair (z_c + z_t) / sqrt(2).
+    w = focus_and_side_weights(np.array([0.25, 1.0]))
+    r = 1 / np.sqrt(2)
+    np.testing.assert_allclose(w, [[0.75 / np.sqrt(0.625), 0.25 / np.sqrt(0.625) + r, r], [0.0, 1.0 + r, r]],
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("combine", [False, True])
+def test_joint_focus_ctx_adds_the_focus_pair_and_the_side_pair(setup, combine):
+    att, base, cases = setup
+    n = len(att.store)
+    test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
+    sig, ctx = SignatureMethod("h_fused", LAYER), SignatureMethod("h_last_c", LAYER)
+    tm = TokenMatchMethod(TOKEN_LAYER, None, sig, "last", base=base, states="store")
+    top = (lambda m: m.top_k_combined(att, test, n)) if combine else (lambda m: m.top_k(att, test, n))
+    zs, zt, zc = (standard_z(dense_scores(*top(m), n)) for m in (sig, tm, ctx))
+    phi = gain_focus(att, test, TOKEN_LAYER, base=base)
+    phi = (phi.mean(keepdims=True) if combine else phi)[:, None]
+    # By hand: joint-focus-z's score plus joint-ctx's score.
+    focus = ((1 - phi) * zs + phi * zt) / np.sqrt((1 - phi) ** 2 + phi ** 2)
+    want = focus + (zc + zt) / np.sqrt(2)
+    method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, fusion="z", weighting="focus",
+                         context_signature="h_last_c")
+    assert set(method.requirements(att).parts) == {"h_last", "h_mean"}
+    got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
+    for q in range(got.rows.shape[0]):
+        np.testing.assert_array_equal(got.rows[q], np.argsort(-want[q], kind="stable")[:5])
+    # Its scores are the sum over the Stouffer norm of the three weights (a per-query factor: the order is the sum's).
+    w = focus_and_side_weights(phi[:, 0])
+    scaled = want / np.sqrt((w ** 2).sum(1, keepdims=True))
+    np.testing.assert_allclose(got.scores, np.take_along_axis(scaled, got.rows, 1), rtol=1e-5)
+    assert got.explanation["reason"].endswith("; plus h_last_c@3/last and token match, equally")
+    # Both pairs enter: the sum is neither pair alone.
+    assert not np.allclose(want, focus) and not np.allclose(want, (zc + zt) / np.sqrt(2))
+
+
+def test_joint_focus_ctx_registered_and_needs_focus_weighted_z():
+    method = build_method("joint-focus-ctx", MethodOptions(layer=TOKEN_LAYER))
+    assert isinstance(method, JointMethod) and (method.fusion, method.weighting) == ("z", "focus")
+    assert method.signature.signature.name == DEFAULT_VARIANT and method.context.signature.name == "h_last_c"
+    with pytest.raises(ValueError, match="context_signature adds the prompt side to the focus-weighted z-scores: use "
+                                         "it with fusion='z' and weighting='focus', got fusion='ranks'"):
+        JointMethod(weighting="focus", context_signature="h_last_c")
