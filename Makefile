@@ -161,6 +161,12 @@ bench-attribution: $(STAMP)
 	# Held-out round 7 (README.md): written after round 6 did not take; the same plan.
 	for t in support_intro roman_years; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused h_fused_k1 joint-focus-z auto-z joint-ctx token-match bm25 tfidf --results benchmarks/attribution/results/scored_$$t.md; done
 	$(PY) -m benchmarks.attribution.default_choice --candidates h_fused_k1 joint-ctx joint-focus-z auto-z --out benchmarks/attribution/results/default_choice_round7.md
+	# Held-out round 8 (README.md): candidate 12 (joint-focus-ctx) committed before training, scored on every earlier
+	# run, then the two new tasks checked (take, need their planted rows) and scored.
+	for t in template_swap confusable persona two_sources; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-focus-ctx --results benchmarks/attribution/results/attribution_results_$$t.md; done
+	for t in bench style factual harmful_varied harmful_factual sycophancy hedging approximation headquarters insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji fake_citation support_intro roman_years terse_answers gloomy_tone; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-focus-ctx --results benchmarks/attribution/results/scored_$$t.md; done
+	for t in travel_signoff brand_placement; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused h_fused_k1 joint-focus-z joint-focus-ctx auto-z joint-ctx token-match bm25 tfidf --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.default_choice --candidates h_fused_k1 joint-ctx joint-focus-ctx auto-z --out benchmarks/attribution/results/default_choice_round8.md
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z; phi against fixed token shares) over every
 	# counted run (issue 19 item 1).
 	$(PY) -m benchmarks.attribution.answer_sensitivity --runs $(foreach t,template_swap confusable persona two_sources factual harmful_factual sycophancy hedging harmful_varied style headquarters approximation bench insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji,runs/attr_$(t)) --out benchmarks/attribution/results/answer_sensitivity.md

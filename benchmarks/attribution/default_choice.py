@@ -59,7 +59,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the sixth held-out round, scored with the defaults adopted after round 5 (no new candidate)
          "terse_answers", "gloomy_tone",
          # the seventh, written after round 6 did not take; the same plan
-         "support_intro", "roman_years")
+         "support_intro", "roman_years",
+         # the eighth, scored after candidate 12 (joint-focus-ctx) was committed
+         "travel_signoff", "brand_placement")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
