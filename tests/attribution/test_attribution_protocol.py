@@ -93,11 +93,11 @@ def test_the_automatic_choice_explains_each_query_in_its_result(setup):
     per_answer = att.query(answers, method=method, k=6, snippet_chars=0)
     per_behaviour = att.query(behaviour, method=method, k=6, snippet_chars=0, combine="mean")
     joint = ("joint(h_fused_k1@default/last + token match, Stouffer on z-scores, weighted by the gain's focus on one "
-             "token)")
+             "token; plus h_last_c@default/last + token match)")
     assert set(per_answer.explanation) == {"method", "reason", "overlap", "token_layer", "token_share"}
     assert per_answer.explanation["method"] == joint and per_answer.explanation["overlap"] is None
     assert per_answer.explanation["reason"] == ("per answer: token match weighted by each answer's gain focus "
-                                                "(token_share)")
+                                                "(token_share), plus the prompt side and token match")
     assert len(per_answer.explanation["token_share"]) == len(answers)
     assert per_answer.method == f"auto: {joint} ({per_answer.explanation['reason']})"
     got = per_behaviour.explanation
