@@ -5,9 +5,9 @@ process. Per queried behaviour of a trained benchmark run (`benchmarks.attributi
 over ``--repeats`` rounds so that a load change hits every method alike:
 
 * per answer (one ranking per case, the CLI default) and per behaviour (``combine="mean"``): the current default
-  (``auto``: per answer candidate 11, ``joint-focus-z``), the previous per-answer default ``h_fused_k1`` and
-  candidate 10 (``joint-ctx``), each end to end from the test cases (their forward pass included: every method pays
-  it);
+  (``auto``: per answer candidate 12, ``joint-focus-ctx``), the two previous per-answer defaults (``joint-focus-z``,
+  ``h_fused_k1``) and candidate 10 (``joint-ctx``), each end to end from the test cases (their forward pass included:
+  every method pays it);
 * LoRA-gradient: its training side (one sketched LoRA gradient per last-epoch row, recomputed each round, since a
   user without a cache pays it) plus its query, per answer and per behaviour.
 
