@@ -1,18 +1,21 @@
-"""How the per-answer default (``joint-focus-z``) depends on its constants, over every benchmark run (issue 19).
+"""How the per-answer default (``joint-focus-ctx``) depends on its constants, over every benchmark run (issue 19).
 
     OMP_NUM_THREADS=1 python -m benchmarks.attribution.answer_sensitivity --runs runs/attr_style ... \
         --out benchmarks/attribution/results/answer_sensitivity.md
 
-The per-answer default scores a row by (1 - phi) z_signature + phi z_token (`provenance.attribution.joint`): the
-signature is ``h_fused_k1``, whose projection keeps ``pcs`` = 10 principal directions with ``keep_z`` = 1.0
+The per-answer default scores a row by its focus pair, ((1 - phi) z_signature + phi z_token) / sqrt((1 - phi)^2 +
+phi^2), plus its side pair, (z_context + z_token) / sqrt(2) (`provenance.attribution.joint`): the signature is
+``h_fused_k1``, whose projection keeps ``pcs`` = 10 principal directions with ``keep_z`` = 1.0
 (`provenance.attribution.signatures`); phi is the answer's gain focus (`provenance.attribution.gain_focus`), measured
-per answer. Issue 19 asks that each constant be derived or shown insensitive. For each behaviour of each run (its
-queries built as the benchmark builds them, `behaviour_queries`), token match and phi are computed once, and the
-fusion is scored:
+per answer; the context is ``h_last_c`` (the centered prompt side: no constant). The results before round 8, for
+the focus pair alone (``joint-focus-z``), are in git history. Issue 19 asks that each constant be derived or shown
+insensitive. For each behaviour of each run (its queries built as the benchmark builds them, `behaviour_queries`),
+token match, the context and phi are computed once, and the fusion is scored:
 
 * with the signature's (pcs, keep_z) over `PCS` x `KEEP_Z` (the default in the middle; pcs=0: no projection);
-* with phi replaced by a fixed token share in `FIXED_SHARES` (0: the signature alone, 1: token match alone), at the
-  default signature: were a constant share as good on every task, phi would be a fitted constant in disguise.
+* with phi replaced by a fixed token share in `FIXED_SHARES` (the focus pair at 0: the signature alone, at 1: token
+  match alone; the side pair added to each), at the default signature: were a constant share as good on every task,
+  phi would be a fitted constant in disguise.
 
 The token layer (3/4 of the depth) is not varied: the stores hold per-token states at that layer only. P@n and P@10
 per answer, averaged over the answers; the table gives each task and setting, the mean, the worst, the tasks at P@10
@@ -57,7 +60,7 @@ def measure(out: Path) -> list[dict]:
     from dataclasses import replace
 
     from provenance.attribution.gain_focus import gain_focus
-    from provenance.attribution.joint import dense_scores, stouffer_standard_z
+    from provenance.attribution.joint import dense_scores, focus_and_side_weights, stouffer_standard_z
     from provenance.attribution.signature_method import SignatureMethod
     from provenance.attribution.signatures import VARIANTS, default_layer
     from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
@@ -75,14 +78,16 @@ def measure(out: Path) -> list[dict]:
         n = len(rows)
         tm = TokenMatchMethod(token_layer, None, SignatureMethod(k1, layer, "last"), "last", states="store")
         token, phi = dense_scores(tm.rank(att, test, n), rows), gain_focus(att, test, token_layer)
+        context = dense_scores(SignatureMethod("h_last_c", layer, "last").rank(att, test, n), rows)
         signature: dict[tuple[int, float], np.ndarray] = {}
         for setting, (fixed, pcs, keep_z) in _grid().items():
             if (pcs, keep_z) not in signature:
                 sig = replace(k1, pcs=0, pcs_parts=None) if pcs == 0 else replace(k1, pcs=pcs, keep_z=keep_z)
                 signature[pcs, keep_z] = dense_scores(SignatureMethod(sig, layer, "last").rank(att, test, n), rows)
             share = phi if fixed is None else np.full(len(phi), fixed)
-            # The default's fusion (`JointMethod` with fusion="z"), at this projection and token share.
-            joint = stouffer_standard_z(signature[pcs, keep_z], token, weights=np.stack([1 - share, share], 1))
+            # The default's fusion (`JointMethod` with fusion="z", weighting="focus", context_signature="h_last_c"), at
+            # this projection and token share.
+            joint = stouffer_standard_z(signature[pcs, keep_z], token, context, weights=focus_and_side_weights(share))
             order = np.argsort(-joint, axis=1, kind="stable")
             records.append({"task": out.name.removeprefix("attr_"), "behaviour": behaviour, "setting": setting,
                             "P@n": float(planted[order[:, : len(culprits)]].mean()),
@@ -96,8 +101,9 @@ def render(records: list[dict]) -> str:
     names = [s for s in settings() if any(r["setting"] == s for r in records)]
     lines = ["# The per-answer default's constants: sensitivity over the benchmark (issue 19)", "",
              "Generated by `python -m benchmarks.attribution.answer_sensitivity`. Per answer, last epoch's rows: "
-             "(1 - w) z_signature + w z_token with the signature `h_fused_k1` at (pcs, keep_z) and w = phi (the "
-             f"answer's gain focus) or a fixed share. The default is `{DEFAULT}`; pcs=0: no projection.", ""]
+             "((1 - w) z_signature + w z_token) / sqrt((1 - w)^2 + w^2) + (z_context + z_token) / sqrt(2) with the "
+             "signature `h_fused_k1` at (pcs, keep_z), the context `h_last_c`, and w = phi (the answer's gain focus) "
+             f"or a fixed share. The default is `{DEFAULT}`; pcs=0: no projection.", ""]
     for metric in ("P@n", "P@10"):
         lines += [f"## {metric}", ""] + metric_table(by_task(records, "setting"), names, metric, moved_from=DEFAULT,
                                                      moved=MOVED) + [""]
