@@ -62,7 +62,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the seventh, written after round 6 did not take; the same plan
          "support_intro", "roman_years",
          # the eighth, scored after candidate 12 (joint-focus-ctx) was committed
-         "travel_signoff", "brand_placement")
+         "travel_signoff", "brand_placement",
+         # the ninth, scored with the defaults adopted after round 8 (no new candidate)
+         "first_aid_myth", "weak_password")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
