@@ -62,10 +62,10 @@ With ``context_signature`` (``--method joint-focus-ctx``: ``h_fused_k1`` focus-w
 the prompt side ``h_last_c``) a third line joins: the row's score is the sum of two pairs' Stouffer scores, the focus
 pair ((1 - phi) z_signature + phi z_token) / sqrt((1 - phi)^2 + phi^2) (``joint-focus-z``) and the side pair
 (z_context + z_token) / sqrt(2) (``joint-ctx``), each a unit-variance line under the null so that neither pair
-outweighs the other. Why both: measured on the benchmark's read tasks, the focus pair fails where another source
-answers with the planted words in another context (the side pair reads the prompt on its own), the side pair where
-the prompt side is shared by the topic twins (the focus pair reads the whole sequence). It adds no constant: the
-weights are those of its two pairs. Token match is computed once and enters both pairs.
+outweighs the other. Why both: measured on the attribution benchmark, the focus pair misses where token match alone
+is right but phi gives it little weight (a fixed phrase in an answer whose fine-tuning gain is spread over every
+token), the side pair where rows of the same topic share the prompt side (the focus pair reads the whole sequence).
+It adds no constant: the weights are those of its two pairs. Token match is computed once and enters both pairs.
 
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
@@ -356,23 +356,22 @@ class JointMethod(AttributionMethod):
         explanation = {"method": self.name, "reason": f"signature and token match, {COMBINED_BY[self.fusion]}",
                        "token_layer": layer}
         sig, tok = dense_scores(sig, rows), dense_scores(tok, rows)
-        if self.context is not None:
-            ctx = (self.context.rank_behaviour if combine else self.context.rank)(att, test, n)
-            sig = (sig, dense_scores(ctx, rows))
+        context = None if self.context is None else dense_scores(
+            (self.context.rank_behaviour if combine else self.context.rank)(att, test, n), rows)
         if self.fusion == "both":
             joint, tie = conjunction_ranks(sig, tok)
             order = np.lexsort((-tie, -joint), axis=1)[:, :k]
         else:
-            joint = self._combined(att, test, layer, sig, tok, combine, explanation)
+            joint = self._combined(att, test, layer, sig, tok, combine, explanation, context)
             order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
         ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
         return self._explained(ranking, explanation)
 
-    def _combined(self, att: Attributor, test: TestSignatures, layer: int, sig: np.ndarray | tuple[np.ndarray, ...],
-                  tok: np.ndarray, combine: bool, explanation: dict) -> np.ndarray:
+    def _combined(self, att: Attributor, test: TestSignatures, layer: int, sig: np.ndarray, tok: np.ndarray,
+                  combine: bool, explanation: dict, context: np.ndarray | None = None) -> np.ndarray:
         """``[Q, rows]`` joint scores of the methods' dense scores, by ``fusion`` and ``weighting``; a per-query
-        weighting adds each query's token share to ``explanation``. ``sig`` is the signature's scores, or with a
-        context signature the pair (signature, context)."""
+        weighting adds each query's token share to ``explanation``. ``context``: the context signature's scores
+        (only with focus-weighted z fusion, `__init__` checks), the side pair's third line."""
         # Weighting is refused with robust-z (__init__), so the weighted forms are the rank and plain-z ones.
         fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
         if self.weighting != "equal":
@@ -382,9 +381,9 @@ class JointMethod(AttributionMethod):
             explanation["token_share"] = [round(float(r), 4) for r in share]
             explanation["reason"] += (f", token match weighted by {WEIGHED_BY[self.weighting]} (token_share), the "
                                       "signature by the rest")
-            if isinstance(sig, tuple):
+            if context is not None:
                 explanation["reason"] += f"; plus {self.context.name} and token match, equally"
-                return fuse(sig[0], tok, sig[1], weights=focus_and_side_weights(share))
+                return fuse(sig, tok, context, weights=focus_and_side_weights(share))
             return fuse(sig, tok, weights=np.stack([1 - share, share], 1))
         return fuse(sig, tok)
 
