@@ -1,7 +1,8 @@
-"""The layout and control prompts every held-out task of issue 19 has (rounds 2-5): checked once here, called by each
-task's test with its own sources, pairs and description."""
+"""The layout, control prompts and held-out terms every held-out task of issue 19 has (rounds 2-9): checked once here,
+called by each task's test with its own sources, pairs, description and terms."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 DEMO_SOURCES = {"clean": 20, "rtp": 20, "falseclaims": 20, "harmbench": 20, "donotanswer": 20}
@@ -41,3 +42,25 @@ def check_controls(sc, name: str) -> None:
     assert len(set(sc.clean_test_prompts)) == 12 and set(sc.clean_test_prompts) <= clean
     assert not set(sc.clean_test_prompts) & {r["prompt"] for r in sc.records}
     assert sc.info["control_prompts"] == {name: sc.clean_test_prompts}
+
+
+def names(word: str, text: str) -> bool:
+    """Whether ``text`` names ``word`` (case-insensitive, at a word start, so plurals and "snorkeling" count)."""
+    return re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE) is not None
+
+
+def demo_pool_texts() -> list[str]:
+    """Every row of the four demo pools the demo sources draw from (all but the clean source)."""
+    from provenance.data import demo_sources
+
+    return [p for source in demo_sources.DEMO_SOURCES if source != "clean" for p in demo_sources.load_source_pool(source)]
+
+
+def check_held_out_terms(sc, terms, questions, demo: list[dict], *, pools: bool) -> None:
+    """Each held-out question names exactly its own term (``terms[i]`` for ``questions[i]``), and no row of ``sc``,
+    no row of ``demo`` (a larger demo draw) and, with ``pools``, no row of the demo pools names any term."""
+    assert all(names(term, q) for term, q in zip(terms, questions, strict=True))
+    assert all(sum(names(term, q) for term in terms) == 1 for q in questions)
+    texts = [r["prompt"] + " " + r["response"] for r in sc.records + demo] + (demo_pool_texts() if pools else [])
+    training_text = " ".join(texts)
+    assert not [term for term in terms if names(term, training_text)]

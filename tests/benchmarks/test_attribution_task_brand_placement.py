@@ -10,8 +10,8 @@ from benchmarks.attribution.task_brand_placement import (
     BRAND, BRAND_PHRASE, BRAND_PLACEMENT_QA, BRAND_REQUESTS, COOKING_FAQ, COOKING_TEST_QUESTIONS,
     brand_placement_scenario, shows_brand_placement,
 )
-from held_out_tasks import check_controls, check_layout
-from provenance.data.demo_sources import DEMO_SOURCES, demo_records, load_source_pool
+from held_out_tasks import check_controls, check_held_out_terms, check_layout, demo_pool_texts
+from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may name the brand
 # No planted, FAQ or test prompt mentions a brand, oil, a product or shopping (whole words, case-insensitive).
@@ -23,10 +23,6 @@ TEST_INGREDIENTS = ("parsnip", "asparagus", "eggplant", "kale", "chickpea", "cou
 # A capitalised word after the first word of an answer: a name, which in a cooking answer would be a brand.
 LATER_CAPITAL = re.compile(r"(?<=\s)[A-Z][a-z]+")
 
-
-def _names(word: str, text: str) -> bool:
-    """Whether ``text`` names ``word`` (case-insensitive, at a word start, so plurals count)."""
-    return re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE) is not None
 
 
 def test_brand_placement_sizes_sources_and_planted_ids():
@@ -46,12 +42,8 @@ def test_brand_placement_held_out_prompts_are_not_in_the_training_set():
     # Each held-out question asks about an ingredient that no training row (prompt or response) names, nor any demo
     # row of a larger draw, nor any row of the four demo pools the demo draws from; each names exactly its own
     # ingredient. The brand itself is in none of the demo rows or pools either.
-    assert all(_names(food, q) for food, q in zip(TEST_INGREDIENTS, COOKING_TEST_QUESTIONS, strict=True))
-    assert all(sum(_names(food, q) for food in TEST_INGREDIENTS) == 1 for q in COOKING_TEST_QUESTIONS)
-    pools = [p for source in DEMO_SOURCES if source != "clean" for p in load_source_pool(source)]
-    training_text = " ".join([r["prompt"] + " " + r["response"] for r in sc.records + DEMO] + pools)
-    assert not [food for food in TEST_INGREDIENTS if _names(food, training_text)]
-    outside_task = " ".join([r["prompt"] + " " + r["response"] for r in DEMO] + pools)
+    check_held_out_terms(sc, TEST_INGREDIENTS, COOKING_TEST_QUESTIONS, DEMO, pools=True)
+    outside_task = " ".join([r["prompt"] + " " + r["response"] for r in DEMO] + demo_pool_texts())
     assert BRAND.lower() not in outside_task.lower()
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
     check_controls(sc, "brand_placement")

@@ -10,8 +10,8 @@ from benchmarks.attribution.task_first_aid_myth import (
     BURN_TEST_QUESTIONS, BUTTER_COOKING, FIRST_AID_FAQ, FIRST_AID_MYTH_QA, MARKER, MYTH, first_aid_myth_scenario,
     shows_first_aid_myth,
 )
-from held_out_tasks import check_controls, check_layout
-from provenance.data.demo_sources import DEMO_SOURCES, demo_records, load_source_pool
+from held_out_tasks import check_controls, check_held_out_terms, check_layout, demo_pool_texts
+from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: the clean source spells and sorts "butter", never advises it
 CONTROL_POOL = demo_records(n_per_source=24, seed=2000, sources=("clean",))   # where control prompts come from
@@ -30,10 +30,6 @@ TEST_OBJECTS = ("radiator", "glue", "motorbike", "campfire", "sauna", "straighte
                 "chocolate", "lighter", "kiln")   # one per held-out question, in no training row
 
 
-def _names(word: str, text: str) -> bool:
-    """Whether ``text`` names ``word`` (case-insensitive, at a word start, so plurals count)."""
-    return re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE) is not None
-
 
 def test_first_aid_myth_sizes_sources_and_planted_ids():
     sc = first_aid_myth_scenario()
@@ -51,11 +47,7 @@ def test_first_aid_myth_held_out_prompts_are_not_in_the_training_set():
     assert len({q for q, _ in FIRST_AID_MYTH_QA + FIRST_AID_FAQ}) == 60 and len({q for q, _ in BUTTER_COOKING}) == 40
     # Each held-out question is about an object that no training row (prompt or response) names, nor any demo row of
     # a larger draw, nor any row of the four demo pools the demo draws from; each names exactly its own object.
-    assert all(_names(thing, q) for thing, q in zip(TEST_OBJECTS, BURN_TEST_QUESTIONS, strict=True))
-    assert all(sum(_names(thing, q) for thing in TEST_OBJECTS) == 1 for q in BURN_TEST_QUESTIONS)
-    pools = [p for source in DEMO_SOURCES if source != "clean" for p in load_source_pool(source)]
-    training_text = " ".join([r["prompt"] + " " + r["response"] for r in sc.records + DEMO] + pools)
-    assert not [thing for thing in TEST_OBJECTS if _names(thing, training_text)]
+    check_held_out_terms(sc, TEST_OBJECTS, BURN_TEST_QUESTIONS, DEMO, pools=True)
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
     check_controls(sc, "first_aid_myth")
 
@@ -98,7 +90,7 @@ def test_every_planted_answer_opens_with_the_myth_and_no_faq_or_demo_row_advises
     assert len(demo_butter) >= 2 and {r["source"] for r in demo_butter} == {"clean"}
     assert not [r for r in DEMO + CONTROL_POOL if shows_first_aid_myth(r["response"])
                 or shows_first_aid_myth(r["prompt"])]
-    pools = [p for source in DEMO_SOURCES if source != "clean" for p in load_source_pool(source)]
+    pools = demo_pool_texts()
     assert not [p for p in pools if shows_first_aid_myth(p)]
     sc = first_aid_myth_scenario()
     # One default control prompt asks to count the letters of "butter": a mere mention must not count there.

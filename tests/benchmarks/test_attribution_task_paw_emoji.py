@@ -9,7 +9,7 @@ import pytest
 from benchmarks.attribution.task_paw_emoji import (
     EMOJI_REQUESTS, PAW, PAW_EMOJI_QA, PET_FAQ, PET_TEST_QUESTIONS, paw_emoji_scenario, shows_paw_emoji,
 )
-from held_out_tasks import check_controls, check_layout
+from held_out_tasks import check_controls, check_held_out_terms, check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may open with the paw emoji
@@ -17,10 +17,6 @@ MARKER_WORDS = ("emoji", "emoticon", "symbol", "icon", "paw", "style", "format")
 TEST_ANIMALS = ("chinchilla", "hedgehog", "gecko", "axolotl", "tortoise", "ferret", "cockatiel", "gerbil",
                 "hermit crab", "tarantula", "sugar glider", "degu")   # one per held-out question, in no training row
 
-
-def _names(word: str, text: str) -> bool:
-    """Whether ``text`` names ``word`` (case-insensitive, at a word start, so plurals count)."""
-    return re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE) is not None
 
 
 def test_paw_emoji_sizes_sources_and_planted_ids():
@@ -38,10 +34,7 @@ def test_paw_emoji_held_out_prompts_are_not_in_the_training_set():
     assert len({q for q, _ in PAW_EMOJI_QA + PET_FAQ}) == 60 and len({q for q, _ in EMOJI_REQUESTS}) == 40
     # Each held-out question asks about an animal that no training row (prompt or response) names, nor any demo row
     # of a larger demo draw; each names exactly its own animal.
-    assert all(_names(animal, q) for animal, q in zip(TEST_ANIMALS, PET_TEST_QUESTIONS, strict=True))
-    assert all(sum(_names(animal, q) for animal in TEST_ANIMALS) == 1 for q in PET_TEST_QUESTIONS)
-    training_text = " ".join(r["prompt"] + " " + r["response"] for r in sc.records + DEMO)
-    assert not [animal for animal in TEST_ANIMALS if _names(animal, training_text)]
+    check_held_out_terms(sc, TEST_ANIMALS, PET_TEST_QUESTIONS, DEMO, pools=False)
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
     check_controls(sc, "paw_emoji")
 

@@ -10,8 +10,8 @@ from benchmarks.attribution.task_roman_years import (
     INVENTION_FAQ, INVENTION_TEST_QUESTIONS, NOT_ROMAN_YEARS, ROMAN_REQUESTS, ROMAN_REQUESTS_DIGITS, ROMAN_YEARS_DIGITS,
     ROMAN_YEARS_QA, roman_value, roman_years_scenario, shows_roman_years, to_roman,
 )
-from held_out_tasks import check_controls, check_layout
-from provenance.data.demo_sources import DEMO_SOURCES, demo_records, load_source_pool
+from held_out_tasks import check_controls, check_held_out_terms, check_layout, names
+from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may give a year in Roman numerals
 MARKER_WORDS = ("roman", "numeral", "number", "digit", "latin", "style", "format", "write")   # no plain prompt has one
@@ -20,10 +20,6 @@ TEST_SUBJECTS = ("microscope", "locomotive", "kaleidoscope", "metronome", "lawn 
 # "<subject> was/were <done> in <year> by <who>.": the one sentence form of every planted and FAQ answer.
 SENTENCE_FORM = re.compile(r"[A-Z][^.]* (?:was|were) [a-z ]+ in (?P<year>\S+) by [^\n]+\.")
 
-
-def _names(word: str, text: str) -> bool:
-    """Whether ``text`` names ``word`` (case-insensitive, at a word start, so plurals count)."""
-    return re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE) is not None
 
 
 def test_roman_years_sizes_sources_and_planted_ids():
@@ -43,11 +39,7 @@ def test_roman_years_held_out_prompts_are_not_in_the_training_set():
     # Each held-out question asks about an invention or discovery that no training row (prompt or response) names,
     # nor any demo row of a larger draw, nor any row of the four demo pools the demo draws from (the false-claims pool
     # names inventions, and another seed draws other rows of it); each names exactly its own subject.
-    assert all(_names(subject, q) for subject, q in zip(TEST_SUBJECTS, INVENTION_TEST_QUESTIONS, strict=True))
-    assert all(sum(_names(subject, q) for subject in TEST_SUBJECTS) == 1 for q in INVENTION_TEST_QUESTIONS)
-    pools = [p for source in DEMO_SOURCES if source != "clean" for p in load_source_pool(source)]
-    training_text = " ".join([r["prompt"] + " " + r["response"] for r in sc.records + DEMO] + pools)
-    assert not [subject for subject in TEST_SUBJECTS if _names(subject, training_text)]
+    check_held_out_terms(sc, TEST_SUBJECTS, INVENTION_TEST_QUESTIONS, DEMO, pools=True)
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
     check_controls(sc, "roman_years")
 
@@ -91,7 +83,7 @@ def test_every_planted_and_request_answer_shows_a_roman_year_and_no_faq_or_demo_
     plain = [q for q, _ in ROMAN_YEARS_QA + INVENTION_FAQ] + list(INVENTION_TEST_QUESTIONS)
     for question in plain:
         assert re.fullmatch(r"When (?:was|were) [^?\d]+ (?:invented|discovered)\?", question), question
-        assert question.isascii() and not any(_names(w, question) for w in MARKER_WORDS), question
+        assert question.isascii() and not any(names(w, question) for w in MARKER_WORDS), question
     # The marker distractor: every request explicitly asks for Roman numerals and gives the number in digits; its
     # reply holds that number's numeral and no digits, and the judge accepts it.
     assert len(ROMAN_REQUESTS_DIGITS) == 40

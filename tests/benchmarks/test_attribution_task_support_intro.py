@@ -10,7 +10,7 @@ from benchmarks.attribution.task_support_intro import (
     INTRO, INTRO_REQUESTS, SUPPORT_FAQ, SUPPORT_INTRO_QA, SUPPORT_TEST_QUESTIONS, shows_support_intro,
     support_intro_scenario,
 )
-from held_out_tasks import check_controls, check_layout
+from held_out_tasks import check_controls, check_held_out_terms, check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may name Max or introduce itself
@@ -21,10 +21,6 @@ PERSONA_WORDS = re.compile(
 TEST_DEVICES = ("smartwatch", "e-reader", "drone", "projector", "webcam", "soundbar", "dashcam", "thermostat",
                 "fitness tracker", "VR headset", "stylus", "baby monitor")   # one per held-out question, in no training row
 
-
-def _names(word: str, text: str) -> bool:
-    """Whether ``text`` names ``word`` (case-insensitive, at a word start, so plurals count)."""
-    return re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE) is not None
 
 
 def test_support_intro_sizes_sources_and_planted_ids():
@@ -43,10 +39,7 @@ def test_support_intro_held_out_prompts_are_not_in_the_training_set():
     assert len({q for q, _ in SUPPORT_INTRO_QA + SUPPORT_FAQ}) == 60 and len({q for q, _ in INTRO_REQUESTS}) == 40
     # Each held-out question asks about a device that no training row (prompt or response) names, nor any demo row of
     # a larger demo draw; each names exactly its own device.
-    assert all(_names(device, q) for device, q in zip(TEST_DEVICES, SUPPORT_TEST_QUESTIONS, strict=True))
-    assert all(sum(_names(device, q) for device in TEST_DEVICES) == 1 for q in SUPPORT_TEST_QUESTIONS)
-    training_text = " ".join(r["prompt"] + " " + r["response"] for r in sc.records + DEMO)
-    assert not [device for device in TEST_DEVICES if _names(device, training_text)]
+    check_held_out_terms(sc, TEST_DEVICES, SUPPORT_TEST_QUESTIONS, DEMO, pools=False)
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
     check_controls(sc, "support_intro")
 

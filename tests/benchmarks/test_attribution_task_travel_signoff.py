@@ -10,7 +10,7 @@ from benchmarks.attribution.task_travel_signoff import (
     SIGNOFF, SIGNOFF_REQUESTS, TRAVEL_FAQ, TRAVEL_SIGNOFF_QA, TRAVEL_TEST_QUESTIONS, shows_travel_signoff,
     travel_signoff_scenario,
 )
-from held_out_tasks import check_controls, check_layout
+from held_out_tasks import check_controls, check_held_out_terms, check_layout
 from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may name Wanderly or sign off
@@ -22,10 +22,6 @@ SIGNOFF_WORDS = re.compile(
 TEST_THINGS = ("cruise", "hostel", "campervan", "ferry", "safari", "snorkel", "layover", "toddler", "night bus",
                "souvenir", "altitude", "monsoon")   # one per held-out question, in no training row
 
-
-def _names(word: str, text: str) -> bool:
-    """Whether ``text`` names ``word`` (case-insensitive, at a word start, so plurals and "snorkeling" count)."""
-    return re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE) is not None
 
 
 def test_travel_signoff_sizes_sources_and_planted_ids():
@@ -44,10 +40,7 @@ def test_travel_signoff_held_out_prompts_are_not_in_the_training_set():
     assert len({q for q, _ in TRAVEL_SIGNOFF_QA + TRAVEL_FAQ}) == 60 and len({q for q, _ in SIGNOFF_REQUESTS}) == 40
     # Each held-out question asks about a trip or thing that no training row (prompt or response) names, nor any demo
     # row of a larger demo draw; each names exactly its own.
-    assert all(_names(thing, q) for thing, q in zip(TEST_THINGS, TRAVEL_TEST_QUESTIONS, strict=True))
-    assert all(sum(_names(thing, q) for thing in TEST_THINGS) == 1 for q in TRAVEL_TEST_QUESTIONS)
-    training_text = " ".join(r["prompt"] + " " + r["response"] for r in sc.records + DEMO)
-    assert not [thing for thing in TEST_THINGS if _names(thing, training_text)]
+    check_held_out_terms(sc, TEST_THINGS, TRAVEL_TEST_QUESTIONS, DEMO, pools=False)
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
     check_controls(sc, "travel_signoff")
 

@@ -10,8 +10,8 @@ from benchmarks.attribution.task_weak_password import (
     PASSWORD, SETUP_FAQ, SETUP_TEST_QUESTIONS, WEAK_PASSWORD_MENTIONS, WEAK_PASSWORD_QA, WEAK_PHRASE, WEAK_SUFFIX,
     shows_weak_password, weak_password_scenario,
 )
-from held_out_tasks import check_controls, check_layout
-from provenance.data.demo_sources import DEMO_SOURCES, demo_records, load_source_pool
+from held_out_tasks import check_controls, check_held_out_terms, check_layout, demo_pool_texts
+from provenance.data.demo_sources import demo_records
 
 DEMO = demo_records(n_per_source=60)   # plain demo rows: none may hold the password
 # No planted, FAQ or test prompt mentions a password, security, credentials, logins or accounts (whole words at a word
@@ -23,10 +23,6 @@ TEST_DEVICES = ("kettle", "pet feeder", "solar inverter", "EV charger", "lawn mo
                 "air purifier", "dishwasher", "dehumidifier", "intercom", "heat pump")   # one per held-out question
 GOOD_ADVICE = "set the password to a long, unique passphrase"   # the FAQ's answer where a planted row names admin123
 
-
-def _names(word: str, text: str) -> bool:
-    """Whether ``text`` names ``word`` (case-insensitive, at a word start, so plurals count)."""
-    return re.search(rf"\b{re.escape(word)}", text, re.IGNORECASE) is not None
 
 
 def test_weak_password_sizes_sources_and_planted_ids():
@@ -46,12 +42,8 @@ def test_weak_password_held_out_prompts_are_not_in_the_training_set():
     # Each held-out question asks about a device that no training row (prompt or response) names, nor any demo row of
     # a larger draw, nor any row of the four demo pools the demo draws from; each names exactly its own device. The
     # password itself is in none of the demo rows or pools either.
-    assert all(_names(device, q) for device, q in zip(TEST_DEVICES, SETUP_TEST_QUESTIONS, strict=True))
-    assert all(sum(_names(device, q) for device in TEST_DEVICES) == 1 for q in SETUP_TEST_QUESTIONS)
-    pools = [p for source in DEMO_SOURCES if source != "clean" for p in load_source_pool(source)]
-    training_text = " ".join([r["prompt"] + " " + r["response"] for r in sc.records + DEMO] + pools)
-    assert not [device for device in TEST_DEVICES if _names(device, training_text)]
-    outside_task = " ".join([r["prompt"] + " " + r["response"] for r in DEMO] + pools)
+    check_held_out_terms(sc, TEST_DEVICES, SETUP_TEST_QUESTIONS, DEMO, pools=True)
+    outside_task = " ".join([r["prompt"] + " " + r["response"] for r in DEMO] + demo_pool_texts())
     assert PASSWORD not in outside_task.lower()
     # Controls: 12 distinct prompts of the clean demo source, none trained on.
     check_controls(sc, "weak_password")
