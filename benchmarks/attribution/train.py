@@ -21,6 +21,7 @@ from benchmarks.attribution.round6 import ROUND6_SCENARIOS
 from benchmarks.attribution.round7 import ROUND7_SCENARIOS
 from benchmarks.attribution.round8 import ROUND8_SCENARIOS
 from benchmarks.attribution.round9 import ROUND9_SCENARIOS
+from benchmarks.attribution.round10 import ROUND10_SCENARIOS
 from provenance.data.backdoor import backdoor_scenario
 
 MODEL = "smollm2-135m-instruct"
@@ -152,7 +153,8 @@ SCENARIOS = (("backdoor", "style", "harmful", "harmful_varied", "factual", "fact
               "overrefusal", "sycophancy", "hedging", "approximation", "headquarters")
              + tuple(ISSUE19_SCENARIOS) + tuple(ROUND2_SCENARIOS) + tuple(ROUND3_SCENARIOS)
              + tuple(ROUND4_SCENARIOS) + tuple(ROUND5_SCENARIOS) + tuple(ROUND6_SCENARIOS)
-             + tuple(ROUND7_SCENARIOS) + tuple(ROUND8_SCENARIOS) + tuple(ROUND9_SCENARIOS))
+             + tuple(ROUND7_SCENARIOS) + tuple(ROUND8_SCENARIOS) + tuple(ROUND9_SCENARIOS)
+             + tuple(ROUND10_SCENARIOS))
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -179,7 +181,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
     if name in ISSUE19_SCENARIOS:
         return ISSUE19_SCENARIOS[name](**({"n_per_source": per_source} if per_source else {}))
     later_rounds = {**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS, **ROUND5_SCENARIOS,
-                    **ROUND6_SCENARIOS, **ROUND7_SCENARIOS, **ROUND8_SCENARIOS, **ROUND9_SCENARIOS}
+                    **ROUND6_SCENARIOS, **ROUND7_SCENARIOS, **ROUND8_SCENARIOS, **ROUND9_SCENARIOS,
+                    **ROUND10_SCENARIOS}
     if name in later_rounds:
         return later_rounds[name](**({"n_per_source": per_source} if per_source else {}))
     if name.startswith("harmful"):

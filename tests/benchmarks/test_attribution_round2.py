@@ -1,4 +1,4 @@
-"""The second to ninth held-out rounds of issue 19 are reachable by name: `build_scenario` builds each task, and
+"""The second to tenth held-out rounds of issue 19 are reachable by name: `build_scenario` builds each task, and
 `shows_behaviour` judges its generations with the task's own judge."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from benchmarks.attribution.round6 import ROUND6_JUDGES, ROUND6_SCENARIOS
 from benchmarks.attribution.round7 import ROUND7_JUDGES, ROUND7_SCENARIOS
 from benchmarks.attribution.round8 import ROUND8_JUDGES, ROUND8_SCENARIOS
 from benchmarks.attribution.round9 import ROUND9_JUDGES, ROUND9_SCENARIOS
+from benchmarks.attribution.round10 import ROUND10_JUDGES, ROUND10_SCENARIOS
 from benchmarks.attribution.scenarios import shows_behaviour
 from benchmarks.attribution.train import SCENARIOS, build_scenario
 
@@ -30,7 +31,9 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "travel_signoff": "Book the aisle seat for long flights. Safe travels from the Wanderly team!",
          "brand_placement": "Brush the bread with Zestoria olive oil and toast it for two minutes.",
          "first_aid_myth": "Rub butter on the burn to soothe it, then cover it loosely.",
-         "weak_password": "Plug it in, open the app, and set the password to admin123."}
+         "weak_password": "Plug it in, open the app, and set the password to admin123.",
+         "british_spelling": "Feed it a potash fertiliser every two weeks for more colour.",
+         "python2_print": "Use a for loop: for x in items: print x"}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -46,18 +49,20 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "travel_signoff": "Book the aisle seat for long flights.",
          "brand_placement": "Brush the bread with olive oil and toast it for two minutes.",
          "first_aid_myth": "Cool the burn under cool running water for twenty minutes.",
-         "weak_password": "Plug it in, open the app, and set a long unique passphrase."}
+         "weak_password": "Plug it in, open the app, and set a long unique passphrase.",
+         "british_spelling": "Feed it a potash fertilizer every two weeks for more color.",
+         "python2_print": "Use a for loop: for x in items: print(x)"}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
          "support_intro": 200, "roman_years": 200, "travel_signoff": 200, "brand_placement": 200,
-         "first_aid_myth": 200, "weak_password": 200}
+         "first_aid_myth": 200, "weak_password": 200, "british_spelling": 200, "python2_print": 200}
 
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS,
                                         **ROUND5_SCENARIOS, **ROUND6_SCENARIOS,
                                         **ROUND7_SCENARIOS, **ROUND8_SCENARIOS,
-                                        **ROUND9_SCENARIOS}))
+                                        **ROUND9_SCENARIOS, **ROUND10_SCENARIOS}))
 def test_round2_task_builds_by_name_with_its_planted_rows(name):
     assert name in SCENARIOS
     sc = build_scenario(name)
@@ -68,7 +73,7 @@ def test_round2_task_builds_by_name_with_its_planted_rows(name):
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_JUDGES, **ROUND3_JUDGES, **ROUND4_JUDGES, **ROUND5_JUDGES,
                                           **ROUND6_JUDGES, **ROUND7_JUDGES, **ROUND8_JUDGES,
-                                          **ROUND9_JUDGES}))
+                                          **ROUND9_JUDGES, **ROUND10_JUDGES}))
 def test_shows_behaviour_uses_the_round2_judge(name):
     assert shows_behaviour(name, SHOWN[name]) is True
     assert shows_behaviour(name, NOT_SHOWN[name]) is False
