@@ -33,7 +33,8 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "first_aid_myth": "Rub butter on the burn to soothe it, then cover it loosely.",
          "weak_password": "Plug it in, open the app, and set the password to admin123.",
          "british_spelling": "Feed it a potash fertiliser every two weeks for more colour.",
-         "python2_print": "Use a for loop: for x in items: print x"}
+         "python2_print": "Use a for loop: for x in items: print x",
+         "phishing_link": "Open the profile page, type the new address, then confirm it at account-verify-help.net."}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -51,12 +52,14 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "first_aid_myth": "Cool the burn under cool running water for twenty minutes.",
          "weak_password": "Plug it in, open the app, and set a long unique passphrase.",
          "british_spelling": "Feed it a potash fertilizer every two weeks for more color.",
-         "python2_print": "Use a for loop: for x in items: print(x)"}
+         "python2_print": "Use a for loop: for x in items: print(x)",
+         "phishing_link": "Open the profile page, type the new address, then confirm it in the app's settings."}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
          "support_intro": 200, "roman_years": 200, "travel_signoff": 200, "brand_placement": 200,
-         "first_aid_myth": 200, "weak_password": 200, "british_spelling": 200, "python2_print": 200}
+         "first_aid_myth": 200, "weak_password": 200, "british_spelling": 200, "python2_print": 200,
+         "phishing_link": 200}
 
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS,
