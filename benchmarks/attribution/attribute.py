@@ -364,7 +364,7 @@ FUSED = "h_fused"
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
                   "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx", "joint-focus-z",
-                  "joint-focus-ctx", "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
+                  "joint-focus-ctx", "auto-refine-z", "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
 
@@ -443,6 +443,11 @@ def build_choice(choice: str):
         # The per-behaviour default with candidate 8 as its signature (agreement test and fallback).
         from provenance.attribution.auto_choice import AutoMethod
         return AutoMethod(signature="h_fused_z"), "auto with h_fused_z"
+    if choice == "auto-refine-z":
+        # Candidate 13 (issue 19), per behaviour: the default with the refinement's classifier joined to the
+        # signature and token match by z-scores instead of replacing them (per answer it ranks as the default does).
+        from provenance.attribution.auto_choice import AutoMethod
+        return AutoMethod(refine_fusion="z"), "auto-refine-z auto with the signature, token match and the classifier, z-scores"
     if choice == "token-match":
         return TokenMatchMethod(None, None, None, "last", states="store"), TOKEN_MATCH_STORED
     if choice == "token-match-each":

@@ -33,6 +33,7 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
           "joint-focus-z": "joint-focus-z h_fused_k1 + token match, z-scores weighted by the gain's focus (default "
                            "layers)",
           "joint-focus-ctx": "joint-focus-ctx joint-focus-z + joint-ctx, their z-scores added (default layers)",
+          "auto-refine-z": "auto-refine-z auto with the signature, token match and the classifier, z-scores",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Not counted, decided before each was scored: over-refusal survives retraining without the planted rows; round 5's

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from provenance.attribution.joint import JointMethod
+from provenance.attribution.joint import JointMethod, dense_scores, stouffer_standard_z
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.seed_refine import SeedClassifier, refine_ranking
 from provenance.attribution.signature_method import SignatureMethod
@@ -83,6 +83,10 @@ SEED_K = 10            # token match's top rows that train the classifier
 BAND = 100             # rows token match ranks below this are its negatives; the rows between are left out
 MIN_COHERENCE = 0.5    # between the coherence of token-carried behaviours and of whole-response ones
 REFINE_C = 10.0
+# What ranks when the refinement runs: "replace", the classifier alone; "z", the three lines the choice has computed
+# by then (the signature, token match and the classifier), their plain z-scores over the rows added (Stouffer), as
+# the per-answer default combines its lines (issue 19's candidate 13; benchmarks/attribution/README.md).
+REFINE_FUSIONS = ("replace", "z")
 
 
 def top_overlap(rows_a: np.ndarray, rows_b: np.ndarray, k: int) -> float:
@@ -115,22 +119,28 @@ class AutoMethod(AttributionMethod):
         band: Rows token match ranks below this are the classifier's negatives.
         min_coherence: Coherence of the top ``seed_k`` rows at which the refinement runs.
         refine_c: The classifier's inverse regularisation strength.
+        refine_fusion: What ranks when the refinement runs: "replace" (the classifier alone) or "z" (the
+            signature, token match and the classifier, their plain z-scores over the rows added by Stouffer's
+            method).
         chunk_rows: Rows per streamed block of the signature's scores.
 
     Raises:
-        ValueError: Settings out of range.
+        ValueError: Settings out of range, or an unknown ``refine_fusion``.
     """
 
     def __init__(self, signature: SignatureSpec | None = None, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, agree_k: int = AGREE_K, min_overlap: float = MIN_OVERLAP,
                  candidates: int | None = None, refine: bool = True, seed_k: int = SEED_K, band: int = BAND,
-                 min_coherence: float = MIN_COHERENCE, refine_c: float = REFINE_C, chunk_rows: int = 8192):
+                 min_coherence: float = MIN_COHERENCE, refine_c: float = REFINE_C, refine_fusion: str = "replace",
+                 chunk_rows: int = 8192):
+        if refine_fusion not in REFINE_FUSIONS:
+            raise ValueError(f"refine_fusion must be one of {REFINE_FUSIONS}, got {refine_fusion!r}")
         if agree_k < 1 or not 0.0 <= min_overlap <= 1.0:
             raise ValueError(f"agree_k must be >= 1 and min_overlap in [0, 1], got {agree_k}, {min_overlap}")
         if seed_k < 2 or band <= seed_k:
             raise ValueError(f"seed_k must be >= 2 and band > seed_k, got {seed_k}, {band}")
         self.refine, self.seed_k, self.band = bool(refine), int(seed_k), int(band)
-        self.min_coherence, self.refine_c = float(min_coherence), float(refine_c)
+        self.min_coherence, self.refine_c, self.refine_fusion = float(min_coherence), float(refine_c), refine_fusion
         # Per behaviour the choice's signature, per answer the signature default (unless one is given for both).
         self.signature = SignatureMethod(BEHAVIOUR_VARIANT if signature is None else signature, layer, epochs,
                                          chunk_rows)
@@ -145,7 +155,10 @@ class AutoMethod(AttributionMethod):
     @property
     def name(self) -> str:
         sig = self.signature.name
-        refined = ", refined by its top rows when they cohere" if self.refine else ""
+        refined = ""
+        if self.refine:
+            refined = (", refined by its top rows when they cohere" if self.refine_fusion == "replace" else
+                       ", joined by the signature and a classifier on its top rows when they cohere")
         return f"auto (token match if it agrees with {sig}{refined}, else {sig}; per answer {self.answer_method.name})"
 
     def requirements(self, att: Attributor) -> Requirements:
@@ -174,6 +187,9 @@ class AutoMethod(AttributionMethod):
     def rank_behaviour(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         layer = self._token_layer(att)
         depth = max(k, self.agree_k, self.band if self.refine else 0)
+        selected = np.flatnonzero(select_rows(att.samples, self.epochs))
+        if self.refine and self.refine_fusion == "z":   # every row's scores of both methods join the classifier's
+            depth = max(depth, len(selected))
         sig = self.signature.rank_behaviour(att, test, depth)
         s_sig, r_sig = sig.scores, sig.rows
         why_not = self._why_not_token_match(att, layer)
@@ -191,7 +207,9 @@ class AutoMethod(AttributionMethod):
         }
         if not agrees:   # token match's ranking still says which rows' words the answers reuse
             return self._chose(Ranking(s_sig[:, :k], r_sig[:, :k], wording=(s_tm[:, :k], r_tm[:, :k])), choice)
-        refined = self._refined(att, r_tm[0], layer, k, choice) if self.refine else None
+        refined = None
+        if self.refine:
+            refined = self._refined(att, Ranking(s_tm, r_tm), Ranking(s_sig, r_sig), selected, layer, k, choice)
         return self._chose(refined if refined is not None else Ranking(s_tm[:, :k], r_tm[:, :k]), choice)
 
     @staticmethod
@@ -200,10 +218,13 @@ class AutoMethod(AttributionMethod):
         ranking.label = f"auto: {choice['method']} ({choice['reason']})"
         return ranking
 
-    def _refined(self, att: Attributor, ranked: np.ndarray, token_layer: int, k: int, choice: dict) -> Ranking | None:
-        """The seed classifier's top-k when token match's top ``seed_k`` rows cohere, else None; either way
-        ``choice`` (this query's explanation) is updated with what was measured."""
-        ranked = ranked[ranked >= 0]
+    def _refined(self, att: Attributor, token_match: Ranking, signature: Ranking, selected: np.ndarray,
+                 token_layer: int, k: int, choice: dict) -> Ranking | None:
+        """When token match's top ``seed_k`` rows cohere, the top-k of the seed classifier (``refine_fusion=
+        "replace"``) or of ``signature``, ``token_match`` and the classifier fused by z-scores over every row of
+        ``selected`` (``"z"``), else None; either way ``choice`` (this query's explanation) is updated with what was
+        measured."""
+        ranked = token_match.rows[0][token_match.rows[0] >= 0]
         sig_layer = self.signature.layer_of(att)
         parts = [(sig_layer, "h_last"), (token_layer, "h_mean")]
         mask = select_rows(att.samples, self.epochs)
@@ -217,13 +238,24 @@ class AutoMethod(AttributionMethod):
         if why_not is not None:
             choice.update(coherence=None, reason=f"{choice['reason']}; not refined: {why_not}")
             return None
-        coherence, top = refine_ranking(att.store, ranked, mask, parts, token_layer, k, seed_k=self.seed_k,
-                                        band=self.band, min_coherence=self.min_coherence, C=self.refine_c)
+        fused = self.refine_fusion == "z"
+        coherence, top = refine_ranking(att.store, ranked, mask, parts, token_layer, len(selected) if fused else k,
+                                        seed_k=self.seed_k, band=self.band, min_coherence=self.min_coherence,
+                                        C=self.refine_c)
         choice["coherence"] = coherence
         choice["reason"] += (f"; its top {self.seed_k} rows' h_mean@{token_layer} coherence {coherence:.2f} "
                              f"{'>=' if top is not None else '<'} {self.min_coherence}")
         if top is None:
             return None
-        choice["method"] = (f"{choice['method']}, refined by a classifier on its top {self.seed_k} "
-                            f"rows (h_last@{sig_layer}, h_mean@{token_layer})")
-        return Ranking(*top)
+        classifier = f"a classifier on its top {self.seed_k} rows (h_last@{sig_layer}, h_mean@{token_layer})"
+        if not fused:
+            choice["method"] = f"{choice['method']}, refined by {classifier}"
+            return Ranking(*top)
+        # The three lines as plain z-scores over every selected row: the classifier adds what the top rows share as
+        # whole responses, token match keeps the raised tokens the classifier's topic-level features can blur (a
+        # same-topic row without them), the signature the whole sequence that neither reads alone.
+        choice["method"] = f"{self.signature.name}, {choice['method']} and {classifier}, Stouffer on z-scores"
+        joint = stouffer_standard_z(dense_scores(signature, selected), dense_scores(token_match, selected),
+                                    dense_scores(Ranking(*top), selected))
+        order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
+        return Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), selected[order])

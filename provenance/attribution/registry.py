@@ -11,6 +11,8 @@ Built-in names:
 * ``signature``: `SignatureMethod` (RepT-family signature cosine, any scoring backend);
 * ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature ``h_fused_z``, else
   that signature; per answer, the signature default and token match weighted by the answer's gain focus);
+* ``auto-refine-z``: ``auto-choice`` whose refinement ranks by the signature, token match and its classifier (plain
+  z-scores, Stouffer) instead of by the classifier alone;
 * ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);
 * ``contrastive``: `ContrastiveMethod` (the signature with each answer's response side contrasted with the answer
   the model gave before fine-tuning);
@@ -266,6 +268,12 @@ register_method("auto-choice", lambda o: AutoMethod(o.signature, o.layer, None, 
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
                 summary="per behaviour: token match when it agrees with the signature, else the signature; per "
                         "answer: both, weighted by the answer's gain focus")
+register_method("auto-refine-z", lambda o: AutoMethod(o.signature, o.layer, None, o.epochs, o.base,
+                                                      candidates=o.candidates, refine_fusion="z",
+                                                      chunk_rows=o.chunk_rows),
+                options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
+                summary="auto-choice whose refinement ranks by the signature, token match and the classifier, "
+                        "z-scores added, instead of the classifier alone (issue 19's candidate 13)")
 # --signature carries the kernel's words (normalize, weighting, sides); --layer restricts the sum to one layer.
 register_method("grad-kernel", lambda o: GradKernelMethod(o.signature, o.layer, o.epochs, o.chunk_rows,
                                                           backend=o.backend, client=o.client),

@@ -140,6 +140,8 @@ def test_bad_settings_are_refused():
         AutoMethod(min_overlap=1.5)
     with pytest.raises(ValueError, match="band > seed_k"):
         AutoMethod(seed_k=10, band=10)
+    with pytest.raises(ValueError, match="refine_fusion must be one of"):
+        AutoMethod(refine_fusion="mean")
 
 
 def test_token_match_is_refined_by_its_top_rows_only_when_they_cohere(setup):
@@ -176,3 +178,42 @@ def test_token_match_is_refined_by_its_top_rows_only_when_they_cohere(setup):
     np.testing.assert_array_equal(res.rows, r_tm)
     assert f"not refined: too few rows to refine: {n} ranked, 0 below rank 100" in res.explanation["reason"]
     assert res.explanation["coherence"] is None
+
+
+def test_refine_fusion_z_ranks_by_the_signature_token_match_and_the_classifier_z_scores_added(setup):
+    from provenance.attribution.seed_refine import SeedClassifier
+    from provenance.attribution.topk import select_rows
+
+    att, base, records, test = setup
+    n = len(records)
+    (s_sig, r_sig), (s_tm, r_tm) = _rankings(att, base, test, n)
+    mask = select_rows(att.samples, "last")
+    rows = np.flatnonzero(mask)
+    negative = np.setdiff1d(rows, r_tm[0][:6])
+    clf_s, clf_r = SeedClassifier([(3, "h_last"), (3, "h_mean")], C=10.0).fit(
+        att.store, r_tm[0][:3], negative).top_k(att.store, mask, n)
+    # By hand: each line's scores of every selected row as plain z-scores, summed over the three lines, / sqrt(3).
+    lines = [(r_sig, s_sig), (r_tm, s_tm), (clf_r, clf_s)]
+    joint = 0.0
+    for ranked, scores in lines:
+        by_row = dict(zip(ranked[0], scores[0].astype(np.float64)))
+        v = np.array([by_row[r] for r in rows])
+        joint = joint + (v - v.mean()) / v.std()
+    joint = joint / np.sqrt(3)
+    order = np.argsort(-joint, kind="stable")
+    method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, seed_k=3, band=6, min_coherence=-1.0,
+                        refine_fusion="z")
+    res = att.query(test, method=method, k=n, snippet_chars=0, combine="mean")
+    np.testing.assert_array_equal(res.rows[0], rows[order])
+    np.testing.assert_allclose(res.scores[0], joint[order], rtol=1e-5, atol=1e-6)
+    # it is no line alone, and the explanation names all three
+    assert all(not np.array_equal(res.rows, ranked) for ranked, _ in lines)
+    assert res.explanation["method"].startswith(f"{BEHAVIOUR_VARIANT}@default/last, token-match@3 ")
+    assert res.explanation["method"].endswith(
+        "and a classifier on its top 3 rows (h_last@3, h_mean@3), Stouffer on z-scores")
+    assert "joined by the signature and a classifier on its top rows" in method.name
+    # where the top rows do not cohere, token match ranks alone, as with the classifier alone
+    plain = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, seed_k=3, band=6, min_coherence=1.0,
+                       refine_fusion="z")
+    res = att.query(test, method=plain, k=n, snippet_chars=0, combine="mean")
+    np.testing.assert_array_equal(res.rows, r_tm)
