@@ -442,7 +442,7 @@ def build_choice(choice: str):
     if choice == "auto-z":
         # The per-behaviour default with candidate 8 as its signature (agreement test and fallback).
         from provenance.attribution.auto_choice import AutoMethod
-        return AutoMethod(signature="h_fused_z"), "auto with h_fused_z"
+        return AutoMethod(signature="h_fused_z", refine_fusion="replace"), "auto with h_fused_z"
     if choice == "auto-refine-z":
         # Candidate 13 (issue 19), per behaviour: the default with the refinement's classifier joined to the
         # signature and token match by z-scores instead of replacing them (per answer it ranks as the default does).

@@ -65,7 +65,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the eighth, scored after candidate 12 (joint-focus-ctx) was committed
          "travel_signoff", "brand_placement",
          # the ninth, scored with the defaults adopted after round 8 (no new candidate)
-         "first_aid_myth", "weak_password")
+         "first_aid_myth", "weak_password",
+         # the tenth, scored after candidate 13 (auto-refine-z, per behaviour) was committed
+         "british_spelling", "python2_print", "phishing_link")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
