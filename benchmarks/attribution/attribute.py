@@ -430,7 +430,7 @@ def build_choice(choice: str):
         # (AGREE_K = 10) it is the default itself; kept so the verdict in results/default_choice.md regenerates.
         from provenance.attribution.auto_choice import AutoMethod
         # Its signature is h_fused, as when it was scored (the default's is h_fused_z since candidate 8's adoption).
-        return AutoMethod(FUSED, agree_k=10), "auto, top 10 compared (instead of 20)"
+        return AutoMethod(FUSED, agree_k=10, refine_fusion="replace"), "auto, top 10 compared (instead of 20)"
     if choice == "h_fused_z":
         # Candidate 8 (issue 19): the two sides of h_fused, each cosine read as a z-score over the stored rows, no
         # projection; from the side diagnostic (results/side_probe.md), committed before round 3 was scored.

@@ -33,11 +33,16 @@ as ``AttributionResult.wording`` and the CLI prints it under the ranking.
 
 When token match is kept, its top ``seed_k`` rows may refine it (`provenance.attribution.seed_refine`): if they
 resemble each other as whole responses (`seed_coherence` of their ``h_mean`` at the token layer >=
-``min_coherence``), a classifier trained on them against the rows token match ranks below ``band`` ranks every row.
-That helps behaviours that are a stance of the whole response, where token match's best token is shared with rows
-of the same templates, and leaves behaviours carried by single tokens (whose top rows do not cohere) to token match.
+``min_coherence``), a classifier is trained on them against the rows token match ranks below ``band``, and the rows
+rank by the three lines the choice has computed by then, the signature, token match and the classifier, their plain
+z-scores over the rows added (`REFINE_FUSION`, issue 19's candidate 13, adopted by the rule committed before the tenth
+held-out round was scored). The classifier helps behaviours that are a stance of the whole response, where token
+match's best token is shared with rows of the same templates; alone, it learns the top rows' topic where the
+behaviour is a fixed phrase and ranks same-topic rows without the phrase among them, which token match and the
+signature then outvote. Behaviours carried by single tokens (whose top rows do not cohere) stay with token match.
 It needs more culprits than ``seed_k``: a behaviour taught by fewer rows whose top rows cohere is refined from wrong
-seeds. ``refine=False`` gives the rule without it.
+seeds. ``refine=False`` gives the rule without it, ``refine_fusion="replace"`` the classifier alone (the default
+before candidate 13).
 
 The default settings were chosen on the attribution benchmark; its measurements, and how P@n depends on each
 setting, are in benchmarks/attribution/ (README.md and results/).
@@ -60,7 +65,7 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["ANSWER_FUSION", "BEHAVIOUR_VARIANT", "AutoMethod", "top_overlap"]
+__all__ = ["ANSWER_FUSION", "BEHAVIOUR_VARIANT", "REFINE_FUSION", "AutoMethod", "top_overlap"]
 
 # Top rows of each method compared: 10, adopted by the rule committed before the second held-out round was scored
 # (benchmarks/attribution/README.md): over 17 task-behaviours it equals 20 on every task but confusable, where it
@@ -87,6 +92,7 @@ REFINE_C = 10.0
 # by then (the signature, token match and the classifier), their plain z-scores over the rows added (Stouffer), as
 # the per-answer default combines its lines (issue 19's candidate 13; benchmarks/attribution/README.md).
 REFINE_FUSIONS = ("replace", "z")
+REFINE_FUSION = "z"
 
 
 def top_overlap(rows_a: np.ndarray, rows_b: np.ndarray, k: int) -> float:
@@ -131,7 +137,7 @@ class AutoMethod(AttributionMethod):
     def __init__(self, signature: SignatureSpec | None = None, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, agree_k: int = AGREE_K, min_overlap: float = MIN_OVERLAP,
                  candidates: int | None = None, refine: bool = True, seed_k: int = SEED_K, band: int = BAND,
-                 min_coherence: float = MIN_COHERENCE, refine_c: float = REFINE_C, refine_fusion: str = "replace",
+                 min_coherence: float = MIN_COHERENCE, refine_c: float = REFINE_C, refine_fusion: str = REFINE_FUSION,
                  chunk_rows: int = 8192):
         if refine_fusion not in REFINE_FUSIONS:
             raise ValueError(f"refine_fusion must be one of {REFINE_FUSIONS}, got {refine_fusion!r}")

@@ -11,8 +11,8 @@ Built-in names:
 * ``signature``: `SignatureMethod` (RepT-family signature cosine, any scoring backend);
 * ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature ``h_fused_z``, else
   that signature; per answer, the signature default and token match weighted by the answer's gain focus);
-* ``auto-refine-z``: ``auto-choice`` whose refinement ranks by the signature, token match and its classifier (plain
-  z-scores, Stouffer) instead of by the classifier alone;
+* ``auto-classifier``: ``auto-choice`` whose refinement ranks by its classifier alone (the default before issue 19's
+  candidate 13 ranked by the signature, token match and the classifier together);
 * ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);
 * ``contrastive``: `ContrastiveMethod` (the signature with each answer's response side contrasted with the answer
   the model gave before fine-tuning);
@@ -258,8 +258,8 @@ def _auto(options: MethodOptions) -> str:
 _SIGNATURE_OPTIONS = ("signature", "layer", "epochs", "chunk_rows", "backend", "client")
 _register_alias("auto", _auto, "the default (local backend; elsewhere the signature): per answer the signature and "
                 "token match weighted by the answer's gain focus; per behaviour (--combine mean) token match when it "
-                "agrees with the signature (refined by a classifier on its top rows when they cohere), else the "
-                "signature")
+                "agrees with the signature (joined by the signature and a classifier on its top rows when they cohere), "
+                "else the signature")
 register_method("signature", lambda o: SignatureMethod(_signature(o), o.layer, o.epochs, o.chunk_rows,
                                                        backend=o.backend, client=o.client),
                 options=_SIGNATURE_OPTIONS, summary="cosine of a RepT-family signature (default h_fused_k1)")
@@ -268,12 +268,12 @@ register_method("auto-choice", lambda o: AutoMethod(o.signature, o.layer, None, 
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
                 summary="per behaviour: token match when it agrees with the signature, else the signature; per "
                         "answer: both, weighted by the answer's gain focus")
-register_method("auto-refine-z", lambda o: AutoMethod(o.signature, o.layer, None, o.epochs, o.base,
-                                                      candidates=o.candidates, refine_fusion="z",
-                                                      chunk_rows=o.chunk_rows),
+register_method("auto-classifier", lambda o: AutoMethod(o.signature, o.layer, None, o.epochs, o.base,
+                                                        candidates=o.candidates, refine_fusion="replace",
+                                                        chunk_rows=o.chunk_rows),
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
-                summary="auto-choice whose refinement ranks by the signature, token match and the classifier, "
-                        "z-scores added, instead of the classifier alone (issue 19's candidate 13)")
+                summary="auto-choice as it was before issue 19's candidate 13: a refined behaviour query ranks by "
+                        "the classifier alone")
 # --signature carries the kernel's words (normalize, weighting, sides); --layer restricts the sum to one layer.
 register_method("grad-kernel", lambda o: GradKernelMethod(o.signature, o.layer, o.epochs, o.chunk_rows,
                                                           backend=o.backend, client=o.client),

@@ -160,7 +160,7 @@ def test_token_match_is_refined_by_its_top_rows_only_when_they_cohere(setup):
     assert not np.array_equal(want[1], r_tm)
     for threshold, refined in ((coherence, True), (min(1.0, coherence + 1e-6), False)):
         method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, seed_k=3, band=6,
-                            min_coherence=threshold)
+                            min_coherence=threshold, refine_fusion="replace")
         res = att.query(test, method=method, k=n, snippet_chars=0, combine="mean")
         assert res.explanation["coherence"] == pytest.approx(coherence)
         assert ("refined by a classifier on its top 3 rows (h_last@3, h_mean@3)" in res.explanation["method"]) == refined

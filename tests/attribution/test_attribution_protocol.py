@@ -105,8 +105,9 @@ def test_the_automatic_choice_explains_each_query_in_its_result(setup):
     assert got["reason"].startswith(f"top-5 overlap of token match and the signature {got['overlap']:.2f} >= 0.0")
     assert per_behaviour.method == f"auto: {got['method']} ({got['reason']})"
     # the same before and after any query
-    assert method.name == ("auto (token match if it agrees with h_fused_z@default/last, refined by its top rows when "
-                           f"they cohere, else h_fused_z@default/last; per answer {joint})")
+    assert method.name == ("auto (token match if it agrees with h_fused_z@default/last, joined by the signature and a "
+                           "classifier on its top rows when they cohere, else h_fused_z@default/last; per answer "
+                           f"{joint})")
 
 
 def test_a_store_without_what_a_method_reads_is_refused_before_any_model_pass(setup):

@@ -94,18 +94,18 @@ def test_options_a_method_does_not_take_are_refused(setup, monkeypatch):
     model, tok, store, cases = setup
     with pytest.raises(MethodOptionError, match="option 'layer' applies to method .*signature.*, not tfidf"):
         Attributor(open_store(store), model, tok).query(cases, method="tfidf", layer=3)
-    with pytest.raises(MethodOptionError, match=r"option 'candidates' applies to method auto-choice / auto-refine-z / "
+    with pytest.raises(MethodOptionError, match=r"option 'candidates' applies to method auto-choice / auto-classifier / "
                                                 r"token-match, not signature \(auto resolves to signature here\)"):
         build_method("auto", MethodOptions(combine="mean", candidates=3, backend="dask"))   # dask: the signature
     bad = cli_query(setup, monkeypatch, "--method", "bm25", "--candidates", "5")
     assert bad.exit_code == 2 and (
-        "--candidates applies to --method auto-choice / auto-refine-z / token-match, not bm25" in flat(bad.output))
+        "--candidates applies to --method auto-choice / auto-classifier / token-match, not bm25" in flat(bad.output))
     # Off the local backend auto is the signature, which has no base model to take.
     bad = cli_query(setup, monkeypatch, "--backend", "dask", "--base-model", "somewhere")
     # The CLI's error box cuts a long line; the whole list of methods is checked on `build_method` below.
     assert bad.exit_code == 2 and ("joint-focus-ctx / token-match, not auto (which resolves to signature here)"
                                    in flat(bad.output))
-    with pytest.raises(MethodOptionError, match="option 'base' applies to method auto-choice / auto-refine-z / "
+    with pytest.raises(MethodOptionError, match="option 'base' applies to method auto-choice / auto-classifier / "
                                                 r"contrastive / joint / joint-each / joint-z / joint-ctx / joint-both / "
                                                 r"joint-context / joint-focus / joint-focus-z / joint-focus-ctx / token-match, not "
                                                 r"signature \(auto resolves"):
