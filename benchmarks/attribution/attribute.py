@@ -473,7 +473,8 @@ def run_methods(out: Path, results: Path, methods: list[str], k: int = 100, beha
     no LoRA gradients, no costs, no token-level evaluation). Each row carries how many of its queries got a
     competing-groups report (`AttributionResult.groups`, on by default in `Attributor.query`). Rows merged into
     attribution_table.csv (earlier rows of the same behaviour, family and method replaced), the results file
-    re-rendered.
+    re-rendered. A run without a table of its own yet (retrained) starts from the results file's table, so that
+    rescoring some methods on a retrained run keeps the other methods' rows (an earlier run's; said when kept).
 
     Raises:
         ValueError: An unknown method name (before any query runs).
@@ -512,6 +513,12 @@ def run_methods(out: Path, results: Path, methods: list[str], k: int = 100, beha
     # A run where no behaviour showed (nothing queried) has no rows: it neither writes an empty table nor fails on
     # one an earlier such run left (a header-less file pandas cannot read).
     held = path.exists() and path.stat().st_size > 1
+    prior = results.with_suffix(".csv")
+    if not held and len(new) and prior.exists() and prior.stat().st_size > 1:
+        # Without this the results file, rendered from the run's table alone, lost every method not rescored.
+        path, held = prior, True
+        print(f"{out}: no table of its own yet; the rows of methods not rescored are kept from {prior} (an earlier "
+              "run of this task)", flush=True)
     table = new
     if held and len(new):
         old = pd.read_csv(path, dtype={"layer": str, "epochs": str})
@@ -528,7 +535,7 @@ def run_methods(out: Path, results: Path, methods: list[str], k: int = 100, beha
     if not len(table):
         print(f"{out}: nothing attributed (no generation showed a behaviour): no table written", flush=True)
         return table
-    table.to_csv(path, index=False)
+    table.to_csv(out / "attribution_table.csv", index=False)
     print(render_from_state(out, results))
     return table
 

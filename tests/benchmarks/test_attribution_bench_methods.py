@@ -67,3 +67,36 @@ def test_a_run_where_no_behaviour_showed_writes_no_table_and_survives_an_empty_o
     assert len(table) == 0 and "no table written" in capsys.readouterr().out
     assert not (tmp_path / "r.md").exists()
     assert (tmp_path / "attribution_table.csv").exists() == leftover   # an old file is left as it was, not rewritten
+
+
+def test_rescoring_a_retrained_run_keeps_the_results_files_other_methods(tmp_path, monkeypatch, capsys):
+    """A retrained run has no table of its own: scoring one method into an existing results file keeps that file's
+    rows of every other method and replaces the rescored method's (it kept only the rescored method's rows)."""
+    import json
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import benchmarks.attribution.attribute as attribute
+
+    run, results = tmp_path / "run", tmp_path / "scored_t.md"
+    run.mkdir()
+    (run / "scenario.json").write_text(json.dumps({"test_prompts": {"b": ["Hi?"]}, "culprits": {"b": [1]}}))
+    (run / "behaviour.json").write_text(json.dumps({"generations": {}, "rates": {}}))
+    bm25 = build_choice("bm25")[1]
+    earlier = pd.DataFrame([{"behaviour": "b", "family": f, "method": m, "layer": "-", "epochs": "last", "P@n": p}
+                            for m, p in (("other method", 0.25), (bm25, 0.5))
+                            for f in ("per-answer", "behaviour-level")])
+    earlier.to_csv(results.with_suffix(".csv"), index=False)
+    result = SimpleNamespace(seconds=0.1, method="bm25@x", rows=np.zeros((1, 3)), groups=[])
+    monkeypatch.setattr(attribute, "attributor_of", lambda out: (SimpleNamespace(query=lambda *a, **kw: result), None))
+    monkeypatch.setattr(attribute, "behaviour_cases", lambda beh, b, prompts, max_sampled=24: (["case"], "greedy"))
+    monkeypatch.setattr(attribute, "query_record", lambda cases, prompts, mode: {})
+    monkeypatch.setattr(attribute, "_metrics", lambda res, culprits, n, k: {"P@n": 0.75})
+    monkeypatch.setattr(attribute, "render_from_state", lambda out, results: "")
+    table = attribute.run_methods(run, results, ["bm25"])
+    assert "the rows of methods not rescored are kept from" in capsys.readouterr().out
+    got = {(r["method"], r["family"]): r["P@n"] for _, r in table.iterrows()}
+    assert got == {("other method", "per-answer"): 0.25, ("other method", "behaviour-level"): 0.25,
+                   (bm25, "per-answer"): 0.75, (bm25, "behaviour-level"): 0.75}
+    assert len(pd.read_csv(run / "attribution_table.csv")) == 4   # the run now holds its own merged table
