@@ -513,15 +513,15 @@ def run_methods(out: Path, results: Path, methods: list[str], k: int = 100, beha
     # A run where no behaviour showed (nothing queried) has no rows: it neither writes an empty table nor fails on
     # one an earlier such run left (a header-less file pandas cannot read).
     held = path.exists() and path.stat().st_size > 1
-    prior = results.with_suffix(".csv")
+    source, prior = path, results.with_suffix(".csv")
     if not held and len(new) and prior.exists() and prior.stat().st_size > 1:
         # Without this the results file, rendered from the run's table alone, lost every method not rescored.
-        path, held = prior, True
+        source, held = prior, True
         print(f"{out}: no table of its own yet; the rows of methods not rescored are kept from {prior} (an earlier "
               "run of this task)", flush=True)
     table = new
     if held and len(new):
-        old = pd.read_csv(path, dtype={"layer": str, "epochs": str})
+        old = pd.read_csv(source, dtype={"layer": str, "epochs": str})
         key = ["behaviour", "family", "method"]
         same = old[key].apply(tuple, axis=1).isin(set(new[key].apply(tuple, axis=1)))
         table = pd.concat([old[~same], new], ignore_index=True)
@@ -535,7 +535,7 @@ def run_methods(out: Path, results: Path, methods: list[str], k: int = 100, beha
     if not len(table):
         print(f"{out}: nothing attributed (no generation showed a behaviour): no table written", flush=True)
         return table
-    table.to_csv(out / "attribution_table.csv", index=False)
+    table.to_csv(path, index=False)
     print(render_from_state(out, results))
     return table
 

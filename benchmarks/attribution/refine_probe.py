@@ -12,8 +12,8 @@ keeps the choice and the refinement's trigger as they are and changes only what 
   (z_tm + z_clf) / sqrt(2), as the per-answer default combines its lines;
 - ``tm+clf+ctx``: the same plus the prompt side alone (``h_last_c``), (z_tm + z_clf + z_ctx) / sqrt(3);
 - ``tm+clf+sig``: the same plus the choice's signature (``h_fused_z``), (z_tm + z_clf + z_sig) / sqrt(3): the three
-  lines the choice has computed by then. Chosen as candidate 13 (``AutoMethod(refine_fusion="z")``, ``--method
-  auto-refine-z``): on the eight read tasks probed it had the best worst task and no task more than 0.02 below the
+  lines the choice has computed by then. Chosen as candidate 13 (``AutoMethod(refine_fusion="z")``, the bench's
+  ``--methods auto-refine-z``; now the default): on the eight read tasks probed it had the best worst task and no task more than 0.02 below the
   default (results/refine_probe.md).
 
 Every form ranks as the default does where the refinement does not run, so the table shows the refined branch only
@@ -39,12 +39,12 @@ def probe_method(form: str):
     from provenance.attribution.auto_choice import AutoMethod
     from provenance.attribution.joint import dense_scores, stouffer_standard_z
     from provenance.attribution.method import Ranking
-    from provenance.attribution.seed_refine import SeedClassifier, seed_coherence
+    from provenance.attribution.seed_refine import refine_ranking
     from provenance.attribution.signature_method import SignatureMethod
     from provenance.attribution.topk import select_rows
 
-    if form in ("classifier", "none"):
-        return AutoMethod(refine=form == "classifier")
+    if form in ("classifier", "none"):   # the classifier alone: the default before candidate 13
+        return AutoMethod(refine=form == "classifier", refine_fusion="replace")
     if form == "tm+clf+sig":
         return AutoMethod(refine_fusion="z")
 
@@ -54,19 +54,16 @@ def probe_method(form: str):
             return super().rank_behaviour(att, test, k)
 
         def _refined(self, att, token_match, signature, rows, token_layer, k, choice):
+            # The classifier as the library trains it (`refine_ranking`), scoring every selected row.
             ranked = token_match.rows[0][token_match.rows[0] >= 0]
-            mask = select_rows(att.samples, self.epochs)
-            seeds = ranked[: self.seed_k]
-            coherence = seed_coherence(att.store, np.sort(seeds), token_layer)
+            parts = [(self.signature.layer_of(att), "h_last"), (token_layer, "h_mean")]
+            coherence, top = refine_ranking(att.store, ranked, select_rows(att.samples, self.epochs), parts,
+                                            token_layer, len(rows), seed_k=self.seed_k, band=self.band,
+                                            min_coherence=self.min_coherence, C=self.refine_c)
             choice["coherence"] = coherence
-            if coherence < self.min_coherence:
+            if top is None:
                 return None
-            sig_layer = self.signature.layer_of(att)
-            negative = np.setdiff1d(rows, ranked[: self.band])
-            clf = SeedClassifier([(sig_layer, "h_last"), (token_layer, "h_mean")], C=self.refine_c)
-            clf_scores = dense_scores(Ranking(*clf.fit(att.store, seeds, negative).top_k(att.store, mask, len(rows))),
-                                      rows)
-            lines = [dense_scores(token_match, rows), clf_scores]
+            lines = [dense_scores(token_match, rows), dense_scores(Ranking(*top), rows)]
             if form == "tm+clf+ctx":
                 context = SignatureMethod("h_last_c", None, self.epochs)
                 lines.append(dense_scores(context.rank_behaviour(att, self._test, len(rows)), rows))
