@@ -5,8 +5,10 @@
 
 For every queried behaviour of every run, the signature default and token match rank once (as `AutoMethod` does);
 then, for each setting of seed rows (seed_k), band, classifier C and coherence threshold, token match's ranking is
-refined as `refine_ranking` does, and for each overlap threshold (and top-k compared) the rule picks token match's
-branch or the signature's. P@n per task and the minimum over the tasks that count (`counted_status`) are
+refined as `AutoMethod` refines it: the seed classifier (`refine_ranking`) joined by the signature and token match
+(`fuse_refinement`, the default ``refine_fusion="z"``), and, for comparison, the classifier alone (``"replace"``,
+the default before candidate 13); and for each overlap threshold (and top-k compared) the rule picks token match's
+branch or the signature's. The script's default setting is checked against `AutoMethod` itself on every query. P@n per task and the minimum over the tasks that count (`counted_status`) are
 written as a Markdown table, with a JSON of every number beside it, and a count, for each constant, of the tasks
 whose P@n changes when it moves one grid step either way from the default. Needs the runs' stores and adapters
 (runs/ from `make bench-attribution`). A run whose folder is gone is read from its snapshot
@@ -30,8 +32,10 @@ from benchmarks.attribution.default_choice import NOT_COUNTED, TASKS
 from benchmarks.attribution.state import attributor_of, queried_behaviours
 from benchmarks.attribution.summary import TASK_NAMES, load_tasks, task_status
 from provenance.attribution.auto_choice import (
-    AGREE_K, BAND, BEHAVIOUR_VARIANT, MIN_COHERENCE, MIN_OVERLAP, REFINE_C, SEED_K, AutoMethod, top_overlap,
+    AGREE_K, BAND, BEHAVIOUR_VARIANT, MIN_COHERENCE, MIN_OVERLAP, REFINE_C, REFINE_FUSION, REFINE_FUSIONS, SEED_K,
+    AutoMethod, fuse_refinement, top_overlap,
 )
+from provenance.attribution.method import Ranking
 from provenance.attribution.metrics import precision_at
 from provenance.attribution.query import SignatureMethod
 from provenance.attribution.seed_refine import refine_ranking, seed_coherence
@@ -63,11 +67,16 @@ def p_at_n(att, rows: np.ndarray, culprits: set) -> float:
 
 def measure(run: Path) -> list[dict]:
     """Per queried behaviour of ``run``: P@n of the signature, of token match, of each refinement setting of token
-    match's branch (None where its seeds' coherence is below the threshold: token match's own ranking stands), and
-    the top-k overlaps the rule compares."""
+    match's branch in each `REFINE_FUSIONS` form (None where too few rows are ranked or lie below the band: token
+    match's own ranking stands), the seeds' coherence and the top-k overlaps the rule compares.
+
+    Raises:
+        RuntimeError: The default setting's P@n differs from `AutoMethod`'s own on a query (a bug in this script).
+    """
     att, store = attributor_of(run)
     mask = select_rows(att.samples, "last")
-    n_sel = int(mask.sum())
+    selected = np.flatnonzero(mask)
+    n_sel = len(selected)
     token_layer, sig_layer = default_token_layer(att.model), att.default_layer()
     if token_layer != TOKEN_LAYER:
         raise SystemExit(f"{run}: token layer {token_layer}, not {TOKEN_LAYER}: REFINE_LAYERS is set for the "
@@ -79,12 +88,22 @@ def measure(run: Path) -> list[dict]:
         sig = SignatureMethod(BEHAVIOUR_VARIANT, None, "last")   # as AutoMethod compares
         tm = TokenMatchMethod(token_layer, None, sig, "last", states="store")
         test = att.signatures(cases, [sig_layer], [token_layer])
-        _, r_sig = sig.top_k_combined(att, test, n_sel)
-        _, r_tm = tm.top_k_combined(att, test, n_sel)
+        signature, token_match = (Ranking(*sig.top_k_combined(att, test, n_sel)),
+                                  Ranking(*tm.top_k_combined(att, test, n_sel)))
+        r_sig, r_tm = signature.rows, token_match.rows
         ranked = r_tm[0][r_tm[0] >= 0]
         row = {"run": str(run), "behaviour": behaviour, "n": len(culprits),
                "signature": p_at_n(att, r_sig[0], culprits), "token_match": p_at_n(att, r_tm[0], culprits),
-               "overlap": {k: top_overlap(r_tm[0], r_sig[0], k) for k in AGREE_KS}, "coherence": {}, "refined": {}}
+               "overlap": {k: top_overlap(r_tm[0], r_sig[0], k) for k in AGREE_KS}, "coherence": {},
+               "refined": {fusion: {} for fusion in REFINE_FUSIONS}}
+
+        def refined(top) -> dict:
+            """P@n of each fusion form of one fitted classifier's ranking of every selected row."""
+            classifier = Ranking(*top)
+            return {"replace": p_at_n(att, classifier.rows[0], culprits),
+                    "z": p_at_n(att, fuse_refinement(signature, token_match, classifier, selected, n_sel).rows[0],
+                                culprits)}
+
         # The classifier depends on (seed_k, band, C) only, the gate on the seeds' coherence: one fit per triple,
         # forced (min_coherence -inf), gated by each threshold in `branch_p`.
         # As `AutoMethod._refined`: too few ranked rows, or too few negatives below the band, leave token match's
@@ -95,26 +114,38 @@ def measure(run: Path) -> list[dict]:
             row["coherence"][seed_k] = (seed_coherence(store, np.sort(ranked[:seed_k]), token_layer)
                                         if len(ranked) >= seed_k else None)
             if len(ranked) < seed_k or n_negative < seed_k:
-                row["refined"][(seed_k, band, c)] = None
+                for fusion in REFINE_FUSIONS:
+                    row["refined"][fusion][(seed_k, band, c)] = None
                 continue
             _, top = refine_ranking(store, ranked, mask, parts, token_layer, n_sel, seed_k=seed_k, band=band,
                                     min_coherence=-np.inf, C=c)
-            row["refined"][(seed_k, band, c)] = p_at_n(att, top[1][0], culprits)
+            for fusion, p in refined(top).items():
+                row["refined"][fusion][(seed_k, band, c)] = p
         # The refinement's h_mean layer moved, the other refinement settings at AutoMethod's default.
         auto = AutoMethod()
-        row["coherence_at"], row["refined_at"] = {}, {}
+        row["coherence_at"], row["refined_at"] = {}, {fusion: {} for fusion in REFINE_FUSIONS}
         for layer in REFINE_LAYERS:
             n_negative = n_sel - int(mask[ranked[:auto.band]].sum())
             if len(ranked) < auto.seed_k or n_negative < auto.seed_k:
-                row["coherence_at"][layer] = row["refined_at"][layer] = None
+                row["coherence_at"][layer] = None
+                for fusion in REFINE_FUSIONS:
+                    row["refined_at"][fusion][layer] = None
                 continue
             coherence, top = refine_ranking(store, ranked, mask, [(sig_layer, "h_last"), (layer, "h_mean")], layer,
                                             n_sel, seed_k=auto.seed_k, band=auto.band, min_coherence=-np.inf,
                                             C=auto.refine_c)
-            row["coherence_at"][layer], row["refined_at"][layer] = coherence, p_at_n(att, top[1][0], culprits)
-        same = row["refined_at"][TOKEN_LAYER] == row["refined"][(auto.seed_k, auto.band, auto.refine_c)]
-        if not same:   # the same fit twice: a difference is a bug in this script
-            raise RuntimeError(f"{run} {behaviour}: the default refinement gave two results")
+            row["coherence_at"][layer] = coherence
+            for fusion, p in refined(top).items():
+                row["refined_at"][fusion][layer] = p
+        for fusion in REFINE_FUSIONS:   # the same fit twice: a difference is a bug in this script
+            if row["refined_at"][fusion][TOKEN_LAYER] != row["refined"][fusion][(auto.seed_k, auto.band, auto.refine_c)]:
+                raise RuntimeError(f"{run} {behaviour}: the default refinement ({fusion}) gave two results")
+        # The default setting as this script composes it against the library's own choice on the same query.
+        _, r_auto = AutoMethod().top_k_combined(att, test, len(culprits))
+        row["auto_library"] = p_at_n(att, r_auto[0], culprits)
+        if abs(row["auto_library"] - auto_p(row)) > CHANGED:
+            raise RuntimeError(f"{run} {behaviour}: AutoMethod gives P@n {row['auto_library']:.3f}, this script's "
+                               f"default {auto_p(row):.3f}: the script no longer composes the choice as it does")
         row["seconds"] = time.perf_counter() - start
         out.append(row)
         print(run, behaviour, f"signature {row['signature']:.2f}, token match {row['token_match']:.2f}, "
@@ -122,22 +153,25 @@ def measure(run: Path) -> list[dict]:
     return out
 
 
-def branch_p(row: dict, seed_k: int, band: int, c: float, thr: float, refine_layer: int = TOKEN_LAYER) -> float:
-    """P@n of token match's branch: refined when its top ``seed_k`` rows cohere at ``thr``, else token match.
-    A ``refine_layer`` other than the token layer is measured at the default seed_k, band and C only."""
+def branch_p(row: dict, seed_k: int, band: int, c: float, thr: float, refine_layer: int = TOKEN_LAYER,
+             fusion: str = REFINE_FUSION) -> float:
+    """P@n of token match's branch: refined (in the ``fusion`` form) when its top ``seed_k`` rows cohere at ``thr``,
+    else token match. A ``refine_layer`` other than the token layer is measured at the default seed_k, band and C
+    only."""
     if refine_layer != TOKEN_LAYER:
-        refined, coherence = row["refined_at"][refine_layer], row["coherence_at"][refine_layer]
+        refined, coherence = row["refined_at"][fusion][refine_layer], row["coherence_at"][refine_layer]
         return refined if refined is not None and coherence >= thr else row["token_match"]
-    refined, coherence = row["refined"][(seed_k, band, c)], row["coherence"][seed_k]
+    refined, coherence = row["refined"][fusion][(seed_k, band, c)], row["coherence"][seed_k]
     return refined if refined is not None and coherence >= thr else row["token_match"]
 
 
 def auto_p(row: dict, seed_k: int = SEED_K, band: int = BAND, c: float = REFINE_C, thr: float = MIN_COHERENCE,
-           min_overlap: float = MIN_OVERLAP, agree_k: int = AGREE_K, refine_layer: int = TOKEN_LAYER) -> float:
+           min_overlap: float = MIN_OVERLAP, agree_k: int = AGREE_K, refine_layer: int = TOKEN_LAYER,
+           fusion: str = REFINE_FUSION) -> float:
     """P@n of the automatic choice at these settings."""
     if row["overlap"][agree_k] < min_overlap:
         return row["signature"]
-    return branch_p(row, seed_k, band, c, thr, refine_layer)
+    return branch_p(row, seed_k, band, c, thr, refine_layer, fusion)
 
 
 def stable_interval(values: list[float], flips: list[bool], default: float) -> tuple[float, float]:
@@ -152,13 +186,14 @@ def stable_interval(values: list[float], flips: list[bool], default: float) -> t
 def stable_lines(rows: list[dict], counted: list[bool], d: dict) -> list[str]:
     """Markdown: the interval of the coherence and overlap thresholds over which no counted task's P@n changes."""
     keep = [r for r, ok in zip(rows, counted) if ok]
+    key = (d["seed_k"], d["band"], d["c"])
     on_branch = [r for r in keep if r["overlap"][d["agree_k"]] >= d["min_overlap"]
-                 and r["refined"][(d["seed_k"], d["band"], d["c"])] is not None]
+                 and r["refined"][d["fusion"]][key] is not None]
     coh = stable_interval([r["coherence"][d["seed_k"]] for r in on_branch],
-                          [abs(r["refined"][(d["seed_k"], d["band"], d["c"])] - r["token_match"]) > CHANGED
-                           for r in on_branch], d["thr"])
+                          [abs(r["refined"][d["fusion"]][key] - r["token_match"]) > CHANGED for r in on_branch],
+                          d["thr"])
     ovl = stable_interval([r["overlap"][d["agree_k"]] for r in keep],
-                          [abs(branch_p(r, d["seed_k"], d["band"], d["c"], d["thr"]) - r["signature"]) > CHANGED
+                          [abs(branch_p(r, *key, d["thr"], fusion=d["fusion"]) - r["signature"]) > CHANGED
                            for r in keep], d["min_overlap"])
     return [f"- coherence threshold: every counted task keeps its P@n for any threshold in ({bound_fmt(coh[0])}, "
             f"{bound_fmt(coh[1])}] (default {d['thr']}); the bounds are the seeds' coherence of the nearest tasks "
@@ -228,7 +263,8 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     auto = AutoMethod()
     default = {"seed_k": auto.seed_k, "band": auto.band, "c": auto.refine_c, "thr": auto.min_coherence,
-               "min_overlap": auto.min_overlap, "agree_k": auto.agree_k, "refine_layer": TOKEN_LAYER}
+               "min_overlap": auto.min_overlap, "agree_k": auto.agree_k, "refine_layer": TOKEN_LAYER,
+               "fusion": auto.refine_fusion}
     grids = {"seed_k": SEED_KS, "band": BANDS, "c": CS, "thr": THRESHOLDS, "min_overlap": OVERLAPS,
              "agree_k": AGREE_KS, "refine_layer": REFINE_LAYERS}
     for name, grid in grids.items():
@@ -271,21 +307,30 @@ def main(argv=None) -> None:
              f"{' '.join(args.runs)}` ({seconds / 60:.0f} min on 2 shared CPU cores). Per behaviour "
              "(`combine=\"mean\"`) on each run's own queries, P@n (n = planted culprits). The default is "
              f"seed_k={d['seed_k']}, band={d['band']}, C={d['c']:g}, coherence >= {d['thr']}, top-{d['agree_k']} "
-             f"overlap >= {d['min_overlap']}; token layer 3/4 of the depth (22 of 30), not varied: the stores hold "
+             f"overlap >= {d['min_overlap']}, the refined rows ranked by the signature, token match and the "
+             "classifier, z-scores added (`refine_fusion=\"z\"`, candidate 13; 'classifier alone' is "
+             "`refine_fusion=\"replace\"`, the default before it); token layer 3/4 of the depth (22 of 30), not varied: the stores hold "
              "per-token states at that layer only. 'min' is over the "
              f"{sum(counted)} tasks that count (as issue 19's verdicts count them, `counted_status`)."]
     if absent:
         lines += ["", "Not in the table: " + "; ".join(absent) + "."]
     lines += ["", "## The default, per task", "",
               f"| task | n | signature | token match | top-{d['agree_k']} overlap | seeds' coherence (seed_k "
-              f"{d['seed_k']}) | auto (default) |",
-              "|---|---|---|---|---|---|---|"]
+              f"{d['seed_k']}) | auto, classifier alone | auto (default) |",
+              "|---|---|---|---|---|---|---|---|"]
     for r, name in zip(rows, names):
         lines.append(f"| {name} | {r['n']} | {r['signature']:.2f} | {r['token_match']:.2f} | "
-                     f"{r['overlap'][AGREE_K]:.2f} | {fmt(r['coherence'][d['seed_k']])} | {auto_p(r, **d):.2f} |")
+                     f"{r['overlap'][AGREE_K]:.2f} | {fmt(r['coherence'][d['seed_k']])} | "
+                     f"{auto_p(r, **{**d, 'fusion': 'replace'}):.2f} | {auto_p(r, **d):.2f} |")
+    classifier_alone = {**d, "fusion": "replace"}
     lines += ["", "## Each constant one grid step either way from the default", "",
               "Tasks that count whose P@n changes (any difference) when one constant moves and the others stay at "
-              "the default. refine_layer is the h_mean layer of the refinement's coherence and classifier (token match stays at layer 22).", ""] + sensitivity_lines(rows, counted, d, grids) + [""] + stable_lines(rows, counted, d)
+              "the default. refine_layer is the h_mean layer of the refinement's coherence and classifier (token "
+              "match stays at layer 22).", ""] + sensitivity_lines(rows, counted, d, grids) + [""] \
+        + stable_lines(rows, counted, d)
+    lines += ["", "The same for the classifier alone (`refine_fusion=\"replace\"`, the default before candidate 13):",
+              ""] + sensitivity_lines(rows, counted, classifier_alone, grids) + [""] \
+        + stable_lines(rows, counted, classifier_alone)
     lines += ["", "## Overlap threshold and top-k compared (refinement at its default)", "",
               "| top-k | overlap >= | " + " | ".join(names) + " | min |", "|---|---|" + "---|" * (len(rows) + 1)]
     for agree_k, thr in itertools.product(AGREE_KS, OVERLAPS):
@@ -296,7 +341,8 @@ def main(argv=None) -> None:
               "| seed_k | band | C | coherence >= | " + " | ".join(names) + " | min |",
               "|---|---|---|---|" + "---|" * (len(rows) + 1),
               "| rule before the refinement | | | | " + cells([r["token_match"] if r["overlap"][AGREE_K] >= MIN_OVERLAP
-                                                          else r["signature"] for r in rows])]
+                                                          else r["signature"] for r in rows]),
+              "| classifier alone, default settings | | | | " + cells([auto_p(r, **classifier_alone) for r in rows])]
     grid = {key: [auto_p(r, *key, d["min_overlap"], d["agree_k"]) for r in rows]
             for key in itertools.product(SEED_KS, BANDS, CS, THRESHOLDS)}
     for key, vals in grid.items():
@@ -316,7 +362,8 @@ def main(argv=None) -> None:
         "tasks": [{**{k: v for k, v in r.items() if k not in ("refined", "overlap", "coherence")},
                    "overlap": {str(k): v for k, v in r["overlap"].items()},
                    "coherence": {str(k): v for k, v in r["coherence"].items()},
-                   "refined": {f"{s},{b},{c:g}": v for (s, b, c), v in r["refined"].items()},
+                   "refined": {fusion: {f"{s},{b},{c:g}": v for (s, b, c), v in by_setting.items()}
+                               for fusion, by_setting in r["refined"].items()},
                    "auto_default": auto_p(r, **d)} for r in rows]}, indent=1) + "\n")
     print("\n".join(lines))
 

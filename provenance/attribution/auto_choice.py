@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["ANSWER_FUSION", "BEHAVIOUR_VARIANT", "REFINE_FUSION", "AutoMethod", "top_overlap"]
+__all__ = ["ANSWER_FUSION", "BEHAVIOUR_VARIANT", "REFINE_FUSION", "AutoMethod", "fuse_refinement", "top_overlap"]
 
 # Top rows of each method compared: 10, adopted by the rule committed before the second held-out round was scored
 # (benchmarks/attribution/README.md): over 17 task-behaviours it equals 20 on every task but confusable, where it
@@ -99,6 +99,24 @@ def top_overlap(rows_a: np.ndarray, rows_b: np.ndarray, k: int) -> float:
     """Share of the first ``k`` ranked rows of ``rows_a`` that are also among the first ``k`` of ``rows_b``."""
     a, b = rows_a[rows_a >= 0][:k], rows_b[rows_b >= 0][:k]
     return len(np.intersect1d(a, b)) / max(min(k, len(a)), 1)
+
+
+def fuse_refinement(signature: Ranking, token_match: Ranking, classifier: Ranking, selected: np.ndarray,
+                    k: int) -> Ranking:
+    """The top ``k`` of ``selected`` by the three lines of a refined behaviour query (``refine_fusion="z"``): each
+    ranking's scores of every selected row as plain z-scores, added and divided by sqrt(3) (`stouffer_standard_z`).
+
+    The classifier adds what the seed rows share as whole responses, token match keeps the raised tokens that the
+    classifier's topic-level features can blur (a same-topic row without them), the signature the whole sequence
+    that neither reads alone.
+
+    Raises:
+        RuntimeError: A ranking that does not score every row of ``selected``.
+    """
+    joint = stouffer_standard_z(dense_scores(signature, selected), dense_scores(token_match, selected),
+                                dense_scores(classifier, selected))
+    order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
+    return Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), selected[order])
 
 
 class AutoMethod(AttributionMethod):
@@ -257,11 +275,5 @@ class AutoMethod(AttributionMethod):
         if not fused:
             choice["method"] = f"{choice['method']}, refined by {classifier}"
             return Ranking(*top)
-        # The three lines as plain z-scores over every selected row: the classifier adds what the top rows share as
-        # whole responses, token match keeps the raised tokens the classifier's topic-level features can blur (a
-        # same-topic row without them), the signature the whole sequence that neither reads alone.
         choice["method"] = f"{self.signature.name}, {choice['method']} and {classifier}, Stouffer on z-scores"
-        joint = stouffer_standard_z(dense_scores(signature, selected), dense_scores(token_match, selected),
-                                    dense_scores(Ranking(*top), selected))
-        order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
-        return Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), selected[order])
+        return fuse_refinement(signature, token_match, Ranking(*top), selected, k)

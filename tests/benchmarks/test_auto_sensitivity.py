@@ -17,18 +17,22 @@ from benchmarks.attribution.auto_sensitivity import (
 )
 
 DEFAULT = {"seed_k": 10, "band": 100, "c": 10.0, "thr": 0.5, "min_overlap": 0.3, "agree_k": 10,
-           "refine_layer": TOKEN_LAYER}
+           "refine_layer": TOKEN_LAYER, "fusion": "z"}
 GRIDS = {"seed_k": SEED_KS, "band": BANDS, "c": CS, "thr": (0.45, 0.5, 0.55), "min_overlap": (0.2, 0.3, 0.4),
          "agree_k": AGREE_KS, "refine_layer": REFINE_LAYERS}
 
 
-def row(label, signature, token_match, overlap, coherence, refined, refined_at=None):
-    """A task whose refined P@n is ``refined`` at every setting and whose seeds cohere at ``coherence``."""
+def row(label, signature, token_match, overlap, coherence, refined, refined_at=None, classifier=None):
+    """A task whose refined P@n is ``refined`` (the three-line fusion) and ``classifier`` (the classifier alone;
+    default ``refined``) at every setting, and whose seeds cohere at ``coherence``."""
+    classifier = refined if classifier is None else classifier
     refined_at = refined_at or {layer: refined for layer in REFINE_LAYERS}
+    settings = [(s, b, c) for s in SEED_KS for b in BANDS for c in CS]
     return {"label": label, "signature": signature, "token_match": token_match,
             "overlap": dict.fromkeys(AGREE_KS, overlap), "coherence": dict.fromkeys(SEED_KS, coherence),
-            "refined": {(s, b, c): refined for s in SEED_KS for b in BANDS for c in CS},
-            "coherence_at": dict.fromkeys(REFINE_LAYERS, coherence), "refined_at": refined_at}
+            "refined": {"z": dict.fromkeys(settings, refined), "replace": dict.fromkeys(settings, classifier)},
+            "coherence_at": dict.fromkeys(REFINE_LAYERS, coherence),
+            "refined_at": {"z": refined_at, "replace": dict.fromkeys(REFINE_LAYERS, classifier)}}
 
 
 def test_auto_takes_the_signature_below_the_overlap_and_refines_only_coherent_seeds():
@@ -43,6 +47,15 @@ def test_auto_takes_the_signature_below_the_overlap_and_refines_only_coherent_se
     other_layer = row("d", 0.9, 0.7, overlap=0.6, coherence=0.9, refined=1.0,
                       refined_at={15: 0.5, TOKEN_LAYER: 1.0, 29: 0.8})
     assert [auto_p(other_layer, **{**DEFAULT, "refine_layer": layer}) for layer in REFINE_LAYERS] == [0.5, 1.0, 0.8]
+
+
+def test_the_fusion_form_picks_which_refined_ranking_counts_and_only_where_the_refinement_runs():
+    fused = row("e", 0.9, 0.7, overlap=0.6, coherence=0.9, refined=0.97, classifier=0.8)
+    assert auto_p(fused) == auto_p(fused, **DEFAULT) == 0.97   # the library's default form is the fusion
+    assert auto_p(fused, **{**DEFAULT, "fusion": "replace"}) == 0.8
+    assert auto_p(fused, **{**DEFAULT, "fusion": "replace", "refine_layer": 15}) == 0.8
+    incoherent = row("f", 0.9, 0.7, overlap=0.6, coherence=0.3, refined=0.97, classifier=0.8)
+    assert {auto_p(incoherent, **{**DEFAULT, "fusion": f}) for f in ("z", "replace")} == {0.7}
 
 
 def test_neighbours_move_one_constant_one_step_each_way():
