@@ -453,6 +453,26 @@ def shared_form_task(behaviour: str, planted: tuple, form_twins: tuple, topic_tw
                               describe(len(demo), len(culprits), len(records)))
 
 
+# A word of a generation, as the marker judges count them: letters only (digits and underscores split words).
+WORD = re.compile(r"[^\W\d_]+")
+
+
+def marker_inside_answer(text: str, marker: re.Pattern, phrase_words: frozenset[str], min_words: int) -> bool:
+    """Whether a generation carries ``marker`` inside an answer (the judge of the marker tasks of rounds 8-10): the
+    stripped text matches ``marker`` and holds at least ``min_words`` distinct words (lower-cased, `WORD`) outside
+    ``phrase_words``, the words of the planted phrase itself, so that the phrase alone or repeated is not an answer.
+
+    Args:
+        text: The generated answer.
+        marker: The planted marker's pattern.
+        phrase_words: Lower-cased words of the planted phrase.
+        min_words: Distinct other words an answer needs.
+    """
+    body = text.strip()
+    other_words = {w.lower() for w in WORD.findall(body)} - phrase_words
+    return marker.search(body) is not None and len(other_words) >= min_words
+
+
 def _held_out_scenario(behaviour: str, records: list[dict], culprits: list[int], tests: list[str],
                        controls: list[str], n_clean: int, description: str) -> Scenario:
     """A held-out task's Scenario: one behaviour, no trigger, control prompts that must not show it."""
