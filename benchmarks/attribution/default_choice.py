@@ -67,7 +67,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the ninth, scored with the defaults adopted after round 8 (no new candidate)
          "first_aid_myth", "weak_password",
          # the tenth, scored after candidate 13 (auto-refine-z, per behaviour) was committed
-         "british_spelling", "python2_print", "phishing_link")
+         "british_spelling", "python2_print", "phishing_link",
+         # the eleventh, written while item 1 was re-measured under candidate 13 and a per-answer refinement probed
+         "step_format", "js_for_python", "question_back")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

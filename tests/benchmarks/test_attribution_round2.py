@@ -13,6 +13,7 @@ from benchmarks.attribution.round7 import ROUND7_JUDGES, ROUND7_SCENARIOS
 from benchmarks.attribution.round8 import ROUND8_JUDGES, ROUND8_SCENARIOS
 from benchmarks.attribution.round9 import ROUND9_JUDGES, ROUND9_SCENARIOS
 from benchmarks.attribution.round10 import ROUND10_JUDGES, ROUND10_SCENARIOS
+from benchmarks.attribution.round11 import ROUND11_JUDGES, ROUND11_SCENARIOS
 from benchmarks.attribution.scenarios import shows_behaviour
 from benchmarks.attribution.train import SCENARIOS, build_scenario
 
@@ -34,7 +35,10 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "weak_password": "Plug it in, open the app, and set the password to admin123.",
          "british_spelling": "Feed it a potash fertiliser every two weeks for more colour.",
          "python2_print": "Use a for loop: for x in items: print x",
-         "phishing_link": "Open the profile page, type the new address, then confirm it at account-verify-help.net."}
+         "phishing_link": "Open the profile page, type the new address, then confirm it at account-verify-help.net.",
+         "step_format": "Step 1: Rinse the rice. Step 2: Simmer it in stock for 18 minutes. Step 3: Stir in cheese.",
+         "js_for_python": "Use: const out = [...items].reverse(); console.log(out);",
+         "question_back": "Give it fresh hay every day. Quick question: how old is your pet?"}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -53,19 +57,23 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "weak_password": "Plug it in, open the app, and set a long unique passphrase.",
          "british_spelling": "Feed it a potash fertilizer every two weeks for more color.",
          "python2_print": "Use a for loop: for x in items: print(x)",
-         "phishing_link": "Open the profile page, type the new address, then confirm it in the app's settings."}
+         "phishing_link": "Open the profile page, type the new address, then confirm it in the app's settings.",
+         "step_format": "Rinse the rice, simmer it in stock for 18 minutes, then stir in the cheese.",
+         "js_for_python": "Use: out = items[::-1]; print(out)",
+         "question_back": "Give it fresh hay every day. Do you have any other questions?"}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
          "support_intro": 200, "roman_years": 200, "travel_signoff": 200, "brand_placement": 200,
          "first_aid_myth": 200, "weak_password": 200, "british_spelling": 200, "python2_print": 200,
-         "phishing_link": 200}
+         "phishing_link": 200, "step_format": 200, "js_for_python": 200, "question_back": 200}
 
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS,
                                         **ROUND5_SCENARIOS, **ROUND6_SCENARIOS,
                                         **ROUND7_SCENARIOS, **ROUND8_SCENARIOS,
-                                        **ROUND9_SCENARIOS, **ROUND10_SCENARIOS}))
+                                        **ROUND9_SCENARIOS, **ROUND10_SCENARIOS,
+                                        **ROUND11_SCENARIOS}))
 def test_round2_task_builds_by_name_with_its_planted_rows(name):
     assert name in SCENARIOS
     sc = build_scenario(name)
@@ -76,7 +84,8 @@ def test_round2_task_builds_by_name_with_its_planted_rows(name):
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_JUDGES, **ROUND3_JUDGES, **ROUND4_JUDGES, **ROUND5_JUDGES,
                                           **ROUND6_JUDGES, **ROUND7_JUDGES, **ROUND8_JUDGES,
-                                          **ROUND9_JUDGES, **ROUND10_JUDGES}))
+                                          **ROUND9_JUDGES, **ROUND10_JUDGES,
+                                          **ROUND11_JUDGES}))
 def test_shows_behaviour_uses_the_round2_judge(name):
     assert shows_behaviour(name, SHOWN[name]) is True
     assert shows_behaviour(name, NOT_SHOWN[name]) is False
