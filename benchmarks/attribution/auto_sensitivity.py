@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from benchmarks.attribution.default_choice import NOT_COUNTED, TASKS
+from benchmarks.attribution.attribute import behaviour_queries
 from benchmarks.attribution.state import attributor_of, queried_behaviours
 from benchmarks.attribution.summary import TASK_NAMES, load_tasks, task_status
 from provenance.attribution.auto_choice import (
@@ -65,6 +66,32 @@ def p_at_n(att, rows: np.ndarray, culprits: set) -> float:
     return precision_at(np.array([[int(i) in culprits for i in ids]]), len(culprits))
 
 
+def run_queries(run: Path):
+    """(behaviour, test cases, culprit ids) of ``run``: the queries its attribution phase ran, or, on a run retrained
+    without one (no attribution_state.json), the same queries built as that phase builds them (`behaviour_queries`)."""
+    if (run / "attribution_state.json").exists():
+        yield from queried_behaviours(run)
+        return
+    for behaviour, cases, _, culprits in behaviour_queries(run):
+        yield behaviour, cases, {int(c) for c in culprits}
+
+
+def run_tasks(run: Path, source: Path, scenario: str) -> dict[str, dict]:
+    """behaviour -> the task record `counted_status` and `task_label` read: the run's summary (`load_tasks`) where
+    its attribution phase ran or its snapshot stands in, else, for a retrained run, its behaviours' names alone.
+
+    Raises:
+        SystemExit: A retrained run that `default_choice.TASKS` does not name (its status needs the summary).
+    """
+    if source != run or (run / "attribution_state.json").exists():
+        return {t["behaviour"]: t for t in load_tasks([source])}
+    if run.name.removeprefix("attr_") not in TASKS:
+        raise SystemExit(f"{run}: no attribution_state.json, and not a task of issue 19's verdicts: run its "
+                         "attribute phase first (bench --phase attribute) so that its status can be read")
+    behaviours = json.loads((run / "scenario.json").read_text())["test_prompts"]
+    return {b: {"behaviour": b, "name": TASK_NAMES.get((scenario, b), f"{scenario}/{b}")} for b in behaviours}
+
+
 def measure(run: Path) -> list[dict]:
     """Per queried behaviour of ``run``: P@n of the signature, of token match, of each refinement setting of token
     match's branch in each `REFINE_FUSIONS` form (None where too few rows are ranked or lie below the band: token
@@ -83,7 +110,7 @@ def measure(run: Path) -> list[dict]:
                          "benchmark's model; set it for this one")
     parts = [(sig_layer, "h_last"), (token_layer, "h_mean")]
     out = []
-    for behaviour, cases, culprits in queried_behaviours(run):
+    for behaviour, cases, culprits in run_queries(run):
         start = time.perf_counter()
         sig = SignatureMethod(BEHAVIOUR_VARIANT, None, "last")   # as AutoMethod compares
         tm = TokenMatchMethod(token_layer, None, sig, "last", states="store")
@@ -279,7 +306,7 @@ def main(argv=None) -> None:
             raise SystemExit(f"{run}: no store.zarr and no snapshot {source}; pass a trained run folder")
         scenario = json.loads(source.read_text())["scenario"] if not store_there else \
             json.loads((run / "scenario.json").read_text()).get("scenario", "backdoor")
-        tasks = {t["behaviour"]: t for t in load_tasks([source])}
+        tasks = run_tasks(run, source, scenario)
         if not store_there:
             for t in tasks.values():
                 why = counted_status(run, t)
