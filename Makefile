@@ -179,6 +179,11 @@ bench-attribution: $(STAMP)
 	# Held-out round 11 (README.md): a per-answer refinement probed on read tasks (not made a candidate), then the
 	# three new tasks written, committed, checked (take, need their planted rows) and scored with the defaults.
 	$(PY) -m benchmarks.attribution.answer_refine_probe --runs $(foreach t,python2_print british_spelling sycophancy topic_spanish insecure_code two_sources travel_signoff support_intro hedging,runs/attr_$(t)) --out benchmarks/attribution/results/answer_refine_probe.md
+	for t in step_format js_for_python question_back; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused h_fused_k1 joint-focus-z joint-focus-ctx auto-z joint-ctx token-match bm25 tfidf auto-refine-z --results benchmarks/attribution/results/scored_$$t.md; done
+	# The counted runs without an auto-refine-z row (equal to auto-z by construction, round 10), scored with it.
+	for t in entity_refusal paw_emoji factual style; do $(ATTR) --out runs/attr_$$t --phase attribute --methods auto-refine-z --results benchmarks/attribution/results/scored_$$t.md; done
+	$(ATTR) --out runs/attr_confusable --phase attribute --methods auto-refine-z --results benchmarks/attribution/results/attribution_results_confusable.md
+	$(PY) -m benchmarks.attribution.default_choice --candidates h_fused_k1 joint-ctx joint-focus-z auto-z --out benchmarks/attribution/results/default_choice_round11.md
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z; phi against fixed token shares) over every
 	# counted run (issue 19 item 1), for the default adopted after round 8.
 	$(PY) -m benchmarks.attribution.answer_sensitivity --runs $(foreach t,template_swap confusable persona two_sources factual harmful_factual sycophancy hedging harmful_varied style headquarters approximation bench insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji support_intro roman_years travel_signoff brand_placement first_aid_myth weak_password british_spelling python2_print phishing_link step_format js_for_python question_back,runs/attr_$(t)) --out benchmarks/attribution/results/answer_sensitivity.md
