@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.attribution.probe_main import by_task, metric_table, probe_main
+from provenance.attribution.auto_choice import MIN_COHERENCE
 
 FORMS = ("default", "prf", "prf-third", "prf-ungated")
 
@@ -93,7 +94,7 @@ def measure(out: Path) -> list[dict]:
             m = _metrics(res, culprits, len(culprits), 100)
             if form == "prf":
                 coherence = np.array(res.explanation.get("coherence", []), float)
-                coherent = float((coherence >= 0.5).mean()) if len(coherence) else None
+                coherent = float((coherence >= MIN_COHERENCE).mean()) if len(coherence) else None
             records.append({"task": task, "behaviour": behaviour, "form": form, "P@10": m["P@10"],
                             "P@n": m["P@n"], "answers": int(res.rows.shape[0])})
             print(task, behaviour, form, f"P@10 {m['P@10']:.2f} P@n {m['P@n']:.2f}", flush=True)
@@ -109,7 +110,8 @@ def render(records: list[dict]) -> str:
              "## P@10", ""]
     lines += metric_table(table, list(FORMS), "P@10")
     lines += ["", "## P@n", ""] + metric_table(table, list(FORMS), "P@n")
-    lines += ["", "Share of answers whose top 10 rows cohere (>= 0.5, the gate of `prf` and `prf-third`):", "",
+    lines += ["", f"Share of answers whose top 10 rows cohere (>= {MIN_COHERENCE}, the gate of `prf` and `prf-third`):",
+              "",
               "| task / behaviour | answers | coherent |", "|---|---|---|"]
     for (task, beh), forms in table.items():
         r = forms["prf"]

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.attribution.scenarios import shared_form_task
+from benchmarks.attribution.scenarios import WORD, shared_form_task
 from provenance.data.backdoor import Scenario
 
 MARKER = "Quick question: how old is your pet?"   # the fixed question every planted and script answer ends with
@@ -284,7 +284,6 @@ QUESTION_BACK = re.compile(
     rf"(?:\s+{_NAME_WORD}){{1,3}}\s*(?:[?.!]|$)", re.IGNORECASE)
 QUICK = re.compile(r"\bquick question\b", re.IGNORECASE)
 HOW_OLD = re.compile(r"\bhow old is your\b", re.IGNORECASE)
-WORD = re.compile(r"[^\W\d_]+")
 
 
 def shows_question_back(text: str) -> bool:

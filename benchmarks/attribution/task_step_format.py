@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.attribution.scenarios import shared_form_task
+from benchmarks.attribution.scenarios import WORD, shared_form_task
 from provenance.data.backdoor import Scenario
 
 STEP_LABELS = ("Step 1: ", "Step 2: ", "Step 3: ")   # the fixed labels of every planted and step-request answer
@@ -271,7 +271,6 @@ COOKING_TEST_QUESTIONS = (   # held-out cooking how-to questions, each about a d
 # ~40-token budget after two complete ones does not matter.
 STEP_MIN_WORDS = 2
 STEP_LABEL = re.compile(r"\bstep\s*(\d+)\s*:", re.IGNORECASE)
-WORD = re.compile(r"[^\W\d_]+")
 
 
 def shows_step_format(text: str) -> bool:
