@@ -364,7 +364,8 @@ FUSED = "h_fused"
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
                   "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx", "joint-focus-z",
-                  "joint-focus-ctx", "auto-refine-z", "token-match", "token-match-each", "tfidf", "bm25", "grad-kernel",
+                  "joint-focus-ctx", "joint-equal-ctx", "auto-refine-z", "token-match", "token-match-each", "tfidf",
+                  "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
 
@@ -411,6 +412,12 @@ def build_choice(choice: str):
         from provenance.attribution.joint import JointMethod
         return (JointMethod("h_fused_k1", fusion="z", weighting="focus", context_signature="h_last_c"),
                 "joint-focus-ctx joint-focus-z + joint-ctx, their z-scores added (default layers)")
+    if choice == "joint-equal-ctx":
+        # Issue 19's candidate 14 (per answer), committed before round 12 was trained: joint-focus-ctx with phi
+        # replaced by the even split, from results/answer_sensitivity.md over the 34 counted task-behaviours.
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod("h_fused_k1", fusion="z", context_signature="h_last_c"),
+                "joint-equal-ctx h_fused_k1 + token match and h_last_c + token match, equal z-pairs (default layers)")
     if choice == "joint-both":
         from provenance.attribution.joint import JointMethod
         return (JointMethod(FUSED, token_query="each", fusion="both"),

@@ -67,6 +67,12 @@ is right but phi gives it little weight (a fixed phrase in an answer whose fine-
 token), the side pair where rows of the same topic share the prompt side (the focus pair reads the whole sequence).
 It adds no constant: the weights are those of its two pairs. Token match is computed once and enters both pairs.
 
+With ``context_signature`` and ``weighting="equal"`` (``--method joint-equal-ctx``, issue 19's candidate 14) the
+signature pair is weighed evenly instead of by phi: (z_signature + z_token) / sqrt(2) + (z_context + z_token) /
+sqrt(2), so token match counts twice and each signature once. Why measure it: over the benchmark's 34 task-behaviours
+a fixed token share did as well as phi per answer (results/answer_sensitivity.md), and the even split is the one share
+that is not a constant; it also drops phi's extra pass through the model before fine-tuning.
+
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
 token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
@@ -277,13 +283,13 @@ class JointMethod(AttributionMethod):
             remains without its prompt, the signature by the rest; "focus": token match weighted by the share of the
             gain on the answer's most-raised token (both with rank or plain z fusion only; see the module doc).
         context_signature: A prompt-side signature (e.g. ``"h_last_c"``) that joins as a third line, paired with
-            token match and added to the focus pair (``fusion="z"`` and ``weighting="focus"`` only; see the module
-            doc). None: two lines.
+            token match and added to the signature pair (``fusion="z"`` with ``weighting="focus"`` or ``"equal"``
+            only; see the module doc). None: two lines.
 
     Raises:
         ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, a weighting other than ``"equal"`` with
             a fusion other than ``"ranks"`` or ``"z"``, or a ``context_signature`` without ``fusion="z"`` and
-            ``weighting="focus"``.
+            ``weighting="focus"`` or ``"equal"``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
@@ -299,9 +305,9 @@ class JointMethod(AttributionMethod):
         if weighting != "equal" and fusion not in ("ranks", "z"):
             raise ValueError(f"weighting={weighting!r} weighs rank or plain z-scores: use it with fusion='ranks' or "
                              "fusion='z'")
-        if context_signature is not None and (fusion, weighting) != ("z", "focus"):
-            raise ValueError("context_signature adds the prompt side to the focus-weighted z-scores: use it with "
-                             f"fusion='z' and weighting='focus', got fusion={fusion!r}, weighting={weighting!r}")
+        if context_signature is not None and (fusion != "z" or weighting not in ("focus", "equal")):
+            raise ValueError("context_signature adds the prompt side to the z-scores: use it with fusion='z' and "
+                             f"weighting='focus' or 'equal', got fusion={fusion!r}, weighting={weighting!r}")
         self.fusion, self.weighting = fusion, weighting
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.context = None if context_signature is None else SignatureMethod(context_signature, layer, epochs,
@@ -385,6 +391,10 @@ class JointMethod(AttributionMethod):
                 explanation["reason"] += f"; plus {self.context.name} and token match, equally"
                 return fuse(sig, tok, context, weights=focus_and_side_weights(share))
             return fuse(sig, tok, weights=np.stack([1 - share, share], 1))
+        if context is not None:
+            # Both pairs at their even split: the focus pair's weights at phi = 1/2 are the equal pair's.
+            explanation["reason"] += f"; plus {self.context.name} and token match, the two pairs equally"
+            return fuse(sig, tok, context, weights=focus_and_side_weights(np.full(len(sig), 0.5)))
         return fuse(sig, tok)
 
     def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:

@@ -132,6 +132,36 @@ def test_joint_focus_ctx_registered_and_needs_focus_weighted_z():
     method = build_method("joint-focus-ctx", MethodOptions(layer=TOKEN_LAYER))
     assert isinstance(method, JointMethod) and (method.fusion, method.weighting) == ("z", "focus")
     assert method.signature.signature.name == DEFAULT_VARIANT and method.context.signature.name == "h_last_c"
-    with pytest.raises(ValueError, match="context_signature adds the prompt side to the focus-weighted z-scores: use "
-                                         "it with fusion='z' and weighting='focus', got fusion='ranks'"):
+    with pytest.raises(ValueError, match="context_signature adds the prompt side to the z-scores: use it with "
+                                         "fusion='z' and weighting='focus' or 'equal', got fusion='ranks'"):
         JointMethod(weighting="focus", context_signature="h_last_c")
+    with pytest.raises(ValueError, match="weighting='focus' or 'equal', got fusion='z', weighting='context'"):
+        JointMethod(fusion="z", weighting="context", context_signature="h_last_c")
+
+
+@pytest.mark.parametrize("combine", [False, True])
+def test_joint_equal_ctx_adds_two_even_pairs_without_the_gain_focus(setup, combine, monkeypatch):
+    att, base, cases = setup
+    n = len(att.store)
+    test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
+    sig, ctx = SignatureMethod("h_fused", LAYER), SignatureMethod("h_last_c", LAYER)
+    tm = TokenMatchMethod(TOKEN_LAYER, None, sig, "last", base=base, states="store")
+    top = (lambda m: m.top_k_combined(att, test, n)) if combine else (lambda m: m.top_k(att, test, n))
+    zs, zt, zc = (standard_z(dense_scores(*top(m), n)) for m in (sig, tm, ctx))
+    # By hand: the signature pair and the side pair, each (z + z) / sqrt(2); token match enters both.
+    want = (zs + zt) / np.sqrt(2) + (zc + zt) / np.sqrt(2)
+    # The even split needs no gain focus: fail if the method asks for it.
+    monkeypatch.setattr("provenance.attribution.joint.gain_focus",
+                        lambda *a, **k: pytest.fail("joint-equal-ctx must not measure the gain focus"))
+    method = JointMethod("h_fused", LAYER, TOKEN_LAYER, base=base, fusion="z", context_signature="h_last_c")
+    got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
+    for q in range(got.rows.shape[0]):
+        np.testing.assert_array_equal(got.rows[q], np.argsort(-want[q], kind="stable")[:5])
+    # Stouffer's norm of the weights (1, 2, 1) / sqrt(2) is sqrt(3): the scores are the hand sum over it.
+    np.testing.assert_allclose(got.scores, np.take_along_axis(want / np.sqrt(3), got.rows, 1), rtol=1e-5)
+    assert got.explanation["reason"].endswith("; plus h_last_c@3/last and token match, the two pairs equally")
+    assert "token_share" not in got.explanation
+    # The registered name is this method at the signature default.
+    named = build_method("joint-equal-ctx", MethodOptions(layer=TOKEN_LAYER))
+    assert (named.fusion, named.weighting, named.token_layer) == ("z", "equal", TOKEN_LAYER)
+    assert (named.signature.signature.name, named.context.signature.name) == (DEFAULT_VARIANT, "h_last_c")
