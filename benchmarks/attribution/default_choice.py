@@ -71,7 +71,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the tenth, scored after candidate 13 (auto-refine-z, per behaviour) was committed
          "british_spelling", "python2_print", "phishing_link",
          # the eleventh, written while item 1 was re-measured under candidate 13 and a per-answer refinement probed
-         "step_format", "js_for_python", "question_back")
+         "step_format", "js_for_python", "question_back",
+         # the twelfth, scored after candidate 14 (joint-equal-ctx, per answer) was committed
+         "echo_question", "number_words", "sports_analogy")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
