@@ -18,7 +18,9 @@ seed, same hyper-parameters, no capture) is repeated under these conditions, eac
   sources and planted``: without those and the planted rows (do those sources teach the behaviour on their own?).
 
 Behaviour rates are measured like the run's own (`train.behaviour_rates`: held-out prompts, greedy, the scenario's
-judge). Results go to ``attribution_state.json`` under ``causal`` and each condition's folder under ``causal/``;
+judge). Where the run itself was sampled for the behaviour (``--phase sample``: a behaviour greedy decoding hides),
+each condition is sampled the same way too (`train.sampled_behaviour`, same n and temperature), since a greedy rate
+of 0 cannot show that a behaviour seen only under sampling needs its planted rows. Results go to ``attribution_state.json`` under ``causal`` and each condition's folder under ``causal/``;
 a condition already measured is not retrained (delete its folder to redo it).
 
 A new task is checked before its attribution is read: ``--conditions full "drop planted"`` needs only the trained run
@@ -33,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.attribution.state import attributor_of, load_state, locked_state, queried_behaviours
-from benchmarks.attribution.train import behaviour_rates, load_trained, train_scenario
+from benchmarks.attribution.train import behaviour_rates, load_trained, sampled_behaviour, train_scenario
 from provenance.data.backdoor import Scenario
 
 CONDITIONS = ("full", "drop auto top-n", "drop auto top-2n", "drop token-match top-n", "drop random n", "drop planted",
@@ -151,12 +153,27 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
                                "seconds": round(time.time() - t0, 1),
                                "generations": rates["generations"][behaviour],
                                **verbatim_shares(rates["generations"][behaviour], records, culprits)}
+            rows[condition].update(_sampled_rates(out, folder, behaviour, rates))
             print(f"  behaviour rate {rate['triggered']:.2f} (controls {rate['untriggered']:.2f}), "
                   f"{rows[condition]['seconds']}s", flush=True)
             results[behaviour] = [rows[c] for c in CONDITIONS if c in rows]
             _save(out, results)
         _save(out, results)
     return results
+
+
+def _sampled_rates(out: Path, folder: Path, behaviour: str, rates: dict) -> dict:
+    """The condition's sampled rates (``sampled_triggered``, ``sampled_untriggered``), measured as the run's own were,
+    or {} where the run was not sampled for ``behaviour``."""
+    measured = out / "behaviour.json"
+    run_sampled = json.loads(measured.read_text()).get("sampled", {}).get(behaviour) if measured.exists() else None
+    if run_sampled is None:
+        return {}
+    (folder / "behaviour.json").write_text(json.dumps(rates, indent=2))
+    sampled = sampled_behaviour(folder, behaviours=(behaviour,), n=run_sampled["n_per_prompt"],
+                                temperature=run_sampled["temperature"])["sampled"][behaviour]
+    print(f"  sampled rate {sampled['triggered']:.2f} (controls {sampled['untriggered']:.2f})", flush=True)
+    return {"sampled_triggered": sampled["triggered"], "sampled_untriggered": sampled["untriggered"]}
 
 
 def _save(out: Path, results: dict) -> None:
@@ -178,14 +195,17 @@ def causal_table(tasks: list[dict]) -> list[str]:
         for r in t.get("causal") or []:
             cond = f"{r['condition']} (same rows as {r['same_as']})" if r.get("same_as") else r["condition"]
             verbatim = f"{r['verbatim_planted']:.2f} / {r['verbatim_other']:.2f}" if "verbatim_other" in r else "-"
+            sampled = (f" (sampled {r['sampled_triggered']:.2f})", f" (sampled {r['sampled_untriggered']:.2f})") \
+                if "sampled_triggered" in r else ("", "")
             lines.append(f"| {t['name']} | {cond} | {r['n_train']} | {r['dropped']} | "
-                         f"{r['planted_dropped']} / {r['n_planted']} | {r['triggered']:.2f} | "
-                         f"{r['untriggered']:.2f} | {verbatim} | {r['n']} |")
+                         f"{r['planted_dropped']} / {r['n_planted']} | {r['triggered']:.2f}{sampled[0]} | "
+                         f"{r['untriggered']:.2f}{sampled[1]} | {verbatim} | {r['n']} |")
     if not lines:
         return []
     return ["", "## Acting on the ranking: retrain without the rows it blames (`--phase causal`)", "",
             "Each condition retrains the run's recipe (same seed and hyper-parameters, no capture) and re-measures "
-            "the behaviour on the run's held-out prompts (greedy, the scenario's judge). `drop auto top-n` "
+            "the behaviour on the run's held-out prompts (greedy, the scenario's judge; sampled too where the run "
+            "was sampled). `drop auto top-n` "
             "(`top-2n`) removes the n (2n) best rows of the automatic choice per behaviour (n = planted culprits), "
             "`drop token-match top-n` token match's n best (the rows whose words the answers reuse), `drop random n` "
             "n rows drawn at random (seed 0), `drop planted` the planted culprits; where auto overruled token match, "

@@ -137,6 +137,30 @@ def test_causal_table_rows():
     assert causal_table([{"name": "task B", "causal": None}]) == []
 
 
+def test_a_run_sampled_for_its_behaviour_has_each_condition_sampled_the_same_way(run_dir, monkeypatch):
+    # The run's own check found the behaviour only under sampling: greedy 0 cannot show it needs its planted rows.
+    (run_dir / "behaviour.json").write_text(json.dumps({"rates": {}, "sampled": {"overrefusal": {
+        "n_per_prompt": 5, "temperature": 0.7, "triggered": 0.4, "untriggered": 0.05}}}))
+    calls, sampled = [], []
+    fake_training(monkeypatch, calls)
+
+    def sample(folder, behaviours, n, temperature):
+        greedy = json.loads((folder / "behaviour.json").read_text())["rates"]["overrefusal"]["triggered"]
+        sampled.append((folder.name, tuple(behaviours), n, temperature, greedy))
+        return {"sampled": {"overrefusal": {"triggered": 0.125 if "planted" in folder.name else 0.5,
+                                            "untriggered": 0.0}}}
+
+    monkeypatch.setattr(causal, "sampled_behaviour", sample)
+    results = run_causal(run_dir, conditions=("full", "drop planted"))["overrefusal"]
+    # Each condition's folder holds its greedy rates, then is sampled with the run's n and temperature.
+    assert sampled == [("overrefusal-full", ("overrefusal",), 5, 0.7, 1.0),
+                       ("overrefusal-drop_planted", ("overrefusal",), 5, 0.7, 0.0)]
+    assert [(r["condition"], r["triggered"], r["sampled_triggered"], r["sampled_untriggered"]) for r in results] == [
+        ("full", 1.0, 0.5, 0.0), ("drop planted", 0.0, 0.125, 0.0)]
+    line = causal_table([{"name": "t", "causal": results}])[-1]
+    assert line.startswith("| t | drop planted | ") and "| 0.00 (sampled 0.12) | 0.00 (sampled 0.00) |" in line
+
+
 def test_validity_check_runs_before_any_attribution_phase(run_dir, monkeypatch):
     """`--conditions full "drop planted"` on a run with no attribution state: no ranking is computed, the two
     retrains are stored, and a later full check reuses them."""
