@@ -40,16 +40,18 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # Not counted, decided before each was scored: over-refusal survives retraining without the planted rows; round 5's
 # fake_citation takes weakly (2/12) and retrained without them still shows it once (1/12), so at this size it is not
-# shown to need them; round 6's two tasks did not take (README.md).
-NOT_COUNTED = {"overrefusal", "fake_citation", "terse_answers", "gloomy_tone"}
+# shown to need them; round 6's two tasks did not take (README.md); round 12's number_words shows only when sampled
+# and, retrained without its planted rows, still does (sampled 0.28 against 0.42), decided before any method was
+# scored on it.
+NOT_COUNTED = {"overrefusal", "fake_citation", "terse_answers", "gloomy_tone", "number_words"}
 MARGIN = 0.10
 # Candidates adopted after some tasks were scored: the task tables' "default" rows hold the default of the day each
 # task was scored, so the adopted candidate's column stands for the default as the library runs it now (where a
-# task has it): per answer joint-focus-ctx (after round 8; joint-focus-z in 5656a5e after round 5, h_fused_k1 in
-# dc8d4b5 after round 4), per behaviour auto-refine-z (candidate 13, after round 10; auto with h_fused_z in 4a4a493,
+# task has it): per answer joint-equal-ctx (candidate 14, after round 12; joint-focus-ctx after round 8;
+# joint-focus-z in 5656a5e after round 5, h_fused_k1 in dc8d4b5 after round 4), per behaviour auto-refine-z (candidate 13, after round 10; auto with h_fused_z in 4a4a493,
 # after AGREE_K = 10 was adopted in 54fcf59 as auto-agree10). A round's verdict is read against the defaults of its
 # day (`--adopted`, as the Makefile's lines do).
-ADOPTED = {"per answer": "joint-focus-ctx", "per behaviour": "auto-refine-z"}
+ADOPTED = {"per answer": "joint-equal-ctx", "per behaviour": "auto-refine-z"}
 TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "harmful_factual", "sycophancy",
          "hedging", "harmful_varied", "style", "headquarters", "approximation", "bench", "overrefusal",
          # the second held-out round (README.md), scored after every candidate above was committed

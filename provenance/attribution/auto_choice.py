@@ -12,16 +12,15 @@ The signature is ``h_fused_z`` (`BEHAVIOUR_VARIANT`): the prompt side and the re
 z-score over the stored rows, so that neither side's spread decides alone.
 
 Per answer (``combine="none"``) there is no second answer to agree with, so nothing is chosen: three lines rank, as
-plain z-scores over the rows, in two pairs whose scores add up (`ANSWER_FUSION`; `JointMethod` with ``fusion="z",
-weighting="focus", context_signature="h_last_c"``). The focus pair weighs the signature default (``h_fused_k1``) by
-1 - phi and token match by phi, phi the share of the answer's fine-tuning gain on its single most-raised token
-(`provenance.attribution.gain_focus`): an answer whose behaviour sits in one token (a swapped entity, a unit, a
-marker) is found by its tokens, one spread over the whole response by the signature. The side pair adds the prompt
-side alone (``h_last_c``) and token match, equally: rows that teach the answer's raised tokens for the answer's kind
-of prompt, which the focus pair misses where phi gives token match little weight (a fixed phrase in an answer whose
-gain is spread over every token). Adopted by the rule committed before the eighth held-out round was trained (issue
-19's candidate 12, after candidate 11, the focus pair alone, after round 5; benchmarks/attribution/README.md,
-results/default_choice_round8.md).
+plain z-scores over the rows, in two equal pairs whose scores add up (`ANSWER_FUSION`; `JointMethod` with
+``fusion="z", context_signature="h_last_c"``): the signature default (``h_fused_k1``) with token match, and the prompt
+side alone (``h_last_c``) with token match, (z_signature + z_token) / sqrt(2) + (z_context + z_token) / sqrt(2).
+Token match finds an answer whose behaviour sits in its raised tokens (a swapped entity, a unit, a marker), the
+signature one spread over the whole response, and the side pair the rows that teach the answer's raised tokens for
+the answer's kind of prompt. No weight is measured or fitted: the even split. Adopted by the rule committed before
+the twelfth held-out round was trained (issue 19's candidate 14, `joint-equal-ctx`), after candidate 12 (the first
+pair weighted by phi, the answer's gain focus, `joint-focus-ctx`, after round 8) and candidate 11 (that pair alone,
+after round 5); benchmarks/attribution/README.md, results/default_choice_round12.md.
 
 Without per-token states at the token layer, or without a base model to weigh tokens against (a PEFT model can
 disable its adapters; otherwise pass ``base``), the signature ranks, per behaviour and per answer, and the result's
@@ -78,10 +77,9 @@ MIN_OVERLAP = 0.3
 # 0.67 against 0.00, no task more than 0.08 below. Its gain is on a task read before it was designed (entity_refusal
 # 0.00 -> 0.97); the two round-3 tasks score the same with either.
 BEHAVIOUR_VARIANT = "h_fused_z"
-# Per answer: the signature default and token match, their z-scores weighted by the answer's gain focus, plus the
-# prompt side and token match (candidate 12, adopted by the rule committed before the eighth held-out round was
-# trained; see the module doc).
-ANSWER_FUSION = {"fusion": "z", "weighting": "focus", "context_signature": "h_last_c"}
+# Per answer: the signature default and token match, plus the prompt side and token match, two equal z-score pairs
+# (candidate 14, adopted by the rule committed before the twelfth held-out round was trained; see the module doc).
+ANSWER_FUSION = {"fusion": "z", "weighting": "equal", "context_signature": "h_last_c"}
 # Refinement (seed_refine) settings, chosen on the attribution benchmark and checked on held-out tasks
 # (benchmarks/attribution/README.md; results/auto_sensitivity.md: how P@n depends on each of the four).
 SEED_K = 10            # token match's top rows that train the classifier
@@ -122,8 +120,8 @@ def fuse_refinement(signature: Ranking, token_match: Ranking, classifier: Rankin
 class AutoMethod(AttributionMethod):
     """Per behaviour: token match from stored token states if its top ``agree_k`` overlaps the signature's by at
     least ``min_overlap`` (refined by a classifier on its top ``seed_k`` rows when they cohere), else the signature;
-    per answer: the signature default and token match weighted by the answer's gain focus, plus the prompt side and
-    token match (`ANSWER_FUSION`), or the signature alone where token match cannot run.
+    per answer: the signature default and token match, plus the prompt side and token match, two equal z-score pairs
+    (`ANSWER_FUSION`), or the signature alone where token match cannot run.
 
     What it chose and why is the result's explanation (``method``, ``reason``, ``overlap`` and, when token match
     ranked and refinement was on, ``coherence``); the result's ``method`` label says it too.
@@ -198,11 +196,11 @@ class AutoMethod(AttributionMethod):
 
     def rank(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
         ranking = self.answer_method.rank(att, test, k)
-        # The joint's own explanation (what ranked, and each answer's token share) is the choice's, per answer; the
-        # method's name already says how the two combine, so the reason says only what was weighed (or why not).
+        # The joint's own explanation (what ranked, at which token layer) is the choice's, per answer; the method's
+        # name already says how the lines combine, so the reason says only which lines ran (or why token match not).
         joint = ranking.explanation
-        reason = ("per answer: token match weighted by each answer's gain focus (token_share), plus the prompt side and "
-                  "token match" if "token_share" in joint else f"per answer: {joint['reason']}")
+        reason = ("per answer: the signature and token match, plus the prompt side and token match, two equal "
+                  "z-score pairs" if "token_layer" in joint else f"per answer: {joint['reason']}")
         return self._chose(ranking, {**joint, "reason": reason, "overlap": None})
 
     def _why_not_token_match(self, att: Attributor, layer: int) -> str | None:

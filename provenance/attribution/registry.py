@@ -10,7 +10,8 @@ Built-in names:
 * ``auto`` (the default): on the local backend ``auto-choice``, elsewhere the signature default (``signature``);
 * ``signature``: `SignatureMethod` (RepT-family signature cosine, any scoring backend);
 * ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature ``h_fused_z``, else
-  that signature; per answer, the signature default and token match weighted by the answer's gain focus);
+  that signature; per answer, the signature default and token match, plus the prompt side and token match, two
+  equal z-score pairs);
 * ``auto-classifier``: ``auto-choice`` whose refinement ranks by its classifier alone (the default before issue 19's
   candidate 13 ranked by the signature, token match and the classifier together);
 * ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);
@@ -258,7 +259,7 @@ def _auto(options: MethodOptions) -> str:
 
 _SIGNATURE_OPTIONS = ("signature", "layer", "epochs", "chunk_rows", "backend", "client")
 _register_alias("auto", _auto, "the default (local backend; elsewhere the signature): per answer the signature and "
-                "token match weighted by the answer's gain focus; per behaviour (--combine mean) token match when it "
+                "the prompt side, each paired with token match; per behaviour (--combine mean) token match when it "
                 "agrees with the signature (joined by the signature and a classifier on its top rows when they cohere), "
                 "else the signature")
 register_method("signature", lambda o: SignatureMethod(_signature(o), o.layer, o.epochs, o.chunk_rows,
@@ -268,7 +269,7 @@ register_method("auto-choice", lambda o: AutoMethod(o.signature, o.layer, None, 
                                                     candidates=o.candidates, chunk_rows=o.chunk_rows),
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
                 summary="per behaviour: token match when it agrees with the signature, else the signature; per "
-                        "answer: both, weighted by the answer's gain focus")
+                        "answer: the signature and the prompt side, each paired with token match")
 register_method("auto-classifier", lambda o: AutoMethod(o.signature, o.layer, None, o.epochs, o.base,
                                                         candidates=o.candidates, refine_fusion="replace",
                                                         chunk_rows=o.chunk_rows),

@@ -1,5 +1,5 @@
 """AutoMethod: per behaviour, token match when its top list agrees with the signature's, else the signature; per
-answer, the two weighted by the answer's gain focus."""
+answer, the signature and the prompt side, each paired with token match."""
 from __future__ import annotations
 
 import numpy as np
@@ -85,15 +85,15 @@ def test_per_answer_queries_rank_by_the_focus_weighted_joint(setup):
     assert behaviour.wording is not None          # overruled per behaviour ...
     res = att.query(test, method=method, k=len(records), snippet_chars=0)
     assert res.wording is None   # ... then per answer: no stale second list
-    # Per answer: the signature default and token match, z-scores weighted by each answer's gain focus, plus the
-    # prompt side and token match (candidate 12).
-    joint = JointMethod(DEFAULT_VARIANT, None, 3, base=base, fusion="z", weighting="focus", context_signature="h_last_c")
+    # Per answer: the signature default and token match, plus the prompt side and token match, two equal z-score
+    # pairs (candidate 14).
+    joint = JointMethod(DEFAULT_VARIANT, None, 3, base=base, fusion="z", context_signature="h_last_c")
     want = att.query(test, method=joint, k=len(records), snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
     np.testing.assert_allclose(res.scores, want.scores, rtol=1e-6)
-    assert res.explanation["reason"] == ("per answer: token match weighted by each answer's gain focus (token_share), "
-                                         "plus the prompt side and token match")
-    assert len(res.explanation["token_share"]) == 3 and res.explanation["token_layer"] == 3
+    assert res.explanation["reason"] == ("per answer: the signature and token match, plus the prompt side and token "
+                                         "match, two equal z-score pairs")
+    assert "token_share" not in res.explanation and res.explanation["token_layer"] == 3
     # It is neither line alone on this store.
     sig = att.query(test, method=SignatureMethod(DEFAULT_VARIANT, None, "last"), k=len(records), snippet_chars=0)
     assert not np.array_equal(res.rows, sig.rows)

@@ -71,9 +71,9 @@ def test_the_cli_and_the_python_api_run_the_same_default(setup, monkeypatch, com
     assert got["method"] == api.method and got["explanation"] == api.explanation
     assert [r["row"] for r in got["ranking"]] == api.ranking["row"].tolist()
     np.testing.assert_allclose([r["score"] for r in got["ranking"]], api.ranking["score"], rtol=1e-6)
-    if combine == "none":   # per answer: the signature default and token match, weighted by each answer's focus
-        assert api.method.startswith("auto: joint(h_fused_k1@default/last + token match, Stouffer on z-scores, ")
-        assert len(api.explanation["token_share"]) == len(cases) and api.explanation["overlap"] is None
+    if combine == "none":   # per answer: the signature default and the prompt side, each paired with token match
+        assert api.method.startswith("auto: joint(h_fused_k1@default/last + token match, Stouffer on z-scores; plus ")
+        assert api.explanation["token_layer"] is not None and api.explanation["overlap"] is None
     else:                   # per behaviour: the automatic choice, and token match could run here
         assert api.method.startswith("auto: ") and api.explanation["overlap"] is not None
     assert resolve(None, MethodOptions(combine=combine)) == "auto-choice"
