@@ -377,7 +377,7 @@ class JointMethod(AttributionMethod):
                   combine: bool, explanation: dict, context: np.ndarray | None = None) -> np.ndarray:
         """``[Q, rows]`` joint scores of the methods' dense scores, by ``fusion`` and ``weighting``; a per-query
         weighting adds each query's token share to ``explanation``. ``context``: the context signature's scores
-        (only with focus-weighted z fusion, `__init__` checks), the side pair's third line."""
+        (only with plain-z fusion, focus-weighted or equal, `__init__` checks), the side pair's third line."""
         # Weighting is refused with robust-z (__init__), so the weighted forms are the rank and plain-z ones.
         fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
         if self.weighting != "equal":
