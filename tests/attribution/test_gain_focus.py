@@ -99,15 +99,21 @@ def test_focus_and_side_weights_by_hand():
                                rtol=1e-12)
 
 
-@pytest.mark.parametrize("combine", [False, True])
-def test_joint_focus_ctx_adds_the_focus_pair_and_the_side_pair(setup, combine):
+def _three_lines_z(setup, combine):
+    """The test cases and the plain z-scores of the three lines by hand: the signature, token match, the prompt side."""
     att, base, cases = setup
     n = len(att.store)
     test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
     sig, ctx = SignatureMethod("h_fused", LAYER), SignatureMethod("h_last_c", LAYER)
     tm = TokenMatchMethod(TOKEN_LAYER, None, sig, "last", base=base, states="store")
     top = (lambda m: m.top_k_combined(att, test, n)) if combine else (lambda m: m.top_k(att, test, n))
-    zs, zt, zc = (standard_z(dense_scores(*top(m), n)) for m in (sig, tm, ctx))
+    return test, *(standard_z(dense_scores(*top(m), n)) for m in (sig, tm, ctx))
+
+
+@pytest.mark.parametrize("combine", [False, True])
+def test_joint_focus_ctx_adds_the_focus_pair_and_the_side_pair(setup, combine):
+    att, base, cases = setup
+    test, zs, zt, zc = _three_lines_z(setup, combine)
     phi = gain_focus(att, test, TOKEN_LAYER, base=base)
     phi = (phi.mean(keepdims=True) if combine else phi)[:, None]
     # By hand: joint-focus-z's score plus joint-ctx's score.
@@ -142,12 +148,7 @@ def test_joint_focus_ctx_registered_and_needs_focus_weighted_z():
 @pytest.mark.parametrize("combine", [False, True])
 def test_joint_equal_ctx_adds_two_even_pairs_without_the_gain_focus(setup, combine, monkeypatch):
     att, base, cases = setup
-    n = len(att.store)
-    test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
-    sig, ctx = SignatureMethod("h_fused", LAYER), SignatureMethod("h_last_c", LAYER)
-    tm = TokenMatchMethod(TOKEN_LAYER, None, sig, "last", base=base, states="store")
-    top = (lambda m: m.top_k_combined(att, test, n)) if combine else (lambda m: m.top_k(att, test, n))
-    zs, zt, zc = (standard_z(dense_scores(*top(m), n)) for m in (sig, tm, ctx))
+    test, zs, zt, zc = _three_lines_z(setup, combine)
     # By hand: the signature pair and the side pair, each (z + z) / sqrt(2); token match enters both.
     want = (zs + zt) / np.sqrt(2) + (zc + zt) / np.sqrt(2)
     # The even split needs no gain focus: fail if the method asks for it.
