@@ -210,10 +210,12 @@ bench-attribution: $(STAMP)
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,support_intro roman_years,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round7$$sfx.md --json benchmarks/attribution/results/doubt_count_round7$$sfx.json && \
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,travel_signoff brand_placement,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round8$$sfx.md --json benchmarks/attribution/results/doubt_count_round8$$sfx.json && \
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,first_aid_myth weak_password british_spelling python2_print phishing_link step_format js_for_python question_back,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round9_11$$sfx.md --json benchmarks/attribution/results/doubt_count_round9_11$$sfx.json && \
+	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,echo_question sports_analogy,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round12$$sfx.md --json benchmarks/attribution/results/doubt_count_round12$$sfx.json && \
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,insecure_code entity_refusal shouting,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count$$sfx.md --json benchmarks/attribution/results/doubt_count$$sfx.json && \
 	  $(PY) -m benchmarks.attribution.doubt_count --k $$k --runs $(foreach t,confusable factual harmful_factual sycophancy style two_sources template_swap harmful_varied hedging headquarters persona approximation bench,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_dev$$sfx.md --json benchmarks/attribution/results/doubt_count_dev$$sfx.json; done
 	$(PY) -m benchmarks.attribution.groups_count --out benchmarks/attribution/results/groups_count.md --json benchmarks/attribution/results/groups_count.json
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --out benchmarks/attribution/results/candidate_cost.md
+	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-equal-ctx h_fused_k1 --out benchmarks/attribution/results/candidate_cost_round12.md
 	# Causal check of the held-out tasks and, as a control, the factual swap (five to eight retrains each, ~8 min
 	# apiece here): does acting on the ranking remove the behaviour, and does the behaviour need the planted rows?
 	$(ATTR) --out runs/attr_factual --phase causal

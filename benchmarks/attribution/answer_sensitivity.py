@@ -1,4 +1,6 @@
-"""How the per-answer default (``joint-focus-ctx``) depends on its constants, over every benchmark run (issue 19).
+"""How the per-answer default depends on its constants, over every benchmark run (issue 19): ``joint-focus-ctx``,
+the default until round 12, as the reference column, and its even-split form ``joint-equal-ctx`` (the ``share 0.5``
+column), the default since (candidate 14, chosen from this table's last run and adopted after round 12).
 
     OMP_NUM_THREADS=1 python -m benchmarks.attribution.answer_sensitivity --runs runs/attr_style ... \
         --out benchmarks/attribution/results/answer_sensitivity.md
@@ -36,6 +38,7 @@ PCS = (0, 5, 10, 20)
 KEEP_Z = (0.5, 1.0, 1.5)
 DEFAULT_PROJECTION = (10, 1.0)
 FIXED_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
+# The reference column: the per-answer default this table was first measured for (joint-focus-ctx).
 DEFAULT = "phi, 10,1.0"
 # A move of more than this is what the default-choice rule counts as a loss.
 MOVED = MARGIN
