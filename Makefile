@@ -43,12 +43,16 @@ demo: $(STAMP)
 ifeq ($(origin LINT),default)
 LINT := 1
 endif
+# The tests run in TEST_WORKERS pytest-xdist processes (CI has 2 cores; one torch thread each). --dist loadfile keeps
+# each file on one worker, so a module's fixture (a trained tiny run, a store) is built once, not once per worker.
+# TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed (needs root): the HTML report browser tests will be skipped"
 ifeq ($(LINT),1)
 	$(VENV)/bin/ruff check .
 endif
-	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra --durations=25 tests
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -ra --durations=25 -n $(TEST_WORKERS) --dist loadfile tests
 
 # The capture, store and callback tests at the lowest supported versions (constraints-lowest.txt pins
 # pyproject.toml's floors), in their own venv. Not part of `make test`: the venv takes ~1 min to build, the tests

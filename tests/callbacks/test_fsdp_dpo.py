@@ -38,9 +38,10 @@ PAIRS, EPOCHS = 8, 2
 
 def _train(tmp_path, reference: str, *extra: str) -> dict:
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", TQDM_DISABLE="1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(SCRIPT), "--store",
-           str(tmp_path / "s.zarr"), "--out", str(tmp_path / "out"), "--pairs", str(PAIRS), "--epochs", str(EPOCHS),
-           "--reference", reference, *extra]
+    # --standalone: a rendezvous on a free port, not the fixed 29500 that a launch in the other test worker may hold.
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(SCRIPT),
+           "--store", str(tmp_path / "s.zarr"), "--out", str(tmp_path / "out"), "--pairs", str(PAIRS),
+           "--epochs", str(EPOCHS), "--reference", reference, *extra]
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=400)
     output = proc.stdout.decode(errors="replace")
     assert proc.returncode == 0, output[-3000:]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from provenance import open_store
+from tests.free_port import free_port
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_hf.py"
 pytestmark = pytest.mark.slow
@@ -16,8 +17,10 @@ def test_accelerate_two_processes_write_two_rank_groups(tmp_path):
     store = tmp_path / "s.zarr"
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", TQDM_DISABLE="1")
     # --multi_gpu selects accelerate's torch.distributed launcher; without GPUs each process runs on CPU with gloo.
+    # Its own port: accelerate's default 29500 is shared with any other launch the second test worker runs.
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", str(SCRIPT),
+           "--num_machines", "1", "--main_process_port", str(free_port()), "--mixed_precision", "no",
+           "--dynamo_backend", "no", str(SCRIPT),
            "--store", str(store), "--out", str(tmp_path / "out"), "--samples", "16", "--epochs", "2",
            "--save-steps", "1000", "--auto-layers"]
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=400)

@@ -35,7 +35,8 @@ N_SAMPLES = 16
 
 def _launch(args, **popen):
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1", TQDM_DISABLE="1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", str(SCRIPT), *args]
+    # --standalone: a rendezvous on a free port, not the fixed 29500 that a launch in the other test worker may hold.
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(SCRIPT), *args]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen)
 
 
