@@ -1,23 +1,25 @@
-"""How the per-answer default depends on its constants, over every benchmark run (issue 19): ``joint-focus-ctx``,
-the default until round 12, as the reference column, and its even-split form ``joint-equal-ctx`` (the ``share 0.5``
-column), the default since (candidate 14, chosen from this table's last run and adopted after round 12).
+"""How the per-answer default depends on its constants, over every benchmark run (issue 19): the default,
+``joint-equal-ctx`` (candidate 14, adopted after round 12), at each of its signature's projections, against fixed token
+shares and against ``joint-focus-ctx`` (phi, the default until round 12).
 
     OMP_NUM_THREADS=1 python -m benchmarks.attribution.answer_sensitivity --runs runs/attr_style ... \
         --out benchmarks/attribution/results/answer_sensitivity.md
 
-The per-answer default scores a row by its focus pair, ((1 - phi) z_signature + phi z_token) / sqrt((1 - phi)^2 +
-phi^2), plus its side pair, (z_context + z_token) / sqrt(2) (`provenance.attribution.joint`): the signature is
-``h_fused_k1``, whose projection keeps ``pcs`` = 10 principal directions with ``keep_z`` = 1.0
-(`provenance.attribution.signatures`); phi is the answer's gain focus (`provenance.attribution.gain_focus`), measured
-per answer; the context is ``h_last_c`` (the centered prompt side: no constant). The results before round 8, for
-the focus pair alone (``joint-focus-z``), are in git history. Issue 19 asks that each constant be derived or shown
+The per-answer default scores a row by its focus pair, ((1 - w) z_signature + w z_token) / sqrt((1 - w)^2 + w^2),
+plus its side pair, (z_context + z_token) / sqrt(2) (`provenance.attribution.joint`), with the token share w = 0.5
+(both pairs even: the one share that is not a fitted number): the signature is ``h_fused_k1``, whose projection keeps
+``pcs`` = 10 principal directions with ``keep_z`` = 1.0 (`provenance.attribution.signatures`); the context is
+``h_last_c`` (the centered prompt side: no constant). Issue 19 asks that each constant be derived or shown
 insensitive. For each behaviour of each run (its queries built as the benchmark builds them, `behaviour_queries`),
-token match, the context and phi are computed once, and the fusion is scored:
+token match, the context and phi (the answer's gain focus, `provenance.attribution.gain_focus`) are computed once,
+and the fusion is scored:
 
-* with the signature's (pcs, keep_z) over `PCS` x `KEEP_Z` (the default in the middle; pcs=0: no projection);
-* with phi replaced by a fixed token share in `FIXED_SHARES` (the focus pair at 0: the signature alone, at 1: token
-  match alone; the side pair added to each), at the default signature: were a constant share as good on every task,
-  phi would be a fitted constant in disguise.
+* with the signature's (pcs, keep_z) over `PCS` x `KEEP_Z` at the default share (the default in the middle; pcs=0:
+  no projection);
+* with other fixed token shares in `FIXED_SHARES` (the focus pair at 0: the signature alone, at 1: token match
+  alone; the side pair added to each), at the default projection;
+* with w = phi per answer, at the default projection: ``joint-focus-ctx``, the default this table was first measured
+  for (its projection grid, under phi, is in git history, as are the results before round 8 for the focus pair alone).
 
 The token layer (3/4 of the depth) is not varied: the stores hold per-token states at that layer only. P@n and P@10
 per answer, averaged over the answers; the table gives each task and setting, the mean, the worst, the tasks at P@10
@@ -38,19 +40,23 @@ PCS = (0, 5, 10, 20)
 KEEP_Z = (0.5, 1.0, 1.5)
 DEFAULT_PROJECTION = (10, 1.0)
 FIXED_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
-# The reference column: the per-answer default this table was first measured for (joint-focus-ctx).
-DEFAULT = "phi, 10,1.0"
+# The default's token share (`auto_choice.ANSWER_FUSION`, weighting "equal").
+DEFAULT_SHARE = 0.5
+# The reference column: the per-answer default, joint-equal-ctx.
+DEFAULT = f"share {DEFAULT_SHARE:g}, {DEFAULT_PROJECTION[0]},{DEFAULT_PROJECTION[1]}"
 # A move of more than this is what the default-choice rule counts as a loss.
 MOVED = MARGIN
 
 
 def _grid() -> dict[str, tuple[float | None, int, float]]:
-    """Every column's label and its (fixed token share, None for phi; pcs; keep_z): phi with each (pcs, keep_z) (pcs=0
-    once, since keep_z then does nothing), then each fixed share at the default projection."""
+    """Every column's label and its (fixed token share, None for phi; pcs; keep_z): the default share with each
+    (pcs, keep_z) (pcs=0 once, since keep_z then does nothing), each other fixed share at the default projection,
+    then phi at the default projection."""
     projections = [(0, DEFAULT_PROJECTION[1])] + [(p, z) for p in PCS if p for z in KEEP_Z]
     pcs, keep_z = DEFAULT_PROJECTION
-    return ({f"phi, {p},{z}": (None, p, z) for p, z in projections}
-            | {f"share {w:g}, {pcs},{keep_z}": (w, pcs, keep_z) for w in FIXED_SHARES})
+    return ({f"share {DEFAULT_SHARE:g}, {p},{z}": (DEFAULT_SHARE, p, z) for p, z in projections}
+            | {f"share {w:g}, {pcs},{keep_z}": (w, pcs, keep_z) for w in FIXED_SHARES}
+            | {f"phi, {pcs},{keep_z}": (None, pcs, keep_z)})
 
 
 def settings() -> list[str]:
@@ -88,8 +94,8 @@ def measure(out: Path) -> list[dict]:
                 sig = replace(k1, pcs=0, pcs_parts=None) if pcs == 0 else replace(k1, pcs=pcs, keep_z=keep_z)
                 signature[pcs, keep_z] = dense_scores(SignatureMethod(sig, layer, "last").rank(att, test, n), rows)
             share = phi if fixed is None else np.full(len(phi), fixed)
-            # The default's fusion (`JointMethod` with fusion="z", weighting="focus", context_signature="h_last_c"), at
-            # this projection and token share.
+            # The default's fusion (`JointMethod` with fusion="z", context_signature="h_last_c"; weighting "equal" is
+            # share 0.5, "focus" is phi), at this projection and token share.
             joint = stouffer_standard_z(signature[pcs, keep_z], token, context, weights=focus_and_side_weights(share))
             order = np.argsort(-joint, axis=1, kind="stable")
             records.append({"task": out.name.removeprefix("attr_"), "behaviour": behaviour, "setting": setting,
@@ -106,7 +112,8 @@ def render(records: list[dict]) -> str:
              "Generated by `python -m benchmarks.attribution.answer_sensitivity`. Per answer, last epoch's rows: "
              "((1 - w) z_signature + w z_token) / sqrt((1 - w)^2 + w^2) + (z_context + z_token) / sqrt(2) with the "
              "signature `h_fused_k1` at (pcs, keep_z), the context `h_last_c`, and w = phi (the answer's gain focus) "
-             f"or a fixed share. The default is `{DEFAULT}`; pcs=0: no projection.", ""]
+             f"or a fixed share; w = 0.5 is the default's even split, w = phi joint-focus-ctx (the default until round 12). "
+             f"The default is `{DEFAULT}`; pcs=0: no projection.", ""]
     for metric in ("P@n", "P@10"):
         lines += [f"## {metric}", ""] + metric_table(by_task(records, "setting"), names, metric, moved_from=DEFAULT,
                                                      moved=MOVED) + [""]
