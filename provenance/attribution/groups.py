@@ -163,7 +163,7 @@ if TYPE_CHECKING:
 __all__ = ["BACKGROUND_PER_ROW", "CONTINUATION_PER_ROW", "MAX_ROWS", "SIDES", "CompetingGroups",
            "Configuration", "RowGroup", "background_rows", "competing_groups", "configurations", "continuation_rows",
            "distinguishing_terms", "examined_beyond", "group_features", "group_lines", "groups_layer", "ranking_depth",
-           "rank_range", "safe_name", "twin_rows", "validate_command", "write_group_ids", "write_ids"]
+           "rank_range", "safe_name", "separated_how", "twin_rows", "validate_command", "write_group_ids", "write_ids"]
 
 # Top rows examined per query, whatever its k (module doc: why not fewer, and why the report must not depend on k).
 MAX_ROWS = 100
@@ -238,7 +238,10 @@ class CompetingGroups:
         sides: The sides split ("prompt": ``h_last``, "response": ``h_mean``): both, or the prompt alone.
         groups: The groups, A first.
         unassigned: Examined rows in no group (scattered: no more alike than random rows).
-        split_p: p-value of the first split (one group vs two), significant at ``level``.
+        split_p: p-value of the first split (one group vs two), significant at ``level``; None where the rows fell
+            into two or more apart components (`group_stats.apart_components`: no split test decides between them).
+        components: Apart components of the examined rows (core rows only; 1: the groups come from 2-means splits).
+        radius: The distance below which two rows join one component (the scattered-row threshold).
         separation: Per side, the share of its variance (over the grouped rows) that lies between the groups.
         differs_in: The side that separates the groups more ("prompt": the same answer in another context;
             "response": other words).
@@ -269,7 +272,7 @@ class CompetingGroups:
     sides: list[str]
     groups: list[RowGroup]
     unassigned: int
-    split_p: float
+    split_p: float | None
     separation: dict[str, float]
     differs_in: str
     leader: str
@@ -285,6 +288,8 @@ class CompetingGroups:
     twins_tested: bool = True
     twin_tests: list[dict] = field(default_factory=list)
     shown: int = 0
+    components: int = 1
+    radius: float = 0.0
 
     @property
     def below_shown(self) -> int:
@@ -546,7 +551,10 @@ class _Outcome:
     twin_tests: list[dict] = field(default_factory=list)  # per pair of relevant groups: the twin test
 
     @property
-    def root_p(self) -> float:
+    def root_p(self) -> float | None:
+        """The first split's p; None where the rows fell into apart components (no split test between them)."""
+        if self.split.components >= 2:
+            return None
         return self.split.split_p[0] if self.split.split_p else 1.0
 
     @property
@@ -556,8 +564,8 @@ class _Outcome:
         return len(self.relevant) - len(self.twinned) if self.twin_tests else 0
 
     def summary(self) -> dict:
-        return {"config": self.config.name, "split_p": self.split.split_p[0] if self.split.split_p else None,
-                "groups": self.split.n_groups, "relevant": len(self.relevant),
+        return {"config": self.config.name, "split_p": self.root_p if self.split.split_p else None,
+                "components": self.split.components, "groups": self.split.n_groups, "relevant": len(self.relevant),
                 "irrelevant": self.split.n_groups - len(self.relevant), "twinned": len(self.twinned),
                 "unpaired": self.unpaired, "twin_tests": self.twin_tests}
 
@@ -723,14 +731,16 @@ def competing_groups(att: Attributor, ranking: pd.DataFrame, *, test: TestSignat
             outcome = _Outcome(config, split, relevant, rel_p)
             _twin_tests(outcome, twin_x, alpha, len(configs))
             outcomes.append(outcome)
-        # Among the configurations with two or more twinned groups, the most significant root split; ties (every
-        # draw below the data's index) go to the one whose groups hold more rows, then to the earlier one.
+        # Among the configurations with two or more twinned groups, apart components first (no split test could
+        # separate them more), then the most significant root split; ties (every draw below the data's index) go to
+        # the one whose groups hold more rows, then to the earlier one.
         candidates = [o for o in outcomes if len(o.twinned) >= 2]
-        chosen = min(candidates, key=lambda o: (o.root_p, -sum(int((o.split.labels == g).sum()) for g in o.twinned)),
+        chosen = min(candidates, key=lambda o: (0.0 if o.root_p is None else o.root_p,
+                                                -sum(int((o.split.labels == g).sum()) for g in o.twinned)),
                      default=None)
         shown = chosen if chosen is not None else outcomes[0]
         info = {**base, "layer": shown.config.layer, "config": shown.config.name,
-                "split_p": shown.split.split_p[0] if shown.split.split_p else None,
+                "split_p": shown.root_p if shown.split.split_p else None, "components": shown.split.components,
                 "groups": len(shown.twinned) if chosen is not None else max(len(o.relevant) for o in outcomes),
                 "twinned": len(shown.twinned) if chosen is not None else max(len(o.twinned) for o in outcomes),
                 "irrelevant": shown.split.n_groups - len(shown.relevant),
@@ -789,7 +799,8 @@ def _describe(att: Attributor, query: str, top: pd.DataFrame, outcome: _Outcome,
         separation[side] = float(1 - within / total) if total > 0 else 0.0
     differs_in = max(separation, key=lambda s: separation[s])
     return CompetingGroups(query=query, considered=len(top), layer=config.layer, sides=list(config.sides),
-                           groups=groups, unassigned=len(top) - len(grouped), split_p=float(split.split_p[0]),
+                           groups=groups, unassigned=len(top) - len(grouped), split_p=outcome.root_p,
+                           components=split.components, radius=float(split.radius),
                            separation=separation, differs_in=differs_in, leader=groups[0].label,
                            why=_why(groups, ranks), alpha=alpha, seconds=0.0, level=level, configurations=tried,
                            irrelevant=split.n_groups - len(outcome.relevant),
@@ -872,8 +883,8 @@ def group_lines(found: CompetingGroups, snippet_chars: int = 70) -> list[str]:
              "; response twins not tested (no response side stored)" if not found.twins_tested else "")
     lines = [f"{found.query}: the top {found.considered} rows{examined_beyond(found)} form {len(found.groups)} "
              f"competing groups "
-             f"(split on {split_on} at layer {found.layer}, p={found.split_p:.3g} < {found.level:.3g} = "
-             f"{found.alpha}/{found.configurations} configurations; {found.unassigned} rows in no group{dropped}"
+             f"(split on {split_on} at layer {found.layer}, {separated_how(found)}; {found.unassigned} rows in no "
+             f"group{dropped}"
              f"{relevance}{twins}); they differ mostly in {side_words[found.differs_in]} (between-group share of variance "
              f"at layer {found.layer}: {sep})"]
     for g in found.groups:
@@ -891,6 +902,17 @@ def group_lines(found: CompetingGroups, snippet_chars: int = 70) -> list[str]:
             lines.append(f"    settle it: {g.command}")
     lines.append(f"  first: {found.why}")
     return lines
+
+
+def separated_how(found: CompetingGroups) -> str:
+    """What separated the groups, in words: the first split's test, or the apart components the rows fell into
+    (`group_stats.apart_components`) and the level any further split was tested at."""
+    level = f"{found.level:.3g} = {found.alpha}/{found.configurations} configurations"
+    if found.split_p is not None:
+        return f"p={found.split_p:.3g} < {level}"
+    return (f"{found.components} apart components: no two rows of different ones within {found.radius:.3g}, the "
+            f"distance within which rows of a structureless cloud have {MIN_GROUP_SIZE - 1} neighbours at "
+            f"{found.alpha}; each split further only at p < {level}")
 
 
 def examined_beyond(found: CompetingGroups) -> str:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from provenance.attribution.attributor import Attributor
 from provenance.attribution.case_signatures import TestSignatures
-from provenance.attribution.groups import examined_beyond, rank_range
+from provenance.attribution.groups import examined_beyond, rank_range, separated_how
 from provenance.attribution.cases import TestCase
 from provenance.attribution.method import AttributionMethod
 from provenance.attribution.registry import MethodOptions, build_method
@@ -222,8 +222,8 @@ def groups_block(found) -> str:
     sep = ", ".join(f"{_e(s)} {v:.0%}" for s, v in found.separation.items())
     return (f'<div class="competing" data-query="{_e(found.query)}" data-groups="{len(found.groups)}">'
             f"<h3>Competing groups among the top {found.considered} rows{_e(examined_beyond(found))}</h3><p>The top "
-            f"rows form {len(found.groups)} distinct groups (split p={found.split_p:.3g} &lt; {found.level:.3g} = "
-            f"{found.alpha}/{found.configurations} configurations; each group more alike than random training rows; "
+            f"rows form {len(found.groups)} distinct groups ({_e(separated_how(found))}; each group more alike than "
+            f"random training rows; "
             f"{found.unassigned} rows in no group). They differ mostly in {_e(side)} "
             f"(share of variance between the groups at layer {found.layer}: {sep}).</p>" + _twin_text(found)
             + _GROUP_HEAD

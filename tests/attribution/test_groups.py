@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -20,10 +21,11 @@ from cli_text import flat
 from group_stores import LAYER, WORDS, FixedRanking, background_texts, interleave, write_group_store, write_rows
 from provenance import open_store
 from provenance.attribution import Attributor, TestCase
-from provenance.attribution.group_stats import (GroupSplit, bonferroni, closest_pairs, coherence_pvalue,
-                                                detect_groups, relevance_pvalue, split_test, twin_pvalue)
+from provenance.attribution.group_stats import (GroupSplit, apart_components, bonferroni, closest_pairs,
+                                                coherence_pvalue, core_rows, detect_groups, relevance_pvalue,
+                                                split_test, twin_pvalue)
 from provenance.attribution.groups import (Configuration, _Outcome, _twin_tests, competing_groups,
-                                           distinguishing_terms, group_lines, ranking_depth, twin_rows,
+                                           distinguishing_terms, group_lines, ranking_depth, separated_how, twin_rows,
                                            write_group_ids)
 from provenance.attribution.registry import register_method, unregister_method
 from provenance.attribution.report import build_report
@@ -72,7 +74,36 @@ def test_two_separated_clusters_are_two_groups_with_their_exact_members():
     found = detect_groups(x, _unit(rng.standard_normal((96, 64))))
     assert found.n_groups == 2
     assert found.labels.tolist() == [0] * 10 + [1] * 14
-    assert found.split_p[0] == 1 / 200 and all(p == 1 / 200 for p in found.coherence_p)   # no null draw reached
+    # Far apart: two components, neither of which splits again; no null draw reached either coherence statistic.
+    assert found.components == 2 and len(found.split_p) == 2 and min(found.split_p) >= 0.01
+    assert all(p == 1 / 200 for p in found.coherence_p)
+
+
+def test_two_touching_clusters_are_one_component_split_by_the_split_test():
+    rng = np.random.default_rng(0)
+    centre = rng.standard_normal(64)
+    x = np.r_[_cloud(rng, 30, 64, centre + 0.6 * rng.standard_normal(64)),
+              _cloud(rng, 30, 64, centre + 0.6 * rng.standard_normal(64))]
+    found = detect_groups(x, _unit(rng.standard_normal((256, 64))))
+    assert found.components == 1 and found.split_p[0] == 1 / 200      # no null draw reached the data's index
+    assert found.n_groups == 2 and found.labels.tolist() == [0] * 30 + [1] * 30
+
+
+def test_a_small_far_group_does_not_hide_two_touching_ones():
+    """Two touching clusters of 30 rows and 4 rows far from both: a 2-means split of all 64 puts the 4 with one
+    cluster, whose within-cluster sum they inflate, and is not significant (p 0.039); the 4 rows are an apart
+    component, so the two clusters are split on their own (p 0.005) and all three groups are found."""
+    rng = np.random.default_rng(0)
+    centre = rng.standard_normal(64)
+    x = np.r_[_cloud(rng, 30, 64, centre + 0.6 * rng.standard_normal(64)),
+              _cloud(rng, 30, 64, centre + 0.6 * rng.standard_normal(64)), _cloud(rng, 4, 64, spread=0.3)]
+    background = _unit(rng.standard_normal((256, 64)))
+    core, radius = core_rows(x, background, np.random.default_rng(0))
+    assert core.all() and split_test(x, np.random.default_rng(0))[2] > 0.01     # the split of all rows fails
+    assert [part.tolist() for part in apart_components(x, radius)] == [list(range(60)), list(range(60, 64))]
+    found = detect_groups(x, background)
+    assert found.components == 2 and found.radius == radius and found.split_p[0] == 1 / 200
+    assert found.n_groups == 3 and found.labels.tolist() == [0] * 30 + [1] * 30 + [2] * 4
 
 
 def test_one_cluster_is_one_group_and_one_cluster_plus_noise_is_one_group():
@@ -381,8 +412,10 @@ def test_group_files_are_rankings_validate_reads_and_the_command_names_them(setu
                              f"--ranking {path} --k {g.size} --mode drop")
     assert write_group_ids([], tmp_path / "none") == [] and not (tmp_path / "none").exists()
     lines = group_lines(res.groups[0])
-    assert lines[0].startswith("q0: the top 32 rows form 2 competing groups (split on prompt and response at layer 2")
-    assert "< 0.005 = 0.01/2 configurations" in lines[0]
+    # The two groups lie apart (two components; either configuration finds them, the prompt side's with more rows).
+    assert lines[0].startswith("q0: the top 32 rows form 2 competing groups (split on the prompt alone at layer 2, "
+                               "2 apart components: no two rows of different ones within ")
+    assert "each split further only at p < 0.005 = 0.01/2 configurations" in lines[0]
     assert sum("settle it: provenance validate" in ln for ln in lines) == 2
 
 
@@ -474,7 +507,12 @@ def test_groups_only_the_prompt_side_separates_are_found_there_and_say_which_sid
     assert len(res.groups) == 1
     found = res.groups[0]
     assert (found.sides, found.layer, found.configurations) == (["prompt"], 1, 3)
-    assert found.level == pytest.approx(0.01 / 3) and found.split_p < found.level
+    assert found.level == pytest.approx(0.01 / 3) and found.split_p is None and found.components == 2
+    assert separated_how(found) == (f"2 apart components: no two rows of different ones within {found.radius:.3g}, "
+                                    "the distance within which rows of a structureless cloud have 2 neighbours at "
+                                    "0.01; each split further only at p < 0.00333 = 0.01/3 configurations")
+    one = replace(found, split_p=0.0008, components=1)      # rows in one component, split by the split test
+    assert separated_how(one) == "p=0.0008 < 0.00333 = 0.01/3 configurations"
     assert sorted(found.groups[0].rows) == sorted(rows["planted"])
     assert sorted(found.groups[1].rows) == sorted(rows["distractor"])
     assert found.differs_in == "prompt"       # at layer 1 the responses coincide
