@@ -70,6 +70,12 @@ __all__ = ["ANSWER_FUSION", "BEHAVIOUR_VARIANT", "REFINE_FUSION", "AutoMethod", 
 # (benchmarks/attribution/README.md): over 17 task-behaviours it equals 20 on every task but confusable, where it
 # gives 0.86 against 0.44. The support is that one dev task; the three held-out tasks neither gain nor lose by it.
 AGREE_K = 10
+# 3 of the 10: two unrelated top-10 lists of N rows share 3 or more with probability 0.024 at N = 140, 0.009 at 200,
+# 0.003 at 300 (hypergeometric tail), so on the benchmark's stores (140-360 rows) the gate keeps token match only
+# where the two agree beyond chance at about the groups check's 0.01 level. It is not that test: on a larger store
+# the same 3 rows are rarer by chance (2 would pass at 0.01 from about 700 rows on), and a gate set by the tail at a
+# level would keep token match more often there. How P@n depends on it (0.2 / 0.3 / 0.4):
+# benchmarks/attribution/results/auto_sensitivity.md.
 MIN_OVERLAP = 0.3
 # The signature the choice compares token match with, and ranks by when they disagree: h_fused_z, adopted by the
 # rule committed before the third held-out round was scored (issue 19's candidate 8; benchmarks/attribution/

@@ -22,12 +22,15 @@ sample), whatever the ``k`` the user asked for (why: "How many rows" below), are
   answer), so every stored layer is tried instead of one picked by hand.
 
 In each configuration the scattered rows are set aside first (at the ``ALPHA`` quantile: that decides no report),
-and a split is reported only when it passes four tests (`provenance.attribution.group_stats`, which states and
+the rest fall into apart components (rows joined where two lie closer than that same radius; each component is split
+on its own, so a few rows of a small far group cannot hide two large ones from the split test), and a split is
+reported only when it passes four tests (`provenance.attribution.group_stats`, which states and
 justifies them), each at level ``ALPHA / m`` (Bonferroni: trying more configurations does not make a false report
 likelier; the Monte-Carlo draws grow with ``m`` so the level stays attainable; the twin test divides it further
 by the pairs of groups it tests):
 
-* the split is significant against one Gaussian group with the rows' own covariance (SigClust);
+* the split is significant against one Gaussian group with the rows' own covariance (SigClust), or its sides lie
+  in apart components;
 * each group is more alike than random training rows (coherence against a background sample of the store), so a
   tight group plus scattered rows is one group and some noise, not two groups;
 * each group is *relevant*: its rows are closer to the query than the rows the ranking lists just below the
@@ -87,8 +90,9 @@ each group's rank range). Where fewer rows than ``twin_rows`` are examined (a sm
 without ``deeper``) no report is attainable, and the checks' ``attainable`` says so.
 
 A report needs two twinned relevant coherent groups in some configuration; among the configurations that give
-them, the one with the smallest root split p is reported (ties: more rows in the groups, then the earlier configuration),
-and the report names its side and layer.
+them, one whose rows fell into apart components is reported first, else the one with the smallest root split p (ties:
+more rows in the groups, then the earlier configuration), and the report names its side and layer and what separated
+the groups (`separated_how`).
 
 Measured (the benchmark's runs, `benchmarks/attribution/results/groups_count.md`, answers with a report at
 k=100 per answer, before the twin test -> with it): confusable 7/11 -> 7/11 (5 the exact 35 planted vs 35
