@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import platform
 import sys
 import time
@@ -34,12 +35,14 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.attribution import default_choice
 from benchmarks.attribution.attribute import behaviour_queries
 from benchmarks.attribution.state import attributor_of
+from benchmarks.fsdp.machine import cpu_name
 from provenance.attribution.groups import MAX_ROWS, competing_groups
 
-TASKS = ("persona", "confusable", "template_swap", "two_sources", "factual", "harmful_factual", "sycophancy",
-         "hedging", "style", "bench", "harmful_varied", "headquarters", "approximation")
+# Every counted task of the benchmark (a run folder missing is listed as skipped).
+TASKS = tuple(t for t in default_choice.TASKS if t not in default_choice.NOT_COUNTED)
 COMBINES = {"none": "per answer", "mean": "per behaviour"}
 
 
@@ -139,8 +142,7 @@ def _report_key(r: dict) -> tuple:
 def _before_after(records: list[dict], before: list[dict], ks: list[int], before_name: str) -> list[str]:
     """Reports per task, mode and k in ``before`` and now, and the detection cost per k in both."""
     lines = ["", f"## Before / after ({before_name} -> this run)", "",
-             "Reports / queries per task, mode and k before and now (the detection examined min(k, 100) rows before, "
-             "100 rows now at every k).", ""]
+             "Reports / queries per task, mode and k before and now (-: the task was not counted before).", ""]
     head = " | ".join(f"{COMBINES[c]} k={k}" for c in COMBINES for k in ks)
     lines += [f"| task | behaviour | {head} |", "|" + "---|" * (2 + len(ks) * len(COMBINES))]
     for task, behaviour in dict.fromkeys((r["task"], r["behaviour"]) for r in records):
@@ -167,8 +169,7 @@ def render(records: list[dict], command: str, ks: list[int], skipped: list[str],
            before: list[dict] | None = None, before_name: str = "") -> str:
     """The results as Markdown: the count per task, mode and k, then every report."""
     lines = ["# Competing-groups report: how often it appears (issue 19 item 2)", "",
-             f"Machine: {platform.node()} ({platform.processor() or platform.machine()}, 2-core shared Xeon, "
-             f"OMP_NUM_THREADS=1, niced); date {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
+             f"Machine: {platform.node()} ({cpu_name()}, {os.cpu_count()} cores, OMP_NUM_THREADS=1, niced); date {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
              f"Command: `{command}`", "",
              "Queries: the model's own generations that show each behaviour (as the benchmark's `run_methods` builds "
              "them), ranked by the default method; a report = `AttributionResult.groups` non-empty (two or more "
@@ -316,7 +317,8 @@ def main(argv: list[str] | None = None) -> None:
                                                             *sys.argv[1:]]), ks, skipped, no_cases,
                                          before, args.before_name))
         if args.json:
-            Path(args.json).write_text(json.dumps(records, indent=1, default=str))
+            # One record per line: a quarter smaller than an indented dump, and a line diff per record.
+            Path(args.json).write_text("[\n" + ",\n".join(json.dumps(r, default=str) for r in records) + "\n]\n")
     print(f"wrote {args.out}")
 
 

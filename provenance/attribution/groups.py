@@ -94,19 +94,16 @@ them, one whose rows fell into apart components is reported first, else the one 
 more rows in the groups, then the earlier configuration), and the report names its side and layer and what separated
 the groups (`separated_how`).
 
-Measured (the benchmark's runs, `benchmarks/attribution/results/groups_count.md`, answers with a report at
-k=100 per answer, before the twin test -> with it): confusable 7/11 -> 7/11 (5 the exact 35 planted vs 35
-translations, split on the prompt side; 35 of their 35-36 closest response pairs join the groups, chance 18, p
-1e-10 to 3e-9); template_swap 3/12 -> 0, hedging 3/7 -> 0, harmful 11/12 -> 0, the fixed-text backdoor 11/12 -> 0,
-harmful_varied 2/12 -> 0, headquarters 2/11 -> 0, style / praise 17/24 -> 0; factual, sycophancy, persona,
-two_sources 0 before and after. Per behaviour every task is 0/1 with it, confusable included (1/1 before: an
-impure split, 32 of 45 pairs join, p 0.0038 against 0.00167). The splits the twin test drops are groups that
-answer with other words (0-4 joining pairs of 19-50, p = 1) or one template split by prompt wording
-(template_swap: at chance, p 0.11-0.83). At k=20, examining the top 20 rows (before): no task reported,
-confusable included (10 twin pairs at most); examining the top 100 at every k (now; same queries, same process,
-2026-12-05): confusable 0/11 -> 7/11 per answer, the same 7 reports as at k=100 (their groups' rows go down to
-ranks 72-98, below the 20 shown, and the report says so), and every other task 0 at both k (all 13 tasks, 171
-queries per k); the outcome was identical at k=20 and k=100 on all 171.
+Measured (the benchmark's runs, `benchmarks/attribution/results/groups_count.md`, 2026-12-06: the 35 counted runs,
+357 answers per k, the per-answer default `joint-equal-ctx`): per answer, at k=20 and k=100 alike, a report on all
+11 answers of the confusable task (group A: the 36 planted rows, with 1-19 rows of other sources, ranked first; group
+B: the 36 translation rows on 10 of them, 27 plus 4 others on one; 29-36 of their 36-45 closest response pairs join
+the groups, p 4e-4 to 8e-11) and on no answer of the 35 single-group task-behaviours. Per behaviour every task is
+0/1, confusable included. Without apart components (one 2-means split of all core rows) the same default gave 1 of
+11 on confusable: its top 100 rows hold a few rows of third sources that join the core rows and push the root split
+past the level (module doc of `group_stats`); with the signature default of 2026-12-05 it gave 7 of 11. Before the
+twin test nearly every answer of every task has two relevant groups (components make more of them); the twin test
+drops them all but confusable's (groups answering with other words, or one template split by prompt wording).
 
 Each side is scaled by the spread of the background rows on that side (their mean squared distance to their
 centroid, after the cosine geometry the project scores in: every row unit-normalised), so the two sides weigh in
