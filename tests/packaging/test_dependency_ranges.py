@@ -15,7 +15,7 @@ tomllib = pytest.importorskip("tomllib") if sys.version_info >= (3, 11) else pyt
 # The dev extra's tools (pytest, torchdata, ruff) are the only requirements whose floors `make test-compat` does not
 # pin: it installs the newest releases of them that the other pins allow.
 # Test and lint tools of the dev extra: not runtime dependencies, so make test-compat does not pin their floors.
-UNPINNED_FLOORS = {"pytest", "torchdata", "ruff", "moto", "s3fs", "tensorboard", "matplotlib"}
+UNPINNED_FLOORS = {"pytest", "pytest-xdist", "torchdata", "ruff", "moto", "s3fs", "tensorboard", "matplotlib"}
 
 
 def requirements() -> dict[str, Requirement]:
