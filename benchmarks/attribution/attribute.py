@@ -364,7 +364,7 @@ FUSED = "h_fused"
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
                   "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx", "joint-focus-z",
-                  "joint-focus-ctx", "joint-equal-ctx", "auto-refine-z", "token-match", "token-match-each", "tfidf",
+                  "joint-focus-ctx", "joint-equal-ctx", "joint-equal-c", "auto-refine-z", "token-match", "token-match-each", "tfidf",
                   "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
@@ -418,6 +418,12 @@ def build_choice(choice: str):
         from provenance.attribution.joint import JointMethod
         return (JointMethod("h_fused_k1", fusion="z", context_signature="h_last_c"),
                 "joint-equal-ctx h_fused_k1 + token match and h_last_c + token match, equal z-pairs (default layers)")
+    if choice == "joint-equal-c":
+        # Issue 19's candidate 15 (per answer), committed before round 13 was written: joint-equal-ctx without its
+        # signature's projection, from results/answer_sensitivity.md (pcs 0) over the 36 counted task-behaviours.
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c"),
+                "joint-equal-c h_fused_c + token match and h_last_c + token match, equal z-pairs (default layers)")
     if choice == "joint-both":
         from provenance.attribution.joint import JointMethod
         return (JointMethod(FUSED, token_query="each", fusion="both"),

@@ -35,6 +35,8 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
           "joint-focus-ctx": "joint-focus-ctx joint-focus-z + joint-ctx, their z-scores added (default layers)",
           "joint-equal-ctx": "joint-equal-ctx h_fused_k1 + token match and h_last_c + token match, equal z-pairs "
                              "(default layers)",
+          "joint-equal-c": "joint-equal-c h_fused_c + token match and h_last_c + token match, equal z-pairs "
+                           "(default layers)",
           "auto-refine-z": "auto-refine-z auto with the signature, token match and the classifier, z-scores",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}

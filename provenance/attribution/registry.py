@@ -33,6 +33,7 @@ Built-in names:
 * ``joint-focus-ctx``: ``joint-focus-z`` plus ``joint-ctx`` (the prompt side and token match), their two Stouffer
   scores added, token match computed once;
 * ``joint-equal-ctx``: ``joint-focus-ctx`` with its two pairs weighed evenly (the signature pair at phi = 1/2);
+* ``joint-equal-c``: ``joint-equal-ctx`` with its signature unprojected (``h_fused_c``);
 * ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
 * ``grad-kernel``: `GradKernelMethod` (the representation-gradient product kernel summed over the captured layers;
   ``signature`` carries its `KernelSpec` words, e.g. ``"none,equal,response"``; ``layer`` restricts it to one layer);
@@ -307,6 +308,8 @@ _JOINT_VARIANTS = {
                         "joint-focus-z plus joint-ctx (the prompt side h_last_c and token match), their scores added"),
     "joint-equal-ctx": ({"fusion": "z", "context_signature": "h_last_c"},
                         "joint-focus-ctx with its two pairs weighed evenly instead of by the gain's focus"),
+    "joint-equal-c": ({"signature": "h_fused_c", "fusion": "z", "context_signature": "h_last_c"},
+                      "joint-equal-ctx with its signature unprojected (h_fused_c): no projection constants"),
 }
 for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
     # A variant's own signature (joint-ctx: the prompt side) stands where --signature is not given.

@@ -227,6 +227,11 @@ VARIANTS: dict[str, Signature] = {
     # committed, then scored on the held-out round 4 and adopted by the rule (DEFAULT_VARIANT below).
     "h_fused_k1": Signature(("h_last", "h_mean"), name="h_fused_k1", center=True, pcs=10, keep_z=1.0,
                             pcs_parts=("h_last",)),
+    # The same two centered sides with no projection at all: nothing to set, and no dependence on the query beyond
+    # its own states. Under the per-answer default's even split it scored as well as h_fused_k1 over 36
+    # task-behaviours (benchmarks/attribution/results/answer_sensitivity.md, pcs 0); issue 19's candidate 15
+    # (joint-equal-c) is the default with it, committed before the round that decides.
+    "h_fused_c": Signature(("h_last", "h_mean"), name="h_fused_c", center=True),
 }
 # Default: h_fused_k1, adopted per answer by issue 19's committed rule after the held-out round 4 (over 21
 # task-behaviours: mean P@n 0.795 against h_fused's 0.720, worst 0.47 against 0.34, no task more than 0.04 below;

@@ -2,6 +2,8 @@
 token match by it (``--method joint-focus``, ``joint-focus-z``, ``joint-focus-ctx``)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,7 @@ from provenance.attribution import SignatureMethod
 from provenance.attribution.gain_focus import gain_focus, top_token_share
 from provenance.attribution.joint import JointMethod, focus_and_side_weights, standard_z
 from provenance.attribution.registry import MethodOptions, build_method
-from provenance.attribution.signatures import DEFAULT_VARIANT
+from provenance.attribution.signatures import DEFAULT_VARIANT, VARIANTS
 from provenance.attribution.token_match import TokenMatchMethod
 
 LAYER, TOKEN_LAYER = 3, 2
@@ -166,3 +168,20 @@ def test_joint_equal_ctx_adds_two_even_pairs_without_the_gain_focus(setup, combi
     named = build_method("joint-equal-ctx", MethodOptions(layer=TOKEN_LAYER))
     assert (named.fusion, named.weighting, named.token_layer) == ("z", "equal", TOKEN_LAYER)
     assert (named.signature.signature.name, named.context.signature.name) == (DEFAULT_VARIANT, "h_last_c")
+
+
+def test_joint_equal_c_is_joint_equal_ctx_on_the_default_signature_without_its_projection(setup):
+    """Candidate 15: the registered name is joint-equal-ctx with ``h_fused_c`` in the signature's place, and
+    ``h_fused_c`` scores rows exactly as the signature default with its projection switched off (pcs 0, the
+    sensitivity table's column it was chosen from)."""
+    att, _, cases = setup
+    named = build_method("joint-equal-c", MethodOptions(layer=TOKEN_LAYER))
+    assert isinstance(named, JointMethod) and (named.fusion, named.weighting) == ("z", "equal")
+    assert (named.signature.signature.name, named.context.signature.name) == ("h_fused_c", "h_last_c")
+    test = att.signatures(cases, [LAYER], [])
+    n = len(att.store)
+    unprojected = replace(VARIANTS[DEFAULT_VARIANT], pcs=0, pcs_parts=None)
+    got, ref = (dense_scores(*SignatureMethod(sig, LAYER).top_k(att, test, n), n) for sig in ("h_fused_c", unprojected))
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-7)
+    projected = dense_scores(*SignatureMethod(DEFAULT_VARIANT, LAYER).top_k(att, test, n), n)
+    assert not np.allclose(got, projected, atol=1e-4)       # the projection does change the scores
