@@ -76,15 +76,16 @@ features from a store and describes the groups. Why these tests:
   kept when it twins some other group, and a report needs two kept groups.
 
 The split is applied to each component and recursively to each accepted side (divisive clustering) while both
-sides keep at least ``min_size`` rows. Every test runs at level ``alpha``; the defaults are a conventional 0.01 with 199 Monte-Carlo
-draws (the smallest attainable p is 1/200 = 0.005 < 0.01). When one ranking is split in ``m`` ways (several sides
-and layers, `provenance.attribution.groups`), the split, coherence and relevance tests run at ``alpha / m``
-(Bonferroni: the chance that any of the ``m`` splits reports a false group stays at most ``alpha``) with
-``(draws + 1) * m - 1`` draws, so that the smallest attainable p keeps the same ratio to the level
-(`bonferroni`). The scattered-row threshold stays at the ``alpha`` quantile (``core_alpha``): setting rows aside
-decides no report (a scattered row let through still has to form a group that passes the corrected tests), so
-correcting it would only take rows away from real groups. Nothing here is fitted on a benchmark (the twin test
-adds no setting: its statistic is a count, its null exact, its threshold the level): the only settings are the significance level,
+sides keep at least ``min_size`` rows. Every test runs at level ``alpha``; the defaults are a conventional 0.01 with
+199 Monte-Carlo draws (the smallest attainable p is 1/200 = 0.005 < 0.01). When one ranking is split in ``m`` ways
+(several sides and layers, `provenance.attribution.groups`), the split, coherence and relevance tests run at
+``alpha / m`` (Bonferroni: the chance that any of the ``m`` splits reports a false group stays at most ``alpha``)
+with ``(draws + 1) * m - 1`` draws, so that the smallest attainable p keeps the same ratio to the level
+(`bonferroni`). The scattered-row threshold, and with it the components' radius, stays at the ``alpha`` quantile
+(``core_alpha``): setting rows aside decides no report (a scattered row let through still has to form a group that
+passes the corrected tests), so correcting it would only take rows away from real groups. Nothing here is fitted on
+a benchmark (the twin test adds no setting: its statistic is a count, its null exact, its threshold the level; the
+components add none: their radius is the scattered-row threshold): the only settings are the significance level,
 the Monte-Carlo size and the smallest group (3 rows: the fewest for which "frequent in the group" says more than
 one shared pair, and for which a within-group spread has more than one distance).
 """
