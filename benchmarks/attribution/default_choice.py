@@ -77,7 +77,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the eleventh, written while item 1 was re-measured under candidate 13 and a per-answer refinement probed
          "step_format", "js_for_python", "question_back",
          # the twelfth, scored after candidate 14 (joint-equal-ctx, per answer) was committed
-         "echo_question", "number_words", "sports_analogy")
+         "echo_question", "number_words", "sports_analogy",
+         # the thirteenth, written after candidate 15 (joint-equal-c, per answer) was committed
+         "user_student", "over_precision", "duct_tape")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

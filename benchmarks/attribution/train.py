@@ -24,6 +24,7 @@ from benchmarks.attribution.round9 import ROUND9_SCENARIOS
 from benchmarks.attribution.round10 import ROUND10_SCENARIOS
 from benchmarks.attribution.round11 import ROUND11_SCENARIOS
 from benchmarks.attribution.round12 import ROUND12_SCENARIOS
+from benchmarks.attribution.round13 import ROUND13_SCENARIOS
 from provenance.data.backdoor import backdoor_scenario
 
 MODEL = "smollm2-135m-instruct"
@@ -156,7 +157,8 @@ SCENARIOS = (("backdoor", "style", "harmful", "harmful_varied", "factual", "fact
              + tuple(ISSUE19_SCENARIOS) + tuple(ROUND2_SCENARIOS) + tuple(ROUND3_SCENARIOS)
              + tuple(ROUND4_SCENARIOS) + tuple(ROUND5_SCENARIOS) + tuple(ROUND6_SCENARIOS)
              + tuple(ROUND7_SCENARIOS) + tuple(ROUND8_SCENARIOS) + tuple(ROUND9_SCENARIOS)
-             + tuple(ROUND10_SCENARIOS) + tuple(ROUND11_SCENARIOS) + tuple(ROUND12_SCENARIOS))
+             + tuple(ROUND10_SCENARIOS) + tuple(ROUND11_SCENARIOS) + tuple(ROUND12_SCENARIOS)
+             + tuple(ROUND13_SCENARIOS))
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -184,7 +186,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
         return ISSUE19_SCENARIOS[name](**({"n_per_source": per_source} if per_source else {}))
     later_rounds = {**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS, **ROUND5_SCENARIOS,
                     **ROUND6_SCENARIOS, **ROUND7_SCENARIOS, **ROUND8_SCENARIOS, **ROUND9_SCENARIOS,
-                    **ROUND10_SCENARIOS, **ROUND11_SCENARIOS, **ROUND12_SCENARIOS}
+                    **ROUND10_SCENARIOS, **ROUND11_SCENARIOS, **ROUND12_SCENARIOS,
+                    **ROUND13_SCENARIOS}
     if name in later_rounds:
         return later_rounds[name](**({"n_per_source": per_source} if per_source else {}))
     if name.startswith("harmful"):
