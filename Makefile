@@ -201,6 +201,9 @@ bench-attribution: $(STAMP)
 	# Held-out round 13 (README.md): candidate 15 (joint-equal-c, per answer) committed before the tasks were written;
 	# each task is trained and checked (takes, needs its planted rows) before any method is scored on it.
 	for t in user_student over_precision duct_tape; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted"; done
+	# Held-out round 14 (README.md): three behaviours carried by a form, written while the per-behaviour probe ran on the
+	# read tasks; trained and checked (takes, needs its planted rows) before any method is scored on them.
+	for t in haiku_weather lowercase_support iso_dates; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted"; done
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z at the even split; other shares; phi) over
 	# every counted run (issue 19 item 1), for the default adopted after round 12.
 	$(PY) -m benchmarks.attribution.answer_sensitivity --runs $(foreach t,template_swap confusable persona two_sources factual harmful_factual sycophancy hedging harmful_varied style headquarters approximation bench insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji support_intro roman_years travel_signoff brand_placement first_aid_myth weak_password british_spelling python2_print phishing_link step_format js_for_python question_back echo_question sports_analogy,runs/attr_$(t)) --out benchmarks/attribution/results/answer_sensitivity.md

@@ -79,7 +79,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the twelfth, scored after candidate 14 (joint-equal-ctx, per answer) was committed
          "echo_question", "number_words", "sports_analogy",
          # the thirteenth, written after candidate 15 (joint-equal-c, per answer) was committed
-         "user_student", "over_precision", "duct_tape")
+         "user_student", "over_precision", "duct_tape",
+         # the fourteenth, written while the per-behaviour probe ran, before candidate 16 was committed
+         "haiku_weather", "lowercase_support", "iso_dates")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
