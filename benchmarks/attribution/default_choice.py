@@ -80,7 +80,7 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          "echo_question", "number_words", "sports_analogy",
          # the thirteenth, written after candidate 15 (joint-equal-c, per answer) was committed
          "user_student", "over_precision", "duct_tape",
-         # the fourteenth, written while the per-behaviour probe ran, before candidate 16 was committed
+         # the fourteenth, written while the per-behaviour probe ran (no candidate came out of it)
          "haiku_weather", "lowercase_support", "iso_dates")
 
 
