@@ -13,14 +13,17 @@ z-score over the stored rows, so that neither side's spread decides alone.
 
 Per answer (``combine="none"``) there is no second answer to agree with, so nothing is chosen: three lines rank, as
 plain z-scores over the rows, in two equal pairs whose scores add up (`ANSWER_FUSION`; `JointMethod` with
-``fusion="z", context_signature="h_last_c"``): the signature default (``h_fused_k1``) with token match, and the prompt
-side alone (``h_last_c``) with token match, (z_signature + z_token) / sqrt(2) + (z_context + z_token) / sqrt(2).
+``fusion="z", context_signature="h_last_c"``): both centered sides (``h_fused_c``, `ANSWER_SIGNATURE`: the prompt
+side's and the response mean's cosines averaged, no projection) with token match, and the prompt side alone
+(``h_last_c``) with token match, (z_signature + z_token) / sqrt(2) + (z_context + z_token) / sqrt(2).
 Token match finds an answer whose behaviour sits in its raised tokens (a swapped entity, a unit, a marker), the
 signature one spread over the whole response, and the side pair the rows that teach the answer's raised tokens for
-the answer's kind of prompt. No weight is measured or fitted: the even split. Adopted by the rule committed before
-the twelfth held-out round was trained (issue 19's candidate 14, `joint-equal-ctx`), after candidate 12 (the first
-pair weighted by phi, the answer's gain focus, `joint-focus-ctx`, after round 8) and candidate 11 (that pair alone,
-after round 5); benchmarks/attribution/README.md, results/default_choice_round12.md.
+the answer's kind of prompt. No weight is measured or fitted: the even split, and no constant is set. Adopted by
+the rule committed before the thirteenth held-out round was written (issue 19's candidate 15, `joint-equal-c`: the
+pairs of candidate 14, `joint-equal-ctx`, adopted after round 12, with the signature's query-dependent projection
+removed), after candidate 12 (the first pair weighted by phi, the answer's gain focus, `joint-focus-ctx`, after round
+8) and candidate 11 (that pair alone, after round 5); benchmarks/attribution/README.md,
+results/default_choice_round13.md.
 
 Without per-token states at the token layer, or without a base model to weigh tokens against (a PEFT model can
 disable its adapters; otherwise pass ``base``), the signature ranks, per behaviour and per answer, and the result's
@@ -56,7 +59,7 @@ from provenance.attribution.joint import JointMethod, dense_scores, stouffer_sta
 from provenance.attribution.method import AttributionMethod, Ranking, Requirements
 from provenance.attribution.seed_refine import SeedClassifier, refine_ranking
 from provenance.attribution.signature_method import SignatureMethod
-from provenance.attribution.signatures import DEFAULT_VARIANT, Epochs, SignatureSpec
+from provenance.attribution.signatures import Epochs, SignatureSpec
 from provenance.attribution.token_match import TokenMatchMethod, default_token_layer, stored_token_match_unavailable
 from provenance.attribution.topk import select_rows
 
@@ -64,7 +67,7 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["ANSWER_FUSION", "BEHAVIOUR_VARIANT", "REFINE_FUSION", "AutoMethod", "fuse_refinement", "top_overlap"]
+__all__ = ["ANSWER_FUSION", "ANSWER_SIGNATURE", "BEHAVIOUR_VARIANT", "REFINE_FUSION", "AutoMethod", "fuse_refinement", "top_overlap"]
 
 # Top rows of each method compared: 10, adopted by the rule committed before the second held-out round was scored
 # (benchmarks/attribution/README.md): over 17 task-behaviours it equals 20 on every task but confusable, where it
@@ -83,8 +86,11 @@ MIN_OVERLAP = 0.3
 # 0.67 against 0.00, no task more than 0.08 below. Its gain is on a task read before it was designed (entity_refusal
 # 0.00 -> 0.97); the two round-3 tasks score the same with either.
 BEHAVIOUR_VARIANT = "h_fused_z"
-# Per answer: the signature default and token match, plus the prompt side and token match, two equal z-score pairs
-# (candidate 14, adopted by the rule committed before the twelfth held-out round was trained; see the module doc).
+# Per answer: both centered sides and token match, plus the prompt side and token match, two equal z-score pairs
+# (candidate 14's pairs, adopted after round 12; their signature unprojected, candidate 15, adopted after round 13:
+# over 39 task-behaviours mean P@n 0.851 against 0.847, worst 0.50 both, no task more than 0.04 below, and the two
+# projection constants gone; see the module doc).
+ANSWER_SIGNATURE = "h_fused_c"
 ANSWER_FUSION = {"fusion": "z", "weighting": "equal", "context_signature": "h_last_c"}
 # Refinement (seed_refine) settings, chosen on the attribution benchmark and checked on held-out tasks
 # (benchmarks/attribution/README.md; results/auto_sensitivity.md: how P@n depends on each of the four).
@@ -126,15 +132,15 @@ def fuse_refinement(signature: Ranking, token_match: Ranking, classifier: Rankin
 class AutoMethod(AttributionMethod):
     """Per behaviour: token match from stored token states if its top ``agree_k`` overlaps the signature's by at
     least ``min_overlap`` (refined by a classifier on its top ``seed_k`` rows when they cohere), else the signature;
-    per answer: the signature default and token match, plus the prompt side and token match, two equal z-score pairs
-    (`ANSWER_FUSION`), or the signature alone where token match cannot run.
+    per answer: both centered sides (`ANSWER_SIGNATURE`) and token match, plus the prompt side and token match, two
+    equal z-score pairs (`ANSWER_FUSION`), or those two sides alone where token match cannot run.
 
     What it chose and why is the result's explanation (``method``, ``reason``, ``overlap`` and, when token match
     ranked and refinement was on, ``coherence``); the result's ``method`` label says it too.
 
     Args:
         signature: The signature variant, per behaviour and per answer (default: `BEHAVIOUR_VARIANT` per behaviour,
-            the signature default `DEFAULT_VARIANT` in the per-answer fusion).
+            `ANSWER_SIGNATURE` in the per-answer fusion).
         layer: The signature's layer (default: the run's default layer).
         token_layer: Token match's layer (default: `default_token_layer` of the model).
         epochs: Row selection; "mean" leaves the signature to rank.
@@ -169,10 +175,10 @@ class AutoMethod(AttributionMethod):
             raise ValueError(f"seed_k must be >= 2 and band > seed_k, got {seed_k}, {band}")
         self.refine, self.seed_k, self.band = bool(refine), int(seed_k), int(band)
         self.min_coherence, self.refine_c, self.refine_fusion = float(min_coherence), float(refine_c), refine_fusion
-        # Per behaviour the choice's signature, per answer the signature default (unless one is given for both).
+        # Per behaviour the choice's signature, per answer `ANSWER_SIGNATURE` (unless one is given for both).
         self.signature = SignatureMethod(BEHAVIOUR_VARIANT if signature is None else signature, layer, epochs,
                                          chunk_rows)
-        self.answer_method = JointMethod(DEFAULT_VARIANT if signature is None else signature, layer, token_layer,
+        self.answer_method = JointMethod(ANSWER_SIGNATURE if signature is None else signature, layer, token_layer,
                                          epochs, base, chunk_rows, **ANSWER_FUSION)
         self.token_layer, self.epochs, self.base = token_layer, epochs, base
         self.agree_k, self.min_overlap = int(agree_k), float(min_overlap)

@@ -259,8 +259,8 @@ def _auto(options: MethodOptions) -> str:
 
 
 _SIGNATURE_OPTIONS = ("signature", "layer", "epochs", "chunk_rows", "backend", "client")
-_register_alias("auto", _auto, "the default (local backend; elsewhere the signature): per answer the signature and "
-                "the prompt side, each paired with token match; per behaviour (--combine mean) token match when it "
+_register_alias("auto", _auto, "the default (local backend; elsewhere the signature): per answer both centered "
+                "sides and the prompt side, each paired with token match; per behaviour (--combine mean) token match when it "
                 "agrees with the signature (joined by the signature and a classifier on its top rows when they cohere), "
                 "else the signature")
 register_method("signature", lambda o: SignatureMethod(_signature(o), o.layer, o.epochs, o.chunk_rows,

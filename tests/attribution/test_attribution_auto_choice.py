@@ -8,7 +8,7 @@ import pytest
 from attribution_helpers import tuned_and_base, write_captured
 from provenance import open_store
 from provenance.attribution import Attributor, SignatureMethod, TestCase
-from provenance.attribution.auto_choice import BEHAVIOUR_VARIANT, AutoMethod, top_overlap
+from provenance.attribution.auto_choice import ANSWER_SIGNATURE, BEHAVIOUR_VARIANT, AutoMethod, top_overlap
 from provenance.attribution.signatures import DEFAULT_VARIANT
 from provenance.attribution.token_match import TokenMatchMethod
 
@@ -76,7 +76,7 @@ def test_candidates_limit_token_match_to_the_signatures_top_rows(setup):
     np.testing.assert_array_equal(res.rows, want[1])
 
 
-def test_per_answer_queries_rank_by_the_focus_weighted_joint(setup):
+def test_per_answer_queries_rank_by_the_two_equal_pairs(setup):
     from provenance.attribution.joint import JointMethod
 
     att, base, records, test = setup
@@ -85,9 +85,10 @@ def test_per_answer_queries_rank_by_the_focus_weighted_joint(setup):
     assert behaviour.wording is not None          # overruled per behaviour ...
     res = att.query(test, method=method, k=len(records), snippet_chars=0)
     assert res.wording is None   # ... then per answer: no stale second list
-    # Per answer: the signature default and token match, plus the prompt side and token match, two equal z-score
-    # pairs (candidate 14).
-    joint = JointMethod(DEFAULT_VARIANT, None, 3, base=base, fusion="z", context_signature="h_last_c")
+    # Per answer: both centered sides (h_fused_c) and token match, plus the prompt side and token match, two equal
+    # z-score pairs (candidate 15).
+    assert ANSWER_SIGNATURE == "h_fused_c"
+    joint = JointMethod(ANSWER_SIGNATURE, None, 3, base=base, fusion="z", context_signature="h_last_c")
     want = att.query(test, method=joint, k=len(records), snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
     np.testing.assert_allclose(res.scores, want.scores, rtol=1e-6)
@@ -95,21 +96,25 @@ def test_per_answer_queries_rank_by_the_focus_weighted_joint(setup):
                                          "match, two equal z-score pairs")
     assert "token_share" not in res.explanation and res.explanation["token_layer"] == 3
     # It is neither line alone on this store.
-    sig = att.query(test, method=SignatureMethod(DEFAULT_VARIANT, None, "last"), k=len(records), snippet_chars=0)
+    sig = att.query(test, method=SignatureMethod(ANSWER_SIGNATURE, None, "last"), k=len(records), snippet_chars=0)
     assert not np.array_equal(res.rows, sig.rows)
     # ... nor the focus pair alone (candidate 11, the default before round 8): the side pair enters.
     focus = att.query(test, method=JointMethod(DEFAULT_VARIANT, None, 3, base=base, fusion="z", weighting="focus"),
                       k=len(records), snippet_chars=0)
     assert not np.allclose(res.scores, focus.scores)
+    # ... nor candidate 14 (the default after round 12), whose signature projects per query.
+    projected = att.query(test, method=JointMethod(DEFAULT_VARIANT, None, 3, base=base, fusion="z",
+                                                   context_signature="h_last_c"), k=len(records), snippet_chars=0)
+    assert not np.allclose(res.scores, projected.scores)
 
 
-def test_per_answer_without_token_states_the_signature_default_ranks(setup, tmp_path):
+def test_per_answer_without_token_states_its_signature_ranks(setup, tmp_path):
     att, base, records, test = setup
     plain_store = tmp_path / "plain.zarr"   # no per-token states
     write_captured(plain_store, att.model, att.tokenizer, records, LAYERS)
     no_states = Attributor(open_store(str(plain_store)), att.model, att.tokenizer)
     res = no_states.query(test, method=AutoMethod(base=base), k=5, snippet_chars=0)
-    want = no_states.query(test, method=SignatureMethod(DEFAULT_VARIANT, None, "last"), k=5, snippet_chars=0)
+    want = no_states.query(test, method=SignatureMethod(ANSWER_SIGNATURE, None, "last"), k=5, snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
     assert "the signature alone: no per-token states at layer 3" in res.explanation["reason"]
 

@@ -50,7 +50,7 @@ def test_query_json_equals_the_python_api(setup):
     got = json.loads(result.stdout)
     # auto per answer is the focus-weighted joint; this store holds no per-token states, so the signature default
     # ranks alone and the label says why.
-    assert got["method"] == api.method == ("auto: h_fused_k1@default/last (per answer: the signature alone: no "
+    assert got["method"] == api.method == ("auto: h_fused_c@default/last (per answer: the signature alone: no "
                                            "per-token states at layer 3 in the store)")
     assert got["ranking"] == _json(api.ranking.to_dict(orient="records"))   # exact scores, ids, order, snippets
     assert got["sources"] == _json(api.sources.to_dict(orient="records"))
@@ -191,5 +191,5 @@ def test_query_token_match_with_a_base_model_equals_the_python_api(setup):
     # Per answer auto weighs token match in too, so --base-model is accepted there as well (the same fallback here).
     per_answer = invoke(*[a for a in behaviour if a not in ("--combine", "mean")], "--base-model", str(base_dir))
     assert per_answer.exit_code == 0, per_answer.output
-    assert json.loads(per_answer.stdout)["method"] == ("auto: h_fused_k1@4/last (per answer: the signature alone: "
+    assert json.loads(per_answer.stdout)["method"] == ("auto: h_fused_c@4/last (per answer: the signature alone: "
                                                        "no per-token states at layer 3 in the store)")

@@ -92,7 +92,7 @@ def test_the_automatic_choice_explains_each_query_in_its_result(setup):
     method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, seed_k=3, band=6)
     per_answer = att.query(answers, method=method, k=6, snippet_chars=0)
     per_behaviour = att.query(behaviour, method=method, k=6, snippet_chars=0, combine="mean")
-    joint = "joint(h_fused_k1@default/last + token match, Stouffer on z-scores; plus h_last_c@default/last + token match)"
+    joint = "joint(h_fused_c@default/last + token match, Stouffer on z-scores; plus h_last_c@default/last + token match)"
     assert set(per_answer.explanation) == {"method", "reason", "overlap", "token_layer"}
     assert per_answer.explanation["method"] == joint and per_answer.explanation["overlap"] is None
     assert per_answer.explanation["reason"] == ("per answer: the signature and token match, plus the prompt side and "
