@@ -53,7 +53,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 
-from provenance.attribution.auto_choice import AutoMethod
+from provenance.attribution.auto_choice import ANSWER_SIGNATURE, AutoMethod
 from provenance.attribution.baselines import Bm25Method, LoraGradMethod, RandomMethod, TfidfMethod
 from provenance.attribution.contrastive import ContrastiveMethod
 from provenance.attribution.grad_kernel import GradKernelMethod
@@ -249,7 +249,19 @@ def default_method(options: MethodOptions | None = None) -> AttributionMethod:
 
 
 def _signature(options: MethodOptions):
-    return options.signature if options.signature is not None else DEFAULT_VARIANT
+    """The signature a method built by name compares, unless ``options`` name one: `DEFAULT_VARIANT` on the local
+    backend; elsewhere, where a signature needs fixed features (`DEFAULT_VARIANT` projects per query), the index
+    builder's default on the index backends (the one index a store has unless its owner chose another) and the
+    per-answer default's signature, `ANSWER_SIGNATURE` (both centered sides), on the dask and registered backends."""
+    if options.signature is not None:
+        return options.signature
+    if options.backend == "local":
+        return DEFAULT_VARIANT
+    if options.backend in ("index", "dask-index"):
+        from provenance.attribution.topk_index import INDEX_DEFAULT_VARIANT   # the int8 index module loads on use
+
+        return INDEX_DEFAULT_VARIANT
+    return ANSWER_SIGNATURE
 
 
 def _auto(options: MethodOptions) -> str:
@@ -259,13 +271,14 @@ def _auto(options: MethodOptions) -> str:
 
 
 _SIGNATURE_OPTIONS = ("signature", "layer", "epochs", "chunk_rows", "backend", "client")
-_register_alias("auto", _auto, "the default (local backend; elsewhere the signature): per answer both centered "
-                "sides and the prompt side, each paired with token match; per behaviour (--combine mean) token match when it "
-                "agrees with the signature (joined by the signature and a classifier on its top rows when they cohere), "
-                "else the signature")
+_register_alias("auto", _auto, "the default (local backend; elsewhere the signature: h_fused_c, on the index backends "
+                "the index's h_last_c): per answer both centered sides and the prompt side, each paired with token "
+                "match; per behaviour (--combine mean) token match when it agrees with the signature (joined by the "
+                "signature and a classifier on its top rows when they cohere), else the signature")
 register_method("signature", lambda o: SignatureMethod(_signature(o), o.layer, o.epochs, o.chunk_rows,
                                                        backend=o.backend, client=o.client),
-                options=_SIGNATURE_OPTIONS, summary="cosine of a RepT-family signature (default h_fused_k1)")
+                options=_SIGNATURE_OPTIONS, summary="cosine of a RepT-family signature (default h_fused_k1; on the "
+                "other backends h_fused_c, on the index ones h_last_c)")
 register_method("auto-choice", lambda o: AutoMethod(o.signature, o.layer, None, o.epochs, o.base,
                                                     candidates=o.candidates, chunk_rows=o.chunk_rows),
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),

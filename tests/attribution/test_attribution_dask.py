@@ -53,7 +53,7 @@ def test_dask_arrays_are_chunked_per_shard_and_decode_like_the_reader(store):
     np.testing.assert_array_equal(arrays[1].compute(), store.array(3, "g_last"))
 
 
-@pytest.mark.parametrize("name", ["rept_c", "rept_norm", "rept", "mean_concat"])
+@pytest.mark.parametrize("name", ["rept_c", "rept_norm", "rept", "mean_concat", "h_fused_c"])
 @pytest.mark.parametrize("epochs", ["last", "all", 0, "mean"])
 def test_dask_top_k_equals_local(att, store, name, epochs):
     test = queries(store)

@@ -77,8 +77,13 @@ def test_the_cli_and_the_python_api_run_the_same_default(setup, monkeypatch, com
     else:                   # per behaviour: the automatic choice, and token match could run here
         assert api.method.startswith("auto: ") and api.explanation["overlap"] is not None
     assert resolve(None, MethodOptions(combine=combine)) == "auto-choice"
-    # Off the local backend, the signature default ranks, per answer and per behaviour.
+    # Off the local backend a signature ranks, per answer and per behaviour: the per-answer default's (fixed
+    # features), or on the index backends the one the index builder writes by default.
     assert resolve(None, MethodOptions(combine=combine, backend="dask")) == "signature"
+    names = {b: build_method(None, MethodOptions(combine=combine, backend=b)).signature.name
+             for b in ("dask", "index", "dask-index")}
+    assert names == {"dask": "h_fused_c", "index": "h_last_c", "dask-index": "h_last_c"}
+    assert build_method("signature", MethodOptions(combine=combine)).signature.name == "h_fused_k1"   # local
 
 
 def test_every_registered_name_builds_a_method_and_the_cli_accepts_exactly_those(setup, monkeypatch):
@@ -178,6 +183,12 @@ def test_backends_are_chosen_by_name_from_one_registry(setup):
         np.testing.assert_array_equal(brute.rows, local.rows)
         np.testing.assert_allclose(brute.scores, local.scores, rtol=1e-5, atol=1e-6)
         with pytest.raises(ValueError, match="scored on the local backend only, not 'brute-force'"):
-            att.query(cases, k=8, backend="brute-force")   # h_fused projects per query: no fixed features
+            att.query(cases, method="signature", signature="h_fused_k1", k=8, backend="brute-force")   # per query
+        # The default elsewhere ranks by the per-answer default's signature, which has fixed features.
+        default = att.query(cases, k=8, snippet_chars=0, backend="brute-force")
+        want = att.query(cases, method="signature", signature="h_fused_c", k=8, snippet_chars=0)
+        assert default.method.startswith("h_fused_c@")
+        np.testing.assert_array_equal(default.rows, want.rows)
+        np.testing.assert_allclose(default.scores, want.scores, rtol=1e-5, atol=1e-6)
     finally:
         del BACKENDS["brute-force"]
