@@ -67,7 +67,8 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["ANSWER_FUSION", "ANSWER_SIGNATURE", "BEHAVIOUR_VARIANT", "REFINE_FUSION", "AutoMethod", "fuse_refinement", "top_overlap"]
+__all__ = ["ANSWER_FUSION", "ANSWER_SIGNATURE", "BEHAVIOUR_VARIANT", "REFINE_FUSION", "AutoMethod", "fuse_refinement",
+           "top_overlap"]
 
 # Top rows of each method compared: 10, adopted by the rule committed before the second held-out round was scored
 # (benchmarks/attribution/README.md): over 17 task-behaviours it equals 20 on every task but confusable, where it
