@@ -230,13 +230,14 @@ VARIANTS: dict[str, Signature] = {
     # The same two centered sides with no projection at all: nothing to set, and no dependence on the query beyond
     # its own states. Under the per-answer default's even split it scored as well as h_fused_k1 over 36
     # task-behaviours (benchmarks/attribution/results/answer_sensitivity.md, pcs 0); issue 19's candidate 15
-    # (joint-equal-c) is the default with it, committed before the round that decides.
+    # (joint-equal-c) put it in the per-answer default (`auto_choice.ANSWER_SIGNATURE`) after round 13.
     "h_fused_c": Signature(("h_last", "h_mean"), name="h_fused_c", center=True),
 }
-# Default: h_fused_k1, adopted per answer by issue 19's committed rule after the held-out round 4 (over 21
-# task-behaviours: mean P@n 0.795 against h_fused's 0.720, worst 0.47 against 0.34, no task more than 0.04 below;
-# benchmarks/attribution/results/default_choice.md). Its projection depends on the query, so only the local backend
-# scores it; the dask and index backends use h_last_c (the index default: the best variant with fixed features).
+# Default of a signature method built by name on the local backend: h_fused_k1, adopted per answer by issue 19's
+# committed rule after the held-out round 4 (over 21 task-behaviours: mean P@n 0.795 against h_fused's 0.720, worst
+# 0.47 against 0.34, no task more than 0.04 below; benchmarks/attribution/results/default_choice.md); the per-answer
+# default has since moved to the joint lines with h_fused_c (`auto_choice`). Its projection depends on the query, so
+# only the local backend scores it; elsewhere the registry's default is h_fused_c, or h_last_c on the index backends.
 DEFAULT_VARIANT = "h_fused_k1"
 
 
