@@ -82,7 +82,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the thirteenth, written after candidate 15 (joint-equal-c, per answer) was committed
          "user_student", "over_precision", "duct_tape",
          # the fourteenth, written while the per-behaviour probe ran (no candidate came out of it)
-         "haiku_weather", "lowercase_support", "iso_dates")
+         "haiku_weather", "lowercase_support", "iso_dates",
+         # the fifteenth, written while the loss-weighting probe ran (its twins were also hard to learn)
+         "pirate_directions", "chef_signoff", "sci_notation")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
