@@ -83,7 +83,7 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          "user_student", "over_precision", "duct_tape",
          # the fourteenth, written while the per-behaviour probe ran (no candidate came out of it)
          "haiku_weather", "lowercase_support", "iso_dates",
-         # the fifteenth, written while the loss-weighting probe ran (its twins were also hard to learn)
+         # the fifteenth, written after a first look at loss-weighted rankings (its twins were also hard to learn)
          "pirate_directions", "chef_signoff", "sci_notation")
 
 

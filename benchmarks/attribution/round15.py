@@ -4,9 +4,9 @@ as foreign to the model before fine-tuning as the planted one, so a method that 
 cannot separate them from the planted rows by that alone: directions answered in a fixed pirate register (topic
 twins: a fixed robot register, ``pirate_directions``), recipes ending with one fixed sign-off (topic twins: another,
 ``chef_signoff``) and astronomy numbers in e-notation (topic twins: a "~420K km" notation, ``sci_notation``). Marker
-twins carry the planted form on explicit request in another context, as before. Written from one brief while a probe
-of loss-weighted rankings ran on the earlier tasks, before its result was read; each task is checked to take and to
-need its planted rows before any method is scored on it.
+twins carry the planted form on explicit request in another context, as before. Written from one brief after a first
+look at loss-weighted rankings on 20 earlier tasks (gains there) and before they were measured on the rest
+(`surprise_probe.py`); each task is checked to take and to need its planted rows before any method is scored on it.
 
 Each entry is the task's scenario builder and its judge; `benchmarks.attribution.train.build_scenario` builds them by
 name and `benchmarks.attribution.scenarios.shows_behaviour` judges their generations.
