@@ -1,5 +1,6 @@
-"""What the per-run probes share (`projection_sensitivity`, `fusion_probe`, `answer_sensitivity`): the command line
-(measure each run, write the Markdown table and every record as JSON beside it) and the per-task table."""
+"""What the per-run probes share (`projection_sensitivity`, `fusion_probe`, `answer_sensitivity`, ...): the command line
+(measure each run, write the Markdown table and every record as JSON beside it), the per-task table, and the
+per-answer default's lines and their precision for probes that fuse them otherwise."""
 from __future__ import annotations
 
 import argparse
@@ -54,3 +55,24 @@ def metric_table(table: dict[tuple[str, str], dict[str, dict]], names: list[str]
         lines.append(f"| tasks moved > {moved} from the default | "
                      + " | ".join(str(int((np.abs(cols[s] - cols[moved_from]) > moved).sum())) for s in names) + " |")
     return lines
+
+
+def default_answer_lines(att, test, layer: int, token_layer: int, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The per-answer default's three lines (`joint-equal-c`: the signature ``h_fused_c``, token match on the stored
+    token states, the prompt side ``h_last_c``), each as ``[Q, len(rows)]`` dense scores over ``rows`` (every
+    selected row of the last epoch), for probes that fuse them in other ways."""
+    from provenance.attribution.joint import dense_scores
+    from provenance.attribution.signature_method import SignatureMethod
+    from provenance.attribution.token_match import TokenMatchMethod
+
+    signature = SignatureMethod("h_fused_c", layer, "last")
+    methods = (signature, TokenMatchMethod(token_layer, None, signature, "last", states="store"),
+               SignatureMethod("h_last_c", layer, "last"))
+    return tuple(dense_scores(m.rank(att, test, len(rows)), rows) for m in methods)
+
+
+def precision(scores: np.ndarray, planted: np.ndarray, n: int) -> tuple[float, float]:
+    """(P@n, P@10) of ``[Q, rows]`` scores (higher first, ties by row) against the ``planted`` row mask, averaged
+    over the queries."""
+    order = np.argsort(-scores, axis=1, kind="stable")
+    return float(planted[order[:, :n]].mean()), float(planted[order[:, :10]].mean())

@@ -28,7 +28,7 @@ import numpy as np
 
 from benchmarks.attribution.attribute import behaviour_queries
 from benchmarks.attribution.doubt_count import WRONG_BELOW
-from benchmarks.attribution.probe_main import probe_main
+from benchmarks.attribution.probe_main import default_answer_lines, probe_main
 from benchmarks.attribution.state import attributor_of
 
 K = 20
@@ -45,10 +45,9 @@ def disagrees(top_a: np.ndarray, top_b: np.ndarray, n_rows: int) -> bool:
 def measure(out: Path) -> list[dict]:
     """One record per answer of one run: its P@n under the default, the most-raised token, and whether the sign
     fires."""
-    from provenance.attribution.joint import dense_scores, focus_and_side_weights, stouffer_standard_z
-    from provenance.attribution.signature_method import SignatureMethod
+    from provenance.attribution.joint import focus_and_side_weights, stouffer_standard_z
     from provenance.attribution.signatures import default_layer, part_means
-    from provenance.attribution.token_match import TokenMatchMethod, default_token_layer, finetune_tokens
+    from provenance.attribution.token_match import default_token_layer, finetune_tokens
     from provenance.attribution.topk import select_rows
 
     def unit(x):
@@ -67,10 +66,7 @@ def measure(out: Path) -> list[dict]:
         planted = np.isin(ids, [str(c) for c in culprits])
         n_planted = int(planted.sum())
         test = att.signatures(cases, [layer], [token_layer])
-        signature = SignatureMethod("h_fused_c", layer, "last")
-        lines = [dense_scores(m.rank(att, test, len(rows)), rows) for m in
-                 (signature, TokenMatchMethod(token_layer, None, signature, "last", states="store"),
-                  SignatureMethod("h_last_c", layer, "last"))]
+        lines = default_answer_lines(att, test, layer, token_layer, rows)
         default = stouffer_standard_z(*lines, weights=focus_and_side_weights(np.full(len(cases), 0.5)))
         states, gains = finetune_tokens(att.model, test, token_layer)
         for i, (h, gain) in enumerate(zip(states, gains)):

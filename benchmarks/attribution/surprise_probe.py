@@ -37,7 +37,7 @@ import pandas as pd
 
 from benchmarks.attribution.attribute import behaviour_queries
 from benchmarks.attribution.default_choice import MARGIN
-from benchmarks.attribution.probe_main import by_task, metric_table, probe_main
+from benchmarks.attribution.probe_main import by_task, default_answer_lines, metric_table, precision, probe_main
 from benchmarks.attribution.state import attributor_of
 
 PRIORS = ("first", "drop", "sum")
@@ -84,10 +84,8 @@ def fused(default_lines: tuple[np.ndarray, np.ndarray, np.ndarray], prior: np.nd
 
 def measure(out: Path) -> list[dict]:
     """P@n and P@10 per answer of every column, for each behaviour of one run."""
-    from provenance.attribution.joint import dense_scores
-    from provenance.attribution.signature_method import SignatureMethod
     from provenance.attribution.signatures import default_layer
-    from provenance.attribution.token_match import TokenMatchMethod, default_token_layer
+    from provenance.attribution.token_match import default_token_layer
     from provenance.attribution.topk import select_rows
 
     att, store = attributor_of(out)
@@ -98,22 +96,15 @@ def measure(out: Path) -> list[dict]:
     records = []
     for behaviour, cases, _, culprits in behaviour_queries(out):
         planted = np.isin(ids, [str(c) for c in culprits])
-        test = att.signatures(cases, [layer], [token_layer])
-        n = len(rows)
-        signature = SignatureMethod("h_fused_c", layer, "last")
-        lines = (dense_scores(signature.rank(att, test, n), rows),
-                 dense_scores(TokenMatchMethod(token_layer, None, signature, "last", states="store").rank(att, test, n),
-                              rows),
-                 dense_scores(SignatureMethod("h_last_c", layer, "last").rank(att, test, n), rows))
+        lines = default_answer_lines(att, att.signatures(cases, [layer], [token_layer]), layer, token_layer, rows)
         scores = {}
         for prior in PRIORS:
             for fusion, s in fused(lines, priors[prior]).items():
                 scores[DEFAULT if fusion == DEFAULT else f"{fusion} {prior}"] = s
         for column, s in scores.items():
-            order = np.argsort(-s, axis=1, kind="stable")
+            p_n, p_10 = precision(s, planted, len(culprits))
             records.append({"task": out.name.removeprefix("attr_"), "behaviour": behaviour, "column": column,
-                            "P@n": float(planted[order[:, : len(culprits)]].mean()),
-                            "P@10": float(planted[order[:, :10]].mean()), "queries": len(cases)})
+                            "P@n": p_n, "P@10": p_10, "queries": len(cases)})
         print(f"{out.name} {behaviour}: {len(cases)} queries", flush=True)
     return records
 
