@@ -93,8 +93,8 @@ def render(records: list[dict]) -> str:
              f"per-answer default (`joint-equal-c`), k = {K}. Wrong: P@n < {WRONG_BELOW}. The sign fires when the "
              "most-raised token's own ranking and the default's top k share fewer rows than (k + k^2/N) / 2. "
              "`token P@n`: that token's ranking alone.", "",
-             "| task / behaviour | answers | wrong | wrong with the sign | right | false alarms | mean P@n | mean token P@n "
-             "| most-raised tokens |", "|---|---|---|---|---|---|---|---|---|"]
+             "| task / behaviour | answers | wrong | wrong with the sign | right | false alarms | mean P@n "
+             "| mean token P@n | most-raised tokens |", "|---|---|---|---|---|---|---|---|---|"]
     table: dict[tuple[str, str], list[dict]] = {}
     for r in records:
         table.setdefault((r["task"], r["behaviour"]), []).append(r)
@@ -102,12 +102,13 @@ def render(records: list[dict]) -> str:
     for (task, beh), rs in table.items():
         wrong = [r for r in rs if r["P@n"] < WRONG_BELOW]
         right = [r for r in rs if r["P@n"] >= WRONG_BELOW]
-        row = np.array([len(rs), len(wrong), sum(r["fires"] for r in wrong), len(right), sum(r["fires"] for r in right)])
+        row = np.array([len(rs), len(wrong), sum(r["fires"] for r in wrong), len(right),
+                        sum(r["fires"] for r in right)])
         totals += row
         tokens = ", ".join(f"`{t}` {c}" for t, c in Counter(r["token"] for r in rs).most_common(3))
         label = task if task == beh else f"{task} / {beh}"
-        lines.append(f"| {label} | " + " | ".join(str(int(v)) for v in row)
-                     + f" | {np.mean([r['P@n'] for r in rs]):.2f} | {np.mean([r['token P@n'] for r in rs]):.2f} | {tokens} |")
+        means = f"{np.mean([r['P@n'] for r in rs]):.2f} | {np.mean([r['token P@n'] for r in rs]):.2f}"
+        lines.append(f"| {label} | " + " | ".join(str(int(v)) for v in row) + f" | {means} | {tokens} |")
     lines.append("| **total** | " + " | ".join(str(int(v)) for v in totals) + " | | | |")
     return "\n".join(lines)
 
