@@ -99,10 +99,11 @@ Measured (the benchmark's runs, `benchmarks/attribution/results/groups_count.md`
 counted on 2026-12-06 over the 35 counted runs, 357 answers per k, with `joint-equal-ctx`, as follows): per answer,
 at k=20 and k=100 alike, a report on all 11 answers of the confusable task (group A: the 36 planted rows, with 1-19
 rows of other sources, ranked first; group B: the 36 translation rows on 10 of them, 27 plus 4 others on one; 29-36
-of their 36-45 closest response pairs join the groups, p 4e-4 to 8e-11) and on no answer of the 35 single-group task-behaviours. Per behaviour every task is
-0/1, confusable included. Without apart components (one 2-means split of all core rows) the same default gave 1 of
-11 on confusable: its top 100 rows hold a few rows of third sources that join the core rows and push the root split
-past the level (module doc of `group_stats`); with the signature default of 2026-12-05 it gave 7 of 11. Before the
+of their 36-45 closest response pairs join the groups, p 4e-4 to 8e-11) and on no answer of the 35 single-group
+task-behaviours. Per behaviour every task is 0/1, confusable included. Without apart components (one 2-means split of
+all core rows) the same default gave 1 of 11 on confusable: its top 100 rows hold a few rows of third sources that
+join the core rows and push the root split past the level (module doc of `group_stats`); with the signature default
+of 2026-12-05 it gave 7 of 11. Before the
 twin test nearly every answer of every task has two relevant groups (components make more of them); the twin test
 drops them all but confusable's (groups answering with other words, or one template split by prompt wording).
 
