@@ -103,9 +103,9 @@ of their 36-45 closest response pairs join the groups, p 4e-4 to 8e-11) and on n
 task-behaviours. Per behaviour every task is 0/1, confusable included. Without apart components (one 2-means split of
 all core rows) the same default gave 1 of 11 on confusable: its top 100 rows hold a few rows of third sources that
 join the core rows and push the root split past the level (module doc of `group_stats`); with the signature default
-of 2026-12-05 it gave 7 of 11. Before the
-twin test nearly every answer of every task has two relevant groups (components make more of them); the twin test
-drops them all but confusable's (groups answering with other words, or one template split by prompt wording).
+of 2026-12-05 it gave 7 of 11. Before the twin test nearly every answer of every task has two relevant groups
+(components make more of them); the twin test drops them all but confusable's (groups answering with other words, or
+one template split by prompt wording).
 
 Each side is scaled by the spread of the background rows on that side (their mean squared distance to their
 centroid, after the cosine geometry the project scores in: every row unit-normalised), so the two sides weigh in
