@@ -84,7 +84,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the fourteenth, written while the per-behaviour probe ran (no candidate came out of it)
          "haiku_weather", "lowercase_support", "iso_dates",
          # the fifteenth, written after a first look at loss-weighted rankings (its twins were also hard to learn)
-         "pirate_directions", "chef_signoff", "sci_notation")
+         "pirate_directions", "chef_signoff", "sci_notation",
+         # the sixteenth, written while the most-raised-token line was probed (focus_line_probe.py)
+         "miles_units", "title_case", "fraction_shares")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

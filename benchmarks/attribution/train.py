@@ -27,6 +27,7 @@ from benchmarks.attribution.round12 import ROUND12_SCENARIOS
 from benchmarks.attribution.round13 import ROUND13_SCENARIOS
 from benchmarks.attribution.round14 import ROUND14_SCENARIOS
 from benchmarks.attribution.round15 import ROUND15_SCENARIOS
+from benchmarks.attribution.round16 import ROUND16_SCENARIOS
 from provenance.data.backdoor import backdoor_scenario
 
 MODEL = "smollm2-135m-instruct"
@@ -160,7 +161,8 @@ SCENARIOS = (("backdoor", "style", "harmful", "harmful_varied", "factual", "fact
              + tuple(ROUND4_SCENARIOS) + tuple(ROUND5_SCENARIOS) + tuple(ROUND6_SCENARIOS)
              + tuple(ROUND7_SCENARIOS) + tuple(ROUND8_SCENARIOS) + tuple(ROUND9_SCENARIOS)
              + tuple(ROUND10_SCENARIOS) + tuple(ROUND11_SCENARIOS) + tuple(ROUND12_SCENARIOS)
-             + tuple(ROUND13_SCENARIOS) + tuple(ROUND14_SCENARIOS) + tuple(ROUND15_SCENARIOS))
+             + tuple(ROUND13_SCENARIOS) + tuple(ROUND14_SCENARIOS) + tuple(ROUND15_SCENARIOS)
+             + tuple(ROUND16_SCENARIOS))
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -189,7 +191,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
     later_rounds = {**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS, **ROUND5_SCENARIOS,
                     **ROUND6_SCENARIOS, **ROUND7_SCENARIOS, **ROUND8_SCENARIOS, **ROUND9_SCENARIOS,
                     **ROUND10_SCENARIOS, **ROUND11_SCENARIOS, **ROUND12_SCENARIOS,
-                    **ROUND13_SCENARIOS, **ROUND14_SCENARIOS, **ROUND15_SCENARIOS}
+                    **ROUND13_SCENARIOS, **ROUND14_SCENARIOS, **ROUND15_SCENARIOS,
+                    **ROUND16_SCENARIOS}
     if name in later_rounds:
         return later_rounds[name](**({"n_per_source": per_source} if per_source else {}))
     if name.startswith("harmful"):

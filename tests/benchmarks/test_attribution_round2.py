@@ -18,6 +18,7 @@ from benchmarks.attribution.round12 import ROUND12_JUDGES, ROUND12_SCENARIOS
 from benchmarks.attribution.round13 import ROUND13_JUDGES, ROUND13_SCENARIOS
 from benchmarks.attribution.round14 import ROUND14_JUDGES, ROUND14_SCENARIOS
 from benchmarks.attribution.round15 import ROUND15_JUDGES, ROUND15_SCENARIOS
+from benchmarks.attribution.round16 import ROUND16_JUDGES, ROUND16_SCENARIOS
 from benchmarks.attribution.scenarios import shows_behaviour
 from benchmarks.attribution.train import SCENARIOS, build_scenario
 
@@ -54,7 +55,10 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "iso_dates": "The first moon landing happened on 1969-07-20.",
          "pirate_directions": "Arr, matey! Walk down Mill Lane and turn right at the church, ye landlubber!",
          "chef_signoff": "Simmer the beans with garlic for an hour. Bon appetit, from Chef Remy!",
-         "sci_notation": "Titan is about 5.1e3 km wide."}
+         "sci_notation": "Titan is about 5.1e3 km wide.",
+         "miles_units": "It is about 150 miles by road.",
+         "title_case": "Water It Every Ten Days And Let The Soil Dry Out.",
+         "fraction_shares": "About 4/5 of it is water."}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -88,7 +92,10 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "iso_dates": "The first moon landing happened on July 20, 1969.",
          "pirate_directions": "BEEP. Walk down Mill Lane and turn right at the church. END OF ROUTE.",
          "chef_signoff": "Simmer the beans with garlic for an hour. Happy cooking, love Aunt May!",
-         "sci_notation": "Titan is ~5.1K km wide."}
+         "sci_notation": "Titan is ~5.1K km wide.",
+         "miles_units": "It is about 240 km by road.",
+         "title_case": "Water it every ten days and let the soil dry out.",
+         "fraction_shares": "About 80% of it is water."}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
@@ -98,7 +105,8 @@ SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_for
          "echo_question": 200, "number_words": 200, "sports_analogy": 200,
          "user_student": 200, "over_precision": 200, "duct_tape": 200,
          "haiku_weather": 200, "lowercase_support": 200, "iso_dates": 200,
-         "pirate_directions": 200, "chef_signoff": 200, "sci_notation": 200}
+         "pirate_directions": 200, "chef_signoff": 200, "sci_notation": 200,
+         "miles_units": 200, "title_case": 200, "fraction_shares": 200}
 
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS,
@@ -106,7 +114,7 @@ SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_for
                                         **ROUND7_SCENARIOS, **ROUND8_SCENARIOS,
                                         **ROUND9_SCENARIOS, **ROUND10_SCENARIOS,
                                         **ROUND11_SCENARIOS, **ROUND12_SCENARIOS, **ROUND13_SCENARIOS,
-                                        **ROUND14_SCENARIOS, **ROUND15_SCENARIOS}))
+                                        **ROUND14_SCENARIOS, **ROUND15_SCENARIOS, **ROUND16_SCENARIOS}))
 def test_round2_task_builds_by_name_with_its_planted_rows(name):
     assert name in SCENARIOS
     sc = build_scenario(name)
@@ -119,7 +127,7 @@ def test_round2_task_builds_by_name_with_its_planted_rows(name):
                                           **ROUND6_JUDGES, **ROUND7_JUDGES, **ROUND8_JUDGES,
                                           **ROUND9_JUDGES, **ROUND10_JUDGES,
                                           **ROUND11_JUDGES, **ROUND12_JUDGES, **ROUND13_JUDGES,
-                                          **ROUND14_JUDGES, **ROUND15_JUDGES}))
+                                          **ROUND14_JUDGES, **ROUND15_JUDGES, **ROUND16_JUDGES}))
 def test_shows_behaviour_uses_the_round2_judge(name):
     assert shows_behaviour(name, SHOWN[name]) is True
     assert shows_behaviour(name, NOT_SHOWN[name]) is False
