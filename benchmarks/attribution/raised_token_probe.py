@@ -42,25 +42,53 @@ def disagrees(top_a: np.ndarray, top_b: np.ndarray, n_rows: int) -> bool:
     return 2 * overlap < k + k * k / n_rows
 
 
+def unit(x: np.ndarray) -> np.ndarray:
+    """Rows of ``x`` scaled to unit length (a zero row stays zero)."""
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-30)
+
+
+def stored_response_states(att, store, rows: np.ndarray, token_layer: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The token layer's centre (the stored ``h_mean`` mean, token match's mu) and each of ``rows``' stored response
+    token states, centred and unit length."""
+    from provenance.attribution.signatures import part_means
+
+    plen = att.samples["prompt_len"].to_numpy()
+    center = part_means(store, token_layer, ["h_mean"])["h_mean"].astype(np.float64)
+    stored = [unit(h[int(plen[r]):].astype(np.float64) - center)
+              for r, h in zip(rows.tolist(), store.token_states(token_layer, rows))]
+    return center, stored
+
+
+def most_raised_scores(att, test, token_layer: int, center: np.ndarray,
+                       stored: list[np.ndarray]) -> tuple[np.ndarray, list[int], list[float]]:
+    """Per answer of ``test``, every stored row's best centred cosine with the answer's most-raised token (``[Q,
+    rows]``), that token's position in the response, and its share of the answer's fine-tuning gain."""
+    from provenance.attribution.token_match import finetune_tokens
+
+    states, gains = finetune_tokens(att.model, test, token_layer)
+    scores, positions, shares = [], [], []
+    for h, gain in zip(states, gains):
+        t = int(np.argmax(gain))
+        token = unit(h[t] - center)
+        scores.append(np.array([(r @ token).max() for r in stored]))
+        positions.append(t)
+        shares.append(float(gain[t] / gain.sum()))
+    return np.stack(scores), positions, shares
+
+
 def measure(out: Path) -> list[dict]:
     """One record per answer of one run: its P@n under the default, the most-raised token, and whether the sign
     fires."""
     from provenance.attribution.joint import focus_and_side_weights, stouffer_standard_z
-    from provenance.attribution.signatures import default_layer, part_means
-    from provenance.attribution.token_match import default_token_layer, finetune_tokens
+    from provenance.attribution.signatures import default_layer
+    from provenance.attribution.token_match import default_token_layer
     from provenance.attribution.topk import select_rows
-
-    def unit(x):
-        return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-30)
 
     att, store = attributor_of(out)
     layer, token_layer = default_layer(store), default_token_layer(att.model)
     rows = np.flatnonzero(select_rows(att.samples, "last"))
     ids = att.samples["sample_id"].astype(str).to_numpy()[rows]
-    plen = att.samples["prompt_len"].to_numpy()
-    center = part_means(store, token_layer, ["h_mean"])["h_mean"].astype(np.float64)
-    stored = [unit(h[int(plen[r]):].astype(np.float64) - center)
-              for r, h in zip(rows.tolist(), store.token_states(token_layer, rows))]
+    center, stored = stored_response_states(att, store, rows, token_layer)
     records = []
     for behaviour, cases, _, culprits in behaviour_queries(out):
         planted = np.isin(ids, [str(c) for c in culprits])
@@ -68,19 +96,16 @@ def measure(out: Path) -> list[dict]:
         test = att.signatures(cases, [layer], [token_layer])
         lines = default_answer_lines(att, test, layer, token_layer, rows)
         default = stouffer_standard_z(*lines, weights=focus_and_side_weights(np.full(len(cases), 0.5)))
-        states, gains = finetune_tokens(att.model, test, token_layer)
-        for i, (h, gain) in enumerate(zip(states, gains)):
-            t = int(np.argmax(gain))
-            token = unit(h[t] - center)
-            by_token = np.array([(r @ token).max() for r in stored])
+        by_token, positions, shares = most_raised_scores(att, test, token_layer, center, stored)
+        for i, (t, share) in enumerate(zip(positions, shares)):
             order = np.argsort(-default[i], kind="stable")
-            token_order = np.argsort(-by_token, kind="stable")
+            token_order = np.argsort(-by_token[i], kind="stable")
             token_id = int(test.input_ids[i][int(test.prompt_len[i]) + t])
             records.append({"task": out.name.removeprefix("attr_"), "behaviour": behaviour, "query": i,
                             "P@n": float(planted[order[:n_planted]].mean()),
                             "token P@n": float(planted[token_order[:n_planted]].mean()),
                             "token": att.tokenizer.convert_ids_to_tokens([token_id])[0].replace("\u0120", " "),
-                            "share": float(gain[t] / gain.sum()),
+                            "share": share,
                             "fires": disagrees(order[:K], token_order[:K], len(rows))})
         print(f"{out.name} {behaviour}: {len(cases)} queries", flush=True)
     return records

@@ -73,6 +73,19 @@ sqrt(2), so token match counts twice and each signature once. Why measure it: ov
 a fixed token share did as well as phi per answer (results/answer_sensitivity.md), and the even split is the one share
 that is not a constant; it also drops phi's extra pass through the model before fine-tuning.
 
+With ``top_token_line`` (``--method joint-top-token``, issue 19's candidate 16: ``joint-equal-c`` plus one line) a
+fourth line joins the two equal pairs at weight 1: the weaker of the prompt side's z-score and the z-score of token
+match on the answer's most-raised token alone (``query="top"``), min(z_context, z_top), itself read as a z-score
+over the rows like every line of the sum. Why: where an answer's
+behaviour is a form or a notation (verse separators, a unit, a date format), the form sits in a few tokens the
+fine-tuning raised most, while its content words come from ordinary rows of the same topic; the pooled token query
+averages them and follows the many content tokens, so the rows of the same topic outrank the rows that taught the
+form. The most-raised token alone finds those rows, but some answers' most-raised token was taught in another
+context (a refusal word taught by harmful requests); the minimum lets it lift a row only as far as the prompt side
+also points to it, the intersection-union form of ``fusion="both"``. Nothing is fitted: the token is the argmax of
+the gains, the line's weight that of each line of a pair. Measured before it was committed on 45 task-behaviours
+(benchmarks/attribution/results/focus_line_probe.md, its ``both`` column).
+
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
 token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
@@ -285,17 +298,21 @@ class JointMethod(AttributionMethod):
         context_signature: A prompt-side signature (e.g. ``"h_last_c"``) that joins as a third line, paired with
             token match and added to the signature pair (``fusion="z"`` with ``weighting="focus"`` or ``"equal"``
             only; see the module doc). None: two lines.
+        top_token_line: Add the weaker of the context signature's z-score and that of token match on the answer's
+            most-raised token as a fourth line (with ``context_signature`` and ``weighting="equal"`` only; see the
+            module doc).
 
     Raises:
         ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, a weighting other than ``"equal"`` with
-            a fusion other than ``"ranks"`` or ``"z"``, or a ``context_signature`` without ``fusion="z"`` and
-            ``weighting="focus"`` or ``"equal"``.
+            a fusion other than ``"ranks"`` or ``"z"``, a ``context_signature`` without ``fusion="z"`` and
+            ``weighting="focus"`` or ``"equal"``, or ``top_token_line`` without ``context_signature`` and
+            ``weighting="equal"``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192,
                  token_query: str = "pooled", fusion: str = "ranks", weighting: str = "equal",
-                 context_signature: SignatureSpec | None = None):
+                 context_signature: SignatureSpec | None = None, top_token_line: bool = False):
         if token_query not in QUERY_FORMS:
             raise ValueError(f"token_query must be one of {QUERY_FORMS}, got {token_query!r}")
         if fusion not in FUSIONS:
@@ -308,7 +325,10 @@ class JointMethod(AttributionMethod):
         if context_signature is not None and (fusion != "z" or weighting not in ("focus", "equal")):
             raise ValueError("context_signature adds the prompt side to the z-scores: use it with fusion='z' and "
                              f"weighting='focus' or 'equal', got fusion={fusion!r}, weighting={weighting!r}")
-        self.fusion, self.weighting = fusion, weighting
+        if top_token_line and (context_signature is None or weighting != "equal"):
+            raise ValueError("top_token_line joins the two equal pairs: use it with context_signature and "
+                             f"weighting='equal', got context_signature={context_signature!r}, weighting={weighting!r}")
+        self.fusion, self.weighting, self.top_token_line = fusion, weighting, bool(top_token_line)
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.context = None if context_signature is None else SignatureMethod(context_signature, layer, epochs,
                                                                               chunk_rows)
@@ -316,13 +336,16 @@ class JointMethod(AttributionMethod):
 
     @property
     def name(self) -> str:
-        tokens = "token match" if self.token_query == "pooled" else "token match of each raised token"
+        tokens = {"pooled": "token match", "each": "token match of each raised token",
+                  "top": "token match of the most-raised token"}[self.token_query]
         on = {"ranks": "Stouffer on ranks", "robust-z": "Stouffer on robust z-scores", "z": "Stouffer on z-scores",
               "both": "the weaker rank z-score"}[self.fusion]
         weighed = {"equal": "", "context": ", weighted by the answer's own share of the gain",
                    "focus": ", weighted by the gain's focus on one token"}[self.weighting]
         if self.context is not None:
             weighed += f"; plus {self.context.name} + {tokens}"
+        if self.top_token_line:
+            weighed += f"; plus the weaker of {self.context.name} and the most-raised token"
         return f"joint({self.signature.name} + {tokens}, {on}{weighed})"
 
     def _token_layer(self, att: Attributor) -> int:
@@ -364,20 +387,28 @@ class JointMethod(AttributionMethod):
         sig, tok = dense_scores(sig, rows), dense_scores(tok, rows)
         context = None if self.context is None else dense_scores(
             (self.context.rank_behaviour if combine else self.context.rank)(att, test, n), rows)
+        top = None
+        if self.top_token_line:
+            top_match = TokenMatchMethod(layer, None, self.signature, self.epochs, base=self.base, states="store",
+                                         query="top")
+            top = dense_scores((top_match.rank_behaviour if combine else top_match.rank)(att, test, n), rows)
         if self.fusion == "both":
             joint, tie = conjunction_ranks(sig, tok)
             order = np.lexsort((-tie, -joint), axis=1)[:, :k]
         else:
-            joint = self._combined(att, test, layer, sig, tok, combine, explanation, context)
+            joint = self._combined(att, test, layer, sig, tok, combine, explanation, context, top)
             order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
         ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
         return self._explained(ranking, explanation)
 
     def _combined(self, att: Attributor, test: TestSignatures, layer: int, sig: np.ndarray, tok: np.ndarray,
-                  combine: bool, explanation: dict, context: np.ndarray | None = None) -> np.ndarray:
+                  combine: bool, explanation: dict, context: np.ndarray | None = None,
+                  top: np.ndarray | None = None) -> np.ndarray:
         """``[Q, rows]`` joint scores of the methods' dense scores, by ``fusion`` and ``weighting``; a per-query
         weighting adds each query's token share to ``explanation``. ``context``: the context signature's scores
-        (only with plain-z fusion, focus-weighted or equal, `__init__` checks), the side pair's third line."""
+        (only with plain-z fusion, focus-weighted or equal, `__init__` checks), the side pair's third line;
+        ``top``: token match's scores on the most-raised token (only with ``context``, equal), whose minimum with
+        the context's z-scores is the fourth line."""
         # Weighting is refused with robust-z (__init__), so the weighted forms are the rank and plain-z ones.
         fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
         if self.weighting != "equal":
@@ -394,7 +425,13 @@ class JointMethod(AttributionMethod):
         if context is not None:
             # Both pairs at their even split: the focus pair's weights at phi = 1/2 are the equal pair's.
             explanation["reason"] += f"; plus {self.context.name} and token match, the two pairs equally"
-            return fuse(sig, tok, context, weights=focus_and_side_weights(np.full(len(sig), 0.5)))
+            pairs = focus_and_side_weights(np.full(len(sig), 0.5))
+            if top is None:
+                return fuse(sig, tok, context, weights=pairs)
+            explanation["reason"] += (f"; plus the weaker of {self.context.name} and token match on the most-raised "
+                                      "token, a line of weight 1")
+            guard = np.minimum(standard_z(context), standard_z(top))
+            return fuse(sig, tok, context, guard, weights=np.hstack([pairs, np.ones((len(sig), 1))]))
         return fuse(sig, tok)
 
     def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:

@@ -34,6 +34,8 @@ Built-in names:
   scores added, token match computed once;
 * ``joint-equal-ctx``: ``joint-focus-ctx`` with its two pairs weighed evenly (the signature pair at phi = 1/2);
 * ``joint-equal-c``: ``joint-equal-ctx`` with its signature unprojected (``h_fused_c``);
+* ``joint-top-token``: ``joint-equal-c`` plus a fourth line, the weaker of the prompt side's z-score and that of
+  token match on the answer's most-raised token (issue 19's candidate 16, for behaviours carried by a form);
 * ``repass``: `RepassMethod` (RepT as published: the training side re-passed through the final model);
 * ``grad-kernel``: `GradKernelMethod` (the representation-gradient product kernel summed over the captured layers;
   ``signature`` carries its `KernelSpec` words, e.g. ``"none,equal,response"``; ``layer`` restricts it to one layer);
@@ -323,6 +325,9 @@ _JOINT_VARIANTS = {
                         "joint-focus-ctx with its two pairs weighed evenly instead of by the gain's focus"),
     "joint-equal-c": ({"signature": "h_fused_c", "fusion": "z", "context_signature": "h_last_c"},
                       "joint-equal-ctx with its signature unprojected (h_fused_c): no projection constants"),
+    "joint-top-token": ({"signature": "h_fused_c", "fusion": "z", "context_signature": "h_last_c",
+                         "top_token_line": True},
+                        "joint-equal-c plus the answer's most-raised token, as far as the prompt side also points"),
 }
 for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
     # A variant's own signature (joint-ctx: the prompt side) stands where --signature is not given.

@@ -8,8 +8,10 @@ This method looks at the tokens where the behaviour is:
   how much the fine-tuning raised each token, w_t = max(0, log p_final(y_t) - log p_base(y_t)) (uniform when no token
   gained). The base model is the PEFT model with its adapters disabled, or ``base`` (the model before fine-tuning).
   With ``query="pooled"`` the case is one vector, q = sum_s w_s h(s) / sum_s w_s; with ``query="each"`` every raised
-  token s (w_s > 0) is a query of its own.
-* training side: with ``query="pooled"``, a row's score is max_t cos(h(t) - mu, q - mu) over its response tokens;
+  token s (w_s > 0) is a query of its own; with ``query="top"`` the case's most-raised token alone, h(s*) with s* =
+  argmax_s w_s (the token whose share of the gain `provenance.attribution.gain_focus` reads).
+* training side: with ``query="pooled"`` (or ``"top"``, q = h(s*)), a row's score is max_t cos(h(t) - mu, q - mu)
+  over its response tokens;
   with ``query="each"`` (late interaction, as ColBERT scores a passage) it is sum_s w_s max_t cos(h(t) - mu,
   h(s) - mu) / sum_s w_s: each raised token finds its best match in the row, and the matches are averaged with the
   same weights. Pooling first mixes the states of the one token that carries a behaviour (an entity swapped into a
@@ -189,7 +191,7 @@ def stored_token_match_unavailable(att: Attributor, layer: int, epochs: Epochs, 
 
 
 STATE_SOURCES = ("auto", "store", "repass")
-QUERY_FORMS = ("pooled", "each")
+QUERY_FORMS = ("pooled", "each", "top")
 REPASS_CANDIDATES = 500
 # Bound on the [row tokens, query tokens] similarity block of ``query="each"`` (float64 entries, 128 MiB).
 _MAX_PAIRS = 1 << 24
@@ -209,8 +211,8 @@ class TokenMatchMethod(AttributionMethod):
         batch: Sequences per forward of a re-read or of the base model.
         states: "store", "repass" or "auto" (the store when it holds token states at the layer, else a re-read).
         chunk_rows: Rows of stored token states scored at a time.
-        query: "pooled" (each case's raised tokens averaged into one query) or "each" (every raised token matched
-            on its own and the matches averaged; see the module doc).
+        query: "pooled" (each case's raised tokens averaged into one query), "each" (every raised token matched
+            on its own and the matches averaged) or "top" (the most-raised token alone; see the module doc).
 
     Raises:
         ValueError: Settings out of range.
@@ -243,6 +245,8 @@ class TokenMatchMethod(AttributionMethod):
         where = f"@{self.layer if self.layer is not None else 'default'}"
         if self.query == "each":
             where += ", each raised token"
+        elif self.query == "top":
+            where += ", the most-raised token"
         cand = self.candidates if self.candidates is not None else REPASS_CANDIDATES
         reread = f"top {cand} of {self.stage1.name}"
         if source == "store":
@@ -311,6 +315,9 @@ class TokenMatchMethod(AttributionMethod):
         tokens, weights = finetune_tokens(att.model, test, layer, base=self.base, pad_token_id=pad, batch=self.batch)
         if self.query == "pooled":
             tokens = [_pooled(h, w)[None] for h, w in zip(tokens, weights)]
+            weights = [np.ones(1)] * len(tokens)
+        elif self.query == "top":   # the first of equal gains: with no token raised (uniform weights), the first
+            tokens = [h[int(np.argmax(w))][None] for h, w in zip(tokens, weights)]
             weights = [np.ones(1)] * len(tokens)
         else:   # a token the fine-tuning did not raise carries no weight, so it is not matched at all
             tokens = [h[w > 0] for h, w in zip(tokens, weights)]

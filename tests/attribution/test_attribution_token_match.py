@@ -121,6 +121,29 @@ def test_each_raised_token_is_matched_on_its_own_then_averaged_by_its_gain(setup
     assert small.rows.tolist() == res.rows.tolist()
 
 
+def test_top_query_matches_the_most_raised_token_alone(setup):
+    att, base, records, cases = setup
+    test = att.signatures(cases, [3])
+    res = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base, query="top"),
+                    k=len(records), snippet_chars=0)
+    mu = att.store.array(3, "h_mean").astype(np.float64).mean(0)
+    plen = att.samples["prompt_len"].to_numpy()
+    rows = [unit(hand_states(att.model, att.store.tokens(r), int(plen[r]), 3)[0] - mu) for r in range(len(records))]
+    want = np.zeros((len(records), len(cases)))
+    for j, (h, w) in enumerate(hand_tokens(att.model, base, test, 3)):
+        q = unit(h[int(np.argmax(w))] - mu)
+        want[:, j] = [(x @ q).max() for x in rows]
+    for j in range(len(cases)):
+        order = np.argsort(-want[:, j], kind="stable")
+        assert res.rows[j].tolist() == order.tolist()
+        np.testing.assert_allclose(res.scores[j], want[order, j], atol=1e-4)
+    assert "the most-raised token" in res.method
+    # It is not the pooled query: a case whose gain is spread over several tokens ranks otherwise.
+    pooled = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base), k=len(records),
+                       snippet_chars=0)
+    assert not np.allclose(pooled.scores, res.scores)
+
+
 def test_each_token_keeps_the_carrier_token_apart_where_pooling_mixes_it():
     """Two query tokens: a shared one (every row has it) and a rare carrier. Pooling matches the mixture, which a
     row's single shared token can beat; matching each token ranks the row holding the carrier first."""
