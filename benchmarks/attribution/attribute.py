@@ -364,7 +364,8 @@ FUSED = "h_fused"
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
                   "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx", "joint-focus-z",
-                  "joint-focus-ctx", "joint-equal-ctx", "joint-equal-c", "auto-refine-z", "token-match", "token-match-each", "tfidf",
+                  "joint-focus-ctx", "joint-equal-ctx", "joint-equal-c", "joint-top-token",
+                  "auto-refine-z", "token-match", "token-match-each", "tfidf",
                   "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
 METHODS_FAMILY = {"none": "per-answer", "mean": "behaviour-level"}
@@ -424,6 +425,12 @@ def build_choice(choice: str):
         from provenance.attribution.joint import JointMethod
         return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c"),
                 "joint-equal-c h_fused_c + token match and h_last_c + token match, equal z-pairs (default layers)")
+    if choice == "joint-top-token":
+        # Issue 19's candidate 16 (per answer), committed before round 16 was scored: joint-equal-c plus the weaker
+        # of the prompt side and the answer's most-raised token, from results/focus_line_probe.md (its "both").
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", top_token_line=True),
+                "joint-top-token joint-equal-c + the weaker of h_last_c and the most-raised token (default layers)")
     if choice == "joint-both":
         from provenance.attribution.joint import JointMethod
         return (JointMethod(FUSED, token_query="each", fusion="both"),

@@ -37,6 +37,8 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
                              "(default layers)",
           "joint-equal-c": "joint-equal-c h_fused_c + token match and h_last_c + token match, equal z-pairs "
                            "(default layers)",
+          "joint-top-token": "joint-top-token joint-equal-c + the weaker of h_last_c and the most-raised token "
+                             "(default layers)",
           "auto-refine-z": "auto-refine-z auto with the signature, token match and the classifier, z-scores",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
