@@ -46,8 +46,9 @@ FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # fake_citation takes weakly (2/12) and retrained without them still shows it once (1/12), so at this size it is not
 # shown to need them; round 6's two tasks did not take (README.md); round 12's number_words shows only when sampled
 # and, retrained without its planted rows, still does (sampled 0.28 against 0.42), decided before any method was
-# scored on it.
-NOT_COUNTED = {"overrefusal", "fake_citation", "terse_answers", "gloomy_tone", "number_words"}
+# scored on it; round 16's fraction_shares takes only when sampled (0.11) and, retrained without its planted rows,
+# still shows it at a third of that rate (0.036 against the bar of a quarter, 0.027, fixed before that result).
+NOT_COUNTED = {"overrefusal", "fake_citation", "terse_answers", "gloomy_tone", "number_words", "fraction_shares"}
 MARGIN = 0.10
 # Candidates adopted after some tasks were scored: the task tables' "default" rows hold the default of the day each
 # task was scored, so the adopted candidate's column stands for the default as the library runs it now (where a
