@@ -1,12 +1,14 @@
 """What the per-run probes share (`projection_sensitivity`, `fusion_probe`, `answer_sensitivity`, ...): the command line
-(measure each run, write the Markdown table and every record as JSON beside it), the per-task table, and the
-per-answer default's lines and their precision for probes that fuse them otherwise."""
+(measure each run, write the Markdown table and every record as JSON beside it), the per-task table, and, for probes
+that fuse the per-answer default's lines with other evidence (`surprise_probe`, `focus_line_probe`,
+`lexical_line_probe`), those lines, the records of each fusion's precision and their two tables."""
 from __future__ import annotations
 
 import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -76,3 +78,45 @@ def precision(scores: np.ndarray, planted: np.ndarray, n: int) -> tuple[float, f
     over the queries."""
     order = np.argsort(-scores, axis=1, kind="stable")
     return float(planted[order[:, :n]].mean()), float(planted[order[:, :10]].mean())
+
+
+def fused_line_records(out: Path, fuse: Callable[..., dict[str, np.ndarray]],
+                       prepare: Callable[..., Any] | None = None) -> list[dict]:
+    """One record per behaviour of the run at ``out`` and per column of ``fuse(att, test, lines, rows, state)`` (named
+    ``[Q, rows]`` scores of the per-answer default's `default_answer_lines` fused with other evidence): P@n and P@10
+    per answer (`precision`; the queries are the model's own generations that show the behaviour), last epoch's
+    rows. ``state`` is ``prepare(att, store, rows, token_layer)``, what the run's fusions share (None without it)."""
+    from benchmarks.attribution.attribute import behaviour_queries
+    from benchmarks.attribution.state import attributor_of
+    from provenance.attribution.signatures import default_layer
+    from provenance.attribution.token_match import default_token_layer
+    from provenance.attribution.topk import select_rows
+
+    att, store = attributor_of(out)
+    layer, token_layer = default_layer(store), default_token_layer(att.model)
+    rows = np.flatnonzero(select_rows(att.samples, "last"))
+    ids = att.samples["sample_id"].astype(str).to_numpy()[rows]
+    state = None if prepare is None else prepare(att, store, rows, token_layer)
+    records = []
+    for behaviour, cases, _, culprits in behaviour_queries(out):
+        planted = np.isin(ids, [str(c) for c in culprits])
+        test = att.signatures(cases, [layer], [token_layer])
+        lines = default_answer_lines(att, test, layer, token_layer, rows)
+        for column, scores in fuse(att, test, lines, rows, state).items():
+            p_n, p_10 = precision(scores, planted, len(culprits))
+            records.append({"task": out.name.removeprefix("attr_"), "behaviour": behaviour, "column": column,
+                            "P@n": p_n, "P@10": p_10, "queries": len(cases)})
+        print(f"{out.name} {behaviour}: {len(cases)} queries", flush=True)
+    return records
+
+
+def fused_line_tables(title: str, legend: str, records: list[dict], columns: list[str], default: str,
+                      moved: float) -> str:
+    """The Markdown of a fusion probe: ``title``, its ``legend``, then a P@n and a P@10 table (`metric_table`) of the
+    ``columns`` the records have, with the tasks each moves by more than ``moved`` from the ``default`` column."""
+    names = [c for c in columns if any(r["column"] == c for r in records)]
+    lines = [f"# {title}", "", legend, ""]
+    for metric in ("P@n", "P@10"):
+        lines += [f"## {metric}", ""] + metric_table(by_task(records, "column"), names, metric, moved_from=default,
+                                                     moved=moved) + [""]
+    return "\n".join(lines)
