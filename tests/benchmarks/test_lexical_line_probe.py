@@ -20,7 +20,8 @@ def test_fusions_by_hand():
     line = (w[0] * z(sig) + w[1] * z(tok) + w[2] * z(ctx) + z(text)) / np.sqrt((w ** 2).sum() + 1)
     np.testing.assert_allclose(out["line"], line, atol=1e-12)
     np.testing.assert_allclose(out["equal"], (z(default) + z(text)) / np.sqrt(2), atol=1e-12)
-    both = (w[0] * z(sig) + w[1] * z(tok) + w[2] * z(ctx) + z(np.minimum(z(ctx), z(text)))) / np.sqrt((w ** 2).sum() + 1)
+    guard = z(np.minimum(z(ctx), z(text)))
+    both = (w[0] * z(sig) + w[1] * z(tok) + w[2] * z(ctx) + guard) / np.sqrt((w ** 2).sum() + 1)
     np.testing.assert_allclose(out["both"], both, atol=1e-12)
 
 
