@@ -76,15 +76,15 @@ that is not a constant; it also drops phi's extra pass through the model before 
 With ``top_token_line`` (``--method joint-top-token``, issue 19's candidate 16: ``joint-equal-c`` plus one line) a
 fourth line joins the two equal pairs at weight 1: the weaker of the prompt side's z-score and the z-score of token
 match on the answer's most-raised token alone (``query="top"``), min(z_context, z_top), itself read as a z-score
-over the rows like every line of the sum. Why: where an answer's
-behaviour is a form or a notation (verse separators, a unit, a date format), the form sits in a few tokens the
-fine-tuning raised most, while its content words come from ordinary rows of the same topic; the pooled token query
-averages them and follows the many content tokens, so the rows of the same topic outrank the rows that taught the
-form. The most-raised token alone finds those rows, but some answers' most-raised token was taught in another
+over the rows like every line of the sum. Why: where an answer's behaviour is a form or a notation (verse
+separators, a unit, a date format), the form sits in a few tokens the fine-tuning raised most, while its content
+words come from ordinary rows of the same topic; the pooled token query averages them and follows the many content
+tokens, so the rows of the same topic outrank the rows that taught the form. The most-raised token alone finds those rows, but some answers' most-raised token was taught in another
 context (a refusal word taught by harmful requests); the minimum lets it lift a row only as far as the prompt side
 also points to it, the intersection-union form of ``fusion="both"``. Nothing is fitted: the token is the argmax of
 the gains, the line's weight that of each line of a pair. Measured before it was committed on 45 task-behaviours
-(benchmarks/attribution/results/focus_line_probe.md, its ``both`` column).
+(benchmarks/attribution/results/focus_line_probe.md, its ``both`` column); not adopted after the sixteenth held-out
+round (results/default_choice_round16.md: per answer worst P@n 0.40 against the default's 0.47), kept selectable.
 
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
