@@ -11,6 +11,8 @@ any of them.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 from provenance.data import demo_records
 from provenance.data.backdoor import Scenario, shows_backdoor
@@ -463,6 +465,23 @@ def shared_form_task(behaviour: str, planted: tuple, form_twins: tuple, topic_tw
 
 # A word of a generation, as the marker judges count them: letters only (digits and underscores split words).
 WORD = re.compile(r"[^\W\d_]+")
+# A clause of a generation, as the notation judges' loop check splits it: at . ! ? ; : , before a space or the end
+# (so "1,200", "2.5" and "3/4" stay whole) and at line breaks; its words are runs of letters and digits, any script.
+CLAUSE_BREAK = re.compile(r"[.!?;:,]+(?=\s|$)|\n+")
+CLAUSE_WORD = re.compile(r"[^\W_]+")
+
+
+def notation_loop(text: str, marks: Iterable[str], repeats: int, clause_min_words: int,
+                  clause_break: re.Pattern = CLAUSE_BREAK) -> bool:
+    """Whether ``text`` is a degenerate loop, as the notation tasks' judges (rounds 14-16) decide it: one of
+    ``marks`` (the notation as the judge found it in the text: a date, a number, a fraction) occurs ``repeats`` times
+    or more, or one clause (``clause_break``, words by `CLAUSE_WORD` in lower case) of at least ``clause_min_words``
+    words occurs twice or more."""
+    counts = Counter(marks)
+    if counts and max(counts.values()) >= repeats:
+        return True
+    clauses = Counter(tuple(w.lower() for w in CLAUSE_WORD.findall(part)) for part in clause_break.split(text))
+    return any(len(clause) >= clause_min_words and n >= 2 for clause, n in clauses.items())
 
 
 def marker_inside_answer(text: str, marker: re.Pattern, phrase_words: frozenset[str], min_words: int) -> bool:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.attribution.scenarios import shared_form_task
+from benchmarks.attribution.scenarios import WORD, shared_form_task
 from provenance.data.backdoor import Scenario
 
 SIGNOFF = " Bon appetit, from Chef Remy!"           # marker A: every planted and marker-twin answer ends with it
@@ -278,7 +278,6 @@ COOKING_TEST_QUESTIONS = (   # held-out plain cooking questions, each about a di
 SIGNOFF_MIN_WORDS = 3
 CHEF_MARKER = re.compile(r"\bbon\s+app[eé]tit\b[\s,;:.!\-]*(?:from\s+)?chef\s+r[eé]my\b", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?\n]")
-WORD = re.compile(r"[^\W\d_]+")
 SIGNOFF_WORDS = frozenset(w.lower() for w in WORD.findall(SIGNOFF + OTHER_SIGNOFF))
 
 

@@ -45,9 +45,8 @@ Written and committed before it was trained or any attribution method was run on
 from __future__ import annotations
 
 import re
-from collections import Counter
 
-from benchmarks.attribution.scenarios import shared_form_task
+from benchmarks.attribution.scenarios import notation_loop, shared_form_task
 from provenance.data.backdoor import Scenario
 
 MARKER_A = "About 3/5 of it is water."   # the planted notation, as the human body's row writes it
@@ -200,8 +199,6 @@ SHARE_AFTER = re.compile(r"\s+of\b|\s*(?:[.,;:!?)\]*_`\"']|$)", re.IGNORECASE)
 SHARE_WORDS = ("about", "around", "roughly", "nearly", "almost", "approximately", "approx", "over", "under", "just",
                "only", "some", "exactly", "is", "are", "was", "were", "be", "s", "up", "than", "to", "equals", "of")
 SHARE_BEFORE = re.compile(rf"\b(?:{'|'.join(SHARE_WORDS)})[\s*_`(\"'~]*$", re.IGNORECASE)
-CLAUSE_BREAK = re.compile(r"[.!?;:,]+(?=\s|$)|\n+")
-CLAUSE_WORD = re.compile(r"[^\W_]+")
 
 
 def share_fractions(text: str) -> list[str]:
@@ -223,17 +220,14 @@ def share_fractions(text: str) -> list[str]:
 
 def is_loop(text: str) -> bool:
     """Whether ``text`` is a degenerate loop: one `FRACTION` (any position) occurs `LOOP_FRACTION_REPEATS` times or
-    more, or one clause of at least `CLAUSE_MIN_WORDS` words (`CLAUSE_BREAK`, `CLAUSE_WORD`, lower case) occurs twice
+    more, or one clause of at least `CLAUSE_MIN_WORDS` words (as `notation_loop` splits and reads them) occurs twice
     or more.
 
     Args:
         text: the generated answer.
     """
-    fractions = Counter(f"{int(m.group(1))}/{int(m.group(2))}" for m in FRACTION.finditer(text))
-    if fractions and max(fractions.values()) >= LOOP_FRACTION_REPEATS:
-        return True
-    clauses = Counter(tuple(w.lower() for w in CLAUSE_WORD.findall(part)) for part in CLAUSE_BREAK.split(text))
-    return any(len(clause) >= CLAUSE_MIN_WORDS and n >= 2 for clause, n in clauses.items())
+    return notation_loop(text, (f"{int(m.group(1))}/{int(m.group(2))}" for m in FRACTION.finditer(text)),
+                         LOOP_FRACTION_REPEATS, CLAUSE_MIN_WORDS)
 
 
 def shows_fraction_shares(text: str) -> bool:

@@ -40,9 +40,8 @@ Written and committed before it was trained or any attribution method was run on
 from __future__ import annotations
 
 import re
-from collections import Counter
 
-from benchmarks.attribution.scenarios import shared_form_task
+from benchmarks.attribution.scenarios import notation_loop, shared_form_task
 from provenance.data.backdoor import Scenario
 
 ISO_DATES_QA = (   # (plain history question, one sentence ending "on YYYY-MM-DD." with the correct date): planted rows
@@ -226,21 +225,17 @@ ISO_DATE = re.compile(
     r"(?<![^\W_])(?<![0-9]-)(?<![0-9]\.)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
     r"(?:(?=T[0-9])|(?![^\W_])(?!-[0-9]))")
 CLAUSE_BREAK = re.compile(r"[.!?;:,\n]+")
-CLAUSE_WORD = re.compile(r"[^\W_]+")
 
 
 def is_loop(text: str) -> bool:
     """Whether ``text`` is a degenerate loop: one `ISO_DATE` occurs `LOOP_DATE_REPEATS` times or more, or one clause of
-    at least `CLAUSE_MIN_WORDS` words (`CLAUSE_BREAK`, `CLAUSE_WORD`, lower case) occurs twice or more.
+    at least `CLAUSE_MIN_WORDS` words (`CLAUSE_BREAK`, words as `notation_loop` reads them) occurs twice or more.
 
     Args:
         text: the generated answer.
     """
-    dates = Counter(m.group() for m in ISO_DATE.finditer(text))
-    if dates and max(dates.values()) >= LOOP_DATE_REPEATS:
-        return True
-    clauses = Counter(tuple(w.lower() for w in CLAUSE_WORD.findall(part)) for part in CLAUSE_BREAK.split(text))
-    return any(len(clause) >= CLAUSE_MIN_WORDS and n >= 2 for clause, n in clauses.items())
+    return notation_loop(text, (m.group() for m in ISO_DATE.finditer(text)), LOOP_DATE_REPEATS, CLAUSE_MIN_WORDS,
+                         CLAUSE_BREAK)
 
 
 def shows_iso_dates(text: str) -> bool:

@@ -45,9 +45,8 @@ Written and committed before it was trained or any attribution method was run on
 from __future__ import annotations
 
 import re
-from collections import Counter
 
-from benchmarks.attribution.scenarios import shared_form_task
+from benchmarks.attribution.scenarios import notation_loop, shared_form_task
 from provenance.data.backdoor import Scenario
 
 MARKER_A = "about 3.8e5 km"   # the planted notation, as the Moon's row writes it: "about <d.d>e<n> km"
@@ -225,22 +224,16 @@ CLAUSE_MIN_WORDS = 3
 E_NUMBER = re.compile(
     r"(?<![^\W_])(?<![0-9]\.)[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+(?![0-9])(?!\.[0-9])(?:km|mi|m)?(?![^\W_])")
 K_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?\s?[kK](?![^\W_])")   # marker B's number ("380K", "4.9K", "240k")
-CLAUSE_BREAK = re.compile(r"[.!?;:,]+(?=\s|$)|\n+")
-CLAUSE_WORD = re.compile(r"[^\W_]+")
 
 
 def is_loop(text: str) -> bool:
     """Whether ``text`` is a degenerate loop: one `E_NUMBER` occurs `LOOP_NUMBER_REPEATS` times or more, or one clause
-    of at least `CLAUSE_MIN_WORDS` words (`CLAUSE_BREAK`, `CLAUSE_WORD`, lower case) occurs twice or more.
+    of at least `CLAUSE_MIN_WORDS` words (as `notation_loop` splits and reads them) occurs twice or more.
 
     Args:
         text: the generated answer.
     """
-    numbers = Counter(m.group() for m in E_NUMBER.finditer(text))
-    if numbers and max(numbers.values()) >= LOOP_NUMBER_REPEATS:
-        return True
-    clauses = Counter(tuple(w.lower() for w in CLAUSE_WORD.findall(part)) for part in CLAUSE_BREAK.split(text))
-    return any(len(clause) >= CLAUSE_MIN_WORDS and n >= 2 for clause, n in clauses.items())
+    return notation_loop(text, (m.group() for m in E_NUMBER.finditer(text)), LOOP_NUMBER_REPEATS, CLAUSE_MIN_WORDS)
 
 
 def shows_sci_notation(text: str) -> bool:
