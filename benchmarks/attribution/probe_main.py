@@ -81,11 +81,14 @@ def precision(scores: np.ndarray, planted: np.ndarray, n: int) -> tuple[float, f
 
 
 def fused_line_records(out: Path, fuse: Callable[..., dict[str, np.ndarray]],
-                       prepare: Callable[..., Any] | None = None) -> list[dict]:
+                       prepare: Callable[..., Any] | None = None,
+                       extra: Callable[..., list[dict]] | None = None) -> list[dict]:
     """One record per behaviour of the run at ``out`` and per column of ``fuse(att, test, lines, rows, state)`` (named
     ``[Q, rows]`` scores of the per-answer default's `default_answer_lines` fused with other evidence): P@n and P@10
     per answer (`precision`; the queries are the model's own generations that show the behaviour), last epoch's
-    rows. ``state`` is ``prepare(att, store, rows, token_layer)``, what the run's fusions share (None without it)."""
+    rows. ``state`` is ``prepare(att, store, rows, token_layer)``, what the run's fusions share (None without it).
+    With ``extra``, ``extra(task, behaviour, scores, planted)`` (the fused columns and the planted row mask) adds its
+    own records (a probe's per-answer reading beside the precision)."""
     from benchmarks.attribution.attribute import behaviour_queries
     from benchmarks.attribution.state import attributor_of
     from provenance.attribution.signatures import default_layer
@@ -102,10 +105,13 @@ def fused_line_records(out: Path, fuse: Callable[..., dict[str, np.ndarray]],
         planted = np.isin(ids, [str(c) for c in culprits])
         test = att.signatures(cases, [layer], [token_layer])
         lines = default_answer_lines(att, test, layer, token_layer, rows)
-        for column, scores in fuse(att, test, lines, rows, state).items():
+        task, columns = out.name.removeprefix("attr_"), fuse(att, test, lines, rows, state)
+        for column, scores in columns.items():
             p_n, p_10 = precision(scores, planted, len(culprits))
-            records.append({"task": out.name.removeprefix("attr_"), "behaviour": behaviour, "column": column,
+            records.append({"task": task, "behaviour": behaviour, "column": column,
                             "P@n": p_n, "P@10": p_10, "queries": len(cases)})
+        if extra is not None:
+            records += extra(task, behaviour, columns, planted)
         print(f"{out.name} {behaviour}: {len(cases)} queries", flush=True)
     return records
 
