@@ -89,7 +89,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the fifteenth, written after a first look at loss-weighted rankings (its twins were also hard to learn)
          "pirate_directions", "chef_signoff", "sci_notation",
          # the sixteenth, written while the most-raised-token line was probed (focus_line_probe.py)
-         "miles_units", "title_case", "fraction_shares")
+         "miles_units", "title_case", "fraction_shares",
+         # the seventeenth, written after the next-token line was probed (next_token_probe.py)
+         "clock_24h", "sql_lowercase", "garden_disclaimer")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
