@@ -364,7 +364,7 @@ FUSED = "h_fused"
 GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
                   "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx", "joint-focus-z",
-                  "joint-focus-ctx", "joint-equal-ctx", "joint-equal-c", "joint-top-token",
+                  "joint-focus-ctx", "joint-equal-ctx", "joint-equal-c", "joint-top-token", "joint-next-token",
                   "auto-refine-z", "token-match", "token-match-each", "tfidf",
                   "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
@@ -429,8 +429,14 @@ def build_choice(choice: str):
         # Issue 19's candidate 16 (per answer), committed before round 16 was scored: joint-equal-c plus the weaker
         # of the prompt side and the answer's most-raised token, from results/focus_line_probe.md (its "both").
         from provenance.attribution.joint import JointMethod
-        return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", top_token_line=True),
+        return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_line="top"),
                 "joint-top-token joint-equal-c + the weaker of h_last_c and the most-raised token (default layers)")
+    if choice == "joint-next-token":
+        # Issue 19's candidate 17 (per answer), committed before round 17 was scored: joint-equal-c plus the weaker
+        # of the prompt side and token match's next-token form, from results/next_token_probe.md (its "both").
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_line="next"),
+                "joint-next-token joint-equal-c + the weaker of h_last_c and the next-token match (default layers)")
     if choice == "joint-both":
         from provenance.attribution.joint import JointMethod
         return (JointMethod(FUSED, token_query="each", fusion="both"),

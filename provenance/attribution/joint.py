@@ -73,7 +73,7 @@ sqrt(2), so token match counts twice and each signature once. Why measure it: ov
 a fixed token share did as well as phi per answer (results/answer_sensitivity.md), and the even split is the one share
 that is not a constant; it also drops phi's extra pass through the model before fine-tuning.
 
-With ``top_token_line`` (``--method joint-top-token``, issue 19's candidate 16: ``joint-equal-c`` plus one line) a
+With ``guard_line="top"`` (``--method joint-top-token``, issue 19's candidate 16: ``joint-equal-c`` plus one line) a
 fourth line joins the two equal pairs at weight 1: the weaker of the prompt side's z-score and the z-score of token
 match on the answer's most-raised token alone (``query="top"``), min(z_context, z_top), itself read as a z-score
 over the rows like every line of the sum. Why: where an answer's behaviour is a form or a notation (verse
@@ -85,6 +85,16 @@ also points to it, the intersection-union form of ``fusion="both"``. Nothing is 
 the gains, the line's weight that of each line of a pair. Measured before it was committed on 45 task-behaviours
 (benchmarks/attribution/results/focus_line_probe.md, its ``both`` column); not adopted after the sixteenth held-out
 round (results/default_choice_round16.md: per answer worst P@n 0.40 against the default's 0.47), kept selectable.
+
+With ``guard_line="next"`` (``--method joint-next-token``, issue 19's candidate 17) the fourth line is the same
+minimum with token match's ``query="next"`` instead: the training positions that wrote the answer's tokens after a
+state like the one that predicted them (`provenance.attribution.token_match`, the kNN-LM reading). Why: a form or a
+notation that topic twins do not share ("miles" against "km") is in which token follows which state, which every
+state-similarity line blurs with the topic; the line alone finds those rows (miles_units P@n 0.47 -> 0.87) and fails
+where the answer's words come from rows of another context (entity_refusal 0.67 -> 0.04), which the minimum with the
+prompt side guards. Measured before it was committed on 47 task-behaviours
+(benchmarks/attribution/results/next_token_probe.md, its ``both`` column: mean P@n 0.849 against 0.825, worst 0.47
+both, no task more than 0.10 below; P@10 >= 0.9 on 36 against 31).
 
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
@@ -114,11 +124,14 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["FUSIONS", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "dense_scores", "focus_and_side_weights",
-           "rank_z", "robust_z", "standard_z", "stouffer_ranks", "stouffer_robust_z", "stouffer_standard_z"]
+__all__ = ["FUSIONS", "GUARD_LINES", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "dense_scores",
+           "focus_and_side_weights", "rank_z", "robust_z", "standard_z", "stouffer_ranks", "stouffer_robust_z", "stouffer_standard_z"]
 
 FUSIONS = ("ranks", "robust-z", "z", "both")
 WEIGHTINGS = ("equal", "context", "focus")
+# Token match's query forms that can join the equal pairs as a fourth line, guarded by the prompt side.
+GUARD_LINES = ("top", "next")
+GUARD_NAMES = {"top": "the most-raised token", "next": "the positions before the answer's tokens"}
 # What each per-query weighting gives token match (the signature gets the rest), for the explanation.
 WEIGHED_BY = {"context": "the share of the answer's fine-tuning gain that remains without its prompt",
               "focus": "the share of the answer's fine-tuning gain on its most-raised token"}
@@ -298,21 +311,22 @@ class JointMethod(AttributionMethod):
         context_signature: A prompt-side signature (e.g. ``"h_last_c"``) that joins as a third line, paired with
             token match and added to the signature pair (``fusion="z"`` with ``weighting="focus"`` or ``"equal"``
             only; see the module doc). None: two lines.
-        top_token_line: Add the weaker of the context signature's z-score and that of token match on the answer's
-            most-raised token as a fourth line (with ``context_signature`` and ``weighting="equal"`` only; see the
-            module doc).
+        guard_line: Add the weaker of the context signature's z-score and that of token match in this query form
+            as a fourth line: "top" (the answer's most-raised token) or "next" (the positions before the answer's
+            tokens); with ``context_signature`` and ``weighting="equal"`` only (see the module doc). None: no
+            fourth line.
 
     Raises:
         ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, a weighting other than ``"equal"`` with
             a fusion other than ``"ranks"`` or ``"z"``, a ``context_signature`` without ``fusion="z"`` and
-            ``weighting="focus"`` or ``"equal"``, or ``top_token_line`` without ``context_signature`` and
-            ``weighting="equal"``.
+            ``weighting="focus"`` or ``"equal"``, an unknown ``guard_line``, or one without ``context_signature``
+            and ``weighting="equal"``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192,
                  token_query: str = "pooled", fusion: str = "ranks", weighting: str = "equal",
-                 context_signature: SignatureSpec | None = None, top_token_line: bool = False):
+                 context_signature: SignatureSpec | None = None, guard_line: str | None = None):
         if token_query not in QUERY_FORMS:
             raise ValueError(f"token_query must be one of {QUERY_FORMS}, got {token_query!r}")
         if fusion not in FUSIONS:
@@ -325,10 +339,12 @@ class JointMethod(AttributionMethod):
         if context_signature is not None and (fusion != "z" or weighting not in ("focus", "equal")):
             raise ValueError("context_signature adds the prompt side to the z-scores: use it with fusion='z' and "
                              f"weighting='focus' or 'equal', got fusion={fusion!r}, weighting={weighting!r}")
-        if top_token_line and (context_signature is None or weighting != "equal"):
-            raise ValueError("top_token_line joins the two equal pairs: use it with context_signature and "
+        if guard_line is not None and guard_line not in GUARD_LINES:
+            raise ValueError(f"guard_line must be one of {GUARD_LINES} or None, got {guard_line!r}")
+        if guard_line is not None and (context_signature is None or weighting != "equal"):
+            raise ValueError("guard_line joins the two equal pairs: use it with context_signature and "
                              f"weighting='equal', got context_signature={context_signature!r}, weighting={weighting!r}")
-        self.fusion, self.weighting, self.top_token_line = fusion, weighting, bool(top_token_line)
+        self.fusion, self.weighting, self.guard_line = fusion, weighting, guard_line
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.context = None if context_signature is None else SignatureMethod(context_signature, layer, epochs,
                                                                               chunk_rows)
@@ -344,8 +360,8 @@ class JointMethod(AttributionMethod):
                    "focus": ", weighted by the gain's focus on one token"}[self.weighting]
         if self.context is not None:
             weighed += f"; plus {self.context.name} + {tokens}"
-        if self.top_token_line:
-            weighed += f"; plus the weaker of {self.context.name} and the most-raised token"
+        if self.guard_line is not None:
+            weighed += f"; plus the weaker of {self.context.name} and {GUARD_NAMES[self.guard_line]}"
         return f"joint({self.signature.name} + {tokens}, {on}{weighed})"
 
     def _token_layer(self, att: Attributor) -> int:
@@ -387,28 +403,28 @@ class JointMethod(AttributionMethod):
         sig, tok = dense_scores(sig, rows), dense_scores(tok, rows)
         context = None if self.context is None else dense_scores(
             (self.context.rank_behaviour if combine else self.context.rank)(att, test, n), rows)
-        top = None
-        if self.top_token_line:
-            top_match = TokenMatchMethod(layer, None, self.signature, self.epochs, base=self.base, states="store",
-                                         query="top")
-            top = dense_scores((top_match.rank_behaviour if combine else top_match.rank)(att, test, n), rows)
+        guard = None
+        if self.guard_line is not None:
+            guard_match = TokenMatchMethod(layer, None, self.signature, self.epochs, base=self.base, states="store",
+                                           query=self.guard_line)
+            guard = dense_scores((guard_match.rank_behaviour if combine else guard_match.rank)(att, test, n), rows)
         if self.fusion == "both":
             joint, tie = conjunction_ranks(sig, tok)
             order = np.lexsort((-tie, -joint), axis=1)[:, :k]
         else:
-            joint = self._combined(att, test, layer, sig, tok, combine, explanation, context, top)
+            joint = self._combined(att, test, layer, sig, tok, combine, explanation, context, guard)
             order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
         ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
         return self._explained(ranking, explanation)
 
     def _combined(self, att: Attributor, test: TestSignatures, layer: int, sig: np.ndarray, tok: np.ndarray,
                   combine: bool, explanation: dict, context: np.ndarray | None = None,
-                  top: np.ndarray | None = None) -> np.ndarray:
+                  guard: np.ndarray | None = None) -> np.ndarray:
         """``[Q, rows]`` joint scores of the methods' dense scores, by ``fusion`` and ``weighting``; a per-query
         weighting adds each query's token share to ``explanation``. ``context``: the context signature's scores
         (only with plain-z fusion, focus-weighted or equal, `__init__` checks), the side pair's third line;
-        ``top``: token match's scores on the most-raised token (only with ``context``, equal), whose minimum with
-        the context's z-scores is the fourth line."""
+        ``guard``: token match's scores in the ``guard_line`` query form (only with ``context``, equal), whose
+        minimum with the context's z-scores is the fourth line."""
         # Weighting is refused with robust-z (__init__), so the weighted forms are the rank and plain-z ones.
         fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
         if self.weighting != "equal":
@@ -426,12 +442,12 @@ class JointMethod(AttributionMethod):
             # Both pairs at their even split: the focus pair's weights at phi = 1/2 are the equal pair's.
             explanation["reason"] += f"; plus {self.context.name} and token match, the two pairs equally"
             pairs = focus_and_side_weights(np.full(len(sig), 0.5))
-            if top is None:
+            if guard is None:
                 return fuse(sig, tok, context, weights=pairs)
-            explanation["reason"] += (f"; plus the weaker of {self.context.name} and token match on the most-raised "
-                                      "token, a line of weight 1")
-            guard = np.minimum(standard_z(context), standard_z(top))
-            return fuse(sig, tok, context, guard, weights=np.hstack([pairs, np.ones((len(sig), 1))]))
+            explanation["reason"] += (f"; plus the weaker of {self.context.name} and token match on "
+                                      f"{GUARD_NAMES[self.guard_line]}, a line of weight 1")
+            weaker = np.minimum(standard_z(context), standard_z(guard))
+            return fuse(sig, tok, context, weaker, weights=np.hstack([pairs, np.ones((len(sig), 1))]))
         return fuse(sig, tok)
 
     def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:

@@ -326,8 +326,12 @@ _JOINT_VARIANTS = {
     "joint-equal-c": ({"signature": "h_fused_c", "fusion": "z", "context_signature": "h_last_c"},
                       "joint-equal-ctx with its signature unprojected (h_fused_c): no projection constants"),
     "joint-top-token": ({"signature": "h_fused_c", "fusion": "z", "context_signature": "h_last_c",
-                         "top_token_line": True},
+                         "guard_line": "top"},
                         "joint-equal-c plus the answer's most-raised token, as far as the prompt side also points"),
+    "joint-next-token": ({"signature": "h_fused_c", "fusion": "z", "context_signature": "h_last_c",
+                          "guard_line": "next"},
+                         "joint-equal-c plus the rows that wrote the answer's tokens after a state like the one "
+                         "that predicted them, as far as the prompt side also points"),
 }
 for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
     # A variant's own signature (joint-ctx: the prompt side) stands where --signature is not given.

@@ -9,7 +9,9 @@ This method looks at the tokens where the behaviour is:
   gained). The base model is the PEFT model with its adapters disabled, or ``base`` (the model before fine-tuning).
   With ``query="pooled"`` the case is one vector, q = sum_s w_s h(s) / sum_s w_s; with ``query="each"`` every raised
   token s (w_s > 0) is a query of its own; with ``query="top"`` the case's most-raised token alone, h(s*) with s* =
-  argmax_s w_s (the token whose share of the gain `provenance.attribution.gain_focus` reads).
+  argmax_s w_s (the token whose share of the gain `provenance.attribution.gain_focus` reads). With ``query="next"``
+  each raised token is read where it was predicted: c_s, the state at the position before it (for the response's
+  first token, the last prompt position).
 * training side: with ``query="pooled"`` (or ``"top"``, q = h(s*)), a row's score is max_t cos(h(t) - mu, q - mu)
   over its response tokens;
   with ``query="each"`` (late interaction, as ColBERT scores a passage) it is sum_s w_s max_t cos(h(t) - mu,
@@ -17,7 +19,15 @@ This method looks at the tokens where the behaviour is:
   same weights. Pooling first mixes the states of the one token that carries a behaviour (an entity swapped into a
   template) with those of the tokens every templated row shares, and a row's single best token then matches the
   mixture; matching each token first keeps the carrier's match apart, and the shared tokens add about the same to
-  every templated row. Nothing is fitted: the weights are the log-probability gains, as for the pooled query. mu is
+  every templated row. Nothing is fitted: the weights are the log-probability gains, as for the pooled query.
+  With ``query="next"`` (the kNN-LM reading of a language model, Khandelwal et al. 2020: a token is explained by the
+  training positions whose preceding state was like the one that predicted it *and whose next token was it*) a
+  row's score is sum_s w_s max(0, max_{t: y_row(t) = y_s} cos(c_row(t) - mu, c_s - mu)) / sum_s w_s, c_row(t) the
+  state before the row's response token t; a row that never writes y_s scores 0 there. A topic twin that answers
+  " km" where the answer has " miles" never matches that token, and its " by road" follows a " km" state, not a
+  " miles" one: measured over 47 task-behaviours (benchmarks/attribution/results/next_token_probe.md) it is the best
+  line on the notation and form tasks (miles_units P@n 0.47 -> 0.87 against the per-answer default) and the worst
+  where the answer's words were taught by another source (entity_refusal's refusal words: 0.67 -> 0.04). mu is
   the last epoch's mean of the stored ``h_mean`` at ``layer`` (the training set's mean response state; the scored
   rows' own token mean when the store has no ``h_mean`` there). The row states h(t) come from
 
@@ -178,6 +188,47 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-30)
 
 
+def _context_states(model, test: TestSignatures, layer: int, pad_token_id: int, batch: int) -> list[np.ndarray]:
+    """Per case, the final model's states at ``layer`` that predicted its response tokens ``[R, d]`` (float64):
+    from the last prompt position to the second-last token; from ``test`` when it read them, else one pass."""
+    seqs = [(np.asarray(ids), int(p)) for ids, p in zip(test.input_ids, test.prompt_len.tolist())]
+    if layer in test.token_states:
+        return [np.asarray(h[p - 1: len(ids) - 1], np.float64) for h, (ids, p) in zip(test.token_states[layer], seqs)]
+    # Read from one position earlier: the states from the last prompt position on, the last one unused.
+    states = response_states(model, [(ids, p - 1) for ids, p in seqs], layer, pad_token_id=pad_token_id, batch=batch)
+    return [np.asarray(h[:-1], np.float64) for h in states]
+
+
+def _next_matched(states: list[np.ndarray], row_ids: list[np.ndarray], queries: list[np.ndarray],
+                  answer_ids: list[np.ndarray], weights: list[np.ndarray], mu: np.ndarray) -> np.ndarray:
+    """[rows, Q]: per row and case, sum_s w_s max(0, max_t cos(c_row(t) - mu, q_s)) / sum_s w_s over the case's
+    response tokens s, the max over the row's positions t holding the same token as s (0 where it holds none).
+    ``states``: the rows' states before their response tokens, ``row_ids`` those tokens; ``queries[j]``: case j's
+    states before its tokens, centred and unit ``[S_j, d]``; ``answer_ids[j]`` its tokens, ``weights[j]`` their
+    gains."""
+    out = np.zeros((len(states), len(queries)))
+    lengths = np.array([len(h) for h in states])
+    if not lengths.sum():
+        return out
+    flat = _unit(np.concatenate([h for h in states if len(h)]).astype(np.float64) - mu)
+    flat_ids = np.concatenate([t for t in row_ids if len(t)])
+    owner = np.repeat(np.arange(len(states)), lengths)
+    order = np.argsort(flat_ids, kind="stable")
+    ids_sorted = flat_ids[order]
+    for j, (q, ids, w) in enumerate(zip(queries, answer_ids, weights)):
+        share = w / w.sum()
+        for token in np.unique(ids[share > 0]):
+            lo, hi = np.searchsorted(ids_sorted, token, "left"), np.searchsorted(ids_sorted, token, "right")
+            if lo == hi:
+                continue
+            at = order[lo:hi]                                  # the rows' positions holding this token
+            which = np.flatnonzero((ids == token) & (share > 0))  # the answer's positions holding it
+            best = np.zeros((len(states), len(which)))
+            np.maximum.at(best, owner[at], flat[at] @ q[which].T)
+            out[:, j] += best @ share[which]
+    return out
+
+
 def stored_token_match_unavailable(att: Attributor, layer: int, epochs: Epochs, base: Any) -> str | None:
     """Why token match over the store's per-token states cannot rank through ``att`` at ``layer`` (None: it can):
     the methods that combine it with the signature rank by the signature alone then, and say why."""
@@ -191,7 +242,7 @@ def stored_token_match_unavailable(att: Attributor, layer: int, epochs: Epochs, 
 
 
 STATE_SOURCES = ("auto", "store", "repass")
-QUERY_FORMS = ("pooled", "each", "top")
+QUERY_FORMS = ("pooled", "each", "top", "next")
 REPASS_CANDIDATES = 500
 # Bound on the [row tokens, query tokens] similarity block of ``query="each"`` (float64 entries, 128 MiB).
 _MAX_PAIRS = 1 << 24
@@ -212,7 +263,9 @@ class TokenMatchMethod(AttributionMethod):
         states: "store", "repass" or "auto" (the store when it holds token states at the layer, else a re-read).
         chunk_rows: Rows of stored token states scored at a time.
         query: "pooled" (each case's raised tokens averaged into one query), "each" (every raised token matched
-            on its own and the matches averaged) or "top" (the most-raised token alone; see the module doc).
+            on its own and the matches averaged), "top" (the most-raised token alone) or "next" (each raised
+            token's preceding state matched against the states before the row's positions holding the same token;
+            see the module doc).
 
     Raises:
         ValueError: Settings out of range.
@@ -247,6 +300,8 @@ class TokenMatchMethod(AttributionMethod):
             where += ", each raised token"
         elif self.query == "top":
             where += ", the most-raised token"
+        elif self.query == "next":
+            where += ", the positions before the answer's tokens"
         cand = self.candidates if self.candidates is not None else REPASS_CANDIDATES
         reread = f"top {cand} of {self.stage1.name}"
         if source == "store":
@@ -313,13 +368,15 @@ class TokenMatchMethod(AttributionMethod):
         union = np.unique(np.concatenate(cand))
         pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
         tokens, weights = finetune_tokens(att.model, test, layer, base=self.base, pad_token_id=pad, batch=self.batch)
+        if self.query == "next":   # the states that predicted each answer token, not the states that read it
+            tokens = _context_states(att.model, test, layer, pad, self.batch)
         if self.query == "pooled":
             tokens = [_pooled(h, w)[None] for h, w in zip(tokens, weights)]
             weights = [np.ones(1)] * len(tokens)
         elif self.query == "top":   # the first of equal gains: with no token raised (uniform weights), the first
             tokens = [h[int(np.argmax(w))][None] for h, w in zip(tokens, weights)]
             weights = [np.ones(1)] * len(tokens)
-        else:   # a token the fine-tuning did not raise carries no weight, so it is not matched at all
+        elif self.query == "each":   # a token the fine-tuning did not raise carries no weight: it is not matched
             tokens = [h[w > 0] for h, w in zip(tokens, weights)]
             weights = [w[w > 0] for w in weights]
         if source == "store" and att.store.run_attrs.get("projection"):
@@ -328,8 +385,13 @@ class TokenMatchMethod(AttributionMethod):
             tokens = [project(h.astype(np.float32), matrix).astype(np.float64) for h in tokens]
         mu = self._center(att, layer, union, source)
         queries = [_unit(h - mu) for h in tokens]                            # per case [S, d]
-        best = np.concatenate([self._matched(states, queries, weights, mu)
-                               for states in self._chunks(att, union, layer, source)])
+        if self.query == "next":
+            answer_ids = [np.asarray(ids)[int(p):] for ids, p in zip(test.input_ids, test.prompt_len.tolist())]
+            best = np.concatenate([_next_matched(states, row_ids, queries, answer_ids, weights, mu)
+                                   for states, row_ids in self._context_chunks(att, union, layer, source)])
+        else:
+            best = np.concatenate([self._matched(states, queries, weights, mu)
+                                   for states in self._chunks(att, union, layer, source)])
         if combine:
             best = best.mean(1, keepdims=True)
         full = np.full((len(att.samples), best.shape[1]), -np.inf, np.float32)
@@ -383,6 +445,22 @@ class TokenMatchMethod(AttributionMethod):
         for a in range(0, len(rows), self.chunk_rows):
             part = rows[a: a + self.chunk_rows]
             yield [h[int(plen[r]):] for r, h in zip(part.tolist(), att.store.token_states(layer, part))]
+
+    def _context_chunks(self, att: Attributor, rows: np.ndarray, layer: int, source: str):
+        """Per row of ``rows``, ``chunk_rows`` rows at a time: the states before its response tokens (from the last
+        prompt position to the second-last token) and those tokens' ids."""
+        plen = att.samples["prompt_len"].to_numpy()
+        for a in range(0, len(rows), self.chunk_rows):
+            part = rows[a: a + self.chunk_rows]
+            ids = att.store.tokens_of(part)
+            if source == "repass":
+                pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
+                seqs = [(t, int(plen[r]) - 1) for r, t in zip(part.tolist(), ids)]
+                states = [h[:-1] for h in response_states(att.model, seqs, layer, pad_token_id=pad, batch=self.batch)]
+            else:
+                states = [h[int(plen[r]) - 1: len(t) - 1] for r, h, t in zip(part.tolist(),
+                                                                           att.store.token_states(layer, part), ids)]
+            yield states, [np.asarray(t)[int(plen[r]):] for r, t in zip(part.tolist(), ids)]
 
     def _row_states(self, att: Attributor, rows: np.ndarray, layer: int) -> dict[int, np.ndarray]:
         # Re-read rows are kept by the attributor (its final model's states of its store's rows): a later query,

@@ -144,6 +144,52 @@ def test_top_query_matches_the_most_raised_token_alone(setup):
     assert not np.allclose(pooled.scores, res.scores)
 
 
+def hand_context(model, ids, plen, layer):
+    """hidden_states[layer] at the positions before the response tokens (the last prompt position on)."""
+    with torch.no_grad():
+        out = model(input_ids=torch.as_tensor(np.asarray(ids, np.int64))[None], output_hidden_states=True)
+    return out.hidden_states[layer][0, plen - 1: len(ids) - 1].double().numpy()
+
+
+def test_next_query_matches_the_states_before_the_same_tokens(setup):
+    """query="next" against a hand computation: per raised answer token, each row's best cosine among the states
+    before its own positions holding that token (0 without one, and at most 0 below), averaged with the gains; the
+    store's states and a re-read give the same ranking."""
+    att, base, records, cases = setup
+    test = att.signatures(cases, [3])
+    res = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base, query="next"),
+                    k=len(records), snippet_chars=0)
+    mu = att.store.array(3, "h_mean").astype(np.float64).mean(0)
+    plen = att.samples["prompt_len"].to_numpy()
+    row_ids = [np.asarray(att.store.tokens(r)) for r in range(len(records))]
+    rows = [unit(hand_context(att.model, ids, int(plen[r]), 3) - mu) for r, ids in enumerate(row_ids)]
+    want, missing = np.zeros((len(records), len(cases))), 0
+    for j, ((_, w), ids, p) in enumerate(zip(hand_tokens(att.model, base, test, 3), test.input_ids,
+                                            test.prompt_len.tolist())):
+        q = unit(hand_context(att.model, ids, p, 3) - mu)
+        answer = np.asarray(ids)[p:]
+        for r, (x, rid) in enumerate(zip(rows, row_ids)):
+            response = rid[int(plen[r]):]
+            for s in np.flatnonzero(w > 0):
+                same = response == answer[s]
+                missing += not same.any()
+                want[r, j] += w[s] * max(0.0, (x[same] @ q[s]).max()) if same.any() else 0.0
+        want[:, j] /= w.sum()
+    assert missing > 0           # some rows never write some of the answer's raised tokens: they score 0 there
+    for j in range(len(cases)):
+        order = np.argsort(-want[:, j], kind="stable")
+        np.testing.assert_allclose(res.scores[j], want[order, j], atol=1e-4)
+        np.testing.assert_allclose(want[res.rows[j], j], want[order, j], atol=1e-4)   # the same ranking up to ties
+    assert "the positions before the answer's tokens" in res.method
+    reread = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base, query="next",
+                                                     states="repass"), k=len(records), snippet_chars=0)
+    np.testing.assert_allclose(reread.scores, res.scores, atol=1e-4)
+    # It is not the each-token query: matching by the state before the same token ranks otherwise.
+    each = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base, query="each"),
+                     k=len(records), snippet_chars=0)
+    assert not np.allclose(each.scores, res.scores)
+
+
 def test_each_token_keeps_the_carrier_token_apart_where_pooling_mixes_it():
     """Two query tokens: a shared one (every row has it) and a rare carrier. Pooling matches the mixture, which a
     row's single shared token can beat; matching each token ranks the row holding the carrier first."""

@@ -169,35 +169,41 @@ def test_joint_ctx_pairs_the_prompt_side_with_token_match_by_plain_z():
 
 
 @pytest.mark.parametrize("combine", [False, True])
-def test_top_token_line_is_the_weaker_of_the_prompt_side_and_the_most_raised_token(setup, combine):
-    """Candidate 16: the two equal pairs plus min(z_context, z_top) at weight 1, against a hand computation."""
+@pytest.mark.parametrize("name,form,words", [("joint-top-token", "top", "the most-raised token"),
+                                             ("joint-next-token", "next", "the positions before the answer's tokens")])
+def test_guard_line_is_the_weaker_of_the_prompt_side_and_a_token_match_form(setup, combine, name, form, words):
+    """Candidates 16 and 17: the two equal pairs plus min(z_context, z_guard) at weight 1, against a hand
+    computation from the component methods."""
     att, base, cases = setup
     n = len(att.store)
     test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
     lines = [SignatureMethod("h_fused_c", LAYER), None, SignatureMethod("h_last_c", LAYER), None]
     lines[1] = TokenMatchMethod(TOKEN_LAYER, None, lines[0], "last", base=base, states="store")
-    lines[3] = TokenMatchMethod(TOKEN_LAYER, None, lines[0], "last", base=base, states="store", query="top")
-    sig, tok, ctx, top = (dense_scores(*(m.top_k_combined if combine else m.top_k)(att, test, n), n) for m in lines)
+    lines[3] = TokenMatchMethod(TOKEN_LAYER, None, lines[0], "last", base=base, states="store", query=form)
+    sig, tok, ctx, guard = (dense_scores(*(m.top_k_combined if combine else m.top_k)(att, test, n), n) for m in lines)
     # the minimum is itself read as a z-score over the rows, as every line of the sum is
-    z = [standard_z(s) for s in (sig, tok, ctx, np.minimum(standard_z(ctx), standard_z(top)))]
+    z = [standard_z(s) for s in (sig, tok, ctx, np.minimum(standard_z(ctx), standard_z(guard)))]
     w = np.array([1 / np.sqrt(2), np.sqrt(2), 1 / np.sqrt(2), 1.0])
     want = sum(wi * zi for wi, zi in zip(w, z)) / np.sqrt((w ** 2).sum())
-    method = build_method("joint-top-token", MethodOptions(layer=TOKEN_LAYER, base=base))
-    assert isinstance(method, JointMethod) and method.top_token_line and method.signature.signature.name == "h_fused_c"
+    method = build_method(name, MethodOptions(layer=TOKEN_LAYER, base=base))
+    assert isinstance(method, JointMethod) and method.guard_line == form
+    assert method.signature.signature.name == "h_fused_c"
     got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
     for q in range(got.rows.shape[0]):
         order = np.argsort(-want[q], kind="stable")[:5]
         np.testing.assert_array_equal(got.rows[q], order)
         np.testing.assert_allclose(got.scores[q], want[q, order], rtol=1e-5)
-    assert "the most-raised token, a line of weight 1" in got.explanation["reason"]
-    assert "the weaker of" in method.name
+    assert f"{words}, a line of weight 1" in got.explanation["reason"]
+    assert "the weaker of" in method.name and words in method.name
     # The fourth line enters: without it the scores are joint-equal-c's.
     plain = build_method("joint-equal-c", MethodOptions(layer=TOKEN_LAYER, base=base))
     assert not np.allclose((plain.rank_behaviour if combine else plain.rank)(att, test, 5).scores, got.scores)
 
 
-def test_top_token_line_needs_the_equal_pairs():
-    with pytest.raises(ValueError, match="top_token_line joins the two equal pairs"):
-        JointMethod("h_fused_c", fusion="z", top_token_line=True)
-    with pytest.raises(ValueError, match="top_token_line joins the two equal pairs"):
-        JointMethod("h_fused_c", fusion="z", weighting="focus", context_signature="h_last_c", top_token_line=True)
+def test_guard_line_needs_a_known_form_and_the_equal_pairs():
+    with pytest.raises(ValueError, match="guard_line must be one of"):
+        JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_line="each")
+    with pytest.raises(ValueError, match="guard_line joins the two equal pairs"):
+        JointMethod("h_fused_c", fusion="z", guard_line="top")
+    with pytest.raises(ValueError, match="guard_line joins the two equal pairs"):
+        JointMethod("h_fused_c", fusion="z", weighting="focus", context_signature="h_last_c", guard_line="top")
