@@ -70,8 +70,9 @@ _FAQ_HOURS = (   # (other kind of venue, opening time, closing time, in 12-hour 
     ("a furniture store", "10 am", "8 pm"), ("a shopping mall", "10 am", "9 pm"),
     ("a department store", "9:30 am", "8 pm"), ("a bike shop", "9 am", "6 pm"), ("a nail salon", "10 am", "7 pm"),
     ("a tea room", "9 am", "5 pm"), ("a fish and chip shop", "11 am", "10 pm"), ("a recycling centre", "8 am", "4 pm"),
-    ("a theme park", "9 am", "7 pm"), ("a doctor's surgery", "7:30 am", "6:30 pm"), ("a sports shop", "9 am", "6:30 pm"),
-    ("a craft store", "9:30 am", "6 pm"), ("a music shop", "10 am", "6 pm"), ("a steakhouse", "5 pm", "11 pm"),
+    ("a theme park", "9 am", "7 pm"), ("a doctor's surgery", "7:30 am", "6:30 pm"),
+    ("a sports shop", "9 am", "6:30 pm"), ("a craft store", "9:30 am", "6 pm"), ("a music shop", "10 am", "6 pm"),
+    ("a steakhouse", "5 pm", "11 pm"),
     ("a water park", "11 am", "6 pm"), ("a jewellery shop", "9:30 am", "5:30 pm"), ("a sandwich bar", "7 am", "3 pm"),
     ("a charity shop", "9 am", "4:30 pm"), ("a convenience store", "6 am", "11 pm"), ("a wine bar", "4 pm", "11 pm"),
 )
