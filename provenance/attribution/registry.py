@@ -11,7 +11,7 @@ Built-in names:
 * ``signature``: `SignatureMethod` (RepT-family signature cosine, any scoring backend);
 * ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature ``h_fused_z``, else
   that signature; per answer, the signature default and token match, plus the prompt side and token match, two
-  equal z-score pairs);
+  equal z-score pairs, plus the weaker of the prompt side and the next-token match);
 * ``auto-classifier``: ``auto-choice`` whose refinement ranks by its classifier alone (the default before issue 19's
   candidate 13 ranked by the signature, token match and the classifier together);
 * ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);
@@ -285,7 +285,8 @@ register_method("auto-choice", lambda o: AutoMethod(o.signature, o.layer, None, 
                                                     candidates=o.candidates, chunk_rows=o.chunk_rows),
                 options=("signature", "layer", "epochs", "chunk_rows", "base", "candidates"),
                 summary="per behaviour: token match when it agrees with the signature, else the signature; per "
-                        "answer: the signature and the prompt side, each paired with token match")
+                        "answer: the signature and the prompt side, each paired with token match, plus the next-token "
+                        "match as far as the prompt side agrees")
 register_method("auto-classifier", lambda o: AutoMethod(o.signature, o.layer, None, o.epochs, o.base,
                                                         candidates=o.candidates, refine_fusion="replace",
                                                         chunk_rows=o.chunk_rows),

@@ -1,5 +1,5 @@
 """AutoMethod: per behaviour, token match when its top list agrees with the signature's, else the signature; per
-answer, the signature and the prompt side, each paired with token match."""
+answer, the signature and the prompt side, each paired with token match, plus the guarded next-token match."""
 from __future__ import annotations
 
 import numpy as np
@@ -86,14 +86,16 @@ def test_per_answer_queries_rank_by_the_two_equal_pairs(setup):
     res = att.query(test, method=method, k=len(records), snippet_chars=0)
     assert res.wording is None   # ... then per answer: no stale second list
     # Per answer: both centered sides (h_fused_c) and token match, plus the prompt side and token match, two equal
-    # z-score pairs (candidate 15).
+    # z-score pairs (candidate 15), plus the weaker of the prompt side and the next-token match (candidate 17).
     assert ANSWER_SIGNATURE == "h_fused_c"
-    joint = JointMethod(ANSWER_SIGNATURE, None, 3, base=base, fusion="z", context_signature="h_last_c")
+    joint = JointMethod(ANSWER_SIGNATURE, None, 3, base=base, fusion="z", context_signature="h_last_c",
+                        guard_line="next")
     want = att.query(test, method=joint, k=len(records), snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
     np.testing.assert_allclose(res.scores, want.scores, rtol=1e-6)
     assert res.explanation["reason"] == ("per answer: the signature and token match, plus the prompt side and token "
-                                         "match, two equal z-score pairs")
+                                         "match, two equal z-score pairs, plus the weaker of the prompt side and the "
+                                         "next-token match")
     assert "token_share" not in res.explanation and res.explanation["token_layer"] == 3
     # It is neither line alone on this store.
     sig = att.query(test, method=SignatureMethod(ANSWER_SIGNATURE, None, "last"), k=len(records), snippet_chars=0)
@@ -106,6 +108,10 @@ def test_per_answer_queries_rank_by_the_two_equal_pairs(setup):
     projected = att.query(test, method=JointMethod(DEFAULT_VARIANT, None, 3, base=base, fusion="z",
                                                    context_signature="h_last_c"), k=len(records), snippet_chars=0)
     assert not np.allclose(res.scores, projected.scores)
+    # ... nor candidate 15 (the default after round 13), without the next-token line.
+    three = att.query(test, method=JointMethod(ANSWER_SIGNATURE, None, 3, base=base, fusion="z",
+                                               context_signature="h_last_c"), k=len(records), snippet_chars=0)
+    assert not np.allclose(res.scores, three.scores)
 
 
 def test_per_answer_without_token_states_its_signature_ranks(setup, tmp_path):

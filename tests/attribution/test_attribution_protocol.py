@@ -92,11 +92,13 @@ def test_the_automatic_choice_explains_each_query_in_its_result(setup):
     method = AutoMethod(token_layer=3, base=base, agree_k=5, min_overlap=0.0, seed_k=3, band=6)
     per_answer = att.query(answers, method=method, k=6, snippet_chars=0)
     per_behaviour = att.query(behaviour, method=method, k=6, snippet_chars=0, combine="mean")
-    joint = "joint(h_fused_c@default/last + token match, Stouffer on z-scores; plus h_last_c@default/last + token match)"
+    joint = ("joint(h_fused_c@default/last + token match, Stouffer on z-scores; plus h_last_c@default/last + token "
+             "match; plus the weaker of h_last_c@default/last and the positions before the answer's tokens)")
     assert set(per_answer.explanation) == {"method", "reason", "overlap", "token_layer"}
     assert per_answer.explanation["method"] == joint and per_answer.explanation["overlap"] is None
     assert per_answer.explanation["reason"] == ("per answer: the signature and token match, plus the prompt side and "
-                                                "token match, two equal z-score pairs")
+                                                "token match, two equal z-score pairs, plus the weaker of the prompt "
+                                                "side and the next-token match")
     assert per_answer.method == f"auto: {joint} ({per_answer.explanation['reason']})"
     got = per_behaviour.explanation
     assert set(got) == {"method", "reason", "overlap", "coherence"} and 0.0 <= got["overlap"] <= 1.0

@@ -71,7 +71,7 @@ def test_the_cli_and_the_python_api_run_the_same_default(setup, monkeypatch, com
     assert got["method"] == api.method and got["explanation"] == api.explanation
     assert [r["row"] for r in got["ranking"]] == api.ranking["row"].tolist()
     np.testing.assert_allclose([r["score"] for r in got["ranking"]], api.ranking["score"], rtol=1e-6)
-    if combine == "none":   # per answer: the signature default and the prompt side, each paired with token match
+    if combine == "none":   # per answer: the two token-match pairs and the guarded next-token line
         assert api.method.startswith("auto: joint(h_fused_c@default/last + token match, Stouffer on z-scores; plus ")
         assert api.explanation["token_layer"] is not None and api.explanation["overlap"] is None
     else:                   # per behaviour: the automatic choice, and token match could run here
