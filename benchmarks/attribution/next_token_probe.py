@@ -191,7 +191,8 @@ def render(records: list[dict]) -> str:
         "is the answer's and whose preceding state is like the answer's, weighted by the fine-tuning's gain "
         "(the module doc). `replace`: in place of the pooled token line; `line`: a fourth Stouffer line of weight "
         "1; `both`: the weaker of the prompt side's and its z as a fourth line; `pair`: the prompt side and it.",
-        [r for r in records if r["column"] != "doubt"], [DEFAULT, LINE, BM25, *FUSIONS], DEFAULT, MOVED) + "\n" + doubt_table(records)
+        [r for r in records if r["column"] != "doubt"], [DEFAULT, LINE, BM25, *FUSIONS], DEFAULT, MOVED
+    ) + "\n" + doubt_table(records)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -125,7 +125,8 @@ if TYPE_CHECKING:
     from provenance.attribution.case_signatures import TestSignatures
 
 __all__ = ["FUSIONS", "GUARD_LINES", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "dense_scores",
-           "focus_and_side_weights", "rank_z", "robust_z", "standard_z", "stouffer_ranks", "stouffer_robust_z", "stouffer_standard_z"]
+           "focus_and_side_weights", "rank_z", "robust_z", "standard_z", "stouffer_ranks", "stouffer_robust_z",
+           "stouffer_standard_z"]
 
 FUSIONS = ("ranks", "robust-z", "z", "both")
 WEIGHTINGS = ("equal", "context", "focus")

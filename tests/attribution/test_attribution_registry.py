@@ -114,7 +114,8 @@ def test_options_a_method_does_not_take_are_refused(setup, monkeypatch):
     with pytest.raises(MethodOptionError, match="option 'base' applies to method auto-choice / auto-classifier / "
                                                 r"contrastive / joint / joint-each / joint-z / joint-ctx / joint-both / "
                                                 r"joint-context / joint-focus / joint-focus-z / joint-focus-ctx / joint-equal-ctx / "
-                                                r"joint-equal-c / joint-top-token / joint-next-token / token-match, not "
+                                                r"joint-equal-c / joint-top-token / joint-next-token / "
+                                                r"token-match, not "
                                                 r"signature \(auto resolves"):
         build_method("auto", MethodOptions(base="somewhere", backend="dask"))
 
