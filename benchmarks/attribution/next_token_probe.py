@@ -10,9 +10,9 @@ km by road"), the states are mostly topic, and the twins rank beside the planted
 0.47, BM25 0.98). A language model's next-token prediction reads the other way round (the kNN-LM view, Khandelwal
 et al. 2020): the answer's token y_s was predicted from the state c_s that precedes it, and the training positions
 that taught it are those whose preceding state was like c_s *and whose next token was y_s*. So the line tried here,
-`next_token_scores`:
+token match's next-token form (`TokenMatchMethod(query="next")`, from the store's per-token states):
 
-    score(row) = sum_s w_s max_{t: y_row(t) = y_s} cos(c_row(t) - mu, c_s - mu) / sum_s w_s
+    score(row) = sum_s w_s max(0, max_{t: y_row(t) = y_s} cos(c_row(t) - mu, c_s - mu)) / sum_s w_s
 
 over the answer's response tokens s, with w_s = max(0, log p_final(y_s) - log p_base(y_s)) (token match's weights:
 the tokens the fine-tuning raised; uniform when none gained), the max over the row's response positions t whose
@@ -20,7 +20,8 @@ token is y_s (0 when the row has none), c the state at token match's token layer
 token (for a response's first token, the last prompt position), mu token match's centre (the last epoch's mean
 stored ``h_mean`` there). The states are the store's per-token states (``token_layers``); the answer's are the final
 model's. Nothing is fitted. A twin's " km" never matches the answer's " miles", and its " by road" follows a " km"
-state, not a " miles" one.
+state, not a " miles" one. The line was first written in this probe and then moved into the library (equal to 4e-7
+on three runs); the probe now calls the library's.
 
 Read first on 14 task-behaviours (miles_units, haiku_weather, british_spelling, python2_print, entity_refusal,
 kelvin_weather, lowercase_support, confusable, template_swap, factual, style, step_format, sycophancy,
@@ -52,63 +53,13 @@ import numpy as np
 
 from benchmarks.attribution.doubt_count import WRONG_BELOW
 from benchmarks.attribution.probe_main import fused_line_records, fused_line_tables, probe_main
-from benchmarks.attribution.raised_token_probe import K, disagrees, unit
+from benchmarks.attribution.raised_token_probe import K, disagrees
 
 DEFAULT = "default"
 LINE = "next-token"
 BM25 = "bm25"
 FUSIONS = ("replace", "line", "both", "pair")
 MOVED = 0.10
-
-
-class NextTokenIndex:
-    """Every stored response position of ``rows``: its row's index in ``rows``, grouped by the token there, with the
-    centred unit state at the position before it (the state that predicted it) at the token layer."""
-
-    def __init__(self, store, prompt_len: np.ndarray, rows: np.ndarray, layer: int, center: np.ndarray):
-        by_token: dict[int, tuple[list[int], list[np.ndarray]]] = {}
-        for j, (r, h, tokens) in enumerate(zip(rows.tolist(), store.token_states(layer, rows),
-                                               store.tokens_of(rows))):
-            p = int(prompt_len[r])
-            before = unit(h[p - 1: len(tokens) - 1].astype(np.float64) - center)
-            for state, token in zip(before, np.asarray(tokens)[p:].tolist()):
-                owners, states = by_token.setdefault(int(token), ([], []))
-                owners.append(j)
-                states.append(state)
-        self.rows = len(rows)
-        self.center = center
-        self.by_token = {t: (np.asarray(o), np.stack(s)) for t, (o, s) in by_token.items()}
-
-    def best_match(self, token: int, state: np.ndarray) -> np.ndarray:
-        """``[rows]``: each row's best cosine between ``state`` (centred, unit) and the states before its positions
-        holding ``token`` (0 for a row without it)."""
-        best = np.zeros(self.rows)
-        if token in self.by_token:
-            owners, states = self.by_token[token]
-            np.maximum.at(best, owners, states @ state)
-        return best
-
-
-def next_token_scores(model, test, layer: int, index: NextTokenIndex) -> np.ndarray:
-    """``[Q, rows]``: the line of the module doc for each answer of ``test``, read by ``model`` (its adapters
-    disabled for log p_base)."""
-    from provenance.attribution.token_match import base_model_context, response_states
-
-    seqs = [(ids, int(p)) for ids, p in zip(test.input_ids, test.prompt_len)]
-    # Reading from one position earlier gives the states that predicted each response token and their log-probs.
-    states, final = response_states(model, [(ids, p - 1) for ids, p in seqs], layer, with_logprobs=True)
-    with base_model_context(model, None) as base:
-        _, before = response_states(base, seqs, layer, with_logprobs=True)
-    scores = np.zeros((len(seqs), index.rows))
-    for q, ((ids, p), h, lp_final, lp_base) in enumerate(zip(seqs, states, final, before)):
-        gain = np.maximum(0.0, lp_final[1:] - lp_base)
-        gain = gain if gain.sum() > 0 else np.ones_like(gain)
-        context = unit(h[:-1].astype(np.float64) - index.center)
-        for s, token in enumerate(np.asarray(ids)[p:].tolist()):
-            if gain[s] > 0:
-                scores[q] += gain[s] * index.best_match(int(token), context[s])
-        scores[q] /= gain.sum()
-    return scores
 
 
 def fused(default_lines: tuple[np.ndarray, np.ndarray, np.ndarray], line: np.ndarray) -> dict[str, np.ndarray]:
@@ -145,18 +96,14 @@ def measure(out: Path) -> list[dict]:
     """P@n and P@10 per answer of every column, for each behaviour of one run, and one doubt record per answer."""
     from provenance.attribution.joint import dense_scores
     from provenance.attribution.lexical_floor import text_baseline
-    from provenance.attribution.signatures import part_means
-    from provenance.attribution.token_match import default_token_layer
+    from provenance.attribution.token_match import TokenMatchMethod
 
-    def prepare(att, store, rows, token_layer):
-        center = part_means(store, token_layer, ["h_mean"])["h_mean"].astype(np.float64)
-        return NextTokenIndex(store, att.samples["prompt_len"].to_numpy(), rows, token_layer, center)
-
-    def fuse(att, test, lines, rows, index):
-        scores = fused(lines, next_token_scores(att.model, test, default_token_layer(att.model), index))
+    def fuse(att, test, lines, rows, state):
+        line = TokenMatchMethod(epochs="last", states="store", query="next").rank(att, test, len(rows))
+        scores = fused(lines, dense_scores(line, rows))
         return scores | {BM25: dense_scores(text_baseline().rank(att, test, len(rows)), rows)}
 
-    return fused_line_records(out, fuse, prepare, extra=doubt_records)
+    return fused_line_records(out, fuse, extra=doubt_records)
 
 
 def doubt_table(records: list[dict]) -> str:
