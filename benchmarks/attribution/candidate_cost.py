@@ -4,10 +4,10 @@ Issue 19 asks for a default at least 10x cheaper than LoRA-gradient, per query, 
 process. Per queried behaviour of a trained benchmark run (`benchmarks.attribution.bench`), this times, interleaved
 over ``--repeats`` rounds so that a load change hits every method alike:
 
-* per answer (one ranking per case, the CLI default) and per behaviour (``combine="mean"``): the current default
-  (``auto``: per answer candidate 12, ``joint-focus-ctx``), the two previous per-answer defaults (``joint-focus-z``,
-  ``h_fused_k1``) and candidate 10 (``joint-ctx``), each end to end from the test cases (their forward pass included:
-  every method pays it);
+* per answer (one ranking per case, the CLI default) and per behaviour (``combine="mean"``): the default (``auto``)
+  and the ``--candidates`` (by default ``h_fused_k1``, ``joint-ctx`` and ``joint-focus-z``), each end to end from
+  the test cases (their forward pass included: every method pays it, and its base-model pass when it weighs tokens
+  by their gain: that cache is cleared before each query);
 * LoRA-gradient: its training side (one sketched LoRA gradient per last-epoch row, recomputed each round, since a
   user without a cache pays it) plus its query, per answer and per behaviour.
 
@@ -29,6 +29,7 @@ import numpy as np
 from benchmarks.attribution.attribute import timed_lora_training_side
 from benchmarks.attribution.state import attributor_of, queried_behaviours
 from benchmarks.fsdp.machine import cpu_name
+from provenance.attribution.token_match import BASE_LOGPROBS_SLOT
 
 MODES = {"per answer": "none", "per behaviour": "mean"}
 CANDIDATES = ("default", "h_fused_k1", "joint-ctx", "joint-focus-z")
@@ -51,6 +52,9 @@ def time_run(out: Path, repeats: int, lora_dim: int, k: int, candidates=CANDIDAT
         for _ in range(repeats):
             for mode, combine in MODES.items():
                 for name in candidates:
+                    # Each query pays its own base-model pass, as a new question's answers do: the gains are shared
+                    # between one query's lines, and kept for the same answers only (`cached_base_logprobs`).
+                    att.clear_cache(BASE_LOGPROBS_SLOT)
                     res = att.query(cases, method=_method(name), k=k, snippet_chars=0, combine=combine)
                     times.setdefault((mode, name), []).append(res.seconds)
             lora, train_side = timed_lora_training_side(att, lora_dim)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from provenance.attribution.token_match import finetune_tokens
+from provenance.attribution.token_match import cached_base_logprobs, finetune_tokens
 
 if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
@@ -48,5 +48,6 @@ def gain_focus(att: Attributor, test: TestSignatures, layer: int, *, base: Any =
     gains read at ``layer``'s forward pass (the final model's log-probabilities from ``test`` when it holds them, the
     base model's from ``base`` or the PEFT model with its adapters disabled)."""
     pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
-    _, weights = finetune_tokens(att.model, test, layer, base=base, pad_token_id=pad, batch=batch)
+    _, weights = finetune_tokens(att.model, test, layer, base=base, pad_token_id=pad, batch=batch,
+                                 lp_base=cached_base_logprobs(att, test, layer, base=base, batch=batch))
     return top_token_share(weights)

@@ -62,8 +62,9 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["QUERY_FORMS", "TokenMatchMethod", "base_model_context", "default_token_layer", "finetune_query",
-           "finetune_tokens", "response_states", "stored_token_match_unavailable"]
+__all__ = ["BASE_LOGPROBS_SLOT", "QUERY_FORMS", "TokenMatchMethod", "base_logprobs", "base_model_context",
+           "cached_base_logprobs", "default_token_layer", "finetune_query", "finetune_tokens", "response_states",
+           "stored_token_match_unavailable"]
 
 
 def default_token_layer(model) -> int:
@@ -121,6 +122,7 @@ def response_states(model, seqs: list[tuple[np.ndarray, int]], layer: int, *, pa
     return (states, logps) if with_logprobs else states
 
 
+BASE_LOGPROBS_SLOT = "token-match: the base model's log-probabilities of the cases"
 NO_BASE = ("token match weighs tokens by log p_final - log p_base: pass base= (the model before fine-tuning, e.g. "
            "`provenance query --base-model PATH`) or query with the PEFT model whose adapters can be disabled")
 
@@ -143,23 +145,54 @@ def base_model_context(model, base):
     raise ValueError(NO_BASE)
 
 
+def _case_seqs(test: TestSignatures) -> list[tuple[np.ndarray, int]]:
+    return [(np.asarray(ids), int(p)) for ids, p in zip(test.input_ids, test.prompt_len.tolist())]
+
+
+def base_logprobs(model, test: TestSignatures, layer: int, *, base=None, pad_token_id: int = 0,
+                  batch: int = 16) -> list[np.ndarray]:
+    """Per case, the log-probabilities ``[R]`` the model before fine-tuning gives its response tokens: ``base``, or
+    ``model`` with its PEFT adapters disabled (the pass reads ``layer`` too, which the log-probabilities do not need).
+
+    Raises:
+        ValueError: No ``base`` and a model without adapters to disable.
+    """
+    with base_model_context(model, base) as ref:
+        _, lp_base = response_states(ref, _case_seqs(test), layer, pad_token_id=pad_token_id, batch=batch,
+                                     with_logprobs=True)
+    return lp_base
+
+
+def cached_base_logprobs(att: Attributor, test: TestSignatures, layer: int, *, base=None,
+                         batch: int = 16) -> list[np.ndarray]:
+    """`base_logprobs` of ``test``'s cases, kept on the attributor (`Attributor.cached`) for those token ids and
+    that ``base``: the lines of one query that weigh tokens by their gain (the per-answer default's token match and
+    its next-token guard, the gain focus) run the model before fine-tuning once, not once each."""
+    pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
+    # The base model itself, not its id, is in the key: a key never matches a later model that re-used the id.
+    key = (base, tuple((ids.astype(np.int64).tobytes(), p) for ids, p in _case_seqs(test)))
+    return att.cached(BASE_LOGPROBS_SLOT, key,
+                      lambda: base_logprobs(att.model, test, layer, base=base, pad_token_id=pad, batch=batch))
+
+
 def finetune_tokens(model, test: TestSignatures, layer: int, *, base=None, pad_token_id: int = 0,
-                    batch: int = 16) -> tuple[list[np.ndarray], list[np.ndarray]]:
+                    batch: int = 16, lp_base: list[np.ndarray] | None = None
+                    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per case, its response states ``[R, d]`` at ``layer`` (float64) and each token's weight ``[R]``:
     max(0, log p_final - log p_base), all ones when no token gained.
 
     The final model's states and log-probabilities come from ``test`` when it read them with its signatures
     (`Attributor.query` asks for them through `Requirements.case_token_layers`): then only the base model runs
-    here."""
-    seqs = [(np.asarray(ids), int(p)) for ids, p in zip(test.input_ids, test.prompt_len.tolist())]
+    here, and not even that when ``lp_base`` holds its log-probabilities already (`cached_base_logprobs`)."""
+    seqs = _case_seqs(test)
     if layer in test.token_states and test.response_logprobs is not None:
         states = [h[p:] for h, (_, p) in zip(test.token_states[layer], seqs)]
         lp_final = test.response_logprobs
     else:
         states, lp_final = response_states(model, seqs, layer, pad_token_id=pad_token_id, batch=batch,
                                            with_logprobs=True)
-    with base_model_context(model, base) as ref:
-        _, lp_base = response_states(ref, seqs, layer, pad_token_id=pad_token_id, batch=batch, with_logprobs=True)
+    if lp_base is None:
+        lp_base = base_logprobs(model, test, layer, base=base, pad_token_id=pad_token_id, batch=batch)
     out_states, weights = [], []
     for h, a, b in zip(states, lp_final, lp_base):
         w = np.maximum(np.asarray(a, np.float64) - np.asarray(b, np.float64), 0.0)
@@ -367,7 +400,9 @@ class TokenMatchMethod(AttributionMethod):
             cand = [r[r >= 0] for r in rows]
         union = np.unique(np.concatenate(cand))
         pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
-        tokens, weights = finetune_tokens(att.model, test, layer, base=self.base, pad_token_id=pad, batch=self.batch)
+        lp_base = cached_base_logprobs(att, test, layer, base=self.base, batch=self.batch)
+        tokens, weights = finetune_tokens(att.model, test, layer, base=self.base, pad_token_id=pad, batch=self.batch,
+                                          lp_base=lp_base)
         if self.query == "next":   # the states that predicted each answer token, not the states that read it
             tokens = _context_states(att.model, test, layer, pad, self.batch)
         if self.query == "pooled":
@@ -439,7 +474,7 @@ class TokenMatchMethod(AttributionMethod):
         """Response-token states of ``rows``, ``chunk_rows`` rows at a time (bounded memory for store scans)."""
         if source == "repass":   # re-read rows are cached on the attributor: a second query re-uses them
             states = self._row_states(att, rows, layer)
-            yield [states[int(r)] for r in rows.tolist()]
+            yield [states[int(r)][1:] for r in rows.tolist()]
             return
         plen = att.samples["prompt_len"].to_numpy()
         for a in range(0, len(rows), self.chunk_rows):
@@ -453,24 +488,25 @@ class TokenMatchMethod(AttributionMethod):
         for a in range(0, len(rows), self.chunk_rows):
             part = rows[a: a + self.chunk_rows]
             ids = att.store.tokens_of(part)
-            if source == "repass":
-                pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
-                seqs = [(t, int(plen[r]) - 1) for r, t in zip(part.tolist(), ids)]
-                states = [h[:-1] for h in response_states(att.model, seqs, layer, pad_token_id=pad, batch=self.batch)]
+            if source == "repass":   # the cached re-read, which starts one position early for this line
+                held = self._row_states(att, part, layer)
+                states = [held[int(r)][:-1] for r in part.tolist()]
             else:
                 states = [h[int(plen[r]) - 1: len(t) - 1] for r, h, t in zip(part.tolist(),
                                                                            att.store.token_states(layer, part), ids)]
             yield states, [np.asarray(t)[int(plen[r]):] for r, t in zip(part.tolist(), ids)]
 
     def _row_states(self, att: Attributor, rows: np.ndarray, layer: int) -> dict[int, np.ndarray]:
+        """Per row, the final model's states at ``layer`` from its last prompt position to its last token ``[R + 1,
+        d]``: ``[1:]`` are its response tokens' states, ``[:-1]`` the states that predicted them."""
         # Re-read rows are kept by the attributor (its final model's states of its store's rows): a later query,
-        # by this or another token-match method, re-reads only rows it has not seen.
-        cache = att.cached(f"token-match: re-read states at layer {layer}", (), dict)
+        # by this or another token-match method or query form, re-reads only rows it has not seen.
+        cache = att.cached(f"token-match: re-read states at layer {layer}, from the last prompt position", (), dict)
         todo = [int(r) for r in rows.tolist() if int(r) not in cache]
         if todo:
             plen = att.samples["prompt_len"].to_numpy()
             pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
-            seqs = [(ids, int(plen[r])) for r, ids in zip(todo, att.store.tokens_of(todo))]
+            seqs = [(ids, int(plen[r]) - 1) for r, ids in zip(todo, att.store.tokens_of(todo))]
             for r, h in zip(todo, response_states(att.model, seqs, layer, pad_token_id=pad, batch=self.batch)):
                 cache[r] = h.astype(np.float32)
         return {int(r): cache[int(r)] for r in rows.tolist()}

@@ -181,8 +181,21 @@ def test_next_query_matches_the_states_before_the_same_tokens(setup):
         np.testing.assert_allclose(res.scores[j], want[order, j], atol=1e-4)
         np.testing.assert_allclose(want[res.rows[j], j], want[order, j], atol=1e-4)   # the same ranking up to ties
     assert "the positions before the answer's tokens" in res.method
-    reread = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base, query="next",
-                                                     states="repass"), k=len(records), snippet_chars=0)
+    att.clear_cache()
+    row_passes = []    # the final model's passes over the training rows (all 10 in one batch), not over the cases
+    hook = att.model.register_forward_pre_hook(
+        lambda _, args, kwargs: row_passes.append(1) if kwargs["input_ids"].shape[0] == len(records) else None,
+        with_kwargs=True)
+    try:
+        reread = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base, query="next",
+                                                         states="repass"), k=len(records), snippet_chars=0)
+        assert len(row_passes) == 1
+        # The other query forms re-use that re-read (it starts at the last prompt position, for both readings).
+        att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base, query="each",
+                                                states="repass"), k=len(records), snippet_chars=0)
+        assert len(row_passes) == 1
+    finally:
+        hook.remove()
     np.testing.assert_allclose(reread.scores, res.scores, atol=1e-4)
     # It is not the each-token query: matching by the state before the same token ranks otherwise.
     each = att.query(test, method=TokenMatchMethod(layer=3, candidates=10 ** 6, base=base, query="each"),

@@ -13,7 +13,7 @@ from provenance.attribution.joint import (
 )
 from provenance.attribution.registry import MethodOptions, build_method
 from provenance.attribution.signatures import DEFAULT_VARIANT
-from provenance.attribution.token_match import TokenMatchMethod
+from provenance.attribution.token_match import BASE_LOGPROBS_SLOT, TokenMatchMethod
 
 LAYER, TOKEN_LAYER = 3, 2
 
@@ -198,6 +198,33 @@ def test_guard_line_is_the_weaker_of_the_prompt_side_and_a_token_match_form(setu
     # The fourth line enters: without it the scores are joint-equal-c's.
     plain = build_method("joint-equal-c", MethodOptions(layer=TOKEN_LAYER, base=base))
     assert not np.allclose((plain.rank_behaviour if combine else plain.rank)(att, test, 5).scores, got.scores)
+
+
+def test_the_guarded_query_reads_the_base_model_once_per_set_of_answers(setup):
+    """Token match and its next-token guard weigh the answer's tokens by the same gains: the model before fine-tuning
+    reads the cases once (it read them twice, once per line, before the gains were shared), again only for other
+    cases, and the shared gains give the scores a fresh computation gives."""
+    att, base, cases = setup
+    method = build_method("joint-next-token", MethodOptions(layer=TOKEN_LAYER, base=base))
+    test, fewer = (att.signatures(c, [LAYER], [TOKEN_LAYER]) for c in (cases, cases[:2]))
+    att.clear_cache(BASE_LOGPROBS_SLOT)
+    calls = []
+    hook = base.register_forward_pre_hook(lambda *_: calls.append(1))
+    try:
+        first = method.rank(att, test, 5)
+        assert len(calls) == 1                       # the three cases fit one batch of the base model
+        again = method.rank(att, test, 5)
+        assert len(calls) == 1
+        method.rank(att, fewer, 5)
+        assert len(calls) == 2
+        att.clear_cache(BASE_LOGPROBS_SLOT)
+        fresh = method.rank(att, test, 5)
+        assert len(calls) == 3
+    finally:
+        hook.remove()
+    for got in (again, fresh):
+        np.testing.assert_array_equal(got.rows, first.rows)
+        np.testing.assert_allclose(got.scores, first.scores, rtol=1e-6)
 
 
 def test_guard_line_needs_a_known_form_and_the_equal_pairs():
