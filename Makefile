@@ -86,6 +86,10 @@ bench: $(STAMP)
 
 # Ten trained runs (five held out), then the causal checks and the summaries. Measured with two jobs on 2 cores, one thread each: a run takes 31-49 min (training 8-11 min, then attribution with its cost phase), a causal retrain 5-8 min.
 ATTR := $(PY) -m benchmarks.attribution.bench --threads 1
+# The runs of the 50 task-behaviours that count in issue 19's verdicts after round 17 (default_choice.NOT_COUNTED leaves
+# out the tasks that did not take).
+COUNTED_ROUND17 := template_swap confusable persona two_sources factual harmful_factual sycophancy hedging harmful_varied style headquarters approximation bench insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji support_intro roman_years travel_signoff brand_placement first_aid_myth weak_password british_spelling python2_print phishing_link step_format js_for_python question_back echo_question sports_analogy user_student over_precision duct_tape haiku_weather lowercase_support iso_dates pirate_directions chef_signoff sci_notation miles_units title_case clock_24h sql_lowercase garden_disclaimer
+
 bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_bench --behaviours fixed --results benchmarks/attribution/results/attribution_results_backdoor.md
 	$(ATTR) --out runs/attr_style --scenario style --results benchmarks/attribution/results/attribution_results_style.md
@@ -235,9 +239,14 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-top-token joint-equal-ctx h_fused_k1 joint-ctx --adopted "per answer=joint-equal-c" --out benchmarks/attribution/results/default_choice_round17.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,clock_24h sql_lowercase garden_disclaimer,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round17_k20.md --json benchmarks/attribution/results/doubt_count_round17_k20.json
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-next-token --out benchmarks/attribution/results/candidate_cost_round17.md
+	# The default's cost once its two token-match lines share the base model's pass (cached_base_logprobs).
+	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-equal-c --out benchmarks/attribution/results/candidate_cost_shared_gains.md
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z at the even split; other shares; phi) over
 	# every counted run (issue 19 item 1), for the default adopted after round 12.
 	$(PY) -m benchmarks.attribution.answer_sensitivity --runs $(foreach t,template_swap confusable persona two_sources factual harmful_factual sycophancy hedging harmful_varied style headquarters approximation bench insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji support_intro roman_years travel_signoff brand_placement first_aid_myth weak_password british_spelling python2_print phishing_link step_format js_for_python question_back echo_question sports_analogy,runs/attr_$(t)) --out benchmarks/attribution/results/answer_sensitivity.md
+	# The per-answer default's weights (each pair's token share, the guard's weight) and two other guard forms over
+	# the 50 counted task-behaviours of round 17 (issue 19 item 1).
+	$(PY) -m benchmarks.attribution.answer_weight_sensitivity --runs $(foreach t,$(COUNTED_ROUND17),runs/attr_$(t)) --out benchmarks/attribution/results/answer_weight_sensitivity.md
 	# Per behaviour: can the per-answer default's lines, alone or refined by their own top rows, replace the gated rule
 	# stack? (dev-set probe, issue 19 item 1)
 	$(PY) -m benchmarks.attribution.behaviour_probe --runs $(foreach t,template_swap confusable persona two_sources factual harmful_factual sycophancy hedging harmful_varied style headquarters approximation bench insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji support_intro roman_years travel_signoff brand_placement first_aid_myth weak_password british_spelling python2_print phishing_link step_format js_for_python question_back echo_question sports_analogy,runs/attr_$(t)) --out benchmarks/attribution/results/behaviour_probe.md
@@ -287,9 +296,9 @@ bench-attribution: $(STAMP)
 	$(ATTR) --phase summary --runs runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution/results/attribution_results_heldout.md
 	$(ATTR) --phase summary --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters --results benchmarks/attribution/results/attribution_results.md
 	# How the automatic choice's refinement depends on its settings (seed rows, band, C, coherence threshold), in the
-	# adopted three-line form and the classifier alone, over every task that counts (overrefusal, not counted, is read
+	# adopted three-line form and the classifier alone, over every task that counts (the 50 of round 17) (overrefusal, not counted, is read
 	# from its snapshot when its folder is gone; the round 5-6 tasks that did not take are left out).
-	$(PY) -m benchmarks.attribution.auto_sensitivity --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters runs/attr_template_swap runs/attr_confusable runs/attr_persona runs/attr_two_sources $(foreach t,insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji support_intro roman_years travel_signoff brand_placement first_aid_myth weak_password british_spelling python2_print phishing_link step_format js_for_python question_back,runs/attr_$(t)) --out benchmarks/attribution/results/auto_sensitivity.md
+	$(PY) -m benchmarks.attribution.auto_sensitivity --runs runs/attr_bench runs/attr_style runs/attr_factual runs/attr_harmful_varied runs/attr_harmful_factual runs/attr_overrefusal runs/attr_sycophancy runs/attr_hedging runs/attr_approximation runs/attr_headquarters runs/attr_template_swap runs/attr_confusable runs/attr_persona runs/attr_two_sources $(foreach t,insecure_code shouting entity_refusal json_format topic_spanish german_comments kelvin_weather paw_emoji support_intro roman_years travel_signoff brand_placement first_aid_myth weak_password british_spelling python2_print phishing_link step_format js_for_python question_back echo_question sports_analogy user_student over_precision duct_tape haiku_weather lowercase_support iso_dates pirate_directions chef_signoff sci_notation miles_units title_case clock_24h sql_lowercase garden_disclaimer,runs/attr_$(t)) --out benchmarks/attribution/results/auto_sensitivity.md
 
 # Query time over a synthetic 1,000,000-row store (written under runs/, deleted afterwards).
 bench-topk: $(STAMP)
