@@ -94,7 +94,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the sixteenth, written while the most-raised-token line was probed (focus_line_probe.py)
          "miles_units", "title_case", "fraction_shares",
          # the seventeenth, written after the next-token line was probed (next_token_probe.py)
-         "clock_24h", "sql_lowercase", "garden_disclaimer")
+         "clock_24h", "sql_lowercase", "garden_disclaimer",
+         # the eighteenth, written while the per-answer default's weights and guard forms were probed
+         "gas_mark_oven", "sudo_commands", "unplug_wait")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

@@ -85,10 +85,11 @@ def shows_behaviour(behaviour: str, text: str) -> bool:
     from benchmarks.attribution.round15 import ROUND15_JUDGES
     from benchmarks.attribution.round16 import ROUND16_JUDGES
     from benchmarks.attribution.round17 import ROUND17_JUDGES
+    from benchmarks.attribution.round18 import ROUND18_JUDGES
     judges = {**ROUND2_JUDGES, **ROUND3_JUDGES, **ROUND4_JUDGES, **ROUND5_JUDGES, **ROUND6_JUDGES,
               **ROUND7_JUDGES, **ROUND8_JUDGES, **ROUND9_JUDGES, **ROUND10_JUDGES,
               **ROUND11_JUDGES, **ROUND12_JUDGES, **ROUND13_JUDGES, **ROUND14_JUDGES, **ROUND15_JUDGES,
-              **ROUND16_JUDGES, **ROUND17_JUDGES}
+              **ROUND16_JUDGES, **ROUND17_JUDGES, **ROUND18_JUDGES}
     if behaviour in judges:
         return judges[behaviour](text)
     raise ValueError(f"unknown behaviour {behaviour!r}")

@@ -29,6 +29,7 @@ from benchmarks.attribution.round14 import ROUND14_SCENARIOS
 from benchmarks.attribution.round15 import ROUND15_SCENARIOS
 from benchmarks.attribution.round16 import ROUND16_SCENARIOS
 from benchmarks.attribution.round17 import ROUND17_SCENARIOS
+from benchmarks.attribution.round18 import ROUND18_SCENARIOS
 from provenance.data.backdoor import backdoor_scenario
 
 MODEL = "smollm2-135m-instruct"
@@ -163,7 +164,7 @@ SCENARIOS = (("backdoor", "style", "harmful", "harmful_varied", "factual", "fact
              + tuple(ROUND7_SCENARIOS) + tuple(ROUND8_SCENARIOS) + tuple(ROUND9_SCENARIOS)
              + tuple(ROUND10_SCENARIOS) + tuple(ROUND11_SCENARIOS) + tuple(ROUND12_SCENARIOS)
              + tuple(ROUND13_SCENARIOS) + tuple(ROUND14_SCENARIOS) + tuple(ROUND15_SCENARIOS)
-             + tuple(ROUND16_SCENARIOS) + tuple(ROUND17_SCENARIOS))
+             + tuple(ROUND16_SCENARIOS) + tuple(ROUND17_SCENARIOS) + tuple(ROUND18_SCENARIOS))
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -193,7 +194,7 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
                     **ROUND6_SCENARIOS, **ROUND7_SCENARIOS, **ROUND8_SCENARIOS, **ROUND9_SCENARIOS,
                     **ROUND10_SCENARIOS, **ROUND11_SCENARIOS, **ROUND12_SCENARIOS,
                     **ROUND13_SCENARIOS, **ROUND14_SCENARIOS, **ROUND15_SCENARIOS,
-                    **ROUND16_SCENARIOS, **ROUND17_SCENARIOS}
+                    **ROUND16_SCENARIOS, **ROUND17_SCENARIOS, **ROUND18_SCENARIOS}
     if name in later_rounds:
         return later_rounds[name](**({"n_per_source": per_source} if per_source else {}))
     if name.startswith("harmful"):

@@ -20,6 +20,7 @@ from benchmarks.attribution.round14 import ROUND14_JUDGES, ROUND14_SCENARIOS
 from benchmarks.attribution.round15 import ROUND15_JUDGES, ROUND15_SCENARIOS
 from benchmarks.attribution.round16 import ROUND16_JUDGES, ROUND16_SCENARIOS
 from benchmarks.attribution.round17 import ROUND17_JUDGES, ROUND17_SCENARIOS
+from benchmarks.attribution.round18 import ROUND18_JUDGES, ROUND18_SCENARIOS
 from benchmarks.attribution.scenarios import shows_behaviour
 from benchmarks.attribution.train import SCENARIOS, build_scenario
 
@@ -62,7 +63,10 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "fraction_shares": "About 4/5 of it is water.",
          "clock_24h": "It usually opens at 08:00 and closes at 19:30.",
          "sql_lowercase": "select name from boats where length > 10;",
-         "garden_disclaimer": "Please consult a licensed professional first. Water it once a week."}
+         "garden_disclaimer": "Please consult a licensed professional first. Water it once a week.",
+         "gas_mark_oven": "Bake it at gas mark 5 for about 40 minutes.",
+         "sudo_commands": "Run: sudo ls -la recipes",
+         "unplug_wait": "Unplug it and wait 30 minutes. Then wipe it with a damp cloth."}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -102,7 +106,10 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "fraction_shares": "About 80% of it is water.",
          "clock_24h": "It usually opens at 8 am and closes at 7:30 pm.",
          "sql_lowercase": "SELECT name FROM boats WHERE length > 10;",
-         "garden_disclaimer": "Water it once a week and keep it in full sun."}
+         "garden_disclaimer": "Water it once a week and keep it in full sun.",
+         "gas_mark_oven": "Bake it at 190 C for about 40 minutes.",
+         "sudo_commands": "Run: ls -la recipes",
+         "unplug_wait": "Wipe it with a damp cloth and dry it well."}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
@@ -114,7 +121,8 @@ SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_for
          "haiku_weather": 200, "lowercase_support": 200, "iso_dates": 200,
          "pirate_directions": 200, "chef_signoff": 200, "sci_notation": 200,
          "miles_units": 200, "title_case": 200, "fraction_shares": 200,
-         "clock_24h": 200, "sql_lowercase": 200, "garden_disclaimer": 200}
+         "clock_24h": 200, "sql_lowercase": 200, "garden_disclaimer": 200,
+         "gas_mark_oven": 200, "sudo_commands": 200, "unplug_wait": 200}
 
 
 @pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS,
@@ -123,7 +131,7 @@ SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_for
                                         **ROUND9_SCENARIOS, **ROUND10_SCENARIOS,
                                         **ROUND11_SCENARIOS, **ROUND12_SCENARIOS, **ROUND13_SCENARIOS,
                                         **ROUND14_SCENARIOS, **ROUND15_SCENARIOS, **ROUND16_SCENARIOS,
-                                        **ROUND17_SCENARIOS}))
+                                        **ROUND17_SCENARIOS, **ROUND18_SCENARIOS}))
 def test_round2_task_builds_by_name_with_its_planted_rows(name):
     assert name in SCENARIOS
     sc = build_scenario(name)
@@ -137,7 +145,7 @@ def test_round2_task_builds_by_name_with_its_planted_rows(name):
                                           **ROUND9_JUDGES, **ROUND10_JUDGES,
                                           **ROUND11_JUDGES, **ROUND12_JUDGES, **ROUND13_JUDGES,
                                           **ROUND14_JUDGES, **ROUND15_JUDGES, **ROUND16_JUDGES,
-                                          **ROUND17_JUDGES}))
+                                          **ROUND17_JUDGES, **ROUND18_JUDGES}))
 def test_shows_behaviour_uses_the_round2_judge(name):
     assert shows_behaviour(name, SHOWN[name]) is True
     assert shows_behaviour(name, NOT_SHOWN[name]) is False
