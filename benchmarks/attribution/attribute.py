@@ -365,6 +365,7 @@ GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
                   "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx", "joint-focus-z",
                   "joint-focus-ctx", "joint-equal-ctx", "joint-equal-c", "joint-top-token", "joint-next-token",
+                  "joint-gated-next",
                   "auto-refine-z", "token-match", "token-match-each", "tfidf",
                   "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
@@ -437,6 +438,14 @@ def build_choice(choice: str):
         from provenance.attribution.joint import JointMethod
         return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_line="next"),
                 "joint-next-token joint-equal-c + the weaker of h_last_c and the next-token match (default layers)")
+    if choice == "joint-gated-next":
+        # Issue 19's candidate 18 (per answer), committed before round 18 was scored: joint-next-token with the
+        # guard's minimum taken only where the prompt side is below the mean row's, from
+        # results/answer_weight_sensitivity.md (its "gated" column at the default weights).
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_line="next",
+                            guard_form="gated"),
+                "joint-gated-next joint-next-token, its guard's minimum only below the mean prompt (default layers)")
     if choice == "joint-both":
         from provenance.attribution.joint import JointMethod
         return (JointMethod(FUSED, token_query="each", fusion="both"),

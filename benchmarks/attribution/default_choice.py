@@ -41,6 +41,8 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
                              "(default layers)",
           "joint-next-token": "joint-next-token joint-equal-c + the weaker of h_last_c and the next-token match "
                               "(default layers)",
+          "joint-gated-next": "joint-gated-next joint-next-token, its guard's minimum only below the mean prompt "
+                              "(default layers)",
           "auto-refine-z": "auto-refine-z auto with the signature, token match and the classifier, z-scores",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}

@@ -96,6 +96,17 @@ prompt side guards. Measured before it was committed on 47 task-behaviours
 (benchmarks/attribution/results/next_token_probe.md, its ``both`` column: mean P@n 0.849 against 0.825, worst 0.47
 both, no task more than 0.10 below; P@10 >= 0.9 on 36 against 31).
 
+With ``guard_form="gated"`` (``--method joint-gated-next``, issue 19's candidate 18, with ``guard_line="next"``) the
+guard takes the minimum only for rows whose prompt side is below the mean row's (z_context < 0) and is z_next itself
+for the others. Why: among the rows of the answer's own topic the prompt side barely tells the planted rows from their
+twins (miles_units P@n 0.53 alone, clock_24h 0.39), so the minimum ranks a planted row by its noisy z_context wherever
+that is the smaller (the guard alone: 0.65 and 0.79 against the next-token line's 0.87 and 0.97); what the guard must
+drop are rows of another context that write the answer's words (entity_refusal's refusals, whose prompts are unlike
+the answer's, z_context < 0). The threshold is the z-score's own origin, no constant. Measured before it was committed
+on 50 task-behaviours (benchmarks/attribution/results/answer_weight_sensitivity.md, its ``gated`` column at the
+default weights: mean P@n 0.854 against 0.845, worst 0.47 both, no task more than 0.06 below; P@10 >= 0.9 on 39
+against 38).
+
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
 token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
@@ -124,15 +135,18 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["FUSIONS", "GUARD_LINES", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "dense_scores",
-           "focus_and_side_weights", "rank_z", "robust_z", "standard_z", "stouffer_ranks", "stouffer_robust_z",
-           "stouffer_standard_z"]
+__all__ = ["FUSIONS", "GUARD_FORMS", "GUARD_LINES", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "dense_scores",
+           "focus_and_side_weights", "guard_scores", "rank_z", "robust_z", "standard_z", "stouffer_ranks",
+           "stouffer_robust_z", "stouffer_standard_z"]
 
 FUSIONS = ("ranks", "robust-z", "z", "both")
 WEIGHTINGS = ("equal", "context", "focus")
 # Token match's query forms that can join the equal pairs as a fourth line, guarded by the prompt side.
 GUARD_LINES = ("top", "next")
 GUARD_NAMES = {"top": "the most-raised token", "next": "the positions before the answer's tokens"}
+# How the guard joins the prompt side and the token-match line: their minimum for every row, or only for rows whose
+# prompt side is below the mean row's (the token-match line itself above it).
+GUARD_FORMS = ("min", "gated")
 # What each per-query weighting gives token match (the signature gets the rest), for the explanation.
 WEIGHED_BY = {"context": "the share of the answer's fine-tuning gain that remains without its prompt",
               "focus": "the share of the answer's fine-tuning gain on its most-raised token"}
@@ -269,6 +283,23 @@ def _shared_shape(scores: tuple[np.ndarray, ...]) -> tuple[int, int]:
     return shape
 
 
+def guard_scores(z_context: np.ndarray, z_token: np.ndarray, form: str = "min") -> np.ndarray:
+    """The guard line from the prompt side's and a token-match line's z-scores over the rows: their minimum
+    (``form="min"``), or (``"gated"``) the minimum where ``z_context`` < 0, the row's prompt less like the answer's
+    than the mean row's, and ``z_token`` elsewhere (see the module doc).
+
+    Raises:
+        ValueError: An unknown ``form``, or score matrices of different shapes.
+    """
+    if form not in GUARD_FORMS:
+        raise ValueError(f"guard form must be one of {GUARD_FORMS}, got {form!r}")
+    if np.shape(z_context) != np.shape(z_token):
+        raise ValueError(f"the guard's two lines must share one shape, got {np.shape(z_context)} and "
+                         f"{np.shape(z_token)}")
+    weaker = np.minimum(z_context, z_token)
+    return weaker if form == "min" else np.where(z_context < 0, weaker, z_token)
+
+
 def focus_and_side_weights(phi: np.ndarray) -> np.ndarray:
     """``[Q, 3]`` Stouffer weights of (signature, token match, context) whose weighted z-sum is, up to a per-query
     factor, the focus pair ((1 - phi) z_s + phi z_t) / sqrt((1 - phi)^2 + phi^2) plus the side pair
@@ -316,18 +347,22 @@ class JointMethod(AttributionMethod):
             as a fourth line: "top" (the answer's most-raised token) or "next" (the positions before the answer's
             tokens); with ``context_signature`` and ``weighting="equal"`` only (see the module doc). None: no
             fourth line.
+        guard_form: How the guard joins the two: "min", their minimum for every row; "gated", the minimum for rows
+            whose context z-score is below 0 (the mean row's) and the token-match line's z-score for the others
+            (`guard_scores`).
 
     Raises:
         ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, a weighting other than ``"equal"`` with
             a fusion other than ``"ranks"`` or ``"z"``, a ``context_signature`` without ``fusion="z"`` and
             ``weighting="focus"`` or ``"equal"``, an unknown ``guard_line``, or one without ``context_signature``
-            and ``weighting="equal"``.
+            and ``weighting="equal"``, an unknown ``guard_form``, or "gated" without a ``guard_line``.
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192,
                  token_query: str = "pooled", fusion: str = "ranks", weighting: str = "equal",
-                 context_signature: SignatureSpec | None = None, guard_line: str | None = None):
+                 context_signature: SignatureSpec | None = None, guard_line: str | None = None,
+                 guard_form: str = "min"):
         if token_query not in QUERY_FORMS:
             raise ValueError(f"token_query must be one of {QUERY_FORMS}, got {token_query!r}")
         if fusion not in FUSIONS:
@@ -345,7 +380,11 @@ class JointMethod(AttributionMethod):
         if guard_line is not None and (context_signature is None or weighting != "equal"):
             raise ValueError("guard_line joins the two equal pairs: use it with context_signature and "
                              f"weighting='equal', got context_signature={context_signature!r}, weighting={weighting!r}")
-        self.fusion, self.weighting, self.guard_line = fusion, weighting, guard_line
+        if guard_form not in GUARD_FORMS:
+            raise ValueError(f"guard_form must be one of {GUARD_FORMS}, got {guard_form!r}")
+        if guard_form != "min" and guard_line is None:
+            raise ValueError(f"guard_form={guard_form!r} shapes the guard line: set guard_line too")
+        self.fusion, self.weighting, self.guard_line, self.guard_form = fusion, weighting, guard_line, guard_form
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.context = None if context_signature is None else SignatureMethod(context_signature, layer, epochs,
                                                                               chunk_rows)
@@ -363,6 +402,8 @@ class JointMethod(AttributionMethod):
             weighed += f"; plus {self.context.name} + {tokens}"
         if self.guard_line is not None:
             weighed += f"; plus the weaker of {self.context.name} and {GUARD_NAMES[self.guard_line]}"
+            if self.guard_form == "gated":
+                weighed += f" where {self.context.name} is below the mean row's"
         return f"joint({self.signature.name} + {tokens}, {on}{weighed})"
 
     def _token_layer(self, att: Attributor) -> int:
@@ -424,8 +465,8 @@ class JointMethod(AttributionMethod):
         """``[Q, rows]`` joint scores of the methods' dense scores, by ``fusion`` and ``weighting``; a per-query
         weighting adds each query's token share to ``explanation``. ``context``: the context signature's scores
         (only with plain-z fusion, focus-weighted or equal, `__init__` checks), the side pair's third line;
-        ``guard``: token match's scores in the ``guard_line`` query form (only with ``context``, equal), whose
-        minimum with the context's z-scores is the fourth line."""
+        ``guard``: token match's scores in the ``guard_line`` query form (only with ``context``, equal), which
+        joins the context's z-scores by ``guard_form`` (`guard_scores`) as the fourth line."""
         # Weighting is refused with robust-z (__init__), so the weighted forms are the rank and plain-z ones.
         fuse = {"ranks": stouffer_ranks, "robust-z": stouffer_robust_z, "z": stouffer_standard_z}[self.fusion]
         if self.weighting != "equal":
@@ -445,10 +486,11 @@ class JointMethod(AttributionMethod):
             pairs = focus_and_side_weights(np.full(len(sig), 0.5))
             if guard is None:
                 return fuse(sig, tok, context, weights=pairs)
+            gated = " where the prompt side is below the mean row's" if self.guard_form == "gated" else ""
             explanation["reason"] += (f"; plus the weaker of {self.context.name} and token match on "
-                                      f"{GUARD_NAMES[self.guard_line]}, a line of weight 1")
-            weaker = np.minimum(standard_z(context), standard_z(guard))
-            return fuse(sig, tok, context, weaker, weights=np.hstack([pairs, np.ones((len(sig), 1))]))
+                                      f"{GUARD_NAMES[self.guard_line]}{gated}, a line of weight 1")
+            line = guard_scores(standard_z(context), standard_z(guard), self.guard_form)
+            return fuse(sig, tok, context, line, weights=np.hstack([pairs, np.ones((len(sig), 1))]))
         return fuse(sig, tok)
 
     def _explained(self, ranking: Ranking, explanation: dict) -> Ranking:

@@ -333,6 +333,10 @@ _JOINT_VARIANTS = {
                           "guard_line": "next"},
                          "joint-equal-c plus the rows that wrote the answer's tokens after a state like the one "
                          "that predicted them, as far as the prompt side also points"),
+    "joint-gated-next": ({"signature": "h_fused_c", "fusion": "z", "context_signature": "h_last_c",
+                          "guard_line": "next", "guard_form": "gated"},
+                         "joint-next-token with the prompt side guarding only rows whose prompts are less like the "
+                         "answer's than the mean row's"),
 }
 for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
     # A variant's own signature (joint-ctx: the prompt side) stands where --signature is not given.

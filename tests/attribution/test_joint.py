@@ -9,7 +9,8 @@ from scipy.stats import norm
 from attribution_helpers import dense_scores, joint_case_setup
 from provenance.attribution import SignatureMethod
 from provenance.attribution.joint import (
-    JointMethod, conjunction_ranks, robust_z, standard_z, stouffer_ranks, stouffer_robust_z, stouffer_standard_z,
+    JointMethod, conjunction_ranks, guard_scores, robust_z, standard_z, stouffer_ranks, stouffer_robust_z,
+    stouffer_standard_z,
 )
 from provenance.attribution.registry import MethodOptions, build_method
 from provenance.attribution.signatures import DEFAULT_VARIANT
@@ -169,11 +170,14 @@ def test_joint_ctx_pairs_the_prompt_side_with_token_match_by_plain_z():
 
 
 @pytest.mark.parametrize("combine", [False, True])
-@pytest.mark.parametrize("name,form,words", [("joint-top-token", "top", "the most-raised token"),
-                                             ("joint-next-token", "next", "the positions before the answer's tokens")])
-def test_guard_line_is_the_weaker_of_the_prompt_side_and_a_token_match_form(setup, combine, name, form, words):
-    """Candidates 16 and 17: the two equal pairs plus min(z_context, z_guard) at weight 1, against a hand
-    computation from the component methods."""
+@pytest.mark.parametrize("name,form,words,gate", [
+    ("joint-top-token", "top", "the most-raised token", "min"),
+    ("joint-next-token", "next", "the positions before the answer's tokens", "min"),
+    ("joint-gated-next", "next", "the positions before the answer's tokens", "gated")])
+def test_guard_line_is_the_weaker_of_the_prompt_side_and_a_token_match_form(setup, combine, name, form, words, gate):
+    """Candidates 16, 17 and 18: the two equal pairs plus the guard at weight 1, min(z_context, z_guard) (candidate
+    18: only for rows whose z_context < 0, z_guard for the others), against a hand computation from the component
+    methods."""
     att, base, cases = setup
     n = len(att.store)
     test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
@@ -181,23 +185,40 @@ def test_guard_line_is_the_weaker_of_the_prompt_side_and_a_token_match_form(setu
     lines[1] = TokenMatchMethod(TOKEN_LAYER, None, lines[0], "last", base=base, states="store")
     lines[3] = TokenMatchMethod(TOKEN_LAYER, None, lines[0], "last", base=base, states="store", query=form)
     sig, tok, ctx, guard = (dense_scores(*(m.top_k_combined if combine else m.top_k)(att, test, n), n) for m in lines)
-    # the minimum is itself read as a z-score over the rows, as every line of the sum is
-    z = [standard_z(s) for s in (sig, tok, ctx, np.minimum(standard_z(ctx), standard_z(guard)))]
+    zc, zg = standard_z(ctx), standard_z(guard)
+    line = np.minimum(zc, zg) if gate == "min" else np.array([[min(c, g) if c < 0 else g for c, g in zip(rc, rg)]
+                                                             for rc, rg in zip(zc, zg)])
+    # the guard is itself read as a z-score over the rows, as every line of the sum is
+    z = [standard_z(s) for s in (sig, tok, ctx, line)]
     w = np.array([1 / np.sqrt(2), np.sqrt(2), 1 / np.sqrt(2), 1.0])
     want = sum(wi * zi for wi, zi in zip(w, z)) / np.sqrt((w ** 2).sum())
     method = build_method(name, MethodOptions(layer=TOKEN_LAYER, base=base))
-    assert isinstance(method, JointMethod) and method.guard_line == form
+    assert isinstance(method, JointMethod) and (method.guard_line, method.guard_form) == (form, gate)
     assert method.signature.signature.name == "h_fused_c"
     got = (method.rank_behaviour if combine else method.rank)(att, test, 5)
     for q in range(got.rows.shape[0]):
         order = np.argsort(-want[q], kind="stable")[:5]
         np.testing.assert_array_equal(got.rows[q], order)
         np.testing.assert_allclose(got.scores[q], want[q, order], rtol=1e-5)
-    assert f"{words}, a line of weight 1" in got.explanation["reason"]
+    gated = " where the prompt side is below the mean row's" if gate == "gated" else ""
+    assert f"{words}{gated}, a line of weight 1" in got.explanation["reason"]
     assert "the weaker of" in method.name and words in method.name
     # The fourth line enters: without it the scores are joint-equal-c's.
     plain = build_method("joint-equal-c", MethodOptions(layer=TOKEN_LAYER, base=base))
     assert not np.allclose((plain.rank_behaviour if combine else plain.rank)(att, test, 5).scores, got.scores)
+    if gate == "gated":   # the gate changes the line on this store: some rows' prompts are above the mean row's
+        assert ((zc >= 0) & (zg > zc)).any()
+
+
+def test_guard_scores_by_hand():
+    zc = np.array([[1.5, -0.5, -2.0, 0.0]])
+    zt = np.array([[3.0, 2.0, -1.0, -0.5]])
+    np.testing.assert_allclose(guard_scores(zc, zt), [[1.5, -0.5, -2.0, -0.5]])
+    np.testing.assert_allclose(guard_scores(zc, zt, "gated"), [[3.0, -0.5, -2.0, -0.5]])
+    with pytest.raises(ValueError, match="guard form must be one of"):
+        guard_scores(zc, zt, "penalty")
+    with pytest.raises(ValueError, match="share one shape"):
+        guard_scores(zc, zt[:, :3])
 
 
 def test_the_guarded_query_reads_the_base_model_once_per_set_of_answers(setup):
@@ -234,3 +255,7 @@ def test_guard_line_needs_a_known_form_and_the_equal_pairs():
         JointMethod("h_fused_c", fusion="z", guard_line="top")
     with pytest.raises(ValueError, match="guard_line joins the two equal pairs"):
         JointMethod("h_fused_c", fusion="z", weighting="focus", context_signature="h_last_c", guard_line="top")
+    with pytest.raises(ValueError, match="guard_form must be one of"):
+        JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_line="next", guard_form="max")
+    with pytest.raises(ValueError, match="shapes the guard line: set guard_line too"):
+        JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_form="gated")
