@@ -239,6 +239,14 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-top-token joint-equal-ctx h_fused_k1 joint-ctx --adopted "per answer=joint-equal-c" --out benchmarks/attribution/results/default_choice_round17.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,clock_24h sql_lowercase garden_disclaimer,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round17_k20.md --json benchmarks/attribution/results/doubt_count_round17_k20.json
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-next-token --out benchmarks/attribution/results/candidate_cost_round17.md
+	# Held-out round 18 (README.md): a unit notation, a form inside code, and words a neighbouring-context source
+	# teaches, written while answer_weight_sensitivity ran; candidate 18 (joint-gated-next, per answer) committed before
+	# any method was scored on them, then scored on every earlier counted run too; adopted per answer by the rule.
+	for t in gas_mark_oven sudo_commands unplug_wait; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused_k1 joint-equal-c joint-next-token joint-gated-next joint-ctx token-match bm25 tfidf auto-refine-z --results benchmarks/attribution/results/scored_$$t.md; done
+	for t in template_swap confusable persona; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-gated-next --results benchmarks/attribution/results/attribution_results_$$t.md; done
+	for t in $(filter-out template_swap confusable persona,$(COUNTED_ROUND17)) fraction_shares; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-gated-next --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.default_choice --candidates joint-gated-next joint-next-token joint-equal-c h_fused_k1 joint-ctx --adopted "per answer=joint-next-token" --out benchmarks/attribution/results/default_choice_round18.md
+	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,gas_mark_oven sudo_commands unplug_wait,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round18_k20.md --json benchmarks/attribution/results/doubt_count_round18_k20.json
 	# The default's cost once its two token-match lines share the base model's pass (cached_base_logprobs).
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-equal-c --out benchmarks/attribution/results/candidate_cost_shared_gains.md
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z at the even split; other shares; phi) over

@@ -56,13 +56,14 @@ NOT_COUNTED = {"overrefusal", "fake_citation", "terse_answers", "gloomy_tone", "
 MARGIN = 0.10
 # Candidates adopted after some tasks were scored: the task tables' "default" rows hold the default of the day each
 # task was scored, so the adopted candidate's column stands for the default as the library runs it now (where a
-# task has it): per answer joint-next-token (candidate 17, after round 17; joint-equal-c after round 13,
+# task has it): per answer joint-gated-next (candidate 18, after round 18; joint-next-token after round 17,
+# joint-equal-c after round 13,
 # joint-equal-ctx after round 12,
 # joint-focus-ctx after round 8, joint-focus-z in 5656a5e after round 5, h_fused_k1 in dc8d4b5 after round 4), per
 # behaviour auto-refine-z (candidate 13, after round 10; auto with h_fused_z in 4a4a493, after AGREE_K = 10 was
 # adopted in 54fcf59 as auto-agree10). A round's verdict is read against the defaults of its day (`--adopted`, as the
 # Makefile's lines do).
-ADOPTED = {"per answer": "joint-next-token", "per behaviour": "auto-refine-z"}
+ADOPTED = {"per answer": "joint-gated-next", "per behaviour": "auto-refine-z"}
 TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "harmful_factual", "sycophancy",
          "hedging", "harmful_varied", "style", "headquarters", "approximation", "bench", "overrefusal",
          # the second held-out round (README.md), scored after every candidate above was committed

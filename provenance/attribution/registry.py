@@ -11,7 +11,7 @@ Built-in names:
 * ``signature``: `SignatureMethod` (RepT-family signature cosine, any scoring backend);
 * ``auto-choice``: `AutoMethod` (per behaviour, token match when it agrees with the signature ``h_fused_z``, else
   that signature; per answer, the signature default and token match, plus the prompt side and token match, two
-  equal z-score pairs, plus the weaker of the prompt side and the next-token match);
+  equal z-score pairs, plus the next-token match, guarded by the prompt side where it is below the mean row's);
 * ``auto-classifier``: ``auto-choice`` whose refinement ranks by its classifier alone (the default before issue 19's
   candidate 13 ranked by the signature, token match and the classifier together);
 * ``token-match``: `TokenMatchMethod` (``layer`` is the token layer; candidates from the signature);

@@ -86,16 +86,17 @@ def test_per_answer_queries_rank_by_the_two_equal_pairs(setup):
     res = att.query(test, method=method, k=len(records), snippet_chars=0)
     assert res.wording is None   # ... then per answer: no stale second list
     # Per answer: both centered sides (h_fused_c) and token match, plus the prompt side and token match, two equal
-    # z-score pairs (candidate 15), plus the weaker of the prompt side and the next-token match (candidate 17).
+    # z-score pairs (candidate 15), plus the next-token match guarded by the prompt side (candidate 17), where that
+    # is below the mean row's (candidate 18).
     assert ANSWER_SIGNATURE == "h_fused_c"
     joint = JointMethod(ANSWER_SIGNATURE, None, 3, base=base, fusion="z", context_signature="h_last_c",
-                        guard_line="next")
+                        guard_line="next", guard_form="gated")
     want = att.query(test, method=joint, k=len(records), snippet_chars=0)
     np.testing.assert_array_equal(res.rows, want.rows)
     np.testing.assert_allclose(res.scores, want.scores, rtol=1e-6)
     assert res.explanation["reason"] == ("per answer: the signature and token match, plus the prompt side and token "
-                                         "match, two equal z-score pairs, plus the weaker of the prompt side and the "
-                                         "next-token match")
+                                         "match, two equal z-score pairs, plus the next-token match, guarded by the "
+                                         "prompt side where it is below the mean row's")
     assert "token_share" not in res.explanation and res.explanation["token_layer"] == 3
     # It is neither line alone on this store.
     sig = att.query(test, method=SignatureMethod(ANSWER_SIGNATURE, None, "last"), k=len(records), snippet_chars=0)

@@ -93,12 +93,13 @@ def test_the_automatic_choice_explains_each_query_in_its_result(setup):
     per_answer = att.query(answers, method=method, k=6, snippet_chars=0)
     per_behaviour = att.query(behaviour, method=method, k=6, snippet_chars=0, combine="mean")
     joint = ("joint(h_fused_c@default/last + token match, Stouffer on z-scores; plus h_last_c@default/last + token "
-             "match; plus the weaker of h_last_c@default/last and the positions before the answer's tokens)")
+             "match; plus the weaker of h_last_c@default/last and the positions before the answer's tokens where "
+             "h_last_c@default/last is below the mean row's)")
     assert set(per_answer.explanation) == {"method", "reason", "overlap", "token_layer"}
     assert per_answer.explanation["method"] == joint and per_answer.explanation["overlap"] is None
     assert per_answer.explanation["reason"] == ("per answer: the signature and token match, plus the prompt side and "
-                                                "token match, two equal z-score pairs, plus the weaker of the prompt "
-                                                "side and the next-token match")
+                                                "token match, two equal z-score pairs, plus the next-token match, "
+                                                "guarded by the prompt side where it is below the mean row's")
     assert per_answer.method == f"auto: {joint} ({per_answer.explanation['reason']})"
     got = per_behaviour.explanation
     assert set(got) == {"method", "reason", "overlap", "coherence"} and 0.0 <= got["overlap"] <= 1.0

@@ -14,10 +14,10 @@ def _table(rows):
 
 
 def test_the_default_column_is_the_adopted_method_of_the_day():
-    table = _table([("a", "default", 0.5), ("a", "h_fused_k1", 0.7), ("a", "joint-next-token", 0.9),
+    table = _table([("a", "default", 0.5), ("a", "h_fused_k1", 0.7), ("a", "joint-gated-next", 0.9),
                     ("b", "default", 0.4)])   # task b was not scored with either adopted method: its row stays
     now = current_default(table.copy())
-    assert ADOPTED["per answer"] == "joint-next-token"
+    assert ADOPTED["per answer"] == "joint-gated-next"
     assert now.loc[0, "P@n"] == 0.9 and now.loc[3, "P@n"] == 0.4
     then = current_default(table.copy(), {**ADOPTED, **parse_adopted(["per answer=h_fused_k1"])})
     assert then.loc[0, "P@n"] == 0.7 and then.loc[3, "P@n"] == 0.4
@@ -41,7 +41,7 @@ def test_adopted_names_a_known_mode_and_method():
 
 
 def test_the_adopted_method_is_not_judged_against_itself():
-    table = current_default(_table([("a", "default", 0.5), ("a", "joint-next-token", 0.9), ("a", "joint-ctx", 0.8)]))
-    text = render(table, ["joint-ctx", "joint-next-token"])
-    assert "**joint-next-token, per answer:** the default itself (its column is the default's)." in text
+    table = current_default(_table([("a", "default", 0.5), ("a", "joint-gated-next", 0.9), ("a", "joint-ctx", 0.8)]))
+    text = render(table, ["joint-ctx", "joint-gated-next"])
+    assert "**joint-gated-next, per answer:** the default itself (its column is the default's)." in text
     assert "**joint-ctx, per answer** over 1 counted task-behaviours: mean P@n 0.800 vs the default's 0.900" in text
