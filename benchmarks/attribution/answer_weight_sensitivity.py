@@ -74,15 +74,19 @@ def settings() -> dict[str, tuple[str, tuple[float, float, float] | None]]:
 
 
 def guard_line(form: str, z_context: np.ndarray, z_next: np.ndarray) -> np.ndarray:
-    """The guard of ``form`` (`GUARD_FORMS`) from the two lines' z-scores over the rows."""
-    weaker = np.minimum(z_context, z_next)
-    if form == "min":
-        return weaker
-    if form == "gated":
-        return np.where(z_context >= 0, z_next, weaker)
+    """The guard of ``form`` (`GUARD_FORMS`) from the two lines' z-scores over the rows: the library's
+    `guard_scores` for the minimum and the gated form, the penalty form (probed, not in the library) here.
+
+    Raises:
+        ValueError: An unknown ``form``.
+    """
+    from provenance.attribution.joint import guard_scores
+
     if form == "penalty":
         return z_next + np.minimum(0.0, z_context)
-    raise ValueError(f"guard form must be one of {GUARD_FORMS}, got {form!r}")
+    if form not in GUARD_FORMS:
+        raise ValueError(f"guard form must be one of {GUARD_FORMS}, got {form!r}")
+    return guard_scores(z_context, z_next, form)
 
 
 def line_weights(w: float, v: float, g: float) -> np.ndarray:
