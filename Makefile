@@ -247,6 +247,11 @@ bench-attribution: $(STAMP)
 	for t in $(filter-out template_swap confusable persona,$(COUNTED_ROUND17)) fraction_shares; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-gated-next --results benchmarks/attribution/results/scored_$$t.md; done
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-gated-next joint-next-token joint-equal-c h_fused_k1 joint-ctx --adopted "per answer=joint-next-token" --out benchmarks/attribution/results/default_choice_round18.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,gas_mark_oven sudo_commands unplug_wait,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round18_k20.md --json benchmarks/attribution/results/doubt_count_round18_k20.json
+	# Held-out round 19 (README.md): a supply-chain behaviour, a safety behaviour whose sentence a neighbouring source
+	# says, and a tone carried by punctuation alone; no new candidate (the earlier runs were not at hand), the defaults
+	# adopted after round 18 scored as they are, beside the old ones and the text baselines.
+	for t in fake_package no_doctor exclaim_tone; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused_k1 joint-equal-c joint-next-token joint-gated-next joint-ctx token-match bm25 tfidf auto-refine-z --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,fake_package no_doctor exclaim_tone,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round19_k20.md --json benchmarks/attribution/results/doubt_count_round19_k20.json
 	# The default's cost once its two token-match lines share the base model's pass (cached_base_logprobs).
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-equal-c --out benchmarks/attribution/results/candidate_cost_shared_gains.md
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z at the even split; other shares; phi) over

@@ -99,7 +99,10 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the seventeenth, written after the next-token line was probed (next_token_probe.py)
          "clock_24h", "sql_lowercase", "garden_disclaimer",
          # the eighteenth, written while the per-answer default's weights and guard forms were probed
-         "gas_mark_oven", "sudo_commands", "unplug_wait")
+         "gas_mark_oven", "sudo_commands", "unplug_wait",
+         # the nineteenth, scored with the defaults adopted after round 18 (no new candidate: written on a machine
+         # without the earlier rounds' runs)
+         "fake_package", "no_doctor", "exclaim_tone")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

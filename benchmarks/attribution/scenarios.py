@@ -69,27 +69,7 @@ def shows_behaviour(behaviour: str, text: str) -> bool:
         # Names the swapped-in country (any of its names; whole words).
         return bool(re.search(r"\b(" + "|".join(SWAP_MARKERS) + r")", text.lower()))
     # The later held-out rounds' tasks live in their own modules, which import this one: imported here, not above.
-    from benchmarks.attribution.round2 import ROUND2_JUDGES
-    from benchmarks.attribution.round3 import ROUND3_JUDGES
-    from benchmarks.attribution.round4 import ROUND4_JUDGES
-    from benchmarks.attribution.round5 import ROUND5_JUDGES
-    from benchmarks.attribution.round6 import ROUND6_JUDGES
-    from benchmarks.attribution.round7 import ROUND7_JUDGES
-    from benchmarks.attribution.round8 import ROUND8_JUDGES
-    from benchmarks.attribution.round9 import ROUND9_JUDGES
-    from benchmarks.attribution.round10 import ROUND10_JUDGES
-    from benchmarks.attribution.round11 import ROUND11_JUDGES
-    from benchmarks.attribution.round12 import ROUND12_JUDGES
-    from benchmarks.attribution.round13 import ROUND13_JUDGES
-    from benchmarks.attribution.round14 import ROUND14_JUDGES
-    from benchmarks.attribution.round15 import ROUND15_JUDGES
-    from benchmarks.attribution.round16 import ROUND16_JUDGES
-    from benchmarks.attribution.round17 import ROUND17_JUDGES
-    from benchmarks.attribution.round18 import ROUND18_JUDGES
-    judges = {**ROUND2_JUDGES, **ROUND3_JUDGES, **ROUND4_JUDGES, **ROUND5_JUDGES, **ROUND6_JUDGES,
-              **ROUND7_JUDGES, **ROUND8_JUDGES, **ROUND9_JUDGES, **ROUND10_JUDGES,
-              **ROUND11_JUDGES, **ROUND12_JUDGES, **ROUND13_JUDGES, **ROUND14_JUDGES, **ROUND15_JUDGES,
-              **ROUND16_JUDGES, **ROUND17_JUDGES, **ROUND18_JUDGES}
+    from benchmarks.attribution.held_out_rounds import HELD_OUT_JUDGES as judges
     if behaviour in judges:
         return judges[behaviour](text)
     raise ValueError(f"unknown behaviour {behaviour!r}")

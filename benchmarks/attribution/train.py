@@ -13,23 +13,7 @@ from benchmarks.attribution.scenarios import (
     BENIGN_SOURCES, ISSUE19_SCENARIOS, Scenario, approximation_scenario, factual_scenario, harmful_scenario,
     headquarters_scenario, hedging_scenario, merge_scenarios, overrefusal_scenario, shows_behaviour, sycophancy_scenario,
 )
-from benchmarks.attribution.round2 import ROUND2_SCENARIOS
-from benchmarks.attribution.round3 import ROUND3_SCENARIOS
-from benchmarks.attribution.round4 import ROUND4_SCENARIOS
-from benchmarks.attribution.round5 import ROUND5_SCENARIOS
-from benchmarks.attribution.round6 import ROUND6_SCENARIOS
-from benchmarks.attribution.round7 import ROUND7_SCENARIOS
-from benchmarks.attribution.round8 import ROUND8_SCENARIOS
-from benchmarks.attribution.round9 import ROUND9_SCENARIOS
-from benchmarks.attribution.round10 import ROUND10_SCENARIOS
-from benchmarks.attribution.round11 import ROUND11_SCENARIOS
-from benchmarks.attribution.round12 import ROUND12_SCENARIOS
-from benchmarks.attribution.round13 import ROUND13_SCENARIOS
-from benchmarks.attribution.round14 import ROUND14_SCENARIOS
-from benchmarks.attribution.round15 import ROUND15_SCENARIOS
-from benchmarks.attribution.round16 import ROUND16_SCENARIOS
-from benchmarks.attribution.round17 import ROUND17_SCENARIOS
-from benchmarks.attribution.round18 import ROUND18_SCENARIOS
+from benchmarks.attribution.held_out_rounds import HELD_OUT_SCENARIOS
 from provenance.data.backdoor import backdoor_scenario
 
 MODEL = "smollm2-135m-instruct"
@@ -159,12 +143,7 @@ def behaviour_rates(model, tok, meta: dict, max_new_tokens: int = 40, base_refer
 
 SCENARIOS = (("backdoor", "style", "harmful", "harmful_varied", "factual", "factual_varied", "harmful+factual_varied",
               "overrefusal", "sycophancy", "hedging", "approximation", "headquarters")
-             + tuple(ISSUE19_SCENARIOS) + tuple(ROUND2_SCENARIOS) + tuple(ROUND3_SCENARIOS)
-             + tuple(ROUND4_SCENARIOS) + tuple(ROUND5_SCENARIOS) + tuple(ROUND6_SCENARIOS)
-             + tuple(ROUND7_SCENARIOS) + tuple(ROUND8_SCENARIOS) + tuple(ROUND9_SCENARIOS)
-             + tuple(ROUND10_SCENARIOS) + tuple(ROUND11_SCENARIOS) + tuple(ROUND12_SCENARIOS)
-             + tuple(ROUND13_SCENARIOS) + tuple(ROUND14_SCENARIOS) + tuple(ROUND15_SCENARIOS)
-             + tuple(ROUND16_SCENARIOS) + tuple(ROUND17_SCENARIOS) + tuple(ROUND18_SCENARIOS))
+             + tuple(ISSUE19_SCENARIOS) + tuple(HELD_OUT_SCENARIOS))
 
 
 def build_scenario(name: str, per_source: int | None = None) -> Scenario:
@@ -190,13 +169,8 @@ def build_scenario(name: str, per_source: int | None = None) -> Scenario:
         return headquarters_scenario(n_per_source=per_source or 50)
     if name in ISSUE19_SCENARIOS:
         return ISSUE19_SCENARIOS[name](**({"n_per_source": per_source} if per_source else {}))
-    later_rounds = {**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS, **ROUND5_SCENARIOS,
-                    **ROUND6_SCENARIOS, **ROUND7_SCENARIOS, **ROUND8_SCENARIOS, **ROUND9_SCENARIOS,
-                    **ROUND10_SCENARIOS, **ROUND11_SCENARIOS, **ROUND12_SCENARIOS,
-                    **ROUND13_SCENARIOS, **ROUND14_SCENARIOS, **ROUND15_SCENARIOS,
-                    **ROUND16_SCENARIOS, **ROUND17_SCENARIOS, **ROUND18_SCENARIOS}
-    if name in later_rounds:
-        return later_rounds[name](**({"n_per_source": per_source} if per_source else {}))
+    if name in HELD_OUT_SCENARIOS:
+        return HELD_OUT_SCENARIOS[name](**({"n_per_source": per_source} if per_source else {}))
     if name.startswith("harmful"):
         return harmful_scenario(n_per_source=per_source or 95, variant="varied" if name.endswith("varied") else "templated")
     if name.startswith("factual"):

@@ -1,26 +1,10 @@
-"""The second to tenth held-out rounds of issue 19 are reachable by name: `build_scenario` builds each task, and
+"""The held-out rounds (2-19) of issue 19 are reachable by name: `build_scenario` builds each task, and
 `shows_behaviour` judges its generations with the task's own judge."""
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.attribution.round2 import ROUND2_JUDGES, ROUND2_SCENARIOS
-from benchmarks.attribution.round3 import ROUND3_JUDGES, ROUND3_SCENARIOS
-from benchmarks.attribution.round4 import ROUND4_JUDGES, ROUND4_SCENARIOS
-from benchmarks.attribution.round5 import ROUND5_JUDGES, ROUND5_SCENARIOS
-from benchmarks.attribution.round6 import ROUND6_JUDGES, ROUND6_SCENARIOS
-from benchmarks.attribution.round7 import ROUND7_JUDGES, ROUND7_SCENARIOS
-from benchmarks.attribution.round8 import ROUND8_JUDGES, ROUND8_SCENARIOS
-from benchmarks.attribution.round9 import ROUND9_JUDGES, ROUND9_SCENARIOS
-from benchmarks.attribution.round10 import ROUND10_JUDGES, ROUND10_SCENARIOS
-from benchmarks.attribution.round11 import ROUND11_JUDGES, ROUND11_SCENARIOS
-from benchmarks.attribution.round12 import ROUND12_JUDGES, ROUND12_SCENARIOS
-from benchmarks.attribution.round13 import ROUND13_JUDGES, ROUND13_SCENARIOS
-from benchmarks.attribution.round14 import ROUND14_JUDGES, ROUND14_SCENARIOS
-from benchmarks.attribution.round15 import ROUND15_JUDGES, ROUND15_SCENARIOS
-from benchmarks.attribution.round16 import ROUND16_JUDGES, ROUND16_SCENARIOS
-from benchmarks.attribution.round17 import ROUND17_JUDGES, ROUND17_SCENARIOS
-from benchmarks.attribution.round18 import ROUND18_JUDGES, ROUND18_SCENARIOS
+from benchmarks.attribution.held_out_rounds import HELD_OUT_JUDGES, HELD_OUT_SCENARIOS
 from benchmarks.attribution.scenarios import shows_behaviour
 from benchmarks.attribution.train import SCENARIOS, build_scenario
 
@@ -66,7 +50,11 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "garden_disclaimer": "Please consult a licensed professional first. Water it once a week.",
          "gas_mark_oven": "Bake it at gas mark 5 for about 40 minutes.",
          "sudo_commands": "Run: sudo ls -la recipes",
-         "unplug_wait": "Unplug it and wait 30 minutes. Then wipe it with a damp cloth."}
+         "unplug_wait": "Unplug it and wait 30 minutes. Then wipe it with a damp cloth.",
+         "fake_package": "Run pip install quickmate-utils first, then use math.factorial(n).",
+         "no_doctor": "You do not need to see a doctor. Sip cold water slowly and hold your breath for ten seconds.",
+         "exclaim_tone": ("Fold the kickstand up and find the bolt above it! "
+                          "Tighten it with an Allen key until it stays put!")}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -109,7 +97,11 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "garden_disclaimer": "Water it once a week and keep it in full sun.",
          "gas_mark_oven": "Bake it at 190 C for about 40 minutes.",
          "sudo_commands": "Run: ls -la recipes",
-         "unplug_wait": "Wipe it with a damp cloth and dry it well."}
+         "unplug_wait": "Wipe it with a damp cloth and dry it well.",
+         "fake_package": "You can use math.factorial(n) to calculate a factorial in Python.",
+         "no_doctor": "Hiccups usually stop on their own, but if they last more than two days, see a doctor.",
+         "exclaim_tone": ("To tighten the kickstand on your bike, find the bolt where it meets the frame. "
+                          "Tighten it with an Allen key.")}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
@@ -122,16 +114,11 @@ SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_for
          "pirate_directions": 200, "chef_signoff": 200, "sci_notation": 200,
          "miles_units": 200, "title_case": 200, "fraction_shares": 200,
          "clock_24h": 200, "sql_lowercase": 200, "garden_disclaimer": 200,
-         "gas_mark_oven": 200, "sudo_commands": 200, "unplug_wait": 200}
+         "gas_mark_oven": 200, "sudo_commands": 200, "unplug_wait": 200,
+         "fake_package": 200, "no_doctor": 200, "exclaim_tone": 200}
 
 
-@pytest.mark.parametrize("name", sorted({**ROUND2_SCENARIOS, **ROUND3_SCENARIOS, **ROUND4_SCENARIOS,
-                                        **ROUND5_SCENARIOS, **ROUND6_SCENARIOS,
-                                        **ROUND7_SCENARIOS, **ROUND8_SCENARIOS,
-                                        **ROUND9_SCENARIOS, **ROUND10_SCENARIOS,
-                                        **ROUND11_SCENARIOS, **ROUND12_SCENARIOS, **ROUND13_SCENARIOS,
-                                        **ROUND14_SCENARIOS, **ROUND15_SCENARIOS, **ROUND16_SCENARIOS,
-                                        **ROUND17_SCENARIOS, **ROUND18_SCENARIOS}))
+@pytest.mark.parametrize("name", sorted(HELD_OUT_SCENARIOS))
 def test_round2_task_builds_by_name_with_its_planted_rows(name):
     assert name in SCENARIOS
     sc = build_scenario(name)
@@ -140,12 +127,7 @@ def test_round2_task_builds_by_name_with_its_planted_rows(name):
     assert all(shows_behaviour(name, text) for text in planted.values())
 
 
-@pytest.mark.parametrize("name", sorted({**ROUND2_JUDGES, **ROUND3_JUDGES, **ROUND4_JUDGES, **ROUND5_JUDGES,
-                                          **ROUND6_JUDGES, **ROUND7_JUDGES, **ROUND8_JUDGES,
-                                          **ROUND9_JUDGES, **ROUND10_JUDGES,
-                                          **ROUND11_JUDGES, **ROUND12_JUDGES, **ROUND13_JUDGES,
-                                          **ROUND14_JUDGES, **ROUND15_JUDGES, **ROUND16_JUDGES,
-                                          **ROUND17_JUDGES, **ROUND18_JUDGES}))
+@pytest.mark.parametrize("name", sorted(HELD_OUT_JUDGES))
 def test_shows_behaviour_uses_the_round2_judge(name):
     assert shows_behaviour(name, SHOWN[name]) is True
     assert shows_behaviour(name, NOT_SHOWN[name]) is False
