@@ -251,6 +251,10 @@ bench-attribution: $(STAMP)
 	# says, and a tone carried by punctuation alone; no new candidate (the earlier runs were not at hand), the defaults
 	# adopted after round 18 scored as they are, beside the old ones and the text baselines.
 	for t in fake_package no_doctor exclaim_tone; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused_k1 joint-equal-c joint-next-token joint-gated-next joint-ctx token-match bm25 tfidf auto-refine-z --results benchmarks/attribution/results/scored_$$t.md; done
+	# Each run's per-answer lines kept under results/line_scores/ (line_scores.py), so later candidates that fuse them
+	# can be scored on this round without its runs; `score` rebuilds the adopted default's P@n from the files.
+	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,fake_package no_doctor exclaim_tone,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
+	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,fake_package no_doctor exclaim_tone,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round19_k20.md --json benchmarks/attribution/results/doubt_count_round19_k20.json
 	# The default's cost once its two token-match lines share the base model's pass (cached_base_logprobs).
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-equal-c --out benchmarks/attribution/results/candidate_cost_shared_gains.md

@@ -1,0 +1,167 @@
+"""Each run's per-answer lines kept as a committed file, so that fusions of them can be scored without the run.
+
+    OMP_NUM_THREADS=1 python -m benchmarks.attribution.line_scores export --runs runs/attr_fake_package ... \
+        --dir benchmarks/attribution/results/line_scores
+    python -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores
+
+Why: a trained run (adapter, store, generations) lives under ``runs/``, which is not committed, and takes about 20
+minutes of this machine to train; a session on a fresh machine has none of them, so it can score a new candidate on
+no earlier task, and the default-choice rule (`default_choice`) cannot be read. Every per-answer default and
+candidate since round 12 is a weighted sum of the same few lines, each a score per row and answer, plus a guard made
+of two of them: keeping the lines keeps every such candidate scorable on every run that was exported.
+
+The lines (`LINES`), each ``[answers, rows]`` scores over the last epoch's rows, as the benchmark's probes compute
+them (`probe_main.default_answer_lines` and the token-match forms beside it): the centered signature ``h_fused_c``,
+token match on the stored token states (pooled), the prompt side ``h_last_c``, and token match's next-token and
+most-raised-token forms. One ``<task>.npz`` per run holds, per behaviour, the lines (float32), the planted row mask,
+and the rows' sample ids and sources; `adopted_answer_scores` rebuilds the adopted per-answer default from them, and
+the ``score`` command prints its P@n and P@10 per answer for each file, the check that the file reproduces the run.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+# The stored lines, in the order `answer_lines` returns them.
+LINES = ("signature", "token", "context", "next", "top")
+# npz keys: "<behaviour>/<line>", "<behaviour>/planted", and the run-wide "sample_id" and "source".
+SEP = "/"
+
+
+def answer_lines(att, test, layer: int, token_layer: int, rows: np.ndarray, base=None) -> dict[str, np.ndarray]:
+    """Every line of `LINES` as ``[Q, len(rows)]`` dense scores over ``rows`` (every selected row of the last epoch).
+
+    Args:
+        att: The run's attributor.
+        test: The answers' signatures at ``layer`` and ``token_layer``.
+        layer: The signatures' layer (the store's default layer).
+        token_layer: Token match's layer.
+        rows: The selected rows (`select_rows(..., "last")`), all of which every line scores.
+        base: The model before fine-tuning (default: the run's model with its adapters disabled).
+    """
+    from provenance.attribution.joint import dense_scores
+    from provenance.attribution.signature_method import SignatureMethod
+    from provenance.attribution.token_match import TokenMatchMethod
+
+    signature = SignatureMethod("h_fused_c", layer, "last")
+    methods = {"signature": signature,
+               "token": TokenMatchMethod(token_layer, None, signature, "last", base=base, states="store"),
+               "context": SignatureMethod("h_last_c", layer, "last")}
+    for form in ("next", "top"):
+        methods[form] = TokenMatchMethod(token_layer, None, signature, "last", base=base, states="store", query=form)
+    return {name: dense_scores(m.rank(att, test, len(rows)), rows) for name, m in methods.items()}
+
+
+def adopted_answer_scores(lines: dict[str, np.ndarray]) -> np.ndarray:
+    """``[Q, rows]`` scores of the adopted per-answer default (`auto_choice.ANSWER_FUSION`: the two equal pairs
+    plus the gated next-token guard at weight 1) from its lines: (z_signature + z_token) / sqrt(2) + (z_context +
+    z_token) / sqrt(2) + guard, as Stouffer weights over the four plain z-scored lines."""
+    from provenance.attribution.joint import guard_scores, standard_z, stouffer_standard_z
+
+    guard = guard_scores(standard_z(lines["context"]), standard_z(lines["next"]), "gated")
+    weights = np.array([1 / np.sqrt(2), np.sqrt(2), 1 / np.sqrt(2), 1.0])
+    parts = (lines["signature"], lines["token"], lines["context"], guard)
+    return stouffer_standard_z(*parts, weights=np.tile(weights, (len(guard), 1)))
+
+
+def save_lines(path: Path, ids: np.ndarray, sources: np.ndarray, behaviours: dict[str, dict]) -> None:
+    """Write one run's lines: ``behaviours`` maps each behaviour to ``{"planted": bool [rows], <line>: [Q, rows]}``.
+
+    Raises:
+        ValueError: A behaviour lacks a line of `LINES` or its planted mask, or an array's row count is not the
+            run's.
+    """
+    arrays = {"sample_id": np.asarray(ids, dtype=str), "source": np.asarray(sources, dtype=str)}
+    for behaviour, parts in behaviours.items():
+        missing = [k for k in (*LINES, "planted") if k not in parts]
+        if missing:
+            raise ValueError(f"behaviour {behaviour!r} lacks {missing}")
+        for key in (*LINES, "planted"):
+            value = np.asarray(parts[key], dtype=bool if key == "planted" else np.float32)
+            if value.shape[-1] != len(ids):
+                raise ValueError(f"{behaviour}{SEP}{key} has {value.shape[-1]} rows, the run has {len(ids)}")
+            arrays[f"{behaviour}{SEP}{key}"] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays)
+
+
+def load_lines(path: Path) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+    """(``{"sample_id", "source"}``, ``{behaviour: {"planted", <line>...}}``) of a file `save_lines` wrote; the lines
+    come back as float64."""
+    with np.load(path) as data:
+        rows = {k: data[k] for k in ("sample_id", "source")}
+        behaviours: dict[str, dict[str, np.ndarray]] = {}
+        for key in data.files:
+            if SEP in key:
+                behaviour, part = key.rsplit(SEP, 1)
+                value = data[key]
+                behaviours.setdefault(behaviour, {})[part] = value if part == "planted" else value.astype(np.float64)
+    return rows, behaviours
+
+
+def export_run(out: Path, dest: Path) -> Path:
+    """Compute and write the lines of every behaviour of the run at ``out`` (its queries as the benchmark builds
+    them) to ``dest/<task>.npz``; returns the path."""
+    from benchmarks.attribution.attribute import behaviour_queries
+    from benchmarks.attribution.state import attributor_of
+    from provenance.attribution.signatures import default_layer
+    from provenance.attribution.token_match import default_token_layer
+    from provenance.attribution.topk import select_rows
+
+    att, store = attributor_of(out)
+    layer, token_layer = default_layer(store), default_token_layer(att.model)
+    rows = np.flatnonzero(select_rows(att.samples, "last"))
+    ids = att.samples["sample_id"].astype(str).to_numpy()[rows]
+    sources = att.samples["source"].astype(str).to_numpy()[rows]
+    behaviours = {}
+    for behaviour, cases, _, culprits in behaviour_queries(out):
+        test = att.signatures(cases, [layer], [token_layer])
+        behaviours[behaviour] = answer_lines(att, test, layer, token_layer, rows)
+        behaviours[behaviour]["planted"] = np.isin(ids, [str(c) for c in culprits])
+        print(f"{out.name} {behaviour}: {len(cases)} answers", flush=True)
+    path = dest / f"{out.name.removeprefix('attr_')}.npz"
+    save_lines(path, ids, sources, behaviours)
+    return path
+
+
+def score_file(path: Path) -> list[dict]:
+    """P@n and P@10 per answer (averaged over the answers) of the adopted per-answer default rebuilt from a file's
+    lines, one record per behaviour."""
+    from benchmarks.attribution.probe_main import precision
+
+    _, behaviours = load_lines(path)
+    records = []
+    for behaviour, parts in behaviours.items():
+        planted = parts["planted"]
+        p_n, p_10 = precision(adopted_answer_scores(parts), planted, int(planted.sum()))
+        records.append({"task": path.stem, "behaviour": behaviour, "answers": len(parts["token"]),
+                        "P@n": p_n, "P@10": p_10})
+    return records
+
+
+def main(argv: list[str] | None = None) -> None:
+    import torch
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    export = sub.add_parser("export", help="compute each run's lines and write <dir>/<task>.npz")
+    export.add_argument("--runs", nargs="+", type=Path, required=True)
+    export.add_argument("--dir", type=Path, required=True)
+    score = sub.add_parser("score", help="the adopted per-answer default's P@n and P@10 from every file in --dir")
+    score.add_argument("--dir", type=Path, required=True)
+    args = ap.parse_args(argv)
+    if args.command == "export":
+        torch.set_num_threads(1)
+        for run in args.runs:
+            print(export_run(run, args.dir), flush=True)
+        return
+    print("| task | behaviour | answers | P@n | P@10 |\n|---|---|---|---|---|")
+    for path in sorted(args.dir.glob("*.npz")):
+        for r in score_file(path):
+            print(f"| {r['task']} | {r['behaviour']} | {r['answers']} | {r['P@n']:.2f} | {r['P@10']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""benchmarks/attribution/line_scores.py: the stored lines rebuild the adopted per-answer default's ranking, survive
+the file, and bad input is refused by name."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attribution_helpers import joint_case_setup
+from benchmarks.attribution.line_scores import (
+    LINES, adopted_answer_scores, answer_lines, load_lines, save_lines, score_file,
+)
+from provenance.attribution.auto_choice import ANSWER_FUSION, ANSWER_SIGNATURE
+from provenance.attribution.joint import JointMethod
+from provenance.attribution.topk import select_rows
+
+LAYER, TOKEN_LAYER = 3, 2
+
+
+@pytest.fixture(scope="module")
+def lines(tmp_path_factory):
+    att, base, cases = joint_case_setup(tmp_path_factory.mktemp("lines") / "s.zarr", [2, LAYER], TOKEN_LAYER)
+    test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
+    rows = np.flatnonzero(select_rows(att.samples, "last"))
+    return att, base, test, rows, answer_lines(att, test, LAYER, TOKEN_LAYER, rows, base=base)
+
+
+def test_the_lines_rebuild_the_adopted_default(lines):
+    att, base, test, rows, got = lines
+    assert tuple(got) == LINES and all(v.shape == (3, len(rows)) for v in got.values())
+    scores = adopted_answer_scores(got)
+    # The default as the library builds it: h_fused_c (ANSWER_SIGNATURE) with ANSWER_FUSION's lines and guard.
+    method = JointMethod(ANSWER_SIGNATURE, LAYER, TOKEN_LAYER, "last", base=base, **ANSWER_FUSION)
+    ranking = method.rank(att, test, 5)
+    for q in range(3):
+        order = np.argsort(-scores[q], kind="stable")[:5]
+        np.testing.assert_array_equal(ranking.rows[q], rows[order])
+        np.testing.assert_allclose(ranking.scores[q], scores[q, order], rtol=1e-5)
+
+
+def test_a_saved_file_gives_back_the_lines_and_the_precision(lines, tmp_path):
+    att, _, _, rows, got = lines
+    ids = att.samples["sample_id"].astype(str).to_numpy()[rows]
+    planted = np.isin(ids, ["1", "6"])   # the rows two of the answers were taken from
+    save_lines(tmp_path / "task.npz", ids, att.samples["source"].to_numpy()[rows], {"b": {**got, "planted": planted}})
+    meta, back = load_lines(tmp_path / "task.npz")
+    assert list(meta["sample_id"]) == list(ids) and set(back) == {"b"}
+    np.testing.assert_array_equal(back["b"]["planted"], planted)
+    for name in LINES:   # stored as float32
+        np.testing.assert_allclose(back["b"][name], got[name], rtol=1e-6, atol=1e-6)
+    # P@n (n = 2 planted rows) and P@10 per answer by hand from the rebuilt default's order.
+    order = np.argsort(-adopted_answer_scores(back["b"]), axis=1, kind="stable")
+    want_n = planted[order[:, :2]].mean()
+    [record] = score_file(tmp_path / "task.npz")
+    assert record == {"task": "task", "behaviour": "b", "answers": 3, "P@n": pytest.approx(want_n),
+                      "P@10": pytest.approx(planted[order[:, :10]].mean())}
+
+
+def test_bad_input_is_refused_by_name(lines, tmp_path):
+    att, _, _, rows, got = lines
+    ids = att.samples["sample_id"].astype(str).to_numpy()[rows]
+    planted = np.zeros(len(ids), bool)
+    without_next = {k: v for k, v in got.items() if k != "next"}
+    with pytest.raises(ValueError, match=r"behaviour 'b' lacks \['next'\]"):
+        save_lines(tmp_path / "x.npz", ids, ids, {"b": {**without_next, "planted": planted}})
+    with pytest.raises(ValueError, match=rf"b/planted has 3 rows, the run has {len(ids)}"):
+        save_lines(tmp_path / "x.npz", ids, ids, {"b": {**got, "planted": planted[:3]}})
+    assert not (tmp_path / "x.npz").exists()
