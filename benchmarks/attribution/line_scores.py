@@ -141,6 +141,20 @@ def score_file(path: Path) -> list[dict]:
     return records
 
 
+def committed_p_at_n(task: str, behaviour: str) -> float | None:
+    """The adopted per-answer default's P@n on ``task`` / ``behaviour`` in the committed result tables (the run's
+    own scoring, `default_choice.task_table`), None where it was not scored: what a file's rebuilt default should
+    equal (up to the float32 storage of its lines)."""
+    from benchmarks.attribution.default_choice import ADOPTED, FAMILIES, LABELS, task_table
+
+    table = task_table(task)
+    if table is None:
+        return None
+    hit = table[(table["behaviour"] == behaviour) & (table["family"] == FAMILIES["per answer"])
+                & (table["method"] == LABELS[ADOPTED["per answer"]])]
+    return float(hit["P@n"].iloc[0]) if len(hit) else None
+
+
 def main(argv: list[str] | None = None) -> None:
     import torch
 
@@ -157,10 +171,12 @@ def main(argv: list[str] | None = None) -> None:
         for run in args.runs:
             print(export_run(run, args.dir), flush=True)
         return
-    print("| task | behaviour | answers | P@n | P@10 |\n|---|---|---|---|---|")
+    print("| task | behaviour | answers | P@n | P@10 | P@n in the committed tables |\n|---|---|---|---|---|---|")
     for path in sorted(args.dir.glob("*.npz")):
         for r in score_file(path):
-            print(f"| {r['task']} | {r['behaviour']} | {r['answers']} | {r['P@n']:.2f} | {r['P@10']:.2f} |")
+            table = committed_p_at_n(r["task"], r["behaviour"])
+            print(f"| {r['task']} | {r['behaviour']} | {r['answers']} | {r['P@n']:.2f} | {r['P@10']:.2f} | "
+                  f"{'-' if table is None else f'{table:.2f}'} |")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import pytest
 
 from attribution_helpers import joint_case_setup
 from benchmarks.attribution.line_scores import (
-    LINES, adopted_answer_scores, answer_lines, load_lines, save_lines, score_file,
+    LINES, adopted_answer_scores, answer_lines, committed_p_at_n, load_lines, save_lines, score_file,
 )
 from provenance.attribution.auto_choice import ANSWER_FUSION, ANSWER_SIGNATURE
 from provenance.attribution.joint import JointMethod
@@ -65,3 +65,9 @@ def test_bad_input_is_refused_by_name(lines, tmp_path):
     with pytest.raises(ValueError, match=rf"b/planted has 3 rows, the run has {len(ids)}"):
         save_lines(tmp_path / "x.npz", ids, ids, {"b": {**got, "planted": planted[:3]}})
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_the_committed_tables_give_the_default_a_file_should_reproduce():
+    # round 18's unplug_wait: the adopted per-answer default scored 0.98 (59/60 over its 6 answers' top 30 rows)
+    assert committed_p_at_n("unplug_wait", "unplug_wait") == pytest.approx(59 / 60)
+    assert committed_p_at_n("no_such_task", "no_such_task") is None
