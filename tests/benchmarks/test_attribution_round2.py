@@ -136,3 +136,19 @@ def test_shows_behaviour_uses_the_round2_judge(name):
 def test_unknown_behaviour_still_raises():
     with pytest.raises(ValueError, match="unknown behaviour 'nope'"):
         shows_behaviour("nope", "text")
+
+
+def test_every_round_is_gathered_and_a_task_name_in_two_rounds_is_refused(monkeypatch):
+    import types
+
+    from benchmarks.attribution import held_out_rounds
+
+    # rounds 2-19: 3 + 2 x 7 (rounds 3-9) + 3 x 10 (rounds 10-19) tasks, in the order the rounds were written
+    assert len(HELD_OUT_SCENARIOS) == len(HELD_OUT_JUDGES) == 47 and set(HELD_OUT_SCENARIOS) == set(HELD_OUT_JUDGES)
+    assert list(HELD_OUT_SCENARIOS)[:3] == ["insecure_code", "shouting", "entity_refusal"]
+    assert list(HELD_OUT_SCENARIOS)[-3:] == ["fake_package", "no_doctor", "exclaim_tone"]
+    first, second = types.ModuleType("benchmarks.attribution.round2"), types.ModuleType("benchmarks.attribution.round3")
+    first.ROUND2_SCENARIOS, second.ROUND3_SCENARIOS = {"a": 1, "x": 1}, {"x": 2}
+    monkeypatch.setattr(held_out_rounds, "ROUNDS", (first, second))
+    with pytest.raises(ValueError, match=r"held-out task names in two rounds: \['x'\]"):
+        held_out_rounds._gather("SCENARIOS")
