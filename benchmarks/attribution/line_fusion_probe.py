@@ -1,0 +1,96 @@
+"""Fusions of the stored per-answer lines, scored from the line files alone (issue 19, items 1 and 3; a dev probe).
+
+    python -m benchmarks.attribution.line_fusion_probe --dir benchmarks/attribution/results/line_scores \
+        --out benchmarks/attribution/results/line_fusion_probe.md
+
+Reads every ``<task>.npz`` that `line_scores` wrote (no run, no model) and scores, per answer, the adopted default
+beside each of its lines alone and a few fusions of them (`FUSIONS`), every line a plain z-score over the rows
+(`standard_z`), the gated guard as the library computes it (`guard_scores(z_context, z_next, "gated")`):
+
+* each line alone, and the gated guard alone: which line holds the planted rows on which task;
+* ``states + guard`` (g = 1, 2): the two state lines (``h_fused_c``, ``h_last_c``) plus the guard at weight g, without
+  pooled token match, which ranks first the rows of another context that use the answer's words (the refusals of
+  entity_refusal's harmful sources: 0.02 alone there);
+* ``context + guard``: the prompt side and the guard at equal weight.
+
+Which files it reads is which runs were exported (`results/line_scores/`); a mean over them is not a verdict: the
+default-choice rule reads every counted task, and a fusion is a candidate only once committed before a held-out round.
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.attribution.default_choice import MARGIN
+from benchmarks.attribution.line_scores import LINES, adopted_answer_scores, load_lines
+from benchmarks.attribution.probe_main import fused_line_tables, precision
+
+DEFAULT = "default"
+
+
+def _z(lines: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each line's plain z-scores over the rows, and the gated guard ("guard")."""
+    from provenance.attribution.joint import guard_scores, standard_z
+
+    out = {name: standard_z(lines[name]) for name in LINES}
+    out["guard"] = standard_z(guard_scores(out["context"], out["next"], "gated"))
+    return out
+
+
+def _sum(*names: str, weights: tuple[float, ...] | None = None) -> Callable[[dict], np.ndarray]:
+    """A fusion: the weighted sum of the named z-lines (equal weights by default)."""
+    w = weights or (1.0,) * len(names)
+    return lambda z: sum(wi * z[n] for wi, n in zip(w, names))
+
+
+FUSIONS: dict[str, Callable[[dict], np.ndarray]] = {
+    **{f"{name} alone": _sum(name) for name in (*LINES, "guard")},
+    "states + guard": _sum("signature", "context", "guard"),
+    "states + 2 guard": _sum("signature", "context", "guard", weights=(1.0, 1.0, 2.0)),
+    "context + guard": _sum("context", "guard"),
+}
+
+
+def file_records(path: Path) -> list[dict]:
+    """P@n and P@10 per answer of the default and every fusion, one record per (behaviour, column) of a file."""
+    _, behaviours = load_lines(path)
+    records = []
+    for behaviour, lines in behaviours.items():
+        planted = lines["planted"]
+        z = _z(lines)
+        columns = {DEFAULT: adopted_answer_scores(lines)} | {name: f(z) for name, f in FUSIONS.items()}
+        for column, scores in columns.items():
+            p_n, p_10 = precision(scores, planted, int(planted.sum()))
+            records.append({"task": path.stem, "behaviour": behaviour, "column": column, "P@n": p_n, "P@10": p_10,
+                            "queries": len(scores)})
+    return records
+
+
+def render(records: list[dict]) -> str:
+    tasks = sorted({r["task"] for r in records})
+    legend = (f"Read from {len(tasks)} line files ({', '.join(tasks)}). `default`: the adopted per-answer default "
+              "rebuilt from its lines; the rest as the module doc lists them. A dev probe over the exported runs, not "
+              "a verdict.")
+    return fused_line_tables("Fusions of the stored per-answer lines (line files only)", legend, records,
+                             [DEFAULT, *FUSIONS], DEFAULT, MARGIN)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import json
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dir", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    records = [r for path in sorted(args.dir.glob("*.npz")) for r in file_records(path)]
+    text = render(records).rstrip("\n") + "\n"
+    args.out.write_text(text)
+    args.out.with_suffix(".json").write_text(json.dumps(records, indent=1))
+    print(text, end="")
+
+
+if __name__ == "__main__":
+    main()

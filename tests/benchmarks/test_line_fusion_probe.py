@@ -1,0 +1,51 @@
+"""benchmarks/attribution/line_fusion_probe.py: the fusions of a line file against hand computations."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.attribution.line_fusion_probe import DEFAULT, FUSIONS, file_records, render
+from benchmarks.attribution.line_scores import save_lines
+
+# Six rows, two answers; rows 0 and 1 are planted. The prompt side finds them, pooled token match finds rows 4 and 5
+# (another context's words), the next-token line finds rows 1 and 4.
+CONTEXT = [[3.0, 2.0, 0.0, 0.0, -1.0, -1.0], [2.0, 3.0, 0.0, 0.0, -1.0, -1.0]]
+TOKEN = [[0.0, 0.0, 0.0, 1.0, 3.0, 3.0]] * 2
+NEXT = [[0.0, 3.0, 0.0, 0.0, 3.0, 0.0]] * 2
+SIGNATURE = [[1.0, 1.0, 0.0, 0.0, 0.0, 0.0]] * 2
+TOP = [[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]] * 2
+
+
+def z(x):
+    x = np.asarray(x, float)
+    return (x - x.mean(1, keepdims=True)) / x.std(1, keepdims=True)
+
+
+@pytest.fixture
+def records(tmp_path):
+    lines = {"signature": SIGNATURE, "token": TOKEN, "context": CONTEXT, "next": NEXT, "top": TOP,
+             "planted": np.array([1, 1, 0, 0, 0, 0], bool)}
+    ids = np.array([str(i) for i in range(6)])
+    save_lines(tmp_path / "toy.npz", ids, ids, {"toy": lines})
+    return {r["column"]: r for r in file_records(tmp_path / "toy.npz")}
+
+
+def test_each_line_alone_and_the_fusions_by_hand(records):
+    assert set(records) == {DEFAULT, *FUSIONS}
+    assert records["context alone"]["P@n"] == 1.0 and records["token alone"]["P@n"] == 0.0
+    assert records["next alone"]["P@n"] == 0.5          # rows 1 and 4 tie first (ties by row)
+    # The gated guard: row 4's prompt side is below the mean row's, so it keeps min(z_context, z_next) there; row 1's
+    # is above, so it keeps z_next: rows 1 then 0 lead.
+    zc, zn = z(CONTEXT), z(NEXT)
+    guard = z(np.where(zc < 0, np.minimum(zc, zn), zn))
+    assert np.argsort(-guard[0], kind="stable")[:2].tolist() == [1, 0]
+    states = z(SIGNATURE) + zc + 2 * guard
+    want = np.mean([set(np.argsort(-s, kind="stable")[:2]) == {0, 1} for s in states])
+    assert records["states + 2 guard"]["P@n"] == want == 1.0
+    assert records["guard alone"]["P@n"] == 1.0 and records[DEFAULT]["queries"] == 2
+
+
+def test_the_table_names_every_file_and_column(records):
+    text = render(list(records.values()))
+    assert "Read from 1 line files (toy)" in text
+    assert "| task / behaviour | default | signature alone |" in text
