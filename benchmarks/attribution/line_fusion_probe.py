@@ -29,13 +29,16 @@ from benchmarks.attribution.line_scores import LINES, adopted_answer_scores, loa
 from benchmarks.attribution.probe_main import fused_line_tables, precision
 
 DEFAULT = "default"
+# Each mode and the prefix of its lines in a line file.
+MODES = {"per answer": "", "per behaviour": "behaviour "}
 
 
-def _z(lines: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Each line's plain z-scores over the rows, and the gated guard ("guard")."""
+def _z(lines: dict[str, np.ndarray], prefix: str = "") -> dict[str, np.ndarray]:
+    """Each line's plain z-scores over the rows, and the gated guard ("guard"); ``prefix="behaviour "``: of the
+    per-behaviour lines."""
     from provenance.attribution.joint import guard_scores, standard_z
 
-    out = {name: standard_z(lines[name]) for name in LINES}
+    out = {name: standard_z(lines[prefix + name]) for name in LINES}
     out["guard"] = standard_z(guard_scores(out["context"], out["next"], "gated"))
     return out
 
@@ -55,27 +58,32 @@ FUSIONS: dict[str, Callable[[dict], np.ndarray]] = {
 
 
 def file_records(path: Path) -> list[dict]:
-    """P@n and P@10 per answer of the default and every fusion, one record per (behaviour, column) of a file."""
+    """P@n and P@10 of the default fusion and every other, per answer (``mode`` "per answer", averaged over the
+    answers) and per behaviour (the per-behaviour lines), one record per (behaviour, mode, column) of a file."""
     _, behaviours = load_lines(path)
     records = []
     for behaviour, lines in behaviours.items():
         planted = lines["planted"]
-        z = _z(lines)
-        columns = {DEFAULT: adopted_answer_scores(lines)} | {name: f(z) for name, f in FUSIONS.items()}
-        for column, scores in columns.items():
-            p_n, p_10 = precision(scores, planted, int(planted.sum()))
-            records.append({"task": path.stem, "behaviour": behaviour, "column": column, "P@n": p_n, "P@10": p_10,
-                            "queries": len(scores)})
+        for mode, prefix in MODES.items():
+            z = _z(lines, prefix)
+            columns = {DEFAULT: adopted_answer_scores(lines, prefix)} | {name: f(z) for name, f in FUSIONS.items()}
+            for column, scores in columns.items():
+                p_n, p_10 = precision(scores, planted, int(planted.sum()))
+                records.append({"task": path.stem, "behaviour": behaviour, "mode": mode, "column": column,
+                                "P@n": p_n, "P@10": p_10, "queries": len(scores)})
     return records
 
 
 def render(records: list[dict]) -> str:
     tasks = sorted({r["task"] for r in records})
     legend = (f"Read from {len(tasks)} line files ({', '.join(tasks)}). `default`: the adopted per-answer default "
-              "rebuilt from its lines; the rest as the module doc lists them. A dev probe over the exported runs, not "
-              "a verdict.")
-    return fused_line_tables("Fusions of the stored per-answer lines (line files only)", legend, records,
-                             [DEFAULT, *FUSIONS], DEFAULT, MARGIN)
+              "(`joint-gated-next`) rebuilt from its lines, per answer and, from the per-behaviour lines, per "
+              "behaviour (where the library's per-behaviour default is `auto-refine-z`, not a fusion of these "
+              "lines); the rest as the module doc lists them. A dev probe over the exported runs, not a verdict.")
+    parts = [fused_line_tables(f"Fusions of the stored lines, {mode} (line files only)", legend,
+                               [r for r in records if r["mode"] == mode], [DEFAULT, *FUSIONS], DEFAULT, MARGIN)
+             for mode in MODES]
+    return "\n".join(parts)
 
 
 def main(argv: list[str] | None = None) -> None:

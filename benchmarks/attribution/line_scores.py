@@ -13,9 +13,11 @@ of two of them: keeping the lines keeps every such candidate scorable on every r
 The lines (`LINES`), each ``[answers, rows]`` scores over the last epoch's rows, as the benchmark's probes compute
 them (`probe_main.default_answer_lines` and the token-match forms beside it): the centered signature ``h_fused_c``,
 token match on the stored token states (pooled), the prompt side ``h_last_c``, and token match's next-token and
-most-raised-token forms. One ``<task>.npz`` per run holds, per behaviour, the lines (float32), the planted row mask,
-and the rows' sample ids and sources; `adopted_answer_scores` rebuilds the adopted per-answer default from them, and
-the ``score`` command prints its P@n and P@10 per answer for each file, the check that the file reproduces the run.
+most-raised-token forms; each per answer and per behaviour (the same methods' behaviour rankings, the answers
+combined). One ``<task>.npz`` per run holds, per behaviour, the lines (float32), the planted row mask, and the rows'
+sample ids and sources; `adopted_answer_scores` rebuilds the adopted per-answer default from them, and the ``score``
+command prints its P@n and P@10 per answer for each file, and the same fusion per behaviour (``joint-gated-next``),
+beside the committed tables' P@n: the check that the file reproduces the run.
 """
 from __future__ import annotations
 
@@ -24,14 +26,18 @@ from pathlib import Path
 
 import numpy as np
 
-# The stored lines, in the order `answer_lines` returns them.
+# The stored lines, in the order `answer_lines` returns them: per answer ([answers, rows]), and per behaviour (the
+# same methods' `rank_behaviour`, the answers combined: [1, rows]) under `BEHAVIOUR_LINES`' names.
 LINES = ("signature", "token", "context", "next", "top")
+BEHAVIOUR_LINES = tuple(f"behaviour {name}" for name in LINES)
 # npz keys: "<behaviour>/<line>", "<behaviour>/planted", and the run-wide "sample_id" and "source".
 SEP = "/"
 
 
-def answer_lines(att, test, layer: int, token_layer: int, rows: np.ndarray, base=None) -> dict[str, np.ndarray]:
-    """Every line of `LINES` as ``[Q, len(rows)]`` dense scores over ``rows`` (every selected row of the last epoch).
+def answer_lines(att, test, layer: int, token_layer: int, rows: np.ndarray, base=None,
+                 combine: bool = False) -> dict[str, np.ndarray]:
+    """Every line of `LINES` as ``[Q, len(rows)]`` dense scores over ``rows`` (every selected row of the last epoch),
+    or with ``combine`` as ``[1, len(rows)]`` scores of the behaviour (each method's `rank_behaviour`).
 
     Args:
         att: The run's attributor.
@@ -40,6 +46,7 @@ def answer_lines(att, test, layer: int, token_layer: int, rows: np.ndarray, base
         token_layer: Token match's layer.
         rows: The selected rows (`select_rows(..., "last")`), all of which every line scores.
         base: The model before fine-tuning (default: the run's model with its adapters disabled).
+        combine: Rank the behaviour (the answers combined) instead of each answer.
     """
     from provenance.attribution.joint import dense_scores
     from provenance.attribution.signature_method import SignatureMethod
@@ -51,18 +58,21 @@ def answer_lines(att, test, layer: int, token_layer: int, rows: np.ndarray, base
                "context": SignatureMethod("h_last_c", layer, "last")}
     for form in ("next", "top"):
         methods[form] = TokenMatchMethod(token_layer, None, signature, "last", base=base, states="store", query=form)
-    return {name: dense_scores(m.rank(att, test, len(rows)), rows) for name, m in methods.items()}
+    return {name: dense_scores((m.rank_behaviour if combine else m.rank)(att, test, len(rows)), rows)
+            for name, m in methods.items()}
 
 
-def adopted_answer_scores(lines: dict[str, np.ndarray]) -> np.ndarray:
+def adopted_answer_scores(lines: dict[str, np.ndarray], prefix: str = "") -> np.ndarray:
     """``[Q, rows]`` scores of the adopted per-answer default (`auto_choice.ANSWER_FUSION`: the two equal pairs
     plus the gated next-token guard at weight 1) from its lines: (z_signature + z_token) / sqrt(2) + (z_context +
-    z_token) / sqrt(2) + guard, as Stouffer weights over the four plain z-scored lines."""
+    z_token) / sqrt(2) + guard, as Stouffer weights over the four plain z-scored lines. With ``prefix="behaviour "``
+    the same fusion of the per-behaviour lines (`BEHAVIOUR_LINES`): ``JointMethod(**ANSWER_FUSION)`` per behaviour."""
     from provenance.attribution.joint import guard_scores, standard_z, stouffer_standard_z
 
-    guard = guard_scores(standard_z(lines["context"]), standard_z(lines["next"]), "gated")
+    line = {name: lines[prefix + name] for name in LINES}
+    guard = guard_scores(standard_z(line["context"]), standard_z(line["next"]), "gated")
     weights = np.array([1 / np.sqrt(2), np.sqrt(2), 1 / np.sqrt(2), 1.0])
-    parts = (lines["signature"], lines["token"], lines["context"], guard)
+    parts = (line["signature"], line["token"], line["context"], guard)
     return stouffer_standard_z(*parts, weights=np.tile(weights, (len(guard), 1)))
 
 
@@ -75,10 +85,10 @@ def save_lines(path: Path, ids: np.ndarray, sources: np.ndarray, behaviours: dic
     """
     arrays = {"sample_id": np.asarray(ids, dtype=str), "source": np.asarray(sources, dtype=str)}
     for behaviour, parts in behaviours.items():
-        missing = [k for k in (*LINES, "planted") if k not in parts]
+        missing = [k for k in (*LINES, *BEHAVIOUR_LINES, "planted") if k not in parts]
         if missing:
             raise ValueError(f"behaviour {behaviour!r} lacks {missing}")
-        for key in (*LINES, "planted"):
+        for key in (*LINES, *BEHAVIOUR_LINES, "planted"):
             value = np.asarray(parts[key], dtype=bool if key == "planted" else np.float32)
             if value.shape[-1] != len(ids):
                 raise ValueError(f"{behaviour}{SEP}{key} has {value.shape[-1]} rows, the run has {len(ids)}")
@@ -119,6 +129,8 @@ def export_run(out: Path, dest: Path) -> Path:
     for behaviour, cases, _, culprits in behaviour_queries(out):
         test = att.signatures(cases, [layer], [token_layer])
         behaviours[behaviour] = answer_lines(att, test, layer, token_layer, rows)
+        combined = answer_lines(att, test, layer, token_layer, rows, combine=True)
+        behaviours[behaviour] |= {f"behaviour {name}": value for name, value in combined.items()}
         behaviours[behaviour]["planted"] = np.isin(ids, [str(c) for c in culprits])
         print(f"{out.name} {behaviour}: {len(cases)} answers", flush=True)
     path = dest / f"{out.name.removeprefix('attr_')}.npz"
@@ -128,7 +140,7 @@ def export_run(out: Path, dest: Path) -> Path:
 
 def score_file(path: Path) -> list[dict]:
     """P@n and P@10 per answer (averaged over the answers) of the adopted per-answer default rebuilt from a file's
-    lines, one record per behaviour."""
+    lines, and P@n of the same fusion per behaviour, one record per behaviour."""
     from benchmarks.attribution.probe_main import precision
 
     _, behaviours = load_lines(path)
@@ -136,21 +148,23 @@ def score_file(path: Path) -> list[dict]:
     for behaviour, parts in behaviours.items():
         planted = parts["planted"]
         p_n, p_10 = precision(adopted_answer_scores(parts), planted, int(planted.sum()))
+        p_behaviour, _ = precision(adopted_answer_scores(parts, "behaviour "), planted, int(planted.sum()))
         records.append({"task": path.stem, "behaviour": behaviour, "answers": len(parts["token"]),
-                        "P@n": p_n, "P@10": p_10})
+                        "P@n": p_n, "P@10": p_10, "behaviour P@n": p_behaviour})
     return records
 
 
-def committed_p_at_n(task: str, behaviour: str) -> float | None:
-    """The adopted per-answer default's P@n on ``task`` / ``behaviour`` in the committed result tables (the run's
-    own scoring, `default_choice.task_table`), None where it was not scored: what a file's rebuilt default should
-    equal (up to the float32 storage of its lines)."""
+def committed_p_at_n(task: str, behaviour: str, mode: str = "per answer") -> float | None:
+    """``joint-gated-next``'s P@n (the adopted per-answer default) on ``task`` / ``behaviour`` in the committed result
+    tables (the run's own scoring, `default_choice.task_table`), per answer or, with ``mode="per behaviour"``, per
+    behaviour; None where it was not scored: what a file's rebuilt fusion should equal (up to the float32 storage of
+    its lines)."""
     from benchmarks.attribution.default_choice import ADOPTED, FAMILIES, LABELS, task_table
 
     table = task_table(task)
     if table is None:
         return None
-    hit = table[(table["behaviour"] == behaviour) & (table["family"] == FAMILIES["per answer"])
+    hit = table[(table["behaviour"] == behaviour) & (table["family"] == FAMILIES[mode])
                 & (table["method"] == LABELS[ADOPTED["per answer"]])]
     return float(hit["P@n"].iloc[0]) if len(hit) else None
 
@@ -171,12 +185,17 @@ def main(argv: list[str] | None = None) -> None:
         for run in args.runs:
             print(export_run(run, args.dir), flush=True)
         return
-    print("| task | behaviour | answers | P@n | P@10 | P@n in the committed tables |\n|---|---|---|---|---|---|")
+    def fmt(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    print("| task | behaviour | answers | P@n | P@10 | P@n in the committed tables | per behaviour P@n | committed |\n"
+          "|---|---|---|---|---|---|---|---|")
     for path in sorted(args.dir.glob("*.npz")):
         for r in score_file(path):
-            table = committed_p_at_n(r["task"], r["behaviour"])
-            print(f"| {r['task']} | {r['behaviour']} | {r['answers']} | {r['P@n']:.2f} | {r['P@10']:.2f} | "
-                  f"{'-' if table is None else f'{table:.2f}'} |")
+            task, behaviour = r["task"], r["behaviour"]
+            print(f"| {task} | {behaviour} | {r['answers']} | {r['P@n']:.2f} | {r['P@10']:.2f} | "
+                  f"{fmt(committed_p_at_n(task, behaviour))} | {r['behaviour P@n']:.2f} | "
+                  f"{fmt(committed_p_at_n(task, behaviour, 'per behaviour'))} |")
 
 
 if __name__ == "__main__":

@@ -22,15 +22,21 @@ def z(x):
 
 
 @pytest.fixture
-def records(tmp_path):
+def all_records(tmp_path):
     lines = {"signature": SIGNATURE, "token": TOKEN, "context": CONTEXT, "next": NEXT, "top": TOP,
              "planted": np.array([1, 1, 0, 0, 0, 0], bool)}
+    # per behaviour: the second answer's lines, but with pooled token match on the planted rows
+    lines |= {f"behaviour {k}": [v[1]] for k, v in lines.items() if k != "planted"}
+    lines["behaviour token"] = [[3.0, 3.0, 0.0, 0.0, 0.0, 0.0]]
     ids = np.array([str(i) for i in range(6)])
     save_lines(tmp_path / "toy.npz", ids, ids, {"toy": lines})
-    return {r["column"]: r for r in file_records(tmp_path / "toy.npz")}
+    got = file_records(tmp_path / "toy.npz")
+    assert {r["mode"] for r in got} == {"per answer", "per behaviour"}
+    return {(r["mode"], r["column"]): r for r in got}
 
 
-def test_each_line_alone_and_the_fusions_by_hand(records):
+def test_each_line_alone_and_the_fusions_by_hand(all_records):
+    records = {column: r for (mode, column), r in all_records.items() if mode == "per answer"}
     assert set(records) == {DEFAULT, *FUSIONS}
     assert records["context alone"]["P@n"] == 1.0 and records["token alone"]["P@n"] == 0.0
     assert records["next alone"]["P@n"] == 0.5          # rows 1 and 4 tie first (ties by row)
@@ -45,7 +51,13 @@ def test_each_line_alone_and_the_fusions_by_hand(records):
     assert records["guard alone"]["P@n"] == 1.0 and records[DEFAULT]["queries"] == 2
 
 
-def test_the_table_names_every_file_and_column(records):
-    text = render(list(records.values()))
+def test_per_behaviour_reads_the_behaviour_lines(all_records):
+    assert all_records[("per behaviour", "token alone")]["P@n"] == 1.0   # 0.0 per answer
+    assert all_records[("per behaviour", "context alone")]["queries"] == 1
+
+
+def test_the_tables_name_every_file_mode_and_column(all_records):
+    text = render(list(all_records.values()))
     assert "Read from 1 line files (toy)" in text
-    assert "| task / behaviour | default | signature alone |" in text
+    assert "# Fusions of the stored lines, per answer" in text and "# Fusions of the stored lines, per behaviour" in text
+    assert text.count("| task / behaviour | default | signature alone |") == 4   # P@n and P@10 in each mode

@@ -7,7 +7,7 @@ import pytest
 
 from attribution_helpers import joint_case_setup
 from benchmarks.attribution.line_scores import (
-    LINES, adopted_answer_scores, answer_lines, committed_p_at_n, load_lines, save_lines, score_file,
+    BEHAVIOUR_LINES, LINES, adopted_answer_scores, answer_lines, committed_p_at_n, load_lines, save_lines, score_file,
 )
 from provenance.attribution.auto_choice import ANSWER_FUSION, ANSWER_SIGNATURE
 from provenance.attribution.joint import JointMethod
@@ -21,20 +21,26 @@ def lines(tmp_path_factory):
     att, base, cases = joint_case_setup(tmp_path_factory.mktemp("lines") / "s.zarr", [2, LAYER], TOKEN_LAYER)
     test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
     rows = np.flatnonzero(select_rows(att.samples, "last"))
-    return att, base, test, rows, answer_lines(att, test, LAYER, TOKEN_LAYER, rows, base=base)
+    lines = answer_lines(att, test, LAYER, TOKEN_LAYER, rows, base=base)
+    combined = answer_lines(att, test, LAYER, TOKEN_LAYER, rows, base=base, combine=True)
+    return att, base, test, rows, lines | {f"behaviour {name}": value for name, value in combined.items()}
 
 
 def test_the_lines_rebuild_the_adopted_default(lines):
     att, base, test, rows, got = lines
-    assert tuple(got) == LINES and all(v.shape == (3, len(rows)) for v in got.values())
-    scores = adopted_answer_scores(got)
-    # The default as the library builds it: h_fused_c (ANSWER_SIGNATURE) with ANSWER_FUSION's lines and guard.
+    assert tuple(got) == LINES + BEHAVIOUR_LINES
+    assert all(got[n].shape == (3, len(rows)) for n in LINES)
+    assert all(got[n].shape == (1, len(rows)) for n in BEHAVIOUR_LINES)
+    # The default as the library builds it: h_fused_c (ANSWER_SIGNATURE) with ANSWER_FUSION's lines and guard, per
+    # answer and per behaviour (the answers combined).
     method = JointMethod(ANSWER_SIGNATURE, LAYER, TOKEN_LAYER, "last", base=base, **ANSWER_FUSION)
-    ranking = method.rank(att, test, 5)
-    for q in range(3):
-        order = np.argsort(-scores[q], kind="stable")[:5]
-        np.testing.assert_array_equal(ranking.rows[q], rows[order])
-        np.testing.assert_allclose(ranking.scores[q], scores[q, order], rtol=1e-5)
+    for ranking, scores in ((method.rank(att, test, 5), adopted_answer_scores(got)),
+                            (method.rank_behaviour(att, test, 5), adopted_answer_scores(got, "behaviour "))):
+        assert ranking.rows.shape[0] == scores.shape[0]
+        for q in range(scores.shape[0]):
+            order = np.argsort(-scores[q], kind="stable")[:5]
+            np.testing.assert_array_equal(ranking.rows[q], rows[order])
+            np.testing.assert_allclose(ranking.scores[q], scores[q, order], rtol=1e-5)
 
 
 def test_a_saved_file_gives_back_the_lines_and_the_precision(lines, tmp_path):
@@ -45,14 +51,16 @@ def test_a_saved_file_gives_back_the_lines_and_the_precision(lines, tmp_path):
     meta, back = load_lines(tmp_path / "task.npz")
     assert list(meta["sample_id"]) == list(ids) and set(back) == {"b"}
     np.testing.assert_array_equal(back["b"]["planted"], planted)
-    for name in LINES:   # stored as float32
+    for name in LINES + BEHAVIOUR_LINES:   # stored as float32
         np.testing.assert_allclose(back["b"][name], got[name], rtol=1e-6, atol=1e-6)
     # P@n (n = 2 planted rows) and P@10 per answer by hand from the rebuilt default's order.
     order = np.argsort(-adopted_answer_scores(back["b"]), axis=1, kind="stable")
     want_n = planted[order[:, :2]].mean()
+    behaviour_order = np.argsort(-adopted_answer_scores(back["b"], "behaviour "), axis=1, kind="stable")
     [record] = score_file(tmp_path / "task.npz")
     assert record == {"task": "task", "behaviour": "b", "answers": 3, "P@n": pytest.approx(want_n),
-                      "P@10": pytest.approx(planted[order[:, :10]].mean())}
+                      "P@10": pytest.approx(planted[order[:, :10]].mean()),
+                      "behaviour P@n": pytest.approx(planted[behaviour_order[:, :2]].mean())}
 
 
 def test_bad_input_is_refused_by_name(lines, tmp_path):
@@ -70,4 +78,5 @@ def test_bad_input_is_refused_by_name(lines, tmp_path):
 def test_the_committed_tables_give_the_default_a_file_should_reproduce():
     # round 18's unplug_wait: the adopted per-answer default scored 0.98 (59/60 over its 6 answers' top 30 rows)
     assert committed_p_at_n("unplug_wait", "unplug_wait") == pytest.approx(59 / 60)
+    assert committed_p_at_n("unplug_wait", "unplug_wait", "per behaviour") == 1.0
     assert committed_p_at_n("no_such_task", "no_such_task") is None
