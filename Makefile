@@ -255,7 +255,7 @@ bench-attribution: $(STAMP)
 	# can be scored on this round without its runs; `score` rebuilds the adopted default's P@n from the files.
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,fake_package no_doctor exclaim_tone,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,$(COUNTED_ROUND17) gas_mark_oven sudo_commands unplug_wait,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
-	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores
+	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md
 	$(PY) -m benchmarks.attribution.line_fusion_probe --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_fusion_probe.md
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round19.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,fake_package no_doctor exclaim_tone,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round19_k20.md --json benchmarks/attribution/results/doubt_count_round19_k20.json

@@ -7,7 +7,8 @@ import pytest
 
 from attribution_helpers import joint_case_setup
 from benchmarks.attribution.line_scores import (
-    BEHAVIOUR_LINES, LINES, adopted_answer_scores, answer_lines, committed_p_at_n, load_lines, save_lines, score_file,
+    BEHAVIOUR_LINES, LINES, adopted_answer_scores, answer_lines, committed_p_at_n, load_lines, render_check, save_lines,
+    score_file,
 )
 from provenance.attribution.auto_choice import ANSWER_FUSION, ANSWER_SIGNATURE
 from provenance.attribution.joint import JointMethod
@@ -61,6 +62,10 @@ def test_a_saved_file_gives_back_the_lines_and_the_precision(lines, tmp_path):
     assert record == {"task": "task", "behaviour": "b", "answers": 3, "P@n": pytest.approx(want_n),
                       "P@10": pytest.approx(planted[order[:, :10]].mean()),
                       "behaviour P@n": pytest.approx(planted[behaviour_order[:, :2]].mean())}
+    # the check table: this file's values, and "-" where the committed tables have no such task
+    row = render_check(tmp_path).splitlines()[-1]
+    assert row == (f"| task | b | 3 | {record['P@n']:.2f} | {record['P@10']:.2f} | - | "
+                   f"{record['behaviour P@n']:.2f} | - |")
 
 
 def test_bad_input_is_refused_by_name(lines, tmp_path):
