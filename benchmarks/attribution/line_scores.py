@@ -1,12 +1,13 @@
-"""Each run's per-answer lines kept as a committed file, so that fusions of them can be scored without the run.
+"""Each run's per-answer and per-behaviour lines kept as a committed file, so that fusions of them can be scored
+without the run.
 
     OMP_NUM_THREADS=1 python -m benchmarks.attribution.line_scores export --runs runs/attr_fake_package ... \
         --dir benchmarks/attribution/results/line_scores
     python -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores
 
-Why: a trained run (adapter, store, generations) lives under ``runs/``, which is not committed, and takes about 20
-minutes of this machine to train; a session on a fresh machine has none of them, so it can score a new candidate on
-no earlier task, and the default-choice rule (`default_choice`) cannot be read. Every per-answer default and
+Why: a trained run (adapter, store, generations) lives under ``runs/``, which is not committed, and takes 7-11
+minutes of this machine to train and sample again (three at once); a session on a fresh machine has none of them, so
+it can score a new candidate on no earlier task, and the default-choice rule (`default_choice`) cannot be read. Every per-answer default and
 candidate since round 12 is a weighted sum of the same few lines, each a score per row and answer, plus a guard made
 of two of them: keeping the lines keeps every such candidate scorable on every run that was exported.
 
