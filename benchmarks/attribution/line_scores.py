@@ -81,8 +81,8 @@ def save_lines(path: Path, ids: np.ndarray, sources: np.ndarray, behaviours: dic
     """Write one run's lines: ``behaviours`` maps each behaviour to ``{"planted": bool [rows], <line>: [Q, rows]}``.
 
     Raises:
-        ValueError: A behaviour lacks a line of `LINES` or its planted mask, or an array's row count is not the
-            run's.
+        ValueError: A behaviour lacks a line of `LINES` or `BEHAVIOUR_LINES` or its planted mask, or an array's
+            row count is not the run's.
     """
     arrays = {"sample_id": np.asarray(ids, dtype=str), "source": np.asarray(sources, dtype=str)}
     for behaviour, parts in behaviours.items():
