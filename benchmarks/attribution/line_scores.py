@@ -68,11 +68,12 @@ def adopted_answer_scores(lines: dict[str, np.ndarray], prefix: str = "") -> np.
     plus the gated next-token guard at weight 1) from its lines: (z_signature + z_token) / sqrt(2) + (z_context +
     z_token) / sqrt(2) + guard, as Stouffer weights over the four plain z-scored lines. With ``prefix="behaviour "``
     the same fusion of the per-behaviour lines (`BEHAVIOUR_LINES`): ``JointMethod(**ANSWER_FUSION)`` per behaviour."""
+    from benchmarks.attribution.answer_weight_sensitivity import DEFAULT_WEIGHTS, line_weights
     from provenance.attribution.joint import guard_scores, standard_z, stouffer_standard_z
 
     line = {name: lines[prefix + name] for name in LINES}
     guard = guard_scores(standard_z(line["context"]), standard_z(line["next"]), "gated")
-    weights = np.array([1 / np.sqrt(2), np.sqrt(2), 1 / np.sqrt(2), 1.0])
+    weights = line_weights(*DEFAULT_WEIGHTS)   # the default's (1/sqrt 2, sqrt 2, 1/sqrt 2, 1)
     parts = (line["signature"], line["token"], line["context"], guard)
     return stouffer_standard_z(*parts, weights=np.tile(weights, (len(guard), 1)))
 
