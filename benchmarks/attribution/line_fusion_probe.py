@@ -11,7 +11,12 @@ beside each of its lines alone and a few fusions of them (`FUSIONS`), every line
 * ``states + guard`` (g = 1, 2): the two state lines (``h_fused_c``, ``h_last_c``) plus the guard at weight g, without
   pooled token match, which ranks first the rows of another context that use the answer's words (the refusals of
   entity_refusal's harmful sources: 0.02 alone there);
-* ``context + guard``: the prompt side and the guard at equal weight.
+* ``context + guard``: the prompt side and the guard at equal weight;
+* two oracles, not methods (they read the planted rows): ``best line per task``, the one line (of the five and the
+  guard) with the highest mean P@n over the task's answers, and ``best line per answer``, each answer's own best
+  line. They bound what choosing one of these lines, fixed or by a quantity measured on the query, can reach (a
+  fusion can exceed them where two lines each hold some of the planted rows): where the oracle and every fusion are
+  below the goal, the task needs evidence these lines do not hold.
 
 Which files it reads is which runs were exported (`results/line_scores/`); a mean over them is not a verdict: the
 default-choice rule reads every counted task, and a fusion is a candidate only once committed before a held-out round.
@@ -29,6 +34,7 @@ from benchmarks.attribution.line_scores import LINES, adopted_answer_scores, loa
 from benchmarks.attribution.probe_main import fused_line_tables, precision
 
 DEFAULT = "default"
+ORACLES = ("best line per task", "best line per answer")
 # Each mode and the prefix of its lines in a line file.
 MODES = {"per answer": "", "per behaviour": "behaviour "}
 
@@ -71,7 +77,21 @@ def file_records(path: Path) -> list[dict]:
                 p_n, p_10 = precision(scores, planted, int(planted.sum()))
                 records.append({"task": path.stem, "behaviour": behaviour, "mode": mode, "column": column,
                                 "P@n": p_n, "P@10": p_10, "queries": len(scores)})
+            records += _oracles(z, planted, {"task": path.stem, "behaviour": behaviour, "mode": mode})
     return records
+
+
+def _oracles(z: dict[str, np.ndarray], planted: np.ndarray, key: dict) -> list[dict]:
+    """The `ORACLES`' records: per task the line of best mean P@n, per answer each answer's line of best P@n (ties:
+    the better P@10, then `LINES`' order)."""
+    n = int(planted.sum())
+    # [lines, answers, 2]: each line's (P@n, P@10) on each answer alone
+    each = np.array([[precision(line[q:q + 1], planted, n) for q in range(len(line))] for line in z.values()])
+    per_task = each[np.lexsort((-each[..., 1].mean(1), -each[..., 0].mean(1)))[0]].mean(0)
+    best = np.lexsort((-each[..., 1], -each[..., 0]), axis=0)[0]
+    per_answer = each[best, np.arange(each.shape[1])].mean(0)
+    return [key | {"column": column, "P@n": float(v[0]), "P@10": float(v[1]), "queries": each.shape[1]}
+            for column, v in zip(ORACLES, (per_task, per_answer))]
 
 
 def render(records: list[dict]) -> str:
@@ -79,9 +99,10 @@ def render(records: list[dict]) -> str:
     legend = (f"Read from {len(tasks)} line files ({', '.join(tasks)}). `default`: the adopted per-answer default "
               "(`joint-gated-next`) rebuilt from its lines, per answer and, from the per-behaviour lines, per "
               "behaviour (where the library's per-behaviour default is `auto-refine-z`, not a fusion of these "
-              "lines); the rest as the module doc lists them. A dev probe over the exported runs, not a verdict.")
+              "lines); the rest as the module doc lists them, the last two oracles that read the planted rows (a bound, not "
+              "a method). A dev probe over the exported runs, not a verdict.")
     parts = [fused_line_tables(f"Fusions of the stored lines, {mode} (line files only)", legend,
-                               [r for r in records if r["mode"] == mode], [DEFAULT, *FUSIONS], DEFAULT, MARGIN)
+                               [r for r in records if r["mode"] == mode], [DEFAULT, *FUSIONS, *ORACLES], DEFAULT, MARGIN)
              for mode in MODES]
     return "\n".join(parts)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.attribution.line_fusion_probe import DEFAULT, FUSIONS, file_records, render
+from benchmarks.attribution.line_fusion_probe import DEFAULT, FUSIONS, ORACLES, file_records, render
 from benchmarks.attribution.line_scores import save_lines
 
 # Six rows, two answers; rows 0 and 1 are planted. The prompt side finds them, pooled token match finds rows 4 and 5
@@ -37,7 +37,7 @@ def all_records(tmp_path):
 
 def test_each_line_alone_and_the_fusions_by_hand(all_records):
     records = {column: r for (mode, column), r in all_records.items() if mode == "per answer"}
-    assert set(records) == {DEFAULT, *FUSIONS}
+    assert set(records) == {DEFAULT, *FUSIONS, *ORACLES}
     assert records["context alone"]["P@n"] == 1.0 and records["token alone"]["P@n"] == 0.0
     assert records["next alone"]["P@n"] == 0.5          # rows 1 and 4 tie first (ties by row)
     # The gated guard: row 4's prompt side is below the mean row's, so it keeps min(z_context, z_next) there; row 1's
@@ -61,3 +61,22 @@ def test_the_tables_name_every_file_mode_and_column(all_records):
     assert "Read from 1 line files (toy)" in text
     assert "# Fusions of the stored lines, per answer" in text and "# Fusions of the stored lines, per behaviour" in text
     assert text.count("| task / behaviour | default | signature alone |") == 4   # P@n and P@10 in each mode
+
+
+def test_the_oracles_pick_the_best_line_per_task_and_per_answer():
+    from benchmarks.attribution.line_fusion_probe import _oracles
+
+    planted = np.array([1, 1, 0, 0, 0, 0], bool)
+    # answer 0: line a finds both planted rows, line b one; answer 1: line b finds both, line a none
+    a = np.array([[3.0, 2.0, 0, 0, 0, 0], [0, 0, 0, 0, 3.0, 2.0]])
+    b = np.array([[3.0, 0, 2.0, 0, 0, 0], [2.0, 3.0, 0, 0, 0, 0]])
+    got = {r["column"]: r for r in _oracles({"a": a, "b": b}, planted, {"task": "toy"})}
+    assert set(got) == set(ORACLES)
+    assert got["best line per task"]["P@n"] == 0.75        # b: 0.5 and 1.0 (a: 1.0 and 0.0, its mean 0.5)
+    assert got["best line per answer"]["P@n"] == 1.0       # a on answer 0, b on answer 1
+    assert got["best line per answer"]["queries"] == 2 and got["best line per task"]["task"] == "toy"
+
+
+def test_the_oracles_are_in_the_tables(all_records):
+    assert all_records[("per answer", "best line per answer")]["P@n"] == 1.0    # context alone
+    assert all_records[("per behaviour", "best line per task")]["P@n"] == 1.0   # token alone per behaviour
