@@ -178,27 +178,35 @@ def render(table: pd.DataFrame, candidates: list[str], adopted: dict[str, str] =
     for mode in FAMILIES:
         t = table[table["mode"] == mode]
         for metric in ("P@n", "P@10") if mode == "per answer" else ("P@n",):
-            wide = t.pivot_table(index=["task", "behaviour"], columns="method", values=metric)
-            cols = [c for c in ["default", "h_fused", *candidates, "bm25"] if c in wide]
-            lines += [f"## {mode}: {metric}", "", "| task / behaviour | " + " | ".join(cols) + " |",
-                      "|---|" + "---|" * len(cols)]
-            for (task, beh), r in wide[cols].iterrows():
-                name = task if task == beh else f"{task} / {beh}"
-                lines.append(f"| {name} | " + " | ".join("–" if pd.isna(r[c]) else f"{r[c]:.2f}" for c in cols) + " |")
-            lines.append("")
+            lines += [f"## {mode}: {metric}", ""] + method_table(t, ["default", "h_fused", *candidates, "bm25"], metric)
         for cand in candidates:
             if cand == adopted.get(mode):
                 lines += [f"**{cand}, {mode}:** the default itself (its column is the default's).", ""]
                 continue
-            v = decide(table, cand, mode)
-            if not v["tasks"]:
-                lines += [f"**{cand}, {mode}:** not scored.", ""]
-                continue
-            lines += [f"**{cand}, {mode}** over {v['tasks']} counted task-behaviours: mean P@n {v['mean']:.3f} vs "
-                      f"the default's {v['mean_default']:.3f}; worst {v['worst']:.2f} vs {v['worst_default']:.2f}; "
-                      f"largest deficit {v['largest_deficit']:.2f} ({v['worst_task']}). "
-                      f"{'Replaces the default.' if v['replaces'] else 'Does not replace the default.'}", ""]
+            lines += [verdict_text(cand, mode, decide(table, cand, mode)), ""]
     return "\n".join(lines)
+
+
+def method_table(table: pd.DataFrame, methods: list[str], metric: str) -> list[str]:
+    """The Markdown rows of ``metric`` per (task, behaviour) for the ``methods`` ``table`` has, blank line after."""
+    wide = table.pivot_table(index=["task", "behaviour"], columns="method", values=metric)
+    cols = [c for c in methods if c in wide]
+    lines = ["| task / behaviour | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for (task, beh), r in wide[cols].iterrows():
+        name = task if task == beh else f"{task} / {beh}"
+        lines.append(f"| {name} | " + " | ".join("–" if pd.isna(r[c]) else f"{r[c]:.2f}" for c in cols) + " |")
+    return lines + [""]
+
+
+def verdict_text(candidate: str, mode: str, verdict: dict, extra: str = "") -> str:
+    """One verdict of `decide` as the sentence the tables print; ``extra`` joins the measures before the outcome."""
+    if not verdict["tasks"]:
+        return f"**{candidate}, {mode}:** not scored."
+    v = verdict
+    return (f"**{candidate}, {mode}** over {v['tasks']} counted task-behaviours: mean P@n {v['mean']:.3f} vs the "
+            f"default's {v['mean_default']:.3f}; worst {v['worst']:.2f} vs {v['worst_default']:.2f}; largest deficit "
+            f"{v['largest_deficit']:.2f} ({v['worst_task']}){extra}. "
+            f"{'Replaces the default.' if v['replaces'] else 'Does not replace the default.'}")
 
 
 def parse_adopted(items: list[str]) -> dict[str, str]:

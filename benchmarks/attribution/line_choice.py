@@ -29,7 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.attribution.default_choice import ADOPTED, MARGIN, NOT_COUNTED, TASKS, decide, scores
+from benchmarks.attribution.default_choice import (
+    ADOPTED, MARGIN, NOT_COUNTED, TASKS, decide, method_table, scores, verdict_text,
+)
 from benchmarks.attribution.line_fusion_probe import FUSIONS, MODES, _z
 from benchmarks.attribution.line_scores import adopted_answer_scores, load_lines
 from benchmarks.attribution.probe_main import precision
@@ -103,28 +105,16 @@ def render(table: pd.DataFrame, candidates: list[str], missing: list[str]) -> st
         lines += [f"Counted tasks without a line file (not read): {', '.join(missing)}.", ""]
     for mode in MODES:
         t = table[table["mode"] == mode]
-        wide = t.pivot_table(index=["task", "behaviour"], columns="method", values="P@n")
-        cols = [c for c in ["default", *candidates] if c in wide]
-        lines += [f"## {mode}: P@n", "", "| task / behaviour | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
-        for (task, beh), r in wide[cols].iterrows():
-            name = task if task == beh else f"{task} / {beh}"
-            lines.append(f"| {name} | " + " | ".join("–" if pd.isna(r[c]) else f"{r[c]:.2f}" for c in cols) + " |")
-        lines.append("")
+        lines += [f"## {mode}: P@n", ""] + method_table(t, ["default", *candidates], "P@n")
         for cand in candidates:
             if mode == "per answer" and cand in DEFAULT_PER_ANSWER:
                 lines += [f"**{cand}, {mode}:** the adopted default itself.", ""]
                 continue
-            v = decide(table, cand, mode)
-            if not v["tasks"]:
-                lines += [f"**{cand}, {mode}:** no task read.", ""]
-                continue
-            p10 = t[t["method"] == cand].groupby(["task", "behaviour"])["P@10"].first()
-            at_goal = f"P@10 >= 0.9 on {int((p10 >= 0.9).sum())}" if mode == "per answer" else ""
-            lines += [f"**{cand}, {mode}** over {v['tasks']} counted task-behaviours: mean P@n {v['mean']:.3f} vs "
-                      f"the default's {v['mean_default']:.3f}; worst {v['worst']:.2f} vs {v['worst_default']:.2f}; "
-                      f"largest deficit {v['largest_deficit']:.2f} ({v['worst_task']}); P@n >= 0.95 on "
-                      f"{int((t[t['method'] == cand]['P@n'] >= 0.95).sum())}{'; ' + at_goal if at_goal else ''}. "
-                      f"{'Replaces the default.' if v['replaces'] else 'Does not replace the default.'}", ""]
+            rows = t[t["method"] == cand]
+            goal = f"; P@n >= 0.95 on {int((rows['P@n'] >= 0.95).sum())}"
+            if mode == "per answer":
+                goal += f", P@10 >= 0.9 on {int((rows['P@10'] >= 0.9).sum())}"
+            lines += [verdict_text(cand, mode, decide(table, cand, mode), goal), ""]
     return "\n".join(lines)
 
 
