@@ -365,7 +365,7 @@ GRAD_KERNEL_SPECS = ("none,equal,both", "cosine,equal,response")
 METHOD_CHOICES = ("default", "h_fused", "contrastive", "joint", "joint-each", "joint-z", "joint-context", "joint-both",
                   "joint-focus", "auto-agree10", "h_fused_z", "auto-z", "h_fused_k1", "joint-ctx", "joint-focus-z",
                   "joint-focus-ctx", "joint-equal-ctx", "joint-equal-c", "joint-top-token", "joint-next-token",
-                  "joint-gated-next",
+                  "joint-gated-next", "joint-gated-answers",
                   "auto-refine-z", "token-match", "token-match-each", "tfidf",
                   "bm25", "grad-kernel",
                   *(f"grad-kernel:{spec}" for spec in GRAD_KERNEL_SPECS))
@@ -446,6 +446,13 @@ def build_choice(choice: str):
         return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_line="next",
                             guard_form="gated"),
                 "joint-gated-next joint-next-token, its guard's minimum only below the mean prompt (default layers)")
+    if choice == "joint-gated-answers":
+        # Per behaviour, line_choice's "answers-stouffer" (committed in 83ec42a before round 20 was written): each
+        # answer's joint-gated-next z-scores combined over the answers; per answer joint-gated-next itself.
+        from provenance.attribution.joint import JointMethod
+        return (JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_line="next",
+                            guard_form="gated", behaviour_from="answers"),
+                "joint-gated-answers joint-gated-next, per behaviour its answers' z-scores combined (default layers)")
     if choice == "joint-both":
         from provenance.attribution.joint import JointMethod
         return (JointMethod(FUSED, token_query="each", fusion="both"),

@@ -43,6 +43,8 @@ LABELS = {"default": DEFAULT, "h_fused": "h_fused (default layer)", "bm25": "bm2
                               "(default layers)",
           "joint-gated-next": "joint-gated-next joint-next-token, its guard's minimum only below the mean prompt "
                               "(default layers)",
+          "joint-gated-answers": "joint-gated-answers joint-gated-next, per behaviour its answers' z-scores combined "
+                                 "(default layers)",
           "auto-refine-z": "auto-refine-z auto with the signature, token match and the classifier, z-scores",
           "contrastive": "contrastive h_fused (default layer)"}
 FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}

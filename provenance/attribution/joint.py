@@ -108,7 +108,13 @@ default weights: mean P@n 0.854 against 0.845, worst 0.47 both, no task more tha
 against 38).
 
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
-(the rows' mean scores over the cases) is combined. Without what token match needs (per-token states stored at the
+(the rows' mean scores over the cases) is combined. With ``behaviour_from="answers"`` (``--method
+joint-gated-answers``) the behaviour is ranked the other way round: each case's joint scores, as plain z-scores over
+the rows, are summed over the cases and divided by sqrt(cases), Stouffer's method across the answers as the fusion is
+across the lines (nothing fitted); per answer it is the method it is built on. Measured from the committed line files
+of 59 counted task-behaviours (benchmarks/attribution/results/line_choice.md, ``answers-stouffer``; defined before
+round 20 was written): per behaviour mean P@n 0.912 against the rule stack's 0.857, worst 0.47 against 0.40, P@n >=
+0.95 on 40 against 30, but 0.30 below it on entity_refusal and 0.17 on confusable, so it is not the default. Without what token match needs (per-token states stored at the
 token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
 the explanation says why. Both methods score every selected row, so the cost is theirs added up; the combination
 holds ``[cases, rows]`` scores in memory (4 bytes each).
@@ -135,9 +141,9 @@ if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
     from provenance.attribution.case_signatures import TestSignatures
 
-__all__ = ["FUSIONS", "GUARD_FORMS", "GUARD_LINES", "WEIGHTINGS", "JointMethod", "conjunction_ranks", "dense_scores",
-           "focus_and_side_weights", "guard_scores", "rank_z", "robust_z", "standard_z", "stouffer_ranks",
-           "stouffer_robust_z", "stouffer_standard_z"]
+__all__ = ["BEHAVIOUR_FROM", "FUSIONS", "GUARD_FORMS", "GUARD_LINES", "WEIGHTINGS", "JointMethod", "conjunction_ranks",
+           "dense_scores", "focus_and_side_weights", "guard_scores", "rank_z", "robust_z", "standard_z",
+           "stouffer_ranks", "stouffer_robust_z", "stouffer_standard_z"]
 
 FUSIONS = ("ranks", "robust-z", "z", "both")
 WEIGHTINGS = ("equal", "context", "focus")
@@ -147,6 +153,9 @@ GUARD_NAMES = {"top": "the most-raised token", "next": "the positions before the
 # How the guard joins the prompt side and the token-match line: their minimum for every row, or only for rows whose
 # prompt side is below the mean row's (the token-match line itself above it).
 GUARD_FORMS = ("min", "gated")
+# How a behaviour is ranked: each line's behaviour ranking fused ("lines"), or each answer's fused scores combined
+# over the answers by Stouffer's method ("answers").
+BEHAVIOUR_FROM = ("lines", "answers")
 # What each per-query weighting gives token match (the signature gets the rest), for the explanation.
 WEIGHED_BY = {"context": "the share of the answer's fine-tuning gain that remains without its prompt",
               "focus": "the share of the answer's fine-tuning gain on its most-raised token"}
@@ -350,19 +359,23 @@ class JointMethod(AttributionMethod):
         guard_form: How the guard joins the two: "min", their minimum for every row; "gated", the minimum for rows
             whose context z-score is below 0 (the mean row's) and the token-match line's z-score for the others
             (`guard_scores`).
+        behaviour_from: How `rank_behaviour` ranks: "lines", each line's behaviour ranking fused; "answers", each
+            answer's fused scores as z-scores over the rows, combined over the answers by Stouffer's method (see the
+            module doc). Per answer it changes nothing.
 
     Raises:
         ValueError: An unknown ``token_query``, ``fusion`` or ``weighting``, a weighting other than ``"equal"`` with
             a fusion other than ``"ranks"`` or ``"z"``, a ``context_signature`` without ``fusion="z"`` and
             ``weighting="focus"`` or ``"equal"``, an unknown ``guard_line``, or one without ``context_signature``
-            and ``weighting="equal"``, an unknown ``guard_form``, or "gated" without a ``guard_line``.
+            and ``weighting="equal"``, an unknown ``guard_form``, or "gated" without a ``guard_line``; an unknown
+            ``behaviour_from``, or "answers" with ``fusion="both"`` (whose ranks are not scores to add).
     """
 
     def __init__(self, signature: SignatureSpec = DEFAULT_VARIANT, layer: int | None = None,
                  token_layer: int | None = None, epochs: Epochs = "last", base: Any = None, chunk_rows: int = 8192,
                  token_query: str = "pooled", fusion: str = "ranks", weighting: str = "equal",
                  context_signature: SignatureSpec | None = None, guard_line: str | None = None,
-                 guard_form: str = "min"):
+                 guard_form: str = "min", behaviour_from: str = "lines"):
         if token_query not in QUERY_FORMS:
             raise ValueError(f"token_query must be one of {QUERY_FORMS}, got {token_query!r}")
         if fusion not in FUSIONS:
@@ -384,7 +397,13 @@ class JointMethod(AttributionMethod):
             raise ValueError(f"guard_form must be one of {GUARD_FORMS}, got {guard_form!r}")
         if guard_form != "min" and guard_line is None:
             raise ValueError(f"guard_form={guard_form!r} shapes the guard line: set guard_line too")
+        if behaviour_from not in BEHAVIOUR_FROM:
+            raise ValueError(f"behaviour_from must be one of {BEHAVIOUR_FROM}, got {behaviour_from!r}")
+        if behaviour_from == "answers" and fusion == "both":
+            raise ValueError("behaviour_from='answers' adds the answers' joint scores: use it with a fusion other "
+                             "than 'both'")
         self.fusion, self.weighting, self.guard_line, self.guard_form = fusion, weighting, guard_line, guard_form
+        self.behaviour_from = behaviour_from
         self.signature = SignatureMethod(signature, layer, epochs, chunk_rows)
         self.context = None if context_signature is None else SignatureMethod(context_signature, layer, epochs,
                                                                               chunk_rows)
@@ -404,6 +423,8 @@ class JointMethod(AttributionMethod):
             weighed += f"; plus the weaker of {self.context.name} and {GUARD_NAMES[self.guard_line]}"
             if self.guard_form == "gated":
                 weighed += f" where {self.context.name} is below the mean row's"
+        if self.behaviour_from == "answers":
+            weighed += "; per behaviour, the answers' z-scores combined by Stouffer's method"
         return f"joint({self.signature.name} + {tokens}, {on}{weighed})"
 
     def _token_layer(self, att: Attributor) -> int:
@@ -424,13 +445,19 @@ class JointMethod(AttributionMethod):
         return self._rank(att, test, k, combine=False)
 
     def rank_behaviour(self, att: Attributor, test: TestSignatures, k: int) -> Ranking:
+        if self.behaviour_from == "answers":
+            return self._rank(att, test, k, combine=False, over_answers=True)
         return self._rank(att, test, k, combine=True)
 
-    def _rank(self, att: Attributor, test: TestSignatures, k: int, combine: bool) -> Ranking:
+    def _rank(self, att: Attributor, test: TestSignatures, k: int, combine: bool,
+              over_answers: bool = False) -> Ranking:
+        """The top ``k`` rows per case (``combine``: of the behaviour, from each line's behaviour ranking;
+        ``over_answers``: of the behaviour, from each case's joint scores combined over the cases)."""
         layer = self._token_layer(att)
         why_not = self._why_not_token_match(att, layer)
         if why_not is not None:
-            ranking = (self.signature.rank_behaviour if combine else self.signature.rank)(att, test, k)
+            rank = self.signature.rank_behaviour if combine or over_answers else self.signature.rank
+            ranking = rank(att, test, k)
             return self._explained(ranking, {"method": self.signature.name, "reason": f"the signature alone: {why_not}"})
         rows = np.flatnonzero(select_rows(att.samples, self.epochs))
         n = len(rows)
@@ -455,6 +482,9 @@ class JointMethod(AttributionMethod):
             order = np.lexsort((-tie, -joint), axis=1)[:, :k]
         else:
             joint = self._combined(att, test, layer, sig, tok, combine, explanation, context, guard)
+            if over_answers:
+                joint = standard_z(joint).sum(0, keepdims=True) / np.sqrt(len(joint))
+                explanation["reason"] += "; per behaviour, the answers' z-scores combined by Stouffer's method"
             order = np.argsort(-joint, axis=1, kind="stable")[:, :k]
         ranking = Ranking(np.take_along_axis(joint, order, 1).astype(np.float32), rows[order])
         return self._explained(ranking, explanation)

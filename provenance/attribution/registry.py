@@ -337,6 +337,10 @@ _JOINT_VARIANTS = {
                           "guard_line": "next", "guard_form": "gated"},
                          "joint-next-token with the prompt side guarding only rows whose prompts are less like the "
                          "answer's than the mean row's"),
+    "joint-gated-answers": ({"signature": "h_fused_c", "fusion": "z", "context_signature": "h_last_c",
+                             "guard_line": "next", "guard_form": "gated", "behaviour_from": "answers"},
+                            "joint-gated-next; per behaviour, each answer's joint z-scores combined over the answers "
+                            "by Stouffer's method"),
 }
 for _name, (_choice, _summary) in _JOINT_VARIANTS.items():
     # A variant's own signature (joint-ctx: the prompt side) stands where --signature is not given.

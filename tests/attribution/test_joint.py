@@ -259,3 +259,33 @@ def test_guard_line_needs_a_known_form_and_the_equal_pairs():
         JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_line="next", guard_form="max")
     with pytest.raises(ValueError, match="shapes the guard line: set guard_line too"):
         JointMethod("h_fused_c", fusion="z", context_signature="h_last_c", guard_form="gated")
+
+
+def test_behaviour_from_answers_is_stouffer_over_each_answers_joint_scores(setup):
+    """``behaviour_from="answers"`` (joint-gated-answers): per behaviour, each case's joint-gated-next scores as
+    z-scores over the rows, summed over the cases / sqrt(cases), against a hand computation from the per-answer
+    scores; per answer the method is joint-gated-next itself."""
+    att, base, cases = setup
+    n = len(att.store)
+    test = att.signatures(cases, [LAYER], [TOKEN_LAYER])
+    method = build_method("joint-gated-answers", MethodOptions(layer=TOKEN_LAYER, base=base))
+    plain = build_method("joint-gated-next", MethodOptions(layer=TOKEN_LAYER, base=base))
+    assert isinstance(method, JointMethod) and method.behaviour_from == "answers" and plain.behaviour_from == "lines"
+    per_answer = dense_scores(*plain.top_k(att, test, n), n)
+    want = standard_z(per_answer).sum(0) / np.sqrt(len(per_answer))
+    got = method.rank_behaviour(att, test, 5)
+    order = np.argsort(-want, kind="stable")[:5]
+    np.testing.assert_array_equal(got.rows[0], order)
+    np.testing.assert_allclose(got.scores[0], want[order], rtol=1e-5)
+    assert got.rows.shape[0] == 1 and "combined by Stouffer's method" in got.explanation["reason"]
+    assert "per behaviour, the answers' z-scores combined" in method.name
+    np.testing.assert_array_equal(method.rank(att, test, 5).rows, plain.rank(att, test, 5).rows)
+    # The lines' behaviour rankings fused (joint-gated-next per behaviour) rank otherwise on this store.
+    assert not np.allclose(plain.rank_behaviour(att, test, 5).scores, got.scores)
+
+
+def test_behaviour_from_is_validated():
+    with pytest.raises(ValueError, match="behaviour_from must be one of"):
+        JointMethod(behaviour_from="cases")
+    with pytest.raises(ValueError, match="use it with a fusion other than 'both'"):
+        JointMethod(fusion="both", behaviour_from="answers")

@@ -44,6 +44,19 @@ def test_the_lines_rebuild_the_adopted_default(lines):
             np.testing.assert_allclose(ranking.scores[q], scores[q, order], rtol=1e-5)
 
 
+def test_the_lines_rebuild_the_answers_stouffer_candidate(lines):
+    """line_choice's answers-stouffer from the per-answer lines is the library's joint-gated-answers per behaviour."""
+    from benchmarks.attribution.line_choice import answers_stouffer
+
+    att, base, test, rows, got = lines
+    method = JointMethod(ANSWER_SIGNATURE, LAYER, TOKEN_LAYER, "last", base=base, behaviour_from="answers",
+                         **ANSWER_FUSION)
+    ranking, scores = method.rank_behaviour(att, test, 5), answers_stouffer(got)
+    order = np.argsort(-scores[0], kind="stable")[:5]
+    np.testing.assert_array_equal(ranking.rows[0], rows[order])
+    np.testing.assert_allclose(ranking.scores[0], scores[0, order], rtol=1e-5)
+
+
 def test_a_saved_file_gives_back_the_lines_and_the_precision(lines, tmp_path):
     att, _, _, rows, got = lines
     ids = att.samples["sample_id"].astype(str).to_numpy()[rows]
