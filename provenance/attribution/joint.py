@@ -110,14 +110,15 @@ against 38).
 Per answer, each case is combined on its own; per behaviour (``combine="mean"``), each method's behaviour ranking
 (the rows' mean scores over the cases) is combined. With ``behaviour_from="answers"`` (``--method
 joint-gated-answers``) the behaviour is ranked the other way round: each case's joint scores, as plain z-scores over
-the rows, are summed over the cases and divided by sqrt(cases), Stouffer's method across the answers as the fusion is
-across the lines (nothing fitted); per answer it is the method it is built on. Measured from the committed line files
-of 59 counted task-behaviours (benchmarks/attribution/results/line_choice.md, ``answers-stouffer``; defined before
-round 20 was written): per behaviour mean P@n 0.912 against the rule stack's 0.857, worst 0.47 against 0.40, P@n >=
-0.95 on 40 against 30, but 0.30 below it on entity_refusal and 0.17 on confusable, so it is not the default. Without what token match needs (per-token states stored at the
-token layer, a model before fine-tuning, row selection other than ``epochs="mean"``) the signature ranks alone and
-the explanation says why. Both methods score every selected row, so the cost is theirs added up; the combination
-holds ``[cases, rows]`` scores in memory (4 bytes each).
+the rows, are summed over the cases and divided by sqrt(cases), Stouffer's method across the answers as the fusion
+is across the lines (nothing fitted); per answer it is the method it is built on. Measured from the committed line
+files of 59 counted task-behaviours (benchmarks/attribution/results/line_choice.md, ``answers-stouffer``; defined
+before round 20 was written): per behaviour mean P@n 0.912 against the rule stack's 0.857, worst 0.47 against 0.40,
+P@n >= 0.95 on 40 against 30, but 0.30 below it on entity_refusal and 0.17 on confusable, so it is not the default.
+Without what token match needs (per-token states stored at the token layer, a model before fine-tuning, row
+selection other than ``epochs="mean"``) the signature ranks alone and the explanation says why. Both methods score
+every selected row, so the cost is theirs added up; the combination holds ``[cases, rows]`` scores in memory (4
+bytes each).
 """
 from __future__ import annotations
 
