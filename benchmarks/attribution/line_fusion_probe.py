@@ -99,10 +99,11 @@ def render(records: list[dict]) -> str:
     legend = (f"Read from {len(tasks)} line files ({', '.join(tasks)}). `default`: the adopted per-answer default "
               "(`joint-gated-next`) rebuilt from its lines, per answer and, from the per-behaviour lines, per "
               "behaviour (where the library's per-behaviour default is `auto-refine-z`, not a fusion of these "
-              "lines); the rest as the module doc lists them, the last two oracles that read the planted rows (a bound, not "
-              "a method). A dev probe over the exported runs, not a verdict.")
+              "lines); the rest as the module doc lists them, the last two oracles that read the planted rows (a "
+              "bound, not a method). A dev probe over the exported runs, not a verdict.")
     parts = [fused_line_tables(f"Fusions of the stored lines, {mode} (line files only)", legend,
-                               [r for r in records if r["mode"] == mode], [DEFAULT, *FUSIONS, *ORACLES], DEFAULT, MARGIN)
+                               [r for r in records if r["mode"] == mode], [DEFAULT, *FUSIONS, *ORACLES], DEFAULT,
+                               MARGIN)
              for mode in MODES]
     return "\n".join(parts)
 

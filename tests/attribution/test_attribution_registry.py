@@ -109,8 +109,8 @@ def test_options_a_method_does_not_take_are_refused(setup, monkeypatch):
     bad = cli_query(setup, monkeypatch, "--backend", "dask", "--base-model", "somewhere")
     # The CLI's error box cuts a long line; the whole list of methods is checked on `build_method` below.
     assert bad.exit_code == 2 and (
-        "joint-next-token / joint-gated-next / joint-gated-answers / token-match, not auto (which resolves to signature "
-        "here)"
+        "joint-next-token / joint-gated-next / joint-gated-answers / token-match, not auto (which resolves to "
+        "signature here)"
         in flat(bad.output))
     with pytest.raises(MethodOptionError, match="option 'base' applies to method auto-choice / auto-classifier / "
                                                 r"contrastive / joint / joint-each / joint-z / joint-ctx / joint-both / "
