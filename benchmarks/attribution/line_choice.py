@@ -32,7 +32,7 @@ import pandas as pd
 from benchmarks.attribution.default_choice import (
     ADOPTED, MARGIN, NOT_COUNTED, TASKS, decide, method_table, scores, verdict_text,
 )
-from benchmarks.attribution.line_fusion_probe import FUSIONS, MODES, _z
+from benchmarks.attribution.line_fusion_probe import FUSIONS, MODES, z_lines
 from benchmarks.attribution.line_scores import adopted_answer_scores, load_lines
 from benchmarks.attribution.probe_main import precision
 
@@ -52,7 +52,7 @@ def _per_mode(per_answer: Callable, per_behaviour: Callable) -> Callable[[dict, 
 CANDIDATES: dict[str, Callable[[dict, str], np.ndarray]] = {
     "behaviour fusion": _per_mode(adopted_answer_scores, lambda lines: adopted_answer_scores(lines, "behaviour ")),
     "answers-stouffer": _per_mode(adopted_answer_scores, answers_stouffer),
-    **{name: (lambda lines, mode, f=f: f(_z(lines, MODES[mode]))) for name, f in FUSIONS.items()},
+    **{name: (lambda lines, mode, f=f: f(z_lines(lines, MODES[mode]))) for name, f in FUSIONS.items()},
 }
 # The candidates that are the adopted per-answer default itself per answer (their verdict there says so).
 DEFAULT_PER_ANSWER = ("behaviour fusion", "answers-stouffer")

@@ -39,7 +39,7 @@ ORACLES = ("best line per task", "best line per answer")
 MODES = {"per answer": "", "per behaviour": "behaviour "}
 
 
-def _z(lines: dict[str, np.ndarray], prefix: str = "") -> dict[str, np.ndarray]:
+def z_lines(lines: dict[str, np.ndarray], prefix: str = "") -> dict[str, np.ndarray]:
     """Each line's plain z-scores over the rows, and the gated guard ("guard"); ``prefix="behaviour "``: of the
     per-behaviour lines."""
     from provenance.attribution.joint import guard_scores, standard_z
@@ -71,7 +71,7 @@ def file_records(path: Path) -> list[dict]:
     for behaviour, lines in behaviours.items():
         planted = lines["planted"]
         for mode, prefix in MODES.items():
-            z = _z(lines, prefix)
+            z = z_lines(lines, prefix)
             columns = {DEFAULT: adopted_answer_scores(lines, prefix)} | {name: f(z) for name, f in FUSIONS.items()}
             for column, scores in columns.items():
                 p_n, p_10 = precision(scores, planted, int(planted.sum()))
