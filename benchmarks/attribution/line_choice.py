@@ -18,6 +18,11 @@ The candidates, each per answer (``[answers, rows]`` scores) and per behaviour (
 * ``answers-stouffer``: per behaviour, the adopted per-answer fusion of each answer, each answer's scores as plain
   z-scores over the rows, summed over the answers and divided by sqrt(answers) (Stouffer's method across the
   answers, as the fusion is across the lines: nothing fitted); per answer, the default itself;
+* ``answers-gated``: ``answers-stouffer`` after each answer's scores are gated by that answer's prompt side as the
+  guard gates token match (`guard_scores(z_context, z_default, "gated")`: a row whose prompt is less like the
+  answer's than the mean row's, z_context < 0, keeps at most its context z). Issue 19's "rows that produce the same
+  answer in a different prompt context rank below rows with the same context", with the mean row as the line: no
+  constant. Committed before round 21 was trained; per answer, the default itself;
 * each line of `line_fusion_probe.FUSIONS` by its name (``"next alone"``, ``"states + guard"``...), in both modes.
 """
 from __future__ import annotations
@@ -45,6 +50,15 @@ def answers_stouffer(lines: dict[str, np.ndarray]) -> np.ndarray:
     return per_answer.sum(0, keepdims=True) / np.sqrt(len(per_answer))
 
 
+def answers_gated(lines: dict[str, np.ndarray]) -> np.ndarray:
+    """``[1, rows]``: `answers_stouffer` of each answer's adopted scores gated by its own prompt side (the candidate
+    ``answers-gated`` above)."""
+    from provenance.attribution.joint import guard_scores, standard_z
+
+    gated = guard_scores(standard_z(lines["context"]), standard_z(adopted_answer_scores(lines)), "gated")
+    return standard_z(gated).sum(0, keepdims=True) / np.sqrt(len(gated))
+
+
 def _per_mode(per_answer: Callable, per_behaviour: Callable) -> Callable[[dict, str], np.ndarray]:
     return lambda lines, mode: per_answer(lines) if mode == "per answer" else per_behaviour(lines)
 
@@ -52,10 +66,11 @@ def _per_mode(per_answer: Callable, per_behaviour: Callable) -> Callable[[dict, 
 CANDIDATES: dict[str, Callable[[dict, str], np.ndarray]] = {
     "behaviour fusion": _per_mode(adopted_answer_scores, lambda lines: adopted_answer_scores(lines, "behaviour ")),
     "answers-stouffer": _per_mode(adopted_answer_scores, answers_stouffer),
+    "answers-gated": _per_mode(adopted_answer_scores, answers_gated),
     **{name: (lambda lines, mode, f=f: f(z_lines(lines, MODES[mode]))) for name, f in FUSIONS.items()},
 }
 # The candidates that are the adopted per-answer default itself per answer (their verdict there says so).
-DEFAULT_PER_ANSWER = ("behaviour fusion", "answers-stouffer")
+DEFAULT_PER_ANSWER = ("behaviour fusion", "answers-stouffer", "answers-gated")
 
 
 def candidate_rows(directory: Path, candidates: list[str]) -> tuple[pd.DataFrame, list[str]]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.attribution.line_choice import CANDIDATES, answers_stouffer, candidate_rows, render, verdict_table
+from benchmarks.attribution.line_choice import (
+    CANDIDATES, answers_gated, answers_stouffer, candidate_rows, render, verdict_table,
+)
 from benchmarks.attribution.line_scores import LINES, adopted_answer_scores, save_lines
 
 ROWS = 8
@@ -42,6 +44,20 @@ def test_answers_stouffer_by_hand():
     want = z(adopted_answer_scores(lines)).sum(0) / np.sqrt(3)
     np.testing.assert_allclose(answers_stouffer(lines)[0], want, rtol=1e-12)
     assert answers_stouffer(lines).shape == (1, ROWS)
+
+
+def test_answers_gated_by_hand():
+    lines = toy_lines()
+    fused, context = z(adopted_answer_scores(lines)), z(lines["context"])
+    gated = fused.copy()
+    for q in range(3):
+        for r in range(ROWS):   # a prompt less like the answer's than the mean row's keeps at most its context z
+            if context[q, r] < 0:
+                gated[q, r] = min(fused[q, r], context[q, r])
+    want = z(gated).sum(0) / np.sqrt(3)
+    np.testing.assert_allclose(answers_gated(lines)[0], want, rtol=1e-12)
+    assert (gated != fused).any() and not np.allclose(want, answers_stouffer(lines)[0])   # the gate bites here
+    np.testing.assert_array_equal(CANDIDATES["answers-gated"](lines, "per answer"), adopted_answer_scores(lines))
 
 
 def test_candidates_per_mode_read_the_right_lines():
