@@ -10,8 +10,9 @@ on these runs). This probe adds ``h_last_c`` and ``h_mean_c`` at every captured 
 asks one oracle question of three sets of lines (`SETS`): the stored lines (the five and `line_fusion_probe`'s gated
 guard), the stored lines with the layer lines, and the layer lines alone. The oracle (`best_line`) takes each
 answer's line of best P@10 (the per-answer goal's measure; ties by P@n), and per behaviour the line of best P@n
-(ties by P@10), so a larger set never scores lower. Where even the larger set's oracle stays below the goal, no layer of the pooled
-states holds the missing evidence, and a method needs another kind (per-token contrasts, the answer's own tokens).
+(ties by P@10), so a larger set never scores lower. Where even the larger set's oracle stays below the goal, no
+layer of the pooled states holds the missing evidence, and a method needs another kind (per-token contrasts, the
+answer's own tokens).
 Per behaviour it also lists each layer's prompt side alone, since the prompt-only tasks are where the per-behaviour
 fusions lose to the rule stack.
 
