@@ -280,6 +280,8 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.line_choice --dir benchmarks/attribution/results/line_scores --candidates "behaviour fusion" answers-stouffer answers-gated "next alone" "guard alone" "states + guard" "states + 2 guard" "context + guard" --out benchmarks/attribution/results/line_choice.md
 	# Whether the pooled prompt and response sides at every captured layer hold what the stored lines miss (a bound).
 	$(PY) -m benchmarks.attribution.layer_line_probe --runs $(wildcard runs/attr_*) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/layer_line_probe.md
+	# Whether one answer token holds what the pooled lines miss, on the counted per-answer misses (a bound).
+	$(PY) -m benchmarks.attribution.token_line_probe --runs $(foreach t,british_spelling exclaim_tone python2_print sudo_commands lowercase_support entity_refusal confusable keyword_refusal harmful_factual harmful_varied style haiku_weather miles_units,runs/attr_$(t)) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/token_line_probe.md
 	# The default's cost once its two token-match lines share the base model's pass (cached_base_logprobs).
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-equal-c --out benchmarks/attribution/results/candidate_cost_shared_gains.md
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z at the even split; other shares; phi) over
