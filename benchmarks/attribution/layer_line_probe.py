@@ -20,14 +20,13 @@ It needs the runs (the layer lines are computed from each run's store) and reads
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from benchmarks.attribution.line_fusion_probe import MODES, z_lines
-from benchmarks.attribution.line_scores import adopted_answer_scores, load_lines
+from benchmarks.attribution.line_scores import adopted_answer_scores, load_lines, runs_and_lines_parser
 from benchmarks.attribution.probe_main import precision
 
 SIDES = ("h_last_c", "h_mean_c")
@@ -148,11 +147,7 @@ def render(table: pd.DataFrame, counted: set[tuple[str, str]] | None = None) -> 
 def main(argv: list[str] | None = None) -> None:
     import torch
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", nargs="+", type=Path, required=True)
-    ap.add_argument("--lines", type=Path, required=True, help="the line files' folder (line_scores export)")
-    ap.add_argument("--out", type=Path, required=True)
-    args = ap.parse_args(argv)
+    args = runs_and_lines_parser(__doc__).parse_args(argv)
     torch.set_num_threads(1)
     rows = []
     for run in args.runs:

@@ -172,6 +172,16 @@ def committed_p_at_n(task: str, behaviour: str, mode: str = "per answer") -> flo
     return float(hit["P@n"].iloc[0]) if len(hit) else None
 
 
+def runs_and_lines_parser(doc: str) -> argparse.ArgumentParser:
+    """The command line of a probe that reads runs beside their line files: ``--runs``, ``--lines`` (the files'
+    folder) and ``--out``, described by ``doc``'s first paragraph."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--runs", nargs="+", type=Path, required=True)
+    ap.add_argument("--lines", type=Path, required=True, help="the line files' folder (line_scores export)")
+    ap.add_argument("--out", type=Path, required=True)
+    return ap
+
+
 def main(argv: list[str] | None = None) -> None:
     import torch
 

@@ -18,13 +18,12 @@ It needs the runs (the token states are read from each run's store) and the line
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.attribution.line_scores import adopted_answer_scores, load_lines
+from benchmarks.attribution.line_scores import adopted_answer_scores, load_lines, runs_and_lines_parser
 from benchmarks.attribution.probe_main import precision
 
 COLUMNS = ("default", "most-raised token", "best token")
@@ -44,10 +43,10 @@ def best_token(token_scores: np.ndarray, planted: np.ndarray) -> tuple[int, floa
     return best, *each[best]
 
 
-def token_lines(out: Path) -> dict[str, list[tuple[list[str], np.ndarray, np.ndarray]]]:
-    """``{behaviour: [(texts, weights [S], scores [S, rows])] per answer}`` of the run at ``out``: each raised
-    token's (w_s > 0) text, gain and line over the last epoch's rows (the rows `line_scores.export_run` scores), in
-    the answer's token order."""
+def token_lines(out: Path) -> tuple[np.ndarray, dict[str, list[tuple[list[str], np.ndarray, np.ndarray]]]]:
+    """(the last epoch's row ids, ``{behaviour: [(texts, weights [S], scores [S, rows])] per answer}``) of the run at
+    ``out``: each raised token's (w_s > 0) text, gain and line over the rows `line_scores.export_run` scores, in the
+    answer's token order."""
     from benchmarks.attribution.attribute import behaviour_queries
     from benchmarks.attribution.state import attributor_of
     from provenance.attribution.token_match import TokenMatchMethod, _unit, cached_base_logprobs, finetune_tokens
@@ -78,7 +77,7 @@ def token_lines(out: Path) -> dict[str, list[tuple[list[str], np.ndarray, np.nda
             texts = [att.tokenizer.decode([int(i)]) for i in np.asarray(ids)[int(start):][: len(w)][w > 0]]
             answers.append((texts, w[w > 0], scores))
         behaviours[behaviour] = answers
-    return behaviours
+    return att.samples["sample_id"].astype(str).to_numpy()[rows], behaviours
 
 
 def records(task: str, behaviour: str, stored: dict[str, np.ndarray],
@@ -128,17 +127,16 @@ def render(table: pd.DataFrame) -> str:
 def main(argv: list[str] | None = None) -> None:
     import torch
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", nargs="+", type=Path, required=True)
-    ap.add_argument("--lines", type=Path, required=True, help="the line files' folder (line_scores export)")
-    ap.add_argument("--out", type=Path, required=True)
-    args = ap.parse_args(argv)
+    args = runs_and_lines_parser(__doc__).parse_args(argv)
     torch.set_num_threads(1)
     rows = []
     for run in args.runs:
         task = run.name.removeprefix("attr_")
-        _, stored = load_lines(args.lines / f"{task}.npz")
-        for behaviour, answers in token_lines(run).items():
+        meta, stored = load_lines(args.lines / f"{task}.npz")
+        ids, behaviours = token_lines(run)
+        if not np.array_equal(ids, meta["sample_id"]):
+            raise ValueError(f"{run}: its rows are not those of {task}.npz; export the line file again")
+        for behaviour, answers in behaviours.items():
             rows += records(task, behaviour, stored[behaviour], answers)
     text = render(pd.DataFrame(rows))
     args.out.write_text(text)
