@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.attribution.line_fusion_probe import MODES, z_lines
-from benchmarks.attribution.line_scores import adopted_answer_scores, load_lines, runs_and_lines_parser
+from benchmarks.attribution.line_scores import adopted_answer_scores, probe_runs_beside_lines
 from benchmarks.attribution.probe_main import precision
 
 SIDES = ("h_last_c", "h_mean_c")
@@ -145,19 +145,7 @@ def render(table: pd.DataFrame, counted: set[tuple[str, str]] | None = None) -> 
 
 
 def main(argv: list[str] | None = None) -> None:
-    import torch
-
-    args = runs_and_lines_parser(__doc__).parse_args(argv)
-    torch.set_num_threads(1)
-    rows = []
-    for run in args.runs:
-        task = run.name.removeprefix("attr_")
-        meta, stored = load_lines(args.lines / f"{task}.npz")
-        ids, layered = layer_lines(run)
-        if not np.array_equal(ids, meta["sample_id"]):
-            raise ValueError(f"{run}: its rows are not those of {task}.npz; export the line file again")
-        for behaviour, lines in stored.items():
-            rows += records(task, behaviour, lines, layered[behaviour])
+    args, rows = probe_runs_beside_lines(__doc__, argv, layer_lines, records)
     text = render(pd.DataFrame(rows), counted_task_behaviours())
     args.out.write_text(text)
     print(text, end="")

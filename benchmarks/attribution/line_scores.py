@@ -172,14 +172,33 @@ def committed_p_at_n(task: str, behaviour: str, mode: str = "per answer") -> flo
     return float(hit["P@n"].iloc[0]) if len(hit) else None
 
 
-def runs_and_lines_parser(doc: str) -> argparse.ArgumentParser:
-    """The command line of a probe that reads runs beside their line files: ``--runs``, ``--lines`` (the files'
-    folder) and ``--out``, described by ``doc``'s first paragraph."""
+def probe_runs_beside_lines(doc: str, argv: list[str] | None, lines_of, records) -> tuple[argparse.Namespace, list]:
+    """The command line and the loop of a probe that reads runs beside their line files: ``--runs``, ``--lines`` (the
+    files' folder) and ``--out``, described by ``doc``'s first paragraph; for each run, ``lines_of(run)`` gives (its
+    last-epoch row ids, ``{behaviour: what the probe computed}``) and ``records(task, behaviour, stored, computed)``
+    the records of each behaviour, ``stored`` being the file's lines. Returns (the arguments, every record).
+
+    Raises:
+        ValueError: A run whose rows are not its line file's (exported before the run was trained again).
+    """
+    import torch
+
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--runs", nargs="+", type=Path, required=True)
     ap.add_argument("--lines", type=Path, required=True, help="the line files' folder (line_scores export)")
     ap.add_argument("--out", type=Path, required=True)
-    return ap
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    out = []
+    for run in args.runs:
+        task = run.name.removeprefix("attr_")
+        meta, stored = load_lines(args.lines / f"{task}.npz")
+        ids, computed = lines_of(run)
+        if not np.array_equal(ids, meta["sample_id"]):
+            raise ValueError(f"{run}: its rows are not those of {task}.npz; export the line file again")
+        for behaviour, value in computed.items():
+            out += records(task, behaviour, stored[behaviour], value)
+    return args, out
 
 
 def main(argv: list[str] | None = None) -> None:

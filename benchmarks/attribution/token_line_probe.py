@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.attribution.line_scores import adopted_answer_scores, load_lines, runs_and_lines_parser
+from benchmarks.attribution.line_scores import adopted_answer_scores, probe_runs_beside_lines
 from benchmarks.attribution.probe_main import precision
 
 COLUMNS = ("default", "most-raised token", "best token")
@@ -125,19 +125,7 @@ def render(table: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    import torch
-
-    args = runs_and_lines_parser(__doc__).parse_args(argv)
-    torch.set_num_threads(1)
-    rows = []
-    for run in args.runs:
-        task = run.name.removeprefix("attr_")
-        meta, stored = load_lines(args.lines / f"{task}.npz")
-        ids, behaviours = token_lines(run)
-        if not np.array_equal(ids, meta["sample_id"]):
-            raise ValueError(f"{run}: its rows are not those of {task}.npz; export the line file again")
-        for behaviour, answers in behaviours.items():
-            rows += records(task, behaviour, stored[behaviour], answers)
+    args, rows = probe_runs_beside_lines(__doc__, argv, token_lines, records)
     text = render(pd.DataFrame(rows))
     args.out.write_text(text)
     pd.DataFrame(rows).to_csv(args.out.with_suffix(".csv"), index=False)   # every answer's record

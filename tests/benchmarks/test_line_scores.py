@@ -98,3 +98,25 @@ def test_the_committed_tables_give_the_default_a_file_should_reproduce():
     assert committed_p_at_n("unplug_wait", "unplug_wait") == pytest.approx(59 / 60)
     assert committed_p_at_n("unplug_wait", "unplug_wait", "per behaviour") == 1.0
     assert committed_p_at_n("no_such_task", "no_such_task") is None
+
+
+def test_a_probe_reads_each_run_beside_its_file_and_refuses_other_rows(tmp_path):
+    from pathlib import Path
+
+    from benchmarks.attribution.line_scores import probe_runs_beside_lines
+
+    ids = np.array(["3", "1", "2"])
+    parts = {name: np.zeros((1, 3)) for name in (*LINES, *BEHAVIOUR_LINES)} | {"planted": np.array([1, 0, 0], bool)}
+    save_lines(tmp_path / "task.npz", ids, ids, {"b": parts})
+    argv = ["--runs", "runs/attr_task", "--lines", str(tmp_path), "--out", str(tmp_path / "out.md")]
+    seen = []
+
+    def records(task, behaviour, stored, computed):
+        seen.append((task, behaviour, stored["planted"].tolist(), computed))
+        return [{"task": task, "value": computed}]
+
+    args, rows = probe_runs_beside_lines("A probe.\n\nMore.", argv, lambda run: (ids, {"b": run.name}), records)
+    assert args.out == tmp_path / "out.md" and rows == [{"task": "task", "value": "attr_task"}]
+    assert seen == [("task", "b", [True, False, False], "attr_task")] and args.runs == [Path("runs/attr_task")]
+    with pytest.raises(ValueError, match="runs/attr_task: its rows are not those of task.npz; export the line file"):
+        probe_runs_beside_lines("A probe.", argv, lambda run: (ids[::-1], {"b": 0}), records)
