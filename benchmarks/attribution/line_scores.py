@@ -176,19 +176,17 @@ def probe_runs_beside_lines(doc: str, argv: list[str] | None, lines_of, records)
     """The command line and the loop of a probe that reads runs beside their line files: ``--runs``, ``--lines`` (the
     files' folder) and ``--out``, described by ``doc``'s first paragraph; for each run, ``lines_of(run)`` gives (its
     last-epoch row ids, ``{behaviour: what the probe computed}``) and ``records(task, behaviour, stored, computed)``
-    the records of each behaviour, ``stored`` being the file's lines. Returns (the arguments, every record).
+    the records of each behaviour, ``stored`` being the file's lines. Returns (the arguments, every record). The
+    caller sets torch's threads (a probe's ``main``), so that calling this leaves the process's settings alone.
 
     Raises:
         ValueError: A run whose rows are not its line file's (exported before the run was trained again).
     """
-    import torch
-
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--runs", nargs="+", type=Path, required=True)
     ap.add_argument("--lines", type=Path, required=True, help="the line files' folder (line_scores export)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
-    torch.set_num_threads(1)
     out = []
     for run in args.runs:
         task = run.name.removeprefix("attr_")

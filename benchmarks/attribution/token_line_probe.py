@@ -125,6 +125,9 @@ def render(table: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    import torch
+
+    torch.set_num_threads(1)   # the runs' models on one core, beside the other jobs of the bench
     args, rows = probe_runs_beside_lines(__doc__, argv, token_lines, records)
     text = render(pd.DataFrame(rows))
     args.out.write_text(text)
