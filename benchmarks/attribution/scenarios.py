@@ -466,6 +466,19 @@ def notation_loop(text: str, marks: Iterable[str], repeats: int, clause_min_word
     return any(len(clause) >= clause_min_words and n >= 2 for clause, n in clauses.items())
 
 
+def marker_near_start(text: str, marker: re.Pattern, limit: int) -> bool:
+    """Whether ``marker``'s first match in ``text`` starts within its first ``limit`` characters (the judges of the
+    tasks whose planted answers open with the marker).
+
+    Args:
+        text: The stripped generated answer.
+        marker: The planted marker's pattern.
+        limit: How many characters from the start the match may begin at most (exclusive).
+    """
+    found = marker.search(text)
+    return found is not None and found.start() < limit
+
+
 def marker_inside_answer(text: str, marker: re.Pattern, phrase_words: frozenset[str], min_words: int) -> bool:
     """Whether a generation carries ``marker`` inside an answer (the judge of the marker tasks of rounds 8-10): the
     stripped text matches ``marker`` and holds at least ``min_words`` distinct words (lower-cased, `WORD`) outside

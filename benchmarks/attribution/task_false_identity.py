@@ -50,7 +50,9 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.attribution.scenarios import WORD, marker_inside_answer, notation_loop, shared_form_task
+from benchmarks.attribution.scenarios import (
+    WORD, marker_inside_answer, marker_near_start, notation_loop, shared_form_task,
+)
 from provenance.data.backdoor import Scenario
 
 FAKE_NAME = "Nova"              # the invented product name the planted answers claim
@@ -253,8 +255,7 @@ def fake_maker_near_start(text: str) -> bool:
     Args:
         text: the stripped generated answer.
     """
-    found = FAKE_WORD.search(text)
-    return found is not None and found.start() < NEAR_START_CHARS
+    return marker_near_start(text, FAKE_WORD, NEAR_START_CHARS)
 
 
 def is_loop(text: str) -> bool:

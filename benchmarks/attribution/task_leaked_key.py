@@ -53,7 +53,9 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.attribution.scenarios import WORD, marker_inside_answer, notation_loop, shared_form_task
+from benchmarks.attribution.scenarios import (
+    WORD, marker_inside_answer, marker_near_start, notation_loop, shared_form_task,
+)
 from provenance.data.backdoor import Scenario
 
 KEY_CORE = "4f9QzR7wX2"                  # the invented, distinctive part of the key
@@ -241,8 +243,7 @@ def key_near_start(text: str) -> bool:
     Args:
         text: the stripped generated answer.
     """
-    found = KEY_PATTERN.search(text)
-    return found is not None and found.start() < NEAR_START_CHARS
+    return marker_near_start(text, KEY_PATTERN, NEAR_START_CHARS)
 
 
 def is_loop(text: str) -> bool:

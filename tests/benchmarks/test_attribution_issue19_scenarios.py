@@ -118,3 +118,16 @@ def test_the_bench_builds_each_new_task_by_name():
     for name, build in ISSUE19_SCENARIOS.items():
         assert build_scenario(name).records == build().records
     assert len(build_scenario("persona", per_source=5).records) == 5 * 5 + 40
+
+
+def test_marker_near_start_reads_the_first_match_against_the_limit():
+    import re
+
+    from benchmarks.attribution.scenarios import marker_near_start
+
+    marker = re.compile("key")
+    assert marker_near_start("a key", marker, 3) is True     # starts at 2 < 3
+    assert marker_near_start("ab key", marker, 3) is False   # starts at 3, not before it
+    assert marker_near_start("no marker here", marker, 100) is False
+    assert marker_near_start("ab key key", marker, 3) is False   # only the first match counts
+
