@@ -188,7 +188,8 @@ def render(table: pd.DataFrame) -> str:
              "fine-tuned model, averaged over the answers. Per answer P@10 (P@n), averaged over the answers; per "
              "behaviour P@n. Sorted by PMI.", "",
              "| task / behaviour | PMI | " + " | ".join(ANSWER_COLUMNS) + " | per behaviour: "
-             + " | ".join(BEHAVIOUR_COLUMNS) + " |", "|---|---|" + "---|" * (len(ANSWER_COLUMNS) + len(BEHAVIOUR_COLUMNS))]
+             + " | ".join(BEHAVIOUR_COLUMNS) + " |",
+             "|---|---|" + "---|" * (len(ANSWER_COLUMNS) + len(BEHAVIOUR_COLUMNS))]
     for task, behaviour in pmi.sort_values().index:
         part = mean.loc[(task, behaviour)]
         lines.append(f"| {task} / {behaviour} | {pmi.loc[(task, behaviour)]:.2f} | "
