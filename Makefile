@@ -273,6 +273,13 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,keyword_refusal python_semicolons product_overheat,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round21.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,keyword_refusal python_semicolons product_overheat,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round21_k20.md --json benchmarks/attribution/results/doubt_count_round21_k20.json
+	# Held-out round 22 (README.md): a prompt-only referral to support with a generic answer, a one-token code habit
+	# (var in JavaScript) and a number notation (dotted thousands), written before any new candidate; prompt_pmi_probe
+	# (below) was committed before the round's line files were read.
+	for t in support_deflect js_var dotted_thousands; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused_k1 joint-equal-c joint-next-token joint-gated-next joint-ctx token-match bm25 tfidf auto-refine-z joint-gated-answers --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,support_deflect js_var dotted_thousands,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
+	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round22.md
+	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,support_deflect js_var dotted_thousands,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round22_k20.md --json benchmarks/attribution/results/doubt_count_round22_k20.json
 	# Every round's line files written: their check against the committed tables, the fusion probe, and the
 	# default-choice rule for fusions of the stored lines read from the files alone (line_choice.py).
 	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md
@@ -282,6 +289,9 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.layer_line_probe --runs $(wildcard runs/attr_*) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/layer_line_probe.md
 	# Whether one answer token holds what the pooled lines miss, on the counted per-answer misses (a bound).
 	$(PY) -m benchmarks.attribution.token_line_probe --runs $(foreach t,british_spelling exclaim_tone python2_print sudo_commands lowercase_support entity_refusal confusable keyword_refusal harmful_factual harmful_varied style haiku_weather miles_units,runs/attr_$(t)) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/token_line_probe.md
+	# Whether the fine-tuned model's prompt-answer PMI tells when the prompt side must gate the answer side (a probe
+	# read by the rule; every run, the per-answer PMIs kept beside it as .csv).
+	$(PY) -m benchmarks.attribution.prompt_pmi_probe --runs $(wildcard runs/attr_*) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/prompt_pmi_probe.md
 	# The default's cost once its two token-match lines share the base model's pass (cached_base_logprobs).
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-equal-c --out benchmarks/attribution/results/candidate_cost_shared_gains.md
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z at the even split; other shares; phi) over
