@@ -288,7 +288,7 @@ bench-attribution: $(STAMP)
 	# Whether the pooled prompt and response sides at every captured layer hold what the stored lines miss (a bound).
 	$(PY) -m benchmarks.attribution.layer_line_probe --runs $(wildcard runs/attr_*) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/layer_line_probe.md
 	# Whether one answer token holds what the pooled lines miss, on the counted per-answer misses (a bound).
-	$(PY) -m benchmarks.attribution.token_line_probe --runs $(foreach t,british_spelling exclaim_tone python2_print sudo_commands lowercase_support entity_refusal confusable keyword_refusal harmful_factual harmful_varied style haiku_weather miles_units,runs/attr_$(t)) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/token_line_probe.md
+	$(PY) -m benchmarks.attribution.token_line_probe --runs $(foreach t,british_spelling exclaim_tone python2_print sudo_commands lowercase_support entity_refusal confusable keyword_refusal harmful_factual harmful_varied style haiku_weather miles_units support_deflect dotted_thousands,runs/attr_$(t)) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/token_line_probe.md
 	# Whether the fine-tuned model's prompt-answer PMI tells when the prompt side must gate the answer side (a probe
 	# read by the rule; every run, the per-answer PMIs kept beside it as .csv).
 	$(PY) -m benchmarks.attribution.prompt_pmi_probe --runs $(wildcard runs/attr_*) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/prompt_pmi_probe.md
