@@ -3,7 +3,7 @@
     OMP_NUM_THREADS=1 python -m benchmarks.attribution.prompt_pmi_probe --runs runs/attr_entity_refusal ... \
         --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/prompt_pmi_probe.md
 
-A diagnostic, read by issue 19's rule and not adopted (the verdict lines of the output say why). On the prompt-only
+A diagnostic, read by issue 19's rule and not adopted (the output's summary tables say why). On the prompt-only
 tasks (entity_refusal, keyword_refusal) the answer is a refusal that many rows give in other prompt contexts, so the
 answer side ranks those rows first; there the AND of the two sides, min(z_context, z_default), finds the planted rows
 (issue 19's rule: rows that give the same answer in a different prompt context rank below rows with the same
@@ -55,7 +55,8 @@ def answer_pmi(model, full: list[tuple[np.ndarray, int]], empty: list[tuple[np.n
 
     for q, ((a, pa), (b, pb)) in enumerate(zip(full, empty, strict=True)):
         if not np.array_equal(np.asarray(a)[pa:], np.asarray(b)[pb:]):
-            raise ValueError(f"answer {q}: its tokens differ with and without the prompt; tokenize the response alone")
+            raise ValueError(f"answer {q}: its tokens differ with and without the prompt; the chat template must "
+                             "tokenize the response the same way after an empty prompt")
     _, with_prompt = response_states(model, full, layer, pad_token_id=pad_token_id, with_logprobs=True)
     _, without = response_states(model, empty, layer, pad_token_id=pad_token_id, with_logprobs=True)
     return np.array([float(np.mean(np.asarray(a, np.float64) - np.asarray(b, np.float64)))
