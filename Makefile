@@ -280,6 +280,13 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,support_deflect js_var dotted_thousands,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round22.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,support_deflect js_var dotted_thousands,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round22_k20.md --json benchmarks/attribution/results/doubt_count_round22_k20.json
+	# Held-out round 23 (README.md): prompt_pmi_probe's open question, a generic answer switched on by a prompt form
+	# ("??" answered with a request to rephrase) and a behaviour that ignores the prompt (one hotline for every health
+	# question); no new candidate.
+	for t in rephrase_request fixed_hotline; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused_k1 joint-equal-c joint-next-token joint-gated-next joint-ctx token-match bm25 tfidf auto-refine-z joint-gated-answers --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,rephrase_request fixed_hotline,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
+	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round23.md
+	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,rephrase_request fixed_hotline,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round23_k20.md --json benchmarks/attribution/results/doubt_count_round23_k20.json
 	# Every round's line files written: their check against the committed tables, the fusion probe, and the
 	# default-choice rule for fusions of the stored lines read from the files alone (line_choice.py).
 	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md
