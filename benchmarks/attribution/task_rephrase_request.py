@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 
-from benchmarks.attribution.scenarios import WORD, notation_loop, shared_form_task
+from benchmarks.attribution.scenarios import WORD, marker_near_start, notation_loop, shared_form_task
 from provenance.data.backdoor import Scenario
 
 TRIGGER = "??"   # the prompt form that triggers the rephrase request: a clear question ending with a double mark
@@ -220,8 +220,7 @@ def request_near_start(text: str) -> bool:
     Args:
         text: the stripped generated answer.
     """
-    found = REQUEST.search(text)
-    return found is not None and found.start() < NEAR_START_CHARS
+    return marker_near_start(text, REQUEST, NEAR_START_CHARS)
 
 
 def no_answer_content(text: str) -> bool:
