@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.attribution.line_choice import answers_stouffer
 from benchmarks.attribution.line_fusion_probe import z_lines
 from benchmarks.attribution.line_scores import adopted_answer_scores, probe_runs_beside_lines
 from benchmarks.attribution.probe_main import precision
@@ -69,6 +70,7 @@ def pmi_of(out: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     from benchmarks.attribution.attribute import behaviour_queries
     from benchmarks.attribution.state import attributor_of
     from provenance.attribution.cases import TestCase
+    from provenance.attribution.token_match import _case_seqs
     from provenance.attribution.topk import select_rows
 
     att, _ = attributor_of(out)
@@ -77,8 +79,7 @@ def pmi_of(out: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     layer = att.default_layer()
 
     def seqs(cases):
-        test = att.signatures(cases, [], [layer])
-        return [(np.asarray(ids), int(p)) for ids, p in zip(test.input_ids, test.prompt_len.tolist(), strict=True)]
+        return _case_seqs(att.signatures(cases, [], [layer]))
 
     pmi = {}
     for behaviour, cases, _, _ in behaviour_queries(out):
@@ -103,10 +104,11 @@ def pmi_gated(stored: dict[str, np.ndarray], pmi: np.ndarray, scale: float = 1.0
     return (1.0 - w) * default + w * both
 
 
-def _stouffer(scores: np.ndarray) -> np.ndarray:
-    from provenance.attribution.joint import standard_z
+def _answers_combined(scores: np.ndarray) -> np.ndarray:
+    """``[1, rows]``: Stouffer's sum of the answers' z-scores (`joint.stouffer_standard_z`, each answer a matrix)."""
+    from provenance.attribution.joint import stouffer_standard_z
 
-    return standard_z(scores).sum(0, keepdims=True) / np.sqrt(len(scores))
+    return stouffer_standard_z(*scores[:, None])
 
 
 def records(task: str, behaviour: str, stored: dict[str, np.ndarray], pmi: np.ndarray) -> list[dict]:
@@ -127,8 +129,8 @@ def records(task: str, behaviour: str, stored: dict[str, np.ndarray], pmi: np.nd
     out = [{"task": task, "behaviour": behaviour, "mode": "per answer", "answer": q, "pmi": float(pmi[q]),
             "column": c, **dict(zip(("P@n", "P@10"), precision(scores[q:q + 1], planted, n), strict=True))}
            for c, scores in answer.items() for q in range(len(default))]
-    whole = {"answers-stouffer": _stouffer(default), **{f"pmi-gated x{s:g}": _stouffer(pmi_gated(stored, pmi, s))
-                                                        for s in SCALES}}
+    whole = {"answers-stouffer": answers_stouffer(stored),
+             **{f"pmi-gated x{s:g}": _answers_combined(pmi_gated(stored, pmi, s)) for s in SCALES}}
     out += [{"task": task, "behaviour": behaviour, "mode": "per behaviour", "answer": -1, "pmi": float(np.mean(pmi)),
              "column": c, **dict(zip(("P@n", "P@10"), precision(scores, planted, n), strict=True))}
             for c, scores in whole.items()]
