@@ -27,7 +27,7 @@ from benchmarks.attribution.attribute import (
 )
 from benchmarks.attribution.causal import run_causal
 from benchmarks.attribution.render import render_from_state
-from benchmarks.attribution.summary import write_summary
+from benchmarks.attribution.summary import GREEDY_BAR, write_summary
 from benchmarks.attribution.train import (
     SCENARIOS, behaviour_rates, build_scenario, load_trained, sampled_behaviour, train_scenario,
 )
@@ -87,8 +87,9 @@ def main(argv=None) -> None:
     if args.phase in ("sample", "all"):
         beh = json.loads((out / "behaviour.json").read_text())
         if "sampled" not in beh:
-            # Sampling shows behaviours that greedy decoding hides (a style split over many paraphrases).
-            sampled_behaviour(out, behaviours=[b for b, r in beh["rates"].items() if r["triggered"] < 0.25])
+            # Sampling shows behaviours that greedy decoding hides (a style split over many paraphrases); every
+            # behaviour under the greedy bar is sampled, so `summary.behaviour_taken` can read it by its sampled rate.
+            sampled_behaviour(out, behaviours=[b for b, r in beh["rates"].items() if r["triggered"] < GREEDY_BAR])
     if args.phase == "tokens":
         tokens_only(out, Path(args.results), behaviours=args.behaviours)
     if args.phase == "summary":

@@ -99,11 +99,17 @@ def tasks_of(snap: dict) -> list[dict]:
     return tasks
 
 
+# A behaviour takes in greedy decoding when at least this share of the held-out prompts' greedy answers show it. Below
+# it the bench also samples (`bench --phase sample`), so every task under the bar is read by the sampled measure.
+GREEDY_BAR = 0.5
+
+
 def behaviour_taken(task: dict) -> bool:
-    """Whether the planted behaviour took: at least half of the greedy answers show it, or (when only sampling
-    shows it) at least 10% of sampled answers and over 3x the control prompts' rate."""
-    if task["query"].get("mode", "greedy") == "greedy":
-        return task["rates"].get("triggered", 0.0) >= 0.5
+    """Whether the planted behaviour took: at least half of the greedy answers show it (`GREEDY_BAR`), or, where it
+    was sampled, at least 10% of sampled answers and over 3x the control prompts' rate, whichever mode the queries
+    were read in (a behaviour at 4 of 12 greedy answers is read by its sampled rate, as one at 0 of 12 is)."""
+    if task["rates"].get("triggered", 0.0) >= GREEDY_BAR:
+        return True
     sm = task["sampled"] or {}
     return sm.get("triggered", 0.0) >= 0.1 and sm.get("triggered", 0.0) > 3 * sm.get("untriggered", 0.0)
 

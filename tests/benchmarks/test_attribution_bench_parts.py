@@ -137,6 +137,11 @@ def test_behaviour_taken_rule():
     assert behaviour_taken(sampled)
     assert not behaviour_taken(dict(sampled, sampled={"triggered": 0.04, "untriggered": 0.01}))   # six names
     assert not behaviour_taken(dict(sampled, sampled={"triggered": 0.12, "untriggered": 0.05}))   # under 3x control
+    # Under the greedy bar the sampled rate decides, whatever mode the queries were read in (js_var: 4 of 12).
+    few = dict(greedy, rates={"triggered": 0.33})
+    assert not behaviour_taken(few)
+    assert behaviour_taken(dict(few, sampled={"triggered": 0.2, "untriggered": 0.0}))
+    assert not behaviour_taken(dict(few, sampled={"triggered": 0.2, "untriggered": 0.1}))
 
 
 def test_a_task_counts_only_if_its_behaviour_needs_the_planted_rows():
