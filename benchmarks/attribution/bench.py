@@ -86,10 +86,11 @@ def main(argv=None) -> None:
         print(json.dumps(rates["rates"], indent=2), flush=True)
     if args.phase in ("sample", "all"):
         beh = json.loads((out / "behaviour.json").read_text())
-        if "sampled" not in beh:
-            # Sampling shows behaviours that greedy decoding hides (a style split over many paraphrases); every
-            # behaviour under the greedy bar is sampled, so `summary.behaviour_taken` can read it by its sampled rate.
-            sampled_behaviour(out, behaviours=[b for b, r in beh["rates"].items() if r["triggered"] < GREEDY_BAR])
+        # Sampling shows behaviours that greedy decoding hides (a style split over many paraphrases); every
+        # behaviour under the greedy bar is sampled once, so `summary.behaviour_taken` can read it by its sampled rate.
+        todo = [b for b, r in beh["rates"].items() if r["triggered"] < GREEDY_BAR and b not in beh.get("sampled", {})]
+        if todo or "sampled" not in beh:
+            sampled_behaviour(out, behaviours=todo)
     if args.phase == "tokens":
         tokens_only(out, Path(args.results), behaviours=args.behaviours)
     if args.phase == "summary":
