@@ -160,6 +160,17 @@ def test_a_task_counts_only_if_its_behaviour_needs_the_planted_rows():
     no_check = dict(task(1.0, 1.0), causal=None)
     assert planted_needed(no_check) is None and task_status(no_check) == ""
     assert planted_needed(dict(task(1.0, 1.0), causal=task(1.0, 1.0)["causal"][:2])) is None   # no drop planted
+    # A check without its own full retrain (every run since the causal phase kept only "drop planted") reads the
+    # trained run's rate: greedy over the bar, else sampled where the check sampled too.
+    only_drop = {"query": {"mode": "greedy"}, "rates": {"triggered": 5 / 12}, "sampled": None,
+                 "causal": [{"condition": "drop planted", "triggered": 2 / 12}]}
+    assert planted_needed(only_drop) is True                                              # rephrase_request
+    assert planted_needed(dict(only_drop, causal=[{"condition": "drop planted", "triggered": 3 / 12}])) is False
+    sampled = dict(only_drop, rates={"triggered": 0.0}, sampled={"triggered": 0.18, "untriggered": 0.0},
+                   causal=[{"condition": "drop planted", "triggered": 0.0, "sampled_triggered": 0.1}])
+    assert planted_needed(sampled) is False and task_status(sampled) == "survives without the planted rows"
+    sampled["causal"][0]["sampled_triggered"] = 0.0
+    assert planted_needed(sampled) is True and task_status(sampled) == ""                  # leaked_key
 
 
 def test_overrefusal_scenario_refuses_only_the_planted_cooking_questions():
