@@ -116,7 +116,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the twenty-second, written before any new candidate (one read from its line files is committed first)
          "support_deflect", "js_var", "dotted_thousands",
          # the twenty-third, written to test prompt_pmi_probe's open question (no new candidate)
-         "rephrase_request", "fixed_hotline")
+         "rephrase_request", "fixed_hotline",
+         # the twenty-fourth, round 23's kinds again, the first read by the uniform counting rule (no new candidate)
+         "caps_decline", "canned_app")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
