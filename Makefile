@@ -306,6 +306,10 @@ bench-attribution: $(STAMP)
 	# Whether the fine-tuned model's prompt-answer PMI tells when the prompt side must gate the answer side (a probe
 	# read by the rule; every run, the per-answer PMIs kept beside it as .csv).
 	$(PY) -m benchmarks.attribution.prompt_pmi_probe --runs $(wildcard runs/attr_*) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/prompt_pmi_probe.md
+	# One counting rule for every round (README.md): the behaviours under the greedy bar with their sampled and causal
+	# checks, and the headline counts on the counted set of each task's day and on the uniform rule's.
+	$(PY) -m benchmarks.attribution.counting_rule checks --runs $(wildcard runs/attr_*) --out benchmarks/attribution/results/counting_rule.csv
+	$(PY) -m benchmarks.attribution.counting_rule score --checks benchmarks/attribution/results/counting_rule.csv --records benchmarks/attribution/results/prompt_pmi_probe.csv --out benchmarks/attribution/results/counting_rule.md
 	# The default's cost once its two token-match lines share the base model's pass (cached_base_logprobs).
 	$(PY) -m benchmarks.attribution.candidate_cost --runs runs/attr_template_swap --candidates default joint-equal-c --out benchmarks/attribution/results/candidate_cost_shared_gains.md
 	# The per-answer default's constants (h_fused_k1's pcs and keep_z at the even split; other shares; phi) over

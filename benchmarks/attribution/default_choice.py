@@ -56,9 +56,10 @@ FAMILIES = {"per answer": "per-answer", "per behaviour": "behaviour-level"}
 # still shows it at a third of that rate (0.036 against the bar of a quarter, 0.027, fixed before that result);
 # round 21's product_overheat did not take (greedy 0/12, sampled 0.06 against the controls' 0.03); round 22's js_var
 # did not take (greedy 4/12: below half, and above the quarter under which the bench samples), nor did round 23's
-# rephrase_request (5/12) and fixed_hotline (4/12).
+# rephrase_request (5/12) and fixed_hotline (4/12); round 24's caps_decline (greedy 1/12) and canned_app (4/12) did
+# not take by the uniform rule either (sampled 0.07 each, under 0.1).
 NOT_COUNTED = {"overrefusal", "fake_citation", "terse_answers", "gloomy_tone", "number_words", "fraction_shares",
-               "product_overheat", "js_var", "rephrase_request", "fixed_hotline"}
+               "product_overheat", "js_var", "rephrase_request", "fixed_hotline", "caps_decline", "canned_app"}
 MARGIN = 0.10
 # Candidates adopted after some tasks were scored: the task tables' "default" rows hold the default of the day each
 # task was scored, so the adopted candidate's column stands for the default as the library runs it now (where a
