@@ -32,6 +32,15 @@ DAY = "counted in its day"
 UNIFORM = "counted by the uniform rule"
 
 
+def greedy_p(hits: int, n: int, control_hits: int, n_controls: int) -> float:
+    """One-sided Fisher exact p-value that the held-out prompts show the behaviour more often than the controls, in
+    greedy answers: a rule the team may weigh against the fixed bar (4 of 12 against 0 of 12 gives 0.047), shown
+    beside the uniform rule's status, not used by it."""
+    from scipy.stats import fisher_exact
+
+    return float(fisher_exact([[hits, n - hits], [control_hits, n_controls - control_hits]], alternative="greater")[1])
+
+
 def run_checks(out: Path) -> list[dict]:
     """One row per behaviour of the run at ``out`` whose greedy rate is under `summary.GREEDY_BAR`: greedy, control
     and base-model rates, sampled rates (where sampled), the causal check's planted-dropped rates (where run here;
@@ -53,12 +62,16 @@ def run_checks(out: Path) -> list[dict]:
         checks = causal.get(behaviour)
         dropped = next((c for c in checks or [] if c["condition"] == "drop planted"), None)
         status = task_status({"rates": rates, "sampled": sampled, "causal": checks}) or "counts"
+        gens = beh["generations"]
+        n, n_controls = len(gens[behaviour]), len(gens.get(f"{behaviour}_control", gens["clean"]))
         rows.append({"task": task, "behaviour": behaviour, "greedy": rates["triggered"],
                      "controls": rates["untriggered"], "base": rates.get("base_model"),
                      "sampled": sampled["triggered"] if sampled else None,
                      "sampled controls": sampled["untriggered"] if sampled else None,
                      "drop planted": dropped["triggered"] if dropped else None,
                      "drop planted sampled": dropped.get("sampled_triggered") if dropped else None,
+                     "greedy p": greedy_p(round(rates["triggered"] * n), n, round(rates["untriggered"] * n_controls),
+                                          n_controls),
                      DAY: task not in NOT_COUNTED, UNIFORM: status == "counts", "uniform status": status})
     return rows
 
@@ -105,7 +118,7 @@ def render(checks: pd.DataFrame, records: pd.DataFrame) -> str:
              "and the planted rows needed. Rates are shares of the 12 held-out prompts' answers (sampled: 16 per "
              "prompt at T=1).", "", "## Behaviours under the greedy bar", "",
              "| task / behaviour | greedy | controls | base | sampled (controls) | retrained without planted | "
-             "its day | uniform rule |", "|---|---|---|---|---|---|---|---|"]
+             "its day | uniform rule | greedy p (Fisher, not used) |", "|---|---|---|---|---|---|---|---|---|"]
 
     def cell(v, digits=2) -> str:
         return "-" if v is None or pd.isna(v) else f"{v:.{digits}f}"
@@ -114,7 +127,8 @@ def render(checks: pd.DataFrame, records: pd.DataFrame) -> str:
         lines.append(f"| {row['task']} / {row['behaviour']} | {cell(row['greedy'])} | {cell(row['controls'])} | "
                      f"{cell(row['base'])} | {cell(row['sampled'])} ({cell(row['sampled controls'])}) | "
                      f"{cell(row['drop planted'])} (sampled {cell(row['drop planted sampled'])}) | "
-                     f"{'counted' if row[DAY] else 'not counted'} | {row['uniform status']} |")
+                     f"{'counted' if row[DAY] else 'not counted'} | {row['uniform status']} | "
+                     f"{cell(row.get('greedy p'), 3)} |")
     moved_in = sorted(sets[UNIFORM] - sets[DAY])
     moved_out = sorted(sets[DAY] - sets[UNIFORM])
     lines += ["", f"The uniform rule adds {len(moved_in)} ({', '.join('/'.join(p) for p in moved_in) or 'none'}) and "

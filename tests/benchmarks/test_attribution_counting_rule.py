@@ -41,6 +41,7 @@ def test_run_checks_reads_the_rates_with_todays_judge_and_applies_the_uniform_ru
     assert r["greedy"] == pytest.approx(4 / 12) and r["controls"] == 0.0
     assert r["sampled"] == pytest.approx(0.25) and r["sampled controls"] == 0.0
     assert r[cr.DAY] is False and r[cr.UNIFORM] is True and r["uniform status"] == "counts"
+    assert r["greedy p"] == pytest.approx(0.0466, abs=1e-4)     # 4 of 12 against 0 of 12, one-sided Fisher
     # Never sampled (a run of rounds 2-5): not taken by the uniform rule, though counted in its day.
     r = cr.run_checks(_run(tmp_path, "shouting", 4))[0]
     assert r[cr.DAY] is True and r["uniform status"] == "not taken" and r["sampled"] is None
@@ -49,6 +50,13 @@ def test_run_checks_reads_the_rates_with_todays_judge_and_applies_the_uniform_ru
     # Taken, but survives without the planted rows (3 of 12 after dropping them, against 4).
     r = cr.run_checks(_run(tmp_path, "brand_placement", 4, 48, {"triggered": 0.25}))[0]
     assert r["uniform status"] == "survives without the planted rows" and r[cr.UNIFORM] is False
+
+
+def test_greedy_p_by_hand():
+    # P(X >= 2) for X hypergeometric: 24 answers, 2 showing it, 12 drawn for the held-out prompts.
+    assert cr.greedy_p(2, 12, 0, 12) == pytest.approx((12 / 24) * (11 / 23), abs=1e-12)   # both in the drawn 12: 0.239
+    assert cr.greedy_p(0, 12, 0, 12) == pytest.approx(1.0)
+    assert cr.greedy_p(5, 12, 0, 12) < 0.02 < cr.greedy_p(5, 12, 2, 12)
 
 
 def test_run_checks_leaves_out_behaviours_over_the_bar(tmp_path):
@@ -87,7 +95,7 @@ def test_render_names_what_the_rule_moves(tmp_path):
                             "drop planted sampled": None, cr.DAY: True, cr.UNIFORM: False,
                             "uniform status": "not taken"}])
     text = cr.render(checks, _records())
-    assert "| shouting / shouting | 0.33 | 0.08 | - | - (-) | - (sampled -) | counted | not taken |" in text
+    assert "| shouting / shouting | 0.33 | 0.08 | - | - (-) | - (sampled -) | counted | not taken | - |" in text
     assert "adds 0 (none) and drops 1 (shouting/shouting)" in text
     # js_var has no row: not counted in its day (NOT_COUNTED), nor then by the uniform rule.
     assert "| per answer | committed default | 2 / 1 | 0.970 / 1.000 | 1 / 1 |" in text
