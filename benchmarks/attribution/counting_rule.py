@@ -5,7 +5,7 @@
     python -m benchmarks.attribution.counting_rule score --checks benchmarks/attribution/results/counting_rule.csv \
         --records benchmarks/attribution/results/prompt_pmi_probe.csv --out benchmarks/attribution/results/counting_rule.md
 
-Why: rounds 2-5 and 7 counted a task that showed its behaviour on more held-out prompts than the base model and the
+Why: rounds 2-5 and 7-16 counted a task that showed its behaviour on more held-out prompts than the base model and the
 controls did, so seven counted tasks stand at 3-5 of 12 greedy answers and were never sampled; from round 17 on a
 task needed half of its greedy answers, and the bench sampled only below a quarter, so three tasks at the same
 levels were not counted. The rule is now one (`summary.behaviour_taken`: half of the greedy answers, or below that the
