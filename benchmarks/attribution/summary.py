@@ -110,7 +110,7 @@ def behaviour_taken(task: dict) -> bool:
     were read in (a behaviour at 4 of 12 greedy answers is read by its sampled rate, as one at 0 of 12 is)."""
     if task["rates"].get("triggered", 0.0) >= GREEDY_BAR:
         return True
-    sm = task["sampled"] or {}
+    sm = task.get("sampled") or {}
     return sm.get("triggered", 0.0) >= 0.1 and sm.get("triggered", 0.0) > 3 * sm.get("untriggered", 0.0)
 
 
