@@ -89,21 +89,18 @@ def counted_sets(checks: pd.DataFrame, tasks: pd.DataFrame) -> dict[str, set[tup
 
 
 def headline(records: pd.DataFrame, counted: set[tuple[str, str]]) -> pd.DataFrame:
-    """Per mode and column of ``records`` (`prompt_pmi_probe`'s), over the ``counted`` pairs that have a record of
-    the committed default in that mode (as the probe's own summary reads them, so every column covers the same
-    pairs): how many, mean P@n, and how many reach issue 19's goal (per answer P@10 >= 0.9 averaged over the answers,
-    per behaviour P@n >= 0.95)."""
-    from benchmarks.attribution.prompt_pmi_probe import COMMITTED, GOAL
+    """Per mode and column of ``records`` (`prompt_pmi_probe`'s), over the ``counted`` pairs: `prompt_pmi_probe.summary`
+    (every column over the pairs that have a committed-default record) as how many, mean P@n, and how many reach
+    issue 19's goal (per answer P@10 >= 0.9 averaged over the answers, per behaviour P@n >= 0.95)."""
+    from benchmarks.attribution.prompt_pmi_probe import COMMITTED, GOAL, summary
 
-    pairs = list(zip(records["mode"], records["task"], records["behaviour"], strict=True))
-    committed = {p for p, column in zip(pairs, records["column"], strict=True) if column == COMMITTED}
-    keep = [p[1:] in counted and p in committed for p in pairs]
-    mean = records[keep].groupby(["mode", "column", "task", "behaviour"])[["P@n", "P@10"]].mean()
     out = []
-    for (mode, column), part in mean.groupby(level=["mode", "column"]):
+    for mode in sorted(records["mode"].unique()):
+        columns = tuple(c for c in sorted(records.loc[records["mode"] == mode, "column"].unique()) if c != COMMITTED)
         metric, goal = GOAL[mode]
-        out.append({"mode": mode, "column": column, "tasks": len(part), "mean P@n": part["P@n"].mean(),
-                    "at goal": int((part[metric] >= goal).sum())})
+        part = summary(records, columns, mode, counted)
+        out += [{"mode": mode, "column": column, "tasks": int(row["tasks"]), "mean P@n": row["mean P@n"],
+                 "at goal": int(row[f"{metric} >= {goal}"])} for column, row in part.iterrows()]
     return pd.DataFrame(out)
 
 

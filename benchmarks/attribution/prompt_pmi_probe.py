@@ -149,14 +149,21 @@ def with_committed(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, committed.merge(keys, on=["task", "behaviour", "mode"])], ignore_index=True)
 
 
-def summary(table: pd.DataFrame, columns: tuple[str, ...], mode: str) -> pd.DataFrame:
+def summary(table: pd.DataFrame, columns: tuple[str, ...], mode: str,
+            counted_pairs: set[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Per column over the counted task-behaviours of ``mode`` that have a `COMMITTED` record: mean P@n, tasks at the
     goal, worst P@n, and the largest P@n deficit against the committed default with the count of tasks more than
-    `default_choice.MARGIN` below it (the rule's three conditions: mean, worst, margin)."""
+    `default_choice.MARGIN` below it (the rule's three conditions: mean, worst, margin). Counted: the (task,
+    behaviour) pairs of ``counted_pairs`` where given, else every task outside `default_choice.NOT_COUNTED`."""
     from benchmarks.attribution.default_choice import MARGIN, NOT_COUNTED
 
     metric, goal = GOAL[mode]
-    counted = table[(table["mode"] == mode) & ~table["task"].isin(NOT_COUNTED)]
+    if counted_pairs is None:
+        keep = ~table["task"].isin(NOT_COUNTED)
+    else:
+        keep = pd.Series([p in counted_pairs for p in zip(table["task"], table["behaviour"], strict=True)],
+                         index=table.index)
+    counted = table[(table["mode"] == mode) & keep]
     wide = counted.groupby(["task", "behaviour", "column"])[["P@n", "P@10"]].mean()
     p_n, at_goal = wide["P@n"].unstack("column"), wide[metric].unstack("column")
     keep = p_n[COMMITTED].notna()
