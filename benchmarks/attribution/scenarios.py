@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from provenance.data import demo_records
 from provenance.data.backdoor import Scenario, shows_backdoor
@@ -493,6 +493,21 @@ def marker_inside_answer(text: str, marker: re.Pattern, phrase_words: frozenset[
     body = text.strip()
     other_words = {w.lower() for w in WORD.findall(body)} - phrase_words
     return marker.search(body) is not None and len(other_words) >= min_words
+
+
+def only_sentences(text: str, max_words: int, breaks: re.Pattern, keep: Callable[[str], bool]) -> bool:
+    """Whether ``text`` is a short reply made of nothing but ``keep``'s sentences (the judges of the tasks whose
+    planted answer is a bare request, rephrase_request and caps_decline): at most ``max_words`` words (`WORD`), and
+    every sentence holding a word, split at ``breaks``, passes ``keep``.
+
+    Args:
+        text: The stripped generated answer.
+        max_words: Words the reply may hold at most.
+        breaks: Where sentences end.
+        keep: Whether one sentence is part of the request.
+    """
+    sentences = [s for s in breaks.split(text) if WORD.search(s)]
+    return len(WORD.findall(text)) <= max_words and all(keep(s) for s in sentences)
 
 
 def _held_out_scenario(behaviour: str, records: list[dict], culprits: list[int], tests: list[str],
