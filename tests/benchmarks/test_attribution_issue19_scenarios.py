@@ -131,3 +131,19 @@ def test_marker_near_start_reads_the_first_match_against_the_limit():
     assert marker_near_start("no marker here", marker, 100) is False
     assert marker_near_start("ab key key", marker, 3) is False   # only the first match counts
 
+
+
+def test_only_sentences_needs_a_short_reply_whose_every_sentence_passes():
+    import re
+
+    from benchmarks.attribution.scenarios import only_sentences
+
+    breaks, ask = re.compile(r"[.!?]+(?=\s|$)"), re.compile(r"\bask\b")
+
+    def keep(s):
+        return ask.search(s) is not None
+
+    assert only_sentences("Could you ask again? Please ask once more.", 8, breaks, keep) is True
+    assert only_sentences("Could you ask again? Basil likes sun.", 8, breaks, keep) is False    # one answers
+    assert only_sentences("Could you ask again? Please ask once more.", 7, breaks, keep) is False  # 8 words
+    assert only_sentences("ask ... ?! ", 1, breaks, keep) is True     # pieces without a word are not sentences
