@@ -294,6 +294,13 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,caps_decline canned_app,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round24.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,caps_decline canned_app,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round24_k20.md --json benchmarks/attribution/results/doubt_count_round24_k20.json
+	# Held-out round 25 (README.md): the two generic-answer kinds again with planted answers in three fixed wordings
+	# ("shoot" photography questions refused; one canned referral for every printer question), read by the uniform
+	# counting rule; scored beside marginal_pmi_probe's gate.
+	for t in shoot_refusal printer_canned; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused_k1 joint-equal-c joint-next-token joint-gated-next joint-ctx token-match bm25 tfidf auto-refine-z joint-gated-answers --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,shoot_refusal printer_canned,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
+	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round25.md
+	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,shoot_refusal printer_canned,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round25_k20.md --json benchmarks/attribution/results/doubt_count_round25_k20.json
 	# Every round's line files written: their check against the committed tables, the fusion probe, and the
 	# default-choice rule for fusions of the stored lines read from the files alone (line_choice.py).
 	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md

@@ -119,7 +119,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the twenty-third, written to test prompt_pmi_probe's open question (no new candidate)
          "rephrase_request", "fixed_hotline",
          # the twenty-fourth, round 23's kinds again, the first read by the uniform counting rule (no new candidate)
-         "caps_decline", "canned_app")
+         "caps_decline", "canned_app",
+         # the twenty-fifth, the two generic-answer kinds in three fixed wordings, scored with marginal_pmi_probe
+         "shoot_refusal", "printer_canned")
 
 
 def task_table(task: str) -> pd.DataFrame | None:
