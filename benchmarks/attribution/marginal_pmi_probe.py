@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.attribution.prompt_pmi_probe import _answers_combined, _markdown, pmi_gated, summary, with_committed
+from benchmarks.attribution.prompt_pmi_probe import answers_combined, summary_lines, pmi_gated, summary, with_committed
 
 DRAWS = 16
 SEED = 0
@@ -131,7 +131,7 @@ def records(task: str, behaviour: str, stored: dict[str, np.ndarray], pmis: np.n
             **{k: float(v[q]) for k, v in pmi_fields.items()}, "column": c,
             **dict(zip(("P@n", "P@10"), precision(scores[q:q + 1], planted, n), strict=True))}
            for c, scores in answer.items() for q in range(len(default))]
-    whole = {"answers-stouffer": answers_stouffer(stored), **{c: _answers_combined(s) for c, s in gated.items()}}
+    whole = {"answers-stouffer": answers_stouffer(stored), **{c: answers_combined(s) for c, s in gated.items()}}
     out += [{"task": task, "behaviour": behaviour, "mode": "per behaviour", "answer": -1,
              **{k: float(np.mean(v)) for k, v in pmi_fields.items()}, "column": c,
              **dict(zip(("P@n", "P@10"), precision(scores, planted, n), strict=True))}
@@ -165,7 +165,7 @@ def render(table: pd.DataFrame, empty_pmi: pd.Series | None = None) -> str:
                      + " | " + " | ".join(f"{whole.loc[(task, behaviour, c)]:.2f}" for c in BEHAVIOUR_COLUMNS) + " |")
     for mode, columns in (("per answer", ANSWER_COLUMNS), ("per behaviour", BEHAVIOUR_COLUMNS)):
         lines += ["", f"## {mode}, counted tasks, against the committed default", "",
-                  *_markdown(summary(table, columns, mode))]
+                  *summary_lines(summary(table, columns, mode))]
     return "\n".join(lines) + "\n"
 
 

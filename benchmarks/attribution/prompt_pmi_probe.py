@@ -104,7 +104,7 @@ def pmi_gated(stored: dict[str, np.ndarray], pmi: np.ndarray, scale: float = 1.0
     return (1.0 - w) * default + w * both
 
 
-def _answers_combined(scores: np.ndarray) -> np.ndarray:
+def answers_combined(scores: np.ndarray) -> np.ndarray:
     """``[1, rows]``: Stouffer's sum of the answers' z-scores (`joint.stouffer_standard_z`, each answer a matrix)."""
     from provenance.attribution.joint import stouffer_standard_z
 
@@ -130,7 +130,7 @@ def records(task: str, behaviour: str, stored: dict[str, np.ndarray], pmi: np.nd
             "column": c, **dict(zip(("P@n", "P@10"), precision(scores[q:q + 1], planted, n), strict=True))}
            for c, scores in answer.items() for q in range(len(default))]
     whole = {"answers-stouffer": answers_stouffer(stored),
-             **{f"pmi-gated x{s:g}": _answers_combined(pmi_gated(stored, pmi, s)) for s in SCALES}}
+             **{f"pmi-gated x{s:g}": answers_combined(pmi_gated(stored, pmi, s)) for s in SCALES}}
     out += [{"task": task, "behaviour": behaviour, "mode": "per behaviour", "answer": -1, "pmi": float(np.mean(pmi)),
              "column": c, **dict(zip(("P@n", "P@10"), precision(scores, planted, n), strict=True))}
             for c, scores in whole.items()]
@@ -175,7 +175,7 @@ def summary(table: pd.DataFrame, columns: tuple[str, ...], mode: str,
                          f"tasks > {MARGIN} below": (deficit > MARGIN).sum()})
 
 
-def _markdown(frame: pd.DataFrame) -> list[str]:
+def summary_lines(frame: pd.DataFrame) -> list[str]:
     """``frame``'s rows as Markdown table lines, its index first, floats to 3 places."""
     def cell(v) -> str:
         return f"{v:.3f}" if isinstance(v, float) else str(v)
@@ -207,7 +207,7 @@ def render(table: pd.DataFrame) -> str:
                      + " | " + " | ".join(f"{whole.loc[(task, behaviour, c)]:.2f}" for c in BEHAVIOUR_COLUMNS) + " |")
     for mode, columns in (("per answer", ANSWER_COLUMNS), ("per behaviour", BEHAVIOUR_COLUMNS)):
         lines += ["", f"## {mode}, counted tasks, against the {COMMITTED}", "",
-                  *_markdown(summary(table, columns, mode))]
+                  *summary_lines(summary(table, columns, mode))]
     return "\n".join(lines) + "\n"
 
 
