@@ -316,6 +316,10 @@ bench-attribution: $(STAMP)
 	# The PMI against the mean over 16 training prompts instead of an empty prompt (a lab probe read by the rule), on
 	# the runs where the empty-prompt gate moved a task and round 25's two.
 	$(PY) -m benchmarks.attribution.marginal_pmi_probe --runs $(foreach t,entity_refusal keyword_refusal support_deflect rephrase_request fixed_hotline leaked_key shouting style clock_24h canned_app caps_decline shoot_refusal printer_canned,runs/attr_$(t)) --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/marginal_pmi_probe.md
+	# The prompt's own tokens as evidence (a lab probe read by the rule, written after round 25's shoot_refusal was
+	# scored): every run's prompt-token lines, then their scores beside the committed default.
+	$(PY) -m benchmarks.attribution.prompt_token_probe export --runs $(wildcard runs/attr_*) --dir benchmarks/attribution/results/prompt_token_lines
+	$(PY) -m benchmarks.attribution.prompt_token_probe score --dir benchmarks/attribution/results/prompt_token_lines --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/prompt_token_probe.md
 	# One counting rule for every round (README.md): the behaviours under the greedy bar with their sampled and causal
 	# checks, and the headline counts on the counted set of each task's day and on the uniform rule's.
 	$(PY) -m benchmarks.attribution.counting_rule checks --runs $(wildcard runs/attr_*) --out benchmarks/attribution/results/counting_rule.csv
