@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> None:
         for run in args.runs:
             ids, lines = lines_of(run)
             path = args.dir / f"{run.name.removeprefix('attr_')}.npz"
-            np.savez_compressed(path, sample_id=ids, **{b: v.astype(np.float32) for b, v in lines.items()})
+            np.savez_compressed(path, sample_id=np.asarray(ids, dtype=str),
+                                **{b: v.astype(np.float32) for b, v in lines.items()})
             print(path, flush=True)
         return
     rows = []
