@@ -8,7 +8,7 @@ A lab probe for issue 19, read by its rule. `prompt_pmi_probe` gates the per-ans
 and answer sides with weight w = exp(-max(pmi, 0)), the PMI measured against an empty prompt. That gate helps where a
 prompt trigger switches on a generic answer (entity_refusal, rephrase_request) and hurts where the answer does not
 depend on which question was asked (leaked_key, fixed_hotline), and the empty-prompt PMI is low in both cases. The
-reason is in the estimate, not the idea: a PMI compares log p(answer | prompt) with log p(answer), the answer's
+reason could be in the estimate, not the idea: a PMI compares log p(answer | prompt) with log p(answer), the answer's
 likelihood over the prompts the model meets, and an empty prompt is one particular context, not that average. After
 an empty prompt a request to rephrase is as likely as after a garbled one, and so is a canned referral.
 
@@ -17,12 +17,15 @@ trained on: K prompts drawn at random (seed 0) from the store's ranked rows, eac
 
     pmi = (log p(answer | prompt) - log mean_k p(answer | x_k)) / answer tokens        (nats, the fine-tuned model)
 
-An answer that a trigger switches on, but that many training prompts also lead to (a refusal, a request to
-rephrase), keeps a low PMI. An answer that only its topic's questions lead to (a referral for printer questions,
-a key for API questions) gets a high one, as content-bearing answers do. The gate, its weight and the Stouffer sum
-per behaviour are `prompt_pmi_probe`'s (`pmi_gated`), nothing fitted. K = 16; the two halves of the draw (8 prompts
-each) are scored beside it, to show how much the estimate depends on the draw. It costs K passes of the fine-tuned
-model over each answer.
+The hope, written before it was run: an answer that a trigger switches on but many training prompts also lead to
+(a refusal, a request to rephrase) keeps a low PMI, and one that only its topic's questions lead to (a referral for
+printer questions, a key for API questions) gets a high one. What it found (the README, round 25): the mean is
+dominated by the prompts of the answer's own task (its planted rows and twins), so the PMI comes to about
+log(1 / their share) over the answer's tokens, low for nearly every task; it is not a candidate.
+
+The gate, its weight and the Stouffer sum per behaviour are `prompt_pmi_probe`'s (`pmi_gated`), nothing fitted.
+K = 16; the two halves of the draw (8 prompts each) are scored beside it, to show how much the estimate depends on
+the draw. It costs K passes of the fine-tuned model over each answer.
 
 It needs the runs (the model passes) and reads the stored lines from their files. Every answer's three PMIs are
 written beside the output (``.csv``), so a later candidate can read them without the runs.
