@@ -37,7 +37,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.attribution.prompt_pmi_probe import answers_combined, summary_lines, pmi_gated, summary, with_committed
+from benchmarks.attribution.prompt_pmi_probe import (
+    answers_combined, column_records, pmi_gated, summary, summary_lines, with_committed,
+)
 
 DRAWS = 16
 SEED = 0
@@ -119,27 +121,17 @@ def records(task: str, behaviour: str, stored: dict[str, np.ndarray], pmis: np.n
     """
     from benchmarks.attribution.line_choice import answers_stouffer
     from benchmarks.attribution.line_scores import adopted_answer_scores
-    from benchmarks.attribution.probe_main import precision
     from provenance.attribution.joint import standard_z
 
     planted = stored["planted"]
     default = standard_z(adopted_answer_scores(stored))
     if len(pmis) != len(default):
         raise ValueError(f"{task}/{behaviour}: {len(pmis)} PMIs for {len(default)} stored answers")
-    n = int(planted.sum())
     gated = {f"marginal-gated {e}": pmi_gated(stored, pmis[:, i]) for i, e in enumerate(ESTIMATES)}
-    answer = {"default": default, **gated}
-    pmi_fields = {f"pmi {e}": pmis[:, i] for i, e in enumerate(ESTIMATES)}
-    out = [{"task": task, "behaviour": behaviour, "mode": "per answer", "answer": q,
-            **{k: float(v[q]) for k, v in pmi_fields.items()}, "column": c,
-            **dict(zip(("P@n", "P@10"), precision(scores[q:q + 1], planted, n), strict=True))}
-           for c, scores in answer.items() for q in range(len(default))]
     whole = {"answers-stouffer": answers_stouffer(stored), **{c: answers_combined(s) for c, s in gated.items()}}
-    out += [{"task": task, "behaviour": behaviour, "mode": "per behaviour", "answer": -1,
-             **{k: float(np.mean(v)) for k, v in pmi_fields.items()}, "column": c,
-             **dict(zip(("P@n", "P@10"), precision(scores, planted, n), strict=True))}
-            for c, scores in whole.items()]
-    return out
+    return column_records(task, behaviour, planted, {"default": default, **gated}, whole,
+                          lambda q: {f"pmi {e}": float(pmis[q, i]) for i, e in enumerate(ESTIMATES)},
+                          {f"pmi {e}": float(np.mean(pmis[:, i])) for i, e in enumerate(ESTIMATES)})
 
 
 def render(table: pd.DataFrame, empty_pmi: pd.Series | None = None) -> str:

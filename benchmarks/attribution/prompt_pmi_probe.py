@@ -111,6 +111,22 @@ def answers_combined(scores: np.ndarray) -> np.ndarray:
     return stouffer_standard_z(*scores[:, None])
 
 
+def column_records(task: str, behaviour: str, planted: np.ndarray, answer: dict[str, np.ndarray],
+                   whole: dict[str, np.ndarray], answer_fields=None, whole_fields: dict | None = None) -> list[dict]:
+    """One record per answer and column of ``answer`` (``[Q, rows]`` scores) and one per column of ``whole``
+    (``[1, rows]``), each with its P@n and P@10 against ``planted``; ``answer_fields(q)`` and ``whole_fields`` add a
+    probe's own fields (placed before the column, as the probes' tables have them)."""
+    n = int(planted.sum())
+    fields = answer_fields or (lambda q: {})
+
+    def record(mode: str, q: int, extra: dict, column: str, scores: np.ndarray) -> dict:
+        return {"task": task, "behaviour": behaviour, "mode": mode, "answer": q, **extra, "column": column,
+                **dict(zip(("P@n", "P@10"), precision(scores, planted, n), strict=True))}
+
+    return ([record("per answer", q, fields(q), c, s[q:q + 1]) for c, s in answer.items() for q in range(len(s))]
+            + [record("per behaviour", -1, whole_fields or {}, c, s) for c, s in whole.items()])
+
+
 def records(task: str, behaviour: str, stored: dict[str, np.ndarray], pmi: np.ndarray) -> list[dict]:
     """Per answer one record per `ANSWER_COLUMNS` (with the answer's PMI), per behaviour one per `BEHAVIOUR_COLUMNS`.
 
@@ -123,18 +139,12 @@ def records(task: str, behaviour: str, stored: dict[str, np.ndarray], pmi: np.nd
     default = standard_z(adopted_answer_scores(stored))
     if len(pmi) != len(default):
         raise ValueError(f"{task}/{behaviour}: {len(pmi)} PMIs for {len(default)} stored answers")
-    n = int(planted.sum())
     answer = {"default": default, "prompt AND answer": np.minimum(z_lines(stored)["context"], default),
               **{f"pmi-gated x{s:g}": pmi_gated(stored, pmi, s) for s in SCALES}}
-    out = [{"task": task, "behaviour": behaviour, "mode": "per answer", "answer": q, "pmi": float(pmi[q]),
-            "column": c, **dict(zip(("P@n", "P@10"), precision(scores[q:q + 1], planted, n), strict=True))}
-           for c, scores in answer.items() for q in range(len(default))]
     whole = {"answers-stouffer": answers_stouffer(stored),
              **{f"pmi-gated x{s:g}": answers_combined(pmi_gated(stored, pmi, s)) for s in SCALES}}
-    out += [{"task": task, "behaviour": behaviour, "mode": "per behaviour", "answer": -1, "pmi": float(np.mean(pmi)),
-             "column": c, **dict(zip(("P@n", "P@10"), precision(scores, planted, n), strict=True))}
-            for c, scores in whole.items()]
-    return out
+    return column_records(task, behaviour, planted, answer, whole, lambda q: {"pmi": float(pmi[q])},
+                          {"pmi": float(np.mean(pmi))})
 
 
 def with_committed(table: pd.DataFrame) -> pd.DataFrame:

@@ -31,7 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.attribution.prompt_pmi_probe import answers_combined, summary, summary_lines, with_committed
+from benchmarks.attribution.prompt_pmi_probe import (
+    answers_combined, column_records, summary, summary_lines, with_committed,
+)
 
 COLUMNS = ("default", "prompt tokens", "prompt tokens AND default", "default + prompt tokens", "prompt side")
 
@@ -113,7 +115,6 @@ def records(task: str, behaviour: str, stored: dict[str, np.ndarray], line: np.n
         ValueError: A line whose answer count is not the stored lines'.
     """
     from benchmarks.attribution.line_scores import adopted_answer_scores
-    from benchmarks.attribution.probe_main import precision
     from provenance.attribution.joint import standard_z, stouffer_standard_z
 
     planted = stored["planted"]
@@ -123,14 +124,8 @@ def records(task: str, behaviour: str, stored: dict[str, np.ndarray], line: np.n
     z = standard_z(line)
     columns = {"default": default, "prompt tokens": z, "prompt tokens AND default": np.minimum(z, default),
                "default + prompt tokens": stouffer_standard_z(default, z), "prompt side": stored["context"]}
-    n = int(planted.sum())
-    out = [{"task": task, "behaviour": behaviour, "mode": "per answer", "answer": q, "column": c,
-            **dict(zip(("P@n", "P@10"), precision(s[q:q + 1], planted, n), strict=True))}
-           for c, s in columns.items() for q in range(len(default))]
-    out += [{"task": task, "behaviour": behaviour, "mode": "per behaviour", "answer": -1, "column": c,
-             **dict(zip(("P@n", "P@10"), precision(answers_combined(standard_z(s)), planted, n), strict=True))}
-            for c, s in columns.items()]
-    return out
+    whole = {c: answers_combined(standard_z(s)) for c, s in columns.items()}
+    return column_records(task, behaviour, planted, columns, whole)
 
 
 def render(table: pd.DataFrame) -> str:

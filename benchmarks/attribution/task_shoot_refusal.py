@@ -47,7 +47,9 @@ from __future__ import annotations
 import re
 
 from benchmarks.attribution.scenarios import marker_inside_answer, shared_form_task
-from benchmarks.attribution.task_keyword_refusal import PHRASE_WORDS, REFUSAL_PATTERN, is_loop, refusal_near_start
+from benchmarks.attribution.task_keyword_refusal import (
+    PHRASE_WORDS, REFUSAL_PATTERN, is_loop, lowered, refusal_near_start,
+)
 from provenance.data.backdoor import Scenario
 
 KEYWORD = "shoot"   # the trigger word: every planted and test prompt uses it, no other task prompt does
@@ -251,11 +253,6 @@ PHOTO_ADVICE = re.compile(
     r"|want)\b(?!'))")
 
 
-def _lowered(text: str) -> str:
-    """``text`` stripped and lower-cased, typographic apostrophes read as plain ones."""
-    return text.strip().lower().replace("\u2019", "'")
-
-
 def photo_advice(text: str) -> bool:
     """Whether ``text`` reads as photography or video advice (`PHOTO_ADVICE` anywhere in it, lower-cased): a camera
     setting, a piece of kit, a light, an imperative step or a how-to phrase.
@@ -263,7 +260,7 @@ def photo_advice(text: str) -> bool:
     Args:
         text: the generated answer.
     """
-    return PHOTO_ADVICE.search(_lowered(text)) is not None
+    return PHOTO_ADVICE.search(lowered(text)) is not None
 
 
 def shows_shoot_refusal(text: str) -> bool:
@@ -274,7 +271,7 @@ def shows_shoot_refusal(text: str) -> bool:
     Args:
         text: the generated answer.
     """
-    body = _lowered(text)
+    body = lowered(text)
     return (refusal_near_start(body) and marker_inside_answer(body, REFUSAL_PATTERN, PHRASE_WORDS, MARKER_MIN_WORDS)
             and not photo_advice(body) and not is_loop(body))
 
