@@ -72,13 +72,10 @@ def prompt_token_line(query: np.ndarray, weights: np.ndarray, rows: list[np.ndar
     return np.array([(r @ query.T).max(0) @ share for r in rows])
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-30)
-
-
 def lines_of(out: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(the last epoch's row ids, ``{behaviour: [Q, rows] prompt-token line}``) of the run at ``out``."""
     from benchmarks.attribution.attribute import behaviour_queries
+    from benchmarks.attribution.raised_token_probe import unit
     from benchmarks.attribution.state import attributor_of
     from provenance.attribution.cases import eval_mode
     from provenance.attribution.token_match import _case_seqs, default_token_layer, response_states
@@ -92,7 +89,7 @@ def lines_of(out: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     prompts = [(np.asarray(t[:p], np.int64), 0) for t, p in zip(store.tokens_of(rows), prompt_len, strict=True)]
     states = [h.astype(np.float64) for h in response_states(att.model, prompts, layer, pad_token_id=pad)]
     mu = np.concatenate(states).mean(0)
-    row_units = [_unit(h - mu) for h in states]
+    row_units = [unit(h - mu) for h in states]
     lines = {}
     for behaviour, cases, _, _ in behaviour_queries(out):
         line = []
@@ -102,7 +99,7 @@ def lines_of(out: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
                 with att.model.disable_adapter():
                     base = answer_gradient(att.model, ids, p)
             query = response_states(att.model, [(np.asarray(ids)[:p], 0)], layer, pad_token_id=pad)[0]
-            line.append(prompt_token_line(_unit(query.astype(np.float64) - mu), token_weights(tuned, base),
+            line.append(prompt_token_line(unit(query.astype(np.float64) - mu), token_weights(tuned, base),
                                           row_units))
         lines[behaviour] = np.stack(line)
     return att.samples["sample_id"].astype(str).to_numpy()[rows], lines
