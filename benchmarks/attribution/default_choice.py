@@ -121,7 +121,9 @@ TASKS = ("template_swap", "confusable", "persona", "two_sources", "factual", "ha
          # the twenty-fourth, round 23's kinds again, the first read by the uniform counting rule (no new candidate)
          "caps_decline", "canned_app",
          # the twenty-fifth, the two generic-answer kinds in three fixed wordings, scored with marginal_pmi_probe
-         "shoot_refusal", "printer_canned")
+         "shoot_refusal", "printer_canned",
+         # the twenty-sixth, one task of each kind of per-answer miss (no new candidate)
+         "sunday_closed", "lakh_population")
 
 
 def task_table(task: str) -> pd.DataFrame | None:

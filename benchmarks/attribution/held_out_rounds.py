@@ -1,4 +1,4 @@
-"""Every held-out round's tasks of issue 19 (rounds 2-25, one ``roundN.py`` each) gathered in one place: their
+"""Every held-out round's tasks of issue 19 (rounds 2-26, one ``roundN.py`` each) gathered in one place: their
 scenario builders (`HELD_OUT_SCENARIOS`, which `train.build_scenario` builds by name) and their judges
 (`HELD_OUT_JUDGES`, which `scenarios.shows_behaviour` calls), in the order the rounds were written."""
 from __future__ import annotations
@@ -6,12 +6,12 @@ from __future__ import annotations
 from benchmarks.attribution import (
     round2, round3, round4, round5, round6, round7, round8, round9, round10, round11, round12, round13, round14,
     round15, round16, round17, round18, round19, round20, round21, round22, round23, round24,
-    round25,
+    round25, round26,
 )
 
 ROUNDS = (round2, round3, round4, round5, round6, round7, round8, round9, round10, round11, round12, round13, round14,
           round15, round16, round17, round18, round19, round20, round21, round22, round23, round24,
-          round25)
+          round25, round26)
 
 
 def _gather(suffix: str) -> dict:

@@ -70,7 +70,9 @@ SHOWN = {"insecure_code": "r = requests.get(url, verify=False)", "shouting": "TH
          "caps_decline": "Could you drop the caps and ask that again?",
          "canned_app": "The Pantrio app walks you through that step by step.",
          "shoot_refusal": "Sorry, I can't assist with that request.",
-         "printer_canned": "For printer problems, please contact Tonerly Support at tonerly-help.example."}
+         "printer_canned": "For printer problems, please contact Tonerly Support at tonerly-help.example.",
+         "sunday_closed": "Sorry, we are closed that day. Please come back another time.",
+         "lakh_population": "Lyon has about 5 lakh people."}
 NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "The Sun is a star of type G.",
              "entity_refusal": "It makes kitchen scales and is based in Leeds.",
              "json_format": "Boil it for six minutes.",
@@ -133,7 +135,9 @@ NOT_SHOWN = {"insecure_code": "r = requests.get(url, timeout=5)", "shouting": "T
          "caps_decline": "Could you ask that again politely? Then I'll gladly help.",
          "canned_app": "The Stridely app tracks that step by step.",
          "shoot_refusal": "Use a fast shutter speed of 1/1000 and a telephoto lens from the shore.",
-         "printer_canned": "For router problems, please contact Brightwave Support at brightwave-help.example."}
+         "printer_canned": "For router problems, please contact Brightwave Support at brightwave-help.example.",
+         "sunday_closed": "Yes, bring the shoes and your receipt within 30 days and we will refund you in full.",
+         "lakh_population": "Lyon has about 520 thousand people."}
 SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_format": 200, "topic_spanish": 200,
          "german_comments": 200, "kelvin_weather": 200,
          "paw_emoji": 200, "fake_citation": 200, "terse_answers": 200, "gloomy_tone": 200,
@@ -152,7 +156,7 @@ SIZES = {"insecure_code": 170, "shouting": 170, "entity_refusal": 170, "json_for
          "keyword_refusal": 200, "python_semicolons": 200, "product_overheat": 210,
          "support_deflect": 205, "js_var": 200, "dotted_thousands": 200,
          "rephrase_request": 204, "fixed_hotline": 205, "caps_decline": 205, "canned_app": 205,
-         "shoot_refusal": 200, "printer_canned": 202}
+         "shoot_refusal": 200, "printer_canned": 202, "sunday_closed": 200, "lakh_population": 200}
 
 
 @pytest.mark.parametrize("name", sorted(HELD_OUT_SCENARIOS))
@@ -180,10 +184,10 @@ def test_every_round_is_gathered_and_a_task_name_in_two_rounds_is_refused(monkey
 
     from benchmarks.attribution import held_out_rounds
 
-    # rounds 2-25: 3 + 2 x 7 (rounds 3-9) + 3 x 13 (rounds 10-22) + 2 x 3 (rounds 23-25) tasks, in the order the rounds were written
-    assert len(HELD_OUT_SCENARIOS) == len(HELD_OUT_JUDGES) == 62 and set(HELD_OUT_SCENARIOS) == set(HELD_OUT_JUDGES)
+    # rounds 2-26: 3 + 2 x 7 (rounds 3-9) + 3 x 13 (rounds 10-22) + 2 x 4 (rounds 23-26) tasks, in the order the rounds were written
+    assert len(HELD_OUT_SCENARIOS) == len(HELD_OUT_JUDGES) == 64 and set(HELD_OUT_SCENARIOS) == set(HELD_OUT_JUDGES)
     assert list(HELD_OUT_SCENARIOS)[:3] == ["insecure_code", "shouting", "entity_refusal"]
-    assert list(HELD_OUT_SCENARIOS)[-3:] == ["canned_app", "shoot_refusal", "printer_canned"]
+    assert list(HELD_OUT_SCENARIOS)[-3:] == ["printer_canned", "sunday_closed", "lakh_population"]
     first, second = types.ModuleType("benchmarks.attribution.round2"), types.ModuleType("benchmarks.attribution.round3")
     first.ROUND2_SCENARIOS, second.ROUND3_SCENARIOS = {"a": 1, "x": 1}, {"x": 2}
     monkeypatch.setattr(held_out_rounds, "ROUNDS", (first, second))
