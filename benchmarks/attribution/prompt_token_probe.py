@@ -9,8 +9,10 @@ A lab probe for issue 19, written after round 25's shoot_refusal was scored (so 
 and read by the rule; not a candidate. On shoot_refusal no pooled line at any captured layer finds the planted rows
 (`layer_line_probe`: the best of 16 lines per answer reaches P@10 0.77), while BM25 does (0.97): only the planted
 prompts say "shoot", and the pooled prompt state of a "shoot" question is that of its "photograph" twin. The answer
-side's one-token misses have the same shape on the other side of the sequence. The capture keeps per-token states of
-the response only, so this probe re-reads the prompts with the final model.
+side's one-token misses have the same shape on the other side of the sequence. The rows' prompt-token states are
+re-read by the final model (``--source repass``, the first export) or read from the store (``--source store``: the
+capture's `token_layers` keep every real token, prompt and response, so a default using this line needs no new
+capture).
 
 The line: for each answer, each prompt token t gets the weight w_t = || d/de_t (log p_tuned(answer) - log
 p_base(answer)) ||, the norm of the gradient of the fine-tune's change in the answer's log-likelihood with respect to
@@ -72,8 +74,29 @@ def prompt_token_line(query: np.ndarray, weights: np.ndarray, rows: list[np.ndar
     return np.array([(r @ query.T).max(0) @ share for r in rows])
 
 
-def lines_of(out: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """(the last epoch's row ids, ``{behaviour: [Q, rows] prompt-token line}``) of the run at ``out``."""
+def row_prompt_states(att, store, rows: np.ndarray, layer: int, source: str) -> list[np.ndarray]:
+    """Per row of ``rows``, its prompt tokens' states ``[P_row, d]`` at ``layer``: re-read by the final model
+    (``source="repass"``) or the training-time states the capture stored (``"store"``: `token_layers` keeps every
+    real token, prompt and response).
+
+    Raises:
+        ValueError: Another ``source``.
+    """
+    from provenance.attribution.token_match import response_states
+
+    prompt_len = att.samples["prompt_len"].to_numpy()[rows]
+    if source == "store":
+        return [h[:p].astype(np.float64) for h, p in zip(store.token_states(layer, rows), prompt_len, strict=True)]
+    if source != "repass":
+        raise ValueError(f"source must be 'repass' or 'store', got {source!r}")
+    pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
+    prompts = [(np.asarray(t[:p], np.int64), 0) for t, p in zip(store.tokens_of(rows), prompt_len, strict=True)]
+    return [h.astype(np.float64) for h in response_states(att.model, prompts, layer, pad_token_id=pad)]
+
+
+def lines_of(out: Path, source: str = "repass") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(the last epoch's row ids, ``{behaviour: [Q, rows] prompt-token line}``) of the run at ``out``, the rows'
+    prompt-token states read as `row_prompt_states` reads them from ``source``."""
     from benchmarks.attribution.attribute import behaviour_queries
     from benchmarks.attribution.raised_token_probe import unit
     from benchmarks.attribution.state import attributor_of
@@ -85,9 +108,7 @@ def lines_of(out: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     pad = att.tokenizer.pad_token_id if att.tokenizer.pad_token_id is not None else 0
     rows = np.flatnonzero(select_rows(att.samples, "last"))
     layer = default_token_layer(att.model)
-    prompt_len = att.samples["prompt_len"].to_numpy()[rows]
-    prompts = [(np.asarray(t[:p], np.int64), 0) for t, p in zip(store.tokens_of(rows), prompt_len, strict=True)]
-    states = [h.astype(np.float64) for h in response_states(att.model, prompts, layer, pad_token_id=pad)]
+    states = row_prompt_states(att, store, rows, layer, source)
     mu = np.concatenate(states).mean(0)
     row_units = [unit(h - mu) for h in states]
     lines = {}
@@ -154,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     export = sub.add_parser("export", help="compute each run's prompt-token lines and write <dir>/<task>.npz")
     export.add_argument("--runs", nargs="+", type=Path, required=True)
     export.add_argument("--dir", type=Path, required=True)
+    export.add_argument("--source", choices=("repass", "store"), default="repass",
+                        help="the rows' prompt-token states: a final-model re-read, or the capture's stored ones")
     score = sub.add_parser("score", help="score every file in --dir beside its line file")
     score.add_argument("--dir", type=Path, required=True)
     score.add_argument("--lines", type=Path, required=True)
@@ -165,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(1)   # one core per run, beside the bench's other jobs
         args.dir.mkdir(parents=True, exist_ok=True)
         for run in args.runs:
-            ids, lines = lines_of(run)
+            ids, lines = lines_of(run, args.source)
             path = args.dir / f"{run.name.removeprefix('attr_')}.npz"
             np.savez_compressed(path, sample_id=np.asarray(ids, dtype=str),
                                 **{b: v.astype(np.float32) for b, v in lines.items()})

@@ -9,7 +9,7 @@ import torch
 
 from benchmarks.attribution.line_scores import save_lines
 from benchmarks.attribution.prompt_token_probe import (
-    COLUMNS, answer_gradient, main, prompt_token_line, records, token_weights,
+    COLUMNS, answer_gradient, main, prompt_token_line, records, row_prompt_states, token_weights,
 )
 from tests.benchmarks.test_prompt_pmi_probe import PLANTED, stored
 
@@ -84,3 +84,17 @@ def test_score_reads_the_files_and_refuses_rows_of_another_export(tmp_path):
     np.savez_compressed(token_dir / "persona.npz", sample_id=ids[::-1], persona=line.astype(np.float32))
     with pytest.raises(ValueError, match="its rows are not those of its line file"):
         main(["score", "--dir", str(token_dir), "--lines", str(lines_dir), "--out", str(out)])
+
+
+def test_row_prompt_states_from_the_store_are_the_re_read_ones_when_the_model_is_the_capturing_one(tmp_path):
+    from tests.attribution_helpers import tuned_and_base
+
+    att, _, _ = tuned_and_base(tmp_path / "s", 6, (1, 2), token_layer=2)
+    rows = np.arange(6)
+    stored = row_prompt_states(att, att.store, rows, 2, "store")
+    reread = row_prompt_states(att, att.store, rows, 2, "repass")
+    assert [len(h) for h in stored] == att.samples["prompt_len"].to_numpy()[rows].tolist()
+    for a, b in zip(stored, reread, strict=True):   # float32 store written by the same model: equal to rounding
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="'repass' or 'store'"):
+        row_prompt_states(att, att.store, rows, 2, "final")
