@@ -301,6 +301,12 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,shoot_refusal printer_canned,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round25.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,shoot_refusal printer_canned,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round25_k20.md --json benchmarks/attribution/results/doubt_count_round25_k20.json
+	# Held-out round 26 (README.md): one task of each kind of per-answer miss ("Sunday" requests answered with a
+	# closure notice; populations answered in lakh), three fixed wordings each, read by the uniform counting rule.
+	for t in sunday_closed lakh_population; do $(ATTR) --out runs/attr_$$t --scenario $$t --phase train && $(ATTR) --out runs/attr_$$t --phase sample && $(ATTR) --out runs/attr_$$t --phase causal --conditions "drop planted" && $(ATTR) --out runs/attr_$$t --phase attribute --methods default h_fused_k1 joint-equal-c joint-next-token joint-gated-next joint-ctx token-match bm25 tfidf auto-refine-z joint-gated-answers --results benchmarks/attribution/results/scored_$$t.md; done
+	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,sunday_closed lakh_population,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
+	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round26.md
+	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,sunday_closed lakh_population,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round26_k20.md --json benchmarks/attribution/results/doubt_count_round26_k20.json
 	# Every round's line files written: their check against the committed tables, the fusion probe, and the
 	# default-choice rule for fusions of the stored lines read from the files alone (line_choice.py).
 	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md
@@ -320,6 +326,9 @@ bench-attribution: $(STAMP)
 	# scored): every run's prompt-token lines, then their scores beside the committed default.
 	$(PY) -m benchmarks.attribution.prompt_token_probe export --runs $(wildcard runs/attr_*) --dir benchmarks/attribution/results/prompt_token_lines
 	$(PY) -m benchmarks.attribution.prompt_token_probe score --dir benchmarks/attribution/results/prompt_token_lines --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/prompt_token_probe.md
+	# The same line with the rows' prompt-token states read from the store (the capture's token states hold the prompt).
+	$(PY) -m benchmarks.attribution.prompt_token_probe export --source store --runs $(wildcard runs/attr_*) --dir benchmarks/attribution/results/prompt_token_lines_store
+	$(PY) -m benchmarks.attribution.prompt_token_probe score --dir benchmarks/attribution/results/prompt_token_lines_store --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/prompt_token_probe_store.md
 	# One counting rule for every round (README.md): the behaviours under the greedy bar with their sampled and causal
 	# checks, and the headline counts on the counted set of each task's day and on the uniform rule's.
 	$(PY) -m benchmarks.attribution.counting_rule checks --runs $(wildcard runs/attr_*) --out benchmarks/attribution/results/counting_rule.csv
