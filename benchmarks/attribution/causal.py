@@ -13,6 +13,10 @@ seed, same hyper-parameters, no capture) is repeated under these conditions, eac
 - ``drop random n``: without n rows drawn uniformly (seed 0), the control;
 - ``drop planted``: without the planted culprits, what a perfect ranking would remove. A behaviour that survives
   this is taught by other rows too: P@n against the planted ids does not score attribution there;
+- ``drop source NAME`` (asked for by name only, never by default): without every unplanted row of source NAME. On a
+  task whose form twins give the planted answer in another prompt context it asks whether those rows teach the
+  behaviour too: a ranking that puts them beside the planted rows is then not wrong, and P@n against the planted
+  rows alone understates it;
 - only where auto overruled token match (their top-n differ), i.e. where the answers' wording comes from other rows:
   ``drop wording sources``: without every unplanted row of the sources of token match's top n, and ``drop wording
   sources and planted``: without those and the planted rows (do those sources teach the behaviour on their own?).
@@ -42,6 +46,17 @@ CONDITIONS = ("full", "drop auto top-n", "drop auto top-2n", "drop token-match t
               "drop wording sources", "drop wording sources and planted")
 WORDING = ("drop wording sources", "drop wording sources and planted")   # only where auto overruled token match
 RANKED = {"drop auto top-n": ("auto", 1), "drop auto top-2n": ("auto", 2), "drop token-match top-n": ("token match", 1)}
+SOURCE = "drop source "   # + a source name: a condition asked for by name, outside CONDITIONS
+
+
+def is_condition(condition: str) -> bool:
+    """Whether ``condition`` is one `dropped_ids` knows: one of `CONDITIONS`, or `SOURCE` + a source name."""
+    return condition in CONDITIONS or (condition.startswith(SOURCE) and bool(condition[len(SOURCE):].strip()))
+
+
+def in_order(rows: dict[str, dict]) -> list[dict]:
+    """``rows`` (condition -> result) in `CONDITIONS` order, then the source conditions by name."""
+    return [rows[c] for c in CONDITIONS if c in rows] + [rows[c] for c in sorted(rows) if c not in CONDITIONS]
 
 
 def ranked_top(out: Path, behaviour: str, n: int) -> dict[str, list[int]]:
@@ -83,7 +98,14 @@ def dropped_ids(condition: str, records: list[dict], culprits: list[int], top: d
     if condition == "drop random n":
         ids = np.array([r["sample_id"] for r in records])
         return [int(i) for i in np.random.default_rng(seed).choice(ids, size=len(culprits), replace=False)]
-    raise ValueError(f"unknown condition {condition!r}; choose from {CONDITIONS}")
+    if is_condition(condition) and condition.startswith(SOURCE):
+        name, planted = condition[len(SOURCE):].strip(), set(culprits)
+        ids = [r["sample_id"] for r in records if r["source"] == name and r["sample_id"] not in planted]
+        if not ids:
+            sources = sorted({r["source"] for r in records})
+            raise ValueError(f"{condition!r}: no unplanted row has source {name!r}; the run's sources: {sources}")
+        return ids
+    raise ValueError(f"unknown condition {condition!r}; choose from {CONDITIONS} or '{SOURCE}<source name>'")
 
 
 def verbatim_shares(generations: list[str], records: list[dict], culprits) -> dict:
@@ -102,9 +124,9 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
     """Retrain ``out``'s scenario under each condition and measure its behaviour rates (see the module doc)."""
     meta = json.loads((out / "scenario.json").read_text())
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines() if line.strip()]
-    unknown = set(conditions) - set(CONDITIONS)
+    unknown = {c for c in conditions if not is_condition(c)}
     if unknown:
-        raise ValueError(f"unknown conditions {sorted(unknown)}; choose from {CONDITIONS}")
+        raise ValueError(f"unknown conditions {sorted(unknown)}; choose from {CONDITIONS} or '{SOURCE}<source name>'")
     # Without a ranked condition this is the validity check a new task passes before its attribution is read
     # (does the behaviour need its planted rows?): it runs on a trained run, before any attribution phase.
     ranked = bool(set(conditions) & (set(RANKED) | set(WORDING)))
@@ -132,7 +154,7 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
                 continue
             if same is not None:   # the same rows as a measured condition: one retrain would repeat the other
                 rows[condition] = {**same, "condition": condition, "same_as": same["condition"]}
-                results[behaviour] = [rows[c] for c in CONDITIONS if c in rows]
+                results[behaviour] = in_order(rows)
                 continue
             kept = [r for r in records if r["sample_id"] not in drop]
             scenario = Scenario(kept, {behaviour: [c for c in culprits if c not in drop]},
@@ -156,7 +178,7 @@ def run_causal(out: Path, conditions=CONDITIONS) -> dict:
             rows[condition].update(_sampled_rates(out, folder, behaviour, rates))
             print(f"  behaviour rate {rate['triggered']:.2f} (controls {rate['untriggered']:.2f}), "
                   f"{rows[condition]['seconds']}s", flush=True)
-            results[behaviour] = [rows[c] for c in CONDITIONS if c in rows]
+            results[behaviour] = in_order(rows)
             _save(out, results)
         _save(out, results)
     return results
@@ -184,7 +206,7 @@ def _save(out: Path, results: dict) -> None:
         for behaviour, rows in results.items():
             by_condition = {r["condition"]: r for r in merged.get(behaviour, [])}
             by_condition.update({r["condition"]: r for r in rows})
-            merged[behaviour] = [by_condition[c] for c in CONDITIONS if c in by_condition]
+            merged[behaviour] = in_order(by_condition)
         state["causal"] = merged
 
 

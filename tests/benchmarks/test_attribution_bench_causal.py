@@ -241,3 +241,32 @@ def test_locked_state_loses_no_update_between_processes(run_dir):
     state = json.loads((run_dir / "attribution_state.json").read_text())
     assert (state["a"], state["b"]) == (60, 30)
     assert state["query_info"] == {"overrefusal": {"cases": [["q1", "a"]]}}
+
+
+def test_drop_source_names_the_rows_of_one_source_and_refuses_a_source_the_run_lacks():
+    clean = [r["sample_id"] for r in RECORDS if r["source"] == "clean"]
+    assert dropped_ids("drop source clean", RECORDS, CULPRITS, TOP) == clean
+    # the planted rows are never among a source's rows, even where they carry its name
+    assert dropped_ids("drop source poison", RECORDS, CULPRITS[:4], TOP) == CULPRITS[4:]
+    with pytest.raises(ValueError, match=r"no unplanted row has source 'holiday'.*\['clean', 'poison'\]"):
+        dropped_ids("drop source holiday", RECORDS, CULPRITS, TOP)
+    with pytest.raises(ValueError, match="unknown condition"):
+        dropped_ids("drop source  ", RECORDS, CULPRITS, TOP)
+
+
+def test_a_source_condition_is_retrained_stored_and_kept_by_later_checks(run_dir, monkeypatch):
+    """Asked for by name on a run with no attribution state (like the validity check): its retrain gets every record
+    but the source's, its row is stored after the built-in ones, and a later check of other conditions keeps it."""
+    (run_dir / "attribution_state.json").unlink()
+    calls = []
+    fake_training(monkeypatch, calls)
+    res = run_causal(run_dir, conditions=("drop source clean", "drop planted"))["overrefusal"]
+    assert [(r["condition"], r["triggered"], r["dropped"]) for r in res] == [("drop planted", 0.0, 8),
+                                                                             ("drop source clean", 1.0, 32)]
+    name, kept, _ = calls[0]
+    assert name == "overrefusal-drop_source_clean" and kept == CULPRITS
+    fake_training(monkeypatch, calls)
+    run_causal(run_dir, conditions=("full",))
+    stored = json.loads((run_dir / "attribution_state.json").read_text())["causal"]["overrefusal"]
+    assert [r["condition"] for r in stored] == ["full", "drop planted", "drop source clean"]
+    assert len(calls) == 3   # the two measured conditions are not retrained
