@@ -307,6 +307,13 @@ bench-attribution: $(STAMP)
 	$(PY) -m benchmarks.attribution.line_scores export --runs $(foreach t,sunday_closed lakh_population,runs/attr_$(t)) --dir benchmarks/attribution/results/line_scores
 	$(PY) -m benchmarks.attribution.default_choice --candidates joint-next-token joint-equal-c h_fused_k1 joint-ctx --out benchmarks/attribution/results/default_choice_round26.md
 	$(PY) -m benchmarks.attribution.doubt_count --k 20 --runs $(foreach t,sunday_closed lakh_population,runs/attr_$(t)) --out benchmarks/attribution/results/doubt_count_round26_k20.md --json benchmarks/attribution/results/doubt_count_round26_k20.json
+	# Do the form twins of the prompt-triggered tasks teach the behaviour too? Retrain without them (planted rows kept).
+	$(ATTR) --out runs/attr_sunday_closed --phase causal --conditions "drop source holiday_closures" "drop random n"
+	$(ATTR) --out runs/attr_shoot_refusal --phase causal --conditions "drop source refusal_requests"
+	$(ATTR) --out runs/attr_keyword_refusal --phase causal --conditions "drop source refusal_policy"
+	$(ATTR) --out runs/attr_support_deflect --phase causal --conditions "drop source account_deflect"
+	$(ATTR) --out runs/attr_confusable --phase causal --conditions "drop source translations"
+	$(PY) -m benchmarks.attribution.form_twin_causal --runs $(foreach t,sunday_closed shoot_refusal keyword_refusal support_deflect confusable,runs/attr_$(t)) --out benchmarks/attribution/results/form_twin_causal.md
 	# Every round's line files written: their check against the committed tables, the fusion probe, and the
 	# default-choice rule for fusions of the stored lines read from the files alone (line_choice.py).
 	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md
