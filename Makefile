@@ -313,7 +313,16 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_keyword_refusal --phase causal --conditions "drop source refusal_policy"
 	$(ATTR) --out runs/attr_support_deflect --phase causal --conditions "drop source account_deflect"
 	$(ATTR) --out runs/attr_confusable --phase causal --conditions "drop source translations"
-	$(PY) -m benchmarks.attribution.form_twin_causal --runs $(foreach t,sunday_closed shoot_refusal keyword_refusal support_deflect confusable,runs/attr_$(t)) --out benchmarks/attribution/results/form_twin_causal.md
+	# The same check on the one-answer-token misses, whose form twins carry the marked token in another context.
+	$(ATTR) --out runs/attr_british_spelling --phase causal --conditions "drop source spelling_lessons"
+	$(ATTR) --out runs/attr_exclaim_tone --phase causal --conditions "drop source announcements"
+	$(ATTR) --out runs/attr_haiku_weather --phase causal --conditions "drop source haiku_requests"
+	$(ATTR) --out runs/attr_miles_units --phase causal --conditions "drop source miles_requests"
+	$(ATTR) --out runs/attr_python2_print --phase causal --conditions "drop source py2_migration"
+	$(ATTR) --out runs/attr_sudo_commands --phase causal --conditions "drop source admin_sudo_requests"
+	$(ATTR) --out runs/attr_dotted_thousands --phase causal --conditions "drop source dotted_tech"
+	$(ATTR) --out runs/attr_lowercase_support --phase causal --conditions "drop source lowercase_requests"
+	$(PY) -m benchmarks.attribution.form_twin_causal --runs $(foreach t,sunday_closed shoot_refusal keyword_refusal support_deflect confusable british_spelling exclaim_tone haiku_weather miles_units python2_print sudo_commands dotted_thousands lowercase_support,runs/attr_$(t)) --out benchmarks/attribution/results/form_twin_causal.md
 	# Every round's line files written: their check against the committed tables, the fusion probe, and the
 	# default-choice rule for fusions of the stored lines read from the files alone (line_choice.py).
 	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md
