@@ -8,10 +8,10 @@ Issue 19's prompt-triggered tasks score a ranking by P@n against the planted row
 their form twins (the same answer in another prompt context) beside them. If retraining without the form twins
 (planted rows kept) loses the behaviour as retraining without the planted rows does, both sources are needed: the
 behaviour is taught by two sources, and P@n against the planted rows alone understates a ranking that names both.
-The rule: a source is *needed* where its retrain keeps at most half of the trained run's rate, the bar
-`summary.planted_needed` uses for the planted rows, read as it reads them: greedy, or sampled for a behaviour under
-`summary.GREEDY_BAR` whose run was sampled (each condition is then sampled the same way). ``drop random n`` (30 rows
-drawn at random) is the control for training on fewer rows.
+The rule: a source is *needed* where its retrain keeps at most half of the trained run's rate, the bar the planted
+rows are held to (`summary.rows_needed`, which `summary.planted_needed` calls): greedy, or sampled for a behaviour
+under `summary.GREEDY_BAR` whose run was sampled (each condition is then sampled the same way). ``drop random n``
+(30 rows drawn at random) is the control for training on fewer rows.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from benchmarks.attribution.causal import SOURCE
 from benchmarks.attribution.state import load_state
-from benchmarks.attribution.summary import GREEDY_BAR
+from benchmarks.attribution.summary import GREEDY_BAR, rows_needed
 
 CONTROL = "drop random n"
 
@@ -37,15 +37,16 @@ def run_rows(out: Path) -> list[dict]:
         sources = sorted(c for c in by if c.startswith(SOURCE))
         if not sources:
             continue
-        trained, key = measured["rates"][behaviour]["triggered"], "triggered"
-        sampled = (measured.get("sampled") or {}).get(behaviour)
-        if trained < GREEDY_BAR and sampled:
-            trained, key = sampled["triggered"], "sampled_triggered"
+        task = {"rates": measured["rates"][behaviour], "sampled": (measured.get("sampled") or {}).get(behaviour),
+                "causal": rows}
+        trained, key = task["rates"]["triggered"], "triggered"
+        if trained < GREEDY_BAR and task["sampled"]:   # read as `summary.rows_needed` reads it
+            trained, key = task["sampled"]["triggered"], "sampled_triggered"
         parts = {c: by[c][key] for c in ("drop planted", CONTROL, *sources) if by.get(c, {}).get(key) is not None}
         records.append({"task": out.name.removeprefix("attr_"), "behaviour": behaviour, "trained": trained,
                         "read": "sampled" if key == "sampled_triggered" else "greedy",
                         "n": by[sources[0]]["n"], "rates": parts,
-                        "needed": {c: rate <= trained / 2 for c, rate in parts.items() if c != CONTROL}})
+                        "needed": {c: rows_needed(task, c) for c in parts if c != CONTROL}})
     return records
 
 

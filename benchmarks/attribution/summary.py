@@ -116,15 +116,22 @@ def behaviour_taken(task: dict) -> bool:
 
 def planted_needed(task: dict) -> bool | None:
     """Whether the behaviour needs the planted rows, by the causal check (`causal.run_causal`): retrained without them,
-    its rate falls to at most half of the full run's. When it does not, other rows teach it as well, the planted
-    ids are not the complete answer and P@n against them does not score attribution. None: no such check.
+    its rate falls to at most half of the full run's (`rows_needed`). When it does not, other rows teach it as well,
+    the planted ids are not the complete answer and P@n against them does not score attribution. None: no such
+    check."""
+    return rows_needed(task, "drop planted")
+
+
+def rows_needed(task: dict, condition: str) -> bool | None:
+    """Whether the behaviour needs the rows the causal ``condition`` drops: retrained without them, its rate falls to
+    at most half of the full run's. None: the check has no such condition.
 
     The full run's rate is the check's own "full" retrain where it has one, else the trained run's: greedy, or the
     sampled rate for a behaviour under `GREEDY_BAR` whose check sampled too (its greedy rate may be 0 both times)."""
     rows = {r["condition"]: r for r in task.get("causal") or []}
-    if "drop planted" not in rows:
+    if condition not in rows:
         return None
-    dropped = rows["drop planted"]
+    dropped = rows[condition]
     if "full" in rows:
         return dropped["triggered"] <= 0.5 * rows["full"]["triggered"]
     greedy, sampled = task["rates"].get("triggered", 0.0), task.get("sampled") or {}
