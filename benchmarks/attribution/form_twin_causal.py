@@ -16,29 +16,25 @@ under `summary.GREEDY_BAR` whose run was sampled (each condition is then sampled
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from benchmarks.attribution.causal import SOURCE
+from benchmarks.attribution.needed_rows import CONTROL, causal_task
 from benchmarks.attribution.state import load_state
 from benchmarks.attribution.summary import GREEDY_BAR, rows_needed
-
-CONTROL = "drop random n"
 
 
 def run_rows(out: Path) -> list[dict]:
     """One record per behaviour of the run at ``out`` that has a source condition: the trained run's rate and each
     measured condition's (``drop planted``, the control, every ``drop source``), with whether it is needed; sampled
     rates where the run was read by sampling (``read``)."""
-    measured = json.loads((out / "behaviour.json").read_text())
     records = []
     for behaviour, rows in load_state(out).get("causal", {}).items():
         by = {r["condition"]: r for r in rows}
         sources = sorted(c for c in by if c.startswith(SOURCE))
         if not sources:
             continue
-        task = {"rates": measured["rates"][behaviour], "sampled": (measured.get("sampled") or {}).get(behaviour),
-                "causal": rows}
+        task = causal_task(out, behaviour)
         trained, key = task["rates"]["triggered"], "triggered"
         if trained < GREEDY_BAR and task["sampled"]:   # read as `summary.rows_needed` reads it
             trained, key = task["sampled"]["triggered"], "sampled_triggered"
