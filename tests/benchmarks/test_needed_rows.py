@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmarks.attribution.needed_rows import needed_ids, needed_sources, render
+from benchmarks.attribution.needed_rows import headline, needed_ids, needed_sources, render
 
 
 def _task(trained: float, causal: dict[str, float]) -> dict:
@@ -50,3 +50,27 @@ def test_render_shows_planted_then_needed_and_the_unsettled_sources():
     text = render(table)
     assert "| t | per answer | twins | 0.40 (0.35) -> 0.95 (1.00) | 0.50 (0.80) -> 0.90 (0.90) |" in text
     assert "| u | per answer | - (unsettled: x) | 1.00 (1.00) -> 1.00 (1.00) | - |" in text
+
+
+def test_headline_takes_the_needed_figure_only_where_a_source_is_needed():
+    committed = pd.DataFrame([
+        {"task": "t", "behaviour": "t", "mode": "per answer", "method": "default", "P@n": 0.4, "P@10": 0.35},
+        {"task": "u", "behaviour": "u", "mode": "per answer", "method": "default", "P@n": 0.9, "P@10": 0.95},
+        {"task": "v", "behaviour": "v", "mode": "per answer", "method": "default", "P@n": 0.5, "P@10": 0.5},
+        {"task": "t", "behaviour": "t", "mode": "per behaviour", "method": "default", "P@n": 0.5, "P@10": 0.5}])
+    base = {"method": "default", "unsettled": "", "P@n planted": 0.0, "P@10 planted": 0.0}
+    rescored = pd.DataFrame([
+        {**base, "task": "t", "behaviour": "t", "mode": "per answer", "needed sources": "twins",
+         "P@n needed": 0.9, "P@10 needed": 1.0},
+        {**base, "task": "t", "behaviour": "t", "mode": "per behaviour", "needed sources": "twins",
+         "P@n needed": 0.96, "P@10 needed": 1.0},
+        # re-scored but nothing needed: its committed figure stands, not this one
+        {**base, "task": "v", "behaviour": "v", "mode": "per answer", "needed sources": "",
+         "P@n needed": 1.0, "P@10 needed": 1.0},
+        {**base, "task": "t", "behaviour": "t", "mode": "per answer", "needed sources": "twins", "method": "bm25",
+         "P@n needed": 0.0, "P@10 needed": 0.0}])
+    answer, behaviour = headline(rescored, committed)
+    assert answer["at goal, planted"] == 1 and answer["at goal, needed"] == 2        # u; then t too (1.00 >= 0.9)
+    assert abs(answer["mean P@n, needed"] - (0.9 + 0.9 + 0.5) / 3) < 1e-12
+    assert answer["re-scored"] == 1
+    assert (behaviour["at goal, planted"], behaviour["at goal, needed"]) == (0, 1)   # 0.96 >= 0.95
