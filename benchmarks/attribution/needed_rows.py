@@ -117,10 +117,11 @@ def headline(rescored: pd.DataFrame, committed: pd.DataFrame) -> list[dict]:
 
 
 def committed_defaults() -> pd.DataFrame:
-    """The committed default's P@n and P@10 per counted task-behaviour and mode (`default_choice.scores`)."""
-    from benchmarks.attribution.default_choice import NOT_COUNTED, scores
+    """The committed default's P@n and P@10 per counted task-behaviour and mode (`default_choice.scores`, where the
+    adopted methods' rows replace the default's as `default_choice.current_default` does)."""
+    from benchmarks.attribution.default_choice import ADOPTED, NOT_COUNTED, scores
 
-    table = scores(["default"])
+    table = scores(["default", *ADOPTED.values()])   # the adopted methods' rows stand for the default's
     return table[(table["method"] == "default") & ~table["task"].isin(NOT_COUNTED)]
 
 
