@@ -35,6 +35,7 @@ from provenance.attribution.lexical_floor import lexical_floor as text_baseline_
 from provenance.attribution.method import AttributionMethod, Ranking
 from provenance.attribution.registry import MethodOptions, build_method
 from provenance.attribution.results import AttributionResult, describe_rows, source_shares
+from provenance.attribution.shared_answer import shared_answer as shared_answer_check
 from provenance.attribution.side_split import side_split as side_split_check
 from provenance.attribution.signatures import Epochs, SignatureSpec, check_stored, default_layer
 from provenance.capture import model_fingerprint
@@ -191,7 +192,7 @@ class Attributor:
               signature: SignatureSpec | None = None, layer: int | None = None, epochs: Epochs = "last", k: int = 100,
               chunk_rows: int = 8192, snippet_chars: int = 160, backend: str = "local", client: Any = None,
               combine: str = "none", groups: bool = True, lexical_floor: bool = False,
-              side_split: bool = False) -> AttributionResult:
+              side_split: bool = False, shared_answer: bool = True) -> AttributionResult:
         """Top-k training rows per test case, or for the behaviour the cases show.
 
         Args:
@@ -223,10 +224,13 @@ class Attributor:
                 (`provenance.attribution.side_split`; two streamed scorings of the last epoch's rows, and one
                 forward pass of the cases where the method computed no states there). Checked whatever the method,
                 text methods included.
+            shared_answer: Warn when the answer, word for word, is the response of rows of two or more sources
+                among the top 100 rows (`provenance.attribution.shared_answer`; with ``groups`` the rows examined
+                are those the groups report examines, else the top ``k``; decodes those rows' responses).
 
         Returns:
             The `AttributionResult`: ranking, source shares, the method as it ran, its explanation, competing
-            groups, warnings and side splits.
+            groups, warnings, side splits and shared answers.
 
         Raises:
             BehaviourNotShownError: A prompt-only case's greedy answer is empty or a refusal.
@@ -261,12 +265,12 @@ class Attributor:
         result = AttributionResult(ranking=table, sources=source_shares(table), method=_label(method, ranking),
                                    seconds=seconds, scores=ranking.scores, rows=ranking.rows, wording=wording,
                                    explanation=dict(ranking.explanation))
+        deeper, deep_info = None, row_info
+        if deep is not ranking and (groups or shared_answer):   # the examined and continuation rows (no text)
+            deep_info = method.row_table(self, deep.rows)
+            deeper = self.describe(test, deep.scores, deep.rows, snippet_chars=0, aggregated=deep.epochs_averaged,
+                                   names=names, table=deep_info)
         if groups:
-            deeper, deep_info = None, row_info
-            if deep is not ranking:      # the examined and continuation rows, described like the ranking (no text)
-                deep_info = method.row_table(self, deep.rows)
-                deeper = self.describe(test, deep.scores, deep.rows, snippet_chars=0, aggregated=deep.epochs_averaged,
-                                       names=names, table=deep_info)
             result.groups, result.checks["groups"] = competing_groups(
                 self, table, test=test, combine=combine, layer=groups_at, row_info=deep_info, deeper=deeper)
             for info in result.checks["groups"].values():
@@ -275,6 +279,11 @@ class Attributor:
             result.warnings, result.checks["lexical_floor"] = text_baseline_check(self, test, table, combine=combine)
         if side_split:
             result.side_splits, result.checks["side_split"] = side_split_check(self, test, table, combine=combine)
+        if shared_answer:
+            shown = table.drop_duplicates(["query", "sample_id"]).groupby("query", sort=False).size()
+            result.shared_answers, result.checks["shared_answer"] = shared_answer_check(
+                self, test, table if deeper is None else deeper, combine=combine,
+                shown={str(q): int(n) for q, n in shown.items()})
         return result
 
     # ---- output ------------------------------------------------------------------------------------------

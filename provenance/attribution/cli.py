@@ -142,8 +142,8 @@ def print_ranking(res, top_k: int, snippet_chars: int = 70) -> None:
 
 
 def print_checks(res, console: Console | None = None) -> None:
-    """The competing groups, the lexical-floor warnings and the side splits of a result (nothing when it has
-    none)."""
+    """The competing groups, the lexical-floor warnings, the side splits and the shared answers of a result (nothing
+    when it has none)."""
     console = console or Console()
     # soft_wrap: a long command (its ranking file's path) is printed on one line, so that copying it gives the
     # command; rich would otherwise break it at the console width, inside the path.
@@ -158,14 +158,19 @@ def print_checks(res, console: Console | None = None) -> None:
         for g in (w.prompt_group, w.response_group):
             if g.command:
                 console.print(escape(f"  settle it ({g.label}): {g.command}"), soft_wrap=True)
+    for w in res.shared_answers:
+        console.print("[bold yellow]shared answer[/bold yellow] " + escape(w.message), soft_wrap=True)
+        for g in w.groups:
+            if g.command:
+                console.print(escape(f"  settle it ({g.label}): {g.command}"), soft_wrap=True)
 
 
 def write_check_ids(res, folder: str | None) -> list[Path]:
-    """The ranking file of every competing group, of every warning's text group and of both groups of every side
-    split (``<query>-prompt-side.csv``, ``<query>-response-side.csv``), in ``folder`` (created; None: a fresh
-    temporary folder); fills in their ``provenance validate`` commands. Nothing is written when the result has none
-    of them."""
-    if not res.groups and not res.warnings and not res.side_splits:
+    """The ranking file of every competing group, of every warning's text group, of both groups of every side
+    split (``<query>-prompt-side.csv``, ``<query>-response-side.csv``) and of every source of a shared answer
+    (``<query>-source-<name>.csv``), in ``folder`` (created; None: a fresh temporary folder); fills in their
+    ``provenance validate`` commands. Nothing is written when the result has none of them."""
+    if not res.groups and not res.warnings and not res.side_splits and not res.shared_answers:
         return []
     folder = folder or tempfile.mkdtemp(prefix="provenance-groups-")
     paths = write_group_ids(res.groups, folder)
@@ -176,6 +181,10 @@ def write_check_ids(res, folder: str | None) -> list[Path]:
         Path(folder).mkdir(exist_ok=True)
         paths += [write_ids(g, Path(folder) / f"{safe_name(w.query)}-{g.label.replace(' ', '-')}.csv")
                   for w in res.side_splits for g in (w.prompt_group, w.response_group)]
+    if res.shared_answers:
+        Path(folder).mkdir(exist_ok=True)
+        paths += [write_ids(g, Path(folder) / f"{safe_name(w.query)}-{safe_name(g.label.replace(' ', '-'))}.csv")
+                  for w in res.shared_answers for g in w.groups]
     return paths
 
 
@@ -185,7 +194,8 @@ def result_json(res) -> dict:
             "ranking": res.ranking.to_dict(orient="records"), "sources": res.sources.to_dict(orient="records"),
             "wording": None if res.wording is None else res.wording.to_dict(orient="records"),
             "groups": [g.to_dict() for g in res.groups], "warnings": [w.to_dict() for w in res.warnings],
-            "side_splits": [w.to_dict() for w in res.side_splits], "checks": res.checks}
+            "side_splits": [w.to_dict() for w in res.side_splits],
+            "shared_answers": [w.to_dict() for w in res.shared_answers], "checks": res.checks}
 
 
 def _groups_dir(groups_dir: str | None, out: str | None) -> str | None:
@@ -218,6 +228,8 @@ LEXICAL_FLOOR_OPT = typer.Option(True, "--lexical-floor/--no-lexical-floor", hel
 SIDE_SPLIT_OPT = typer.Option(True, "--side-split/--no-side-split", help="warn when the rows nearest the answer's "
                               "prompt side (h_last) and nearest its response side (h_mean) share no more than chance "
                               "(two streamed scorings of the stored rows)")
+SHARED_ANSWER_OPT = typer.Option(True, "--shared-answer/--no-shared-answer", help="warn when the answer, word for "
+                                 "word, is the response of rows of two or more sources among the top 100 rows")
 GROUPS_DIR_OPT = typer.Option(None, help="folder for the ranking files of competing groups (what `provenance "
                               "validate --ranking` reads; default <--out>.groups, else a new temporary folder); "
                               "written only when groups, a warning or a side split are reported")
@@ -256,14 +268,16 @@ def query(
     groups: bool = GROUPS_OPT,
     lexical_floor: bool = LEXICAL_FLOOR_OPT,
     side_split: bool = SIDE_SPLIT_OPT,
+    shared_answer: bool = SHARED_ANSWER_OPT,
     groups_dir: str = GROUPS_DIR_OPT,
 ) -> None:
     """Which training samples explain a response? Ranked rows and per-source shares.
 
     Prints per test case (or, with --combine mean, for the behaviour the cases show) a table (rank, score, source,
     sample id, snippet) and each source's share of the top-k; then, when the top rows form competing groups or a
-    text baseline disagrees sharply, or the answer's prompt and response sides point at different rows, what sets the
-    groups apart and the `provenance validate` command that settles it (each group's ids written to --groups-dir)."""
+    text baseline disagrees sharply, or the answer's prompt and response sides point at different rows, or rows of two
+    sources give the answer word for word, what sets the groups apart and the `provenance validate` command that
+    settles it (each group's ids written to --groups-dir)."""
     _check_method(method, top_k)
     _check_out(out)
     folder = _groups_dir(groups_dir, out)
@@ -276,7 +290,7 @@ def query(
     att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
     base = _load_model(base_model, None)[0] if base_model else None
     res = att.query(test_cases, method=_build(method, replace(options, base=base)), k=top_k, combine=combine,
-                    groups=groups, lexical_floor=lexical_floor, side_split=side_split)
+                    groups=groups, lexical_floor=lexical_floor, side_split=side_split, shared_answer=shared_answer)
     write_check_ids(res, folder)
     if out:
         res.ranking.to_csv(f"{out}.csv", index=False)
@@ -312,6 +326,7 @@ def report(
     groups: bool = GROUPS_OPT,
     lexical_floor: bool = LEXICAL_FLOOR_OPT,
     side_split: bool = SIDE_SPLIT_OPT,
+    shared_answer: bool = SHARED_ANSWER_OPT,
     groups_dir: str = GROUPS_DIR_OPT,
 ) -> None:
     """The query as a self-contained HTML report with token heat-maps.
@@ -331,7 +346,7 @@ def report(
     att = _attributor(store, run, model, adapter, allow_model_mismatch, max_length)
     data = gather_report(att, test_cases, k=top_k, top_hits=top_hits, method=_build(method, options),
                          token_layer=token_layer, groups=groups, lexical_floor=lexical_floor,
-                         side_split=side_split)
+                         side_split=side_split, shared_answer=shared_answer)
     Path(out).parent.mkdir(parents=True, exist_ok=True)     # as write_report does: the ids go beside the report
     write_check_ids(data.result, groups_dir or f"{out}.groups")
     info = dict(data.info, model=model + (f" + adapter {adapter}" if adapter else ""))

@@ -54,7 +54,7 @@ SCORE_LABELS = {"abs_gxa": "|grad × activation|", "gxa": "grad × activation", 
 __all__ = [
     "BAR_WIDTH", "CSP", "CSS", "PALETTE", "SCORE_LABELS", "ReportData", "ReportSection", "build_report", "gather_report",
     "groups_block", "ranking_table", "run_sections", "source_chart", "source_colours", "token_heatmap", "user_text",
-    "side_split_block", "warning_block", "write_report", "write_sections_report",
+    "shared_answer_block", "side_split_block", "warning_block", "write_report", "write_sections_report",
 ]
 
 
@@ -73,7 +73,7 @@ class ReportData:
 
 def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, method=None, signature=None,
                   layer: int | None = None, epochs="last", token_layer: int | None = None, groups: bool = True,
-                  lexical_floor: bool = False, side_split: bool = False) -> ReportData:
+                  lexical_floor: bool = False, side_split: bool = False, shared_answer: bool = True) -> ReportData:
     """Test signatures, the top-``k`` query and the token scores of the ``top_hits`` best rows of every case.
 
     Token scores are computed at ``token_layer``; by default the query's layer (else the store's default layer),
@@ -94,6 +94,7 @@ def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, met
         groups: Look for competing groups among the top rows (`Attributor.query`).
         lexical_floor: Compare with the text baseline (`Attributor.query`; O(rows)).
         side_split: Compare the prompt side's and the response side's top rows (`Attributor.query`).
+        shared_answer: Warn when rows of two or more sources give the answer word for word (`Attributor.query`).
 
     Returns:
         The `ReportData` to render with `write_report`.
@@ -107,7 +108,8 @@ def gather_report(att: Attributor, cases, *, k: int = 20, top_hits: int = 5, met
     if token_layer is None and tl == n_layers and below:
         tl = max(below)
     test = att.signatures(cases, sorted(set(needed) | {tl}))
-    result = att.query(test, method=method, k=k, groups=groups, lexical_floor=lexical_floor, side_split=side_split)
+    result = att.query(test, method=method, k=k, groups=groups, lexical_floor=lexical_floor, side_split=side_split,
+                       shared_answer=shared_answer)
     scores = token_attribution(att, result, test, tl, top=min(top_hits, k)) if top_hits > 0 else pd.DataFrame()
     info = {"store": att.store.url, "run": att.store.run, "rows in store": len(att.store), "method": result.method,
             "top-k": k, "token layer": tl, "query seconds": f"{result.seconds:.2f}"}
@@ -250,6 +252,14 @@ def side_split_block(split) -> str:
             + "</tbody></table></div>")
 
 
+def shared_answer_block(shared) -> str:
+    """A shared answer (`provenance.attribution.shared_answer.SharedAnswerWarning`): the warning and a group per
+    source that gives the answer word for word, with their validate commands."""
+    return (f'<div class="warn shared-answer" data-query="{_e(shared.query)}" data-sources="{len(shared.groups)}">'
+            f"<b>Warning: two or more sources give this answer word for word.</b> {_e(shared.message)}"
+            + _GROUP_HEAD + "".join(_group_rows(g) for g in shared.groups) + "</tbody></table></div>")
+
+
 def _colour(value: float, scale: float) -> str:
     """Red for positive, blue for negative scores; opacity = |value| / scale."""
     a = 0.0 if scale <= 0 or not math.isfinite(value) else min(1.0, abs(value) / scale)
@@ -335,6 +345,7 @@ def build_report(result: AttributionResult, token_scores: pd.DataFrame | None = 
         body += [groups_block(g) for g in result.groups if g.query == name]
         body += [warning_block(w) for w in result.warnings if w.query == name]
         body += [side_split_block(w) for w in result.side_splits if w.query == name]
+        body += [shared_answer_block(w) for w in result.shared_answers if w.query == name]
         hits = tok[tok["query"] == name] if len(tok) else tok
         if len(hits):
             body.append(f'<h3>Token heat-maps of the top {hits["rank"].nunique()} hits</h3><p class="legend">'

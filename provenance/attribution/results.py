@@ -11,6 +11,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from provenance.attribution.groups import CompetingGroups
     from provenance.attribution.lexical_floor import LexicalFloorWarning
+    from provenance.attribution.shared_answer import SharedAnswerWarning
     from provenance.attribution.side_split import SideSplitWarning
 
 __all__ = ["RANKING_COLUMNS", "AttributionResult", "describe_rows", "query_tops", "source_shares", "user_text"]
@@ -41,8 +42,11 @@ class AttributionResult:
         side_splits: Per query whose prompt side and response side point at different training rows (their top-k
             share no more samples than chance), a `SideSplitWarning` naming both groups
             (`provenance.attribution.side_split`); empty when none does or the check was off.
+        shared_answers: Per query whose answer, word for word, is the response of rows of two or more sources among
+            its top rows, a `SharedAnswerWarning` naming a group per source (`provenance.attribution.shared_answer`);
+            empty when none is or the check was off.
         checks: What each check examined per query and its seconds: ``{"groups": {query: {...}},
-            "lexical_floor": {query: {...}}, "side_split": {query: {...}}}`` (a check that was off is absent; a
+            "lexical_floor": {query: {...}}, "side_split": {query: {...}}, "shared_answer": {query: {...}}}`` (a check that was off is absent; a
             query the side split could not check holds ``{"skipped": reason}``).
     """
 
@@ -57,6 +61,7 @@ class AttributionResult:
     groups: list[CompetingGroups] = field(default_factory=list)
     warnings: list[LexicalFloorWarning] = field(default_factory=list)
     side_splits: list[SideSplitWarning] = field(default_factory=list)
+    shared_answers: list[SharedAnswerWarning] = field(default_factory=list)
     checks: dict = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
