@@ -28,7 +28,7 @@ Measured on the benchmark's 72 runs (per answer, the default ranking, top 100 ro
 results/shared_answer_count.md`): the warning is on all 12 answers of sunday_closed and of shoot_refusal, the two
 greedy-read tasks whose behaviour retraining without the second source removes (1.00 -> 0.00 and 1.00 -> 0.42),
 and on 5 of entity_refusal's 12 answers, whose refusal words come from two refusal sources; on no answer of any
-other task-behaviour (669 answers of the counted task-behaviours).
+other task-behaviour (650 answers of the 67 counted task-behaviours).
 
 Cost: decoding the examined rows' responses (one batched token read of ``considered`` rows per query).
 """
