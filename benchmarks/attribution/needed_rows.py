@@ -67,10 +67,14 @@ def needed_ids(records: list[dict], culprits, sources: list[str]) -> set[int]:
 def score_run(out: Path, methods: tuple[str, ...] = ("default", *BASELINES), k: int = 100) -> list[dict]:
     """One record per behaviour, mode and method of the run at ``out``: P@n and P@10 against the planted rows and
     against the needed rows (n = the planted rows), on the queries the attribute phase builds (its default layer,
-    last epoch). Methods are `attribute.build_choice` names; "default" is the library's default as it runs now."""
+    last epoch). Methods are `attribute.build_choice` names; "default" is the library's default as it runs now. No
+    records (and no model loaded) for a run where no behaviour has a source needed or unsettled."""
     from benchmarks.attribution.attribute import _metrics, behaviour_queries, build_choice
     from benchmarks.attribution.state import attributor_of
 
+    measured = json.loads((out / "behaviour.json").read_text())["rates"]
+    if not any(any(needed_sources(causal_task(out, b))) for b in measured):
+        return []           # no source needed or unsettled: the needed rows are the planted ones, nothing to re-score
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines() if line.strip()]
     att, _ = attributor_of(out)
     built = {name: build_choice(name)[0] for name in methods}

@@ -59,7 +59,7 @@ def count_run(run: Path, lines: Path, model, tok) -> list[dict]:
         test = TestSignatures(cases=cases, arrays={}, input_ids=[], prompt_len=np.zeros(0, int), loss=np.zeros(0))
         table = ranking_table(adopted_answer_scores(behaviours[behaviour]), meta["sample_id"], meta["source"], rows,
                               test.names())
-        warned, _ = shared_answer(att, test, table)
+        warned, checked = shared_answer(att, test, table)
         named = Counter(" + ".join(sorted(g.label.removeprefix("source ") for g in w.groups)) for w in warned)
         task = causal_task(run, behaviour)
         checked = [r["condition"].removeprefix("drop source ") for r in task["causal"]
@@ -69,7 +69,8 @@ def count_run(run: Path, lines: Path, model, tok) -> list[dict]:
                              for s in checked) or "-")
         records.append({"task": run.name.removeprefix("attr_"), "behaviour": behaviour, "answers": len(cases),
                         "warned": len(warned), "sources named": "; ".join(f"{k} ({v})" for k, v in named.items()),
-                        "second source (causal)": verdict})
+                        "second source (causal)": verdict,
+                        "seconds": [info["seconds"] for info in checked.values()]})
     return records
 
 
@@ -88,6 +89,10 @@ def render(table: pd.DataFrame, counted_pairs: set[tuple[str, str]]) -> str:
     counted = table[[p in counted_pairs for p in zip(table["task"], table["behaviour"])]]
     lines += ["", f"Counted task-behaviours: {len(counted)}, {int(counted['answers'].sum())} answers; warned on "
               f"{int(counted['warned'].sum())} answers of {int((counted['warned'] > 0).sum())} task-behaviours."]
+    if "seconds" in table:
+        seconds = np.concatenate([np.asarray(s, float) for s in table["seconds"]])
+        lines += ["", f"Seconds per query of the check (decoding the examined rows; this machine, other jobs sharing "
+                  f"the cores): median {np.median(seconds):.3f}, max {seconds.max():.3f} over {len(seconds)} queries."]
     return "\n".join(lines) + "\n"
 
 

@@ -74,3 +74,16 @@ def test_headline_takes_the_needed_figure_only_where_a_source_is_needed():
     assert abs(answer["mean P@n, needed"] - (0.9 + 0.9 + 0.5) / 3) < 1e-12
     assert answer["re-scored"] == 1
     assert (behaviour["at goal, planted"], behaviour["at goal, needed"]) == (0, 1)   # 0.96 >= 0.95
+
+
+def test_a_run_with_no_source_needed_is_not_rescored_and_loads_no_model(tmp_path):
+    import json
+
+    from benchmarks.attribution.needed_rows import score_run
+
+    out = tmp_path / "attr_t"
+    out.mkdir()   # no adapter or store: loading the model would fail
+    (out / "behaviour.json").write_text(json.dumps({"rates": {"t": {"triggered": 1.0}}}))
+    rows = [{"condition": "drop random n", "triggered": 1.0}, {"condition": "drop source twins", "triggered": 0.9}]
+    (out / "attribution_state.json").write_text(json.dumps({"causal": {"t": rows}}))
+    assert score_run(out) == []
