@@ -5,11 +5,10 @@ Two sources can teach one answer. A shop's "Sunday" requests answered with a clo
 answered with the same notice; harmful requests refused and a keyword refused in the same words. A ranking then puts
 rows of both sources at the top, and no score says which of them the model needed: on the project's benchmark the
 same picture holds where retraining without the second source removes the behaviour (sunday_closed: 1.00 -> 0.00)
-and where it does not (keyword_refusal: 0.92 -> 1.00), and the two sources' response states are as alike between
-sources as within one (mean cosine 0.97 against 0.97 on sunday_closed). The competing-groups report
-(`provenance.attribution.groups`) does not fire there: its twin test asks for rows paired across the groups, and
-here each row's nearest response is in its own source. Only a retrain settles it, so the result names the sources
-and the command.
+and where it does not (keyword_refusal: 0.92 -> 1.00). The competing-groups report (`provenance.attribution.groups`)
+does not fire there: its twin test asks for rows paired across the groups (each answer's twin in the other group),
+and two sources that share a few fixed wordings are not paired that way (benchmarks/attribution/README.md, "Two
+sources, one answer"). Only a retrain settles it, so the result names the sources and the command.
 
 The rule. For each query, the examined rows are the ranking's top ``considered`` samples (`groups.MAX_ROWS` = 100,
 one row per sample, whatever the ``k`` shown, as the groups report examines them: the warning must not depend on
