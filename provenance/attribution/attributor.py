@@ -283,7 +283,7 @@ class Attributor:
             shown = table.drop_duplicates(["query", "sample_id"]).groupby("query", sort=False).size()
             result.shared_answers, result.checks["shared_answer"] = shared_answer_check(
                 self, test, table if deeper is None else deeper, combine=combine,
-                shown={str(q): int(n) for q, n in shown.items()})
+                shown={str(q): int(n) for q, n in shown.items()}, row_info=deep_info)
         return result
 
     # ---- output ------------------------------------------------------------------------------------------

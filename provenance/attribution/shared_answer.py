@@ -88,7 +88,7 @@ def same_words(a: str, b: str) -> bool:
 
 def shared_answer(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, *, combine: str = "none",
                   considered: int = MAX_ROWS, shown: dict[str, int] | None = None,
-                  ) -> tuple[list[SharedAnswerWarning], dict]:
+                  row_info: pd.DataFrame | None = None) -> tuple[list[SharedAnswerWarning], dict]:
     """Check every query of ``ranking`` (see the module doc).
 
     Args:
@@ -100,6 +100,9 @@ def shared_answer(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
             its answers is compared).
         considered: Top samples examined per query.
         shown: Per query, the samples the user got (for the report; default: ``considered``).
+        row_info: The method's row table of the ranked rows (`AttributionMethod.row_table`: ``prompt_len`` by
+            store row), so that decoding does not read the samples table (an index query never does); default: the
+            samples table.
 
     Returns:
         ``(warnings, checked)``: a `SharedAnswerWarning` per query whose answer rows of two or more sources give,
@@ -125,7 +128,8 @@ def shared_answer(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
         top = (ranking[ranking["query"] == q].sort_values("rank", kind="stable").drop_duplicates("sample_id")
                .head(considered))
         rows = [int(r) for r in top["row"]] if answers else []
-        texts = [att.decode_row(r, ids=ids) for r, ids in zip(rows, att.store.tokens_of(rows))] if rows else []
+        info = att.samples if row_info is None else row_info
+        texts = [att.decode_row(r, int(info.at[r, "prompt_len"]), ids) for r, ids in zip(rows, att.store.tokens_of(rows))]
         gives = np.array([any(same_words(resp, a) for a in answers) for _, resp in texts], bool)
         sources = top["source"].astype(str).to_numpy()
         giving = list(dict.fromkeys(sources[gives])) if len(texts) else []
