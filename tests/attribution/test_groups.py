@@ -368,7 +368,7 @@ def test_one_group_and_one_group_plus_noise_report_nothing(setup):
     assert one.checks["groups"]["q0"]["reported"] is None
     noisy = att.query(test, method=FixedRanking(interleave(rows["planted"], rows["background"][:8])), k=24)
     assert noisy.groups == [] and noisy.checks["groups"]["q0"]["groups"] <= 1
-    assert att.query(test, method=FixedRanking(rows["planted"]), k=16, groups=False).checks == {}
+    assert "groups" not in att.query(test, method=FixedRanking(rows["planted"]), k=16, groups=False).checks
 
 
 def test_a_behaviour_ranking_is_checked_too(setup):
