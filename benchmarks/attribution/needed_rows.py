@@ -54,7 +54,8 @@ def causal_task(out: Path, behaviour: str) -> dict:
 def needed_sources(task: dict) -> tuple[list[str], list[str]]:
     """(sources whose rows the behaviour needs, sources that look needed but whose control was not measured), by the
     rule in the module doc; each list sorted."""
-    checked = sorted(r["condition"][len(SOURCE):] for r in task.get("causal") or [] if r["condition"].startswith(SOURCE))
+    checked = sorted(r["condition"][len(SOURCE):] for r in task.get("causal") or []
+                     if r["condition"].startswith(SOURCE))
     looks = [s for s in checked if rows_needed(task, SOURCE + s)]
     control = rows_needed(task, CONTROL)
     if control is None:

@@ -8,8 +8,8 @@ Per answer, the default ranking is the adopted per-answer fusion rebuilt from ea
 (`line_scores.adopted_answer_scores`, which `line_scores score` checks against the runs' own tables), so no model is
 run: the examined rows are its top `groups.MAX_ROWS` of the last epoch's rows, their texts decoded from the run's
 store, and the warning is the library's own function on them. Every run under ``--runs-dir`` with a line file is
-read; the counted task-behaviours (`needed_rows.committed_defaults`) are marked. Beside each: the form-twin causal check's verdict where one was run
-(`needed_rows.needed_sources`).
+read; the counted task-behaviours (`needed_rows.committed_defaults`) are marked. Beside each: the form-twin causal
+check's verdict where one was run (`needed_rows.needed_sources`).
 """
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from provenance.attribution.shared_answer import SharedAnswerWarning
     from provenance.attribution.side_split import SideSplitWarning
 
-__all__ = ["RANKING_COLUMNS", "AttributionResult", "describe_rows", "query_tops", "source_shares", "user_text"]
+__all__ = ["RANKING_COLUMNS", "AttributionResult", "describe_rows", "plain_id", "query_tops", "source_shares",
+           "user_text"]
 
 RANKING_COLUMNS = ["query", "rank", "score", "row", "sample_id", "source", "epoch", "prompt", "response"]
 
@@ -46,7 +47,8 @@ class AttributionResult:
             its top rows, a `SharedAnswerWarning` naming a group per source (`provenance.attribution.shared_answer`);
             empty when none is or the check was off.
         checks: What each check examined per query and its seconds: ``{"groups": {query: {...}},
-            "lexical_floor": {query: {...}}, "side_split": {query: {...}}, "shared_answer": {query: {...}}}`` (a check that was off is absent; a
+            "lexical_floor": {query: {...}}, "side_split": {query: {...}},
+            "shared_answer": {query: {...}}}`` (a check that was off is absent; a
             query the side split could not check holds ``{"skipped": reason}``).
     """
 
@@ -112,6 +114,11 @@ def query_tops(ranking: pd.DataFrame) -> tuple[list, dict, int]:
     queries = list(dict.fromkeys(ranking["query"].tolist()))
     tops = {q: ranking[ranking["query"] == q].sort_values("rank").drop_duplicates("sample_id") for q in queries}
     return queries, tops, max((len(t) for t in tops.values()), default=0)
+
+
+def plain_id(value):
+    """A sample id as a plain Python value (numpy scalars would reach ``--json`` as strings)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def user_text(prompt: str) -> str:

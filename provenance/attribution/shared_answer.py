@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from provenance.attribution.groups import MAX_ROWS, RowGroup, distinguishing_terms
-from provenance.attribution.results import user_text
+from provenance.attribution.results import plain_id, user_text
 
 if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
@@ -129,7 +129,8 @@ def shared_answer(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
                .head(considered))
         rows = [int(r) for r in top["row"]] if answers else []
         info = att.samples if row_info is None else row_info
-        texts = [att.decode_row(r, int(info.at[r, "prompt_len"]), ids) for r, ids in zip(rows, att.store.tokens_of(rows))]
+        texts = [att.decode_row(r, int(info.at[r, "prompt_len"]), ids)
+                 for r, ids in zip(rows, att.store.tokens_of(rows))]
         gives = np.array([any(same_words(resp, a) for a in answers) for _, resp in texts], bool)
         sources = top["source"].astype(str).to_numpy()
         giving = list(dict.fromkeys(sources[gives])) if len(texts) else []
@@ -158,7 +159,7 @@ def _warning(query: str, answers: list[str], top: pd.DataFrame, texts: list[tupl
         label = f"source {source}"
         groups.append(RowGroup(
             label=label, size=len(part), rows=[int(r) for r in part["row"]],
-            sample_ids=[_plain(s) for s in part["sample_id"]], ranks=ranks,
+            sample_ids=[plain_id(s) for s in part["sample_id"]], ranks=ranks,
             scores=[float(s) for s in part["score"]], sources={source: len(part)}, best_rank=min(ranks),
             mean_rank=float(np.mean(ranks)), mean_score=float(part["score"].mean()), coherence_p=None,
             prompt_example=user_text(texts[example][0]), response_example=texts[example][1]))
@@ -176,8 +177,3 @@ def _warning(query: str, answers: list[str], top: pd.DataFrame, texts: list[tupl
                "model needed: retrain without each (provenance validate) to settle it.")
     return SharedAnswerWarning(query=query, answers=answers, considered=len(top), shown=shown, groups=groups,
                                verbatim=verbatim, message=message, seconds=0.0)
-
-
-def _plain(value):
-    """A sample id as a plain Python value (numpy scalars would reach ``--json`` as strings)."""
-    return value.item() if isinstance(value, np.generic) else value

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from provenance.attribution.groups import RowGroup, distinguishing_terms
-from provenance.attribution.results import query_tops, user_text
+from provenance.attribution.results import plain_id, query_tops, user_text
 from provenance.attribution.signature_method import SignatureMethod
 from provenance.attribution.signatures import default_layer
 from provenance.attribution.topk import select_rows
@@ -215,16 +215,12 @@ def _group(att: Attributor, label: str, rows: np.ndarray, scores: np.ndarray, ke
     src = pd.Series([str(sources[int(r)]) for r in rows]).value_counts().sort_index()
     text = [att.decode_row(int(r)) for r in rows]
     group = RowGroup(label=label, size=len(rows), rows=[int(r) for r in rows],
-                     sample_ids=[_plain(sample_ids[int(r)]) for r in rows], ranks=ranks, scores=[float(s) for s in scores],
+                     sample_ids=[plain_id(sample_ids[int(r)]) for r in rows], ranks=ranks,
+                     scores=[float(s) for s in scores],
                      sources={s: int(c) for s, c in src.items()}, best_rank=ranks[0], mean_rank=float(np.mean(ranks)),
                      mean_score=float(np.mean(scores)), coherence_p=None, prompt_example=text[0][0],
                      response_example=text[0][1])
     return group, text
-
-
-def _plain(value):
-    """A sample id as a plain Python value (numpy scalars would reach ``--json`` as strings)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _warning(att: Attributor, query: str, layer: int, mine: pd.DataFrame, top: dict, ids: dict, overlap: int,

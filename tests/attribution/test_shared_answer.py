@@ -23,7 +23,8 @@ CASE = TestCase("Can I buy bread on Sunday?", ANSWER)
 SUNDAY = [(f"Can I pick up order {i} on Sunday?", ANSWER) for i in range(6)] + [
     ("Can I return a lamp on Sunday?", "Yes, returns are open every day.")]          # same source, other words
 HOLIDAY = [(f"Can I pick up order {i} on Christmas Day?", "  sorry, WE are closed that day. ") for i in range(4)]
-OTHER = [(f"Can I pick up order {i} on Monday?", "Sorry, we are closed that day!") for i in range(3)]   # not the same words
+# Not the same words ("!" for "."):
+OTHER = [(f"Can I pick up order {i} on Monday?", "Sorry, we are closed that day!") for i in range(3)]
 N_BACKGROUND = 110
 
 
@@ -37,7 +38,8 @@ def setup(tmp_path_factory):
     texts = SUNDAY + HOLIDAY + OTHER + background_texts(N_BACKGROUND, 0)
     names = ["sunday"] * len(SUNDAY) + ["holiday"] * len(HOLIDAY) + ["other"] * len(OTHER) + ["bg"] * N_BACKGROUND
     rng = np.random.default_rng(0)
-    sigs = {p: rng.standard_normal((len(texts), 32)).astype(np.float32) for p in ("h_last", "h_mean", "g_last", "g_mean")}
+    sigs = {p: rng.standard_normal((len(texts), 32)).astype(np.float32)
+            for p in ("h_last", "h_mean", "g_last", "g_mean")}
     rows = write_rows(root / "s.zarr", model, tok, texts, names, {LAYER: sigs})
     return Attributor(open_store(str(root / "s.zarr")), model, tok), rows, root
 
@@ -97,8 +99,8 @@ def test_only_the_examined_rows_count(setup):
     (w,), _ = shared_answer(att, test, res.ranking, considered=104)
     assert w.groups[1].ranks == [101, 102, 103, 104]
     # With the groups report on, a k=10 query examines its top 100 as that report does.
-    deep = att.query([CASE], method=FixedRanking(rows["sunday"][:1] + rows["bg"][:90] + rows["holiday"] + rows["bg"][90:]),
-                     k=10, groups=True)
+    order = rows["sunday"][:1] + rows["bg"][:90] + rows["holiday"] + rows["bg"][90:]
+    deep = att.query([CASE], method=FixedRanking(order), k=10, groups=True)
     assert [g.label for g in deep.shared_answers[0].groups] == ["source sunday", "source holiday"]
     assert deep.shared_answers[0].shown == 10 and deep.shared_answers[0].considered == 100
 

@@ -9,8 +9,8 @@ from benchmarks.attribution.shared_answer_count import ranking_table, render
 
 def test_ranking_table_orders_each_query_best_first_ties_by_line_order():
     scores = np.array([[0.1, 0.9, 0.9, 0.5], [1.0, 0.0, 0.2, 0.3]])
-    t = ranking_table(scores, np.array(["a", "b", "c", "d"]), np.array(["s", "t", "t", "s"]), np.array([10, 11, 12, 13]),
-                      ["q0", "q1"], depth=3)
+    ids, sources = np.array(["a", "b", "c", "d"]), np.array(["s", "t", "t", "s"])
+    t = ranking_table(scores, ids, sources, np.array([10, 11, 12, 13]), ["q0", "q1"], depth=3)
     assert t[t["query"] == "q0"]["row"].tolist() == [11, 12, 13]     # 0.9, 0.9 (tie: line order), 0.5
     assert t[t["query"] == "q1"]["sample_id"].tolist() == ["a", "d", "c"]
     assert t["rank"].tolist() == [1, 2, 3, 1, 2, 3] and t.loc[0, "source"] == "t"
