@@ -128,9 +128,9 @@ def shared_answer(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
         top = (ranking[ranking["query"] == q].sort_values("rank", kind="stable").drop_duplicates("sample_id")
                .head(considered))
         rows = [int(r) for r in top["row"]] if answers else []
-        info = att.samples if row_info is None else row_info
-        texts = [att.decode_row(r, int(info.at[r, "prompt_len"]), ids)
-                 for r, ids in zip(rows, att.store.tokens_of(rows))]
+        lengths = (att.samples if row_info is None else row_info) if rows else None
+        texts = [att.decode_row(r, int(lengths.at[r, "prompt_len"]), ids)
+                 for r, ids in zip(rows, att.store.tokens_of(rows) if rows else [])]
         gives = np.array([any(same_words(resp, a) for a in answers) for _, resp in texts], bool)
         sources = top["source"].astype(str).to_numpy()
         giving = list(dict.fromkeys(sources[gives])) if len(texts) else []
@@ -165,6 +165,7 @@ def _warning(query: str, answers: list[str], top: pd.DataFrame, texts: list[tupl
             prompt_example=user_text(texts[example][0]), response_example=texts[example][1]))
         verbatim[label] = int((keep & gives).sum())
         prompts[label] = [user_text(texts[i][0]) for i in np.flatnonzero(keep)]
+    groups.sort(key=lambda g: g.best_rank)     # A group's best row may rank above its first row giving the answer
     for g in groups:
         g.prompt_terms = distinguishing_terms(prompts[g.label], [p for o in groups if o is not g
                                                                  for p in prompts[o.label]])

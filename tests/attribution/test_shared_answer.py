@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from group_stores import FixedRanking, background_texts, interleave, write_rows
 from provenance import open_store
 from provenance.attribution import Attributor, TestCase
+from provenance.attribution.case_signatures import TestSignatures
 from provenance.attribution.report import build_report
 from provenance.attribution.shared_answer import same_words, shared_answer
 from provenance.cli import app
@@ -78,6 +79,20 @@ def test_every_examined_row_of_a_source_joins_its_group(setup):
     order = [rows["sunday"][0], rows["sunday"][6], rows["holiday"][0]] + rows["bg"]
     (w,) = att.query([CASE], method=FixedRanking(order), k=5, groups=False).shared_answers
     assert w.groups[0].rows == [rows["sunday"][0], rows["sunday"][6]] and w.verbatim["source sunday"] == 1
+    # Groups go by best rank: the sunday row with other words ranks 1st, before holiday's row giving the answer.
+    order = [rows["sunday"][6], rows["holiday"][0], rows["sunday"][0]] + rows["bg"]
+    (w,) = att.query([CASE], method=FixedRanking(order), k=5, groups=False).shared_answers
+    assert [g.label for g in w.groups] == ["source sunday", "source holiday"] and w.groups[0].ranks == [1, 3]
+
+
+def test_an_empty_answer_is_examined_without_reading_rows(setup):
+    att, rows, _ = setup
+    res = att.query([CASE], method=FixedRanking(rows["sunday"]), k=5, groups=False, shared_answer=False)
+    # Queries refuse an empty response upstream; the function itself must still not read rows for one.
+    blank = TestSignatures(cases=[TestCase(CASE.prompt, " ", name="q0")], arrays={}, input_ids=[],
+                           prompt_len=np.zeros(0, int), loss=np.zeros(0))
+    warnings, checked = shared_answer(att, blank, res.ranking)
+    assert warnings == [] and checked["q0"]["answers"] == 0 and checked["q0"]["rows giving the answer"] == 0
 
 
 def test_one_source_giving_the_answer_carries_no_warning(setup):
