@@ -79,8 +79,8 @@ def score_run(out: Path, methods: tuple[str, ...] = ("default", *BASELINES), k: 
     measured = json.loads((out / "behaviour.json").read_text())["rates"]
     if not any(any(needed_sources(causal_task(out, b))) for b in measured):
         return []           # no source needed or unsettled: the needed rows are the planted ones, nothing to re-score
-    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines() if line.strip()]
     att, _ = attributor_of(out)
+    records = att.samples[["sample_id", "source"]].to_dict("records")   # every stored row's source
     built = {name: build_choice(name)[0] for name in methods}
     rows = []
     for behaviour, cases, mode, culprits in behaviour_queries(out):

@@ -34,7 +34,7 @@ from provenance.attribution.lexical_floor import is_lexical
 from provenance.attribution.lexical_floor import lexical_floor as text_baseline_check
 from provenance.attribution.method import AttributionMethod, Ranking
 from provenance.attribution.registry import MethodOptions, build_method
-from provenance.attribution.results import AttributionResult, describe_rows, source_shares
+from provenance.attribution.results import AttributionResult, describe_rows, query_tops, source_shares
 from provenance.attribution.shared_answer import shared_answer as shared_answer_check
 from provenance.attribution.side_split import side_split as side_split_check
 from provenance.attribution.signatures import Epochs, SignatureSpec, check_stored, default_layer
@@ -280,10 +280,10 @@ class Attributor:
         if side_split:
             result.side_splits, result.checks["side_split"] = side_split_check(self, test, table, combine=combine)
         if shared_answer:
-            shown = table.drop_duplicates(["query", "sample_id"]).groupby("query", sort=False).size()
+            _, shown, _ = query_tops(table)
             result.shared_answers, result.checks["shared_answer"] = shared_answer_check(
                 self, test, table if deeper is None else deeper, combine=combine,
-                shown={str(q): int(n) for q, n in shown.items()}, row_info=deep_info)
+                shown={str(q): len(top) for q, top in shown.items()}, row_info=deep_info)
         return result
 
     # ---- output ------------------------------------------------------------------------------------------

@@ -232,7 +232,7 @@ SHARED_ANSWER_OPT = typer.Option(True, "--shared-answer/--no-shared-answer", hel
                                  "word, is the response of rows of two or more sources among the top 100 rows")
 GROUPS_DIR_OPT = typer.Option(None, help="folder for the ranking files of competing groups (what `provenance "
                               "validate --ranking` reads; default <--out>.groups, else a new temporary folder); "
-                              "written only when groups, a warning or a side split are reported")
+                              "written only when groups, a warning, a side split or a shared answer are reported")
 MAX_LENGTH_OPT = typer.Option(DEFAULT_MAX_LENGTH, "--max-length", min=1,
                               help="tokens of a test case (prompt + response, cut on the right like a training "
                               "sample); a warning names each case cut")

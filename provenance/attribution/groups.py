@@ -166,7 +166,7 @@ if TYPE_CHECKING:
 __all__ = ["BACKGROUND_PER_ROW", "CONTINUATION_PER_ROW", "MAX_ROWS", "SIDES", "CompetingGroups",
            "Configuration", "RowGroup", "background_rows", "competing_groups", "configurations", "continuation_rows",
            "distinguishing_terms", "examined_beyond", "group_features", "group_lines", "groups_layer", "ranking_depth",
-           "rank_range", "safe_name", "separated_how", "twin_rows", "validate_command", "write_group_ids", "write_ids"]
+           "rank_range", "row_texts", "safe_name", "separated_how", "twin_rows", "validate_command", "write_group_ids", "write_ids"]
 
 # Top rows examined per query, whatever its k (module doc: why not fewer, and why the report must not depend on k).
 MAX_ROWS = 100
@@ -404,10 +404,12 @@ def continuation_rows(deeper: pd.DataFrame, top: pd.DataFrame, n: int) -> pd.Dat
     return below.drop_duplicates("sample_id").head(n)
 
 
-def _texts(att: Attributor, rows, row_info: pd.DataFrame | None) -> list[tuple[str, str]]:
+def row_texts(att: Attributor, rows, row_info: pd.DataFrame | None) -> list[tuple[str, str]]:
     """(prompt, response) text of store ``rows``, one batched token read; prompt lengths from ``row_info`` (the
-    method's row table) when given, else the samples table."""
+    method's row table) when given, else the samples table (an index query never reads it: pass the row table)."""
     rows = [int(r) for r in rows]
+    if not rows:
+        return []
     info = att.samples if row_info is None else row_info
     return [att.decode_row(r, int(info.at[r, "prompt_len"]), ids) for r, ids in zip(rows, att.store.tokens_of(rows))]
 
@@ -767,7 +769,7 @@ def _describe(att: Attributor, query: str, top: pd.DataFrame, outcome: _Outcome,
     # Both sides at the split's layer (where stored) say what separates the groups, whichever side split them.
     sides = [side for side in SIDES if _stored(att.store, config.layer, SIDES[side])]
     x, _, cols = group_features(att.store, config.layer, sides, top["row"].to_numpy(np.int64), bg_rows)
-    texts = _texts(att, top["row"], row_info)
+    texts = row_texts(att, top["row"], row_info)
     members = [np.flatnonzero(split.labels == g) for g in outcome.twinned]
     order = np.argsort([int(top["rank"].iloc[m].min()) for m in members], kind="stable")
     members = [members[i] for i in order]

@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from provenance.attribution.groups import MAX_ROWS, RowGroup, distinguishing_terms
-from provenance.attribution.results import plain_id, user_text
+from provenance.attribution.groups import MAX_ROWS, RowGroup, distinguishing_terms, row_texts
+from provenance.attribution.results import plain_id, query_tops, user_text
 
 if TYPE_CHECKING:
     from provenance.attribution.attributor import Attributor
@@ -116,7 +116,7 @@ def shared_answer(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
     if considered < 1:
         raise ValueError(f"considered must be at least 1, got {considered}")
     index = {name: i for i, name in enumerate(test.names())}
-    queries = list(dict.fromkeys(ranking["query"].tolist()))
+    queries, tops, _ = query_tops(ranking)
     unknown = [q for q in queries if combine == "none" and q not in index]
     if unknown:
         raise ValueError(f"the ranking's queries {unknown} are not among the test cases {list(index)}")
@@ -125,19 +125,15 @@ def shared_answer(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
         t0 = time.perf_counter()
         answers = ([c.response for c in test.cases] if combine == "mean" else [test.cases[index[q]].response])
         answers = [a for a in dict.fromkeys(answers) if a and a.strip()]
-        top = (ranking[ranking["query"] == q].sort_values("rank", kind="stable").drop_duplicates("sample_id")
-               .head(considered))
-        rows = [int(r) for r in top["row"]] if answers else []
-        lengths = (att.samples if row_info is None else row_info) if rows else None
-        texts = [att.decode_row(r, int(lengths.at[r, "prompt_len"]), ids)
-                 for r, ids in zip(rows, att.store.tokens_of(rows) if rows else [])]
+        top = tops[q].head(considered)
+        texts = row_texts(att, top["row"], row_info) if answers else []
         gives = np.array([any(same_words(resp, a) for a in answers) for _, resp in texts], bool)
         sources = top["source"].astype(str).to_numpy()
         giving = list(dict.fromkeys(sources[gives])) if len(texts) else []
         info = {"rows": len(top), "answers": len(answers), "rows giving the answer": int(gives.sum()),
                 "sources giving the answer": giving}
         if len(giving) >= 2:
-            warnings.append(_warning(str(q), answers, top, texts, gives, giving,
+            warnings.append(_warning(str(q), answers, top, sources, texts, gives, giving,
                                      (shown or {}).get(str(q), len(top))))
         info["seconds"] = time.perf_counter() - t0
         if warnings and warnings[-1].query == str(q):
@@ -146,10 +142,9 @@ def shared_answer(att: Attributor, test: TestSignatures, ranking: pd.DataFrame, 
     return warnings, checked
 
 
-def _warning(query: str, answers: list[str], top: pd.DataFrame, texts: list[tuple[str, str]], gives: np.ndarray,
-             giving: list[str], shown: int) -> SharedAnswerWarning:
+def _warning(query: str, answers: list[str], top: pd.DataFrame, sources: np.ndarray, texts: list[tuple[str, str]],
+             gives: np.ndarray, giving: list[str], shown: int) -> SharedAnswerWarning:
     """The warning of one query: a group per source that gives the answer (every examined row of that source)."""
-    sources = top["source"].astype(str).to_numpy()
     groups, verbatim, prompts = [], {}, {}
     for source in giving:
         keep = sources == source
