@@ -204,6 +204,8 @@ def render(found: pd.DataFrame) -> str:
     lines += ["", "| mode | column | task-behaviours | mean P@n | at goal | at goal of the default's misses "
               "| at goal of its one-token misses |", "|---|---|---|---|---|---|---|"]
     for (mode, c), vals in counts.items():
+        if not vals:
+            continue
         v = np.array(vals, dtype=float).reshape(-1, 4)
         lines.append(f"| {mode} | {c} | {len(v)} | {v[:, 0].mean():.3f} | {int(v[:, 1].sum())} | "
                      f"{int(v[v[:, 2] == 1, 1].sum())} of {int(v[:, 2].sum())} | "
