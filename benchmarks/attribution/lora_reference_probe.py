@@ -106,16 +106,11 @@ def column_scores(model, att, rows: np.ndarray, test) -> dict[str, np.ndarray]:
             "raised cosine": _unit(raised) @ _unit(train).T}
 
 
-def precision(scores: np.ndarray, relevant: np.ndarray, k: int) -> float:
-    """Mean over the score rows of the share of the top ``k`` rows that are relevant."""
-    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    return float(relevant[top].mean())
-
-
 def score_run(out: Path) -> list[dict]:
     """One record per behaviour, mode and column of the run at ``out``."""
     from benchmarks.attribution.attribute import behaviour_queries
     from benchmarks.attribution.needed_rows import causal_task, needed_ids, needed_sources
+    from benchmarks.attribution.probe_main import precision
     from benchmarks.attribution.state import attributor_of
     from provenance.attribution.topk import select_rows
 
@@ -137,8 +132,7 @@ def score_run(out: Path) -> list[dict]:
                        "cases": len(cases), "seconds": round(seconds, 1)}
                 for who, want in truth.items():
                     relevant = np.isin(ids.astype(np.int64), list(want))
-                    rec[f"P@n {who}"] = precision(table, relevant, n)
-                    rec[f"P@10 {who}"] = precision(table, relevant, 10)
+                    rec[f"P@n {who}"], rec[f"P@10 {who}"] = precision(table, relevant, n)
                 found.append(rec)
     return found
 

@@ -1,5 +1,5 @@
 """benchmarks/attribution/lora_reference_probe.py: the exact gradient against the library's sketched one, the raised
-token against a per-position loss reference, the precision and the report's counts by hand."""
+token against a per-position loss reference, the report's counts by hand."""
 from __future__ import annotations
 
 import numpy as np
@@ -60,13 +60,6 @@ def test_the_raised_position_is_where_the_tuned_loss_fell_most_below_the_base_lo
     drops = [loss_at(t, True) - loss_at(t, False) for t in range(4, len(IDS))]
     assert max(drops) - sorted(drops)[-2] > 1e-4          # a clear winner on this seed
     assert probe.raised_position(model, IDS, 4) == 4 + int(np.argmax(drops))
-
-
-def test_precision_reads_each_score_rows_top_k():
-    scores = np.array([[0.9, 0.1, 0.8, 0.2], [0.1, 0.9, 0.2, 0.8]])
-    relevant = np.array([True, False, False, True])
-    assert probe.precision(scores, relevant, 1) == 0.5       # row 0 first (right), row 1 first (wrong)
-    assert probe.precision(scores, relevant, 2) == 0.5       # {0, 2}: 1 of 2; {1, 3}: 1 of 2
 
 
 def test_render_counts_goals_and_the_defaults_misses(monkeypatch):
