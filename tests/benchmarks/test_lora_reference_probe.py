@@ -63,15 +63,15 @@ def test_the_raised_position_is_where_the_tuned_loss_fell_most_below_the_base_lo
 
 
 def test_render_counts_goals_and_the_defaults_misses(monkeypatch):
-    default = pd.DataFrame([("a", "a", "per answer", 0.5, 0.5), ("b", "b", "per answer", 1.0, 1.0),
-                            ("exclaim_tone", "exclaim_tone", "per answer", 0.6, 0.7)],
-                           columns=["task", "behaviour", "mode", "P@n", "P@10"]).set_index(
-        ["task", "behaviour", "mode"])
-    monkeypatch.setattr(probe, "default_figures", lambda: default)
+    rows = [("a", 0.5, 0.5, 0.6), ("b", 1.0, 1.0, 0.3), ("exclaim_tone", 0.6, 0.7, 0.4)]
+    committed = pd.DataFrame([{"task": t, "behaviour": t, "mode": "per answer", "method": m, "P@n": v, "P@10": w}
+                              for t, d, w, b in rows for m, v in (("default", d), ("bm25", b))])
+    committed = committed.set_index(["task", "behaviour", "mode", "method"]).unstack("method").swaplevel(axis=1)
+    monkeypatch.setattr(probe, "committed_figures", lambda: committed)
     found = pd.DataFrame([{"task": t, "behaviour": t, "mode": "per answer", "column": c,
                            "P@n needed": v, "P@10 needed": v}
                           for t, v in (("a", 0.95), ("b", 0.2), ("exclaim_tone", 0.9)) for c in probe.COLUMNS])
     text = probe.render(found)
-    assert "| a | per answer | 0.50 (0.50) | 0.95 (0.95) |" in text
+    assert "| a | per answer | 0.50 (0.50) | 0.60 (0.50) | 0.95 (0.95) |" in text
     assert "| per answer | default | 3 | 0.700 | 1 | 0 of 2 | 0 of 1 |" in text
     assert "| per answer | exact cosine | 3 | 0.683 | 2 | 2 of 2 | 1 of 1 |" in text
