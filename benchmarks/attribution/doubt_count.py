@@ -12,11 +12,12 @@ the competing-groups detection on (the library default), ``lexical_floor=True`` 
 ``provenance query`` asks for by default). Per query: P@n (n = the behaviour's planted rows; the share of planted
 rows among the top n), whether the result carries a competing-groups report (`AttributionResult.groups`), a
 lexical-floor warning (`AttributionResult.warnings`) or a side split (`AttributionResult.side_splits`) for that
-query, and the seconds.
+query, a shared-answer warning (`AttributionResult.shared_answers`, on by default), and the seconds.
 
-A query is **wrong** when P@n < 0.5: fewer than half the top n rows are planted ones. Half is the definition of
-"most", not a value fitted on a task. A **sign** is a groups report, a lexical-floor warning or a side split on the
-query. The table counts wrong queries with a sign (the doubt the user gets when it matters) and right queries with
+A query is **wrong** when P@n < 0.5: fewer than half the top n rows are planted ones, or, for a behaviour whose causal
+check found a second source needed (`needed_rows`' rule), fewer than half are needed rows. Half is the definition of
+"most", not a value fitted on a task. A **sign** is a groups report, a lexical-floor warning, a side split or a
+shared answer on the query. The table counts wrong queries with a sign (the doubt the user gets when it matters) and right queries with
 a sign (false alarms), and the side split's own false alarms (it is meant to be the specific sign).
 """
 from __future__ import annotations
@@ -59,10 +60,12 @@ def precision_at_n(ranked_ids: list, culprits: set[str]) -> float:
     return sum(str(i) in culprits for i in ranked_ids[:n]) / n
 
 
-def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K) -> list[dict]:
+def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K,
+                  needed: set[str] | None = None) -> list[dict]:
     """One record per query of one default-method call (groups on, lexical floor on) over ``cases`` at ``k``.
     The signs are those of the top-``k`` ranking (the lexical floor compares top-k lists); where ``k`` is below the
-    planted rows, P@n comes from a second call at k = n with both checks off (the same ranking, deeper).
+    planted rows, P@n comes from a second call at k = n with both checks off (the same ranking, deeper). With
+    ``needed``, P@n is also counted against the rows the behaviour needs (`needed_rows`; n stays the planted rows).
 
     Args:
         att: The run's `Attributor`.
@@ -70,6 +73,7 @@ def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K
         culprits: Its planted sample ids, as strings.
         combine: "none" (a query per case) or "mean" (one query for the behaviour).
         k: Rows per ranking (the CLI's default is 20; 100 here unless ``--k`` says otherwise).
+        needed: The needed rows' sample ids, as strings (None: the planted rows alone).
     """
     t0 = time.perf_counter()
     res = att.query(cases, k=k, snippet_chars=0, combine=combine, lexical_floor=True, side_split=True)
@@ -80,6 +84,7 @@ def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K
     warnings = {str(w.query): w for w in res.warnings}
     floor = res.checks.get("lexical_floor", {})
     splits = {str(w.query) for w in res.side_splits}
+    shared = {str(w.query) for w in res.shared_answers}
     sides = res.checks.get("side_split", {})
     queries = list(dict.fromkeys(res.ranking["query"].astype(str)))
     records = []
@@ -89,7 +94,8 @@ def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K
         records.append({
             "query": q, "combine": combine, "method": res.method,
             "p_at_n": precision_at_n(top["sample_id"].tolist(), culprits), "n": len(culprits),
-            "groups": q in groups, "warning": warning is not None, "split": q in splits,
+            **({"p_at_n_needed": needed_precision(top["sample_id"].tolist(), culprits, needed)} if needed else {}),
+            "groups": q in groups, "warning": warning is not None, "split": q in splits, "shared": q in shared,
             "split_overlap": sides.get(q, {}).get("overlap"), "split_chance": sides.get(q, {}).get("chance_overlap"),
             "groups_planted": [sum(str(s) in culprits for s in g.sample_ids) for g in groups[q].groups]
             if q in groups else [],
@@ -100,6 +106,11 @@ def query_records(att, cases: list, culprits: set[str], combine: str, k: int = K
             "groups_seconds": res.checks.get("groups", {}).get(q, {}).get("seconds"),
             "floor_seconds": floor.get(q, {}).get("seconds"), "split_seconds": sides.get(q, {}).get("seconds")})
     return records
+
+
+def needed_precision(ranked_ids: list, culprits: set[str], needed: set[str]) -> float:
+    """Share of needed ids among the first n of a ranking, n = number of planted ids (`needed_rows`' P@n)."""
+    return sum(str(i) in needed for i in ranked_ids[:len(culprits)]) / len(culprits)
 
 
 def count_run(out: Path, no_cases: list[str], k: int = K) -> list[dict]:
@@ -116,13 +127,18 @@ def count_run(out: Path, no_cases: list[str], k: int = K) -> list[dict]:
     for name in ("scenario.json", "behaviour.json"):
         if not (out / name).is_file():
             raise FileNotFoundError(f"{out / name} is missing: pass a trained benchmark run (runs/attr_<task>)")
+    from benchmarks.attribution.needed_rows import causal_task, needed_ids, needed_sources
+
     task = out.name.removeprefix("attr_")
     att, _ = attributor_of(out)
+    rows = att.samples[["sample_id", "source"]].to_dict("records")
     records = []
     for behaviour, cases, source, culprits in behaviour_queries(out, no_cases, max_sampled=MAX_SAMPLED):
+        sources, _ = needed_sources(causal_task(out, behaviour))
+        needed = {str(i) for i in needed_ids(rows, culprits, sources)} if sources else None
         for combine in COMBINES:
             recs = [{"task": task, "behaviour": behaviour, "cases": source, **r}
-                    for r in query_records(att, cases, culprits, combine, k)]
+                    for r in query_records(att, cases, culprits, combine, k, needed)]
             records += recs
             t = tally(recs)
             print(f"{out.name} {behaviour} {COMBINES[combine]} [{recs[0]['method']}]: {t['queries']} queries, "
@@ -132,14 +148,14 @@ def count_run(out: Path, no_cases: list[str], k: int = K) -> list[dict]:
 
 
 def is_wrong(record: dict) -> bool:
-    """Fewer than half the top n rows are planted."""
-    return record["p_at_n"] < WRONG_BELOW
+    """Fewer than half the top n rows are planted (needed, where the record counts the needed rows)."""
+    return record.get("p_at_n_needed", record["p_at_n"]) < WRONG_BELOW
 
 
 def has_sign(record: dict) -> bool:
-    """A competing-groups report, a lexical-floor warning or a side split on the query (records measured before
-    the side split existed have none)."""
-    return record["groups"] or record["warning"] or record.get("split", False)
+    """A competing-groups report, a lexical-floor warning, a side split or a shared answer on the query (records
+    measured before a check existed have none of it)."""
+    return record["groups"] or record["warning"] or record.get("split", False) or record.get("shared", False)
 
 
 def tally(records: list[dict]) -> dict:
@@ -148,17 +164,20 @@ def tally(records: list[dict]) -> dict:
     wrong = [r for r in records if is_wrong(r)]
     right = [r for r in records if not is_wrong(r)]
     return {"queries": len(records),
-            "mean_p": sum(r["p_at_n"] for r in records) / len(records) if records else float("nan"),
+            "mean_p": sum(r.get("p_at_n_needed", r["p_at_n"]) for r in records) / len(records) if records
+            else float("nan"),
             "wrong": len(wrong), "wrong_signed": sum(map(has_sign, wrong)),
             "wrong_groups": sum(r["groups"] for r in wrong), "wrong_warning": sum(r["warning"] for r in wrong),
             "wrong_split": sum(r.get("split", False) for r in wrong),
+            "wrong_shared": sum(r.get("shared", False) for r in wrong),
             "right": len(right), "right_signed": sum(map(has_sign, right)),
             "right_split": sum(r.get("split", False) for r in right)}
 
 
 def _row(label: str, t: dict) -> str:
     return (f"| {label} | {t['queries']} | {t['mean_p']:.2f} | {t['wrong']} | {t['wrong_signed']} "
-            f"({t['wrong_groups']}; {t['wrong_warning']}; {t['wrong_split']}) | {t['right_signed']} / {t['right']} "
+            f"({t['wrong_groups']}; {t['wrong_warning']}; {t['wrong_split']}; {t['wrong_shared']}) "
+            f"| {t['right_signed']} / {t['right']} "
             f"| {t['right_split']} |")
 
 
@@ -174,7 +193,7 @@ def render(records: list[dict], head: str = "", no_cases: tuple[str, ...] | list
     if no_cases:
         lines += [f"No query (no greedy or sampled generation shows the behaviour): {', '.join(no_cases)}.", ""]
     lines += ["| task / behaviour | mode | queries | mean P@n | wrong (P@n < 0.5) | wrong with a sign (groups; warning; "
-              "split) | right with a sign (false alarms) / right | right with a side split |",
+              "split; shared answer) | right with a sign (false alarms) / right | right with a side split |",
               "|---|---|---|---|---|---|---|---|"]
     keys = dict.fromkeys((r["task"], r["behaviour"], r["combine"]) for r in records)
     for task, behaviour, combine in keys:
@@ -203,12 +222,13 @@ def header(command: str, k: int = K) -> str:
         f"k={k}, per answer (one query "
         "per generation) and per behaviour (`combine=\"mean\"`, one query), with the competing-groups report on "
         "(the default), `lexical_floor=True` and `side_split=True` (what `provenance query` asks for by default).",
-        "", "P@n: share of planted rows among the top n, n = the behaviour's planted rows. **Wrong**: P@n < 0.5, "
-        "fewer than half the top n are planted rows (the definition of \"most\", not a value fitted on a task). "
-        "**Sign**: a competing-groups report (`AttributionResult.groups`), a lexical-floor warning "
-        "(`AttributionResult.warnings`) or a side split (`AttributionResult.side_splits`) on that query. Cells: "
-        "wrong queries with a sign (of them with a groups report; with a warning; with a side split; a query may "
-        "have several); right queries (P@n >= 0.5) with a sign, i.e. false alarms, out of the right queries; right "
+        "", "P@n: share of planted rows among the top n, n = the behaviour's planted rows; of needed rows (planted "
+        "plus each source `needed_rows` found needed) where the causal check found one. **Wrong**: P@n < 0.5, "
+        "fewer than half the top n are planted (needed) rows (the definition of \"most\", not a value fitted on a "
+        "task). **Sign**: a competing-groups report (`AttributionResult.groups`), a lexical-floor warning "
+        "(`AttributionResult.warnings`), a side split (`AttributionResult.side_splits`) or a shared answer "
+        "(`AttributionResult.shared_answers`) on that query. Cells: wrong queries with a sign (of them with a "
+        "groups report; with a warning; with a side split; with a shared answer; a query may have several); right queries (P@n >= 0.5) with a sign, i.e. false alarms, out of the right queries; right "
         "queries with a side split (its own false alarms). Per-query records (P@n, signs, planted rows in each "
         "sign's groups, seconds) in the JSON file beside this one.", ""])
 

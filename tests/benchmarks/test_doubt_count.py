@@ -1,17 +1,20 @@
-"""doubt_count's counting and table on hand-made query records: P@n, wrong (P@n < 0.5), a sign (groups report or
-lexical-floor warning or side split), false alarms, and the totals rows."""
+"""doubt_count's counting and table on hand-made query records: P@n (against the needed rows where a record has
+them), wrong (P@n < 0.5), a sign (groups report, lexical-floor warning, side split or shared answer), false alarms,
+and the totals rows."""
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.attribution.doubt_count import precision_at_n, render, tally
+from benchmarks.attribution.doubt_count import needed_precision, precision_at_n, render, tally
 
 
-def _rec(task, behaviour, combine, p, groups=False, warning=False, split=None):
+def _rec(task, behaviour, combine, p, groups=False, warning=False, split=None, shared=None, needed=None):
     rec = {"task": task, "behaviour": behaviour, "combine": combine, "p_at_n": p, "groups": groups,
            "warning": warning}
-    if split is not None:   # records measured before the side split existed have no "split" key
-        rec["split"] = split
+    # records measured before a check existed, or of a behaviour with no needed source, lack its key
+    for key, value in (("split", split), ("shared", shared), ("p_at_n_needed", needed)):
+        if value is not None:
+            rec[key] = value
     return rec
 
 
@@ -26,6 +29,9 @@ RECORDS = [
     _rec("factual", "factual", "none", 1.0),
     _rec("factual", "factual", "none", 0.8, split=True),   # right: a side split false alarm
     _rec("factual", "factual", "mean", 0.6, warning=True),
+    # sunday per answer: wrong against the planted rows alone; against the needed rows one right, one wrong
+    _rec("sunday", "sunday", "none", 0.3, shared=True, needed=1.0),    # right: a shared-answer false alarm
+    _rec("sunday", "sunday", "none", 0.2, shared=True, needed=0.4),    # wrong, only the shared answer
 ]
 
 
@@ -35,13 +41,14 @@ def _table_rows(text):
 
 def test_render_rows_and_totals():
     assert _table_rows(render(RECORDS)) == [
-        "| style / praise | per answer | 4 | 0.50 | 2 | 2 (0; 1; 1) | 1 / 2 | 0 |",
-        "| style / praise | per behaviour | 1 | 0.10 | 1 | 1 (1; 1; 0) | 0 / 0 | 0 |",
-        "| factual | per answer | 2 | 0.90 | 0 | 0 (0; 0; 0) | 1 / 2 | 1 |",
-        "| factual | per behaviour | 1 | 0.60 | 0 | 0 (0; 0; 0) | 1 / 1 | 0 |",
-        "| **total** | per answer | 6 | 0.63 | 2 | 2 (0; 1; 1) | 2 / 4 | 1 |",
-        "| **total** | per behaviour | 2 | 0.35 | 1 | 1 (1; 1; 0) | 1 / 1 | 0 |",
-        "| **total** | both | 8 | 0.56 | 3 | 3 (1; 2; 1) | 3 / 5 | 1 |"]
+        "| style / praise | per answer | 4 | 0.50 | 2 | 2 (0; 1; 1; 0) | 1 / 2 | 0 |",
+        "| style / praise | per behaviour | 1 | 0.10 | 1 | 1 (1; 1; 0; 0) | 0 / 0 | 0 |",
+        "| factual | per answer | 2 | 0.90 | 0 | 0 (0; 0; 0; 0) | 1 / 2 | 1 |",
+        "| factual | per behaviour | 1 | 0.60 | 0 | 0 (0; 0; 0; 0) | 1 / 1 | 0 |",
+        "| sunday | per answer | 2 | 0.70 | 1 | 1 (0; 0; 0; 1) | 1 / 1 | 0 |",
+        "| **total** | per answer | 8 | 0.65 | 3 | 3 (0; 1; 1; 1) | 3 / 5 | 1 |",
+        "| **total** | per behaviour | 2 | 0.35 | 1 | 1 (1; 1; 0; 0) | 1 / 1 | 0 |",
+        "| **total** | both | 10 | 0.59 | 4 | 4 (1; 2; 1; 1) | 4 / 6 | 1 |"]
 
 
 def test_render_head_and_no_cases():
@@ -51,9 +58,15 @@ def test_render_head_and_no_cases():
 
 
 def test_tally_counts():
-    assert tally(RECORDS) == {"queries": 8, "mean_p": pytest.approx(4.5 / 8), "wrong": 3, "wrong_signed": 3,
-                              "wrong_groups": 1, "wrong_warning": 2, "wrong_split": 1, "right": 5, "right_signed": 3,
-                              "right_split": 1}
+    assert tally(RECORDS) == {"queries": 10, "mean_p": pytest.approx(5.9 / 10), "wrong": 4, "wrong_signed": 4,
+                              "wrong_groups": 1, "wrong_warning": 2, "wrong_split": 1, "wrong_shared": 1, "right": 6,
+                              "right_signed": 4, "right_split": 1}
+
+
+def test_needed_precision_counts_needed_rows_among_the_planted_count():
+    culprits, needed = {"1", "2"}, {"1", "2", "7", "8"}
+    assert needed_precision([7, 9, 1], culprits, needed) == 0.5     # top 2: 7 (needed), 9 (not)
+    assert needed_precision(["8", "1", "9"], culprits, needed) == 1.0
 
 
 def test_precision_at_n():
