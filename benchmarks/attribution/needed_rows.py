@@ -68,7 +68,7 @@ def needed_ids(records: list[dict], culprits, sources: list[str]) -> set[int]:
     return {int(c) for c in culprits} | {int(r["sample_id"]) for r in records if r["source"] in sources}
 
 
-def score_run(out: Path, methods: tuple[str, ...] = ("default", *BASELINES), k: int = 100) -> list[dict]:
+def score_run(out: Path, methods: tuple[str, ...] = ("default", *BASELINES, "h_fused"), k: int = 100) -> list[dict]:
     """One record per behaviour, mode and method of the run at ``out``: P@n and P@10 against the planted rows and
     against the needed rows (n = the planted rows), on the queries the attribute phase builds (its default layer,
     last epoch). Methods are `attribute.build_choice` names; "default" is the library's default as it runs now. No

@@ -16,7 +16,8 @@ from provenance.models import tiny_causal_lm
 def model():
     from peft import LoraConfig, get_peft_model
 
-    m = get_peft_model(tiny_causal_lm("llama", seed=2), LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]))
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"])
+    m = get_peft_model(tiny_causal_lm("llama", seed=2), config)
     with torch.no_grad():   # a non-zero B: the tuned model differs from the base and A's gradients are non-zero
         for n, p in m.named_parameters():
             if "lora_B" in n:
@@ -65,13 +66,14 @@ def test_the_raised_position_is_where_the_tuned_loss_fell_most_below_the_base_lo
 def test_render_counts_goals_and_the_defaults_misses(monkeypatch):
     rows = [("a", 0.5, 0.5, 0.6), ("b", 1.0, 1.0, 0.3), ("exclaim_tone", 0.6, 0.7, 0.4)]
     committed = pd.DataFrame([{"task": t, "behaviour": t, "mode": "per answer", "method": m, "P@n": v, "P@10": w}
-                              for t, d, w, b in rows for m, v in (("default", d), ("bm25", b))])
+                              for t, d, w, b in rows for m, v in (("default", d), ("bm25", b), ("h_fused", 0.1))])
     committed = committed.set_index(["task", "behaviour", "mode", "method"]).unstack("method").swaplevel(axis=1)
     monkeypatch.setattr(probe, "committed_figures", lambda: committed)
     found = pd.DataFrame([{"task": t, "behaviour": t, "mode": "per answer", "column": c,
                            "P@n needed": v, "P@10 needed": v}
                           for t, v in (("a", 0.95), ("b", 0.2), ("exclaim_tone", 0.9)) for c in probe.COLUMNS])
     text = probe.render(found)
-    assert "| a | per answer | 0.50 (0.50) | 0.60 (0.50) | 0.95 (0.95) |" in text
+    assert "| a | per answer | 0.50 (0.50) | 0.60 (0.50) | 0.10 (0.50) | 0.95 (0.95) |" in text
     assert "| per answer | default | 3 | 0.700 | 1 | 0 of 2 | 0 of 1 |" in text
     assert "| per answer | exact cosine | 3 | 0.683 | 2 | 2 of 2 | 1 of 1 |" in text
+    assert "| per answer | h_fused | 3 | 0.100 | 1 | 0 of 2 | 0 of 1 |" in text
