@@ -197,9 +197,11 @@ def render(found: pd.DataFrame) -> str:
         metric, goal = GOAL[mode]
         miss = d[("default", metric)] < goal
         for c, (pn, p10) in cells.items():
-            counts[(mode, c)].append((pn, (pn, p10)[metric == "P@10"] >= goal, miss, task in ONE_TOKEN))
+            if not np.isnan(pn):      # a committed table without the method: shown as "-", not counted
+                counts[(mode, c)].append((pn, (pn, p10)[metric == "P@10"] >= goal, miss, task in ONE_TOKEN))
         name = task if task == behaviour else f"{task} / {behaviour}"
-        lines.append(f"| {name} | {mode} | " + " | ".join(f"{a:.2f} ({b:.2f})" for a, b in cells.values()) + " |")
+        lines.append(f"| {name} | {mode} | " + " | ".join("-" if np.isnan(a) else f"{a:.2f} ({b:.2f})"
+                                                          for a, b in cells.values()) + " |")
     lines += ["", "| mode | column | task-behaviours | mean P@n | at goal | at goal of the default's misses "
               "| at goal of its one-token misses |", "|---|---|---|---|---|---|---|"]
     for (mode, c), vals in counts.items():
