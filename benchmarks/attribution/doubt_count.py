@@ -17,8 +17,9 @@ query, a shared-answer warning (`AttributionResult.shared_answers`, on by defaul
 A query is **wrong** when P@n < 0.5: fewer than half the top n rows are planted ones, or, for a behaviour whose causal
 check found a second source needed (`needed_rows`' rule), fewer than half are needed rows. Half is the definition of
 "most", not a value fitted on a task. A **sign** is a groups report, a lexical-floor warning, a side split or a
-shared answer on the query. The table counts wrong queries with a sign (the doubt the user gets when it matters) and right queries with
-a sign (false alarms), and the side split's own false alarms (it is meant to be the specific sign).
+shared answer on the query. The table counts wrong queries with a sign (the doubt the user gets when it matters)
+and right queries with a sign (false alarms), and the side split's own false alarms (it is meant to be the specific
+sign).
 """
 from __future__ import annotations
 
