@@ -229,7 +229,8 @@ def header(command: str, k: int = K) -> str:
         "task). **Sign**: a competing-groups report (`AttributionResult.groups`), a lexical-floor warning "
         "(`AttributionResult.warnings`), a side split (`AttributionResult.side_splits`) or a shared answer "
         "(`AttributionResult.shared_answers`) on that query. Cells: wrong queries with a sign (of them with a "
-        "groups report; with a warning; with a side split; with a shared answer; a query may have several); right queries (P@n >= 0.5) with a sign, i.e. false alarms, out of the right queries; right "
+        "groups report; with a warning; with a side split; with a shared answer; a query may have several); "
+        "right queries (P@n >= 0.5) with a sign, i.e. false alarms, out of the right queries; right "
         "queries with a side split (its own false alarms). Per-query records (P@n, signs, planted rows in each "
         "sign's groups, seconds) in the JSON file beside this one.", ""])
 
