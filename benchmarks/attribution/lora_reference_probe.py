@@ -78,20 +78,35 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-30)
 
 
-def column_scores(model, att, rows: np.ndarray, test) -> dict[str, np.ndarray]:
-    """Each column's scores [cases, rows] (see the module doc)."""
-    from provenance.attribution.baselines import CountSketch, trainable_parameters
-    from provenance.attribution.cases import eval_mode
+def lora_parameters(model) -> list[torch.nn.Parameter]:
+    """The LoRA parameters, with gradients on (the probe owns the model it loads)."""
+    from provenance.attribution.baselines import trainable_parameters
 
-    named = trainable_parameters(model)
-    params = [p for _, p in named]
-    sketch = CountSketch([p.numel() for p in params], 1024, 0)
-    plen = att.samples["prompt_len"].to_numpy()
+    params = [p for _, p in trainable_parameters(model)]
     for p in params:
         p.requires_grad_(True)
+    return params
+
+
+def row_gradients(model, att, rows: np.ndarray) -> np.ndarray:
+    """Exact gradients [rows, parameters] of each stored row's mean response loss: computed once per run, since every
+    behaviour of the run ranks the same rows."""
+    from provenance.attribution.cases import eval_mode
+
+    params, plen = lora_parameters(model), att.samples["prompt_len"].to_numpy()
     with eval_mode(model), torch.enable_grad():
-        train = np.stack([flat_gradient(model, params, ids, response_labels(ids, plen[r]))
-                          for r in rows for ids in [att.store.tokens(int(r))]])
+        return np.stack([flat_gradient(model, params, ids, response_labels(ids, plen[r]))
+                         for r in rows for ids in [att.store.tokens(int(r))]])
+
+
+def column_scores(model, train: np.ndarray, test) -> dict[str, np.ndarray]:
+    """Each column's scores [cases, rows] against the rows' exact gradients ``train`` (see the module doc)."""
+    from provenance.attribution.baselines import CountSketch
+    from provenance.attribution.cases import eval_mode
+
+    params = lora_parameters(model)
+    sketch = CountSketch([p.numel() for p in params], 1024, 0)
+    with eval_mode(model), torch.enable_grad():
         cases = list(zip(test.input_ids, test.prompt_len.tolist()))
         whole = np.stack([flat_gradient(model, params, ids, response_labels(ids, pl)) for ids, pl in cases])
         raised = np.stack([flat_gradient(model, params, ids, response_labels(ids, pl, raised_position(model, ids, pl)))
@@ -119,11 +134,13 @@ def score_run(out: Path) -> list[dict]:
     rows = np.flatnonzero(select_rows(att.samples, "last"))
     ids = att.samples["sample_id"].to_numpy()[rows]
     records = att.samples[["sample_id", "source"]].to_dict("records")
-    found = []
+    found, t0 = [], time.perf_counter()
+    train = row_gradients(att.model, att, rows)
+    train_seconds = time.perf_counter() - t0
     for behaviour, cases, _, culprits in behaviour_queries(out):
         t0 = time.perf_counter()
-        scores = column_scores(att.model, att, rows, att.text_only(cases))
-        seconds = time.perf_counter() - t0
+        scores = column_scores(att.model, train, att.text_only(cases))
+        seconds = train_seconds + time.perf_counter() - t0     # as measured before: the rows' side counted in
         sources, _ = needed_sources(causal_task(out, behaviour))
         truth = {"planted": {int(c) for c in culprits}, "needed": needed_ids(records, culprits, sources)}
         n = len(truth["planted"])
