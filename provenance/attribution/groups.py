@@ -166,7 +166,8 @@ if TYPE_CHECKING:
 __all__ = ["BACKGROUND_PER_ROW", "CONTINUATION_PER_ROW", "MAX_ROWS", "SIDES", "CompetingGroups",
            "Configuration", "RowGroup", "background_rows", "competing_groups", "configurations", "continuation_rows",
            "distinguishing_terms", "examined_beyond", "group_features", "group_lines", "groups_layer", "ranking_depth",
-           "rank_range", "row_texts", "safe_name", "separated_how", "twin_rows", "validate_command", "write_group_ids", "write_ids"]
+           "rank_range", "row_texts", "safe_name", "separated_how", "twin_rows", "validate_command", "write_group_ids",
+           "write_ids"]
 
 # Top rows examined per query, whatever its k (module doc: why not fewer, and why the report must not depend on k).
 MAX_ROWS = 100
